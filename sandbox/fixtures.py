@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 
 from sandbox.base import SandboxServer
-from sandbox.graph.app import GraphSandbox
-from sandbox.salesforce.app import SalesforceSandbox
 from sandbox.tls import SandboxCA
 
 
@@ -24,6 +22,8 @@ def sandbox_ca(tmp_path_factory: pytest.TempPathFactory) -> SandboxCA:
 
 @pytest.fixture(scope="session")
 def _salesforce_server(sandbox_ca: SandboxCA) -> Iterator[SandboxServer]:
+    from sandbox.salesforce.app import SalesforceSandbox  # lazy: each sandbox stands alone
+
     server = SandboxServer(SalesforceSandbox(), sandbox_ca).start()
     yield server
     server.stop()
@@ -31,6 +31,8 @@ def _salesforce_server(sandbox_ca: SandboxCA) -> Iterator[SandboxServer]:
 
 @pytest.fixture(scope="session")
 def _graph_server(sandbox_ca: SandboxCA) -> Iterator[SandboxServer]:
+    from sandbox.graph.app import GraphSandbox
+
     server = SandboxServer(GraphSandbox(), sandbox_ca).start()
     yield server
     server.stop()
