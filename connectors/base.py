@@ -1,0 +1,140 @@
+"""The one interface every connector implements, its one error type, and retry in one place.
+
+Mail side (Graph now; EWS and Google later) implements ``MailConnector``; Salesforce implements
+``CrmConnector``. Both report the HTTP requests they made in ``calls`` (API) and ``token_calls``
+(login traffic), which the session records per side.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from syncengine.core.records import ChangeSet
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ConnectorError(Exception):
+    """Anything that went wrong talking to a provider.
+
+    ``permanent``: retrying the same call cannot help (bad request, revoked consent, missing
+    permission). ``auth_expired``: the access token is no longer accepted; refresh once and retry.
+    ``retry_after``: seconds the provider asked us to wait.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        code: str = "",
+        status: int | None = None,
+        retry_after: float | None = None,
+        auth_expired: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.code = code
+        self.status = status
+        self.retry_after = retry_after
+        self.auth_expired = auth_expired
+
+
+class CursorInvalidError(ConnectorError):
+    """The stored cursor is no longer accepted (Graph 410, Google 410, Gmail 404): read in full."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=False, code="CURSOR_INVALID")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    base_delay: float = 1.0
+    max_wait: float = 60.0  # a longer Retry-After fails the call; the session is retried later
+
+
+def call_with_retry(
+    call: Callable[[], T],
+    *,
+    policy: RetryPolicy,
+    refresh_auth: Callable[[], None] | None = None,
+    what: str = "call",
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run ``call``; back off on transient errors (429 Retry-After, 5xx, limits); refresh once."""
+    refreshed = False
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return call()
+        except ConnectorError as error:
+            if error.auth_expired and refresh_auth is not None and not refreshed:
+                refreshed = True
+                refresh_auth()
+                attempt -= 1  # the refresh is not a failed attempt
+                continue
+            if error.permanent or error.auth_expired or attempt >= policy.max_attempts:
+                raise
+            wait = error.retry_after
+            if wait is None:
+                wait = min(policy.base_delay * 2 ** (attempt - 1), policy.max_wait) * random.uniform(0.5, 1.0)
+            if wait > policy.max_wait:
+                raise
+            log.info(
+                "%s: %s; retrying in %.1fs (attempt %d)", what, error.code or error.message, wait, attempt
+            )
+            sleep(wait)
+
+
+@dataclass
+class WriteResult:
+    """The outcome of one item in a batch write."""
+
+    ok: bool
+    id: str = ""  # the record's id on the written side
+    version: str = ""
+    values: Mapping[str, Any] = field(default_factory=dict)  # neutral values as stored, when known
+    code: str = ""
+    message: str = ""
+    permanent: bool = True
+
+
+class CrmConnector(Protocol):
+    calls: int
+    token_calls: int
+
+    def read_changes(self, *, crm_object: str, fields: Sequence[str], cursor: str) -> ChangeSet: ...
+
+    def upsert(self, *, crm_object: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+        """Create-or-update by the sync-key External ID (repeatable); one result per record."""
+        ...
+
+    def update(self, *, crm_object: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]: ...
+
+    def delete(self, *, ids: Sequence[str]) -> list[WriteResult]: ...
+
+
+class MailConnector(Protocol):
+    calls: int
+    token_calls: int
+
+    def read_changes(self, *, stream: str, cursor: str) -> ChangeSet: ...
+
+    def exists(self, *, stream: str, ids: Sequence[str]) -> dict[str, bool]:
+        """Which of these items still exist (to tell a deletion from leaving the read's scope)."""
+        ...
+
+    def create(self, *, stream: str, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]: ...
+
+    def update(self, *, stream: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> list[WriteResult]: ...
+
+    def delete(self, *, stream: str, ids: Sequence[str]) -> list[WriteResult]: ...

@@ -1,0 +1,35 @@
+"""requests sessions for connectors: our CA bundle, no proxy variables, and request counting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+
+def make_session(
+    *, ca_bundle: str = "", on_response: Callable[[requests.Response], None] | None = None
+) -> requests.Session:
+    session = requests.Session()
+    # Environment variables (REQUESTS_CA_BUNDLE, proxies) would override ``verify``: be explicit.
+    session.trust_env = False
+    session.verify = ca_bundle or True
+    if on_response is not None:
+
+        def hook(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+            on_response(response)
+            return response
+
+        session.hooks["response"].append(hook)
+    return session
+
+
+def retry_after_seconds(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""A local stand-in for the Salesforce REST API (OAuth, sObjects, collections, SOQL), served over TLS."""

@@ -1,0 +1,294 @@
+"""The planner: a pure function from (stored pairs, changes on each side, rules) to actions.
+
+Field-level three-way merge against what each side held after the last sync:
+- a field changed on one side goes to the other (if the field's direction allows);
+- the same new value on both sides is not a conflict;
+- different new values follow the stream's conflict policy, and the conflict is reported;
+- a side's version marker that moved while its content did not (changeKey churn, or the engine's
+  own write coming back in the next delta) is no change at all.
+
+Deletions are never inferred from absence, and a session that would delete more than a set share
+of a stream is halted for that direction instead of propagated.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from syncengine.core.records import ItemChange, PairState, content_hash, make_sync_key
+from syncengine.core.rules import StreamRules
+
+
+class Kind(StrEnum):
+    CREATE_CRM = "create_crm"
+    CREATE_MAIL = "create_mail"
+    UPDATE = "update"  # field writes to one or both sides of an existing pair
+    DELETE_CRM = "delete_crm"
+    DELETE_MAIL = "delete_mail"
+    UNLINK = "unlink"  # forget the pair, touch neither side (left the window, unshared)
+    FORGET = "forget"  # both sides are gone: drop the stored pair
+    REFRESH = "refresh"  # only version markers moved: store them, write nothing
+
+
+@dataclass
+class Action:
+    kind: Kind
+    sync_key: str
+    label: str = ""
+    mail_id: str = ""
+    crm_id: str = ""
+    crm_writes: dict[str, Any] = field(default_factory=dict)  # neutral values to write to Salesforce
+    mail_writes: dict[str, Any] = field(default_factory=dict)  # neutral values to write to the mailbox
+    state: PairState | None = None  # the pair to store once the writes succeed (None: delete it)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    sync_key: str
+    label: str
+    field: str
+    mail_value: Any
+    crm_value: Any
+    winner: str  # "mail" | "crm"
+
+
+@dataclass(frozen=True)
+class Notice:
+    code: str  # e.g. FIELD_TRUNCATED, MASS_DELETE_HALTED
+    message: str
+    sync_key: str = ""
+    label: str = ""
+    mail_id: str = ""
+    crm_id: str = ""
+
+
+@dataclass
+class Plan:
+    actions: list[Action] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+    def of_kind(self, *kinds: Kind) -> list[Action]:
+        return [a for a in self.actions if a.kind in kinds]
+
+
+def plan_stream(
+    *,
+    rules: StreamRules,
+    scope: str,
+    pairs: Iterable[PairState],
+    mail_changes: Iterable[ItemChange],
+    crm_changes: Iterable[ItemChange],
+) -> Plan:
+    """Decide what to do with one stream's changes. ``scope`` makes sync keys unique per mailbox."""
+    plan = Plan()
+    by_key = {p.sync_key: p for p in pairs}
+    by_mail = {p.mail_id: p for p in by_key.values() if p.mail_id}
+    by_crm = {p.crm_id: p for p in by_key.values() if p.crm_id}
+
+    mail_by_key: dict[str, ItemChange] = {}
+    for change in mail_changes:
+        pair = by_mail.get(change.id)
+        key = pair.sync_key if pair else make_sync_key(scope, change.id)
+        mail_by_key[key] = change  # the last report of an item wins (delta pages may repeat it)
+    crm_by_key: dict[str, ItemChange] = {}
+    for change in crm_changes:
+        pair = by_crm.get(change.id) or (by_key.get(change.sync_key) if change.sync_key else None)
+        key = pair.sync_key if pair else (change.sync_key or f"crm:{change.id}")
+        crm_by_key[key] = change
+
+    for key in sorted(set(mail_by_key) | set(crm_by_key)):
+        _plan_item(plan, rules, key, by_key.get(key), mail_by_key.get(key), crm_by_key.get(key))
+
+    _guard_mass_deletes(plan, rules, len(by_key))
+    return plan
+
+
+def _plan_item(
+    plan: Plan,
+    rules: StreamRules,
+    key: str,
+    pair: PairState | None,
+    mail: ItemChange | None,
+    crm: ItemChange | None,
+) -> None:
+    label = (mail.label if mail else "") or (crm.label if crm else "")
+    if pair is None:
+        _plan_new(plan, rules, key, mail, crm, label)
+        return
+
+    mail_gone = mail is not None and mail.deleted
+    crm_gone = crm is not None and crm.deleted
+    if mail_gone and crm_gone:
+        plan.actions.append(Action(Kind.FORGET, key, label, pair.mail_id, pair.crm_id))
+        return
+    if mail_gone:
+        kind = Kind.DELETE_CRM if rules.delete_in_crm and pair.crm_id else Kind.UNLINK
+        plan.actions.append(Action(kind, key, label, pair.mail_id, pair.crm_id))
+        return
+    if crm_gone:
+        kind = Kind.DELETE_MAIL if rules.delete_in_mail and pair.mail_id else Kind.UNLINK
+        plan.actions.append(Action(kind, key, label, pair.mail_id, pair.crm_id))
+        return
+    if mail is not None and mail.removed:  # left the window, still exists: keep both, stop syncing
+        plan.actions.append(Action(Kind.UNLINK, key, label, pair.mail_id, pair.crm_id))
+        return
+    _plan_merge(plan, rules, pair, mail, crm, label)
+
+
+def _plan_new(
+    plan: Plan, rules: StreamRules, key: str, mail: ItemChange | None, crm: ItemChange | None, label: str
+) -> None:
+    if mail is not None and not mail.deleted and not mail.removed:
+        if not rules.create_in_crm:
+            return
+        values = dict(mail.values)
+        writes = {k: v for k, v in values.items() if rules.direction_of(k).to_crm}
+        _note_truncations(plan, rules, key, label, mail.id, writes)
+        state = PairState(
+            sync_key=key,
+            mail_id=mail.id,
+            origin="mail",
+            mail_version=mail.version,
+            mail_hash=content_hash(values),
+            synced={"mail": values, "crm": rules.crm_readback(writes)},
+        )
+        plan.actions.append(
+            Action(Kind.CREATE_CRM, key, label, mail_id=mail.id, crm_writes=writes, state=state)
+        )
+    elif crm is not None and not crm.deleted and rules.create_in_mail:
+        values = dict(crm.values)
+        writes = {k: v for k, v in values.items() if rules.direction_of(k).to_mail}
+        state = PairState(
+            sync_key=key,
+            crm_id=crm.id,
+            origin="crm",
+            crm_version=crm.version,
+            crm_hash=content_hash(values),
+            synced={"mail": writes, "crm": values},
+        )
+        plan.actions.append(
+            Action(Kind.CREATE_MAIL, key, label, crm_id=crm.id, mail_writes=writes, state=state)
+        )
+
+
+def _plan_merge(
+    plan: Plan,
+    rules: StreamRules,
+    pair: PairState,
+    mail: ItemChange | None,
+    crm: ItemChange | None,
+    label: str,
+) -> None:
+    base_mail = pair.synced.get("mail", {})
+    base_crm = pair.synced.get("crm", {})
+    # Equal content is no change, whatever the version marker did.
+    mail_values = dict(mail.values) if mail and content_hash(mail.values) != pair.mail_hash else None
+    crm_values = dict(crm.values) if crm and content_hash(crm.values) != pair.crm_hash else None
+
+    new_mail = dict(base_mail)
+    new_crm = dict(base_crm)
+    mail_writes: dict[str, Any] = {}
+    crm_writes: dict[str, Any] = {}
+    for rule in rules.fields:
+        k = rule.key
+        m_changed = mail_values is not None and k in mail_values and mail_values[k] != base_mail.get(k)
+        c_changed = crm_values is not None and k in crm_values and crm_values[k] != base_crm.get(k)
+        if not (m_changed or c_changed):
+            continue
+        m_val = mail_values[k] if m_changed and mail_values is not None else base_mail.get(k)
+        c_val = crm_values[k] if c_changed and crm_values is not None else base_crm.get(k)
+        if m_changed and c_changed:
+            if m_val == c_val or rule.crm_readback(m_val) == c_val:
+                new_mail[k], new_crm[k] = m_val, c_val
+                continue
+            winner = _winner(rules, mail, crm)
+            plan.conflicts.append(Conflict(pair.sync_key, label, k, m_val, c_val, winner))
+        else:
+            winner = "mail" if m_changed else "crm"
+        if winner == "mail":
+            new_mail[k] = m_val
+            if rule.direction.to_crm:
+                crm_writes[k] = m_val
+                new_crm[k] = rule.crm_readback(m_val)
+            else:
+                new_crm[k] = c_val
+        else:
+            new_crm[k] = c_val
+            if rule.direction.to_mail:
+                mail_writes[k] = c_val
+                new_mail[k] = c_val
+            elif rule.direction.to_crm:  # one-way to Salesforce: revert the Salesforce edit
+                crm_writes[k] = m_val
+                new_crm[k] = rule.crm_readback(m_val)
+            else:
+                new_mail[k] = m_val
+
+    state = PairState(
+        sync_key=pair.sync_key,
+        mail_id=pair.mail_id,
+        crm_id=pair.crm_id,
+        origin=pair.origin,
+        mail_version=mail.version if mail else pair.mail_version,
+        crm_version=crm.version if crm else pair.crm_version,
+        mail_hash=content_hash(mail.values) if mail else pair.mail_hash,
+        crm_hash=content_hash(crm.values) if crm else pair.crm_hash,
+        synced={"mail": new_mail, "crm": new_crm},
+    )
+    if crm_writes or mail_writes:
+        _note_truncations(plan, rules, pair.sync_key, label, pair.mail_id, crm_writes)
+        plan.actions.append(
+            Action(
+                Kind.UPDATE, pair.sync_key, label, pair.mail_id, pair.crm_id, crm_writes, mail_writes, state
+            )
+        )
+    elif state != pair:
+        plan.actions.append(
+            Action(Kind.REFRESH, pair.sync_key, label, pair.mail_id, pair.crm_id, state=state)
+        )
+
+
+def _winner(rules: StreamRules, mail: ItemChange | None, crm: ItemChange | None) -> str:
+    if rules.conflict_policy in ("mail", "crm"):
+        return rules.conflict_policy
+    mail_at = mail.modified_at if mail else ""
+    crm_at = crm.modified_at if crm else ""
+    return "crm" if crm_at > mail_at else "mail"  # ISO-8601 UTC strings order like instants
+
+
+def _note_truncations(
+    plan: Plan, rules: StreamRules, key: str, label: str, mail_id: str, writes: Mapping[str, Any]
+) -> None:
+    _, cut = rules.crm_fields(writes)
+    for field_key in cut:
+        rule = next(r for r in rules.fields if r.key == field_key)
+        plan.notices.append(
+            Notice(
+                "FIELD_TRUNCATED",
+                f"{rule.crm_field} was longer than Salesforce allows ({rule.max_length} characters) "
+                "and was cut to fit; the full text stays in the mailbox.",
+                sync_key=key,
+                label=label,
+                mail_id=mail_id,
+            )
+        )
+
+
+def _guard_mass_deletes(plan: Plan, rules: StreamRules, pair_count: int) -> None:
+    """Refuse to propagate a wave of deletions (a wiped cache, a wrong folder, a revoked share)."""
+    limit = max(rules.max_delete_min_count, math.floor(pair_count * rules.max_delete_share))
+    for kind, side in ((Kind.DELETE_CRM, "Salesforce"), (Kind.DELETE_MAIL, "the mailbox")):
+        deletes = plan.of_kind(kind)
+        if len(deletes) > limit:
+            plan.actions = [a for a in plan.actions if a.kind is not kind]
+            plan.notices.append(
+                Notice(
+                    "MASS_DELETE_HALTED",
+                    f"{len(deletes)} of {pair_count} {rules.stream} would be deleted in {side} in one "
+                    f"session (limit {limit}); nothing was deleted. Check the other side, then confirm.",
+                )
+            )

@@ -1,0 +1,61 @@
+"""Provider-neutral records that connectors return and the planner consumes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """One item as a side reports it in a change read, values already in the neutral vocabulary."""
+
+    id: str
+    version: str = ""  # the side's version marker: Graph changeKey, Salesforce SystemModstamp
+    values: Mapping[str, Any] = field(default_factory=dict)
+    deleted: bool = False
+    modified_at: str = ""  # ISO-8601 UTC, for the "newest change wins" conflict policy
+    label: str = ""  # what a person would call it (subject), for issues
+    sync_key: str = ""  # crm side: the External ID value the engine stamped on the record
+    # mail side: the item left the read's scope (deleted or moved out of the window): the engine
+    # confirms which before acting, because Graph reports both as "@removed".
+    removed: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What a side changed since a cursor, and the cursor to store once those changes are applied."""
+
+    changes: list[ItemChange]
+    next_cursor: str
+    full: bool = False  # a full read (first sync or resync after an invalid cursor), not a delta
+
+
+@dataclass
+class PairState:
+    """The stored link between a mail item and a Salesforce record."""
+
+    sync_key: str
+    mail_id: str = ""
+    crm_id: str = ""
+    origin: str = "mail"  # which side the item was first created on
+    mail_version: str = ""
+    crm_version: str = ""
+    mail_hash: str = ""
+    crm_hash: str = ""
+    # What each side held after the last sync, per field rule key: {"mail": {...}, "crm": {...}}.
+    synced: dict[str, dict[str, Any]] = field(default_factory=lambda: {"mail": {}, "crm": {}})
+
+
+def content_hash(values: Mapping[str, Any]) -> str:
+    """A stable hash of neutral values: equal content means no change, whatever the version says."""
+    blob = json.dumps(values, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def make_sync_key(scope: str, mail_id: str) -> str:
+    """The External ID stamped on records the engine creates: stable, short, no personal data."""
+    return hashlib.sha256(f"{scope}\x00{mail_id}".encode()).hexdigest()[:40]

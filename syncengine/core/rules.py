@@ -1,0 +1,85 @@
+"""Field rules: how one neutral field maps to a Salesforce field, and in which direction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Direction(StrEnum):
+    BOTH = "both"
+    TO_CRM = "to_crm"
+    TO_MAIL = "to_mail"
+    NONE = "none"
+
+    @property
+    def to_crm(self) -> bool:
+        return self in (Direction.BOTH, Direction.TO_CRM)
+
+    @property
+    def to_mail(self) -> bool:
+        return self in (Direction.BOTH, Direction.TO_MAIL)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    key: str  # the neutral field name, e.g. "subject"
+    crm_field: str  # e.g. "Subject"
+    direction: Direction = Direction.BOTH
+    to_crm: Callable[[Any], Any] = _identity
+    to_mail: Callable[[Any], Any] = _identity
+    max_length: int | None = None  # Salesforce's limit: longer values are cut, with an issue
+
+    def crm_value(self, value: Any) -> tuple[Any, bool]:
+        """The value to write to Salesforce and whether it had to be cut to fit."""
+        converted = self.to_crm(value)
+        if self.max_length is not None and isinstance(converted, str) and len(converted) > self.max_length:
+            return converted[: self.max_length], True
+        return converted, False
+
+    def crm_readback(self, value: Any) -> Any:
+        """What Salesforce will report for this field after we write ``value`` (neutral form)."""
+        return self.to_mail(self.crm_value(value)[0])
+
+
+@dataclass(frozen=True)
+class StreamRules:
+    """Everything the planner needs to know about one stream (events, tasks, contacts)."""
+
+    stream: str
+    crm_object: str
+    fields: tuple[FieldRule, ...]
+    create_in_crm: bool = True  # new mail items are saved to Salesforce
+    create_in_mail: bool = False  # new Salesforce records appear in the mailbox
+    delete_in_crm: bool = True  # a mail deletion deletes the paired record (reference behaviour)
+    delete_in_mail: bool = False  # a Salesforce deletion deletes the mail item (org setting)
+    conflict_policy: str = "newest"  # newest | mail | crm
+    max_delete_share: float = 0.5
+    max_delete_min_count: int = 10
+
+    def direction_of(self, key: str) -> Direction:
+        return next((r.direction for r in self.fields if r.key == key), Direction.NONE)
+
+    def crm_fields(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """Salesforce field values for the to-Salesforce rules, and the keys that were cut."""
+        out: dict[str, Any] = {}
+        cut: list[str] = []
+        for rule in self.fields:
+            if rule.direction.to_crm and rule.key in values:
+                out[rule.crm_field], was_cut = rule.crm_value(values[rule.key])
+                if was_cut:
+                    cut.append(rule.key)
+        return out, cut
+
+    def neutral_from_crm(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        return {r.key: r.to_mail(record.get(r.crm_field)) for r in self.fields if r.crm_field in record}
+
+    def crm_readback(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        by_key = {r.key: r for r in self.fields}
+        return {k: by_key[k].crm_readback(v) if k in by_key else v for k, v in values.items()}

@@ -1,0 +1,228 @@
+"""The engine's persistent state. Writes go through services (syncengine/services/), not save()."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from syncengine.crypto import EncryptedJSONField
+
+
+class Organization(models.Model):
+    """The tenant: one company, its Salesforce org and its mailboxes."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    USER = "user", "User"
+    ORG_ADMIN = "org_admin", "Org admin"
+    SUPPORT = "support", "Support"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.USER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization} ({self.role})"
+
+
+class Provider(models.TextChoices):
+    GRAPH = "graph", "Microsoft 365 (Graph)"
+    EWS = "ews", "Exchange on-premises (EWS)"
+    GOOGLE = "google", "Gmail / Google Calendar"
+
+
+class MailboxStatus(models.TextChoices):
+    NEW = "new", "Not synced yet"
+    OK = "ok", "Synced"
+    WARNING = "warning", "Synced with issues"
+    ERROR = "error", "Last session failed"
+    SUSPENDED = "suspended", "Suspended"
+
+
+class Mailbox(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="mailboxes")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailboxes")
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    address = models.EmailField()
+    # Provider-side identity that is not secret (tenant id, user id at the provider, endpoints).
+    provider_account = models.JSONField(default=dict, blank=True)
+    credentials = EncryptedJSONField(default=dict, blank=True)
+    status = models.CharField(max_length=12, choices=MailboxStatus.choices, default=MailboxStatus.NEW)
+    status_message = models.CharField(max_length=500, blank=True)
+    suspended = models.BooleanField(default=False)
+    suspended_reason = models.CharField(max_length=500, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    sync_interval_minutes = models.PositiveIntegerField(default=30)
+    next_due_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    # The lease: which worker runs this mailbox's session, until when. Taken by conditional UPDATE.
+    lease_token = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "mailboxes"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "provider", "address"], name="one_mailbox_per_address")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.get_provider_display()})"
+
+
+class ConnectionStatus(models.TextChoices):
+    CONNECTED = "connected", "Connected"
+    ERROR = "error", "Needs attention"
+    REVOKED = "revoked", "Access revoked: reconnect"
+
+
+class SalesforceConnection(models.Model):
+    """One user's authorised access to their org's Salesforce."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="salesforce")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="salesforce_connections")
+    instance_url = models.URLField()
+    salesforce_user_id = models.CharField(max_length=18, blank=True)
+    salesforce_org_id = models.CharField(max_length=18, blank=True)
+    username = models.CharField(max_length=200, blank=True)
+    credentials = EncryptedJSONField(default=dict, blank=True)  # access_token, refresh_token
+    status = models.CharField(max_length=12, choices=ConnectionStatus.choices, default=ConnectionStatus.CONNECTED)
+    status_message = models.CharField(max_length=500, blank=True)
+    api_usage = models.CharField(max_length=40, blank=True)  # last Sforce-Limit-Info seen, e.g. "12/15000"
+    connected_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Salesforce for {self.user} ({self.instance_url})"
+
+
+class Side(models.TextChoices):
+    MAIL = "mail", "Mailbox"
+    CRM = "crm", "Salesforce"
+
+
+class SyncCursor(models.Model):
+    """Where a stream's change reading stopped, per side (a delta link, a timestamp, a token)."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="cursors")
+    stream = models.CharField(max_length=20)
+    side = models.CharField(max_length=4, choices=Side.choices)
+    value = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "stream", "side"], name="one_cursor_per_stream_side")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox} {self.stream}/{self.side}"
+
+
+class ItemPair(models.Model):
+    """One mailbox item and its Salesforce record, with what was last synced between them."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="pairs")
+    stream = models.CharField(max_length=20)
+    sync_key = models.CharField(max_length=80)  # the External ID value: makes creates repeatable
+    mail_id = models.CharField(max_length=512, blank=True)
+    crm_object = models.CharField(max_length=80)
+    crm_id = models.CharField(max_length=18, blank=True)
+    mail_version = models.CharField(max_length=200, blank=True)  # e.g. Graph changeKey
+    crm_version = models.CharField(max_length=40, blank=True)  # e.g. SystemModstamp
+    mail_hash = models.CharField(max_length=64, blank=True)
+    crm_hash = models.CharField(max_length=64, blank=True)
+    synced_values = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "stream", "sync_key"], name="one_pair_per_key"),
+        ]
+        indexes = [
+            models.Index(fields=["mailbox", "stream", "mail_id"]),
+            models.Index(fields=["mailbox", "stream", "crm_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stream} {self.mail_id[:12]}… <-> {self.crm_object} {self.crm_id}"
+
+
+class Trigger(models.TextChoices):
+    SCHEDULE = "schedule", "Scheduled"
+    FORCE = "force", "Force sync"
+    NOTIFICATION = "notification", "Change notification"
+    MANUAL = "manual", "Command line"
+
+
+class Outcome(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    PARTIAL = "partial", "Succeeded with issues"
+    FAILED = "failed", "Failed"
+
+
+class SyncSession(models.Model):
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="sessions")
+    trigger = models.CharField(max_length=14, choices=Trigger.choices)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # {"events": {"to_crm": {"created": 3, "updated": 1, "deleted": 0, "failed": 0}, "to_mail": {...}}}
+    counts = models.JSONField(default=dict, blank=True)
+    # {"mail": 2, "crm": 1} — HTTP requests each side answered (login traffic included separately)
+    api_calls = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["mailbox", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox} {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class SyncIssue(models.Model):
+    """A problem with one item (or one stream), kept until resolved so a person can act on it."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="issues")
+    session = models.ForeignKey(SyncSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="issues")
+    stream = models.CharField(max_length=20)
+    code = models.CharField(max_length=60)
+    message = models.TextField()
+    mail_id = models.CharField(max_length=512, blank=True)
+    crm_object = models.CharField(max_length=80, blank=True)
+    crm_id = models.CharField(max_length=18, blank=True)
+    item_label = models.CharField(max_length=300, blank=True)  # e.g. the event's subject, for humans
+    details = models.JSONField(default=dict, blank=True)
+    occurrences = models.PositiveIntegerField(default=1)
+    resolved = models.BooleanField(default=False)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        indexes = [models.Index(fields=["mailbox", "resolved", "-last_seen_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message[:60]}"

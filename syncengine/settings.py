@@ -1,0 +1,184 @@
+"""All settings, read from the environment in this one module (twelve-factor style).
+
+Why here and only here: the same code runs the demo, the tests, CI on PostgreSQL + Redis and a
+production server; what differs between them is the environment, never the code. See README.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see README, 'Settings').")
+    SECRET_KEY = "insecure-dev-only-key-do-not-use-in-production-0123456789abcdef"
+
+# Fernet keys for tokens at rest, newest first (comma separated); rotation = prepend a new key.
+# Without them a key is derived from SECRET_KEY, so changing SECRET_KEY then needs a re-connect.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_q",
+    "syncengine",
+    "mapping",
+    "dashboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "syncengine.urls"
+WSGI_APPLICATION = "syncengine.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'syncengine.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Workers and the web server share one file: wait for locks instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard:home"
+LOGOUT_REDIRECT_URL = "login"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+# --- Security (production values unless DEBUG) --------------------------------------------------
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", False) else None
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- Background work: django-q2 -------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+SYNC_SESSION_TIMEOUT = env.int("SYNC_SESSION_TIMEOUT", default=900)  # seconds a session may run
+Q_CLUSTER: dict[str, object] = {
+    "name": "syncengine",
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": SYNC_SESSION_TIMEOUT,
+    "retry": SYNC_SESSION_TIMEOUT + 300,  # must exceed timeout, or a slow task runs twice
+    "max_attempts": 3,
+    "catch_up": False,  # a missed tick is not worth N ticks: the due-query catches up by itself
+    "ack_failures": True,
+    "save_limit": 1000,
+    "label": "Background tasks",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+Q_CLUSTER["sync"] = env.bool("Q_SYNC", default=False)  # run tasks inline (tests)
+
+# --- Sync engine ----------------------------------------------------------------------------------
+SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=30)
+SYNC_JITTER_SECONDS = env.int("SYNC_JITTER_SECONDS", default=300)
+SYNC_SCHEDULER_TICK_MINUTES = env.int("SYNC_SCHEDULER_TICK_MINUTES", default=1)
+SYNC_LEASE_SECONDS = SYNC_SESSION_TIMEOUT + 60
+SYNC_WINDOW_DAYS_BACK = env.int("SYNC_WINDOW_DAYS_BACK", default=14)
+SYNC_WINDOW_DAYS_AHEAD = env.int("SYNC_WINDOW_DAYS_AHEAD", default=60)
+# Stop a stream instead of propagating when one session would delete more than this share of it.
+SYNC_MAX_DELETE_SHARE = env.float("SYNC_MAX_DELETE_SHARE", default=0.5)
+SYNC_MAX_DELETE_MIN_COUNT = env.int("SYNC_MAX_DELETE_MIN_COUNT", default=10)
+
+# --- Providers ------------------------------------------------------------------------------------
+# A CA bundle to trust for outbound https (the sandboxes' CA in the demo and tests). Empty: the
+# system store.
+OUTBOUND_CA_BUNDLE = env.str("OUTBOUND_CA_BUNDLE", default="")
+HTTP_TIMEOUT_SECONDS = env.float("HTTP_TIMEOUT_SECONDS", default=30.0)
+RETRY_MAX_ATTEMPTS = env.int("RETRY_MAX_ATTEMPTS", default=4)
+RETRY_MAX_WAIT_SECONDS = env.float("RETRY_MAX_WAIT_SECONDS", default=60.0)
+
+GRAPH_ENABLED = env.bool("GRAPH_ENABLED", default=True)
+GRAPH_AUTHORITY_HOST = env.str("GRAPH_AUTHORITY_HOST", default="https://login.microsoftonline.com")
+GRAPH_API_URL = env.str("GRAPH_API_URL", default="https://graph.microsoft.com/v1.0")
+GRAPH_CLIENT_ID = env.str("GRAPH_CLIENT_ID", default="")
+GRAPH_CLIENT_SECRET = env.str("GRAPH_CLIENT_SECRET", default="")
+GRAPH_SCOPES = env.list("GRAPH_SCOPES", default=["https://graph.microsoft.com/Calendars.ReadWrite"])
+
+SALESFORCE_ENABLED = env.bool("SALESFORCE_ENABLED", default=True)
+SALESFORCE_LOGIN_URL = env.str("SALESFORCE_LOGIN_URL", default="https://login.salesforce.com")
+SALESFORCE_CLIENT_ID = env.str("SALESFORCE_CLIENT_ID", default="")
+SALESFORCE_CLIENT_SECRET = env.str("SALESFORCE_CLIENT_SECRET", default="")
+SALESFORCE_API_VERSION = env.str("SALESFORCE_API_VERSION", default="62.0")
+# The External ID field (Text 80, unique) that makes every create an idempotent upsert.
+SALESFORCE_SYNC_KEY_FIELD = env.str("SALESFORCE_SYNC_KEY_FIELD", default="MailSync_Key__c")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"urllib3": {"level": "WARNING"}, "msal": {"level": "WARNING"}},
+}
