@@ -1,0 +1,305 @@
+"""Microsoft 365 over Graph: msal for tokens, plain HTTP for the API.
+
+Reads use calendarView delta (one delta read per calendar when nothing changed); writes go in
+``$batch`` requests of up to 20, each item retried on its own 429.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import msal
+import requests
+
+from connectors.base import ConnectorError, CursorInvalidError, RetryPolicy, WriteResult, call_with_retry
+from connectors.graph import events as graph_events
+from connectors.graph.errors import from_exception, from_response, graph_error
+from connectors.http import make_session
+from syncengine.core.records import ChangeSet, ItemChange
+
+log = logging.getLogger(__name__)
+BATCH_LIMIT = 20
+TOKEN_MARGIN_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class GraphConfig:
+    authority_host: str
+    api_url: str
+    client_id: str
+    client_secret: str
+    scopes: tuple[str, ...] = ("https://graph.microsoft.com/Calendars.ReadWrite",)
+    ca_bundle: str = ""
+    timeout: float = 30.0
+    page_size: int = 100
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+
+class GraphConnector:
+    """One mailbox. ``account``: tenant_id. ``credentials``: refresh_token (+ cached access_token)."""
+
+    def __init__(
+        self,
+        config: GraphConfig,
+        account: Mapping[str, str],
+        credentials: Mapping[str, Any],
+        on_credentials: Callable[[dict[str, Any]], None] = lambda creds: None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        self.tenant_id = account["tenant_id"]
+        self.credentials = dict(credentials)
+        self._on_credentials = on_credentials
+        self._sleep = sleep
+        self.calls = 0
+        self.token_calls = 0
+        self.session = make_session(
+            ca_bundle=config.ca_bundle, timeout=config.timeout, on_response=self._count
+        )
+        self._msal: msal.ConfidentialClientApplication | None = None
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def _count(self, response: requests.Response) -> None:
+        if response.url.startswith(self.config.authority_host):
+            self.token_calls += 1
+        else:
+            self.calls += 1
+
+    @property
+    def identity(self) -> msal.ConfidentialClientApplication:
+        if self._msal is None:
+            self._msal = msal.ConfidentialClientApplication(
+                self.config.client_id,
+                client_credential=self.config.client_secret,
+                authority=f"{self.config.authority_host.rstrip('/')}/{self.tenant_id}",
+                instance_discovery=False,
+                http_client=self.session,
+            )
+        return self._msal
+
+    def _access_token(self) -> str:
+        token = self.credentials.get("access_token")
+        if token and float(self.credentials.get("expires_at", 0)) > time.time() + TOKEN_MARGIN_SECONDS:
+            return str(token)
+        self.refresh()
+        return str(self.credentials["access_token"])
+
+    def refresh(self) -> None:
+        try:
+            result = self.identity.acquire_token_by_refresh_token(
+                self.credentials.get("refresh_token", ""), scopes=list(self.config.scopes)
+            )
+        except Exception as error:
+            raise from_exception(error) from error
+        if "access_token" not in result:
+            code = str(result.get("error", ""))
+            description = str(result.get("error_description", "")).split("\n")[0]
+            permanent = code in (
+                "invalid_grant",
+                "invalid_client",
+                "unauthorized_client",
+                "interaction_required",
+            )
+            raise ConnectorError(
+                f"Microsoft sign-in refused the stored authorisation ({code}: {description}); "
+                "reconnect the mailbox."
+                if permanent
+                else f"Microsoft sign-in failed ({code}: {description})",
+                permanent=permanent,
+                code="AUTH_REVOKED" if permanent else (code or "LOGIN_FAILED"),
+            )
+        self.credentials["access_token"] = result["access_token"]
+        self.credentials["expires_at"] = time.time() + float(result.get("expires_in", 3600))
+        if result.get("refresh_token"):
+            self.credentials["refresh_token"] = result["refresh_token"]
+        self._on_credentials(dict(self.credentials))
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self._access_token()}", **kwargs.pop("headers", {})}
+        try:
+            response = self.session.request(method, url, headers=headers, **kwargs)
+        except requests.RequestException as error:
+            raise from_exception(error) from error
+        if response.status_code >= 400:
+            raise from_response(response)
+        return response
+
+    def _call(self, what: str, method: str, url: str, **kwargs: Any) -> requests.Response:
+        return call_with_retry(
+            lambda: self._send(method, url, **dict(kwargs)),
+            policy=self.config.retry,
+            refresh_auth=self.refresh,
+            what=what,
+            sleep=self._sleep,
+        )
+
+    def _url(self, path: str) -> str:
+        return self.config.api_url.rstrip("/") + path
+
+    # -- reads ------------------------------------------------------------------------------------
+    def read_changes(self, *, stream: str, cursor: str, window: Window) -> ChangeSet:
+        """Changed events since ``cursor`` (a stored delta link) inside ``window``.
+
+        A cursor made for another window, or one Graph no longer accepts (410), starts a full
+        read of the window; the engine then treats unseen pairs as candidates to confirm.
+        """
+        _require_events(stream)
+        state = json.loads(cursor) if cursor else {}
+        same_window = state.get("window") == [_iso(window.start), _iso(window.end)]
+        if state.get("delta") and same_window:
+            try:
+                return self._read_delta(state["delta"], window, full=False)
+            except CursorInvalidError:
+                log.info("Graph delta token no longer valid; reading the window in full")
+        start, end = graph_events.window_param(window.start), graph_events.window_param(window.end)
+        query = f"startDateTime={start}&endDateTime={end}"
+        return self._read_delta(self._url(f"/me/calendarView/delta?{query}"), window, full=True)
+
+    def _read_delta(self, url: str, window: Window, *, full: bool) -> ChangeSet:
+        headers = {
+            "Prefer": f'odata.maxpagesize={self.config.page_size}, outlook.timezone="UTC", '
+            'outlook.body-content-type="text"'
+        }
+        changes: list[ItemChange] = []
+        while True:
+            page = self._call("calendarView delta", "GET", url, headers=headers).json()
+            for event in page.get("value", []):
+                try:
+                    changes.append(graph_events.to_change(event))
+                except graph_events.UnknownTimeZoneError as error:
+                    changes.append(
+                        ItemChange(
+                            id=str(event["id"]),
+                            label=str(event.get("subject") or ""),
+                            values={"_error": str(error)},
+                        )
+                    )
+            if "@odata.nextLink" in page:
+                url = page["@odata.nextLink"]
+                continue
+            delta = page.get("@odata.deltaLink", "")
+            cursor = json.dumps({"delta": delta, "window": [_iso(window.start), _iso(window.end)]})
+            return ChangeSet(changes=changes, next_cursor=cursor, full=full)
+
+    def exists(self, *, stream: str, ids: Sequence[str]) -> dict[str, bool]:
+        _require_events(stream)
+        requests_ = [{"method": "GET", "url": f"/me/events/{i}?$select=id"} for i in ids]
+        answers = self._batch(requests_)
+        out: dict[str, bool] = {}
+        for item_id, (status, body) in zip(ids, answers, strict=True):
+            if status == 200:
+                out[item_id] = True
+            elif status == 404:
+                out[item_id] = False
+            else:
+                raise graph_error(status, body)
+        return out
+
+    # -- writes -----------------------------------------------------------------------------------
+    def create(self, *, stream: str, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+        _require_events(stream)
+        reqs = [
+            {
+                "method": "POST",
+                "url": "/me/events",
+                "headers": {"Content-Type": "application/json"},
+                "body": graph_events.from_neutral(v),
+            }
+            for v in items
+        ]
+        return [self._write_result(s, b) for s, b in self._batch(reqs)]
+
+    def update(self, *, stream: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> list[WriteResult]:
+        _require_events(stream)
+        reqs = [
+            {
+                "method": "PATCH",
+                "url": f"/me/events/{item_id}",
+                "headers": {"Content-Type": "application/json"},
+                "body": graph_events.from_neutral(v),
+            }
+            for item_id, v in items
+        ]
+        return [
+            self._write_result(s, b, fallback_id=i)
+            for (s, b), (i, _) in zip(self._batch(reqs), items, strict=True)
+        ]
+
+    def delete(self, *, stream: str, ids: Sequence[str]) -> list[WriteResult]:
+        _require_events(stream)
+        answers = self._batch([{"method": "DELETE", "url": f"/me/events/{i}"} for i in ids])
+        # Already gone is what we wanted.
+        return [
+            WriteResult(ok=True, id=i) if s in (204, 404) else self._write_result(s, b, fallback_id=i)
+            for (s, b), i in zip(answers, ids, strict=True)
+        ]
+
+    @staticmethod
+    def _write_result(status: int, body: Any, fallback_id: str = "") -> WriteResult:
+        if 200 <= status < 300:
+            body = body or {}
+            return WriteResult(
+                ok=True, id=str(body.get("id") or fallback_id), version=str(body.get("changeKey") or "")
+            )
+        error = graph_error(status, body)
+        return WriteResult(
+            ok=False, id=fallback_id, code=error.code, message=error.message, permanent=error.permanent
+        )
+
+    def _batch(self, reqs: Sequence[dict[str, Any]]) -> list[tuple[int, Any]]:
+        """Send requests in $batch calls of 20; answers come back in input order.
+
+        Items answered 429/5xx are sent again (after the longest Retry-After) up to the policy's
+        attempts; the rest of the batch is not repeated.
+        """
+        answers: list[tuple[int, Any] | None] = [None] * len(reqs)
+        pending = list(range(len(reqs)))
+        for attempt in range(1, self.config.retry.max_attempts + 1):
+            retry_wait = 0.0
+            still: list[int] = []
+            for start in range(0, len(pending), BATCH_LIMIT):
+                chunk = pending[start : start + BATCH_LIMIT]
+                body = {"requests": [{"id": str(i), **reqs[i]} for i in chunk]}
+                response = self._call("$batch", "POST", self._url("/$batch"), json=body)
+                for item in response.json().get("responses", []):
+                    index = int(item["id"])
+                    status = int(item.get("status", 500))
+                    if status in (429, 500, 502, 503, 504) and attempt < self.config.retry.max_attempts:
+                        headers = {k.lower(): v for k, v in (item.get("headers") or {}).items()}
+                        retry_wait = max(retry_wait, float(headers.get("retry-after", 1)))
+                        still.append(index)
+                    else:
+                        answers[index] = (status, item.get("body"))
+            if not still:
+                break
+            pending = sorted(still)
+            self._sleep(min(retry_wait, self.config.retry.max_wait))
+        missing = [i for i, a in enumerate(answers) if a is None]
+        if missing:
+            raise ConnectorError(
+                f"Graph $batch left {len(missing)} requests unanswered", permanent=False, code="BATCH"
+            )
+        return [a for a in answers if a is not None]
+
+
+def _require_events(stream: str) -> None:
+    if stream != "events":
+        raise ConnectorError(
+            f"the Graph connector does not sync {stream!r} yet", permanent=True, code="UNSUPPORTED_STREAM"
+        )
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,106 @@
+"""Graph event JSON <-> neutral event values (pure)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from mapping.converters import neutral_instant, parse_instant
+from syncengine.core.records import ItemChange
+
+SELECT = (
+    "id,changeKey,lastModifiedDateTime,subject,body,start,end,isAllDay,location,showAs,sensitivity,"
+    "isCancelled,type,seriesMasterId,iCalUId,categories"
+)
+_TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"<\s*(br|/p|/div|/li)\b[^>]*>", re.IGNORECASE)
+
+
+class UnknownTimeZoneError(ValueError):
+    pass
+
+
+def html_to_text(content: str) -> str:
+    text = _BREAK.sub("\n", content)
+    text = _TAG.sub("", text)
+    return html.unescape(text).strip()
+
+
+def instant(value: Mapping[str, Any] | None) -> str | None:
+    """A Graph dateTimeTimeZone as a neutral UTC instant; we ask Graph for UTC, but honour others."""
+    if not value or not value.get("dateTime"):
+        return None
+    zone = str(value.get("timeZone") or "UTC")
+    if zone.upper() in ("UTC", "ETC/UTC", "COORDINATED UNIVERSAL TIME"):
+        return neutral_instant(parse_instant(value["dateTime"]))
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise UnknownTimeZoneError(f"unknown time zone {zone!r}") from error
+    parsed = parse_instant(value["dateTime"])
+    assert parsed is not None
+    local = parsed.replace(tzinfo=None).replace(tzinfo=tz)
+    return neutral_instant(local)
+
+
+def to_neutral(event: Mapping[str, Any]) -> dict[str, Any]:
+    body = event.get("body") or {}
+    content = str(body.get("content") or "")
+    if str(body.get("contentType", "text")).lower() == "html":
+        content = html_to_text(content)
+    location = event.get("location") or {}
+    return {
+        "subject": str(event.get("subject") or ""),
+        "body": content.strip(),
+        "start": instant(event.get("start")),
+        "end": instant(event.get("end")),
+        "is_all_day": bool(event.get("isAllDay")),
+        "location": str(location.get("displayName") or ""),
+        "show_as": str(event.get("showAs") or "busy"),
+        "sensitivity": str(event.get("sensitivity") or "normal"),
+    }
+
+
+def to_change(event: Mapping[str, Any]) -> ItemChange:
+    if "@removed" in event:
+        return ItemChange(id=str(event["id"]), removed=True)
+    if event.get("isCancelled"):
+        return ItemChange(id=str(event["id"]), deleted=True, label=str(event.get("subject") or ""))
+    return ItemChange(
+        id=str(event["id"]),
+        version=str(event.get("changeKey") or ""),
+        values=to_neutral(event),
+        modified_at=str(event.get("lastModifiedDateTime") or ""),
+        label=str(event.get("subject") or ""),
+    )
+
+
+def from_neutral(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Graph event properties for the given neutral values (only the keys present)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "subject":
+            out["subject"] = value or ""
+        elif key == "body":
+            out["body"] = {"contentType": "text", "content": value or ""}
+        elif key in ("start", "end"):
+            parsed = parse_instant(value)
+            if parsed is not None:
+                out[key] = {"dateTime": parsed.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"}
+        elif key == "is_all_day":
+            out["isAllDay"] = bool(value)
+        elif key == "location":
+            out["location"] = {"displayName": value or ""}
+        elif key == "show_as":
+            out["showAs"] = value or "busy"
+        elif key == "sensitivity":
+            out["sensitivity"] = value or "normal"
+    return out
+
+
+def window_param(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")

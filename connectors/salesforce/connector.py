@@ -1,0 +1,256 @@
+"""Salesforce over REST with simple-salesforce: change reads by SystemModstamp, writes in
+sObject Collections of up to 200 records per call, creates as upserts on the sync-key External ID.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import requests
+from simple_salesforce import Salesforce
+
+from connectors.base import ConnectorError, RetryPolicy, WriteResult, call_with_retry
+from connectors.http import make_session
+from connectors.salesforce.errors import TRANSIENT_ITEM_CODES, first_error, translate
+from mapping.converters import parse_instant
+from syncengine.core.records import ChangeSet, ItemChange
+
+log = logging.getLogger(__name__)
+COLLECTION_LIMIT = 200  # records per sObject Collections call
+# Re-read a little before the cursor: a record committed late can carry an older SystemModstamp.
+# Re-read rows cost nothing: equal content is no change.
+CURSOR_OVERLAP = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class SalesforceConfig:
+    login_url: str
+    client_id: str
+    client_secret: str
+    api_version: str = "62.0"
+    sync_key_field: str = "MailSync_Key__c"
+    ca_bundle: str = ""
+    timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+class SalesforceConnector:
+    """One user's Salesforce. ``credentials``: instance_url, access_token, refresh_token, user_id."""
+
+    def __init__(
+        self,
+        config: SalesforceConfig,
+        credentials: Mapping[str, str],
+        on_credentials: Callable[[dict[str, str]], None] = lambda creds: None,
+    ) -> None:
+        self.config = config
+        self.credentials = dict(credentials)
+        self._on_credentials = on_credentials
+        self.calls = 0
+        self.token_calls = 0
+        self.api_usage = ""
+        self.session = make_session(
+            ca_bundle=config.ca_bundle, timeout=config.timeout, on_response=self._count
+        )
+        self._client: Salesforce | None = None
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def _count(self, response: requests.Response) -> None:
+        if "/services/oauth2/" in response.url:
+            self.token_calls += 1
+            return
+        self.calls += 1
+        self.api_usage = response.headers.get("Sforce-Limit-Info", self.api_usage).removeprefix("api-usage=")
+
+    @property
+    def client(self) -> Salesforce:
+        if self._client is None:
+            if not self.credentials.get("access_token"):
+                self.refresh()
+            self._client = Salesforce(
+                instance_url=self.credentials["instance_url"],
+                session_id=self.credentials["access_token"],
+                session=self.session,
+                version=self.config.api_version,
+            )
+        return self._client
+
+    @property
+    def user_id(self) -> str:
+        return self.credentials.get("user_id", "")
+
+    def refresh(self) -> None:
+        """Trade the refresh token for a new access token (Salesforce OAuth 2.0 refresh flow)."""
+        url = self.config.login_url.rstrip("/") + "/services/oauth2/token"
+        data = {
+            "grant_type": "refresh_token",
+            "client_id": self.config.client_id,
+            "client_secret": self.config.client_secret,
+            "refresh_token": self.credentials.get("refresh_token", ""),
+        }
+        try:
+            response = self.session.post(url, data=data, timeout=self.config.timeout)
+        except requests.RequestException as error:
+            raise translate(error) from error
+        if response.status_code != 200:
+            code, message = first_error(_json(response))
+            permanent = response.status_code < 500
+            raise ConnectorError(
+                f"Salesforce refused the stored authorisation ({code}: {message}); reconnect Salesforce."
+                if permanent
+                else f"Salesforce login service unavailable ({response.status_code})",
+                permanent=permanent,
+                code="AUTH_REVOKED" if permanent else "LOGIN_UNAVAILABLE",
+                status=response.status_code,
+            )
+        body = response.json()
+        self.credentials["access_token"] = body["access_token"]
+        self.credentials["instance_url"] = body.get("instance_url", self.credentials.get("instance_url", ""))
+        if body.get("refresh_token"):
+            self.credentials["refresh_token"] = body["refresh_token"]
+        self._client = None
+        self._on_credentials(dict(self.credentials))
+
+    def _call(self, what: str, fn: Callable[[Salesforce], Any]) -> Any:
+        def attempt() -> Any:
+            try:
+                return fn(self.client)
+            except Exception as error:  # every failure leaves here as a ConnectorError
+                raise translate(error) from error
+
+        return call_with_retry(attempt, policy=self.config.retry, refresh_auth=self.refresh, what=what)
+
+    # -- reads ------------------------------------------------------------------------------------
+    def read_changes(
+        self,
+        *,
+        crm_object: str,
+        fields: Sequence[str],
+        cursor: str,
+        neutral: Callable[[Mapping[str, Any]], dict[str, Any]],
+        label_field: str = "",
+        extra_where: str = "",
+    ) -> ChangeSet:
+        """Records of this user changed since ``cursor`` (a SystemModstamp), deletions included.
+
+        One queryAll reads both live and deleted rows, so a quiet stream costs one call.
+        """
+        key_field = self.config.sync_key_field
+        select = ", ".join(dict.fromkeys(["Id", "SystemModstamp", "IsDeleted", key_field, *fields]))
+        where = [f"OwnerId = '{_soql_id(self.user_id)}'"]
+        since = parse_instant(cursor) if cursor else None
+        if since is not None:
+            where.append(f"SystemModstamp >= {(since - CURSOR_OVERLAP).strftime('%Y-%m-%dT%H:%M:%SZ')}")
+        elif extra_where:
+            where.append(f"({extra_where})")
+            where.append("IsDeleted = false")
+        # Every interpolated value is an API name from the mapping, a checked id or a formatted instant.
+        soql = f"SELECT {select} FROM {crm_object} WHERE {' AND '.join(where)} ORDER BY SystemModstamp ASC"  # noqa: S608
+
+        changes: list[ItemChange] = []
+        newest = cursor
+        page = self._call("soql", lambda sf: sf.query(soql, include_deleted=True))
+        while True:
+            for row in page["records"]:
+                stamp = row.get("SystemModstamp") or ""
+                newest = max(newest, _neutral_stamp(stamp)) if newest else _neutral_stamp(stamp)
+                deleted = bool(row.get("IsDeleted"))
+                changes.append(
+                    ItemChange(
+                        id=row["Id"],
+                        version=stamp,
+                        values={} if deleted else neutral(row),
+                        deleted=deleted,
+                        modified_at=_neutral_stamp(stamp),
+                        label=str(row.get(label_field) or "") if label_field else "",
+                        sync_key=str(row.get(key_field) or ""),
+                    )
+                )
+            if page.get("done", True):
+                break
+            next_url = page["nextRecordsUrl"]
+            page = self._call(
+                "soql-more", lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True)
+            )
+        return ChangeSet(changes=changes, next_cursor=newest or "", full=since is None)
+
+    # -- writes -----------------------------------------------------------------------------------
+    def upsert(self, *, crm_object: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+        """Create-or-update on the sync key: repeating a create after a crash finds the first one."""
+        path = f"composite/sobjects/{crm_object}/{self.config.sync_key_field}"
+        body = [{"attributes": {"type": crm_object}, **r} for r in records]
+        return self._collection("PATCH", path, body)
+
+    def update(self, *, crm_object: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+        body = [{"attributes": {"type": crm_object}, **r} for r in records]
+        return self._collection("PATCH", "composite/sobjects", body)
+
+    def delete(self, *, ids: Sequence[str]) -> list[WriteResult]:
+        results: list[WriteResult] = []
+        for start in range(0, len(ids), COLLECTION_LIMIT):
+            chunk = list(ids[start : start + COLLECTION_LIMIT])
+            params = {"ids": ",".join(chunk), "allOrNone": "false"}
+            answer = self._call(
+                "delete", lambda sf, p=params: sf.restful("composite/sobjects", method="DELETE", params=p)
+            )
+            results.extend(_results(answer or [], chunk))
+        return results
+
+    def _collection(self, method: str, path: str, records: list[dict[str, Any]]) -> list[WriteResult]:
+        results: list[WriteResult] = []
+        for start in range(0, len(records), COLLECTION_LIMIT):
+            chunk = records[start : start + COLLECTION_LIMIT]
+            payload = {"allOrNone": False, "records": chunk}
+            answer = self._call(path, lambda sf, p=payload: sf.restful(path, method=method, json=p))
+            results.extend(_results(answer or [], [str(r.get("Id") or r.get("id") or "") for r in chunk]))
+        return results
+
+
+def _results(answer: list[dict[str, Any]], ids: list[str]) -> list[WriteResult]:
+    if len(answer) != len(ids):
+        raise ConnectorError(
+            f"Salesforce answered {len(answer)} results for {len(ids)} records",
+            permanent=False,
+            code="BAD_ANSWER",
+        )
+    out = []
+    for item, fallback_id in zip(answer, ids, strict=True):
+        if item.get("success"):
+            out.append(WriteResult(ok=True, id=str(item.get("id") or fallback_id)))
+            continue
+        errors = item.get("errors") or [{}]
+        code = str(errors[0].get("statusCode", "UNKNOWN"))
+        fields = errors[0].get("fields") or []
+        message = str(errors[0].get("message", "")) + (f" (fields: {', '.join(fields)})" if fields else "")
+        out.append(
+            WriteResult(
+                ok=False,
+                id=fallback_id,
+                code=code,
+                message=message,
+                permanent=code not in TRANSIENT_ITEM_CODES,
+            )
+        )
+    return out
+
+
+def _json(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def _neutral_stamp(stamp: str) -> str:
+    parsed = parse_instant(stamp)
+    return parsed.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if parsed else ""
+
+
+def _soql_id(value: str) -> str:
+    if not value.isalnum():
+        raise ConnectorError(f"not a Salesforce id: {value!r}", permanent=True, code="MALFORMED_ID")
+    return value
