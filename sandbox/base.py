@@ -79,7 +79,8 @@ class Fault:
     path: str = ".*"
     method: str | None = None
     retry_after: int | None = None
-    delay: float = 0.0
+    delay: float = 0.0  # wait before handling: a slow service
+    delay_after: float = 0.0  # handle, then wait before answering: the write happened, unheard
 
     def matches(self, request: Request) -> bool:
         if self.method and self.method.upper() != request.method:
@@ -186,6 +187,7 @@ class SandboxApp:
         return "api"
 
     def _dispatch(self, request: Request, control: bool) -> Response:
+        fault = None
         if not control:
             fault = self._take_fault(request)
             if fault is not None:
@@ -201,9 +203,12 @@ class SandboxApp:
             if match and method == request.method:
                 request.params = {k: v for k, v in match.groupdict().items() if v is not None}
                 try:
-                    return handler(request)
+                    response = handler(request)
                 except HttpError as error:
-                    return error.response
+                    response = error.response
+                if fault is not None and fault.delay_after:
+                    time.sleep(fault.delay_after)
+                return response
         return self.not_found(request)
 
 
@@ -237,7 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
         if response.body and self.command != "HEAD":
             self.wfile.write(response.body)
 
-    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _serve
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _serve  # noqa: N815 - stdlib names
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         pass  # the app keeps its own structured log
