@@ -155,7 +155,7 @@ def _pick(name: str, values: tuple[str, ...], **kw: Any) -> FieldDef:
 
 
 def _bool(name: str, **kw: Any) -> FieldDef:
-    return FieldDef(name, "boolean", 0, default=False, **kw)
+    return FieldDef(name, "boolean", 0, **{"default": False, **kw})
 
 
 def _dt(name: str, **kw: Any) -> FieldDef:
@@ -182,7 +182,9 @@ def _system_fields(owner: bool) -> list[FieldDef]:
     return fields
 
 
-def _make(name: str, prefix: str, label: str, plural: str, fields: list[FieldDef], owner: bool = True) -> SObjectType:
+def _make(
+    name: str, prefix: str, label: str, plural: str, fields: list[FieldDef], owner: bool = True
+) -> SObjectType:
     all_fields = _system_fields(owner) + fields
     return SObjectType(name, prefix, label, plural, {f.name: f for f in all_fields})
 
@@ -197,6 +199,7 @@ _STAGES = (
     "Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
     "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost",
 )  # fmt: skip
+_PRIORITIES = ("High", "Normal", "Low")
 _INDUSTRIES = ("Agriculture", "Banking", "Consulting", "Education", "Finance", "Technology", "Other")
 
 
@@ -295,7 +298,7 @@ def standard_objects() -> dict[str, SObjectType]:
                 FieldDef("Subject", "combobox", 255, picklist=("Call", "Send Letter", "Send Quote", "Other")),
                 FieldDef("ActivityDate", "date"),
                 _pick("Status", _TASK_STATUS, required=True, default="Not Started", restricted=True),
-                _pick("Priority", ("High", "Normal", "Low"), required=True, default="Normal", restricted=True),
+                _pick("Priority", _PRIORITIES, required=True, default="Normal", restricted=True),
                 _text("Description"),
                 _ref("WhoId", ("Contact", "Lead"), "Who"),
                 _ref("WhatId", ("Account", "Opportunity"), "What"),
