@@ -32,7 +32,9 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.USER)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organization} ({self.role})"
@@ -77,7 +79,9 @@ class Mailbox(models.Model):
     class Meta:
         verbose_name_plural = "mailboxes"
         constraints = [
-            models.UniqueConstraint(fields=["organization", "provider", "address"], name="one_mailbox_per_address")
+            models.UniqueConstraint(
+                fields=["organization", "provider", "address"], name="one_mailbox_per_address"
+            )
         ]
 
     def __str__(self) -> str:
@@ -94,13 +98,17 @@ class SalesforceConnection(models.Model):
     """One user's authorised access to their org's Salesforce."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="salesforce")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="salesforce_connections")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="salesforce_connections"
+    )
     instance_url = models.URLField()
     salesforce_user_id = models.CharField(max_length=18, blank=True)
     salesforce_org_id = models.CharField(max_length=18, blank=True)
     username = models.CharField(max_length=200, blank=True)
     credentials = EncryptedJSONField(default=dict, blank=True)  # access_token, refresh_token
-    status = models.CharField(max_length=12, choices=ConnectionStatus.choices, default=ConnectionStatus.CONNECTED)
+    status = models.CharField(
+        max_length=12, choices=ConnectionStatus.choices, default=ConnectionStatus.CONNECTED
+    )
     status_message = models.CharField(max_length=500, blank=True)
     api_usage = models.CharField(max_length=40, blank=True)  # last Sforce-Limit-Info seen, e.g. "12/15000"
     connected_at = models.DateTimeField(default=timezone.now)
@@ -141,6 +149,7 @@ class ItemPair(models.Model):
     mail_id = models.CharField(max_length=512, blank=True)
     crm_object = models.CharField(max_length=80)
     crm_id = models.CharField(max_length=18, blank=True)
+    origin = models.CharField(max_length=4, choices=Side.choices, default=Side.MAIL)
     mail_version = models.CharField(max_length=200, blank=True)  # e.g. Graph changeKey
     crm_version = models.CharField(max_length=40, blank=True)  # e.g. SystemModstamp
     mail_hash = models.CharField(max_length=64, blank=True)
@@ -206,7 +215,9 @@ class SyncIssue(models.Model):
     """A problem with one item (or one stream), kept until resolved so a person can act on it."""
 
     mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="issues")
-    session = models.ForeignKey(SyncSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="issues")
+    session = models.ForeignKey(
+        SyncSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="issues"
+    )
     stream = models.CharField(max_length=20)
     code = models.CharField(max_length=60)
     message = models.TextField()

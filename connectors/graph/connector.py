@@ -118,7 +118,7 @@ class GraphConnector:
                 if permanent
                 else f"Microsoft sign-in failed ({code}: {description})",
                 permanent=permanent,
-                code="AUTH_REVOKED" if permanent else (code or "LOGIN_FAILED"),
+                code="MAIL_AUTH_REVOKED" if permanent else (code or "LOGIN_FAILED"),
             )
         self.credentials["access_token"] = result["access_token"]
         self.credentials["expires_at"] = time.time() + float(result.get("expires_in", 3600))

@@ -104,7 +104,7 @@ class SalesforceConnector:
                 if permanent
                 else f"Salesforce login service unavailable ({response.status_code})",
                 permanent=permanent,
-                code="AUTH_REVOKED" if permanent else "LOGIN_UNAVAILABLE",
+                code="CRM_AUTH_REVOKED" if permanent else "LOGIN_UNAVAILABLE",
                 status=response.status_code,
             )
         body = response.json()

@@ -1,0 +1,5 @@
+from django import forms
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(max_length=200, required=False, label="Reason (optional)")

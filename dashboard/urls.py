@@ -1,0 +1,13 @@
+from django.urls import path
+
+from dashboard import api, views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("mailboxes/<int:mailbox_id>/force-sync/", views.force_sync, name="force_sync"),
+    path("mailboxes/<int:mailbox_id>/suspend/", views.suspend, name="suspend"),
+    path("mailboxes/<int:mailbox_id>/resume/", views.resume, name="resume"),
+    path("api/mailboxes/<int:mailbox_id>/status/", api.MailboxStatusApi.as_view(), name="api_status"),
+]

@@ -1,0 +1,72 @@
+"""The user's sync dashboard. Thin views: check who is asking, call one service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from dashboard.forms import SuspendForm
+from syncengine import selectors
+from syncengine.models import Mailbox
+from syncengine.services.mailboxes import mailbox_force_sync, mailbox_resume, mailbox_suspend
+
+
+def _own_mailbox(request: HttpRequest, mailbox_id: int) -> Mailbox:
+    """Someone else's mailbox answers 404: we do not even confirm it exists."""
+    return get_object_or_404(selectors.mailboxes_of(user=request.user), pk=mailbox_id)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    mailboxes = [
+        {
+            "mailbox": mailbox,
+            "sessions": selectors.recent_sessions(mailbox=mailbox),
+            "issues": selectors.open_issues(mailbox=mailbox),
+            "issue_count": selectors.open_issue_count(mailbox=mailbox),
+        }
+        for mailbox in selectors.mailboxes_of(user=request.user)
+    ]
+    context = {
+        "mailboxes": mailboxes,
+        "salesforce": selectors.salesforce_connection_of(user=request.user),
+        "suspend_form": SuspendForm(),
+    }
+    return render(request, "dashboard/home.html", context)
+
+
+@login_required
+@require_POST
+def force_sync(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    mailbox = _own_mailbox(request, mailbox_id)
+    if mailbox_force_sync(mailbox=mailbox):
+        messages.success(
+            request, f"A sync session for {mailbox.address} was queued; it starts within seconds."
+        )
+    else:
+        messages.error(request, "This mailbox is suspended: resume it to sync.")
+    return HttpResponseRedirect(reverse("dashboard:home"))
+
+
+@login_required
+@require_POST
+def suspend(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    mailbox = _own_mailbox(request, mailbox_id)
+    form = SuspendForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    mailbox_suspend(mailbox=mailbox, reason=reason or "no reason given")
+    messages.success(request, f"Sync for {mailbox.address} is suspended. Nothing syncs until you resume it.")
+    return HttpResponseRedirect(reverse("dashboard:home"))
+
+
+@login_required
+@require_POST
+def resume(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    mailbox = _own_mailbox(request, mailbox_id)
+    mailbox_resume(mailbox=mailbox)
+    messages.success(request, f"Sync for {mailbox.address} is resumed; a session was queued.")
+    return HttpResponseRedirect(reverse("dashboard:home"))

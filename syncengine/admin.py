@@ -1,0 +1,77 @@
+"""Django admin for support staff: every model, secrets never shown."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from syncengine.models import (
+    ItemPair,
+    Mailbox,
+    Membership,
+    Organization,
+    SalesforceConnection,
+    SyncCursor,
+    SyncIssue,
+    SyncSession,
+)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role"]
+    list_filter = ["role", "organization"]
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    list_display = [
+        "address",
+        "provider",
+        "organization",
+        "status",
+        "suspended",
+        "next_due_at",
+        "last_synced_at",
+    ]
+    list_filter = ["provider", "status", "suspended", "organization"]
+    search_fields = ["address"]
+    exclude = ["credentials"]
+    readonly_fields = ["lease_token", "lease_expires_at", "consecutive_failures"]
+
+
+@admin.register(SalesforceConnection)
+class SalesforceConnectionAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "instance_url", "status", "api_usage"]
+    list_filter = ["status"]
+    exclude = ["credentials"]
+
+
+@admin.register(SyncCursor)
+class SyncCursorAdmin(admin.ModelAdmin):
+    list_display = ["mailbox", "stream", "side", "updated_at"]
+
+
+@admin.register(ItemPair)
+class ItemPairAdmin(admin.ModelAdmin):
+    list_display = ["mailbox", "stream", "crm_object", "crm_id", "origin", "updated_at"]
+    list_filter = ["stream", "crm_object"]
+    search_fields = ["mail_id", "crm_id", "sync_key"]
+
+
+@admin.register(SyncSession)
+class SyncSessionAdmin(admin.ModelAdmin):
+    list_display = ["mailbox", "trigger", "outcome", "started_at", "finished_at"]
+    list_filter = ["outcome", "trigger"]
+
+
+@admin.register(SyncIssue)
+class SyncIssueAdmin(admin.ModelAdmin):
+    list_display = ["mailbox", "stream", "code", "item_label", "occurrences", "resolved", "last_seen_at"]
+    list_filter = ["code", "resolved", "stream"]
+    search_fields = ["mail_id", "crm_id", "item_label", "message"]

@@ -1,0 +1,31 @@
+"""Reads for pages and the API, always scoped to who is asking."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from syncengine.models import Mailbox, SalesforceConnection, SyncIssue, SyncSession
+
+
+def mailboxes_of(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Mailbox]:
+    """The mailboxes a user may see and act on: their own."""
+    if not user.is_authenticated:
+        return Mailbox.objects.none()
+    return Mailbox.objects.filter(owner=user).select_related("organization").order_by("address")
+
+
+def salesforce_connection_of(*, user: AbstractBaseUser) -> SalesforceConnection | None:
+    return SalesforceConnection.objects.filter(user=user).first()
+
+
+def recent_sessions(*, mailbox: Mailbox, limit: int = 10) -> list[SyncSession]:
+    return list(SyncSession.objects.filter(mailbox=mailbox).order_by("-started_at")[:limit])
+
+
+def open_issues(*, mailbox: Mailbox, limit: int = 50) -> list[SyncIssue]:
+    return list(SyncIssue.objects.filter(mailbox=mailbox, resolved=False).order_by("-last_seen_at")[:limit])
+
+
+def open_issue_count(*, mailbox: Mailbox) -> int:
+    return SyncIssue.objects.filter(mailbox=mailbox, resolved=False).count()

@@ -1,0 +1,1 @@
+"""Services do the writes (``<entity>_<action>``, keyword-only); selectors do the reads."""

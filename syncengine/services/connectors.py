@@ -1,0 +1,63 @@
+"""Build connectors for a mailbox and its owner's Salesforce, from settings and stored secrets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from connectors.base import RetryPolicy
+from connectors.graph.connector import GraphConfig, GraphConnector
+from connectors.salesforce.connector import SalesforceConfig, SalesforceConnector
+from syncengine.models import Mailbox, Provider, SalesforceConnection
+
+
+def retry_policy() -> RetryPolicy:
+    return RetryPolicy(max_attempts=settings.RETRY_MAX_ATTEMPTS, max_wait=settings.RETRY_MAX_WAIT_SECONDS)
+
+
+def salesforce_for(connection: SalesforceConnection) -> SalesforceConnector:
+    config = SalesforceConfig(
+        login_url=settings.SALESFORCE_LOGIN_URL,
+        client_id=settings.SALESFORCE_CLIENT_ID,
+        client_secret=settings.SALESFORCE_CLIENT_SECRET,
+        api_version=settings.SALESFORCE_API_VERSION,
+        sync_key_field=settings.SALESFORCE_SYNC_KEY_FIELD,
+        ca_bundle=settings.OUTBOUND_CA_BUNDLE,
+        timeout=settings.HTTP_TIMEOUT_SECONDS,
+        retry=retry_policy(),
+    )
+    credentials = {
+        **connection.credentials,
+        "instance_url": connection.instance_url,
+        "user_id": connection.salesforce_user_id,
+    }
+
+    def store(creds: dict[str, Any]) -> None:
+        # Refreshed tokens are saved at once: a crash later in the session must not lose them.
+        connection.credentials = {k: v for k, v in creds.items() if k in ("access_token", "refresh_token")}
+        connection.instance_url = creds.get("instance_url") or connection.instance_url
+        connection.save(update_fields=["credentials", "instance_url"])
+
+    return SalesforceConnector(config, credentials, on_credentials=store)
+
+
+def mail_connector_for(mailbox: Mailbox) -> GraphConnector:
+    if mailbox.provider != Provider.GRAPH:
+        raise NotImplementedError(f"{mailbox.get_provider_display()} mailboxes are not supported yet")
+    config = GraphConfig(
+        authority_host=settings.GRAPH_AUTHORITY_HOST,
+        api_url=settings.GRAPH_API_URL,
+        client_id=settings.GRAPH_CLIENT_ID,
+        client_secret=settings.GRAPH_CLIENT_SECRET,
+        scopes=tuple(settings.GRAPH_SCOPES),
+        ca_bundle=settings.OUTBOUND_CA_BUNDLE,
+        timeout=settings.HTTP_TIMEOUT_SECONDS,
+        retry=retry_policy(),
+    )
+
+    def store(creds: dict[str, Any]) -> None:
+        mailbox.credentials = creds
+        mailbox.save(update_fields=["credentials"])
+
+    return GraphConnector(config, mailbox.provider_account, mailbox.credentials, on_credentials=store)

@@ -1,0 +1,350 @@
+"""One stream of one session: gather -> plan -> execute -> commit.
+
+The planner decides (pure, in ``syncengine.core``); this module reads, writes through connectors in
+batches, records per-item results and commits pair state with cursors only after the writes.
+A crash anywhere replays the same changes next time; creates are upserts on the sync key, so
+the replay is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+
+from connectors.base import WriteResult
+from connectors.graph.connector import GraphConnector, Window
+from connectors.salesforce.connector import SalesforceConnector
+from syncengine.core.planner import Action, Kind, Plan, plan_stream
+from syncengine.core.records import ChangeSet, ItemChange, PairState
+from syncengine.core.rules import StreamRules
+from syncengine.models import Mailbox, Side, SyncIssue, SyncSession
+from syncengine.services.issues import CONFLICT_RESOLVED, issue_record, issues_resolve_for_items
+from syncengine.services.state import cursors_load, pairs_load, state_commit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StreamReport:
+    counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    issues: int = 0
+    halted: bool = False
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {direction: dict(c) for direction, c in self.counts.items()}
+
+
+def sync_window(now: datetime) -> Window:
+    """The sliding window, aligned to whole days so the delta cursor stays valid all day."""
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return Window(
+        start=day - timedelta(days=settings.SYNC_WINDOW_DAYS_BACK),
+        end=day + timedelta(days=settings.SYNC_WINDOW_DAYS_AHEAD + 1),
+    )
+
+
+def window_soql(rules: StreamRules, window: Window) -> str:
+    if rules.crm_object != "Event":
+        return ""
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    return f"EndDateTime >= {window.start.strftime(fmt)} AND StartDateTime < {window.end.strftime(fmt)}"
+
+
+class StreamSync:
+    def __init__(
+        self,
+        *,
+        mailbox: Mailbox,
+        session: SyncSession,
+        rules: StreamRules,
+        mail: GraphConnector,
+        crm: SalesforceConnector,
+        now: datetime,
+    ) -> None:
+        self.mailbox = mailbox
+        self.session = session
+        self.rules = rules
+        self.mail = mail
+        self.crm = crm
+        self.now = now
+        self.report = StreamReport()
+        self.stream = rules.stream
+
+    # -- gather -----------------------------------------------------------------------------------
+    def run(self) -> StreamReport:
+        window = sync_window(self.now)
+        cursors = cursors_load(mailbox=self.mailbox, stream=self.stream)
+        pairs = pairs_load(mailbox=self.mailbox, stream=self.stream)
+        mail_set = self.mail.read_changes(
+            stream=self.stream, cursor=cursors.get(Side.MAIL, ""), window=window
+        )
+        crm_set = self.crm.read_changes(
+            crm_object=self.rules.crm_object,
+            fields=[r.crm_field for r in self.rules.fields],
+            cursor=cursors.get(Side.CRM, ""),
+            neutral=self.rules.neutral_from_crm,
+            label_field=next((r.crm_field for r in self.rules.fields if r.key == "subject"), ""),
+            extra_where=window_soql(self.rules, window),
+        )
+        if self._side_suddenly_empty(mail_set, crm_set, pairs):
+            return self.report
+
+        mail_changes = self._with_pending(Side.MAIL, self._drop_unreadable(mail_set.changes))
+        crm_changes = self._with_pending(Side.CRM, crm_set.changes)
+        mail_changes = self._confirm_removals(mail_changes, mail_set, pairs)
+
+        plan = plan_stream(
+            rules=self.rules,
+            scope=f"mailbox:{self.mailbox.pk}",
+            pairs=pairs,
+            mail_changes=mail_changes,
+            crm_changes=crm_changes,
+        )
+        upserts, removals = self._execute(plan)
+        state_commit(
+            mailbox=self.mailbox,
+            stream=self.stream,
+            crm_object=self.rules.crm_object,
+            upserts=upserts,
+            removals=removals,
+            cursors={Side.MAIL: mail_set.next_cursor, Side.CRM: crm_set.next_cursor},
+        )
+        self._record_plan_findings(plan)
+        return self.report
+
+    def _side_suddenly_empty(self, mail_set: ChangeSet, crm_set: ChangeSet, pairs: list[PairState]) -> bool:
+        """A full read that comes back empty while we hold pairs is a broken side, not a wipe-out."""
+        threshold = self.rules.max_delete_min_count
+        for change_set, name in ((mail_set, "mailbox"), (crm_set, "Salesforce")):
+            if change_set.full and not change_set.changes and len(pairs) > threshold:
+                self.report.halted = True
+                self._issue(
+                    "SIDE_EMPTY_HALTED",
+                    f"The {name} returned no {self.stream} at all while {len(pairs)} are synced; the "
+                    "stream was stopped for this session and nothing was deleted.",
+                )
+                return True
+        return False
+
+    def _drop_unreadable(self, changes: list[ItemChange]) -> list[ItemChange]:
+        kept = []
+        for change in changes:
+            error = change.values.get("_error") if change.values else None
+            if error:
+                self._issue("ITEM_UNREADABLE", f"This item could not be read: {error}.", mail_id=change.id,
+                            label=change.label)  # fmt: skip
+                self.report.counts["to_crm"]["failed"] += 1
+            else:
+                kept.append(change)
+        return kept
+
+    def _with_pending(self, side: str, changes: list[ItemChange]) -> list[ItemChange]:
+        """Add items whose write failed in an earlier session, unless the side reported them again."""
+        seen = {c.id for c in changes}
+        pending = SyncIssue.objects.filter(
+            mailbox=self.mailbox, stream=self.stream, resolved=False, details__pending__side=side
+        ).values_list("details", flat=True)
+        extra = []
+        for details in pending:
+            change = ItemChange(**details["pending"]["change"])
+            if change.id not in seen:
+                seen.add(change.id)
+                extra.append(change)
+        return changes + extra
+
+    def _confirm_removals(
+        self, changes: list[ItemChange], mail_set: ChangeSet, pairs: list[PairState]
+    ) -> list[ItemChange]:
+        """Tell "deleted" from "left the window": Graph reports both as removed.
+
+        After a full read, paired items the read did not return are candidates too.
+        """
+        paired = {p.mail_id for p in pairs if p.mail_id}
+        candidates = {c.id for c in changes if c.removed and c.id in paired}
+        if mail_set.full:
+            candidates |= paired - {c.id for c in changes}
+        if not candidates:
+            return [c for c in changes if not c.removed]
+        exists = self.mail.exists(stream=self.stream, ids=sorted(candidates))
+        kept = [c for c in changes if not c.removed]
+        kept += [ItemChange(id=i, removed=True, deleted=not still) for i, still in exists.items()]
+        return kept
+
+    # -- execute ----------------------------------------------------------------------------------
+    def _execute(self, plan: Plan) -> tuple[list[PairState], list[str]]:
+        upserts: list[PairState] = []
+        removals: list[str] = []
+        done_mail: set[str] = set()
+        done_crm: set[str] = set()
+
+        def succeeded(action: Action, state: PairState | None) -> None:
+            if state is None:
+                removals.append(action.sync_key)
+            else:
+                upserts.append(state)
+            done_mail.add(action.mail_id or (state.mail_id if state else ""))
+            done_crm.add(action.crm_id or (state.crm_id if state else ""))
+
+        failed: set[str] = set()
+        self._crm_creates(plan.of_kind(Kind.CREATE_CRM), succeeded)
+        self._mail_creates(plan.of_kind(Kind.CREATE_MAIL), succeeded)
+        updates = plan.of_kind(Kind.UPDATE)
+        failed |= self._crm_updates([a for a in updates if a.crm_writes])
+        failed |= self._mail_updates([a for a in updates if a.mail_writes])
+        for action in updates:
+            if action.sync_key not in failed:
+                succeeded(action, action.state)
+                if action.crm_writes:
+                    self.report.counts["to_crm"]["updated"] += 1
+                if action.mail_writes:
+                    self.report.counts["to_mail"]["updated"] += 1
+        self._crm_deletes(plan.of_kind(Kind.DELETE_CRM), succeeded)
+        self._mail_deletes(plan.of_kind(Kind.DELETE_MAIL), succeeded)
+        for action in plan.of_kind(Kind.UNLINK, Kind.FORGET):
+            succeeded(action, None)
+            self.report.counts["pairs"]["unlinked"] += 1
+        for action in plan.of_kind(Kind.REFRESH):
+            succeeded(action, action.state)
+        issues_resolve_for_items(
+            mailbox=self.mailbox, stream=self.stream, mail_ids=done_mail - {""}, crm_ids=done_crm - {""}
+        )
+        return upserts, removals
+
+    def _crm_creates(self, actions: list[Action], succeeded: Any) -> None:
+        if not actions:
+            return
+        key_field = settings.SALESFORCE_SYNC_KEY_FIELD
+        records = [{key_field: a.sync_key, **self.rules.crm_fields(a.crm_writes)[0]} for a in actions]
+        results = self.crm.upsert(crm_object=self.rules.crm_object, records=records)
+        for action, result in zip(actions, results, strict=True):
+            assert action.state is not None
+            if result.ok:
+                action.state.crm_id = result.id
+                succeeded(action, action.state)
+                self.report.counts["to_crm"]["created"] += 1
+            else:
+                self._item_failed(action, result, Side.MAIL, "to_crm")
+
+    def _mail_creates(self, actions: list[Action], succeeded: Any) -> None:
+        if not actions:
+            return
+        results = self.mail.create(stream=self.stream, items=[a.mail_writes for a in actions])
+        for action, result in zip(actions, results, strict=True):
+            assert action.state is not None
+            if result.ok:
+                action.state.mail_id = result.id
+                action.state.mail_version = result.version
+                succeeded(action, action.state)
+                self.report.counts["to_mail"]["created"] += 1
+            else:
+                self._item_failed(action, result, Side.CRM, "to_mail")
+
+    def _crm_updates(self, actions: list[Action]) -> set[str]:
+        if not actions:
+            return set()
+        records = [{"Id": a.crm_id, **self.rules.crm_fields(a.crm_writes)[0]} for a in actions]
+        results = self.crm.update(crm_object=self.rules.crm_object, records=records)
+        return {
+            a.sync_key
+            for a, r in zip(actions, results, strict=True)
+            if not self._ok(a, r, Side.MAIL, "to_crm")
+        }
+
+    def _mail_updates(self, actions: list[Action]) -> set[str]:
+        if not actions:
+            return set()
+        results = self.mail.update(stream=self.stream, items=[(a.mail_id, a.mail_writes) for a in actions])
+        return {
+            a.sync_key
+            for a, r in zip(actions, results, strict=True)
+            if not self._ok(a, r, Side.CRM, "to_mail")
+        }
+
+    def _crm_deletes(self, actions: list[Action], succeeded: Any) -> None:
+        if not actions:
+            return
+        results = self.crm.delete(ids=[a.crm_id for a in actions])
+        for action, result in zip(actions, results, strict=True):
+            if result.ok or result.code in ("ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY"):
+                succeeded(action, None)
+                self.report.counts["to_crm"]["deleted"] += 1
+            else:
+                self._item_failed(action, result, Side.MAIL, "to_crm")
+
+    def _mail_deletes(self, actions: list[Action], succeeded: Any) -> None:
+        if not actions:
+            return
+        results = self.mail.delete(stream=self.stream, ids=[a.mail_id for a in actions])
+        for action, result in zip(actions, results, strict=True):
+            if result.ok:
+                succeeded(action, None)
+                self.report.counts["to_mail"]["deleted"] += 1
+            else:
+                self._item_failed(action, result, Side.CRM, "to_mail")
+
+    def _ok(self, action: Action, result: WriteResult, source: str, direction: str) -> bool:
+        if not result.ok:
+            self._item_failed(action, result, source, direction)
+        return result.ok
+
+    def _item_failed(self, action: Action, result: WriteResult, source: str, direction: str) -> None:
+        """Keep the item: record why, and keep the change so the next session tries it again."""
+        self.report.counts[direction]["failed"] += 1
+        target = "Salesforce" if direction == "to_crm" else "the mailbox"
+        change = ItemChange(
+            id=action.mail_id if source == Side.MAIL else action.crm_id,
+            values=action.crm_writes if source == Side.MAIL else action.mail_writes,
+            deleted=action.kind in (Kind.DELETE_CRM, Kind.DELETE_MAIL),
+            label=action.label,
+        )
+        if action.kind is Kind.UPDATE and action.state is not None:  # replay the side's full values
+            values = action.state.synced["mail" if source == Side.MAIL else "crm"]
+            change = ItemChange(id=change.id, values=values, label=action.label)
+        self._issue(
+            result.code or "WRITE_FAILED",
+            f"Could not write to {target}: {result.message or result.code}",
+            mail_id=action.mail_id,
+            crm_id=action.crm_id,
+            label=action.label,
+            details={"pending": {"side": source, "change": asdict(change)}, "permanent": result.permanent},
+        )
+
+    # -- findings ---------------------------------------------------------------------------------
+    def _record_plan_findings(self, plan: Plan) -> None:
+        for notice in plan.notices:
+            if notice.code == "MASS_DELETE_HALTED":
+                self.report.halted = True
+            self._issue(
+                notice.code, notice.message, mail_id=notice.mail_id, crm_id=notice.crm_id, label=notice.label
+            )
+        for conflict in plan.conflicts:
+            self.report.counts["pairs"]["conflicts"] += 1
+            loser = "Salesforce" if conflict.winner == "mail" else "mailbox"
+            self._issue(
+                CONFLICT_RESOLVED,
+                f"'{conflict.field}' was changed on both sides; the {loser} value was overwritten.",
+                label=conflict.label,
+                details={
+                    "field": conflict.field,
+                    "mail_value": conflict.mail_value,
+                    "crm_value": conflict.crm_value,
+                    "winner": conflict.winner,
+                },
+            )
+
+    def _issue(self, code: str, message: str, **kwargs: Any) -> None:
+        self.report.issues += 1
+        issue_record(
+            mailbox=self.mailbox,
+            session=self.session,
+            stream=self.stream,
+            code=code,
+            message=message,
+            crm_object=self.rules.crm_object,
+            **kwargs,
+        )

@@ -1,0 +1,136 @@
+"""Running one sync session for one mailbox, start to finish, and recording what happened."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from connectors.base import ConnectorError
+from mapping.defaults import event_rules
+from syncengine.models import (
+    ConnectionStatus,
+    Mailbox,
+    MailboxStatus,
+    Outcome,
+    SalesforceConnection,
+    SyncSession,
+    Trigger,
+)
+from syncengine.services.connectors import mail_connector_for, salesforce_for
+from syncengine.services.engine import StreamSync
+from syncengine.services.leases import lease_claim, lease_release
+from syncengine.services.mailboxes import mailbox_suspend
+
+log = logging.getLogger(__name__)
+SUSPEND_AFTER_FAILURES = 10
+MAX_BACKOFF = timedelta(hours=6)
+# Failures no retry can fix: suspend at once, with the reason, until a person acts.
+SUSPENDING_CODES = {"CRM_AUTH_REVOKED", "MAIL_AUTH_REVOKED", "SALESFORCE_NOT_CONNECTED"}
+
+
+def session_run(*, mailbox_id: int, trigger: str = Trigger.SCHEDULE) -> SyncSession | None:
+    """Run a session if this worker wins the mailbox's lease; None when another one holds it."""
+    token = lease_claim(mailbox_id=mailbox_id)
+    if token is None:
+        log.info("mailbox %s: session skipped, another worker holds the lease or it is suspended", mailbox_id)
+        return None
+    mailbox = Mailbox.objects.select_related("owner", "organization").get(pk=mailbox_id)
+    session = SyncSession.objects.create(mailbox=mailbox, trigger=trigger)
+    try:
+        _run(mailbox, session)
+    finally:
+        lease_release(mailbox_id=mailbox_id, token=token)
+    return session
+
+
+def _run(mailbox: Mailbox, session: SyncSession) -> None:
+    now = timezone.now()
+    mail = crm = None
+    failure: ConnectorError | None = None
+    try:
+        connection = SalesforceConnection.objects.filter(user=mailbox.owner).first()
+        if connection is None:
+            raise ConnectorError(
+                "Connect Salesforce to start syncing.", permanent=True, code="SALESFORCE_NOT_CONNECTED"
+            )
+        crm = salesforce_for(connection)
+        mail = mail_connector_for(mailbox)
+        rules = event_rules(
+            max_delete_share=settings.SYNC_MAX_DELETE_SHARE,
+            max_delete_min_count=settings.SYNC_MAX_DELETE_MIN_COUNT,
+        )
+        report = StreamSync(mailbox=mailbox, session=session, rules=rules, mail=mail, crm=crm, now=now).run()
+        session.counts = {rules.stream: report.as_dict()}
+        session.outcome = Outcome.PARTIAL if report.issues or report.halted else Outcome.SUCCEEDED
+        _mark_connection(connection, ok=True, usage=crm.api_usage)
+    except ConnectorError as error:
+        failure = error
+        session.outcome = Outcome.FAILED
+        session.error = error.message
+    except Exception as error:  # a bug must not kill the worker or hide the mailbox's state
+        log.exception("mailbox %s: session %s crashed", mailbox.pk, session.pk)
+        session.outcome = Outcome.FAILED
+        session.error = (
+            f"Internal error ({type(error).__name__}); the support team can see the details in the logs."
+        )
+    finally:
+        session.finished_at = timezone.now()
+        session.api_calls = {
+            "mail": mail.calls if mail else 0,
+            "crm": crm.calls if crm else 0,
+            "mail_login": mail.token_calls if mail else 0,
+            "crm_login": crm.token_calls if crm else 0,
+        }
+        session.save()
+    _after_session(mailbox, session, failure)
+
+
+def _mark_connection(
+    connection: SalesforceConnection, *, ok: bool, usage: str = "", message: str = ""
+) -> None:
+    SalesforceConnection.objects.filter(pk=connection.pk).update(
+        status=ConnectionStatus.CONNECTED if ok else ConnectionStatus.REVOKED,
+        status_message=message[:500],
+        api_usage=usage or connection.api_usage,
+    )
+
+
+def _after_session(mailbox: Mailbox, session: SyncSession, failure: ConnectorError | None) -> None:
+    finished = session.finished_at or timezone.now()
+    interval = timedelta(minutes=mailbox.sync_interval_minutes)
+    jitter = timedelta(seconds=random.uniform(-1, 1) * settings.SYNC_JITTER_SECONDS)
+    fields = {"last_synced_at": finished}
+    if session.outcome == Outcome.FAILED:
+        failures = mailbox.consecutive_failures + 1
+        backoff = min(interval * 2 ** min(failures - 1, 8), MAX_BACKOFF)
+        fields.update(
+            consecutive_failures=failures,
+            status=MailboxStatus.ERROR,
+            status_message=session.error[:500],
+            next_due_at=finished + backoff + jitter,
+        )
+        Mailbox.objects.filter(pk=mailbox.pk).update(**fields)
+        if failure is not None and failure.code in SUSPENDING_CODES:
+            if failure.code == "CRM_AUTH_REVOKED":
+                connection = SalesforceConnection.objects.filter(user=mailbox.owner).first()
+                if connection is not None:
+                    _mark_connection(connection, ok=False, message=failure.message)
+            mailbox_suspend(mailbox=mailbox, reason=failure.message, automatic=True)
+        elif failures >= SUSPEND_AFTER_FAILURES:
+            mailbox_suspend(
+                mailbox=mailbox,
+                reason=f"Suspended after {failures} failed sessions in a row. Last error: {session.error}",
+                automatic=True,
+            )
+        return
+    fields.update(
+        consecutive_failures=0,
+        status=MailboxStatus.WARNING if session.outcome == Outcome.PARTIAL else MailboxStatus.OK,
+        status_message="",
+        next_due_at=finished + interval + jitter,
+    )
+    Mailbox.objects.filter(pk=mailbox.pk).update(**fields)

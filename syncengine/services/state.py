@@ -1,0 +1,93 @@
+"""Loading and committing pair state and cursors (together, after the writes they describe)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from syncengine.core.records import PairState
+from syncengine.models import ItemPair, Mailbox, SyncCursor
+
+
+def pairs_load(*, mailbox: Mailbox, stream: str) -> list[PairState]:
+    rows = ItemPair.objects.filter(mailbox=mailbox, stream=stream).values(
+        "sync_key", "mail_id", "crm_id", "origin", "mail_version", "crm_version", "mail_hash", "crm_hash",
+        "synced_values",
+    )  # fmt: skip
+    return [
+        PairState(
+            sync_key=r["sync_key"],
+            mail_id=r["mail_id"],
+            crm_id=r["crm_id"],
+            origin=r["origin"],
+            mail_version=r["mail_version"],
+            crm_version=r["crm_version"],
+            mail_hash=r["mail_hash"],
+            crm_hash=r["crm_hash"],
+            synced=r["synced_values"] or {"mail": {}, "crm": {}},
+        )
+        for r in rows
+    ]
+
+
+def cursors_load(*, mailbox: Mailbox, stream: str) -> dict[str, str]:
+    rows = SyncCursor.objects.filter(mailbox=mailbox, stream=stream).values_list("side", "value")
+    return dict(rows)
+
+
+PAIR_FIELDS = [
+    "mail_id", "crm_id", "origin", "mail_version", "crm_version", "mail_hash", "crm_hash", "synced_values",
+    "updated_at",
+]  # fmt: skip
+
+
+@transaction.atomic
+def state_commit(
+    *,
+    mailbox: Mailbox,
+    stream: str,
+    crm_object: str,
+    upserts: Iterable[PairState],
+    removals: Iterable[str],
+    cursors: dict[str, str],
+) -> None:
+    """Store pair changes and the new cursors in one transaction: all of it, or none of it."""
+    now = timezone.now()
+    upserts = list(upserts)
+    existing = {
+        p.sync_key: p
+        for p in ItemPair.objects.filter(
+            mailbox=mailbox, stream=stream, sync_key__in=[s.sync_key for s in upserts]
+        )
+    }
+    to_create: list[ItemPair] = []
+    to_update: list[ItemPair] = []
+    for state in upserts:
+        row = existing.get(state.sync_key) or ItemPair(
+            mailbox=mailbox, stream=stream, sync_key=state.sync_key, crm_object=crm_object, created_at=now
+        )
+        row.mail_id = state.mail_id
+        row.crm_id = state.crm_id
+        row.origin = state.origin
+        row.mail_version = state.mail_version[:200]
+        row.crm_version = state.crm_version[:40]
+        row.mail_hash = state.mail_hash
+        row.crm_hash = state.crm_hash
+        row.synced_values = state.synced
+        row.updated_at = now
+        (to_update if row.pk else to_create).append(row)
+    ItemPair.objects.bulk_create(to_create, batch_size=500)
+    ItemPair.objects.bulk_update(
+        to_update,
+        PAIR_FIELDS,
+        batch_size=500,
+    )
+    removals = list(removals)
+    if removals:
+        ItemPair.objects.filter(mailbox=mailbox, stream=stream, sync_key__in=removals).delete()
+    for side, value in cursors.items():
+        SyncCursor.objects.update_or_create(
+            mailbox=mailbox, stream=stream, side=side, defaults={"value": value, "updated_at": now}
+        )
