@@ -72,3 +72,13 @@ def aad_error_response(status: int, error: str, aadsts: int, description: str) -
 
 def aad_error(status: int, error: str, aadsts: int, description: str) -> HttpError:
     return HttpError(aad_error_response(status, error, aadsts, description))
+
+
+class GraphError(Exception):
+    """Raised by the stores; the app turns it into a Graph error response for the current request."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message

@@ -52,7 +52,12 @@ class User:
     tokens_valid_from: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "tenant_id": self.tenant_id, "mail": self.mail, "display_name": self.display_name}
+        return {
+            "id": self.id,
+            "tenant_id": self.tenant_id,
+            "mail": self.mail,
+            "display_name": self.display_name,
+        }
 
 
 @dataclass
@@ -210,9 +215,7 @@ class Directory:
         )
         return token
 
-    def mint_id_token(
-        self, issuer_base: str, tenant: Tenant, app: App, user: User, nonce: str | None
-    ) -> str:
+    def mint_id_token(self, issuer_base: str, tenant: Tenant, app: App, user: User, nonce: str | None) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
             "aud": app.client_id,
@@ -232,7 +235,13 @@ class Directory:
         return jwt_shaped(claims)
 
     def delegated_token_set(
-        self, issuer_base: str, tenant: Tenant, app: App, user: User, scopes: list[str], nonce: str | None = None
+        self,
+        issuer_base: str,
+        tenant: Tenant,
+        app: App,
+        user: User,
+        scopes: list[str],
+        nonce: str | None = None,
     ) -> TokenSet:
         return TokenSet(
             access_token=self.mint_access_token(issuer_base, tenant, app, user, scopes),

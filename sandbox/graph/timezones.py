@@ -50,19 +50,19 @@ WINDOWS_TO_IANA: dict[str, str] = {
 _WINDOWS_LOWER = {name.lower(): iana for name, iana in WINDOWS_TO_IANA.items()}
 
 
-class UnknownTimeZone(ValueError):
+class UnknownTimeZoneError(ValueError):
     """The zone is neither a known Windows name nor an IANA name."""
 
 
 def resolve(name: str) -> tzinfo:
-    """A tzinfo for a Windows or IANA zone name; ``UnknownTimeZone`` otherwise."""
+    """A tzinfo for a Windows or IANA zone name; ``UnknownTimeZoneError`` otherwise."""
     iana = _WINDOWS_LOWER.get(name.strip().lower(), name.strip())
     if not iana:
-        raise UnknownTimeZone(name)
+        raise UnknownTimeZoneError(name)
     try:
         return ZoneInfo(iana)
     except (ZoneInfoNotFoundError, ValueError, IsADirectoryError) as error:
-        raise UnknownTimeZone(name) from error
+        raise UnknownTimeZoneError(name) from error
 
 
 def parse_local(value: str) -> datetime:

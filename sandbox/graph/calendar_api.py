@@ -1,0 +1,264 @@
+"""Graph calendar endpoints for one resolved mailbox: events CRUD, calendars, calendarView and its delta."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+from sandbox.base import Request, Response, json_response
+from sandbox.graph import recurrence, timezones
+from sandbox.graph.delta import DeltaTracker, Round, WindowItem, parse_window_instant, window_items
+from sandbox.graph.errors import GraphError
+from sandbox.graph.events import EventStore, Mailbox, View, render_event
+
+DEFAULT_TOP = 10
+MAX_TOP = 1000
+DEFAULT_DELTA_PAGE = 100
+
+
+def preferences(request: Request) -> dict[str, str]:
+    """``Prefer: outlook.timezone="X", odata.maxpagesize=5`` -> {name: value}; repeated headers are joined."""
+    found: dict[str, str] = {}
+    for match in re.finditer(r'([\w.-]+)\s*=\s*(?:"([^"]*)"|([^,;\s]+))', request.header("prefer")):
+        found[match.group(1).lower()] = match.group(2) if match.group(2) is not None else match.group(3)
+    return found
+
+
+def view_of(request: Request) -> tuple[View, dict[str, str]]:
+    """The caller's view and the Preference-Applied header it earns."""
+    prefs = preferences(request)
+    view = View(base_url=request.base_url)
+    applied: list[str] = []
+    if "outlook.timezone" in prefs:
+        try:
+            timezones.resolve(prefs["outlook.timezone"])
+        except timezones.UnknownTimeZoneError as error:
+            raise GraphError(
+                400,
+                "TimeZoneNotSupportedException",
+                "A valid TimeZone value must be specified. The following TimeZone value is not "
+                f"supported: '{prefs['outlook.timezone']}'.",
+            ) from error
+        view.time_zone = prefs["outlook.timezone"]
+        applied.append(f'outlook.timezone="{view.time_zone}"')
+    if prefs.get("outlook.body-content-type", "").lower() in ("text", "html"):
+        view.body_type = prefs["outlook.body-content-type"].lower()
+        applied.append(f'outlook.body-content-type="{view.body_type}"')
+    if "$select" in request.query:
+        view.select = [s.strip() for s in request.query["$select"].split(",") if s.strip()]
+    return view, ({"Preference-Applied": ", ".join(applied)} if applied else {})
+
+
+def _int_option(request: Request, name: str, default: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise GraphError(400, "BadRequest", f"Invalid value '{raw}' for query option '{name}'.")
+    return int(raw)
+
+
+def _context(request: Request, mailbox: Mailbox, what: str) -> str:
+    return f"{request.base_url}/v1.0/$metadata#users('{mailbox.user_id}')/{what}"
+
+
+class CalendarApi:
+    def __init__(self, store: EventStore, delta: DeltaTracker) -> None:
+        self.store = store
+        self.delta = delta
+
+    # -- calendars ---------------------------------------------------------------------------------
+    def _calendar(self, mailbox: Mailbox) -> dict[str, Any]:
+        return {
+            "id": mailbox.calendar_id,
+            "name": "Calendar",
+            "color": "auto",
+            "hexColor": "",
+            "isDefaultCalendar": True,
+            "changeKey": "DwAAABYAAAA=",
+            "canShare": True,
+            "canViewPrivateItems": True,
+            "canEdit": True,
+            "isRemovable": False,
+            "isTallyingResponses": True,
+            "allowedOnlineMeetingProviders": ["teamsForBusiness"],
+            "defaultOnlineMeetingProvider": "teamsForBusiness",
+            "owner": {"name": mailbox.display_name, "address": mailbox.mail},
+        }
+
+    def list_calendars(self, request: Request, mailbox: Mailbox) -> Response:
+        return json_response(
+            200,
+            {"@odata.context": _context(request, mailbox, "calendars"), "value": [self._calendar(mailbox)]},
+        )
+
+    def get_calendar(self, request: Request, mailbox: Mailbox) -> Response:
+        self._check_calendar(request, mailbox)
+        return json_response(
+            200,
+            {"@odata.context": _context(request, mailbox, "calendars/$entity"), **self._calendar(mailbox)},
+        )
+
+    @staticmethod
+    def _check_calendar(request: Request, mailbox: Mailbox) -> None:
+        calendar = request.params.get("calendar")
+        if calendar is not None and unquote(calendar) != mailbox.calendar_id:
+            raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+
+    # -- events ------------------------------------------------------------------------------------
+    def list_events(self, request: Request, mailbox: Mailbox) -> Response:
+        self._check_calendar(request, mailbox)
+        view, headers = view_of(request)
+        top = min(_int_option(request, "$top", DEFAULT_TOP), MAX_TOP) or DEFAULT_TOP
+        skip = _int_option(request, "$skip", 0)
+        events = self.store.live(mailbox)
+        payload: dict[str, Any] = {
+            "@odata.context": _context(request, mailbox, "events"),
+            "value": [render_event(e, mailbox, view) for e in events[skip : skip + top]],
+        }
+        if skip + top < len(events):
+            query = {k: v for k, v in request.query.items() if k not in ("$top", "$skip")}
+            query.update({"$top": str(top), "$skip": str(skip + top)})
+            payload["@odata.nextLink"] = f"{request.base_url}{request.path}?{urlencode(query)}"
+        return json_response(200, payload, headers)
+
+    def create_event(self, request: Request, mailbox: Mailbox) -> Response:
+        self._check_calendar(request, mailbox)
+        view, headers = view_of(request)
+        event = self.store.create(mailbox, self._body(request))
+        shape = {
+            "@odata.context": _context(request, mailbox, "events/$entity"),
+            **render_event(event, mailbox, view),
+        }
+        return json_response(201, shape, {**headers, "ETag": shape["@odata.etag"]})
+
+    def get_event(self, request: Request, mailbox: Mailbox) -> Response:
+        self._check_calendar(request, mailbox)
+        view, headers = view_of(request)
+        event_id = unquote(request.params["event"])
+        found = recurrence.find_occurrence(self.store.live(mailbox), event_id)
+        if found is not None:
+            shape = render_event(found[0], mailbox, view, found[1])
+        else:
+            shape = render_event(self.store.get(mailbox, event_id), mailbox, view)
+        return json_response(
+            200, {"@odata.context": _context(request, mailbox, "events/$entity"), **shape}, headers
+        )
+
+    def update_event(self, request: Request, mailbox: Mailbox) -> Response:
+        self._check_calendar(request, mailbox)
+        view, headers = view_of(request)
+        event = self.store.update(mailbox, self._event_id(mailbox, request), self._body(request))
+        shape = {
+            "@odata.context": _context(request, mailbox, "events/$entity"),
+            **render_event(event, mailbox, view),
+        }
+        return json_response(200, shape, {**headers, "ETag": shape["@odata.etag"]})
+
+    def delete_event(self, request: Request, mailbox: Mailbox) -> Response:
+        self._check_calendar(request, mailbox)
+        self.store.delete(mailbox, self._event_id(mailbox, request))
+        return json_response(204, None)
+
+    def _event_id(self, mailbox: Mailbox, request: Request) -> str:
+        event_id = unquote(request.params["event"])
+        if recurrence.find_occurrence(self.store.live(mailbox), event_id) is not None:
+            raise GraphError(
+                400,
+                "ErrorInvalidRequest",
+                "The sandbox does not support changing a single occurrence; change the series.",
+            )
+        return event_id
+
+    @staticmethod
+    def _body(request: Request) -> Any:
+        try:
+            return request.json()
+        except ValueError as error:
+            raise GraphError(
+                400,
+                "BadRequest",
+                "Unable to read JSON request payload. Please ensure "
+                "Content-Type header is set and payload is of valid JSON "
+                "format.",
+            ) from error
+
+    # -- calendarView ------------------------------------------------------------------------------
+    @staticmethod
+    def _window(request: Request) -> tuple[Any, Any]:
+        start, end = request.query.get("startDateTime"), request.query.get("endDateTime")
+        if not start or not end:
+            raise GraphError(
+                400,
+                "ErrorInvalidParameter",
+                "This request requires a time window specified by the query string parameters "
+                "StartDateTime and EndDateTime.",
+            )
+        return parse_window_instant("startDateTime", start), parse_window_instant("endDateTime", end)
+
+    @staticmethod
+    def _item(item: WindowItem, mailbox: Mailbox, view: View) -> dict[str, Any]:
+        return render_event(item.event, mailbox, view, item.occurrence)
+
+    def calendar_view(self, request: Request, mailbox: Mailbox) -> Response:
+        self._check_calendar(request, mailbox)
+        view, headers = view_of(request)
+        start, end = self._window(request)
+        top = min(_int_option(request, "$top", DEFAULT_TOP), MAX_TOP) or DEFAULT_TOP
+        skip = _int_option(request, "$skip", 0)
+        items = sorted(
+            window_items(mailbox, start, end).values(),
+            key=lambda i: (i.occurrence.start if i.occurrence else i.event.start, i.id),
+        )
+        payload: dict[str, Any] = {
+            "@odata.context": _context(request, mailbox, "calendarView"),
+            "value": [self._item(i, mailbox, view) for i in items[skip : skip + top]],
+        }
+        if skip + top < len(items):
+            query = {k: v for k, v in request.query.items() if k not in ("$top", "$skip")}
+            query.update({"$top": str(top), "$skip": str(skip + top)})
+            payload["@odata.nextLink"] = f"{request.base_url}{request.path}?{urlencode(query)}"
+        return json_response(200, payload, headers)
+
+    def calendar_view_delta(self, request: Request, mailbox: Mailbox) -> Response:
+        self._check_calendar(request, mailbox)
+        view, headers = view_of(request)
+        page_size = DEFAULT_DELTA_PAGE
+        max_page = preferences(request).get("odata.maxpagesize", "")
+        if max_page.isdigit() and int(max_page) > 0:
+            page_size = int(max_page)
+            applied = headers.get("Preference-Applied")
+            headers["Preference-Applied"] = ", ".join(
+                filter(None, [applied, f"odata.maxpagesize={page_size}"])
+            )
+        offset = 0
+        round_: Round
+        if "$skiptoken" in request.query:
+            round_, offset = self.delta.page(mailbox, request.query["$skiptoken"])
+        elif "$deltatoken" in request.query:
+            round_ = self.delta.resume(mailbox, request.query["$deltatoken"])
+        else:
+            start, end = self._window(request)
+            round_ = self.delta.start_round(mailbox, start, end, since=None)
+        chunk = round_.items[offset : offset + page_size]
+        values: list[dict[str, Any]] = []
+        for item in chunk:
+            if isinstance(item, str):
+                values.append(
+                    {"@odata.type": "#microsoft.graph.event", "id": item, "@removed": {"reason": "deleted"}}
+                )
+            else:
+                values.append({"@odata.type": "#microsoft.graph.event", **self._item(item, mailbox, view)})
+        payload: dict[str, Any] = {
+            "@odata.context": f"{request.base_url}/v1.0/$metadata#Collection(event)",
+            "value": values,
+        }
+        link = f"{request.base_url}{request.path}?"
+        if offset + page_size < len(round_.items):
+            payload["@odata.nextLink"] = (
+                f"{link}$skiptoken={self.delta.page_token(round_, offset + page_size)}"
+            )
+        else:
+            payload["@odata.deltaLink"] = f"{link}$deltatoken={self.delta.delta_token(round_)}"
+        return json_response(200, payload, headers)
