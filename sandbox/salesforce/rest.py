@@ -17,6 +17,7 @@ from sandbox.salesforce.values import format_datetime, parse_datetime
 COLLECTION_MAX = 200
 RETRIEVE_MAX = 2000
 BATCH_DEFAULT = 2000
+MAX_OPEN_CURSORS = 500
 
 
 @dataclass
@@ -431,6 +432,8 @@ class RestApi:
         following = offset + cursor.batch
         if following < len(cursor.records):
             self.cursors[locator] = cursor
+            while len(self.cursors) > MAX_OPEN_CURSORS:  # like Salesforce, old cursors expire
+                del self.cursors[next(iter(self.cursors))]
             payload["done"] = False
             payload["nextRecordsUrl"] = f"/services/data/v{ctx.version}/query/{locator}-{following}"
         else:

@@ -627,3 +627,29 @@ def test_it_serves_control_endpoints(salesforce_server: SandboxServer, sandbox_c
     with pytest.raises(SalesforceExpiredSession):
         sf.Event.create(_event())
     assert session.get(f"{base}/orgs/{org['id']}/records/Event").json()["records"][0]["Key__c"] == "k"
+
+
+def test_it_serves_identity_and_revokes_tokens(tenant: Tenant) -> None:
+    token = tenant.token()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    identity = tenant.session.get(token["id"], headers=headers).json()
+    assert (identity["user_id"], identity["organization_id"]) == (tenant.user_id, tenant.org_id)
+    assert identity["display_name"] == "Rita Rep"
+    userinfo = tenant.session.get(f"{tenant.url}/services/oauth2/userinfo", headers=headers).json()
+    assert userinfo["preferred_username"].startswith("rep")
+
+    revoked = tenant.session.post(
+        f"{tenant.url}/services/oauth2/revoke", data={"token": tenant.refresh_token}
+    )
+    assert revoked.status_code == 200
+    assert tenant.session.get(token["id"], headers=headers).status_code == 401
+    refused = tenant.session.post(
+        f"{tenant.url}/services/oauth2/token",
+        data={
+            "grant_type": "refresh_token",
+            "client_id": tenant.client_id,
+            "client_secret": tenant.client_secret,
+            "refresh_token": tenant.refresh_token,
+        },
+    )
+    assert refused.json()["error"] == "invalid_grant"
