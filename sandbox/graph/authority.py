@@ -239,8 +239,8 @@ class Authority:
             return self._sign_in_form(request, params, error="")
         form = request.form()
         if form.get("action") == "cancel":
-            return self._redirect(
-                redirect_uri,
+            return self._answer(
+                params,
                 {
                     "error": "access_denied",
                     "error_description": "AADSTS65004: User declined to consent to access the app.",
@@ -262,7 +262,7 @@ class Authority:
             nonce=params.get("nonce", ""),
         )
         answer = {"code": code, "state": params.get("state", ""), "session_state": str(uuid.uuid4())}
-        return self._redirect(redirect_uri, {k: v for k, v in answer.items() if v})
+        return self._answer(params, {k: v for k, v in answer.items() if v})
 
     def _sign_in_form(self, request: Request, params: dict[str, str], error: str) -> Response:
         action = html.escape(f"{request.path}?{urlencode(params)}")
@@ -292,9 +292,23 @@ class Authority:
         return text_response(status, page, "text/html; charset=utf-8")
 
     @staticmethod
-    def _redirect(redirect_uri: str, query: dict[str, str]) -> Response:
+    def _answer(params: dict[str, str], answer: dict[str, str]) -> Response:
+        """Back to the app: a 302 with a query (default) or an auto-posting form (response_mode=form_post)."""
+        redirect_uri = params["redirect_uri"]
+        if params.get("response_mode") == "form_post":
+            inputs = "".join(
+                f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                for k, v in answer.items()
+            )
+            page = (
+                "<!doctype html><html><head><title>Working...</title></head>"
+                '<body onload="document.forms[0].submit()">'
+                f'<form method="post" action="{html.escape(redirect_uri)}">{inputs}'
+                '<noscript><button type="submit">Continue</button></noscript></form></body></html>'
+            )
+            return text_response(200, page, "text/html; charset=utf-8")
         separator = "&" if "?" in redirect_uri else "?"
-        return Response(302, b"", {"Location": f"{redirect_uri}{separator}{urlencode(query)}"})
+        return Response(302, b"", {"Location": f"{redirect_uri}{separator}{urlencode(answer)}"})
 
     # -- helpers -----------------------------------------------------------------------------------
     def _tenant(self, request: Request) -> Tenant:

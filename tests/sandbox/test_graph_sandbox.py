@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -172,7 +173,9 @@ def test_it_signs_in_with_username_and_password(env: Env, monkeypatch: pytest.Mo
 
 def test_it_completes_the_authorization_code_flow_with_pkce(env: Env) -> None:
     client = env.msal()
-    flow = client.initiate_auth_code_flow(CALENDAR_SCOPES, redirect_uri=REDIRECT_URI, login_hint=env.mail)
+    flow = client.initiate_auth_code_flow(
+        CALENDAR_SCOPES, redirect_uri=REDIRECT_URI, login_hint=env.mail, response_mode="form_post"
+    )
     browser = env.session()
     page = browser.get(flow["auth_uri"])
     assert page.status_code == 200 and "<form" in page.text and env.mail in page.text
@@ -185,10 +188,9 @@ def test_it_completes_the_authorization_code_flow_with_pkce(env: Env) -> None:
         data={"login": env.mail, "passwd": env.password, "action": "accept"},
         allow_redirects=False,
     )
-    assert signed_in.status_code == 302
-    location = urlsplit(signed_in.headers["Location"])
-    assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT_URI
-    auth_response = {k: v[0] for k, v in parse_qs(location.query).items()}
+    assert signed_in.status_code == 200  # form_post: a page that posts code and state to the redirect URI
+    assert f'action="{REDIRECT_URI}"' in signed_in.text
+    auth_response = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', signed_in.text))
     assert auth_response["state"] == flow["state"]
 
     result = client.acquire_token_by_auth_code_flow(flow, auth_response)  # msal checks state and nonce
@@ -225,10 +227,16 @@ def test_it_checks_the_pkce_verifier(env: Env) -> None:
         "code_challenge": challenge,
         "code_challenge_method": "S256",
     }
+    declined = browser.post(authorize, params=params, data={"action": "cancel"}, allow_redirects=False)
+    assert parse_qs(urlsplit(declined.headers["Location"]).query)["error"] == ["access_denied"]
     redirect = browser.post(
         authorize, params=params, data={"login": env.mail, "passwd": env.password}, allow_redirects=False
     )
-    code = parse_qs(urlsplit(redirect.headers["Location"]).query)["code"][0]
+    location = urlsplit(redirect.headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == REDIRECT_URI
+    answer = parse_qs(location.query)
+    assert answer["state"] == ["s1"]
+    code = answer["code"][0]
     form = {
         "grant_type": "authorization_code",
         "code": code,
