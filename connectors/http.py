@@ -8,10 +8,24 @@ from typing import Any
 import requests
 
 
+class _TimeoutSession(requests.Session):
+    """Every request gets a timeout, including those a client library makes without one."""
+
+    default_timeout: float = 30.0
+
+    def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("timeout", self.default_timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
 def make_session(
-    *, ca_bundle: str = "", on_response: Callable[[requests.Response], None] | None = None
+    *,
+    ca_bundle: str = "",
+    timeout: float = 30.0,
+    on_response: Callable[[requests.Response], None] | None = None,
 ) -> requests.Session:
-    session = requests.Session()
+    session = _TimeoutSession()
+    session.default_timeout = timeout
     # Environment variables (REQUESTS_CA_BUNDLE, proxies) would override ``verify``: be explicit.
     session.trust_env = False
     session.verify = ca_bundle or True

@@ -72,10 +72,10 @@ class GraphConnector:
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _count(self, response: requests.Response) -> None:
-        if response.url.startswith(self.config.authority_host):
-            self.token_calls += 1
-        else:
+        if response.url.startswith(self.config.api_url):
             self.calls += 1
+        else:  # the identity platform: discovery and token requests
+            self.token_calls += 1
 
     @property
     def identity(self) -> msal.ConfidentialClientApplication:

@@ -231,7 +231,7 @@ def _plan_merge(
     state = PairState(
         sync_key=pair.sync_key,
         mail_id=pair.mail_id,
-        crm_id=pair.crm_id,
+        crm_id=pair.crm_id or (crm.id if crm else ""),  # re-link a record whose id was never stored
         origin=pair.origin,
         mail_version=mail.version if mail else pair.mail_version,
         crm_version=crm.version if crm else pair.crm_version,

@@ -1,0 +1,212 @@
+"""The planner, directly: pure data in, actions out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mapping.defaults import event_rules
+from syncengine.core.planner import Kind, plan_stream
+from syncengine.core.records import ItemChange, PairState, content_hash, make_sync_key
+
+SCOPE = "mailbox:1"
+
+
+def values(**overrides: Any) -> dict[str, Any]:
+    base = {
+        "subject": "Quarterly review",
+        "body": "Agenda",
+        "start": "2026-12-01T10:00:00Z",
+        "end": "2026-12-01T11:00:00Z",
+        "is_all_day": False,
+        "location": "Room 1",
+        "show_as": "busy",
+        "sensitivity": "normal",
+    }
+    base.update(overrides)
+    return base
+
+
+def synced_pair(mail_id: str = "m1", crm_id: str = "00U000000000001AAA", **overrides: Any) -> PairState:
+    rules = event_rules()
+    v = values(**overrides)
+    crm_view = rules.crm_readback(v)
+    return PairState(
+        sync_key=make_sync_key(SCOPE, mail_id),
+        mail_id=mail_id,
+        crm_id=crm_id,
+        mail_version="ck1",
+        crm_version="2026-11-27T00:00:00.000+0000",
+        mail_hash=content_hash(v),
+        crm_hash=content_hash(crm_view),
+        synced={"mail": v, "crm": crm_view},
+    )
+
+
+def plan(pairs=(), mail=(), crm=(), **rule_options: Any):
+    return plan_stream(
+        rules=event_rules(**rule_options), scope=SCOPE, pairs=pairs, mail_changes=mail, crm_changes=crm
+    )
+
+
+def test_it_creates_a_salesforce_record_for_a_new_mail_item():
+    result = plan(mail=[ItemChange(id="m1", version="ck1", values=values(), label="Quarterly review")])
+    [action] = result.actions
+    assert action.kind is Kind.CREATE_CRM
+    assert action.sync_key == make_sync_key(SCOPE, "m1")
+    assert action.crm_writes["subject"] == "Quarterly review"
+    assert action.state is not None and action.state.mail_id == "m1"
+
+
+def test_it_writes_only_the_changed_field():
+    pair = synced_pair()
+    result = plan(pairs=[pair], mail=[ItemChange(id="m1", version="ck2", values=values(location="Room 2"))])
+    [action] = result.actions
+    assert action.kind is Kind.UPDATE
+    assert action.crm_writes == {"location": "Room 2"}
+    assert action.mail_writes == {}
+
+
+def test_it_ignores_a_version_change_without_content_change():
+    pair = synced_pair()
+    result = plan(pairs=[pair], mail=[ItemChange(id="m1", version="ck-churn", values=values())])
+    assert [a.kind for a in result.actions] == [Kind.REFRESH]
+    assert result.actions[0].crm_writes == {} and result.actions[0].mail_writes == {}
+
+
+def test_it_does_not_bounce_the_engines_own_salesforce_write_back():
+    pair = synced_pair()
+    rules = event_rules()
+    echo = ItemChange(
+        id=pair.crm_id, version="2026-11-27T01:00:00.000+0000", values=rules.crm_readback(values())
+    )
+    result = plan(pairs=[pair], crm=[echo])
+    assert all(a.kind is Kind.REFRESH for a in result.actions)
+
+
+def test_it_sends_a_salesforce_edit_to_the_mailbox():
+    pair = synced_pair()
+    rules = event_rules()
+    edited = ItemChange(id=pair.crm_id, version="v2", values=rules.crm_readback(values(subject="Renamed")))
+    [action] = plan(pairs=[pair], crm=[edited]).actions
+    assert action.kind is Kind.UPDATE
+    assert action.mail_writes == {"subject": "Renamed"}
+    assert action.crm_writes == {}
+
+
+def test_it_merges_different_fields_changed_on_each_side():
+    pair = synced_pair()
+    rules = event_rules()
+    mail = ItemChange(id="m1", version="ck2", values=values(location="Room 9"))
+    crm = ItemChange(id=pair.crm_id, version="v2", values=rules.crm_readback(values(subject="New title")))
+    result = plan(pairs=[pair], mail=[mail], crm=[crm])
+    [action] = result.actions
+    assert action.crm_writes == {"location": "Room 9"}
+    assert action.mail_writes == {"subject": "New title"}
+    assert result.conflicts == []
+
+
+def test_it_treats_the_same_change_on_both_sides_as_no_conflict():
+    pair = synced_pair()
+    rules = event_rules()
+    mail = ItemChange(id="m1", version="ck2", values=values(subject="Same"))
+    crm = ItemChange(id=pair.crm_id, version="v2", values=rules.crm_readback(values(subject="Same")))
+    result = plan(pairs=[pair], mail=[mail], crm=[crm])
+    assert result.conflicts == []
+    assert all(a.kind is Kind.REFRESH for a in result.actions)
+
+
+def test_it_resolves_a_conflict_by_newest_change_and_reports_it():
+    pair = synced_pair()
+    rules = event_rules()
+    mail = ItemChange(
+        id="m1", version="ck2", values=values(subject="Mail"), modified_at="2026-11-27T10:00:00Z"
+    )
+    crm = ItemChange(
+        id=pair.crm_id,
+        version="v2",
+        values=rules.crm_readback(values(subject="CRM")),
+        modified_at="2026-11-27T11:00:00Z",
+    )
+    result = plan(pairs=[pair], mail=[mail], crm=[crm])
+    [conflict] = result.conflicts
+    assert conflict.winner == "crm" and conflict.field == "subject"
+    [action] = result.actions
+    assert action.mail_writes == {"subject": "CRM"}
+
+
+def test_it_lets_mail_win_when_the_policy_says_so():
+    pair = synced_pair()
+    rules = event_rules()
+    mail = ItemChange(
+        id="m1", version="ck2", values=values(subject="Mail"), modified_at="2026-11-27T10:00:00Z"
+    )
+    crm = ItemChange(
+        id=pair.crm_id,
+        version="v2",
+        values=rules.crm_readback(values(subject="CRM")),
+        modified_at="2026-11-27T11:00:00Z",
+    )
+    result = plan(pairs=[pair], mail=[mail], crm=[crm], conflict_policy="mail")
+    assert result.conflicts[0].winner == "mail"
+    assert result.actions[0].crm_writes == {"subject": "Mail"}
+
+
+def test_it_reverts_a_salesforce_edit_of_a_one_way_field():
+    pair = synced_pair(sensitivity="private")
+    rules = event_rules()
+    edited = ItemChange(id=pair.crm_id, version="v2", values=rules.crm_readback(values(sensitivity="normal")))
+    [action] = plan(pairs=[pair], crm=[edited]).actions
+    assert action.crm_writes == {"sensitivity": "private"}
+    assert action.mail_writes == {}
+
+
+def test_it_deletes_in_salesforce_when_the_mail_item_is_deleted():
+    pair = synced_pair()
+    [action] = plan(pairs=[pair], mail=[ItemChange(id="m1", deleted=True)]).actions
+    assert action.kind is Kind.DELETE_CRM and action.crm_id == pair.crm_id
+
+
+def test_it_only_unlinks_an_item_that_left_the_window():
+    pair = synced_pair()
+    [action] = plan(pairs=[pair], mail=[ItemChange(id="m1", removed=True)]).actions
+    assert action.kind is Kind.UNLINK
+
+
+def test_it_keeps_the_mail_item_when_salesforce_deletes_by_default():
+    pair = synced_pair()
+    [action] = plan(pairs=[pair], crm=[ItemChange(id=pair.crm_id, deleted=True)]).actions
+    assert action.kind is Kind.UNLINK
+
+
+def test_it_deletes_the_mail_item_when_the_org_setting_says_so():
+    pair = synced_pair()
+    [action] = plan(pairs=[pair], crm=[ItemChange(id=pair.crm_id, deleted=True)], delete_in_mail=True).actions
+    assert action.kind is Kind.DELETE_MAIL
+
+
+def test_it_halts_a_wave_of_deletions_instead_of_propagating_it():
+    pairs = [synced_pair(mail_id=f"m{i}", crm_id=f"00U00000000000{i:02d}AA") for i in range(30)]
+    deletions = [ItemChange(id=f"m{i}", deleted=True) for i in range(20)]
+    result = plan(pairs=pairs, mail=deletions, max_delete_share=0.5, max_delete_min_count=5)
+    assert result.of_kind(Kind.DELETE_CRM) == []
+    assert [n.code for n in result.notices] == ["MASS_DELETE_HALTED"]
+
+
+def test_it_reports_a_subject_cut_to_salesforces_limit():
+    long_subject = "x" * 300
+    result = plan(mail=[ItemChange(id="m1", version="ck1", values=values(subject=long_subject))])
+    assert [n.code for n in result.notices] == ["FIELD_TRUNCATED"]
+    state = result.actions[0].state
+    assert state is not None and len(state.synced["crm"]["subject"]) == 255
+    assert state.synced["mail"]["subject"] == long_subject
+
+
+def test_it_relinks_a_salesforce_record_by_its_sync_key_after_lost_ids():
+    pair = synced_pair(crm_id="")  # the create happened, but its id never got stored
+    rules = event_rules()
+    change = ItemChange(
+        id="00U0000000000XYZAA", version="v1", values=rules.crm_readback(values()), sync_key=pair.sync_key
+    )
+    [action] = plan(pairs=[pair], crm=[change]).actions
+    assert action.kind is Kind.REFRESH
+    assert action.state is not None and action.state.crm_id == "00U0000000000XYZAA"
