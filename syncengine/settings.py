@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "syncengine",
     "mapping",
     "dashboard",
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -162,13 +163,13 @@ RETRY_MAX_WAIT_SECONDS = env.float("RETRY_MAX_WAIT_SECONDS", default=60.0)
 GRAPH_ENABLED = env.bool("GRAPH_ENABLED", default=True)
 GRAPH_AUTHORITY_HOST = env.str("GRAPH_AUTHORITY_HOST", default="https://login.microsoftonline.com")
 GRAPH_API_URL = env.str("GRAPH_API_URL", default="https://graph.microsoft.com/v1.0")
-GRAPH_CLIENT_ID = env.str("GRAPH_CLIENT_ID", default="")
+GRAPH_CLIENT_ID = env.str("GRAPH_CLIENT_ID", default="00000000-0000-0000-0000-000000000000")
 GRAPH_CLIENT_SECRET = env.str("GRAPH_CLIENT_SECRET", default="")
 GRAPH_SCOPES = env.list("GRAPH_SCOPES", default=["https://graph.microsoft.com/Calendars.ReadWrite"])
 
 SALESFORCE_ENABLED = env.bool("SALESFORCE_ENABLED", default=True)
 SALESFORCE_LOGIN_URL = env.str("SALESFORCE_LOGIN_URL", default="https://login.salesforce.com")
-SALESFORCE_CLIENT_ID = env.str("SALESFORCE_CLIENT_ID", default="")
+SALESFORCE_CLIENT_ID = env.str("SALESFORCE_CLIENT_ID", default="syncengine-local")
 SALESFORCE_CLIENT_SECRET = env.str("SALESFORCE_CLIENT_SECRET", default="")
 SALESFORCE_API_VERSION = env.str("SALESFORCE_API_VERSION", default="62.0")
 # The External ID field (Text 80, unique) that makes every create an idempotent upsert.

@@ -1,0 +1,39 @@
+# Two commands for a fresh machine:  `make demo`  and  `make test`  (see README).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-postgres lint bench sandboxes clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+# Everything on the embedded default (SQLite + django-q2's ORM broker), syncing live.
+demo: $(STAMP)
+	mkdir -p var
+	DEBUG=1 SYNC_INTERVAL_MINUTES=1 SYNC_JITTER_SECONDS=5 $(BIN)/python manage.py demo
+
+# The test suite (SQLite by default; DATABASE_URL / REDIS_URL select PostgreSQL / Redis).
+test: $(STAMP)
+	mkdir -p var
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	SECRET_KEY=$$(python3 -c "import secrets; print(secrets.token_urlsafe(50))") ALLOWED_HOSTS=sync.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
+	SECRET_KEY=tests-only-not-secret DEBUG=0 SECURE_SSL_REDIRECT=0 $(BIN)/pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# Benchmark against the sandboxes: prints calls per side, wall time, items/s, peak memory.
+bench: $(STAMP)
+	mkdir -p var
+	DEBUG=1 DATABASE_URL=sqlite:///var/bench.sqlite3 $(BIN)/python manage.py bench
+
+sandboxes: $(STAMP)
+	$(BIN)/python -m sandbox.run --dir var/sandbox
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,269 @@
+"""``manage.py demo``: the whole engine on this machine, live.
+
+Starts the sandboxes (seeded: a demo org with users whose calendars hold events, and a Salesforce
+org with Accounts and Contacts), a django-q2 cluster and the web server; prints where to sign in;
+then plays "the user in Outlook" and "the user in Salesforce" now and then, so sessions keep
+having something to sync. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from devtools.world import (
+    DemoOrg,
+    DemoPerson,
+    SandboxControl,
+    event_payload,
+    provision_org,
+    provision_person,
+    seed_crm,
+    seed_events,
+)
+from syncengine.models import Organization, Role, Trigger
+from syncengine.services.queue import enqueue_session
+
+DEMO_SLUG = "demo"
+PEOPLE = [("alice", "Alice Martin", 25, Role.USER), ("bob", "Bob Chen", 15, Role.USER)]
+
+
+class Command(BaseCommand):
+    help = "Run the demo: sandboxes with seeded data, workers and the web server, syncing live."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", "8000")))
+        parser.add_argument(
+            "--salesforce-port", type=int, default=int(os.environ.get("DEMO_SALESFORCE_PORT", "8443"))
+        )
+        parser.add_argument("--graph-port", type=int, default=int(os.environ.get("DEMO_GRAPH_PORT", "8444")))
+        parser.add_argument(
+            "--activity-seconds", type=float, default=45.0, help="how often the demo users edit"
+        )
+        parser.add_argument(
+            "--exit-after", type=float, default=0.0, help="stop after N seconds (0: run until Ctrl-C)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("The demo runs with DEBUG=1 (it prints passwords); use `make demo`.")
+        self.children: list[subprocess.Popen[bytes]] = []
+        signal.signal(signal.SIGTERM, lambda *_: self._stop(0))
+        try:
+            self._run(options)
+        except KeyboardInterrupt:
+            self._stop(0)
+        finally:
+            self._stop(None)
+
+    def _run(self, options: dict[str, Any]) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        directory = settings.VAR_DIR / "sandbox"
+        endpoints = self._start_sandboxes(directory, options["salesforce_port"], options["graph_port"])
+        env = self._child_env(endpoints)
+        for key in (
+            "GRAPH_AUTHORITY_HOST",
+            "GRAPH_API_URL",
+            "SALESFORCE_LOGIN_URL",
+            "OUTBOUND_CA_BUNDLE",
+            "GRAPH_CLIENT_SECRET",
+            "SALESFORCE_CLIENT_SECRET",
+        ):
+            setattr(settings, key, env[key])
+        control = SandboxControl(
+            salesforce_url=endpoints["salesforce"],
+            graph_url=endpoints["graph"],
+            ca_bundle=endpoints["ca_bundle"],
+        )
+        org, people, passwords = self._seed(control)
+
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        self._spawn([*manage, "qcluster"], env, "workers")
+        self._spawn(
+            [*manage, "runserver", f"127.0.0.1:{options['port']}", "--noreload", "--skip-checks"], env, "web"
+        )
+        for person in people:  # the first sessions start now, not at the next tick
+            enqueue_session(mailbox_id=person.mailbox.pk, trigger=Trigger.MANUAL)
+
+        url = f"http://127.0.0.1:{options['port']}/"
+        self.stdout.write(self.style.SUCCESS("\nThe demo is running.\n"))
+        self.stdout.write(f"  Dashboard:  {url}")
+        for username, password in passwords.items():
+            self.stdout.write(f"  Sign in as: {username} / {password}")
+        self.stdout.write(f"  Admin:      {url}admin/  (admin / {passwords['admin']})")
+        self.stdout.write(
+            f"  Salesforce sandbox: {endpoints['salesforce']}   Graph sandbox: {endpoints['graph']}"
+        )
+        self.stdout.write(
+            "  Sessions run every minute; the demo users edit their calendars now and then. Ctrl-C stops.\n"
+        )
+        self._live(control, org, people, options["activity_seconds"], options["exit_after"])
+
+    # -- processes --------------------------------------------------------------------------------
+    def _start_sandboxes(self, directory: Path, sf_port: int, graph_port: int) -> dict[str, str]:
+        directory.mkdir(parents=True, exist_ok=True)
+        marker = directory / "endpoints.json"
+        marker.unlink(missing_ok=True)
+        command = [
+            sys.executable,
+            "-m",
+            "sandbox.run",
+            "--dir",
+            str(directory),
+            "--salesforce-port",
+            str(sf_port),
+            "--graph-port",
+            str(graph_port),
+        ]
+        process = self._spawn(command, os.environ.copy(), "sandboxes")
+        deadline = time.monotonic() + 30
+        while not marker.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise CommandError(f"the sandboxes did not start (ports {sf_port}/{graph_port} busy?)")
+            time.sleep(0.1)
+        return json.loads(marker.read_text())
+
+    def _child_env(self, endpoints: dict[str, str]) -> dict[str, str]:
+        env = os.environ.copy()
+        env.update(
+            {
+                "DEBUG": "1",
+                "GRAPH_AUTHORITY_HOST": endpoints["graph"],
+                "GRAPH_API_URL": f"{endpoints['graph']}/v1.0",
+                "GRAPH_CLIENT_SECRET": env.get("GRAPH_CLIENT_SECRET") or secrets.token_urlsafe(24),
+                "SALESFORCE_LOGIN_URL": endpoints["salesforce"],
+                "SALESFORCE_CLIENT_SECRET": env.get("SALESFORCE_CLIENT_SECRET") or secrets.token_urlsafe(24),
+                "OUTBOUND_CA_BUNDLE": endpoints["ca_bundle"],
+            }
+        )
+        env.setdefault("GRAPH_CLIENT_ID", settings.GRAPH_CLIENT_ID)
+        env.setdefault("SALESFORCE_CLIENT_ID", settings.SALESFORCE_CLIENT_ID)
+        return env
+
+    def _spawn(self, command: list[str], env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
+        log = open(settings.VAR_DIR / f"demo-{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
+        process = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        self.children.append(process)
+        return process
+
+    def _stop(self, code: int | None) -> None:
+        for process in reversed(getattr(self, "children", [])):
+            if process.poll() is None:
+                process.terminate()
+        for process in getattr(self, "children", []):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.children = []
+        if code is not None:
+            raise SystemExit(code)
+
+    # -- data -------------------------------------------------------------------------------------
+    def _seed(self, control: SandboxControl) -> tuple[DemoOrg, list[DemoPerson], dict[str, str]]:
+        """A fresh demo org each run: the sandboxes keep no state between runs, so neither do we."""
+        Organization.objects.filter(slug=DEMO_SLUG).delete()
+        User.objects.filter(username__in=[p[0] for p in PEOPLE] + ["admin"]).delete()
+        org = provision_org(control, name="Acme Demo", slug=DEMO_SLUG, domain="acme-demo.example")
+        passwords: dict[str, str] = {}
+        people = []
+        for index, (username, display, events, role) in enumerate(PEOPLE):
+            passwords[username] = f"{username}-demo-{secrets.token_hex(3)}"
+            person = provision_person(
+                control, org, username=username, display_name=display, password=passwords[username], role=role
+            )
+            seed_events(control, org, person, count=events, seed=index + 1)
+            people.append(person)
+        seed_crm(control, org, owner_id=people[0].sf_user_id)
+        passwords["admin"] = f"admin-demo-{secrets.token_hex(3)}"
+        User.objects.create_superuser("admin", "admin@acme-demo.example", passwords["admin"])
+        return org, people, passwords
+
+    def _live(
+        self, control: SandboxControl, org: DemoOrg, people: list[DemoPerson], every: float, exit_after: float
+    ) -> None:
+        rng = random.Random()
+        started = time.monotonic()
+        next_activity = started + every
+        while True:
+            time.sleep(1)
+            for process in self.children:
+                if process.poll() is not None:
+                    raise CommandError(
+                        f"a demo process stopped ({str(process.args)[:80]}); see var/demo-*.log"
+                    )
+            if exit_after and time.monotonic() - started > exit_after:
+                return
+            if time.monotonic() >= next_activity:
+                next_activity = time.monotonic() + every
+                try:
+                    self.stdout.write(self._act(control, org, rng.choice(people), rng))
+                except (requests.RequestException, RuntimeError, KeyError) as error:
+                    self.stderr.write(f"  demo activity skipped: {error}")
+
+    def _act(self, control: SandboxControl, org: DemoOrg, person: DemoPerson, rng: random.Random) -> str:
+        """One edit by a demo user, through the providers' real APIs."""
+        stamp = datetime.now(UTC).strftime("%H:%M:%S")
+        token = self._outlook_token(control, org, person)
+        graph = f"{control.graph_url}/v1.0/me/events"
+        headers = {"Authorization": f"Bearer {token}", "Prefer": 'outlook.timezone="UTC"'}
+        if rng.random() < 0.5:
+            body = event_payload(rng, day_offset=rng.randint(1, 20), index=rng.randint(0, 8))
+            response = control.http.post(graph, json=body, headers=headers, timeout=30)
+            response.raise_for_status()
+            return f"  [{stamp}] {person.user.username} created '{body['subject']}' in Outlook"
+        response = control.http.get(f"{graph}?$top=50&$select=id,subject", headers=headers, timeout=30)
+        response.raise_for_status()
+        events = response.json().get("value", [])
+        if not events:
+            return f"  [{stamp}] {person.user.username} has no events to edit"
+        event = rng.choice(events)
+        when = (datetime.now(UTC) + timedelta(days=rng.randint(1, 20))).replace(
+            minute=0, second=0, microsecond=0
+        )
+        changes = {
+            "location": {"displayName": rng.choice(["Teams", "Zoom", "Board room", "Client site"])},
+            "start": {"dateTime": when.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+            "end": {"dateTime": (when + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+        }
+        control.http.patch(
+            f"{graph}/{event['id']}", json=changes, headers=headers, timeout=30
+        ).raise_for_status()
+        return f"  [{stamp}] {person.user.username} moved '{event['subject']}' in Outlook"
+
+    def _outlook_token(self, control: SandboxControl, org: DemoOrg, person: DemoPerson) -> str:
+        refresh = control.graph(
+            "POST",
+            f"/tenants/{org.tenant_id}/users/{person.graph_user_id}/refresh-token",
+            {"client_id": settings.GRAPH_CLIENT_ID},
+        )["refresh_token"]
+        response = control.http.post(
+            f"{control.graph_url}/{org.tenant_id}/oauth2/v2.0/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh,
+                "client_id": settings.GRAPH_CLIENT_ID,
+                "client_secret": settings.GRAPH_CLIENT_SECRET,
+                "scope": "Calendars.ReadWrite offline_access",
+            },
+            timeout=30,
+        )
+        response.raise_for_status()
+        return str(response.json()["access_token"])
