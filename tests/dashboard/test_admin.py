@@ -1,0 +1,138 @@
+"""Django admin for support staff: every model opens, secrets never shown."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from syncengine.services.sessions import session_run
+from tests.conftest import Person, event_body
+from tests.dashboard.support import in_days
+
+pytestmark = pytest.mark.django_db
+MODELS = list(apps.get_app_config("syncengine").get_models())
+
+
+@pytest.fixture
+def admin_client_(db: None) -> Client:
+    user = User.objects.create_superuser("support", "support@example.com", "pw-for-tests-only")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def synced_alice(alice: Person) -> Person:
+    """alice with one session behind her, so every model has at least one row."""
+    alice.outlook.create_event(**event_body("A" * 300, in_days(1), in_days(1, 11)))
+    session_run(mailbox_id=alice.mailbox.pk)
+    alice.mailbox.refresh_from_db()
+    alice.connection.refresh_from_db()
+    return alice
+
+
+def _raw_credentials(table: str, pk: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT credentials FROM {table} WHERE id = %s", [pk])
+        return cursor.fetchone()[0]
+
+
+def _secrets(credentials: dict) -> list[str]:
+    return [value for value in credentials.values() if isinstance(value, str) and len(value) >= 8]
+
+
+def test_it_registers_every_syncengine_model():
+    models = set(apps.get_app_config("syncengine").get_models())
+
+    assert models <= set(admin.site._registry)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_it_opens_the_changelist_of_every_model(admin_client_: Client, synced_alice: Person, model):
+    response = admin_client_.get(reverse(f"admin:syncengine_{model._meta.model_name}_changelist"))
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 1
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_it_opens_the_change_page_of_every_model(admin_client_: Client, synced_alice: Person, model):
+    obj = model.objects.first()
+
+    response = admin_client_.get(reverse(f"admin:syncengine_{model._meta.model_name}_change", args=[obj.pk]))
+
+    assert response.status_code == 200
+
+
+def test_it_never_shows_the_mailbox_credentials(admin_client_: Client, synced_alice: Person):
+    mailbox = synced_alice.mailbox
+    raw = _raw_credentials("syncengine_mailbox", mailbox.pk)
+    secrets = _secrets(mailbox.credentials)
+    assert mailbox.credentials["refresh_token"] in secrets
+
+    pages = [
+        admin_client_.get(reverse("admin:syncengine_mailbox_change", args=[mailbox.pk])),
+        admin_client_.get(reverse("admin:syncengine_mailbox_changelist")),
+        admin_client_.get(reverse("admin:syncengine_mailbox_history", args=[mailbox.pk])),
+    ]
+
+    for page in pages:
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert 'name="credentials"' not in html
+        assert raw not in html
+        for secret in secrets:
+            assert secret not in html
+
+
+def test_it_never_shows_the_salesforce_credentials(admin_client_: Client, synced_alice: Person):
+    sf = synced_alice.connection
+    raw = _raw_credentials("syncengine_salesforceconnection", sf.pk)
+    secrets = _secrets(sf.credentials)
+    assert sf.credentials["refresh_token"] in secrets
+
+    pages = [
+        admin_client_.get(reverse("admin:syncengine_salesforceconnection_change", args=[sf.pk])),
+        admin_client_.get(reverse("admin:syncengine_salesforceconnection_changelist")),
+    ]
+
+    for page in pages:
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert 'name="credentials"' not in html
+        assert raw not in html
+        for secret in secrets:
+            assert secret not in html
+
+
+def test_it_keeps_the_credentials_when_support_saves_the_mailbox(admin_client_: Client, synced_alice: Person):
+    mailbox = synced_alice.mailbox
+    change_url = reverse("admin:syncengine_mailbox_change", args=[mailbox.pk])
+    form = admin_client_.get(change_url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    data["status_message"] = "checked by support"
+    if "next_due_at" in data:
+        due = mailbox.next_due_at
+        data.pop("next_due_at")
+        data["next_due_at_0"] = due.strftime("%Y-%m-%d")
+        data["next_due_at_1"] = due.strftime("%H:%M:%S")
+    for name in ("suspended_at", "last_synced_at", "created_at"):
+        value = getattr(mailbox, name)
+        data.pop(name, None)
+        data[f"{name}_0"] = value.strftime("%Y-%m-%d") if value else ""
+        data[f"{name}_1"] = value.strftime("%H:%M:%S") if value else ""
+    data = {k: v for k, v in data.items() if not isinstance(v, bool) or v}
+
+    response = admin_client_.post(change_url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    before = mailbox.credentials
+    mailbox.refresh_from_db()
+    assert mailbox.status_message == "checked by support"
+    assert mailbox.credentials == before
