@@ -51,7 +51,8 @@ class CursorInvalidError(ConnectorError):
     """The stored cursor is no longer accepted (Graph 410, Google 410, Gmail 404): read in full."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, permanent=False, code="CURSOR_INVALID")
+        # Repeating the same read cannot help; the caller starts a full read instead.
+        super().__init__(message, permanent=True, code="CURSOR_INVALID")
 
 
 @dataclass(frozen=True)

@@ -9,5 +9,6 @@ urlpatterns = [
     path("mailboxes/<int:mailbox_id>/force-sync/", views.force_sync, name="force_sync"),
     path("mailboxes/<int:mailbox_id>/suspend/", views.suspend, name="suspend"),
     path("mailboxes/<int:mailbox_id>/resume/", views.resume, name="resume"),
+    path("issues/<int:issue_id>/dismiss/", views.dismiss_issue, name="dismiss_issue"),
     path("api/mailboxes/<int:mailbox_id>/status/", api.MailboxStatusApi.as_view(), name="api_status"),
 ]

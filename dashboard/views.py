@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from dashboard.forms import SuspendForm
 from syncengine import selectors
 from syncengine.models import Mailbox
+from syncengine.services.issues import issue_dismiss
 from syncengine.services.mailboxes import mailbox_force_sync, mailbox_resume, mailbox_suspend
 
 
@@ -69,4 +70,13 @@ def resume(request: HttpRequest, mailbox_id: int) -> HttpResponse:
     mailbox = _own_mailbox(request, mailbox_id)
     mailbox_resume(mailbox=mailbox)
     messages.success(request, f"Sync for {mailbox.address} is resumed; a session was queued.")
+    return HttpResponseRedirect(reverse("dashboard:home"))
+
+
+@login_required
+@require_POST
+def dismiss_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
+    issue = get_object_or_404(selectors.issues_of(user=request.user), pk=issue_id, resolved=False)
+    issue_dismiss(issue=issue)
+    messages.success(request, "The issue was dismissed.")
     return HttpResponseRedirect(reverse("dashboard:home"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 
 from syncengine.models import (
     ItemPair,
@@ -47,6 +48,7 @@ class MailboxAdmin(admin.ModelAdmin):
 
 @admin.register(SalesforceConnection)
 class SalesforceConnectionAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["user", "organization", "instance_url", "status", "api_usage"]
     list_filter = ["status"]
     exclude = ["credentials"]

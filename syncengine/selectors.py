@@ -29,3 +29,8 @@ def open_issues(*, mailbox: Mailbox, limit: int = 50) -> list[SyncIssue]:
 
 def open_issue_count(*, mailbox: Mailbox) -> int:
     return SyncIssue.objects.filter(mailbox=mailbox, resolved=False).count()
+
+
+def issues_of(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[SyncIssue]:
+    """Issues of the mailboxes the user may see."""
+    return SyncIssue.objects.filter(mailbox__in=mailboxes_of(user=user))

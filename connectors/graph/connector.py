@@ -105,7 +105,7 @@ class GraphConnector:
             raise from_exception(error) from error
         if "access_token" not in result:
             code = str(result.get("error", ""))
-            description = str(result.get("error_description", "")).split("\n")[0]
+            description = str(result.get("error_description", "")).split("\n")[0].split(". ")[0][:160]
             permanent = code in (
                 "invalid_grant",
                 "invalid_client",
@@ -113,8 +113,8 @@ class GraphConnector:
                 "interaction_required",
             )
             raise ConnectorError(
-                f"Microsoft sign-in refused the stored authorisation ({code}: {description}); "
-                "reconnect the mailbox."
+                "Microsoft 365 no longer accepts this mailbox's sign-in: reconnect the mailbox. "
+                f"({code}: {description})"
                 if permanent
                 else f"Microsoft sign-in failed ({code}: {description})",
                 permanent=permanent,

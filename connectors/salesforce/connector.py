@@ -100,7 +100,8 @@ class SalesforceConnector:
             code, message = first_error(_json(response))
             permanent = response.status_code < 500
             raise ConnectorError(
-                f"Salesforce refused the stored authorisation ({code}: {message}); reconnect Salesforce."
+                "Salesforce no longer accepts this user's sign-in: reconnect Salesforce. "
+                f"({code}: {message[:160]})"
                 if permanent
                 else f"Salesforce login service unavailable ({response.status_code})",
                 permanent=permanent,

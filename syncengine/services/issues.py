@@ -67,3 +67,8 @@ def issues_resolve_for_items(*, mailbox: Mailbox, stream: str, mail_ids: set[str
     by_mail = open_issues.filter(mail_id__in=mail_ids) if mail_ids else open_issues.none()
     by_crm = open_issues.filter(crm_id__in=crm_ids) if crm_ids else open_issues.none()
     return (by_mail | by_crm).update(resolved=True, last_seen_at=timezone.now())
+
+
+def issue_dismiss(*, issue: SyncIssue) -> None:
+    """A person has seen it: close the issue (a retryable item is then no longer retried)."""
+    SyncIssue.objects.filter(pk=issue.pk).update(resolved=True, last_seen_at=timezone.now())

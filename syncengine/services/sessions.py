@@ -17,6 +17,7 @@ from syncengine.models import (
     MailboxStatus,
     Outcome,
     SalesforceConnection,
+    SyncIssue,
     SyncSession,
     Trigger,
 )
@@ -99,6 +100,10 @@ def _mark_connection(
     )
 
 
+def _has_open_issues(mailbox: Mailbox) -> bool:
+    return SyncIssue.objects.filter(mailbox=mailbox, resolved=False).exists()
+
+
 def _after_session(mailbox: Mailbox, session: SyncSession, failure: ConnectorError | None) -> None:
     finished = session.finished_at or timezone.now()
     interval = timedelta(minutes=mailbox.sync_interval_minutes)
@@ -129,7 +134,9 @@ def _after_session(mailbox: Mailbox, session: SyncSession, failure: ConnectorErr
         return
     fields.update(
         consecutive_failures=0,
-        status=MailboxStatus.WARNING if session.outcome == Outcome.PARTIAL else MailboxStatus.OK,
+        status=MailboxStatus.WARNING
+        if session.outcome == Outcome.PARTIAL or _has_open_issues(mailbox)
+        else MailboxStatus.OK,
         status_message="",
         next_due_at=finished + interval + jitter,
     )

@@ -1,0 +1,186 @@
+"""Sessions under stress: killed workers, competing workers, expired and revoked tokens, throttling,
+and items that fail until someone fixes their cause."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from syncengine.models import ItemPair, Mailbox, MailboxStatus, Outcome, SyncIssue
+from syncengine.services.leases import lease_claim
+from syncengine.services.sessions import session_run
+from syncengine.tasks import enqueue_due_sessions
+from tests.conftest import SYNC_KEY_FIELD, Person, event_body
+from tests.engine.test_events_to_salesforce import in_days, synced_events
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return (
+        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def worker_env() -> dict[str, str]:
+    """The environment a separate worker process needs to act on this test's world."""
+    env = os.environ.copy()
+    env.update(
+        DATABASE_URL=database_url(),
+        SECRET_KEY=settings.SECRET_KEY,
+        GRAPH_AUTHORITY_HOST=settings.GRAPH_AUTHORITY_HOST,
+        GRAPH_API_URL=settings.GRAPH_API_URL,
+        GRAPH_CLIENT_ID=settings.GRAPH_CLIENT_ID,
+        GRAPH_CLIENT_SECRET=settings.GRAPH_CLIENT_SECRET,
+        SALESFORCE_LOGIN_URL=settings.SALESFORCE_LOGIN_URL,
+        SALESFORCE_CLIENT_ID=settings.SALESFORCE_CLIENT_ID,
+        SALESFORCE_CLIENT_SECRET=settings.SALESFORCE_CLIENT_SECRET,
+        OUTBOUND_CA_BUNDLE=settings.OUTBOUND_CA_BUNDLE,
+    )
+    return env
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_creates_no_duplicate_event_after_a_worker_is_killed_mid_session(person: Person, sandboxes):
+    sf_server, graph_server = sandboxes
+    for i in range(30):
+        graph_server.app.create_event(
+            person.tenant_id,
+            person.graph_user_id,
+            event_body(f"Call {i}", in_days(1 + i % 10), in_days(1 + i % 10, 11)),
+        )
+    # Salesforce does the write, then holds its answer: the worker dies before it hears back.
+    sf_server.app.add_fault(
+        path=rf"/composite/sobjects/Event/{SYNC_KEY_FIELD}$", method="PATCH", delay_after=60
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "sync_mailbox", str(person.mailbox.pk)],
+        cwd=settings.BASE_DIR,
+        env=worker_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(sf_server.app.records(person.sf_org_id, "Event")) < 30:
+            assert worker.poll() is None, "the worker finished before it could be killed"
+            assert time.monotonic() < deadline, "the worker never wrote to Salesforce"
+            time.sleep(0.05)
+    finally:
+        worker.kill()
+        worker.wait()
+    sf_server.app.clear()
+    assert ItemPair.objects.filter(mailbox=person.mailbox).count() == 0  # nothing was committed
+
+    # Time passes: the dead worker's lease runs out and the next session runs.
+    Mailbox.objects.filter(pk=person.mailbox.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    session = session_run(mailbox_id=person.mailbox.pk)
+
+    assert session is not None and session.outcome == Outcome.SUCCEEDED, session and session.error
+    events = sf_server.app.records(person.sf_org_id, "Event")
+    assert len(events) == 30
+    assert len({e[SYNC_KEY_FIELD] for e in events}) == 30
+    pairs = ItemPair.objects.filter(mailbox=person.mailbox)
+    assert pairs.count() == 30
+    assert {p.crm_id for p in pairs} == {e["Id"] for e in events}
+
+
+@pytest.mark.django_db
+def test_it_runs_one_session_per_mailbox_at_a_time(person: Person):
+    token = lease_claim(mailbox_id=person.mailbox.pk)
+    assert token is not None
+
+    assert session_run(mailbox_id=person.mailbox.pk) is None
+    assert lease_claim(mailbox_id=person.mailbox.pk) is None
+
+
+@pytest.mark.django_db
+def test_it_refreshes_expired_tokens_once_and_carries_on(person: Person, sandboxes):
+    sf_server, graph_server = sandboxes
+    session_run(mailbox_id=person.mailbox.pk)  # both sides now hold cached access tokens
+    person.outlook.create_event(**event_body("After expiry", in_days(1), in_days(1, 11)))
+    sf_server.app.expire_tokens(person.sf_org_id)
+    graph_server.app.expire_tokens(person.tenant_id)
+    sf_server.app.clear()
+    graph_server.app.clear()
+
+    session = session_run(mailbox_id=person.mailbox.pk)
+
+    assert session is not None and session.outcome == Outcome.SUCCEEDED, session.error
+    # (the persona's own Salesforce token expired too: read the org directly)
+    assert [e["Subject"] for e in sf_server.app.records(person.sf_org_id, "Event")] == ["After expiry"]
+    # (a rejected token names no org: count every API call the sandbox saw)
+    assert [r["status"] for r in sf_server.app.requests(kind="api")].count(401) == 1
+    assert len(sf_server.app.requests(kind="token")) == 1
+    graph_api = graph_server.app.requests(kind="api")
+    assert [r["status"] for r in graph_api].count(401) == 1
+    assert session.api_calls["crm_login"] == 1
+
+
+@pytest.mark.django_db
+def test_it_waits_out_throttling_and_succeeds(person: Person, sandboxes):
+    _, graph_server = sandboxes
+    person.outlook.create_event(**event_body("Throttled", in_days(1), in_days(1, 11)))
+    graph_server.app.clear()
+    graph_server.app.add_fault(status=429, retry_after=1, path="/calendarView/delta", count=1)
+
+    session = session_run(mailbox_id=person.mailbox.pk)
+
+    assert session is not None and session.outcome == Outcome.SUCCEEDED
+    statuses = [r["status"] for r in graph_server.app.requests(tenant=person.tenant_id, kind="api")]
+    assert statuses[:2] == [429, 200]
+    assert len(synced_events(person)) == 1
+
+
+@pytest.mark.django_db
+def test_it_suspends_the_mailbox_with_a_reason_when_consent_is_revoked(person: Person, sandboxes):
+    _, graph_server = sandboxes
+    graph_server.app.revoke_refresh_tokens(person.tenant_id, person.graph_user_id)
+
+    session = session_run(mailbox_id=person.mailbox.pk)
+
+    assert session is not None and session.outcome == Outcome.FAILED
+    person.mailbox.refresh_from_db()
+    assert person.mailbox.suspended
+    assert person.mailbox.status == MailboxStatus.SUSPENDED
+    assert "reconnect the mailbox" in person.mailbox.suspended_reason
+    Mailbox.objects.filter(pk=person.mailbox.pk).update(next_due_at=timezone.now() - timedelta(minutes=5))
+    assert enqueue_due_sessions() == 0
+
+
+@pytest.mark.django_db
+def test_it_keeps_failed_items_and_retries_them_once_the_cause_is_fixed(person: Person, sandboxes):
+    sf_server, _ = sandboxes
+    # The org admin adds a required field the engine does not fill: every create now fails.
+    sf_server.app.add_field(person.sf_org_id, "Event", "Region__c", "string", length=40, required=True)
+    person.outlook.create_event(**event_body("Kickoff", in_days(1), in_days(1, 11)))
+    person.outlook.create_event(**event_body("Follow-up", in_days(2), in_days(2, 11)))
+
+    failed = session_run(mailbox_id=person.mailbox.pk)
+
+    assert failed is not None and failed.outcome == Outcome.PARTIAL
+    assert failed.counts["events"]["to_crm"] == {"failed": 2}
+    issues = SyncIssue.objects.filter(mailbox=person.mailbox, resolved=False)
+    assert {i.code for i in issues} == {"REQUIRED_FIELD_MISSING"}
+    assert {i.item_label for i in issues} == {"Kickoff", "Follow-up"}
+    assert synced_events(person) == []
+
+    # The admin relaxes the field; nothing changes in the mailbox, yet the next session delivers.
+    sf_server.app.add_field(person.sf_org_id, "Event", "Region__c", "string", length=40, required=False)
+    retried = session_run(mailbox_id=person.mailbox.pk)
+
+    assert retried is not None and retried.outcome == Outcome.SUCCEEDED
+    assert retried.counts["events"]["to_crm"] == {"created": 2}
+    assert sorted(e["Subject"] for e in synced_events(person)) == ["Follow-up", "Kickoff"]
+    assert not SyncIssue.objects.filter(mailbox=person.mailbox, resolved=False).exists()
