@@ -154,9 +154,9 @@ def _plan_new(
             mail_id=mail.id,
             origin="mail",
             mail_version=mail.version,
-            mail_hash=content_hash(values),
             synced={"mail": values, "crm": rules.crm_readback(writes)},
         )
+        _seal(state)
         plan.actions.append(
             Action(Kind.CREATE_CRM, key, label, mail_id=mail.id, crm_writes=writes, state=state)
         )
@@ -168,9 +168,9 @@ def _plan_new(
             crm_id=crm.id,
             origin="crm",
             crm_version=crm.version,
-            crm_hash=content_hash(values),
             synced={"mail": writes, "crm": values},
         )
+        _seal(state)
         plan.actions.append(
             Action(Kind.CREATE_MAIL, key, label, crm_id=crm.id, mail_writes=writes, state=state)
         )
@@ -235,10 +235,9 @@ def _plan_merge(
         origin=pair.origin,
         mail_version=mail.version if mail else pair.mail_version,
         crm_version=crm.version if crm else pair.crm_version,
-        mail_hash=content_hash(mail.values) if mail else pair.mail_hash,
-        crm_hash=content_hash(crm.values) if crm else pair.crm_hash,
         synced={"mail": new_mail, "crm": new_crm},
     )
+    _seal(state)
     if crm_writes or mail_writes:
         _note_truncations(plan, rules, pair.sync_key, label, pair.mail_id, crm_writes)
         plan.actions.append(
@@ -246,10 +245,19 @@ def _plan_merge(
                 Kind.UPDATE, pair.sync_key, label, pair.mail_id, pair.crm_id, crm_writes, mail_writes, state
             )
         )
-    elif state != pair:
+    elif (state.mail_hash, state.crm_hash, state.crm_id) != (pair.mail_hash, pair.crm_hash, pair.crm_id):
+        # Content moved the same way on both sides, or a record was re-linked: store, write nothing.
+        # A version marker that moved alone is not worth a write: the content says "no change".
         plan.actions.append(
             Action(Kind.REFRESH, pair.sync_key, label, pair.mail_id, pair.crm_id, state=state)
         )
+
+
+def _seal(state: PairState) -> None:
+    """Each side's hash is the hash of what that side holds after this plan's writes, so the
+    engine's own writes read back as "no change" in the next session."""
+    state.mail_hash = content_hash(state.synced["mail"])
+    state.crm_hash = content_hash(state.synced["crm"])
 
 
 def _winner(rules: StreamRules, mail: ItemChange | None, crm: ItemChange | None) -> str:

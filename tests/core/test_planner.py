@@ -69,8 +69,7 @@ def test_it_writes_only_the_changed_field():
 def test_it_ignores_a_version_change_without_content_change():
     pair = synced_pair()
     result = plan(pairs=[pair], mail=[ItemChange(id="m1", version="ck-churn", values=values())])
-    assert [a.kind for a in result.actions] == [Kind.REFRESH]
-    assert result.actions[0].crm_writes == {} and result.actions[0].mail_writes == {}
+    assert result.actions == []
 
 
 def test_it_does_not_bounce_the_engines_own_salesforce_write_back():
@@ -80,7 +79,7 @@ def test_it_does_not_bounce_the_engines_own_salesforce_write_back():
         id=pair.crm_id, version="2026-11-27T01:00:00.000+0000", values=rules.crm_readback(values())
     )
     result = plan(pairs=[pair], crm=[echo])
-    assert all(a.kind is Kind.REFRESH for a in result.actions)
+    assert result.actions == []
 
 
 def test_it_sends_a_salesforce_edit_to_the_mailbox():
@@ -112,7 +111,8 @@ def test_it_treats_the_same_change_on_both_sides_as_no_conflict():
     crm = ItemChange(id=pair.crm_id, version="v2", values=rules.crm_readback(values(subject="Same")))
     result = plan(pairs=[pair], mail=[mail], crm=[crm])
     assert result.conflicts == []
-    assert all(a.kind is Kind.REFRESH for a in result.actions)
+    assert [a.kind for a in result.actions] == [Kind.REFRESH]
+    assert result.actions[0].crm_writes == {} and result.actions[0].mail_writes == {}
 
 
 def test_it_resolves_a_conflict_by_newest_change_and_reports_it():
@@ -210,3 +210,15 @@ def test_it_relinks_a_salesforce_record_by_its_sync_key_after_lost_ids():
     [action] = plan(pairs=[pair], crm=[change]).actions
     assert action.kind is Kind.REFRESH
     assert action.state is not None and action.state.crm_id == "00U0000000000XYZAA"
+
+
+def test_it_reads_back_its_own_create_as_no_change():
+    rules = event_rules()
+    [create] = plan(mail=[ItemChange(id="m1", version="ck1", values=values(show_as="tentative"))]).actions
+    assert create.state is not None
+    create.state.crm_id = "00U000000000001AAA"
+    # Salesforce stores "Busy" for "tentative": the echo carries the read-back value, not ours.
+    echo = ItemChange(
+        id=create.state.crm_id, version="v1", values=rules.crm_readback(values(show_as="tentative"))
+    )
+    assert plan(pairs=[create.state], crm=[echo]).actions == []
