@@ -404,6 +404,8 @@ class SalesforceSandbox(SandboxApp):
         """Shift the sandbox's idea of now (record stamps, updated/deleted windows)."""
         with self.lock:
             self.store.clock.offset += timedelta(seconds=seconds)
+            if seconds < 0:  # turning the clock back: stamps follow it (a test undoing its shift)
+                self.store.clock.rewind()
 
     # -- control endpoints ------------------------------------------------------------------------
     def _ctl_client(self, request: Request) -> Any:

@@ -48,6 +48,9 @@ class Clock:
         self._last = now
         return now
 
+    def rewind(self) -> None:
+        self._last = None
+
 
 class Store:
     def __init__(self) -> None:
