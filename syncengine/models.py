@@ -175,7 +175,7 @@ class Trigger(models.TextChoices):
     SCHEDULE = "schedule", "Scheduled"
     FORCE = "force", "Force sync"
     NOTIFICATION = "notification", "Change notification"
-    MANUAL = "manual", "Command line"
+    MANUAL = "manual", "Started by an operator"
 
 
 class Outcome(models.TextChoices):

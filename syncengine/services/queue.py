@@ -28,8 +28,10 @@ def enqueue_session(*, mailbox_id: int, trigger: str) -> None:
 def sessions_enqueue_due() -> int:
     """Queue every mailbox whose session is due and not running; returns how many were queued."""
     now = timezone.now()
+    # Due before the next tick counts as due now: otherwise every session starts up to a tick late.
+    horizon = now + timedelta(minutes=settings.SYNC_SCHEDULER_TICK_MINUTES) / 2
     due = list(
-        Mailbox.objects.filter(suspended=False, next_due_at__lte=now)
+        Mailbox.objects.filter(suspended=False, next_due_at__lte=horizon)
         .exclude(lease_expires_at__gt=now)
         .values_list("pk", flat=True)
     )

@@ -104,3 +104,11 @@ def test_it_installs_the_recurring_schedule_and_a_safe_retry():
     assert schedule.schedule_type == Schedule.MINUTES and schedule.minutes == 1 and schedule.repeats == -1
     assert settings.Q_CLUSTER["retry"] > settings.Q_CLUSTER["timeout"]
     assert settings.Q_CLUSTER["timeout"] < settings.SYNC_LEASE_SECONDS
+
+
+@pytest.mark.django_db
+def test_it_counts_a_mailbox_due_before_the_next_tick_as_due(person: Person, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("syncengine.services.queue.enqueue_session", lambda **kwargs: None)
+    Mailbox.objects.filter(pk=person.mailbox.pk).update(next_due_at=timezone.now() + timedelta(seconds=10))
+
+    assert sessions_enqueue_due() == 1
