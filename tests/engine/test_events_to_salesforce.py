@@ -148,3 +148,28 @@ def test_it_cuts_an_oversize_subject_and_records_an_issue(person: Person):
     # The cut value is the synced value on that side: the next session does not fight over it.
     again = session_run(mailbox_id=person.mailbox.pk)
     assert again is not None and again.counts["events"] == {}
+
+
+def test_it_brings_a_salesforce_edit_of_a_synced_event_back_to_outlook(person: Person, sandboxes):
+    _, graph_server = sandboxes
+    created = person.outlook.create_event(**event_body("Board prep", in_days(4), in_days(4, 11)))
+    session_run(mailbox_id=person.mailbox.pk)
+    [event] = synced_events(person)
+
+    person.salesforce.Event.update(event["Id"], {"Subject": "Board prep (agenda sent)", "Location": "HQ"})
+    graph_server.app.clear()
+    session = session_run(mailbox_id=person.mailbox.pk)
+
+    assert session is not None and session.counts["events"]["to_mail"] == {"updated": 1}
+    outlook_event = person.outlook.get_event(created["id"])
+    assert outlook_event["subject"] == "Board prep (agenda sent)"
+    assert outlook_event["location"]["displayName"] == "HQ"
+    batches = [
+        r
+        for r in graph_server.app.requests(tenant=person.tenant_id, kind="api")
+        if r["path"].endswith("$batch")
+    ]
+    assert len(batches) == 1
+    # Our write to Outlook comes back in the next delta and is not echoed to Salesforce.
+    quiet = session_run(mailbox_id=person.mailbox.pk)
+    assert quiet is not None and quiet.counts["events"] == {}
