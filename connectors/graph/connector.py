@@ -20,6 +20,7 @@ import requests
 from connectors.base import ConnectorError, CursorInvalidError, RetryPolicy, WriteResult, call_with_retry
 from connectors.graph import events as graph_events
 from connectors.graph.errors import from_exception, from_response, graph_error
+from connectors.graph.streams import STREAMS, GraphStream
 from connectors.http import make_session
 from syncengine.core.records import ChangeSet, ItemChange
 
@@ -69,6 +70,7 @@ class GraphConnector:
             ca_bundle=config.ca_bundle, timeout=config.timeout, on_response=self._count
         )
         self._msal: msal.ConfidentialClientApplication | None = None
+        self._containers: dict[str, str] = {}  # stream -> folder or list id, known after a read
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _count(self, response: requests.Response) -> None:
@@ -149,54 +151,69 @@ class GraphConnector:
         return self.config.api_url.rstrip("/") + path
 
     # -- reads ------------------------------------------------------------------------------------
-    def read_changes(self, *, stream: str, cursor: str, window: Window) -> ChangeSet:
-        """Changed events since ``cursor`` (a stored delta link) inside ``window``.
+    def read_changes(self, *, stream: str, cursor: str, window: Window | None = None) -> ChangeSet:
+        """Changed items since ``cursor`` (a stored delta link), inside ``window`` for events.
 
         A cursor made for another window, or one Graph no longer accepts (410), starts a full
-        read of the window; the engine then treats unseen pairs as candidates to confirm.
+        read; the engine then treats unseen pairs as candidates to confirm.
         """
-        _require_events(stream)
+        spec = _spec(stream)
         state = json.loads(cursor) if cursor else {}
-        same_window = state.get("window") == [_iso(window.start), _iso(window.end)]
-        if state.get("delta") and same_window:
+        scope = [_iso(window.start), _iso(window.end)] if spec.windowed and window else None
+        container = state.get("container") or self._ensure_container(spec)
+        self._containers[stream] = container
+        if state.get("delta") and state.get("window") == scope:
             try:
-                return self._read_delta(state["delta"], window, full=False)
+                return self._read_delta(spec, state["delta"], container, scope, full=False)
             except CursorInvalidError:
-                log.info("Graph delta token no longer valid; reading the window in full")
-        start, end = graph_events.window_param(window.start), graph_events.window_param(window.end)
-        query = f"startDateTime={start}&endDateTime={end}"
-        return self._read_delta(self._url(f"/me/calendarView/delta?{query}"), window, full=True)
+                log.info("Graph delta token for %s no longer valid; reading in full", stream)
+        url = self._url(spec.delta(container))
+        if scope is not None and window is not None:
+            start, end = graph_events.window_param(window.start), graph_events.window_param(window.end)
+            url += f"?startDateTime={start}&endDateTime={end}"
+        return self._read_delta(spec, url, container, scope, full=True)
 
-    def _read_delta(self, url: str, window: Window, *, full: bool) -> ChangeSet:
+    def _ensure_container(self, spec: GraphStream) -> str:
+        """The dedicated folder or list of a stream (made when missing); "" for the calendar."""
+        if not spec.container:
+            return ""
+        listing = self._call(f"list {spec.container}", "GET", self._url(f"/me/{spec.container}")).json()
+        for item in listing.get("value", []):
+            if str(item.get("displayName", "")).casefold() == spec.container_name.casefold():
+                return str(item["id"])
+        made = self._call(
+            f"create {spec.container}",
+            "POST",
+            self._url(f"/me/{spec.container}"),
+            json={"displayName": spec.container_name},
+        ).json()
+        return str(made["id"])
+
+    def _read_delta(
+        self, spec: GraphStream, url: str, container: str, scope: list[str] | None, *, full: bool
+    ) -> ChangeSet:
         headers = {
             "Prefer": f'odata.maxpagesize={self.config.page_size}, outlook.timezone="UTC", '
             'outlook.body-content-type="text"'
         }
         changes: list[ItemChange] = []
         while True:
-            page = self._call("calendarView delta", "GET", url, headers=headers).json()
-            for event in page.get("value", []):
+            page = self._call(f"{spec.name} delta", "GET", url, headers=headers).json()
+            for item in page.get("value", []):
                 try:
-                    changes.append(graph_events.to_change(event))
-                except graph_events.UnknownTimeZoneError as error:
-                    changes.append(
-                        ItemChange(
-                            id=str(event["id"]),
-                            label=str(event.get("subject") or ""),
-                            values={"_error": str(error)},
-                        )
-                    )
+                    changes.append(spec.to_change(item))
+                except (graph_events.UnknownTimeZoneError, ValueError) as error:
+                    label = str(item.get("subject") or item.get("title") or item.get("displayName") or "")
+                    changes.append(ItemChange(id=str(item["id"]), label=label, values={"_error": str(error)}))
             if "@odata.nextLink" in page:
                 url = page["@odata.nextLink"]
                 continue
             delta = page.get("@odata.deltaLink", "")
-            cursor = json.dumps({"delta": delta, "window": [_iso(window.start), _iso(window.end)]})
+            cursor = json.dumps({"delta": delta, "window": scope, "container": container})
             return ChangeSet(changes=changes, next_cursor=cursor, full=full)
 
     def exists(self, *, stream: str, ids: Sequence[str]) -> dict[str, bool]:
-        _require_events(stream)
-        requests_ = [{"method": "GET", "url": f"/me/events/{i}?$select=id"} for i in ids]
-        answers = self._batch(requests_)
+        answers = self._get_items(stream, ids, select="id")
         out: dict[str, bool] = {}
         for item_id, (status, body) in zip(ids, answers, strict=True):
             if status == 200:
@@ -207,39 +224,43 @@ class GraphConnector:
                 raise graph_error(status, body)
         return out
 
+    def _get_items(self, stream: str, ids: Sequence[str], select: str = "") -> list[tuple[int, Any]]:
+        spec, container = _spec(stream), self._containers.get(stream, "")
+        query = f"?$select={select}" if select else ""
+        return self._batch([{"method": "GET", "url": spec.item(container, i) + query} for i in ids])
+
     # -- writes -----------------------------------------------------------------------------------
     def create(self, *, stream: str, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
-        _require_events(stream)
-        reqs = [
-            {
-                "method": "POST",
-                "url": "/me/events",
-                "headers": {"Content-Type": "application/json"},
-                "body": graph_events.from_neutral(v),
-            }
-            for v in items
-        ]
+        spec, container = _spec(stream), self._containers.get(stream, "")
+        reqs = [_json_request("POST", spec.create(container), spec.from_neutral(v)) for v in items]
         return [self._write_result(s, b) for s, b in self._batch(reqs)]
 
     def update(self, *, stream: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> list[WriteResult]:
-        _require_events(stream)
+        spec, container = _spec(stream), self._containers.get(stream, "")
+        current = self._current_for_lists(stream, spec, items)
         reqs = [
-            {
-                "method": "PATCH",
-                "url": f"/me/events/{item_id}",
-                "headers": {"Content-Type": "application/json"},
-                "body": graph_events.from_neutral(v),
-            }
+            _json_request("PATCH", spec.item(container, item_id), spec.from_neutral(v, current.get(item_id)))
             for item_id, v in items
         ]
+        answers = self._batch(reqs)
         return [
-            self._write_result(s, b, fallback_id=i)
-            for (s, b), (i, _) in zip(self._batch(reqs), items, strict=True)
+            self._write_result(s, b, fallback_id=i) for (s, b), (i, _) in zip(answers, items, strict=True)
         ]
 
+    def _current_for_lists(
+        self, stream: str, spec: GraphStream, items: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> dict[str, Any]:
+        """Graph list properties (emails, phones) are written whole: read the ones we rewrite, so
+        entries the mapping does not cover survive (one $batch read per 20 such items)."""
+        ids = [item_id for item_id, values in items if spec.list_keys & set(values)]
+        if not ids:
+            return {}
+        answers = self._get_items(stream, ids)
+        return {i: body for i, (status, body) in zip(ids, answers, strict=True) if status == 200}
+
     def delete(self, *, stream: str, ids: Sequence[str]) -> list[WriteResult]:
-        _require_events(stream)
-        answers = self._batch([{"method": "DELETE", "url": f"/me/events/{i}"} for i in ids])
+        spec, container = _spec(stream), self._containers.get(stream, "")
+        answers = self._batch([{"method": "DELETE", "url": spec.item(container, i)} for i in ids])
         # Already gone is what we wanted.
         return [
             WriteResult(ok=True, id=i) if s in (204, 404) else self._write_result(s, b, fallback_id=i)
@@ -294,11 +315,16 @@ class GraphConnector:
         return [a for a in answers if a is not None]
 
 
-def _require_events(stream: str) -> None:
-    if stream != "events":
+def _spec(stream: str) -> GraphStream:
+    if stream not in STREAMS:
         raise ConnectorError(
-            f"the Graph connector does not sync {stream!r} yet", permanent=True, code="UNSUPPORTED_STREAM"
+            f"Microsoft 365 mailboxes cannot sync {stream!r}", permanent=True, code="UNSUPPORTED_STREAM"
         )
+    return STREAMS[stream]
+
+
+def _json_request(method: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    return {"method": method, "url": url, "headers": {"Content-Type": "application/json"}, "body": body}
 
 
 def _iso(value: datetime) -> str:

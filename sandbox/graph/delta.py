@@ -1,8 +1,9 @@
-"""calendarView delta: what a window holds, rounds paged by skip tokens, sync states behind delta tokens.
+"""Delta: what a window or collection holds, rounds paged by skip tokens, sync states behind delta tokens.
 
-A delta token remembers the window, the mailbox's change counter and the ids the client has seen, so the
-next round reports items changed since then and ``@removed`` for seen ids no longer in the window.
-Tokens stay valid until invalidated, so a client may retry a page after a throttled answer.
+A delta token remembers the window (calendarView) or the collection (a contact folder, a To Do list), the
+mailbox's change counter and the ids the client has seen, so the next round reports items changed since
+then and ``@removed`` for seen ids no longer there. Tokens stay valid until invalidated, so a client may
+retry a page after a throttled answer. A token only resumes the collection it was issued for.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from sandbox.graph import recurrence, timezones
 from sandbox.graph.errors import GraphError
@@ -35,12 +38,37 @@ class SyncState:
     known: frozenset[str]
 
 
+class Tracked(Protocol):
+    """An item of a collection delta: its id and the mailbox change counter of its last change."""
+
+    id: str
+    seq: int
+
+
+@dataclass
+class CollectionState:
+    """The sync state of a collection delta (contacts of a folder, tasks of a list)."""
+
+    tenant_id: str
+    user_id: str
+    collection: str  # e.g. "contacts:{folderId}", "todoTasks:{listId}"
+    seq: int
+    known: frozenset[str]
+
+
+CALENDAR_VIEW = "calendarView"
+
+
+def collection_of(state: SyncState | CollectionState) -> str:
+    return state.collection if isinstance(state, CollectionState) else CALENDAR_VIEW
+
+
 @dataclass
 class Round:
     """One delta round: its items fixed when it starts, then handed out page by page."""
 
-    state_after: SyncState
-    items: list[WindowItem | str]  # a str is the id of a removed item
+    state_after: SyncState | CollectionState
+    items: list[Any]  # WindowItem or a tracked collection item; a str is the id of a removed item
     delta_token: str = ""
     page_tokens: dict[int, str] = field(default_factory=dict)
 
@@ -78,7 +106,7 @@ def parse_window_instant(name: str, value: str) -> datetime:
 
 class DeltaTracker:
     def __init__(self) -> None:
-        self.states: dict[str, SyncState] = {}
+        self.states: dict[str, SyncState | CollectionState] = {}
         self.pages: dict[str, tuple[Round, int]] = {}
 
     def start_round(
@@ -99,15 +127,48 @@ class DeltaTracker:
 
     def resume(self, mailbox: Mailbox, delta_token: str) -> Round:
         state = self.states.get(delta_token)
-        if state is None or (state.tenant_id, state.user_id) != (mailbox.tenant_id, mailbox.user_id):
+        if (
+            not isinstance(state, SyncState)
+            or (state.tenant_id, state.user_id) != (mailbox.tenant_id, mailbox.user_id)
+        ):
             raise sync_state_not_found()
         return self.start_round(mailbox, state.window_start, state.window_end, state)
 
-    def page(self, mailbox: Mailbox, skip_token: str) -> tuple[Round, int]:
+    def start_collection_round(
+        self, mailbox: Mailbox, collection: str, live: Iterable[Tracked], since: CollectionState | None
+    ) -> Round:
+        """A round over a collection; ``live`` in the order the client should see them."""
+        current = {item.id: item for item in live}
+        if since is None:
+            changed: list[Tracked] = list(current.values())
+            removed: list[str] = []
+        else:
+            changed = [i for i in current.values() if i.id not in since.known or i.seq > since.seq]
+            removed = sorted(since.known - current.keys())
+        state = CollectionState(
+            mailbox.tenant_id, mailbox.user_id, collection, mailbox.seq, frozenset(current)
+        )
+        return Round(state, [*changed, *removed])
+
+    def resume_collection(
+        self, mailbox: Mailbox, collection: str, delta_token: str, live: Iterable[Tracked]
+    ) -> Round:
+        state = self.states.get(delta_token)
+        if (
+            not isinstance(state, CollectionState)
+            or state.collection != collection
+            or (state.tenant_id, state.user_id) != (mailbox.tenant_id, mailbox.user_id)
+        ):
+            raise sync_state_not_found()
+        return self.start_collection_round(mailbox, collection, live, state)
+
+    def page(self, mailbox: Mailbox, skip_token: str, collection: str = CALENDAR_VIEW) -> tuple[Round, int]:
         found = self.pages.get(skip_token)
-        if found is None or (found[0].state_after.tenant_id, found[0].state_after.user_id) != (
-            mailbox.tenant_id,
-            mailbox.user_id,
+        if (
+            found is None
+            or (found[0].state_after.tenant_id, found[0].state_after.user_id)
+            != (mailbox.tenant_id, mailbox.user_id)
+            or collection_of(found[0].state_after) != collection
         ):
             raise sync_state_not_found()
         return found

@@ -1,0 +1,272 @@
+"""Outlook contacts: one default contact folder per mailbox, validation of writes, and Graph's JSON shape."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sandbox.graph import timezones
+from sandbox.graph.errors import GraphError
+from sandbox.graph.events import Mailbox
+
+STRINGS = (
+    "displayName",
+    "givenName",
+    "middleName",
+    "surname",
+    "title",
+    "generation",
+    "nickName",
+    "initials",
+    "fileAs",
+    "yomiGivenName",
+    "yomiSurname",
+    "yomiCompanyName",
+    "jobTitle",
+    "companyName",
+    "department",
+    "officeLocation",
+    "profession",
+    "assistantName",
+    "manager",
+    "mobilePhone",
+    "businessHomePage",
+    "spouseName",
+    "personalNotes",
+)
+STRING_LISTS = ("categories", "imAddresses", "businessPhones", "homePhones", "children")
+ADDRESSES = ("homeAddress", "businessAddress", "otherAddress")
+ADDRESS_KEYS = ("street", "city", "state", "countryOrRegion", "postalCode")
+WRITABLE = {*STRINGS, *STRING_LISTS, *ADDRESSES, "emailAddresses", "birthday"}
+READ_ONLY = {"id", "createdDateTime", "lastModifiedDateTime", "changeKey", "parentFolderId"}
+# Exchange's limits on multi-value properties ("... has 4 entries, that exceeds the max allowed value of 3").
+MAX_ENTRIES = {"emailAddresses": 3, "businessPhones": 2, "homePhones": 2}
+EMPTY_STRING_DEFAULTS = ("fileAs", "personalNotes")  # Graph answers "" for these, null for the rest
+
+
+def new_id() -> str:
+    return "AAMkA" + base64.urlsafe_b64encode(b"\x00\x00" + secrets.token_bytes(100)).decode("ascii")
+
+
+def new_change_key() -> str:
+    return base64.b64encode(secrets.token_bytes(22)).decode("ascii")
+
+
+@dataclass
+class StoredContact:
+    id: str
+    folder_id: str
+    created: datetime
+    modified: datetime
+    change_key: str
+    seq: int
+    fields: dict[str, Any]
+    deleted: bool = False
+
+
+@dataclass
+class ContactBook:
+    folder_id: str = field(default_factory=new_id)
+    contacts: dict[str, StoredContact] = field(default_factory=dict)
+
+
+# -- validation --------------------------------------------------------------------------------------
+def _bad(message: str) -> GraphError:
+    return GraphError(400, "RequestBodyRead", message)
+
+
+def _convert(value: Any, type_name: str) -> GraphError:
+    return _bad(f"Cannot convert the literal '{value}' to the expected type '{type_name}'.")
+
+
+def _string(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise _convert(value, "Edm.String")
+    return value
+
+
+def _string_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _convert(value, "Collection(Edm.String)")
+    return list(value)
+
+
+def _address(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _convert(value, "microsoft.graph.physicalAddress")
+    address: dict[str, str] = {}
+    for key, part in value.items():
+        if key.startswith("@odata."):
+            continue
+        if key not in ADDRESS_KEYS:
+            raise _bad(f"The property '{key}' does not exist on type 'microsoft.graph.physicalAddress'.")
+        if part is not None:
+            address[key] = _string(part) or ""
+    return address
+
+
+def _email_addresses(value: Any) -> list[dict[str, str]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _convert(value, "Collection(microsoft.graph.emailAddress)")
+    found: list[dict[str, str]] = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            raise _convert(entry, "microsoft.graph.emailAddress")
+        unknown = set(entry) - {"name", "address", "@odata.type"}
+        if unknown:
+            raise _bad(
+                f"The property '{sorted(unknown)[0]}' does not exist on type 'microsoft.graph.emailAddress'."
+            )
+        address, name = _string(entry.get("address")), _string(entry.get("name"))
+        found.append({"name": name if name is not None else (address or ""), "address": address or ""})
+    return found
+
+
+def _birthday(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _convert(value, "Edm.DateTimeOffset")
+    text = value.strip()
+    try:
+        if len(text) == 10:  # a bare date: Edm.DateTimeOffset wants a time, but be lenient like OData
+            moment = datetime.fromisoformat(text)
+        elif text.endswith("Z") or "+" in text[10:] or "-" in text[10:]:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        else:
+            moment = timezones.parse_local(text)
+    except ValueError as error:
+        raise _convert(value, "Edm.DateTimeOffset") from error
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def normalized(body: Any) -> dict[str, Any]:
+    """The writable properties of a contact body, normalized; raises like Graph on bad input."""
+    if not isinstance(body, dict):
+        raise _bad("The request body is not a valid contact.")
+    fields: dict[str, Any] = {}
+    for key, value in body.items():
+        if key.startswith("@odata.") or key in READ_ONLY:
+            continue
+        if key not in WRITABLE:
+            raise _bad(
+                f"The property '{key}' does not exist on type 'microsoft.graph.contact'. Make sure to only "
+                "use property names that are defined by the type or mark the type as open type."
+            )
+        if key in STRINGS:
+            fields[key] = _string(value)
+        elif key in STRING_LISTS:
+            fields[key] = _string_list(value)
+        elif key in ADDRESSES:
+            fields[key] = _address(value)
+        elif key == "emailAddresses":
+            fields[key] = _email_addresses(value)
+        else:
+            fields[key] = _birthday(value)
+        limit = MAX_ENTRIES.get(key)
+        if limit is not None and len(fields[key]) > limit:
+            name = key[0].upper() + key[1:]
+            raise GraphError(
+                400,
+                "ErrorInvalidArgument",
+                f"The multi value property {name} has {len(fields[key])} entries, that exceeds the max "
+                f"allowed value of {limit}",
+            )
+    return fields
+
+
+# -- store -------------------------------------------------------------------------------------------
+class ContactStore:
+    def __init__(self) -> None:
+        self.books: dict[tuple[str, str], ContactBook] = {}
+
+    def book(self, mailbox: Mailbox) -> ContactBook:
+        key = (mailbox.tenant_id, mailbox.user_id)
+        if key not in self.books:
+            self.books[key] = ContactBook()
+        return self.books[key]
+
+    def get(self, mailbox: Mailbox, contact_id: str) -> StoredContact:
+        contact = self.book(mailbox).contacts.get(contact_id)
+        if contact is None or contact.deleted:
+            raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+        return contact
+
+    def live(self, mailbox: Mailbox) -> list[StoredContact]:
+        return sorted(
+            (c for c in self.book(mailbox).contacts.values() if not c.deleted), key=lambda c: (c.created, c.id)
+        )
+
+    def create(self, mailbox: Mailbox, body: Any) -> StoredContact:
+        fields = normalized(body)
+        book = self.book(mailbox)
+        now = datetime.now(UTC)
+        contact = StoredContact(
+            id=new_id(),
+            folder_id=book.folder_id,
+            created=now,
+            modified=now,
+            change_key=new_change_key(),
+            seq=mailbox.next_seq(),
+            fields=fields,
+        )
+        book.contacts[contact.id] = contact
+        return contact
+
+    def update(self, mailbox: Mailbox, contact_id: str, body: Any) -> StoredContact:
+        contact = self.get(mailbox, contact_id)
+        contact.fields = {**contact.fields, **normalized(body)}
+        contact.modified = datetime.now(UTC)
+        contact.change_key = new_change_key()
+        contact.seq = mailbox.next_seq()
+        return contact
+
+    def delete(self, mailbox: Mailbox, contact_id: str) -> None:
+        contact = self.get(mailbox, contact_id)
+        contact.deleted = True
+        contact.seq = mailbox.next_seq()
+
+
+# -- shape -------------------------------------------------------------------------------------------
+def display_name_of(fields: dict[str, Any]) -> str:
+    if fields.get("displayName"):
+        return str(fields["displayName"])
+    parts = (fields.get(k) for k in ("givenName", "middleName", "surname", "generation"))
+    return " ".join(p for p in parts if p)
+
+
+def render_contact(contact: StoredContact) -> dict[str, Any]:
+    f = contact.fields
+    shape: dict[str, Any] = {
+        "@odata.etag": f'W/"{contact.change_key}"',
+        "id": contact.id,
+        "createdDateTime": timezones.utc_stamp(contact.created)[:-9] + "Z",
+        "lastModifiedDateTime": timezones.utc_stamp(contact.modified)[:-9] + "Z",
+        "changeKey": contact.change_key,
+        "categories": f.get("categories", []),
+        "parentFolderId": contact.folder_id,
+        "birthday": f["birthday"].strftime("%Y-%m-%dT%H:%M:%SZ") if f.get("birthday") else None,
+    }
+    for key in STRINGS:
+        default = "" if key in EMPTY_STRING_DEFAULTS else None
+        shape[key] = f.get(key, default)
+    shape["displayName"] = display_name_of(f)
+    for key in ("imAddresses", "businessPhones", "homePhones", "children"):
+        shape[key] = f.get(key, [])
+    shape["emailAddresses"] = f.get("emailAddresses", [])
+    for key in ADDRESSES:
+        shape[key] = f.get(key, {})
+    return shape
+
+
+def render_folder(book: ContactBook) -> dict[str, Any]:
+    return {"id": book.folder_id, "displayName": "Contacts", "parentFolderId": "AQMkAD" + book.folder_id[5:30]}
