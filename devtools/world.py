@@ -96,18 +96,14 @@ def provision_org(control: SandboxControl, *, name: str, slug: str, domain: str)
         {"client_id": settings.SALESFORCE_CLIENT_ID, "client_secret": settings.SALESFORCE_CLIENT_SECRET},
     )
     sf_org = control.sf("POST", "/orgs", {"name": name})["id"]
-    control.sf(
-        "POST",
-        f"/orgs/{sf_org}/fields",
-        {
-            "sobject": "Event",
+    for sobject in ("Event", "Task", "Contact"):  # the engine's External ID on each synced object
+        field = {
+            "sobject": sobject,
             "name": settings.SALESFORCE_SYNC_KEY_FIELD,
             "type": "string",
             "length": 80,
-            "external_id": True,
-            "unique": True,
-        },
-    )
+        }
+        control.sf("POST", f"/orgs/{sf_org}/fields", {**field, "external_id": True, "unique": True})
     tenant = control.graph("POST", "/tenants", {"domain": domain})["id"]
     control.graph(
         "POST",

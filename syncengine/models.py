@@ -20,6 +20,50 @@ class Organization(models.Model):
         return self.name
 
 
+class ConflictPolicy(models.TextChoices):
+    NEWEST = "newest", "The newest change wins"
+    MAIL = "mail", "The mailbox wins"
+    CRM = "crm", "Salesforce wins"
+
+
+class SyncSettings(models.Model):
+    """An organization's sync settings, set by its org admins (defaults follow the reference)."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="sync_settings")
+    sync_events = models.BooleanField(default=True, help_text="Calendar items <-> Salesforce Events")
+    sync_tasks = models.BooleanField(
+        default=True, help_text="The 'Salesforce Tasks' list <-> Salesforce Tasks"
+    )
+    sync_contacts = models.BooleanField(
+        default=True, help_text="The 'Salesforce Contacts' folder <-> the user's Salesforce Contacts"
+    )
+    conflict_policy = models.CharField(
+        max_length=10, choices=ConflictPolicy.choices, default=ConflictPolicy.NEWEST
+    )
+    events_from_salesforce = models.BooleanField(
+        default=True, help_text="Events a user creates in Salesforce appear in their calendar"
+    )
+    events_deleted_in_salesforce_leave_mailbox = models.BooleanField(
+        default=True,
+        help_text="A Salesforce deletion only unlinks the calendar item (off: it deletes the item too)",
+    )
+    contacts_auto_removal = models.BooleanField(
+        default=False,
+        help_text="Deleting a synced contact in the mailbox deletes it in Salesforce (off: it is restored)",
+    )
+    window_days_back = models.PositiveIntegerField(default=14)
+    window_days_ahead = models.PositiveIntegerField(default=60)
+    max_delete_share = models.FloatField(
+        default=0.5, help_text="Stop a stream when one session would delete more than this share of it"
+    )
+
+    class Meta:
+        verbose_name_plural = "sync settings"
+
+    def __str__(self) -> str:
+        return f"Sync settings of {self.organization}"
+
+
 class Role(models.TextChoices):
     USER = "user", "User"
     ORG_ADMIN = "org_admin", "Org admin"

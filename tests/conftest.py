@@ -126,9 +126,10 @@ def make_person(db: None, sandboxes: Any, sandbox_ca: SandboxCA) -> Callable[...
         if organization is None:
             organization = Organization.objects.create(name=f"Org {n}", slug=f"org-{n}")
             sf_org = sf_app.create_org(f"Org {n}")["id"]
-            sf_app.add_field(
-                sf_org, "Event", SYNC_KEY_FIELD, "string", length=80, external_id=True, unique=True
-            )
+            for sobject in ("Event", "Task", "Contact"):  # the engine's External ID on each object
+                sf_app.add_field(
+                    sf_org, sobject, SYNC_KEY_FIELD, "string", length=80, external_id=True, unique=True
+                )
             tenant = graph_app.create_tenant(domain=f"org{n}.example")["id"]
             graph_app.register_app(tenant, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET)
             organization.sandbox_ids = (sf_org, tenant)  # type: ignore[attr-defined]

@@ -141,7 +141,8 @@ class SalesforceConnector:
         One queryAll reads both live and deleted rows, so a quiet stream costs one call.
         """
         key_field = self.config.sync_key_field
-        select = ", ".join(dict.fromkeys(["Id", "SystemModstamp", "IsDeleted", key_field, *fields]))
+        extra = [label_field] if label_field else []
+        select = ", ".join(dict.fromkeys(["Id", "SystemModstamp", "IsDeleted", key_field, *fields, *extra]))
         where = [f"OwnerId = '{_soql_id(self.user_id)}'"]
         since = parse_instant(cursor) if cursor else None
         if since is not None:

@@ -127,8 +127,12 @@ def _plan_item(
         plan.actions.append(Action(Kind.FORGET, key, label, pair.mail_id, pair.crm_id))
         return
     if mail_gone:
-        kind = Kind.DELETE_CRM if rules.delete_in_crm and pair.crm_id else Kind.UNLINK
-        plan.actions.append(Action(kind, key, label, pair.mail_id, pair.crm_id))
+        if rules.delete_in_crm and pair.crm_id:
+            plan.actions.append(Action(Kind.DELETE_CRM, key, label, pair.mail_id, pair.crm_id))
+        elif rules.restore_in_mail and pair.crm_id:
+            plan.actions.append(_restore_in_mail(rules, pair, crm, label))
+        else:
+            plan.actions.append(Action(Kind.UNLINK, key, label, pair.mail_id, pair.crm_id))
         return
     if crm_gone:
         kind = Kind.DELETE_MAIL if rules.delete_in_mail and pair.mail_id else Kind.UNLINK
@@ -174,6 +178,21 @@ def _plan_new(
         plan.actions.append(
             Action(Kind.CREATE_MAIL, key, label, crm_id=crm.id, mail_writes=writes, state=state)
         )
+
+
+def _restore_in_mail(rules: StreamRules, pair: PairState, crm: ItemChange | None, label: str) -> Action:
+    """Re-create a deleted mail item from its Salesforce record (whose latest values win)."""
+    crm_values = dict(crm.values) if crm is not None else dict(pair.synced.get("crm", {}))
+    writes = {k: v for k, v in crm_values.items() if rules.direction_of(k).to_mail}
+    state = PairState(
+        sync_key=pair.sync_key,
+        crm_id=pair.crm_id,
+        origin=pair.origin,
+        crm_version=crm.version if crm is not None else pair.crm_version,
+        synced={"mail": writes, "crm": crm_values},
+    )
+    _seal(state)
+    return Action(Kind.CREATE_MAIL, pair.sync_key, label, crm_id=pair.crm_id, mail_writes=writes, state=state)
 
 
 def _plan_merge(

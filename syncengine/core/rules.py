@@ -59,6 +59,8 @@ class StreamRules:
     create_in_mail: bool = False  # new Salesforce records appear in the mailbox
     delete_in_crm: bool = True  # a mail deletion deletes the paired record (reference behaviour)
     delete_in_mail: bool = False  # a Salesforce deletion deletes the mail item (org setting)
+    # A mail deletion that may not reach Salesforce puts the item back in the mailbox instead.
+    restore_in_mail: bool = False
     conflict_policy: str = "newest"  # newest | mail | crm
     max_delete_share: float = 0.5
     max_delete_min_count: int = 10

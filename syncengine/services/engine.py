@@ -11,20 +11,20 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 
 from connectors.base import WriteResult
-from connectors.graph.connector import GraphConnector, Window
+from connectors.graph.connector import GraphConnector
 from connectors.salesforce.connector import SalesforceConnector
 from syncengine.core.planner import Action, Kind, Plan, plan_stream
 from syncengine.core.records import ChangeSet, ItemChange, PairState
-from syncengine.core.rules import StreamRules
 from syncengine.models import Mailbox, Side, SyncIssue, SyncSession
 from syncengine.services.issues import CONFLICT_RESOLVED, issue_record, issues_resolve_for_items
 from syncengine.services.state import cursors_load, pairs_load, state_commit
+from syncengine.services.streams import StreamSpec
 
 log = logging.getLogger(__name__)
 
@@ -39,57 +39,41 @@ class StreamReport:
         return {direction: dict(c) for direction, c in self.counts.items()}
 
 
-def sync_window(now: datetime) -> Window:
-    """The sliding window, aligned to whole days so the delta cursor stays valid all day."""
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return Window(
-        start=day - timedelta(days=settings.SYNC_WINDOW_DAYS_BACK),
-        end=day + timedelta(days=settings.SYNC_WINDOW_DAYS_AHEAD + 1),
-    )
-
-
-def window_soql(rules: StreamRules, window: Window) -> str:
-    if rules.crm_object != "Event":
-        return ""
-    fmt = "%Y-%m-%dT%H:%M:%SZ"
-    return f"EndDateTime >= {window.start.strftime(fmt)} AND StartDateTime < {window.end.strftime(fmt)}"
-
-
 class StreamSync:
     def __init__(
         self,
         *,
         mailbox: Mailbox,
         session: SyncSession,
-        rules: StreamRules,
+        spec: StreamSpec,
         mail: GraphConnector,
         crm: SalesforceConnector,
         now: datetime,
     ) -> None:
         self.mailbox = mailbox
         self.session = session
-        self.rules = rules
+        self.spec = spec
+        self.rules = spec.rules
         self.mail = mail
         self.crm = crm
         self.now = now
         self.report = StreamReport()
-        self.stream = rules.stream
+        self.stream = spec.stream
 
     # -- gather -----------------------------------------------------------------------------------
     def run(self) -> StreamReport:
-        window = sync_window(self.now)
+        window = self.spec.window(self.now)
         cursors = cursors_load(mailbox=self.mailbox, stream=self.stream)
         pairs = pairs_load(mailbox=self.mailbox, stream=self.stream)
-        mail_set = self.mail.read_changes(
-            stream=self.stream, cursor=cursors.get(Side.MAIL, ""), window=window
-        )
+        mail_cursor = cursors.get(Side.MAIL, "")
+        mail_set = self.mail.read_changes(stream=self.stream, cursor=mail_cursor, window=window)
         crm_set = self.crm.read_changes(
             crm_object=self.rules.crm_object,
             fields=[r.crm_field for r in self.rules.fields],
             cursor=cursors.get(Side.CRM, ""),
             neutral=self.rules.neutral_from_crm,
-            label_field=next((r.crm_field for r in self.rules.fields if r.key == "subject"), ""),
-            extra_where=window_soql(self.rules, window),
+            label_field=self.spec.label_field,
+            extra_where=self.spec.crm_scope(window),
         )
         if self._side_suddenly_empty(mail_set, crm_set, pairs):
             return self.report

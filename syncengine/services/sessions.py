@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
 from connectors.base import ConnectorError
-from mapping.defaults import event_rules
+from connectors.graph.connector import GraphConnector
+from connectors.salesforce.connector import SalesforceConnector
 from syncengine.models import (
     ConnectionStatus,
     Mailbox,
@@ -23,14 +24,18 @@ from syncengine.models import (
 )
 from syncengine.services.connectors import mail_connector_for, salesforce_for
 from syncengine.services.engine import StreamSync
+from syncengine.services.issues import issue_record
 from syncengine.services.leases import lease_claim, lease_release
 from syncengine.services.mailboxes import mailbox_suspend
+from syncengine.services.streams import stream_specs
 
 log = logging.getLogger(__name__)
 SUSPEND_AFTER_FAILURES = 10
 MAX_BACKOFF = timedelta(hours=6)
 # Failures no retry can fix: suspend at once, with the reason, until a person acts.
 SUSPENDING_CODES = {"CRM_AUTH_REVOKED", "MAIL_AUTH_REVOKED", "SALESFORCE_NOT_CONNECTED"}
+# Failures that end the whole session rather than one stream.
+SESSION_WIDE_CODES = SUSPENDING_CODES | {"REQUEST_LIMIT_EXCEEDED", "NETWORK"}
 
 
 def session_run(*, mailbox_id: int, trigger: str = Trigger.SCHEDULE) -> SyncSession | None:
@@ -60,13 +65,8 @@ def _run(mailbox: Mailbox, session: SyncSession) -> None:
             )
         crm = salesforce_for(connection)
         mail = mail_connector_for(mailbox)
-        rules = event_rules(
-            max_delete_share=settings.SYNC_MAX_DELETE_SHARE,
-            max_delete_min_count=settings.SYNC_MAX_DELETE_MIN_COUNT,
-        )
-        report = StreamSync(mailbox=mailbox, session=session, rules=rules, mail=mail, crm=crm, now=now).run()
-        session.counts = {rules.stream: report.as_dict()}
-        session.outcome = Outcome.PARTIAL if report.issues or report.halted else Outcome.SUCCEEDED
+        session.counts, troubled = _sync_streams(mailbox, session, mail, crm, now)
+        session.outcome = Outcome.PARTIAL if troubled else Outcome.SUCCEEDED
         _mark_connection(connection, ok=True, usage=crm.api_usage)
     except ConnectorError as error:
         failure = error
@@ -88,6 +88,42 @@ def _run(mailbox: Mailbox, session: SyncSession) -> None:
         }
         session.save()
     _after_session(mailbox, session, failure)
+
+
+def _sync_streams(
+    mailbox: Mailbox, session: SyncSession, mail: GraphConnector, crm: SalesforceConnector, now: datetime
+) -> tuple[dict[str, object], bool]:
+    """Each enabled stream in turn; one stream's trouble does not hold the others back."""
+    counts: dict[str, object] = {}
+    troubled = False
+    specs = stream_specs(mailbox.organization)
+    failed = 0
+    for spec in specs:
+        try:
+            report = StreamSync(
+                mailbox=mailbox, session=session, spec=spec, mail=mail, crm=crm, now=now
+            ).run()
+        except ConnectorError as error:
+            if error.code in SESSION_WIDE_CODES:
+                raise  # nothing else would work in this session either
+            failed += 1
+            troubled = True
+            issue_record(
+                mailbox=mailbox,
+                session=session,
+                stream=spec.stream,
+                code="STREAM_FAILED",
+                message=f"{spec.stream.title()} were not synced this time; the next session retries. "
+                f"{error.message}",
+            )
+            continue
+        counts[spec.stream] = report.as_dict()
+        troubled = troubled or bool(report.issues or report.halted)
+    if specs and failed == len(specs):
+        raise ConnectorError(
+            "No stream could be synced; see the issues.", permanent=False, code="ALL_STREAMS_FAILED"
+        )
+    return counts, troubled
 
 
 def _mark_connection(

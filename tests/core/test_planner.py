@@ -222,3 +222,22 @@ def test_it_reads_back_its_own_create_as_no_change():
         id=create.state.crm_id, version="v1", values=rules.crm_readback(values(show_as="tentative"))
     )
     assert plan(pairs=[create.state], crm=[echo]).actions == []
+
+
+def test_it_restores_a_mail_item_deleted_when_deletions_may_not_reach_salesforce():
+    pair = synced_pair()
+    rules_kwargs = {"delete_in_crm": False, "restore_in_mail": True}
+    from dataclasses import replace
+
+    rules = replace(event_rules(), **rules_kwargs)
+    result = plan_stream(
+        rules=rules,
+        scope=SCOPE,
+        pairs=[pair],
+        mail_changes=[ItemChange(id="m1", deleted=True)],
+        crm_changes=[],
+    )
+    [action] = result.actions
+    assert action.kind is Kind.CREATE_MAIL and action.crm_id == pair.crm_id
+    assert action.mail_writes["subject"] == "Quarterly review"
+    assert action.state is not None and action.state.sync_key == pair.sync_key and action.state.mail_id == ""

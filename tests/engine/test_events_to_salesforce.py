@@ -83,12 +83,14 @@ def test_it_updates_salesforce_when_the_event_is_edited_in_outlook(person: Perso
     assert event["StartDateTime"].startswith(in_days(3))
 
 
-def test_it_makes_no_salesforce_write_and_one_delta_read_when_nothing_changed(person: Person, sandboxes):
+def test_it_makes_no_salesforce_write_and_one_read_per_stream_and_side_when_nothing_changed(
+    person: Person, sandboxes
+):
     sf_server, graph_server = sandboxes
     for i in range(5):
         person.outlook.create_event(**event_body(f"Meeting {i}", in_days(i + 1), in_days(i + 1, 11)))
     first = session_run(mailbox_id=person.mailbox.pk)
-    assert first is not None and first.outcome == Outcome.SUCCEEDED
+    assert first is not None and first.outcome == Outcome.SUCCEEDED, first.error
     sf_server.app.clear()
     graph_server.app.clear()
 
@@ -96,11 +98,19 @@ def test_it_makes_no_salesforce_write_and_one_delta_read_when_nothing_changed(pe
 
     assert quiet is not None and quiet.outcome == Outcome.SUCCEEDED
     assert sf_writes(person, sf_server) == []
-    graph_calls = graph_server.app.requests(tenant=person.tenant_id, kind="api")
-    assert [c["path"] for c in graph_calls] == ["/v1.0/me/calendarView/delta"]
-    assert quiet.api_calls["mail"] == 1
-    assert quiet.api_calls["crm"] == 1  # one query reads changes and deletions together
-    assert quiet.counts["events"] == {}
+    graph_paths = sorted(
+        c["path"].split("/")[-3] + "/" + c["path"].split("/")[-1]
+        for c in graph_server.app.requests(tenant=person.tenant_id, kind="api")
+    )
+    # One delta read per stream: the calendar, the Salesforce Contacts folder, the Salesforce Tasks list.
+    assert graph_paths == ["calendarView/delta", "contacts/delta", "tasks/delta"]
+    sf_reads = [
+        r for r in sf_server.app.requests(tenant=person.sf_org_id, kind="api") if r["method"] == "GET"
+    ]
+    assert len(sf_reads) == 3  # one query per stream reads changes and deletions together
+    assert quiet.api_calls["mail"] == 3 and quiet.api_calls["crm"] == 3
+    assert quiet.api_calls["mail_login"] == 0 and quiet.api_calls["crm_login"] == 0
+    assert quiet.counts == {"events": {}, "tasks": {}, "contacts": {}}
 
 
 def test_it_writes_new_events_to_salesforce_in_batches_of_200(person: Person, sandboxes):

@@ -1,0 +1,81 @@
+"""Which streams a mailbox syncs, and how each one reads, scopes and maps (from the org's settings)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from connectors.graph.connector import Window
+from mapping.defaults import contact_rules, event_rules, task_rules
+from syncengine.core.rules import StreamRules
+from syncengine.models import Organization, SyncSettings
+
+DATETIME = "%Y-%m-%dT%H:%M:%SZ"
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    rules: StreamRules
+    windowed: bool  # calendar items: only a sliding window of time is synced
+    label_field: str  # the Salesforce field people recognise a record by
+    crm_scope: Callable[[Window | None], str]  # SOQL condition for a stream's first, full read
+    window_days: tuple[int, int] = (14, 60)
+
+    @property
+    def stream(self) -> str:
+        return self.rules.stream
+
+    def window(self, now: datetime) -> Window | None:
+        """The sliding window, aligned to whole days so the delta cursor stays valid all day."""
+        if not self.windowed:
+            return None
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        back, ahead = self.window_days
+        return Window(start=day - timedelta(days=back), end=day + timedelta(days=ahead + 1))
+
+
+def _event_scope(window: Window | None) -> str:
+    if window is None:
+        return ""
+    start, end = window.start.strftime(DATETIME), window.end.strftime(DATETIME)
+    return f"EndDateTime >= {start} AND StartDateTime < {end}"
+
+
+def sync_settings_for(organization: Organization) -> SyncSettings:
+    found, _ = SyncSettings.objects.get_or_create(
+        organization=organization,
+        defaults={
+            "window_days_back": settings.SYNC_WINDOW_DAYS_BACK,
+            "window_days_ahead": settings.SYNC_WINDOW_DAYS_AHEAD,
+            "max_delete_share": settings.SYNC_MAX_DELETE_SHARE,
+        },
+    )
+    return found
+
+
+def stream_specs(organization: Organization) -> list[StreamSpec]:
+    options = sync_settings_for(organization)
+    common = {
+        "conflict_policy": options.conflict_policy,
+        "max_delete_share": options.max_delete_share,
+        "max_delete_min_count": settings.SYNC_MAX_DELETE_MIN_COUNT,
+    }
+    specs: list[StreamSpec] = []
+    if options.sync_events:
+        rules = event_rules(
+            create_in_mail=options.events_from_salesforce,
+            delete_in_mail=not options.events_deleted_in_salesforce_leave_mailbox,
+            **common,
+        )
+        days = (options.window_days_back, options.window_days_ahead)
+        specs.append(StreamSpec(rules, True, "Subject", _event_scope, days))
+    if options.sync_tasks:
+        # Open Salesforce tasks come down at first; afterwards every change to the user's tasks.
+        specs.append(StreamSpec(task_rules(**common), False, "Subject", lambda w: "Status != 'Completed'"))
+    if options.sync_contacts:
+        rules = contact_rules(auto_removal=options.contacts_auto_removal, **common)
+        specs.append(StreamSpec(rules, False, "Name", lambda w: ""))
+    return specs
