@@ -1,4 +1,4 @@
-"""``GraphSandbox``: Microsoft Graph (calendar) and the Microsoft identity platform, in one app.
+"""``GraphSandbox``: Microsoft Graph (calendar, contacts, To Do) and the Microsoft identity platform.
 
 Routes: the login authority under ``/{tenant}/...``, Graph under ``/v1.0/...``, control under
 ``/_sandbox/...``. The Python API below does the same as the control endpoints, in-process.
@@ -16,6 +16,8 @@ from sandbox.base import Fault, HttpError, Request, Response, SandboxApp, json_r
 from sandbox.graph.authority import Authority
 from sandbox.graph.batch import BatchRunner
 from sandbox.graph.calendar_api import CalendarApi, view_of
+from sandbox.graph.contacts import ContactStore, render_contact, render_folder
+from sandbox.graph.contacts_api import ContactsApi
 from sandbox.graph.delta import DeltaTracker
 from sandbox.graph.errors import (
     FAULT_CODES,
@@ -27,11 +29,15 @@ from sandbox.graph.errors import (
 )
 from sandbox.graph.events import EventStore, Mailbox, View, render_event
 from sandbox.graph.identity import DEFAULT_DELEGATED_SCOPES, AccessToken, App, Directory, Tenant, User
+from sandbox.graph.todo import TodoStore, render_list, render_task
+from sandbox.graph.todo_api import TodoApi
 
 GRAPH = "/v1.0"
 WHO = r"/v1\.0/(?:me|users/(?P<who>[^/]+))"
 CALENDAR = r"(?:/calendars/(?P<calendar>[^/]+)|/calendar)?"
 TENANT = r"/(?P<tenant>[^/_][^/]*)"
+CONTACTS = r"(?:/contactFolders/(?P<folder>[^/]+))?/contacts"
+TASKS = r"/todo/lists/(?P<list>[^/]+)/tasks"
 
 MailboxHandler = Callable[[Request, Mailbox], Response]
 
@@ -46,6 +52,10 @@ class GraphSandbox(SandboxApp):
         self.store = EventStore()
         self.delta = DeltaTracker()
         self.calendar = CalendarApi(self.store, self.delta)
+        self.contact_store = ContactStore()
+        self.contacts_api = ContactsApi(self.contact_store, self.delta)
+        self.todo_store = TodoStore()
+        self.todo_api = TodoApi(self.todo_store, self.delta)
         self.batch = BatchRunner(lambda r: self._dispatch(r, False), self._log_batch_item)
         self._routes_identity()
         self._routes_graph()
@@ -131,6 +141,89 @@ class GraphSandbox(SandboxApp):
         with self.lock:
             mailbox = self._mailbox_of(self.directory.require_tenant(tenant_id), user_id)
             self.store.delete(mailbox, event_id)
+
+    def contact_folders(self, tenant_id: str, user_id: str) -> list[dict[str, Any]]:
+        """The contact folders of a mailbox; the first is the default one ("Contacts")."""
+        with self.lock:
+            mailbox = self._mailbox_of(self.directory.require_tenant(tenant_id), user_id)
+            book = self.contact_store.book(mailbox)
+            return [render_folder(book, f) for f in book.folders]
+
+    def create_contact_folder(self, tenant_id: str, user_id: str, display_name: str) -> dict[str, Any]:
+        with self.lock:
+            mailbox = self._mailbox_of(self.directory.require_tenant(tenant_id), user_id)
+            folder_id = self.contact_store.create_folder(mailbox, {"displayName": display_name})
+            return render_folder(self.contact_store.book(mailbox), folder_id)
+
+    def contacts(self, tenant_id: str, user_id: str, folder_id: str | None = None) -> list[dict[str, Any]]:
+        """The contacts of a folder (the default one when ``folder_id`` is None), as Graph shows them."""
+        with self.lock:
+            mailbox = self._mailbox_of(self.directory.require_tenant(tenant_id), user_id)
+            return [render_contact(c) for c in self.contact_store.live(mailbox, folder_id)]
+
+    def create_contact(
+        self, tenant_id: str, user_id: str, contact: dict[str, Any], folder_id: str | None = None
+    ) -> dict[str, Any]:
+        """The user adds a contact in Outlook (validated as ``POST /me/contacts``)."""
+        with self.lock:
+            mailbox = self._mailbox_of(self.directory.require_tenant(tenant_id), user_id)
+            return render_contact(self.contact_store.create(mailbox, contact, folder_id))
+
+    def update_contact(
+        self, tenant_id: str, user_id: str, contact_id: str, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The user edits a contact in Outlook (as ``PATCH /me/contacts/{id}``)."""
+        with self.lock:
+            mailbox = self._mailbox_of(self.directory.require_tenant(tenant_id), user_id)
+            return render_contact(self.contact_store.update(mailbox, contact_id, changes))
+
+    def delete_contact(self, tenant_id: str, user_id: str, contact_id: str) -> None:
+        with self.lock:
+            mailbox = self._mailbox_of(self.directory.require_tenant(tenant_id), user_id)
+            self.contact_store.delete(mailbox, contact_id)
+
+    def task_lists(self, tenant_id: str, user_id: str) -> list[dict[str, Any]]:
+        """The To Do lists of a mailbox; the first is the default list ("Tasks")."""
+        with self.lock:
+            mailbox = self._mailbox_of(self.directory.require_tenant(tenant_id), user_id)
+            return [render_list(t) for t in self.todo_store.box(mailbox).lists.values()]
+
+    def create_task_list(self, tenant_id: str, user_id: str, display_name: str) -> dict[str, Any]:
+        with self.lock:
+            mailbox = self._mailbox_of(self.directory.require_tenant(tenant_id), user_id)
+            return render_list(self.todo_store.create_list(mailbox, {"displayName": display_name}))
+
+    def tasks(self, tenant_id: str, user_id: str, list_id: str | None = None) -> list[dict[str, Any]]:
+        """The tasks of a To Do list (the default list when ``list_id`` is None)."""
+        with self.lock:
+            mailbox = self._mailbox_of(self.directory.require_tenant(tenant_id), user_id)
+            return [render_task(t) for t in self.todo_store.live(mailbox, list_id)]
+
+    def create_task(
+        self, tenant_id: str, user_id: str, task: dict[str, Any], list_id: str | None = None
+    ) -> dict[str, Any]:
+        """The user adds a task in To Do (validated as ``POST /me/todo/lists/{id}/tasks``)."""
+        with self.lock:
+            mailbox = self._mailbox_of(self.directory.require_tenant(tenant_id), user_id)
+            return render_task(self.todo_store.create(mailbox, list_id, task))
+
+    def update_task(
+        self,
+        tenant_id: str,
+        user_id: str,
+        task_id: str,
+        changes: dict[str, Any],
+        list_id: str | None = None,
+    ) -> dict[str, Any]:
+        """The user edits a task in To Do; ``list_id`` None finds the task in whichever list holds it."""
+        with self.lock:
+            mailbox = self._mailbox_of(self.directory.require_tenant(tenant_id), user_id)
+            return render_task(self.todo_store.update(mailbox, list_id, task_id, changes))
+
+    def delete_task(self, tenant_id: str, user_id: str, task_id: str, list_id: str | None = None) -> None:
+        with self.lock:
+            mailbox = self._mailbox_of(self.directory.require_tenant(tenant_id), user_id)
+            self.todo_store.delete(mailbox, list_id, task_id)
 
     def _as_user(self, tenant_id: str, user_id: str, change: Callable[[Mailbox], Any]) -> dict[str, Any]:
         with self.lock:
@@ -227,7 +320,35 @@ class GraphSandbox(SandboxApp):
         self.route("DELETE", WHO + CALENDAR + r"/events/(?P<event>[^/]+)", self._graph(c.delete_event))
         self.route("GET", WHO + CALENDAR + r"/calendarView", self._graph(c.calendar_view))
         self.route("GET", WHO + CALENDAR + r"/calendarView/delta", self._graph(c.calendar_view_delta))
+        self._routes_contacts()
+        self._routes_todo()
         self.route("POST", r"/v1\.0/\$batch", self._batch)
+
+    def _routes_contacts(self) -> None:
+        c = self.contacts_api
+        item = WHO + CONTACTS + r"/(?P<contact>[^/]+)"
+        self.route("GET", WHO + r"/contactFolders", self._graph(c.list_folders))
+        self.route("POST", WHO + r"/contactFolders", self._graph(c.create_folder))
+        self.route("GET", WHO + r"/contactFolders/(?P<folder>[^/]+)", self._graph(c.get_folder))
+        self.route("GET", WHO + CONTACTS + r"/delta", self._graph(c.contacts_delta))
+        self.route("GET", WHO + CONTACTS, self._graph(c.list_contacts))
+        self.route("POST", WHO + CONTACTS, self._graph(c.create_contact))
+        self.route("GET", item, self._graph(c.get_contact))
+        self.route("PATCH", item, self._graph(c.update_contact))
+        self.route("DELETE", item, self._graph(c.delete_contact))
+
+    def _routes_todo(self) -> None:
+        t = self.todo_api
+        item = WHO + TASKS + r"/(?P<task>[^/]+)"
+        self.route("GET", WHO + r"/todo/lists", self._graph(t.list_lists))
+        self.route("POST", WHO + r"/todo/lists", self._graph(t.create_list))
+        self.route("GET", WHO + r"/todo/lists/(?P<list>[^/]+)", self._graph(t.get_list))
+        self.route("GET", WHO + TASKS + r"/delta", self._graph(t.tasks_delta))
+        self.route("GET", WHO + TASKS, self._graph(t.list_tasks))
+        self.route("POST", WHO + TASKS, self._graph(t.create_task))
+        self.route("GET", item, self._graph(t.get_task))
+        self.route("PATCH", item, self._graph(t.update_task))
+        self.route("DELETE", item, self._graph(t.delete_task))
 
     def not_found(self, request: Request) -> Response:
         if request.path.startswith(GRAPH + "/") or request.path == GRAPH:
@@ -326,6 +447,18 @@ class GraphSandbox(SandboxApp):
         self.route("POST", base + user + r"/events", self._control(self._ctl_create_event))
         self.route("PATCH", base + user + r"/events/(?P<e>[^/]+)", self._control(self._ctl_update_event))
         self.route("DELETE", base + user + r"/events/(?P<e>[^/]+)", self._control(self._ctl_delete_event))
+        self.route("GET", base + user + r"/contact-folders", self._control(self._ctl_contact_folders))
+        self.route("POST", base + user + r"/contact-folders", self._control(self._ctl_create_contact_folder))
+        self.route("GET", base + user + r"/contacts", self._control(self._ctl_contacts))
+        self.route("POST", base + user + r"/contacts", self._control(self._ctl_create_contact))
+        self.route("PATCH", base + user + r"/contacts/(?P<c>[^/]+)", self._control(self._ctl_update_contact))
+        self.route("DELETE", base + user + r"/contacts/(?P<c>[^/]+)", self._control(self._ctl_delete_contact))
+        self.route("GET", base + user + r"/task-lists", self._control(self._ctl_task_lists))
+        self.route("POST", base + user + r"/task-lists", self._control(self._ctl_create_task_list))
+        self.route("GET", base + user + r"/tasks", self._control(self._ctl_tasks))
+        self.route("POST", base + user + r"/tasks", self._control(self._ctl_create_task))
+        self.route("PATCH", base + user + r"/tasks/(?P<k>[^/]+)", self._control(self._ctl_update_task))
+        self.route("DELETE", base + user + r"/tasks/(?P<k>[^/]+)", self._control(self._ctl_delete_task))
         self.route("POST", r"/_sandbox/expire-tokens", self._control(self._ctl_expire))
         self.route("POST", r"/_sandbox/invalidate-delta-tokens", self._control(self._ctl_invalidate_delta))
 
@@ -393,6 +526,60 @@ class GraphSandbox(SandboxApp):
 
     def _ctl_delete_event(self, request: Request, body: dict[str, Any]) -> Response:
         self.delete_event(request.params["t"], request.params["u"], unquote(request.params["e"]))
+        return json_response(204, None)
+
+    def _ctl_contact_folders(self, request: Request, body: dict[str, Any]) -> Response:
+        return json_response(200, {"value": self.contact_folders(request.params["t"], request.params["u"])})
+
+    def _ctl_create_contact_folder(self, request: Request, body: dict[str, Any]) -> Response:
+        created = self.create_contact_folder(request.params["t"], request.params["u"], body["displayName"])
+        return json_response(201, created)
+
+    def _ctl_contacts(self, request: Request, body: dict[str, Any]) -> Response:
+        found = self.contacts(request.params["t"], request.params["u"], request.query.get("folder_id"))
+        return json_response(200, {"value": found})
+
+    def _ctl_create_contact(self, request: Request, body: dict[str, Any]) -> Response:
+        t, u = request.params["t"], request.params["u"]
+        return json_response(201, self.create_contact(t, u, body, request.query.get("folder_id")))
+
+    def _ctl_update_contact(self, request: Request, body: dict[str, Any]) -> Response:
+        contact_id = unquote(request.params["c"])
+        return json_response(
+            200, self.update_contact(request.params["t"], request.params["u"], contact_id, body)
+        )
+
+    def _ctl_delete_contact(self, request: Request, body: dict[str, Any]) -> Response:
+        self.delete_contact(request.params["t"], request.params["u"], unquote(request.params["c"]))
+        return json_response(204, None)
+
+    def _ctl_task_lists(self, request: Request, body: dict[str, Any]) -> Response:
+        return json_response(200, {"value": self.task_lists(request.params["t"], request.params["u"])})
+
+    def _ctl_create_task_list(self, request: Request, body: dict[str, Any]) -> Response:
+        created = self.create_task_list(request.params["t"], request.params["u"], body["displayName"])
+        return json_response(201, created)
+
+    def _ctl_tasks(self, request: Request, body: dict[str, Any]) -> Response:
+        tasks = self.tasks(request.params["t"], request.params["u"], request.query.get("list_id"))
+        return json_response(200, {"value": tasks})
+
+    def _ctl_create_task(self, request: Request, body: dict[str, Any]) -> Response:
+        created = self.create_task(
+            request.params["t"], request.params["u"], body, request.query.get("list_id")
+        )
+        return json_response(201, created)
+
+    def _ctl_update_task(self, request: Request, body: dict[str, Any]) -> Response:
+        task_id = unquote(request.params["k"])
+        updated = self.update_task(
+            request.params["t"], request.params["u"], task_id, body, request.query.get("list_id")
+        )
+        return json_response(200, updated)
+
+    def _ctl_delete_task(self, request: Request, body: dict[str, Any]) -> Response:
+        task_id = unquote(request.params["k"])
+        self.delete_task(request.params["t"], request.params["u"], task_id, request.query.get("list_id"))
         return json_response(204, None)
 
 

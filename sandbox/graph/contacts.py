@@ -1,4 +1,4 @@
-"""Outlook contacts: one default contact folder per mailbox, validation of writes, and Graph's JSON shape."""
+"""Outlook contacts: a default folder per mailbox (and any folders made), validation, and Graph's shape."""
 
 from __future__ import annotations
 
@@ -69,13 +69,22 @@ class StoredContact:
 
 @dataclass
 class ContactBook:
-    folder_id: str = field(default_factory=new_id)
+    folder_id: str = field(default_factory=new_id)  # the default "Contacts" folder
+    root_id: str = field(default_factory=new_id)  # the mailbox root: parent of every contact folder
+    folders: dict[str, str] = field(default_factory=dict)  # id -> displayName, the default one included
     contacts: dict[str, StoredContact] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.folders.setdefault(self.folder_id, "Contacts")
 
 
 # -- validation --------------------------------------------------------------------------------------
 def _bad(message: str) -> GraphError:
     return GraphError(400, "RequestBodyRead", message)
+
+
+def _not_found() -> GraphError:
+    return GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
 
 
 def _convert(value: Any, type_name: str) -> GraphError:
@@ -195,24 +204,56 @@ class ContactStore:
             self.books[key] = ContactBook()
         return self.books[key]
 
-    def get(self, mailbox: Mailbox, contact_id: str) -> StoredContact:
+    def folder(self, mailbox: Mailbox, folder_id: str | None) -> str:
+        """A folder id that exists (the default folder when None); 404 otherwise."""
+        book = self.book(mailbox)
+        if folder_id is None:
+            return book.folder_id
+        if folder_id not in book.folders:
+            raise _not_found()
+        return folder_id
+
+    def create_folder(self, mailbox: Mailbox, body: Any) -> str:
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("displayName"), str)
+            or not body["displayName"]
+        ):
+            raise GraphError(400, "ErrorInvalidRequest", "The request is invalid: displayName is required.")
+        unknown = set(body) - {"displayName", "parentFolderId", "@odata.type"}
+        if unknown:
+            raise _bad(
+                f"The property '{sorted(unknown)[0]}' does not exist on type 'microsoft.graph.contactFolder'."
+            )
+        book = self.book(mailbox)
+        if body["displayName"].casefold() in (n.casefold() for n in book.folders.values()):
+            raise GraphError(409, "ErrorFolderExists", "A folder with the specified name already exists.")
+        folder_id = new_id()
+        book.folders[folder_id] = body["displayName"]
+        return folder_id
+
+    def get(self, mailbox: Mailbox, contact_id: str, folder_id: str | None = None) -> StoredContact:
+        """A live contact, from any folder unless ``folder_id`` names the one it must be in."""
         contact = self.book(mailbox).contacts.get(contact_id)
-        if contact is None or contact.deleted:
-            raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+        if contact is None or contact.deleted or (folder_id is not None and contact.folder_id != folder_id):
+            raise _not_found()
         return contact
 
-    def live(self, mailbox: Mailbox) -> list[StoredContact]:
+    def live(self, mailbox: Mailbox, folder_id: str | None = None) -> list[StoredContact]:
+        folder_id = self.folder(mailbox, folder_id)
         return sorted(
-            (c for c in self.book(mailbox).contacts.values() if not c.deleted), key=lambda c: (c.created, c.id)
+            (c for c in self.book(mailbox).contacts.values() if not c.deleted and c.folder_id == folder_id),
+            key=lambda c: (c.created, c.id),
         )
 
-    def create(self, mailbox: Mailbox, body: Any) -> StoredContact:
+    def create(self, mailbox: Mailbox, body: Any, folder_id: str | None = None) -> StoredContact:
+        folder_id = self.folder(mailbox, folder_id)
         fields = normalized(body)
         book = self.book(mailbox)
         now = datetime.now(UTC)
         contact = StoredContact(
             id=new_id(),
-            folder_id=book.folder_id,
+            folder_id=folder_id,
             created=now,
             modified=now,
             change_key=new_change_key(),
@@ -222,16 +263,18 @@ class ContactStore:
         book.contacts[contact.id] = contact
         return contact
 
-    def update(self, mailbox: Mailbox, contact_id: str, body: Any) -> StoredContact:
-        contact = self.get(mailbox, contact_id)
+    def update(
+        self, mailbox: Mailbox, contact_id: str, body: Any, folder_id: str | None = None
+    ) -> StoredContact:
+        contact = self.get(mailbox, contact_id, folder_id)
         contact.fields = {**contact.fields, **normalized(body)}
         contact.modified = datetime.now(UTC)
         contact.change_key = new_change_key()
         contact.seq = mailbox.next_seq()
         return contact
 
-    def delete(self, mailbox: Mailbox, contact_id: str) -> None:
-        contact = self.get(mailbox, contact_id)
+    def delete(self, mailbox: Mailbox, contact_id: str, folder_id: str | None = None) -> None:
+        contact = self.get(mailbox, contact_id, folder_id)
         contact.deleted = True
         contact.seq = mailbox.next_seq()
 
@@ -268,5 +311,5 @@ def render_contact(contact: StoredContact) -> dict[str, Any]:
     return shape
 
 
-def render_folder(book: ContactBook) -> dict[str, Any]:
-    return {"id": book.folder_id, "displayName": "Contacts", "parentFolderId": "AQMkAD" + book.folder_id[5:30]}
+def render_folder(book: ContactBook, folder_id: str) -> dict[str, Any]:
+    return {"id": folder_id, "displayName": book.folders[folder_id], "parentFolderId": book.root_id}

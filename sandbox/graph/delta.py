@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -127,9 +127,9 @@ class DeltaTracker:
 
     def resume(self, mailbox: Mailbox, delta_token: str) -> Round:
         state = self.states.get(delta_token)
-        if (
-            not isinstance(state, SyncState)
-            or (state.tenant_id, state.user_id) != (mailbox.tenant_id, mailbox.user_id)
+        if not isinstance(state, SyncState) or (state.tenant_id, state.user_id) != (
+            mailbox.tenant_id,
+            mailbox.user_id,
         ):
             raise sync_state_not_found()
         return self.start_round(mailbox, state.window_start, state.window_end, state)

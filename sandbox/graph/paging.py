@@ -1,4 +1,4 @@
-"""Paging shared by the collection endpoints (contacts, To Do tasks): ``$top``/``$skip`` lists and delta rounds."""
+"""Paging shared by the contacts and To Do endpoints: ``$top``/``$skip`` lists and delta rounds."""
 
 from __future__ import annotations
 

@@ -154,9 +154,8 @@ def normalized(body: Any) -> dict[str, Any]:
 def _apply_completion(before: dict[str, Any], after: dict[str, Any], changes: dict[str, Any]) -> None:
     """completedDateTime follows status: set when the task becomes completed, gone when it is reopened."""
     if after.get("status") == "completed":
-        if before.get("status") != "completed" and "completedDateTime" not in changes:
-            after["completedDateTime"] = datetime.now(UTC)
-        elif after.get("completedDateTime") is None:
+        newly = before.get("status") != "completed" and "completedDateTime" not in changes
+        if newly or after.get("completedDateTime") is None:
             after["completedDateTime"] = datetime.now(UTC)
     else:
         after.pop("completedDateTime", None)
@@ -184,11 +183,17 @@ class TodoStore:
         return found
 
     def create_list(self, mailbox: Mailbox, body: Any) -> TaskList:
-        if not isinstance(body, dict) or not isinstance(body.get("displayName"), str) or not body["displayName"]:
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("displayName"), str)
+            or not body["displayName"]
+        ):
             raise GraphError(400, "invalidRequest", "Invalid request. The displayName is required.")
         unknown = set(body) - {"displayName", "@odata.type"}
         if unknown:
-            raise _bad(f"The property '{sorted(unknown)[0]}' does not exist on type 'microsoft.graph.todoTaskList'.")
+            raise _bad(
+                f"The property '{sorted(unknown)[0]}' does not exist on type 'microsoft.graph.todoTaskList'."
+            )
         created = TaskList(new_id(), body["displayName"], "none")
         self.box(mailbox).lists[created.id] = created
         return created
@@ -211,7 +216,13 @@ class TodoStore:
     def create(self, mailbox: Mailbox, list_id: str | None, body: Any) -> StoredTask:
         task_list = self.task_list(mailbox, list_id)
         changes = normalized(body)
-        fields = {"title": "", "importance": "normal", "status": "notStarted", "isReminderOn": False, **changes}
+        fields = {
+            "title": "",
+            "importance": "normal",
+            "status": "notStarted",
+            "isReminderOn": False,
+            **changes,
+        }
         _apply_completion({}, fields, changes)
         now = datetime.now(UTC)
         task = StoredTask(

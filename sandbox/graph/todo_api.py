@@ -70,9 +70,7 @@ class TodoApi:
     def tasks_delta(self, request: Request, mailbox: Mailbox) -> Response:
         list_id = self._list_id(request)
         live = self.store.live(mailbox, list_id)  # 404 for an unknown list
-        return delta_round(
-            request, mailbox, self.delta, f"todoTasks:{list_id}", live, render_task, TASK_TYPE
-        )
+        return delta_round(request, mailbox, self.delta, f"todoTasks:{list_id}", live, render_task, TASK_TYPE)
 
     def _one(self, request: Request, mailbox: Mailbox, status: int, shape: dict[str, Any]) -> Response:
         what = f"todo/lists('{self._list_id(request)}')/tasks/$entity"
