@@ -73,45 +73,8 @@ def boolean(value: Any) -> bool:
     return value is True
 
 
-def date_to_salesforce(value: str | None) -> str | None:
-    return value[:10] if value else None
-
-
-def date_from_salesforce(value: str | None) -> str:
-    return value[:10] if value else ""
-
-
-TASK_STATUS_TO_SALESFORCE = {
-    "notStarted": "Not Started",
-    "inProgress": "In Progress",
-    "completed": "Completed",
-    "waitingOnOthers": "Waiting on someone else",
-    "deferred": "Deferred",
-}
-TASK_STATUS_FROM_SALESFORCE = {v: k for k, v in TASK_STATUS_TO_SALESFORCE.items()}
-
-
-def task_status_to_salesforce(value: str | None) -> str:
-    return TASK_STATUS_TO_SALESFORCE.get(value or "", "Not Started")
-
-
-def task_status_from_salesforce(value: str | None) -> str:
-    """An org's own status values map to "not started" unless they say "complete"."""
-    if value in TASK_STATUS_FROM_SALESFORCE:
-        return TASK_STATUS_FROM_SALESFORCE[value]
-    return "completed" if value and "complete" in value.lower() else "notStarted"
-
-
-def priority_to_salesforce(value: str | None) -> str:
-    return {"low": "Low", "high": "High"}.get(value or "", "Normal")
-
-
-def priority_from_salesforce(value: str | None) -> str:
-    return {"Low": "low", "High": "high"}.get(value or "", "normal")
-
-
 def email_to_salesforce(value: str | None) -> str | None:
-    return value.strip().lower() if value else None
+    return value.strip().lower() if value and value.strip() else None
 
 
 def email_from_salesforce(value: str | None) -> str:

@@ -1,67 +1,126 @@
-"""The default mapping tables, as data. Later: editable per org, validated against describe."""
+"""The default mapping tables, as data (rows with named converters), after the reference patterns.
+
+An org admin can replace a stream's table with their own (``mapping.models.FieldMapping``), checked
+against their org's describe; these rows are what a new org starts from.
+"""
 
 from __future__ import annotations
 
-from mapping import converters as c
-from syncengine.core.rules import Direction, FieldRule, StreamRules
+from dataclasses import dataclass
 
-EVENT_FIELDS: tuple[FieldRule, ...] = (
-    FieldRule("subject", "Subject", Direction.BOTH, c.text_to_salesforce, c.text_from_salesforce, 255),
-    FieldRule("body", "Description", Direction.BOTH, c.text_to_salesforce, c.text_from_salesforce, 32000),
-    FieldRule("start", "StartDateTime", Direction.BOTH, c.instant_to_salesforce, c.instant_from_salesforce),
-    FieldRule("end", "EndDateTime", Direction.BOTH, c.instant_to_salesforce, c.instant_from_salesforce),
-    FieldRule("is_all_day", "IsAllDayEvent", Direction.BOTH, c.boolean, c.boolean),
-    FieldRule("location", "Location", Direction.BOTH, c.text_to_salesforce, c.text_from_salesforce, 255),
-    FieldRule("show_as", "ShowAs", Direction.BOTH, c.show_as_to_salesforce, c.show_as_from_salesforce),
-    FieldRule(
-        "sensitivity", "IsPrivate", Direction.TO_CRM, c.sensitivity_to_is_private, c.is_private_to_sensitivity
+from mapping.registry import make_rule
+from mapping.validation import Row
+from syncengine.core.rules import FieldRule, StreamRules
+
+
+@dataclass(frozen=True)
+class DefaultTable:
+    crm_object: str
+    rows: tuple[tuple[Row, int | None], ...]  # (row, Salesforce's length limit of the field)
+
+
+def _rows(*rows: tuple[str, str, str, str, int | None]) -> tuple[tuple[Row, int | None], ...]:
+    return tuple(
+        (Row(key, crm_field, direction, converter), length)
+        for key, crm_field, direction, converter, length in rows
+    )
+
+
+DEFAULT_TABLES: dict[str, DefaultTable] = {
+    "events": DefaultTable(
+        "Event",
+        _rows(
+            ("subject", "Subject", "both", "text", 255),
+            ("body", "Description", "both", "text", 32000),
+            ("start", "StartDateTime", "both", "datetime", None),
+            ("end", "EndDateTime", "both", "datetime", None),
+            ("is_all_day", "IsAllDayEvent", "both", "boolean", None),
+            ("location", "Location", "both", "text", 255),
+            ("show_as", "ShowAs", "both", "show_as", None),
+            ("sensitivity", "IsPrivate", "to_crm", "sensitivity_private", None),
+        ),
     ),
-)
-
-
-def _text_rule(key: str, crm_field: str, max_length: int, direction: Direction = Direction.BOTH) -> FieldRule:
-    return FieldRule(key, crm_field, direction, c.text_to_salesforce, c.text_from_salesforce, max_length)
-
-
-TASK_FIELDS: tuple[FieldRule, ...] = (
-    _text_rule("subject", "Subject", 255),
-    _text_rule("body", "Description", 32000),
-    FieldRule("status", "Status", Direction.BOTH, c.task_status_to_salesforce, c.task_status_from_salesforce),
-    FieldRule("importance", "Priority", Direction.BOTH, c.priority_to_salesforce, c.priority_from_salesforce),
-    FieldRule("due_date", "ActivityDate", Direction.BOTH, c.date_to_salesforce, c.date_from_salesforce),
-    FieldRule("reminder_on", "IsReminderSet", Direction.BOTH, c.boolean, c.boolean),
-    FieldRule(
-        "reminder_at", "ReminderDateTime", Direction.BOTH, c.instant_to_salesforce, c.instant_from_salesforce
+    "tasks": DefaultTable(
+        "Task",
+        _rows(
+            ("subject", "Subject", "both", "text", 255),
+            ("body", "Description", "both", "text", 32000),
+            ("status", "Status", "both", "task_status", None),
+            ("importance", "Priority", "both", "task_priority", None),
+            ("due_date", "ActivityDate", "both", "date", None),
+            ("reminder_on", "IsReminderSet", "both", "boolean", None),
+            ("reminder_at", "ReminderDateTime", "both", "datetime", None),
+        ),
     ),
-)
+    "contacts": DefaultTable(
+        "Contact",
+        _rows(
+            ("salutation", "Salutation", "both", "text", 40),
+            ("first_name", "FirstName", "both", "text", 40),
+            ("middle_name", "MiddleName", "both", "text", 40),
+            ("last_name", "LastName", "both", "last_name", 80),
+            ("suffix", "Suffix", "both", "text", 40),
+            ("email", "Email", "both", "email", 80),
+            ("phone", "Phone", "both", "phone", 40),
+            ("mobile_phone", "MobilePhone", "both", "phone", 40),
+            ("home_phone", "HomePhone", "both", "phone", 40),
+            ("other_phone", "OtherPhone", "both", "phone", 40),
+            ("job_title", "Title", "both", "text", 128),
+            ("department", "Department", "both", "text", 80),
+            ("assistant_name", "AssistantName", "both", "text", 40),
+            ("birthday", "Birthdate", "both", "date", None),
+            ("notes", "Description", "both", "text", 32000),
+            ("mailing_street", "MailingStreet", "both", "text", 255),
+            ("mailing_city", "MailingCity", "both", "text", 40),
+            ("mailing_state", "MailingState", "both", "text", 40),
+            ("mailing_postal_code", "MailingPostalCode", "both", "text", 20),
+            ("mailing_country", "MailingCountry", "both", "text", 80),
+            ("other_street", "OtherStreet", "both", "text", 255),
+            ("other_city", "OtherCity", "both", "text", 40),
+            ("other_state", "OtherState", "both", "text", 40),
+            ("other_postal_code", "OtherPostalCode", "both", "text", 20),
+            ("other_country", "OtherCountry", "both", "text", 80),
+        ),
+    ),
+}
 
-CONTACT_FIELDS: tuple[FieldRule, ...] = (
-    _text_rule("salutation", "Salutation", 40),
-    _text_rule("first_name", "FirstName", 40),
-    _text_rule("middle_name", "MiddleName", 40),
-    FieldRule("last_name", "LastName", Direction.BOTH, c.last_name_to_salesforce, c.text_from_salesforce, 80),
-    _text_rule("suffix", "Suffix", 40),
-    FieldRule("email", "Email", Direction.BOTH, c.email_to_salesforce, c.email_from_salesforce, 80),
-    _text_rule("phone", "Phone", 40),
-    _text_rule("mobile_phone", "MobilePhone", 40),
-    _text_rule("home_phone", "HomePhone", 40),
-    _text_rule("other_phone", "OtherPhone", 40),
-    _text_rule("job_title", "Title", 128),
-    _text_rule("department", "Department", 80),
-    _text_rule("assistant_name", "AssistantName", 40),
-    FieldRule("birthday", "Birthdate", Direction.BOTH, c.date_to_salesforce, c.date_from_salesforce),
-    _text_rule("notes", "Description", 32000),
-    _text_rule("mailing_street", "MailingStreet", 255),
-    _text_rule("mailing_city", "MailingCity", 40),
-    _text_rule("mailing_state", "MailingState", 40),
-    _text_rule("mailing_postal_code", "MailingPostalCode", 20),
-    _text_rule("mailing_country", "MailingCountry", 80),
-    _text_rule("other_street", "OtherStreet", 255),
-    _text_rule("other_city", "OtherCity", 40),
-    _text_rule("other_state", "OtherState", 40),
-    _text_rule("other_postal_code", "OtherPostalCode", 20),
-    _text_rule("other_country", "OtherCountry", 80),
-)
+
+def default_rows(stream: str) -> list[Row]:
+    return [row for row, _ in DEFAULT_TABLES[stream].rows]
+
+
+def default_fields(stream: str) -> tuple[FieldRule, ...]:
+    return tuple(
+        make_rule(row.mail_field, row.crm_field, row.converter, row.direction, length)
+        for row, length in DEFAULT_TABLES[stream].rows
+    )
+
+
+EVENT_FIELDS = default_fields("events")
+
+
+def event_rules(
+    *,
+    conflict_policy: str = "newest",
+    create_in_mail: bool = False,
+    delete_in_mail: bool = False,
+    max_delete_share: float = 0.5,
+    max_delete_min_count: int = 10,
+) -> StreamRules:
+    """Calendar items <-> Event. A mail deletion deletes the Event; a Salesforce deletion only
+    unlinks unless the org says otherwise (the reference's ServiceEventDeletionStrategy)."""
+    return StreamRules(
+        stream="events",
+        crm_object="Event",
+        fields=EVENT_FIELDS,
+        create_in_crm=True,
+        create_in_mail=create_in_mail,
+        delete_in_crm=True,
+        delete_in_mail=delete_in_mail,
+        conflict_policy=conflict_policy,
+        max_delete_share=max_delete_share,
+        max_delete_min_count=max_delete_min_count,
+    )
 
 
 def task_rules(
@@ -71,7 +130,7 @@ def task_rules(
     return StreamRules(
         stream="tasks",
         crm_object="Task",
-        fields=TASK_FIELDS,
+        fields=default_fields("tasks"),
         create_in_crm=True,
         create_in_mail=True,
         delete_in_crm=True,
@@ -94,34 +153,12 @@ def contact_rules(
     return StreamRules(
         stream="contacts",
         crm_object="Contact",
-        fields=CONTACT_FIELDS,
+        fields=default_fields("contacts"),
         create_in_crm=True,
         create_in_mail=True,
         delete_in_crm=auto_removal,
         delete_in_mail=True,
         restore_in_mail=not auto_removal,
-        conflict_policy=conflict_policy,
-        max_delete_share=max_delete_share,
-        max_delete_min_count=max_delete_min_count,
-    )
-
-
-def event_rules(
-    *,
-    conflict_policy: str = "newest",
-    create_in_mail: bool = False,
-    delete_in_mail: bool = False,
-    max_delete_share: float = 0.5,
-    max_delete_min_count: int = 10,
-) -> StreamRules:
-    return StreamRules(
-        stream="events",
-        crm_object="Event",
-        fields=EVENT_FIELDS,
-        create_in_crm=True,
-        create_in_mail=create_in_mail,
-        delete_in_crm=True,
-        delete_in_mail=delete_in_mail,
         conflict_policy=conflict_policy,
         max_delete_share=max_delete_share,
         max_delete_min_count=max_delete_min_count,

@@ -74,10 +74,6 @@ def _text_to_crm(value: Any) -> str | None:
     return base.text_to_salesforce(value if isinstance(value, str) else None if value is None else str(value))
 
 
-def _primary_email_to_mail(value: Any) -> list[dict[str, str]]:
-    return contacts.email_from_salesforce(value)
-
-
 _TEXT = frozenset({"string", "textarea"})
 
 _ALL = (
@@ -148,11 +144,18 @@ _ALL = (
         {"phone", "string"},
     ),
     Converter(
-        "email_primary",
-        contacts.email_to_salesforce,
-        _primary_email_to_mail,
-        "First of emailAddresses <-> Email (write back with merge_emails).",
+        "email",
+        base.email_to_salesforce,
+        base.email_from_salesforce,
+        "One e-mail address, trimmed and lower-cased; blank <-> null.",
         {"email", "string"},
+    ),
+    Converter(
+        "last_name",
+        base.last_name_to_salesforce,
+        base.text_from_salesforce,
+        "A required name: blank becomes '(no name)' in Salesforce.",
+        _TEXT,
     ),
     Converter(
         "birthday",

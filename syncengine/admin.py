@@ -14,6 +14,7 @@ from syncengine.models import (
     SyncCursor,
     SyncIssue,
     SyncSession,
+    SyncSettings,
 )
 
 
@@ -21,6 +22,11 @@ from syncengine.models import (
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
+
+
+@admin.register(SyncSettings)
+class SyncSettingsAdmin(admin.ModelAdmin):
+    list_display = ["organization", "sync_events", "sync_tasks", "sync_contacts", "conflict_policy"]
 
 
 @admin.register(Membership)

@@ -7,9 +7,9 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mapping.converters import neutral_instant, parse_instant
+from mapping.converters import parse_instant
+from mapping.timezones import ConversionError, local_to_utc
 from syncengine.core.records import ItemChange
 
 SELECT = (
@@ -31,20 +31,15 @@ def html_to_text(content: str) -> str:
 
 
 def instant(value: Mapping[str, Any] | None) -> str | None:
-    """A Graph dateTimeTimeZone as a neutral UTC instant; we ask Graph for UTC, but honour others."""
+    """A Graph dateTimeTimeZone as a neutral UTC instant. We ask Graph for UTC, but honour the
+    Windows or IANA zone it names; a zone without an exact match is an error, never a guess."""
     if not value or not value.get("dateTime"):
         return None
     zone = str(value.get("timeZone") or "UTC")
-    if zone.upper() in ("UTC", "ETC/UTC", "COORDINATED UNIVERSAL TIME"):
-        return neutral_instant(parse_instant(value["dateTime"]))
     try:
-        tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise UnknownTimeZoneError(f"unknown time zone {zone!r}") from error
-    parsed = parse_instant(value["dateTime"])
-    assert parsed is not None
-    local = parsed.replace(tzinfo=None).replace(tzinfo=tz)
-    return neutral_instant(local)
+        return local_to_utc(str(value["dateTime"]), zone)
+    except ConversionError as error:
+        raise UnknownTimeZoneError(str(error)) from error
 
 
 def to_neutral(event: Mapping[str, Any]) -> dict[str, Any]:

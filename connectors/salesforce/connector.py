@@ -180,6 +180,10 @@ class SalesforceConnector:
             )
         return ChangeSet(changes=changes, next_cursor=newest or "", full=since is None)
 
+    def describe(self, crm_object: str) -> dict[str, Any]:
+        """The object's describe (fields, types, lengths, picklists): one call."""
+        return dict(self._call("describe", lambda sf: sf.restful(f"sobjects/{crm_object}/describe/")) or {})
+
     # -- writes -----------------------------------------------------------------------------------
     def upsert(self, *, crm_object: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
         """Create-or-update on the sync key: repeating a create after a crash finds the first one."""

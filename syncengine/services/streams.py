@@ -10,6 +10,7 @@ from django.conf import settings
 
 from connectors.graph.connector import Window
 from mapping.defaults import contact_rules, event_rules, task_rules
+from mapping.services import rules_for
 from syncengine.core.rules import StreamRules
 from syncengine.models import Organization, SyncSettings
 
@@ -71,11 +72,12 @@ def stream_specs(organization: Organization) -> list[StreamSpec]:
             **common,
         )
         days = (options.window_days_back, options.window_days_ahead)
-        specs.append(StreamSpec(rules, True, "Subject", _event_scope, days))
+        specs.append(StreamSpec(rules_for(organization, rules), True, "Subject", _event_scope, days))
     if options.sync_tasks:
         # Open Salesforce tasks come down at first; afterwards every change to the user's tasks.
-        specs.append(StreamSpec(task_rules(**common), False, "Subject", lambda w: "Status != 'Completed'"))
+        rules = rules_for(organization, task_rules(**common))
+        specs.append(StreamSpec(rules, False, "Subject", lambda w: "Status != 'Completed'"))
     if options.sync_contacts:
-        rules = contact_rules(auto_removal=options.contacts_auto_removal, **common)
+        rules = rules_for(organization, contact_rules(auto_removal=options.contacts_auto_removal, **common))
         specs.append(StreamSpec(rules, False, "Name", lambda w: ""))
     return specs

@@ -23,7 +23,7 @@ COMPARED = ("subject", "location", "body", "start", "end")
 RULES = event_rules()
 
 
-class WorkerKilled(BaseException):  # noqa: N818 - not an error the engine may handle: the process is gone
+class WorkerKilled(BaseException):
     """Raised where a killed worker would stop: no ``except Exception`` in the engine sees it."""
 
 

@@ -84,7 +84,7 @@ def test_it_says_which_field_types_a_converter_writes(name: str, crm_type: str, 
         ("date", "31/12/2026"),
         ("datetime", 12),
         ("birthday", 3),
-        ("email_primary", [{"address": "x"}]),
+        ("email", 12),
     ],
 )
 def test_it_turns_odd_input_into_a_conversion_error(name: str, value: Any) -> None:
@@ -155,9 +155,8 @@ SAMPLES: dict[str, Any] = {
     "task_priority": st.one_of(st.none(), st.sampled_from(["low", "normal", "high", "urgent"])),
     "categories_text": st.lists(st.text(max_size=10), max_size=5),
     "phone": st.one_of(st.none(), st.text(max_size=15)),
-    "email_primary": st.lists(
-        st.from_regex(r"[a-z]{1,6}@[a-z]{1,6}\.com", fullmatch=True).map(lambda a: {"address": a}), max_size=2
-    ),
+    "email": st.one_of(st.none(), st.from_regex(r"[A-Za-z]{1,6}@[a-z]{1,6}\.com", fullmatch=True)),
+    "last_name": st.one_of(st.none(), st.text(max_size=20)),
     "birthday": st.one_of(st.none(), st.dates().map(lambda d: f"{d.isoformat()}T00:00:00Z")),
 }
 

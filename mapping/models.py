@@ -1,0 +1,50 @@
+"""Field mapping tables as data: an org admin edits them; the engine builds its rules from them."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from syncengine.models import Organization
+
+
+class MappingDirection(models.TextChoices):
+    BOTH = "both", "Both ways"
+    TO_CRM = "to_crm", "Mailbox -> Salesforce"
+    TO_MAIL = "to_mail", "Salesforce -> mailbox"
+    NONE = "none", "Not synced"
+
+
+class StreamChoice(models.TextChoices):
+    EVENTS = "events", "Calendar items <-> Event"
+    TASKS = "tasks", "Tasks <-> Task"
+    CONTACTS = "contacts", "Contacts <-> Contact"
+
+
+class FieldMapping(models.Model):
+    """One row of an org's mapping table for a stream. An org with no rows for a stream uses the
+    default table; once it has rows, they are the whole table for that stream."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="field_mappings")
+    stream = models.CharField(max_length=20, choices=StreamChoice.choices)
+    mail_field = models.CharField(max_length=60, help_text="The mailbox field (neutral name), e.g. subject")
+    crm_field = models.CharField(
+        max_length=80, help_text="The Salesforce field API name, e.g. Subject or Region__c"
+    )
+    direction = models.CharField(
+        max_length=10, choices=MappingDirection.choices, default=MappingDirection.BOTH
+    )
+    converter = models.CharField(max_length=40, default="text", help_text="How values are converted")
+    position = models.PositiveIntegerField(default=0)
+    # Taken from the org's Salesforce describe when the row is validated: values are cut to fit.
+    max_length = models.PositiveIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["organization", "stream", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "stream", "crm_field"], name="one_row_per_crm_field"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stream}: {self.mail_field} -> {self.crm_field} ({self.direction})"
