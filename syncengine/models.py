@@ -198,6 +198,7 @@ class ItemPair(models.Model):
     crm_version = models.CharField(max_length=40, blank=True)  # e.g. SystemModstamp
     mail_hash = models.CharField(max_length=64, blank=True)
     crm_hash = models.CharField(max_length=64, blank=True)
+    mail_seen = models.BooleanField(default=True)  # see PairState.mail_seen
     synced_values = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

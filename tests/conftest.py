@@ -85,6 +85,12 @@ class Outlook:
         response = self.http.delete(f"{self.base}/v1.0/me/events/{event_id}", headers=self._headers())
         assert response.status_code == 204, response.text
 
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Any Graph call as this user, e.g. ``call("POST", "/me/contacts", {...})``."""
+        response = self.http.request(method, f"{self.base}/v1.0{path}", json=body, headers=self._headers())
+        assert response.status_code < 300, response.text
+        return response.json() if response.content else {}
+
     def get_event(self, event_id: str) -> dict[str, Any]:
         response = self.http.get(f"{self.base}/v1.0/me/events/{event_id}", headers=self._headers())
         assert response.status_code == 200, response.text

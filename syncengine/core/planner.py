@@ -172,6 +172,7 @@ def _plan_new(
             crm_id=crm.id,
             origin="crm",
             crm_version=crm.version,
+            mail_seen=False,
             synced={"mail": writes, "crm": values},
         )
         _seal(state)
@@ -189,6 +190,7 @@ def _restore_in_mail(rules: StreamRules, pair: PairState, crm: ItemChange | None
         crm_id=pair.crm_id,
         origin=pair.origin,
         crm_version=crm.version if crm is not None else pair.crm_version,
+        mail_seen=False,
         synced={"mail": writes, "crm": crm_values},
     )
     _seal(state)
@@ -253,6 +255,7 @@ def _plan_merge(
         crm_id=pair.crm_id or (crm.id if crm else ""),  # re-link a record whose id was never stored
         origin=pair.origin,
         mail_version=mail.version if mail else pair.mail_version,
+        mail_seen=pair.mail_seen or mail is not None,
         crm_version=crm.version if crm else pair.crm_version,
         synced={"mail": new_mail, "crm": new_crm},
     )
@@ -264,7 +267,12 @@ def _plan_merge(
                 Kind.UPDATE, pair.sync_key, label, pair.mail_id, pair.crm_id, crm_writes, mail_writes, state
             )
         )
-    elif (state.mail_hash, state.crm_hash, state.crm_id) != (pair.mail_hash, pair.crm_hash, pair.crm_id):
+    elif (state.mail_hash, state.crm_hash, state.crm_id, state.mail_seen) != (
+        pair.mail_hash,
+        pair.crm_hash,
+        pair.crm_id,
+        pair.mail_seen,
+    ):
         # Content moved the same way on both sides, or a record was re-linked: store, write nothing.
         # A version marker that moved alone is not worth a write: the content says "no change".
         plan.actions.append(

@@ -46,6 +46,9 @@ class PairState:
     crm_version: str = ""
     mail_hash: str = ""
     crm_hash: str = ""
+    # False while the engine's own mail-side create has not come back in a delta: a mail delta
+    # only reports deletions of items it has shown, so such an item is checked by id instead.
+    mail_seen: bool = True
     # What each side held after the last sync, per field rule key: {"mail": {...}, "crm": {...}}.
     synced: dict[str, dict[str, Any]] = field(default_factory=lambda: {"mail": {}, "crm": {}})
 

@@ -120,8 +120,12 @@ class StreamSync:
         for change in changes:
             error = change.values.get("_error") if change.values else None
             if error:
-                self._issue("ITEM_UNREADABLE", f"This item could not be read: {error}.", mail_id=change.id,
-                            label=change.label)  # fmt: skip
+                self._issue(
+                    "ITEM_UNREADABLE",
+                    f"This item could not be read: {error}.",
+                    mail_id=change.id,
+                    label=change.label,
+                )
                 self.report.counts["to_crm"]["failed"] += 1
             else:
                 kept.append(change)
@@ -149,14 +153,22 @@ class StreamSync:
         After a full read, paired items the read did not return are candidates too.
         """
         paired = {p.mail_id for p in pairs if p.mail_id}
+        reported = {c.id for c in changes}
         candidates = {c.id for c in changes if c.removed and c.id in paired}
         if mail_set.full:
-            candidates |= paired - {c.id for c in changes}
-        if not candidates:
+            candidates |= paired - reported
+        # Items we created in the mailbox and have not seen in a delta yet: a delta only reports
+        # the deletion of items it has shown, so ask for these by id (still there: nothing to do).
+        unseen = {p.mail_id for p in pairs if p.mail_id and not p.mail_seen} - reported
+        if not candidates and not unseen:
             return [c for c in changes if not c.removed]
-        exists = self.mail.exists(stream=self.stream, ids=sorted(candidates))
+        exists = self.mail.exists(stream=self.stream, ids=sorted(candidates | unseen))
         kept = [c for c in changes if not c.removed]
-        kept += [ItemChange(id=i, removed=True, deleted=not still) for i, still in exists.items()]
+        kept += [
+            ItemChange(id=i, removed=True, deleted=not still)
+            for i, still in exists.items()
+            if i in candidates or not still
+        ]
         return kept
 
     # -- execute ----------------------------------------------------------------------------------

@@ -10,23 +10,28 @@ from django.utils import timezone
 from syncengine.core.records import PairState
 from syncengine.models import ItemPair, Mailbox, SyncCursor
 
+STATE_FIELDS = [
+    "mail_id",
+    "crm_id",
+    "origin",
+    "mail_version",
+    "crm_version",
+    "mail_hash",
+    "crm_hash",
+    "mail_seen",
+]
+PAIR_FIELDS = [*STATE_FIELDS, "synced_values", "updated_at"]
+
 
 def pairs_load(*, mailbox: Mailbox, stream: str) -> list[PairState]:
     rows = ItemPair.objects.filter(mailbox=mailbox, stream=stream).values(
-        "sync_key", "mail_id", "crm_id", "origin", "mail_version", "crm_version", "mail_hash", "crm_hash",
-        "synced_values",
-    )  # fmt: skip
+        "sync_key", "synced_values", *STATE_FIELDS
+    )
     return [
         PairState(
             sync_key=r["sync_key"],
-            mail_id=r["mail_id"],
-            crm_id=r["crm_id"],
-            origin=r["origin"],
-            mail_version=r["mail_version"],
-            crm_version=r["crm_version"],
-            mail_hash=r["mail_hash"],
-            crm_hash=r["crm_hash"],
             synced=r["synced_values"] or {"mail": {}, "crm": {}},
+            **{name: r[name] for name in STATE_FIELDS},
         )
         for r in rows
     ]
@@ -35,12 +40,6 @@ def pairs_load(*, mailbox: Mailbox, stream: str) -> list[PairState]:
 def cursors_load(*, mailbox: Mailbox, stream: str) -> dict[str, str]:
     rows = SyncCursor.objects.filter(mailbox=mailbox, stream=stream).values_list("side", "value")
     return dict(rows)
-
-
-PAIR_FIELDS = [
-    "mail_id", "crm_id", "origin", "mail_version", "crm_version", "mail_hash", "crm_hash", "synced_values",
-    "updated_at",
-]  # fmt: skip
 
 
 @transaction.atomic
@@ -72,6 +71,7 @@ def state_commit(
         row.crm_id = state.crm_id
         row.origin = state.origin
         row.mail_version = state.mail_version[:200]
+        row.mail_seen = state.mail_seen
         row.crm_version = state.crm_version[:40]
         row.mail_hash = state.mail_hash
         row.crm_hash = state.crm_hash
