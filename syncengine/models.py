@@ -51,6 +51,18 @@ class SyncSettings(models.Model):
         default=False,
         help_text="Deleting a synced contact in the mailbox deletes it in Salesforce (off: it is restored)",
     )
+    save_unresponded_invitations = models.BooleanField(
+        default=False, help_text="Auto-save meeting invitations the user has not answered yet"
+    )
+    save_internal_meetings = models.BooleanField(
+        default=False, help_text="Auto-save meetings where everyone is in the company's domains"
+    )
+    internal_domains = models.CharField(
+        max_length=500, blank=True, help_text="The company's e-mail domains, comma separated"
+    )
+    tag_synced_items = models.BooleanField(
+        default=True, help_text="Give synced calendar items the 'Salesforce' category (and put it back)"
+    )
     window_days_back = models.PositiveIntegerField(default=14)
     window_days_ahead = models.PositiveIntegerField(default=60)
     max_delete_share = models.FloatField(
@@ -112,6 +124,9 @@ class Mailbox(models.Model):
     suspended_reason = models.CharField(max_length=500, blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
     sync_interval_minutes = models.PositiveIntegerField(default=30)
+    # The user's own auto-save toggles (the org decides the rest, see SyncSettings).
+    autosave_meetings = models.BooleanField(default=True, help_text="Save meetings I organise or accept")
+    autosave_appointments = models.BooleanField(default=True, help_text="Save appointments (no attendees)")
     next_due_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     # The lease: which worker runs this mailbox's session, until when. Taken by conditional UPDATE.

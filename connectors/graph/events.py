@@ -12,10 +12,6 @@ from mapping.converters import parse_instant
 from mapping.timezones import ConversionError, local_to_utc
 from syncengine.core.records import ItemChange
 
-SELECT = (
-    "id,changeKey,lastModifiedDateTime,subject,body,start,end,isAllDay,location,showAs,sensitivity,"
-    "isCancelled,type,seriesMasterId,iCalUId,categories"
-)
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"<\s*(br|/p|/div|/li)\b[^>]*>", re.IGNORECASE)
 
@@ -71,7 +67,28 @@ def to_change(event: Mapping[str, Any]) -> ItemChange:
         values=to_neutral(event),
         modified_at=str(event.get("lastModifiedDateTime") or ""),
         label=str(event.get("subject") or ""),
+        meta=scope_meta(event),
     )
+
+
+def scope_meta(event: Mapping[str, Any]) -> dict[str, Any]:
+    """What decides whether the item is saved at all (see syncengine.core.scope)."""
+    attendees = [
+        str((a.get("emailAddress") or {}).get("address") or "") for a in event.get("attendees") or []
+    ]
+    organizer = str(((event.get("organizer") or {}).get("emailAddress") or {}).get("address") or "")
+    response = str((event.get("responseStatus") or {}).get("response") or "")
+    if event.get("isOrganizer"):
+        response = "organizer"
+    return {
+        "categories": list(event.get("categories") or []),
+        "sensitivity": str(event.get("sensitivity") or "normal"),
+        "attendees": [a for a in attendees if a],
+        "organizer": organizer,
+        "response": response,
+        "ical_uid": str(event.get("iCalUId") or ""),
+        "series_master_id": str(event.get("seriesMasterId") or ""),
+    }
 
 
 def from_neutral(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -94,6 +111,8 @@ def from_neutral(values: Mapping[str, Any]) -> dict[str, Any]:
             out["showAs"] = value or "busy"
         elif key == "sensitivity":
             out["sensitivity"] = value or "normal"
+        elif key == "categories":
+            out["categories"] = list(value or [])
     return out
 
 

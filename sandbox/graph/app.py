@@ -137,6 +137,12 @@ class GraphSandbox(SandboxApp):
         """The user edits an event in Outlook (as ``PATCH /me/events/{id}``)."""
         return self._as_user(tenant_id, user_id, lambda m: self.store.update(m, event_id, changes))
 
+    def receive_invitation(
+        self, tenant_id: str, user_id: str, event: dict[str, Any], organizer: dict[str, str]
+    ) -> dict[str, Any]:
+        """A meeting organised by someone else (``organizer``: name, address) arrives unanswered."""
+        return self._as_user(tenant_id, user_id, lambda m: self.store.invite(m, event, organizer))
+
     def delete_event(self, tenant_id: str, user_id: str, event_id: str) -> None:
         with self.lock:
             mailbox = self._mailbox_of(self.directory.require_tenant(tenant_id), user_id)
@@ -318,6 +324,8 @@ class GraphSandbox(SandboxApp):
         self.route("GET", WHO + CALENDAR + r"/events/(?P<event>[^/]+)", self._graph(c.get_event))
         self.route("PATCH", WHO + CALENDAR + r"/events/(?P<event>[^/]+)", self._graph(c.update_event))
         self.route("DELETE", WHO + CALENDAR + r"/events/(?P<event>[^/]+)", self._graph(c.delete_event))
+        respond = r"/events/(?P<event>[^/]+)/(?P<action>accept|tentativelyAccept|decline)"
+        self.route("POST", WHO + CALENDAR + respond, self._graph(c.respond_event))
         self.route("GET", WHO + CALENDAR + r"/calendarView", self._graph(c.calendar_view))
         self.route("GET", WHO + CALENDAR + r"/calendarView/delta", self._graph(c.calendar_view_delta))
         self._routes_contacts()

@@ -156,6 +156,12 @@ class CalendarApi:
         }
         return json_response(200, shape, {**headers, "ETag": shape["@odata.etag"]})
 
+    def respond_event(self, request: Request, mailbox: Mailbox) -> Response:
+        action = request.params["action"]
+        response = {"accept": "accepted", "tentativelyAccept": "tentativelyAccepted", "decline": "declined"}
+        self.store.respond(mailbox, self._event_id(mailbox, request), response[action])
+        return json_response(202, None)
+
     def delete_event(self, request: Request, mailbox: Mailbox) -> Response:
         self._check_calendar(request, mailbox)
         self.store.delete(mailbox, self._event_id(mailbox, request))

@@ -101,6 +101,8 @@ class StoredEvent:
     end_tz: str
     fields: dict[str, Any]
     deleted: bool = False
+    # Set for a meeting organised by someone else: {"organizer": {name, address}, "response": ...}
+    invitation: dict[str, Any] | None = None
 
     @property
     def is_all_day(self) -> bool:
@@ -410,6 +412,23 @@ class EventStore:
         event.seq = mailbox.next_seq()
         return event
 
+    def invite(self, mailbox: Mailbox, body: Any, organizer: dict[str, str]) -> StoredEvent:
+        """A meeting someone else organised lands in this calendar, not yet answered."""
+        event = self.create(mailbox, body)
+        event.invitation = {"organizer": organizer, "response": "notResponded"}
+        return event
+
+    def respond(self, mailbox: Mailbox, event_id: str, response: str) -> StoredEvent:
+        """accept / tentativelyAccept / decline, as the user does on an invitation."""
+        event = self.get(mailbox, event_id)
+        if event.invitation is None:
+            raise GraphError(400, "ErrorInvalidRequest", "You can't respond to a meeting you organised.")
+        event.invitation["response"] = response
+        event.modified = datetime.now(UTC)
+        event.change_key = _new_change_key()
+        event.seq = mailbox.next_seq()
+        return event
+
     def delete(self, mailbox: Mailbox, event_id: str) -> None:
         event = self.get(mailbox, event_id)
         event.deleted = True
@@ -457,6 +476,10 @@ def render_event(
     recurrence = f.get("recurrence")
     kind = "occurrence" if occurrence else ("seriesMaster" if recurrence else "singleInstance")
     organizer = {"emailAddress": {"name": mailbox.display_name, "address": mailbox.mail}}
+    response = "organizer"
+    if event.invitation is not None:
+        organizer = {"emailAddress": event.invitation["organizer"]}
+        response = event.invitation["response"]
     shape: dict[str, Any] = {
         "@odata.etag": f'W/"{event.change_key}"',
         "id": event_id,
@@ -478,7 +501,7 @@ def render_event(
         "sensitivity": f.get("sensitivity", "normal"),
         "isAllDay": event.is_all_day,
         "isCancelled": False,
-        "isOrganizer": True,
+        "isOrganizer": event.invitation is None,
         "responseRequested": f.get("responseRequested", True),
         "seriesMasterId": event.id if occurrence else None,
         "showAs": f.get("showAs", "busy"),
@@ -492,7 +515,7 @@ def render_event(
         "occurrenceId": None,
         "isDraft": False,
         "hideAttendees": f.get("hideAttendees", False),
-        "responseStatus": {"response": "organizer", "time": NEVER},
+        "responseStatus": {"response": response, "time": NEVER},
         "body": body_as(body, view.body_type),
         "start": _when(start, event, event.start_tz, view),
         "end": _when(end, event, event.end_tz, view),

@@ -23,6 +23,9 @@ class ItemChange:
     # mail side: the item left the read's scope (deleted or moved out of the window): the engine
     # confirms which before acting, because Graph reports both as "@removed".
     removed: bool = False
+    # What decides scope but is not synced field by field (categories, attendees, response...).
+    # Not part of the content hash.
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from connectors.graph.connector import GraphConnector
 from connectors.salesforce.connector import SalesforceConnector
 from syncengine.core.planner import Action, Kind, Plan, plan_stream
 from syncengine.core.records import ChangeSet, ItemChange, PairState
+from syncengine.core.scope import SALESFORCE_CATEGORY, Decision, event_decision, has_category
 from syncengine.models import Mailbox, Side, SyncIssue, SyncSession
 from syncengine.services.issues import CONFLICT_RESOLVED, issue_record, issues_resolve_for_items
 from syncengine.services.state import cursors_load, pairs_load, state_commit
@@ -59,6 +60,7 @@ class StreamSync:
         self.now = now
         self.report = StreamReport()
         self.stream = spec.stream
+        self._untagged: dict[str, list[str]] = {}  # synced mail items without the category
 
     # -- gather -----------------------------------------------------------------------------------
     def run(self) -> StreamReport:
@@ -78,7 +80,8 @@ class StreamSync:
         if self._side_suddenly_empty(mail_set, crm_set, pairs):
             return self.report
 
-        mail_changes = self._with_pending(Side.MAIL, self._drop_unreadable(mail_set.changes))
+        mail_changes = self._in_scope(self._drop_unreadable(mail_set.changes), pairs)
+        mail_changes = self._with_pending(Side.MAIL, mail_changes)
         crm_changes = self._with_pending(Side.CRM, crm_set.changes)
         mail_changes = self._confirm_removals(mail_changes, mail_set, pairs)
 
@@ -90,6 +93,7 @@ class StreamSync:
             crm_changes=crm_changes,
         )
         upserts, removals = self._execute(plan)
+        self._tag_synced(pairs, upserts, removals)
         state_commit(
             mailbox=self.mailbox,
             stream=self.stream,
@@ -130,6 +134,50 @@ class StreamSync:
             else:
                 kept.append(change)
         return kept
+
+    def _in_scope(self, changes: list[ItemChange], pairs: list[PairState]) -> list[ItemChange]:
+        """Keep what the scope saves (or what is already synced); turn "Salesforce Unsync" into a
+        deletion of the Salesforce record. Remember synced items that lack the category."""
+        scope = self.spec.scope
+        if scope is None:
+            return changes
+        paired = {p.mail_id for p in pairs if p.mail_id}
+        kept: list[ItemChange] = []
+        for change in changes:
+            if change.deleted or change.removed or not change.meta:
+                kept.append(change)
+                continue
+            decision = event_decision(change.meta, scope)
+            if decision is Decision.UNSYNC:
+                if change.id in paired:
+                    kept.append(ItemChange(id=change.id, deleted=True, label=change.label))
+                    self.report.counts["pairs"]["unsynced"] += 1
+                continue
+            if decision is Decision.SKIP and change.id not in paired:
+                continue
+            kept.append(change)
+            categories = list(change.meta.get("categories") or [])
+            if self.spec.tag_category and not has_category(categories, SALESFORCE_CATEGORY):
+                self._untagged[change.id] = categories
+        return kept
+
+    def _tag_synced(self, pairs: list[PairState], upserts: list[PairState], removals: list[str]) -> None:
+        """Give synced calendar items the "Salesforce" category (and put it back if removed)."""
+        gone = set(removals)
+        synced = {p.mail_id for p in pairs if p.sync_key not in gone} | {s.mail_id for s in upserts}
+        ids = sorted(i for i in self._untagged if i in synced)
+        if not ids:
+            return
+        items = [(i, {"categories": [*self._untagged[i], SALESFORCE_CATEGORY]}) for i in ids]
+        for (item_id, _), result in zip(
+            items, self.mail.update(stream=self.stream, items=items), strict=True
+        ):
+            if not result.ok:
+                self._issue(
+                    "CATEGORY_NOT_SET",
+                    f"Could not set the Salesforce category: {result.message}",
+                    mail_id=item_id,
+                )
 
     def _with_pending(self, side: str, changes: list[ItemChange]) -> list[ItemChange]:
         """Add items whose write failed in an earlier session, unless the side reported them again."""
@@ -229,7 +277,8 @@ class StreamSync:
     def _mail_creates(self, actions: list[Action], succeeded: Any) -> None:
         if not actions:
             return
-        results = self.mail.create(stream=self.stream, items=[a.mail_writes for a in actions])
+        extra = {"categories": [SALESFORCE_CATEGORY]} if self.spec.tag_category else {}
+        results = self.mail.create(stream=self.stream, items=[{**a.mail_writes, **extra} for a in actions])
         for action, result in zip(actions, results, strict=True):
             assert action.state is not None
             if result.ok:

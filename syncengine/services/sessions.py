@@ -96,7 +96,7 @@ def _sync_streams(
     """Each enabled stream in turn; one stream's trouble does not hold the others back."""
     counts: dict[str, object] = {}
     troubled = False
-    specs = stream_specs(mailbox.organization)
+    specs = stream_specs(mailbox.organization, mailbox)
     failed = 0
     for spec in specs:
         try:

@@ -12,7 +12,8 @@ from connectors.graph.connector import Window
 from mapping.defaults import contact_rules, event_rules, task_rules
 from mapping.services import rules_for
 from syncengine.core.rules import StreamRules
-from syncengine.models import Organization, SyncSettings
+from syncengine.core.scope import EventScope
+from syncengine.models import Mailbox, Organization, SyncSettings
 
 DATETIME = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -24,6 +25,8 @@ class StreamSpec:
     label_field: str  # the Salesforce field people recognise a record by
     crm_scope: Callable[[Window | None], str]  # SOQL condition for a stream's first, full read
     window_days: tuple[int, int] = (14, 60)
+    scope: EventScope | None = None  # calendar items: which ones are saved at all
+    tag_category: bool = False  # give synced items the "Salesforce" category
 
     @property
     def stream(self) -> str:
@@ -57,7 +60,19 @@ def sync_settings_for(organization: Organization) -> SyncSettings:
     return found
 
 
-def stream_specs(organization: Organization) -> list[StreamSpec]:
+def event_scope(options: SyncSettings, mailbox: Mailbox | None) -> EventScope:
+    domains = {d.strip().lower().lstrip("@") for d in options.internal_domains.split(",") if d.strip()}
+    return EventScope(
+        autosave_meetings=mailbox.autosave_meetings if mailbox else True,
+        autosave_appointments=mailbox.autosave_appointments if mailbox else True,
+        save_unresponded_invitations=options.save_unresponded_invitations,
+        save_internal_meetings=options.save_internal_meetings,
+        internal_domains=frozenset(domains),
+    )
+
+
+def stream_specs(organization: Organization, mailbox: Mailbox | None = None) -> list[StreamSpec]:
+    """The streams to sync, in order; ``mailbox`` adds its owner's own auto-save toggles."""
     options = sync_settings_for(organization)
     common = {
         "conflict_policy": options.conflict_policy,
@@ -72,7 +87,17 @@ def stream_specs(organization: Organization) -> list[StreamSpec]:
             **common,
         )
         days = (options.window_days_back, options.window_days_ahead)
-        specs.append(StreamSpec(rules_for(organization, rules), True, "Subject", _event_scope, days))
+        specs.append(
+            StreamSpec(
+                rules_for(organization, rules),
+                windowed=True,
+                label_field="Subject",
+                crm_scope=_event_scope,
+                window_days=days,
+                scope=event_scope(options, mailbox),
+                tag_category=options.tag_synced_items,
+            )
+        )
     if options.sync_tasks:
         # Open Salesforce tasks come down at first; afterwards every change to the user's tasks.
         rules = rules_for(organization, task_rules(**common))

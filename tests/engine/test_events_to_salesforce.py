@@ -45,6 +45,7 @@ def test_it_saves_an_outlook_event_to_salesforce_in_a_scheduled_session(person: 
             location={"displayName": "Teams"},
             showAs="free",
             sensitivity="private",
+            categories=["Salesforce"],  # private items are saved only when the user asks
         )
     )
     person.mailbox.next_due_at = timezone.now() - timedelta(minutes=1)

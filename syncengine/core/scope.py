@@ -1,0 +1,68 @@
+"""Which calendar items are saved to Salesforce (pure): the reference's auto-save patterns.
+
+- An item with the "Salesforce" category is saved, whatever else holds (the user asked for it).
+- An item with the "Salesforce Unsync" category is removed from Salesforce and not saved again.
+- Otherwise items are auto-saved: meetings (with attendees) the user organises or accepted, and
+  appointments (no attendees), each by the user's toggle; never private items; invitations not
+  responded to and internal meetings (everyone in the company's domains) only when the org says so.
+- Once saved, an item stays synced while it is in the window: removing the category does not
+  unsync it (the category is put back), only "Salesforce Unsync" or deleting it does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+SALESFORCE_CATEGORY = "Salesforce"
+UNSYNC_CATEGORY = "Salesforce Unsync"
+ANSWERED = {"organizer", "accepted", "tentativelyAccepted"}
+
+
+class Decision(StrEnum):
+    SAVE = "save"
+    SKIP = "skip"
+    UNSYNC = "unsync"
+
+
+@dataclass(frozen=True)
+class EventScope:
+    autosave_meetings: bool = True
+    autosave_appointments: bool = True
+    save_unresponded_invitations: bool = False
+    save_internal_meetings: bool = False
+    internal_domains: frozenset[str] = field(default_factory=frozenset)
+
+
+def has_category(categories: Iterable[str], name: str) -> bool:
+    wanted = name.casefold()
+    return any(str(c).strip().casefold() == wanted for c in categories)
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].strip().lower()
+
+
+def event_decision(meta: Mapping[str, Any], scope: EventScope) -> Decision:
+    """What to do with a calendar item that is not (or no longer) paired, from its metadata."""
+    categories = meta.get("categories") or []
+    if has_category(categories, UNSYNC_CATEGORY):
+        return Decision.UNSYNC
+    if has_category(categories, SALESFORCE_CATEGORY):
+        return Decision.SAVE
+    if meta.get("sensitivity") in ("private", "confidential"):
+        return Decision.SKIP
+    attendees = [str(a).lower() for a in meta.get("attendees") or []]
+    if not attendees:
+        return Decision.SAVE if scope.autosave_appointments else Decision.SKIP
+    if not scope.autosave_meetings:
+        return Decision.SKIP
+    if meta.get("response") not in ANSWERED and not scope.save_unresponded_invitations:
+        return Decision.SKIP
+    people = [*attendees, str(meta.get("organizer") or "").lower()]
+    internal = scope.internal_domains and all(_domain(p) in scope.internal_domains for p in people if p)
+    if internal and not scope.save_internal_meetings:
+        return Decision.SKIP
+    return Decision.SAVE

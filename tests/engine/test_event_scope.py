@@ -1,0 +1,135 @@
+"""What gets saved from the calendar, end to end: categories, private items, invitations, unsync."""
+
+from __future__ import annotations
+
+import pytest
+
+from syncengine.models import Mailbox, SyncSettings
+from syncengine.services.sessions import session_run
+from tests.conftest import Person, event_body
+from tests.engine.test_events_to_salesforce import in_days, synced_events
+
+pytestmark = pytest.mark.django_db
+
+
+def run(person: Person):
+    session = session_run(mailbox_id=person.mailbox.pk)
+    assert session is not None and session.outcome in ("succeeded", "partial"), session and session.error
+    return session
+
+
+def subjects(person: Person) -> list[str]:
+    return sorted(e["Subject"] for e in synced_events(person))
+
+
+def test_it_gives_saved_items_the_salesforce_category_and_puts_it_back(person: Person):
+    created = person.outlook.create_event(**event_body("Pipeline review", in_days(1), in_days(1, 11)))
+    run(person)
+    assert person.outlook.get_event(created["id"])["categories"] == ["Salesforce"]
+
+    person.outlook.update_event(created["id"], categories=[])  # the user removes the category
+    run(person)
+
+    assert person.outlook.get_event(created["id"])["categories"] == ["Salesforce"]
+    assert subjects(person) == ["Pipeline review"]  # still synced
+
+
+def test_it_saves_private_items_only_with_the_category(person: Person):
+    person.outlook.create_event(**event_body("Dentist", in_days(1), in_days(1, 11), sensitivity="private"))
+    person.outlook.create_event(
+        **event_body(
+            "Private deal", in_days(2), in_days(2, 11), sensitivity="private", categories=["Salesforce"]
+        )
+    )
+
+    run(person)
+
+    assert subjects(person) == ["Private deal"]
+
+
+def test_it_saves_an_invitation_once_the_user_accepts_it(person: Person, sandboxes):
+    _, graph_server = sandboxes
+    invitation = graph_server.app.receive_invitation(
+        person.tenant_id,
+        person.graph_user_id,
+        event_body(
+            "Globex kickoff",
+            in_days(3),
+            in_days(3, 11),
+            attendees=[{"emailAddress": {"address": person.mailbox.address}, "type": "required"}],
+        ),
+        {"name": "Ana Ito", "address": "ana@globex.example"},
+    )
+    run(person)
+    assert subjects(person) == []  # not answered yet
+
+    person.outlook.call("POST", f"/me/events/{invitation['id']}/accept", {"sendResponse": False})
+    run(person)
+
+    assert subjects(person) == ["Globex kickoff"]
+
+
+def test_it_saves_unanswered_invitations_when_the_org_says_so(person: Person, sandboxes):
+    _, graph_server = sandboxes
+    SyncSettings.objects.update_or_create(
+        organization=person.organization, defaults={"save_unresponded_invitations": True}
+    )
+    graph_server.app.receive_invitation(
+        person.tenant_id,
+        person.graph_user_id,
+        event_body(
+            "Initech intro",
+            in_days(3),
+            in_days(3, 11),
+            attendees=[{"emailAddress": {"address": person.mailbox.address}, "type": "required"}],
+        ),
+        {"name": "Dev Park", "address": "dev@initech.example"},
+    )
+
+    run(person)
+
+    assert subjects(person) == ["Initech intro"]
+
+
+def test_it_removes_an_item_from_salesforce_with_the_unsync_category_and_keeps_it_in_outlook(person: Person):
+    created = person.outlook.create_event(**event_body("Saved by mistake", in_days(1), in_days(1, 11)))
+    run(person)
+    assert subjects(person) == ["Saved by mistake"]
+
+    person.outlook.update_event(created["id"], categories=["Salesforce", "Salesforce Unsync"])
+    session = run(person)
+
+    assert session.counts["events"]["to_crm"] == {"deleted": 1}
+    assert subjects(person) == []
+    assert person.outlook.get_event(created["id"])["subject"] == "Saved by mistake"
+    run(person)  # and it is not saved again
+    assert subjects(person) == []
+
+
+def test_it_skips_internal_meetings_and_follows_the_users_appointment_toggle(person: Person):
+    SyncSettings.objects.update_or_create(
+        organization=person.organization,
+        defaults={"internal_domains": "acme.example, " + person.mailbox.address.split("@")[1]},
+    )
+    Mailbox.objects.filter(pk=person.mailbox.pk).update(autosave_appointments=False)
+    person.outlook.create_event(
+        **event_body(
+            "Team sync",
+            in_days(1),
+            in_days(1, 11),
+            attendees=[{"emailAddress": {"address": "bob@acme.example"}, "type": "required"}],
+        )
+    )
+    person.outlook.create_event(**event_body("Focus time", in_days(2), in_days(2, 11)))
+    person.outlook.create_event(
+        **event_body(
+            "Acme x Globex",
+            in_days(3),
+            in_days(3, 11),
+            attendees=[{"emailAddress": {"address": "ana@globex.example"}, "type": "required"}],
+        )
+    )
+
+    run(person)
+
+    assert subjects(person) == ["Acme x Globex"]
