@@ -5,6 +5,7 @@ sObject Collections of up to 200 records per call, creates as upserts on the syn
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -180,6 +181,40 @@ class SalesforceConnector:
             )
         return ChangeSet(changes=changes, next_cursor=newest or "", full=since is None)
 
+    def find_matches(
+        self,
+        *,
+        crm_object: str,
+        fields: Sequence[str],
+        match_fields: Sequence[str],
+        candidates: Sequence[tuple[Any, ...]],
+        neutral: Callable[[Mapping[str, Any]], dict[str, Any]],
+    ) -> dict[tuple[Any, ...], tuple[str, dict[str, Any], str]]:
+        """Existing records whose ``match_fields`` equal a candidate (the oldest wins), with their
+        sync key, one query per 100 candidates: the natural-key lookup that prevents twins."""
+        found: dict[tuple[Any, ...], tuple[str, dict[str, Any], str]] = {}
+        key_field = self.config.sync_key_field
+        select = ", ".join(dict.fromkeys(["Id", "CreatedDate", key_field, *match_fields, *fields]))
+        for start in range(0, len(candidates), 100):
+            chunk = candidates[start : start + 100]
+            ors = " OR ".join(
+                "("
+                + " AND ".join(f"{f} = {_soql_literal(v)}" for f, v in zip(match_fields, c, strict=True))
+                + ")"
+                for c in chunk
+            )
+            soql = f"SELECT {select} FROM {crm_object} WHERE {ors} ORDER BY CreatedDate ASC"  # noqa: S608
+            page = self._call("soql", lambda sf, q=soql: sf.query(q))
+            while True:
+                for row in page["records"]:
+                    key = tuple(comparable(row.get(f)) for f in match_fields)
+                    found.setdefault(key, (row["Id"], neutral(row), str(row.get(key_field) or "")))
+                if page.get("done", True):
+                    break
+                url = page["nextRecordsUrl"]
+                page = self._call("soql-more", lambda sf, u=url: sf.query_more(u, identifier_is_url=True))
+        return found
+
     def describe(self, crm_object: str) -> dict[str, Any]:
         """The object's describe (fields, types, lengths, picklists): one call."""
         return dict(self._call("describe", lambda sf: sf.restful(f"sobjects/{crm_object}/describe/")) or {})
@@ -254,6 +289,33 @@ def _json(response: requests.Response) -> Any:
 def _neutral_stamp(stamp: str) -> str:
     parsed = parse_instant(stamp)
     return parsed.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if parsed else ""
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _soql_literal(value: Any) -> str:
+    """A SOQL literal: dates and date-times bare, booleans and numbers bare, text quoted."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    if _DATE.match(text):
+        return text
+    if _DATETIME.match(text):
+        parsed = parse_instant(text)
+        return parsed.strftime("%Y-%m-%dT%H:%M:%SZ") if parsed else text
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def comparable(value: Any) -> Any:
+    """Salesforce's answer in the form a candidate was given in (lower-case text, UTC instants)."""
+    if isinstance(value, str) and _DATETIME.match(value):
+        parsed = parse_instant(value)
+        return parsed.strftime("%Y-%m-%dT%H:%M:%S.000+0000") if parsed else value
+    return value.lower() if isinstance(value, str) else value
 
 
 def _soql_id(value: str) -> str:

@@ -490,7 +490,8 @@ def render_event(
         "transactionId": f.get("transactionId"),
         "originalStartTimeZone": f.get("originalStartTimeZone", event.start_tz),
         "originalEndTimeZone": f.get("originalEndTimeZone", event.end_tz),
-        "iCalUId": event.ical_uid,
+        # Graph: iCalUId differs per occurrence of a series; uid is the series' own.
+        "iCalUId": f"{event.ical_uid}{start:%Y%m%d}" if occurrence else event.ical_uid,
         "uid": event.ical_uid,
         "reminderMinutesBeforeStart": f.get("reminderMinutesBeforeStart", 15),
         "isReminderOn": f.get("isReminderOn", True),

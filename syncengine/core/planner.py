@@ -327,3 +327,39 @@ def _guard_mass_deletes(plan: Plan, rules: StreamRules, pair_count: int) -> None
                     f"session (limit {limit}); nothing was deleted. Check the other side, then confirm.",
                 )
             )
+
+
+def link_to_existing(
+    rules: StreamRules, create: Action, crm_id: str, crm_values: Mapping[str, Any]
+) -> Action:
+    """Turn a create into a link with a record Salesforce already has (a natural-key match).
+
+    Neither side loses data: the mail item's filled fields go to Salesforce, and Salesforce fills
+    the fields the mail item leaves empty.
+    """
+    assert create.state is not None
+    mail_values = dict(create.state.synced["mail"])
+    crm_now = dict(crm_values)
+    crm_writes: dict[str, Any] = {}
+    mail_writes: dict[str, Any] = {}
+    for rule in rules.fields:
+        k = rule.key
+        mine, theirs = mail_values.get(k), crm_now.get(k)
+        if mine not in (None, "", False) and rule.direction.to_crm and rule.crm_readback(mine) != theirs:
+            crm_writes[k] = mine
+            crm_now[k] = rule.crm_readback(mine)
+        elif mine in (None, "") and theirs not in (None, "") and rule.direction.to_mail:
+            mail_writes[k] = theirs
+            mail_values[k] = theirs
+    state = PairState(
+        sync_key=create.sync_key,
+        mail_id=create.mail_id,
+        crm_id=crm_id,
+        origin="mail",
+        mail_version=create.state.mail_version,
+        synced={"mail": mail_values, "crm": crm_now},
+    )
+    _seal(state)
+    return Action(
+        Kind.UPDATE, create.sync_key, create.label, create.mail_id, crm_id, crm_writes, mail_writes, state
+    )

@@ -18,8 +18,8 @@ from django.conf import settings
 
 from connectors.base import WriteResult
 from connectors.graph.connector import GraphConnector
-from connectors.salesforce.connector import SalesforceConnector
-from syncengine.core.planner import Action, Kind, Plan, plan_stream
+from connectors.salesforce.connector import SalesforceConnector, comparable
+from syncengine.core.planner import Action, Kind, Plan, link_to_existing, plan_stream
 from syncengine.core.records import ChangeSet, ItemChange, PairState
 from syncengine.core.scope import SALESFORCE_CATEGORY, Decision, event_decision, has_category
 from syncengine.models import Mailbox, Side, SyncIssue, SyncSession
@@ -61,6 +61,7 @@ class StreamSync:
         self.report = StreamReport()
         self.stream = spec.stream
         self._untagged: dict[str, list[str]] = {}  # synced mail items without the category
+        self._stamp: dict[str, str] = {}  # linked Salesforce records that get our sync key
 
     # -- gather -----------------------------------------------------------------------------------
     def run(self) -> StreamReport:
@@ -92,6 +93,7 @@ class StreamSync:
             mail_changes=mail_changes,
             crm_changes=crm_changes,
         )
+        self._link_existing(plan)
         upserts, removals = self._execute(plan)
         self._tag_synced(pairs, upserts, removals)
         state_commit(
@@ -219,6 +221,44 @@ class StreamSync:
         ]
         return kept
 
+    def _link_existing(self, plan: Plan) -> None:
+        """Deduplication: a new mail item whose natural key (a contact's e-mail; a task's subject
+        and due date; an event's subject and start) matches a Salesforce record is linked to it."""
+        keys = self.spec.natural_key
+        creates = plan.of_kind(Kind.CREATE_CRM)
+        if not keys or not creates:
+            return
+        rules = {r.key: r for r in self.rules.fields}
+        wanted: dict[tuple[Any, ...], Action] = {}
+        for action in creates:
+            raw = tuple(rules[k].crm_value(action.crm_writes.get(k))[0] for k in keys)
+            if all(v not in (None, "") for v in raw):
+                wanted.setdefault(tuple(comparable(v) for v in raw), action)
+        if not wanted:
+            return
+        found = self.crm.find_matches(
+            crm_object=self.rules.crm_object,
+            fields=[r.crm_field for r in self.rules.fields],
+            match_fields=[rules[k].crm_field for k in keys],
+            candidates=list(wanted),
+            neutral=self.rules.neutral_from_crm,
+        )
+        linked: dict[int, Action] = {}
+        for key, action in wanted.items():
+            if key in found:
+                crm_id, values, their_key = found[key]
+                linked[id(action)] = link_to_existing(self.rules, action, crm_id, values)
+                if not their_key:  # stamp our key, so a replay after a crash finds this record
+                    self._stamp[crm_id] = action.sync_key
+        taken = {a.crm_id for a in linked.values()}
+        # The same record may be new on the Salesforce side too: it is linked, not copied back.
+        plan.actions = [
+            linked.get(id(a), a)
+            for a in plan.actions
+            if not (a.kind is Kind.CREATE_MAIL and a.crm_id in taken)
+        ]
+        self.report.counts["pairs"]["linked"] += len(linked)
+
     # -- execute ----------------------------------------------------------------------------------
     def _execute(self, plan: Plan) -> tuple[list[PairState], list[str]]:
         upserts: list[PairState] = []
@@ -238,7 +278,7 @@ class StreamSync:
         self._crm_creates(plan.of_kind(Kind.CREATE_CRM), succeeded)
         self._mail_creates(plan.of_kind(Kind.CREATE_MAIL), succeeded)
         updates = plan.of_kind(Kind.UPDATE)
-        failed |= self._crm_updates([a for a in updates if a.crm_writes])
+        failed |= self._crm_updates([a for a in updates if a.crm_writes or a.crm_id in self._stamp])
         failed |= self._mail_updates([a for a in updates if a.mail_writes])
         for action in updates:
             if action.sync_key not in failed:
@@ -292,7 +332,12 @@ class StreamSync:
     def _crm_updates(self, actions: list[Action]) -> set[str]:
         if not actions:
             return set()
-        records = [{"Id": a.crm_id, **self.rules.crm_fields(a.crm_writes)[0]} for a in actions]
+        key_field = settings.SALESFORCE_SYNC_KEY_FIELD
+        records = [
+            {"Id": a.crm_id, **self.rules.crm_fields(a.crm_writes)[0]}
+            | ({key_field: self._stamp[a.crm_id]} if a.crm_id in self._stamp else {})
+            for a in actions
+        ]
         results = self.crm.update(crm_object=self.rules.crm_object, records=records)
         return {
             a.sync_key

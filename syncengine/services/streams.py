@@ -27,6 +27,7 @@ class StreamSpec:
     window_days: tuple[int, int] = (14, 60)
     scope: EventScope | None = None  # calendar items: which ones are saved at all
     tag_category: bool = False  # give synced items the "Salesforce" category
+    natural_key: tuple[str, ...] = ()  # neutral fields that find an existing record instead of a twin
 
     @property
     def stream(self) -> str:
@@ -96,13 +97,22 @@ def stream_specs(organization: Organization, mailbox: Mailbox | None = None) -> 
                 window_days=days,
                 scope=event_scope(options, mailbox),
                 tag_category=options.tag_synced_items,
+                natural_key=("subject", "start"),
             )
         )
     if options.sync_tasks:
         # Open Salesforce tasks come down at first; afterwards every change to the user's tasks.
         rules = rules_for(organization, task_rules(**common))
-        specs.append(StreamSpec(rules, False, "Subject", lambda w: "Status != 'Completed'"))
+        specs.append(
+            StreamSpec(
+                rules,
+                False,
+                "Subject",
+                lambda w: "Status != 'Completed'",
+                natural_key=("subject", "due_date"),
+            )
+        )
     if options.sync_contacts:
         rules = rules_for(organization, contact_rules(auto_removal=options.contacts_auto_removal, **common))
-        specs.append(StreamSpec(rules, False, "Name", lambda w: ""))
+        specs.append(StreamSpec(rules, False, "Name", lambda w: "", natural_key=("email",)))
     return specs

@@ -133,3 +133,22 @@ def test_it_skips_internal_meetings_and_follows_the_users_appointment_toggle(per
     run(person)
 
     assert subjects(person) == ["Acme x Globex"]
+
+
+def test_it_saves_each_occurrence_of_a_series_inside_the_window_as_its_own_event(person: Person):
+    start = in_days(1, 9)
+    person.outlook.create_event(
+        **event_body("Weekly pipeline", start, in_days(1, 10)),
+        recurrence={
+            "pattern": {"type": "daily", "interval": 7},
+            "range": {"type": "numbered", "startDate": start[:10], "numberOfOccurrences": 4},
+        },
+    )
+
+    session = run(person)
+
+    assert session.counts["events"]["to_crm"] == {"created": 4}
+    events = synced_events(person)
+    assert [e["Subject"] for e in events] == ["Weekly pipeline"] * 4
+    days = sorted(e["StartDateTime"][:10] for e in events)
+    assert days == [in_days(1 + 7 * week, 9)[:10] for week in range(4)]
