@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, Phase, event
 from hypothesis import settings as hsettings
 from hypothesis.stateful import (
     Bundle,
-    RuleBasedStateMachine,
     MultipleResults,
+    RuleBasedStateMachine,
     consumes,
     initialize,
     multiple,
@@ -30,15 +30,15 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from syncengine.models import Outcome
+from syncengine.models import ItemPair, Outcome, Side, SyncCursor, SyncIssue
 from syncengine.services.sessions import session_run
 from tests.conftest import SYNC_KEY_FIELD
 from tests.engine.machine_support import (
     COMPARED,
     Item,
     Model,
-    World,
     WorkerKilled,
+    World,
     graph_body,
     instant,
     lost_in_recorded_conflict,
@@ -60,10 +60,14 @@ times = st.tuples(
 new_events = st.tuples(
     st.fixed_dictionaries({"subject": texts, "location": texts, "body": texts}), times
 ).map(lambda e: {**e[0], **e[1]})
-outlook_edits = st.tuples(
-    st.fixed_dictionaries({}, optional={"subject": texts, "location": texts, "body": texts}),
-    st.none() | times,
-).map(lambda e: {**e[0], **(e[1] or {})}).filter(bool)
+outlook_edits = (
+    st.tuples(
+        st.fixed_dictionaries({}, optional={"subject": texts, "location": texts, "body": texts}),
+        st.none() | times,
+    )
+    .map(lambda e: {**e[0], **(e[1] or {})})
+    .filter(bool)
+)
 salesforce_edits = st.fixed_dictionaries(
     {}, optional={"Subject": texts, "Location": texts, "Description": texts}
 ).filter(bool)
@@ -137,7 +141,14 @@ class SyncMachine(RuleBasedStateMachine):
     def delete_in_outlook(self, mail_id: str) -> None:
         p = self.m.person
         self.world.graph_app.delete_event(p.tenant_id, p.graph_user_id, mail_id)
-        self.m.items[mail_id].alive = False
+        item = self.m.items[mail_id]
+        item.alive = False
+        keyed = {r.get(SYNC_KEY_FIELD) for r in self.world.sf_events(p)}
+        if (
+            self.m.key_of(mail_id) in keyed
+            and not ItemPair.objects.filter(mailbox=p.mailbox, mail_id=mail_id).exists()
+        ):
+            item.saved_by_a_killed_session = True  # in Salesforce, never paired: see _check_world
 
     # -- the user in Salesforce -------------------------------------------------------------------
     @precondition(lambda self: bool(self.synced))
@@ -150,7 +161,10 @@ class SyncMachine(RuleBasedStateMachine):
         item = self.m.items[self.m.crm_owner[crm_id]]
         item.edit("crm", {SF_TO_NEUTRAL[k]: v for k, v in changes.items()})
 
-    @precondition(lambda self: bool(self.synced))
+    # TODO(bug, see test_it_unlinks_an_event_deleted_in_salesforce_while_its_cursor_is_empty): the
+    # only exclusion in this machine. While the engine's Salesforce cursor is still empty, a
+    # Salesforce deletion is never seen; drop this second condition once that test passes.
+    @precondition(lambda self: bool(self.synced) and self._crm_cursor_set())
     @rule(pick=st.integers(0, 20))
     def delete_in_salesforce(self, pick: int) -> None:
         crm_id = self.synced.pop(pick % len(self.synced))
@@ -175,9 +189,9 @@ class SyncMachine(RuleBasedStateMachine):
     def a_worker_dies_mid_session(self, how: str) -> None:
         if how == "killed after the writes, before the commit":
             # The process dies once every write is done and before pairs and cursors are committed.
-            with mock.patch("syncengine.services.engine.state_commit", side_effect=WorkerKilled):
-                with pytest.raises(WorkerKilled):
-                    session_run(mailbox_id=self.m.person.mailbox.pk)
+            kill = mock.patch("syncengine.services.engine.state_commit", side_effect=WorkerKilled)
+            with kill, pytest.raises(WorkerKilled):
+                session_run(mailbox_id=self.m.person.mailbox.pk)
             self._refresh_synced()
             return
         self._inject(how)
@@ -229,6 +243,11 @@ class SyncMachine(RuleBasedStateMachine):
             case _:
                 raise AssertionError(fault)
 
+    def _crm_cursor_set(self) -> bool:
+        return (
+            SyncCursor.objects.filter(mailbox=self.m.person.mailbox, side=Side.CRM).exclude(value="").exists()
+        )
+
     def _clear_faults(self) -> None:
         self.world.sf_app.clear()
         self.world.graph_app.clear()
@@ -237,10 +256,13 @@ class SyncMachine(RuleBasedStateMachine):
         session = session_run(mailbox_id=self.m.person.mailbox.pk)
         assert session is not None, "the session did not run (lease held or mailbox suspended)"
         self._refresh_synced()
-        event(f"session {session.outcome}")
-        if session.outcome != Outcome.FAILED:
+        outcome = session.outcome
+        if SyncIssue.objects.filter(session=session, stream="events", code="STREAM_FAILED").exists():
+            outcome = Outcome.FAILED  # the events stream failed alone: nothing of it was committed
+        event(f"session {outcome}")
+        if outcome != Outcome.FAILED:
             self._settle()
-        return session.outcome
+        return outcome
 
     def _refresh_synced(self) -> None:
         live = {r["Id"] for r in self.world.sf_events(self.m.person)}
@@ -301,6 +323,7 @@ class SyncMachine(RuleBasedStateMachine):
         assert first != Outcome.FAILED, "a session with no fault failed"
         last = session_run(mailbox_id=self.m.person.mailbox.pk)
         assert last is not None and last.outcome != Outcome.FAILED, last and last.error
+        assert not SyncIssue.objects.filter(session=last, code="STREAM_FAILED").exists()
         self._refresh_synced()
         self._settle()
         self._check_world(last.counts)
@@ -338,7 +361,11 @@ class SyncMachine(RuleBasedStateMachine):
             holders = keyed.get(m.key_of(item.mail_id), [])
             if not item.alive:
                 assert item.mail_id not in by_mail, f"pair kept for a deleted Outlook event: {item}"
-                assert not holders, (
+                # TODO(bug, see test_it_deletes_the_event_a_killed_session_saved_when_outlook_deletes_
+                # it_before_the_replay): the only other exclusion. An event a killed session saved to
+                # Salesforce, deleted in Outlook before any session paired it, stays in Salesforce.
+                # Remove this condition once that test passes.
+                assert not holders or item.saved_by_a_killed_session, (
                     f"Outlook event {item.mail_id[:16]}… was deleted but Salesforce Event(s) {holders} "
                     "made for it are still there"
                 )
@@ -388,3 +415,45 @@ def test_it_keeps_outlook_and_salesforce_in_step_under_random_edits_faults_and_c
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),
     )
+
+
+# -- the bugs the machine found, pinned down (strict: they fail loudly once fixed) -----------------
+@pytest.mark.xfail(strict=True, reason="BUG: SalesforceConnector.read_changes keeps an empty cursor")
+def test_it_unlinks_an_event_deleted_in_salesforce_while_its_cursor_is_empty(person: Any, sandboxes: Any):
+    sf_server, graph_server = sandboxes
+    created = graph_server.app.create_event(
+        person.tenant_id, person.graph_user_id, graph_body({"subject": "Demo", **_an_hour(3)})
+    )
+    session_run(mailbox_id=person.mailbox.pk)  # saved to Salesforce; the Salesforce cursor stays ""
+    [record] = sf_server.app.records(person.sf_org_id, "Event")
+    person.salesforce.Event.delete(record["Id"])
+
+    session_run(mailbox_id=person.mailbox.pk)
+    session_run(mailbox_id=person.mailbox.pk)
+
+    assert not ItemPair.objects.filter(mailbox=person.mailbox).exists(), "still linked to a deleted Event"
+    assert created["id"] in {e["id"] for e in graph_server.app.events(person.tenant_id, person.graph_user_id)}
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: an unpaired Outlook deletion never reaches Salesforce")
+def test_it_deletes_the_event_a_killed_session_saved_when_outlook_deletes_it_before_the_replay(
+    person: Any, sandboxes: Any
+):
+    sf_server, graph_server = sandboxes
+    created = graph_server.app.create_event(
+        person.tenant_id, person.graph_user_id, graph_body({"subject": "Short-lived", **_an_hour(2)})
+    )
+    kill = mock.patch("syncengine.services.engine.state_commit", side_effect=WorkerKilled)
+    with kill, pytest.raises(WorkerKilled):  # the upsert went through, then the worker died
+        session_run(mailbox_id=person.mailbox.pk)
+    assert len(sf_server.app.records(person.sf_org_id, "Event")) == 1
+    graph_server.app.delete_event(person.tenant_id, person.graph_user_id, created["id"])
+
+    session_run(mailbox_id=person.mailbox.pk)
+    session_run(mailbox_id=person.mailbox.pk)
+
+    assert sf_server.app.records(person.sf_org_id, "Event") == [], "orphan Salesforce Event left behind"
+
+
+def _an_hour(days: int) -> dict[str, str]:
+    return {"start": instant(days, 600), "end": instant(days, 660)}
