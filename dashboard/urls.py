@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import api, views
+from dashboard import api, org_views, views
 
 app_name = "dashboard"
 
@@ -10,5 +10,12 @@ urlpatterns = [
     path("mailboxes/<int:mailbox_id>/suspend/", views.suspend, name="suspend"),
     path("mailboxes/<int:mailbox_id>/resume/", views.resume, name="resume"),
     path("issues/<int:issue_id>/dismiss/", views.dismiss_issue, name="dismiss_issue"),
+    path("org/<int:organization_id>/settings/", org_views.org_settings, name="org_settings"),
+    path("org/<int:organization_id>/mappings/<str:stream>/", org_views.org_mappings, name="org_mappings"),
+    path(
+        "org/<int:organization_id>/mappings/<str:stream>/reset/",
+        org_views.org_mapping_reset,
+        name="org_mapping_reset",
+    ),
     path("api/mailboxes/<int:mailbox_id>/status/", api.MailboxStatusApi.as_view(), name="api_status"),
 ]

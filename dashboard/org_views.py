@@ -1,0 +1,164 @@
+"""Pages for an organization's org admins: its sync settings and its field mapping tables.
+
+Thin views: check that the user is an org admin of the organization (anyone else gets 404, so the
+organization's existence is not even confirmed), parse the input, call one service, render.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from connectors.base import ConnectorError
+from dashboard.org_forms import MAPPING_PREFIX, MappingFormSet, SyncSettingsForm, converter_choices
+from mapping import registry
+from mapping.defaults import DEFAULT_TABLES
+from mapping.models import FieldMapping, MappingDirection, StreamChoice
+from mapping.services import MappingError, mapping_reset, mapping_save
+from mapping.validation import Row
+from syncengine.models import ConnectionStatus, Organization, Role, SalesforceConnection
+from syncengine.services.connectors import salesforce_for
+from syncengine.services.streams import sync_settings_for
+
+NO_CONNECTION = (
+    "Connect Salesforce first: the table is checked against your Salesforce org's fields, "
+    "and no one in this organization has a working Salesforce connection."
+)
+
+
+def _administered(request: HttpRequest, organization_id: int) -> Organization:
+    """Only an org admin of this very organization gets it; anyone else gets 404."""
+    # One filter() call: the user and the role must be on the same membership.
+    admins_of = Organization.objects.filter(memberships__user=request.user, memberships__role=Role.ORG_ADMIN)
+    return get_object_or_404(admins_of, pk=organization_id)
+
+
+def _stream_or_404(stream: str) -> str:
+    if stream not in DEFAULT_TABLES:
+        raise Http404("no such stream")
+    return stream
+
+
+def _page(organization: Organization, **context: Any) -> dict[str, Any]:
+    return {
+        "organization": organization,
+        "streams": [(value, label) for value, label in StreamChoice.choices if value in DEFAULT_TABLES],
+        **context,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
+    organization = _administered(request, organization_id)
+    data = request.POST if request.method == "POST" else None
+    form = SyncSettingsForm(data, instance=sync_settings_for(organization))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(
+            request, f"The sync settings of {organization} are saved; the next sessions use them."
+        )
+        return HttpResponseRedirect(reverse("dashboard:org_settings", args=[organization.pk]))
+    return render(request, "dashboard/org_settings.html", _page(organization, form=form, active="settings"))
+
+
+def _connection_for(organization: Organization, user: Any) -> SalesforceConnection | None:
+    """The acting admin's own Salesforce connection when they have one, else any member's."""
+    usable = SalesforceConnection.objects.filter(
+        organization=organization, user__memberships__organization=organization
+    ).exclude(status=ConnectionStatus.REVOKED)
+    return usable.filter(user=user).first() or usable.order_by("pk").first()
+
+
+def _save_table(organization: Organization, user: Any, stream: str, rows: list[Row]) -> list[str]:
+    """Check the table against the org's describe (fetched once) and store it; the problems, if any."""
+    crm_object = DEFAULT_TABLES[stream].crm_object
+    connection = _connection_for(organization, user)
+    if connection is None:
+        return [NO_CONNECTION]
+    try:
+        describe = salesforce_for(connection).describe(crm_object)
+        mapping_save(organization=organization, stream=stream, rows=rows, describe=describe)
+    except MappingError as error:
+        return list(error.problems)
+    except ConnectorError as error:
+        return [f"Salesforce did not describe {crm_object}, so nothing was saved: {error}"]
+    return []
+
+
+def _current_table(organization: Organization, stream: str) -> tuple[list[dict[str, Any]], bool]:
+    """The rows the engine uses now, and whether they are the default table."""
+    directions = dict(MappingDirection.choices)
+    stored = list(FieldMapping.objects.filter(organization=organization, stream=stream))
+    if stored:
+        rows = [(r.mail_field, r.crm_field, r.direction, r.converter, r.max_length) for r in stored]
+    else:
+        rows = [
+            (row.mail_field, row.crm_field, row.direction, row.converter, length)
+            for row, length in DEFAULT_TABLES[stream].rows
+        ]
+    table = [
+        {
+            "mail_field": mail_field,
+            "crm_field": crm_field,
+            "direction": direction,
+            "direction_label": directions.get(direction, direction),
+            "converter": converter,
+            "max_length": max_length,
+        }
+        for mail_field, crm_field, direction, converter, max_length in rows
+    ]
+    return table, not stored
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_mappings(request: HttpRequest, organization_id: int, stream: str) -> HttpResponse:
+    organization = _administered(request, organization_id)
+    stream = _stream_or_404(stream)
+    crm_object = DEFAULT_TABLES[stream].crm_object
+    table, is_default = _current_table(organization, stream)
+    problems: list[str] = []
+    if request.method == "POST":
+        formset = MappingFormSet(request.POST, prefix=MAPPING_PREFIX, form_kwargs={"stream": stream})
+        if formset.is_valid():
+            problems = _save_table(organization, request.user, stream, formset.rows())
+            if not problems:
+                messages.success(request, f"The {crm_object} mapping table of {organization} is saved.")
+                return HttpResponseRedirect(reverse("dashboard:org_mappings", args=[organization.pk, stream]))
+    else:
+        initial = [
+            {k: row[k] for k in ("mail_field", "crm_field", "direction", "converter")} for row in table
+        ]
+        formset = MappingFormSet(initial=initial, prefix=MAPPING_PREFIX, form_kwargs={"stream": stream})
+    context = _page(
+        organization,
+        active=stream,
+        stream=stream,
+        stream_label=StreamChoice(stream).label,
+        crm_object=crm_object,
+        table=table,
+        is_default=is_default,
+        formset=formset,
+        problems=problems,
+        converters=[(name, registry.CONVERTERS[name].description) for name, _ in converter_choices()],
+    )
+    return render(request, "dashboard/org_mappings.html", context)
+
+
+@login_required
+@require_POST
+def org_mapping_reset(request: HttpRequest, organization_id: int, stream: str) -> HttpResponse:
+    organization = _administered(request, organization_id)
+    stream = _stream_or_404(stream)
+    mapping_reset(organization=organization, stream=stream)
+    messages.success(
+        request, f"The {DEFAULT_TABLES[stream].crm_object} mapping table is back to the default."
+    )
+    return HttpResponseRedirect(reverse("dashboard:org_mappings", args=[organization.pk, stream]))
