@@ -11,7 +11,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from syncengine.core.records import ChangeSet
@@ -103,7 +103,7 @@ class WriteResult:
     ok: bool
     id: str = ""  # the record's id on the written side
     version: str = ""
-    values: Mapping[str, Any] = field(default_factory=dict)  # neutral values as stored, when known
+    created: bool | None = None  # an upsert: True if it made the record, False if one existed
     code: str = ""
     message: str = ""
     permanent: bool = True

@@ -49,9 +49,13 @@ def validate_table(
     problems: list[str] = []
     checked: list[CheckedRow] = []
     writers: dict[str, str] = {}
+    targets: set[str] = set()
     for row in rows:
         where = f"{row.mail_field} -> {row.crm_field}"
         field = fields.get(row.crm_field.lower())
+        if row.crm_field.lower() in targets:
+            problems.append(f"{where}: {row.crm_field} is mapped more than once")
+        targets.add(row.crm_field.lower())
         converter = converters.get(row.converter)
         if row.mail_field not in known_mail:
             problems.append(

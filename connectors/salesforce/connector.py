@@ -8,7 +8,8 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -54,6 +55,7 @@ class SalesforceConnector:
         self.calls = 0
         self.token_calls = 0
         self.api_usage = ""
+        self.server_time = ""  # the Date of Salesforce's last answer: its clock, not ours
         self.session = make_session(
             ca_bundle=config.ca_bundle, timeout=config.timeout, on_response=self._count
         )
@@ -66,6 +68,7 @@ class SalesforceConnector:
             return
         self.calls += 1
         self.api_usage = response.headers.get("Sforce-Limit-Info", self.api_usage).removeprefix("api-usage=")
+        self.server_time = response.headers.get("Date", self.server_time)
 
     @property
     def client(self) -> Salesforce:
@@ -179,7 +182,11 @@ class SalesforceConnector:
             page = self._call(
                 "soql-more", lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True)
             )
-        return ChangeSet(changes=changes, next_cursor=newest or "", full=since is None)
+        if not newest:
+            # Nothing to read yet: start the cursor at Salesforce's own "now", so the next read
+            # asks only for changes (deletions included) rather than everything again.
+            newest = _neutral_stamp(_http_date(self.server_time))
+        return ChangeSet(changes=changes, next_cursor=newest, full=since is None)
 
     def find_matches(
         self,
@@ -215,6 +222,16 @@ class SalesforceConnector:
                 page = self._call("soql-more", lambda sf, u=url: sf.query_more(u, identifier_is_url=True))
         return found
 
+    def ids_by_sync_key(self, *, crm_object: str, keys: Sequence[str]) -> dict[str, str]:
+        """Records carrying these sync keys (hex digests), one query per 200 keys: key -> id."""
+        field = self.config.sync_key_field
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), 200):
+            quoted = ", ".join(_soql_literal(k) for k in keys[start : start + 200])
+            for row in self.query(f"SELECT Id, {field} FROM {crm_object} WHERE {field} IN ({quoted})"):  # noqa: S608
+                found[str(row[field])] = row["Id"]
+        return found
+
     def describe(self, crm_object: str) -> dict[str, Any]:
         """The object's describe (fields, types, lengths, picklists): one call."""
         return dict(self._call("describe", lambda sf: sf.restful(f"sobjects/{crm_object}/describe/")) or {})
@@ -225,6 +242,22 @@ class SalesforceConnector:
         path = f"composite/sobjects/{crm_object}/{self.config.sync_key_field}"
         body = [{"attributes": {"type": crm_object}, **r} for r in records]
         return self._collection("PATCH", path, body)
+
+    def create(self, *, crm_object: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+        """Plain creates, for records that need no sync key (relations)."""
+        body = [{"attributes": {"type": crm_object}, **r} for r in records]
+        return self._collection("POST", "composite/sobjects", body)
+
+    def query(self, soql: str) -> list[dict[str, Any]]:
+        """Every row of a query, page by page (2,000 rows a call)."""
+        rows: list[dict[str, Any]] = []
+        page = self._call("soql", lambda sf: sf.query(soql))
+        while True:
+            rows.extend(page["records"])
+            if page.get("done", True):
+                return rows
+            url = page["nextRecordsUrl"]
+            page = self._call("soql-more", lambda sf, u=url: sf.query_more(u, identifier_is_url=True))
 
     def update(self, *, crm_object: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
         body = [{"attributes": {"type": crm_object}, **r} for r in records]
@@ -261,7 +294,9 @@ def _results(answer: list[dict[str, Any]], ids: list[str]) -> list[WriteResult]:
     out = []
     for item, fallback_id in zip(answer, ids, strict=True):
         if item.get("success"):
-            out.append(WriteResult(ok=True, id=str(item.get("id") or fallback_id)))
+            out.append(
+                WriteResult(ok=True, id=str(item.get("id") or fallback_id), created=item.get("created"))
+            )
             continue
         errors = item.get("errors") or [{}]
         code = str(errors[0].get("statusCode", "UNKNOWN"))
@@ -316,6 +351,13 @@ def comparable(value: Any) -> Any:
         parsed = parse_instant(value)
         return parsed.strftime("%Y-%m-%dT%H:%M:%S.000+0000") if parsed else value
     return value.lower() if isinstance(value, str) else value
+
+
+def _http_date(value: str) -> str:
+    try:
+        return parsedate_to_datetime(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+    except (TypeError, ValueError):
+        return ""
 
 
 def _soql_id(value: str) -> str:

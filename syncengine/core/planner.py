@@ -93,7 +93,14 @@ def plan_stream(
     mail_by_key: dict[str, ItemChange] = {}
     for change in mail_changes:
         pair = by_mail.get(change.id)
-        key = pair.sync_key if pair else make_sync_key(scope, change.id)
+        if pair is not None:
+            key = pair.sync_key
+        else:
+            key = (
+                make_sync_key("shared", change.shared_key)
+                if change.shared_key
+                else make_sync_key(scope, change.id)
+            )
         mail_by_key[key] = change  # the last report of an item wins (delta pages may repeat it)
     crm_by_key: dict[str, ItemChange] = {}
     for change in crm_changes:
@@ -127,7 +134,9 @@ def _plan_item(
         plan.actions.append(Action(Kind.FORGET, key, label, pair.mail_id, pair.crm_id))
         return
     if mail_gone:
-        if rules.delete_in_crm and pair.crm_id:
+        if pair.origin == "shared":  # someone else's record (a meeting they saved): only let go of it
+            plan.actions.append(Action(Kind.UNLINK, key, label, pair.mail_id, pair.crm_id))
+        elif rules.delete_in_crm and pair.crm_id:
             plan.actions.append(Action(Kind.DELETE_CRM, key, label, pair.mail_id, pair.crm_id))
         elif rules.restore_in_mail and pair.crm_id:
             plan.actions.append(_restore_in_mail(rules, pair, crm, label))

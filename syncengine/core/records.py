@@ -26,6 +26,8 @@ class ItemChange:
     # What decides scope but is not synced field by field (categories, attendees, response...).
     # Not part of the content hash.
     meta: Mapping[str, Any] = field(default_factory=dict)
+    # Items several mailboxes hold (a meeting's iCalUId within an org) share one Salesforce record.
+    shared_key: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,10 +20,11 @@ from connectors.base import WriteResult
 from connectors.graph.connector import GraphConnector
 from connectors.salesforce.connector import SalesforceConnector, comparable
 from syncengine.core.planner import Action, Kind, Plan, link_to_existing, plan_stream
-from syncengine.core.records import ChangeSet, ItemChange, PairState
+from syncengine.core.records import ChangeSet, ItemChange, PairState, make_sync_key
 from syncengine.core.scope import SALESFORCE_CATEGORY, Decision, event_decision, has_category
 from syncengine.models import Mailbox, Side, SyncIssue, SyncSession
 from syncengine.services.issues import CONFLICT_RESOLVED, issue_record, issues_resolve_for_items
+from syncengine.services.relations import Meeting, relate_attendees
 from syncengine.services.state import cursors_load, pairs_load, state_commit
 from syncengine.services.streams import StreamSpec
 
@@ -60,8 +61,11 @@ class StreamSync:
         self.now = now
         self.report = StreamReport()
         self.stream = spec.stream
+        self.key_scope = f"mailbox:{mailbox.pk}"  # what makes this mailbox's sync keys its own
         self._untagged: dict[str, list[str]] = {}  # synced mail items without the category
         self._stamp: dict[str, str] = {}  # linked Salesforce records that get our sync key
+        self._meetings: dict[str, list[str]] = {}  # mail id -> attendee addresses, for relations
+        self._new_records: list[tuple[str, str, bool]] = []  # (crm id, mail id, joined someone's)
 
     # -- gather -----------------------------------------------------------------------------------
     def run(self) -> StreamReport:
@@ -85,10 +89,11 @@ class StreamSync:
         mail_changes = self._with_pending(Side.MAIL, mail_changes)
         crm_changes = self._with_pending(Side.CRM, crm_set.changes)
         mail_changes = self._confirm_removals(mail_changes, mail_set, pairs)
+        self._delete_orphans(mail_changes, pairs)
 
         plan = plan_stream(
             rules=self.rules,
-            scope=f"mailbox:{self.mailbox.pk}",
+            scope=self.key_scope,
             pairs=pairs,
             mail_changes=mail_changes,
             crm_changes=crm_changes,
@@ -96,6 +101,7 @@ class StreamSync:
         self._link_existing(plan)
         upserts, removals = self._execute(plan)
         self._tag_synced(pairs, upserts, removals)
+        self._relate_attendees()
         state_commit(
             mailbox=self.mailbox,
             stream=self.stream,
@@ -157,6 +163,15 @@ class StreamSync:
                 continue
             if decision is Decision.SKIP and change.id not in paired:
                 continue
+            if change.meta.get("attendees") and change.meta.get("ical_uid"):
+                # One Salesforce Event per meeting, whichever attendees' mailboxes save it.
+                change = replace(
+                    change, shared_key=f"org:{self.mailbox.organization_id}:{change.meta['ical_uid']}"
+                )
+                self._meetings[change.id] = [
+                    *change.meta["attendees"],
+                    str(change.meta.get("organizer") or ""),
+                ]
             kept.append(change)
             categories = list(change.meta.get("categories") or [])
             if self.spec.tag_category and not has_category(categories, SALESFORCE_CATEGORY):
@@ -180,6 +195,33 @@ class StreamSync:
                     f"Could not set the Salesforce category: {result.message}",
                     mail_id=item_id,
                 )
+
+    def _delete_orphans(self, changes: list[ItemChange], pairs: list[PairState]) -> None:
+        """A record we wrote whose pair was never committed (the worker died), for a mail item that
+        is now gone: find it by its sync key and delete it, so nothing is left behind."""
+        paired = {p.mail_id for p in pairs}
+        gone = [c.id for c in changes if c.removed and c.id not in paired]
+        if not gone or not self.rules.create_in_crm or not self.rules.delete_in_crm:
+            return
+        keys = {make_sync_key(self.key_scope, mail_id): mail_id for mail_id in gone}
+        found = self.crm.ids_by_sync_key(crm_object=self.rules.crm_object, keys=sorted(keys))
+        if not found:
+            return
+        still = self.mail.exists(stream=self.stream, ids=[keys[k] for k in found])
+        orphans = [record_id for key, record_id in found.items() if not still.get(keys[key], True)]
+        for result in self.crm.delete(ids=orphans) if orphans else []:
+            self.report.counts["to_crm"]["deleted" if result.ok else "failed"] += 1
+
+    def _relate_attendees(self) -> None:
+        meetings = [
+            Meeting(
+                crm_id, tuple(a for a in self._meetings[mail_id] if a), self.crm.user_id if joined else ""
+            )
+            for crm_id, mail_id, joined in self._new_records
+            if mail_id in self._meetings
+        ]
+        for problem in relate_attendees(self.crm, meetings, owner_id=self.crm.user_id):
+            self._issue("RELATION_FAILED", problem)
 
     def _with_pending(self, side: str, changes: list[ItemChange]) -> list[ItemChange]:
         """Add items whose write failed in an earlier session, unless the side reported them again."""
@@ -309,8 +351,11 @@ class StreamSync:
             assert action.state is not None
             if result.ok:
                 action.state.crm_id = result.id
+                if result.created is False:  # the record existed: another attendee saved the meeting
+                    action.state.origin = "shared"
                 succeeded(action, action.state)
-                self.report.counts["to_crm"]["created"] += 1
+                self.report.counts["to_crm"]["created" if result.created is not False else "joined"] += 1
+                self._new_records.append((result.id, action.mail_id, result.created is False))
             else:
                 self._item_failed(action, result, Side.MAIL, "to_crm")
 
