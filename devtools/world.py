@@ -44,6 +44,19 @@ MEETINGS = [
     "Lunch",
     "Pipeline review",
 ]
+TASKS_LIST = "Salesforce Tasks"  # the To Do list the engine syncs (it finds it by name)
+CONTACTS_FOLDER = "Salesforce Contacts"  # the contact folder the engine syncs
+TODO = [
+    "Send the proposal to",
+    "Follow up with",
+    "Prepare the QBR deck for",
+    "Book the onsite at",
+    "Chase the signed order from",
+    "Share pricing with",
+    "Call back",
+    "Renew the NDA with",
+]
+JOBS = ["CFO", "Head of IT", "Buyer", "Procurement lead", "VP Operations", "Office manager", "CTO"]
 
 
 class SandboxControl:
@@ -163,32 +176,65 @@ def provision_person(
     return DemoPerson(user, mailbox, connection, graph_user["id"], sf_user["id"])
 
 
-def seed_crm(control: SandboxControl, org: DemoOrg, *, owner_id: str, contacts_per_account: int = 2) -> int:
-    """Accounts and Contacts in Salesforce, the records a sales team already has."""
-    created = 0
+def seed_crm(
+    control: SandboxControl, org: DemoOrg, *, owner_ids: list[str], contacts_per_account: int = 2
+) -> dict[str, list[str]]:
+    """Accounts and Contacts in Salesforce, the records a sales team already has.
+
+    Accounts belong to the first owner; their Contacts are dealt out among the owners in turn, so
+    each rep's "Salesforce Contacts" folder gets some. Returns the Contact ids per owner.
+    """
+    owned: dict[str, list[str]] = {owner: [] for owner in owner_ids}
     rng = random.Random(7)
+    turn = 0
     for name, domain in CUSTOMERS:
         account = control.sf(
             "POST",
             f"/orgs/{org.sf_org_id}/records/Account",
-            {"Name": name, "Website": f"https://{domain}", "_user_id": owner_id},
+            {"Name": name, "Website": f"https://{domain}", "_user_id": owner_ids[0]},
         )["id"]
         for _ in range(contacts_per_account):
             first, last = rng.choice(FIRST), rng.choice(LAST)
-            control.sf(
+            owner = owner_ids[turn % len(owner_ids)]
+            turn += 1
+            contact = control.sf(
                 "POST",
                 f"/orgs/{org.sf_org_id}/records/Contact",
                 {
                     "FirstName": first,
                     "LastName": last,
                     "Email": f"{first}.{last}@{domain}".lower(),
+                    "Title": rng.choice(JOBS),
                     "AccountId": account,
-                    "_user_id": owner_id,
+                    "_user_id": owner,
                 },
-            )
-            created += 1
-        created += 1
-    return created
+            )["id"]
+            owned[owner].append(contact)
+    return owned
+
+
+def seed_tasks(
+    control: SandboxControl,
+    org: DemoOrg,
+    person: DemoPerson,
+    *,
+    in_salesforce: int = 2,
+    in_todo: int = 1,
+    seed: int = 1,
+) -> None:
+    """Open Salesforce Tasks owned by the person, and tasks in their "Salesforce Tasks" To Do list
+    (made here the way the engine would, found by its name)."""
+    rng = random.Random(seed)
+    for i in range(in_salesforce):
+        control.sf(
+            "POST",
+            f"/orgs/{org.sf_org_id}/records/Task",
+            {**crm_task(rng, i), "_user_id": person.sf_user_id},
+        )
+    user = f"/tenants/{org.tenant_id}/users/{person.graph_user_id}"
+    task_list = control.graph("POST", f"{user}/task-lists", {"displayName": TASKS_LIST})["id"]
+    for i in range(in_todo):
+        control.graph("POST", f"{user}/tasks?list_id={task_list}", task_payload(rng, i))
 
 
 def event_payload(rng: random.Random, *, day_offset: int, index: int) -> dict[str, Any]:
@@ -219,3 +265,62 @@ def seed_events(
             control.graph("POST", f"/tenants/{org.tenant_id}/users/{person.graph_user_id}/events", body)["id"]
         )
     return ids
+
+
+def _due(rng: random.Random) -> datetime:
+    return (datetime.now(UTC) + timedelta(days=rng.randint(1, 30))).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+
+
+def task_payload(rng: random.Random, index: int) -> dict[str, Any]:
+    """A Microsoft To Do task as ``POST /me/todo/lists/{id}/tasks`` takes it."""
+    customer, _ = rng.choice(CUSTOMERS)
+    return {
+        "title": f"{rng.choice(TODO)} {customer} #{index}",
+        "importance": rng.choice(["low", "normal", "normal", "high"]),
+        "status": rng.choice(["notStarted", "notStarted", "inProgress"]),
+        "dueDateTime": {"dateTime": _due(rng).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+        "body": {"contentType": "text", "content": f"For the {customer} account."},
+    }
+
+
+def crm_task(rng: random.Random, index: int, **extra: Any) -> dict[str, Any]:
+    """An open Salesforce Task (fields as the REST API takes them)."""
+    customer, _ = rng.choice(CUSTOMERS)
+    return {
+        "Subject": f"{rng.choice(TODO)} {customer} (SF #{index})",
+        "Status": rng.choice(["Not Started", "In Progress"]),
+        "Priority": rng.choice(["Normal", "Normal", "High", "Low"]),
+        "ActivityDate": _due(rng).strftime("%Y-%m-%d"),
+        "Description": f"Logged in Salesforce for {customer}.",
+        **extra,
+    }
+
+
+def contact_payload(rng: random.Random, index: int) -> dict[str, Any]:
+    """An Outlook contact as ``POST /me/contactFolders/{id}/contacts`` takes it."""
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    customer, domain = rng.choice(CUSTOMERS)
+    return {
+        "givenName": first,
+        "surname": f"{last}-{index}",
+        "companyName": customer,
+        "jobTitle": rng.choice(JOBS),
+        "emailAddresses": [{"address": f"{first}.{last}{index}@{domain}".lower(), "name": f"{first} {last}"}],
+        "businessPhones": [f"+1 555 {index % 10000:04d}"],
+    }
+
+
+def crm_contact(rng: random.Random, index: int, **extra: Any) -> dict[str, Any]:
+    """A Salesforce Contact (fields as the REST API takes them)."""
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    _, domain = rng.choice(CUSTOMERS)
+    return {
+        "FirstName": first,
+        "LastName": f"{last}-sf{index}",
+        "Email": f"{first}.{last}.sf{index}@{domain}".lower(),
+        "Phone": f"+1 555 {(index + 5000) % 10000:04d}",
+        "Title": rng.choice(JOBS),
+        **extra,
+    }

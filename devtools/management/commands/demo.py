@@ -1,13 +1,15 @@
 """``manage.py demo``: the whole engine on this machine, live.
 
-Starts the sandboxes (seeded: a demo org with users whose calendars hold events, and a Salesforce
-org with Accounts and Contacts), a django-q2 cluster and the web server; prints where to sign in;
-then plays "the user in Outlook" and "the user in Salesforce" now and then, so sessions keep
-having something to sync. Ctrl-C stops everything.
+Starts the sandboxes (seeded: a demo org with users whose calendars hold events and whose
+"Salesforce Tasks" lists hold a task, and a Salesforce org with Accounts, Contacts and open Tasks
+owned by the users), a django-q2 cluster and the web server; prints where to sign in; then plays
+"the user in Outlook" and "the user in Salesforce" in turn, so the sessions of all three streams
+(events, tasks, contacts) keep having something to sync. Ctrl-C stops everything.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -27,19 +29,25 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from devtools.world import (
+    CONTACTS_FOLDER,
+    JOBS,
+    MEETINGS,
     DemoOrg,
     DemoPerson,
     SandboxControl,
+    crm_task,
     event_payload,
     provision_org,
     provision_person,
     seed_crm,
     seed_events,
+    seed_tasks,
 )
 from syncengine.models import Organization, Role, Trigger
 from syncengine.services.queue import enqueue_session
 
 DEMO_SLUG = "demo"
+SALESFORCE_API = "/services/data/v62.0"
 PEOPLE = [("alice", "Alice Martin", 25, Role.USER), ("bob", "Bob Chen", 15, Role.USER)]
 
 
@@ -53,7 +61,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--graph-port", type=int, default=int(os.environ.get("DEMO_GRAPH_PORT", "8444")))
         parser.add_argument(
-            "--activity-seconds", type=float, default=45.0, help="how often the demo users edit"
+            "--activity-seconds", type=float, default=20.0, help="how often the demo users edit"
         )
         parser.add_argument(
             "--exit-after", type=float, default=0.0, help="stop after N seconds (0: run until Ctrl-C)"
@@ -110,7 +118,8 @@ class Command(BaseCommand):
             f"  Salesforce sandbox: {endpoints['salesforce']}   Graph sandbox: {endpoints['graph']}"
         )
         self.stdout.write(
-            "  Sessions run every minute; the demo users edit their calendars now and then. Ctrl-C stops.\n"
+            "  Sessions run every minute; the demo users edit events, tasks and contacts, in Outlook and in "
+            "Salesforce, now and then. Ctrl-C stops.\n"
         )
         self._live(control, org, people, options["activity_seconds"], options["exit_after"])
 
@@ -190,8 +199,9 @@ class Command(BaseCommand):
                 control, org, username=username, display_name=display, password=passwords[username], role=role
             )
             seed_events(control, org, person, count=events, seed=index + 1)
+            seed_tasks(control, org, person, in_salesforce=2, in_todo=1, seed=index + 1)
             people.append(person)
-        seed_crm(control, org, owner_id=people[0].sf_user_id)
+        seed_crm(control, org, owner_ids=[p.sf_user_id for p in people])
         passwords["admin"] = f"admin-demo-{secrets.token_hex(3)}"
         User.objects.create_superuser("admin", "admin@acme-demo.example", passwords["admin"])
         return org, people, passwords
@@ -200,6 +210,16 @@ class Command(BaseCommand):
         self, control: SandboxControl, org: DemoOrg, people: list[DemoPerson], every: float, exit_after: float
     ) -> None:
         rng = random.Random()
+        # In turn, so a few minutes show every kind of change: Outlook and Salesforce, each stream.
+        acts = itertools.cycle(
+            [
+                self._move_event,
+                self._rename_event_in_salesforce,
+                self._edit_contact,
+                self._complete_task_in_salesforce,
+                self._create_event,
+            ]
+        )
         started = time.monotonic()
         next_activity = started + every
         while True:
@@ -213,27 +233,37 @@ class Command(BaseCommand):
                 return
             if time.monotonic() >= next_activity:
                 next_activity = time.monotonic() + every
+                person = rng.choice(people)
+                stamp = datetime.now(UTC).strftime("%H:%M:%S")
                 try:
-                    self.stdout.write(self._act(control, org, rng.choice(people), rng))
-                except (requests.RequestException, RuntimeError, KeyError) as error:
+                    done = next(acts)(control, org, person, rng)
+                    self.stdout.write(f"  [{stamp}] {person.user.username} {done}")
+                except (requests.RequestException, RuntimeError, KeyError, ValueError) as error:
                     self.stderr.write(f"  demo activity skipped: {error}")
 
-    def _act(self, control: SandboxControl, org: DemoOrg, person: DemoPerson, rng: random.Random) -> str:
-        """One edit by a demo user, through the providers' real APIs."""
-        stamp = datetime.now(UTC).strftime("%H:%M:%S")
+    # -- the user in Outlook (Microsoft Graph, with the user's own token) ------------------------
+    def _graph(self, control: SandboxControl, org: DemoOrg, person: DemoPerson) -> tuple[str, dict[str, str]]:
         token = self._outlook_token(control, org, person)
-        graph = f"{control.graph_url}/v1.0/me/events"
         headers = {"Authorization": f"Bearer {token}", "Prefer": 'outlook.timezone="UTC"'}
-        if rng.random() < 0.5:
-            body = event_payload(rng, day_offset=rng.randint(1, 20), index=rng.randint(0, 8))
-            response = control.http.post(graph, json=body, headers=headers, timeout=30)
-            response.raise_for_status()
-            return f"  [{stamp}] {person.user.username} created '{body['subject']}' in Outlook"
-        response = control.http.get(f"{graph}?$top=50&$select=id,subject", headers=headers, timeout=30)
+        return f"{control.graph_url}/v1.0/me", headers
+
+    def _create_event(
+        self, control: SandboxControl, org: DemoOrg, person: DemoPerson, rng: random.Random
+    ) -> str:
+        me, headers = self._graph(control, org, person)
+        body = event_payload(rng, day_offset=rng.randint(1, 20), index=rng.randint(0, 8))
+        control.http.post(f"{me}/events", json=body, headers=headers, timeout=30).raise_for_status()
+        return f"created '{body['subject']}' in Outlook"
+
+    def _move_event(
+        self, control: SandboxControl, org: DemoOrg, person: DemoPerson, rng: random.Random
+    ) -> str:
+        me, headers = self._graph(control, org, person)
+        response = control.http.get(f"{me}/events?$top=50&$select=id,subject", headers=headers, timeout=30)
         response.raise_for_status()
         events = response.json().get("value", [])
         if not events:
-            return f"  [{stamp}] {person.user.username} has no events to edit"
+            return "has no events to move"
         event = rng.choice(events)
         when = (datetime.now(UTC) + timedelta(days=rng.randint(1, 20))).replace(
             minute=0, second=0, microsecond=0
@@ -244,9 +274,114 @@ class Command(BaseCommand):
             "end": {"dateTime": (when + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
         }
         control.http.patch(
-            f"{graph}/{event['id']}", json=changes, headers=headers, timeout=30
+            f"{me}/events/{event['id']}", json=changes, headers=headers, timeout=30
         ).raise_for_status()
-        return f"  [{stamp}] {person.user.username} moved '{event['subject']}' in Outlook"
+        return f"moved '{event['subject']}' in Outlook"
+
+    def _edit_contact(
+        self, control: SandboxControl, org: DemoOrg, person: DemoPerson, rng: random.Random
+    ) -> str:
+        """A new phone number and job title on a contact of the "Salesforce Contacts" folder."""
+        me, headers = self._graph(control, org, person)
+        folders = control.http.get(f"{me}/contactFolders", headers=headers, timeout=30)
+        folders.raise_for_status()
+        folder = next(
+            (f["id"] for f in folders.json().get("value", []) if f.get("displayName") == CONTACTS_FOLDER),
+            None,
+        )
+        if folder is None:
+            return f"has no '{CONTACTS_FOLDER}' folder yet (the first session makes it)"
+        found = control.http.get(
+            f"{me}/contactFolders/{folder}/contacts?$top=50", headers=headers, timeout=30
+        )
+        found.raise_for_status()
+        contacts = found.json().get("value", [])
+        if not contacts:
+            return f"has no contacts in '{CONTACTS_FOLDER}' yet"
+        contact = rng.choice(contacts)
+        changes = {"mobilePhone": f"+1 555 {rng.randint(1000, 9999)}", "jobTitle": rng.choice(JOBS)}
+        control.http.patch(
+            f"{me}/contacts/{contact['id']}", json=changes, headers=headers, timeout=30
+        ).raise_for_status()
+        name = f"{contact.get('givenName') or ''} {contact.get('surname') or ''}".strip()
+        return f"gave {name} a new mobile number and title ({changes['jobTitle']}) in Outlook"
+
+    # -- the user in Salesforce (REST API, with the user's own token) ----------------------------
+    def _salesforce(
+        self, control: SandboxControl, org: DemoOrg, person: DemoPerson
+    ) -> tuple[str, dict[str, str]]:
+        """A fresh access token: a refresh token from the sandbox, traded at the OAuth endpoint."""
+        refresh = control.sf(
+            "POST",
+            f"/orgs/{org.sf_org_id}/users/{person.sf_user_id}/refresh-token",
+            {"client_id": settings.SALESFORCE_CLIENT_ID},
+        )["refresh_token"]
+        response = control.http.post(
+            f"{control.salesforce_url}/services/oauth2/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh,
+                "client_id": settings.SALESFORCE_CLIENT_ID,
+                "client_secret": settings.SALESFORCE_CLIENT_SECRET,
+            },
+            timeout=30,
+        )
+        response.raise_for_status()
+        body = response.json()
+        instance = body.get("instance_url") or control.salesforce_url
+        return f"{instance}{SALESFORCE_API}", {"Authorization": f"Bearer {body['access_token']}"}
+
+    def _soql(
+        self, control: SandboxControl, api: str, headers: dict[str, str], soql: str
+    ) -> list[dict[str, Any]]:
+        response = control.http.get(f"{api}/query", params={"q": soql}, headers=headers, timeout=30)
+        response.raise_for_status()
+        return list(response.json().get("records", []))
+
+    def _rename_event_in_salesforce(
+        self, control: SandboxControl, org: DemoOrg, person: DemoPerson, rng: random.Random
+    ) -> str:
+        api, headers = self._salesforce(control, org, person)
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        events = self._soql(
+            control,
+            api,
+            headers,
+            f"SELECT Id, Subject FROM Event WHERE OwnerId = '{person.sf_user_id}' "  # noqa: S608 - our own ids
+            f"AND StartDateTime > {now} ORDER BY StartDateTime LIMIT 20",
+        )
+        if not events:
+            return "has no synced Salesforce Events to rename yet"
+        event = rng.choice(events)
+        customer = str(event.get("Subject") or "").partition(" with ")[2] or "the customer"
+        subject = f"{rng.choice(MEETINGS)} with {customer}"
+        control.http.patch(
+            f"{api}/sobjects/Event/{event['Id']}", json={"Subject": subject}, headers=headers, timeout=30
+        ).raise_for_status()
+        return f"renamed '{event.get('Subject')}' to '{subject}' in Salesforce"
+
+    def _complete_task_in_salesforce(
+        self, control: SandboxControl, org: DemoOrg, person: DemoPerson, rng: random.Random
+    ) -> str:
+        api, headers = self._salesforce(control, org, person)
+        tasks = self._soql(
+            control,
+            api,
+            headers,
+            f"SELECT Id, Subject FROM Task WHERE OwnerId = '{person.sf_user_id}' "  # noqa: S608 - our own ids
+            "AND Status != 'Completed' LIMIT 20",
+        )
+        if not tasks:  # all done: a new one comes in
+            task = crm_task(rng, rng.randint(100, 999))
+            control.http.post(
+                f"{api}/sobjects/Task", json=task, headers=headers, timeout=30
+            ).raise_for_status()
+            return f"added the task '{task['Subject']}' in Salesforce"
+        task = rng.choice(tasks)
+        control.http.patch(
+            f"{api}/sobjects/Task/{task['Id']}", json={"Status": "Completed"}, headers=headers, timeout=30
+        ).raise_for_status()
+        return f"completed the task '{task.get('Subject')}' in Salesforce"
 
     def _outlook_token(self, control: SandboxControl, org: DemoOrg, person: DemoPerson) -> str:
         refresh = control.graph(
@@ -261,7 +396,7 @@ class Command(BaseCommand):
                 "refresh_token": refresh,
                 "client_id": settings.GRAPH_CLIENT_ID,
                 "client_secret": settings.GRAPH_CLIENT_SECRET,
-                "scope": "Calendars.ReadWrite offline_access",
+                "scope": "Calendars.ReadWrite Contacts.ReadWrite Tasks.ReadWrite offline_access",
             },
             timeout=30,
         )
