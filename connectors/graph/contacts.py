@@ -46,7 +46,7 @@ def to_neutral(contact: Mapping[str, Any]) -> dict[str, Any]:
     values["home_phone"] = _text(home[0]) if home else ""
     values["mobile_phone"] = _text(contact.get("mobilePhone"))
     birthday = contact.get("birthday")
-    values["birthday"] = str(birthday)[:10] if birthday else ""
+    values["birthday"] = str(birthday)[:10] if birthday else None  # dates: None when empty
     for prop, prefix in ADDRESSES.items():
         address = contact.get(prop) or {}
         for part, suffix in ADDRESS_PARTS.items():

@@ -10,10 +10,10 @@ from mapping.converters import parse_instant
 from syncengine.core.records import ItemChange
 
 
-def _date(value: Mapping[str, Any] | None) -> str:
+def _date(value: Mapping[str, Any] | None) -> str | None:
     """A To Do due date: the calendar date of its dateTime, in the zone it was given in."""
     if not value or not value.get("dateTime"):
-        return ""
+        return None  # dates: None when empty, as the date converter gives
     return str(value["dateTime"])[:10]
 
 

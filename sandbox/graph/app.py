@@ -138,10 +138,16 @@ class GraphSandbox(SandboxApp):
         return self._as_user(tenant_id, user_id, lambda m: self.store.update(m, event_id, changes))
 
     def receive_invitation(
-        self, tenant_id: str, user_id: str, event: dict[str, Any], organizer: dict[str, str]
+        self,
+        tenant_id: str,
+        user_id: str,
+        event: dict[str, Any],
+        organizer: dict[str, str],
+        ical_uid: str | None = None,
     ) -> dict[str, Any]:
-        """A meeting organised by someone else (``organizer``: name, address) arrives unanswered."""
-        return self._as_user(tenant_id, user_id, lambda m: self.store.invite(m, event, organizer))
+        """A meeting organised by someone else (``organizer``: name, address) arrives unanswered;
+        ``ical_uid`` is the organiser's copy's, as Exchange keeps it across attendees."""
+        return self._as_user(tenant_id, user_id, lambda m: self.store.invite(m, event, organizer, ical_uid))
 
     def delete_event(self, tenant_id: str, user_id: str, event_id: str) -> None:
         with self.lock:

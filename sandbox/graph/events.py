@@ -412,9 +412,13 @@ class EventStore:
         event.seq = mailbox.next_seq()
         return event
 
-    def invite(self, mailbox: Mailbox, body: Any, organizer: dict[str, str]) -> StoredEvent:
+    def invite(
+        self, mailbox: Mailbox, body: Any, organizer: dict[str, str], ical_uid: str | None = None
+    ) -> StoredEvent:
         """A meeting someone else organised lands in this calendar, not yet answered."""
         event = self.create(mailbox, body)
+        if ical_uid:
+            event.ical_uid = ical_uid
         event.invitation = {"organizer": organizer, "response": "notResponded"}
         return event
 

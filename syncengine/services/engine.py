@@ -20,12 +20,12 @@ from connectors.base import WriteResult
 from connectors.graph.connector import GraphConnector
 from connectors.salesforce.connector import SalesforceConnector, comparable
 from syncengine.core.planner import Action, Kind, Plan, link_to_existing, plan_stream
-from syncengine.core.records import ChangeSet, ItemChange, PairState, make_sync_key
+from syncengine.core.records import ChangeSet, ItemChange, PairState
 from syncengine.core.scope import SALESFORCE_CATEGORY, Decision, event_decision, has_category
 from syncengine.models import Mailbox, Side, SyncIssue, SyncSession
 from syncengine.services.issues import CONFLICT_RESOLVED, issue_record, issues_resolve_for_items
 from syncengine.services.relations import Meeting, relate_attendees
-from syncengine.services.state import cursors_load, pairs_load, state_commit
+from syncengine.services.state import cursors_load, intents_record, pairs_load, state_commit
 from syncengine.services.streams import StreamSpec
 
 log = logging.getLogger(__name__)
@@ -64,14 +64,16 @@ class StreamSync:
         self.key_scope = f"mailbox:{mailbox.pk}"  # what makes this mailbox's sync keys its own
         self._untagged: dict[str, list[str]] = {}  # synced mail items without the category
         self._stamp: dict[str, str] = {}  # linked Salesforce records that get our sync key
-        self._meetings: dict[str, list[str]] = {}  # mail id -> attendee addresses, for relations
+        self._resolved: list[PairState] = []  # half-made pairs whose record was found
+        self._stale_intents: list[str] = []  # sync keys of creates that never happened
+        self._meetings: dict[str, tuple[list[str], str]] = {}  # mail id -> (attendees, organizer)
         self._new_records: list[tuple[str, str, bool]] = []  # (crm id, mail id, joined someone's)
 
     # -- gather -----------------------------------------------------------------------------------
     def run(self) -> StreamReport:
         window = self.spec.window(self.now)
         cursors = cursors_load(mailbox=self.mailbox, stream=self.stream)
-        pairs = pairs_load(mailbox=self.mailbox, stream=self.stream)
+        pairs = self._resolve_intents(pairs_load(mailbox=self.mailbox, stream=self.stream))
         mail_cursor = cursors.get(Side.MAIL, "")
         mail_set = self.mail.read_changes(stream=self.stream, cursor=mail_cursor, window=window)
         crm_set = self.crm.read_changes(
@@ -89,7 +91,6 @@ class StreamSync:
         mail_changes = self._with_pending(Side.MAIL, mail_changes)
         crm_changes = self._with_pending(Side.CRM, crm_set.changes)
         mail_changes = self._confirm_removals(mail_changes, mail_set, pairs)
-        self._delete_orphans(mail_changes, pairs)
 
         plan = plan_stream(
             rules=self.rules,
@@ -100,6 +101,8 @@ class StreamSync:
         )
         self._link_existing(plan)
         upserts, removals = self._execute(plan)
+        upserts = [*self._resolved, *upserts]  # later states of the same pair win in the commit
+        removals = [*self._stale_intents, *removals]
         self._tag_synced(pairs, upserts, removals)
         self._relate_attendees()
         state_commit(
@@ -168,10 +171,8 @@ class StreamSync:
                 change = replace(
                     change, shared_key=f"org:{self.mailbox.organization_id}:{change.meta['ical_uid']}"
                 )
-                self._meetings[change.id] = [
-                    *change.meta["attendees"],
-                    str(change.meta.get("organizer") or ""),
-                ]
+                organizer = str(change.meta.get("organizer") or "")
+                self._meetings[change.id] = (list(change.meta["attendees"]), organizer)
             kept.append(change)
             categories = list(change.meta.get("categories") or [])
             if self.spec.tag_category and not has_category(categories, SALESFORCE_CATEGORY):
@@ -196,26 +197,29 @@ class StreamSync:
                     mail_id=item_id,
                 )
 
-    def _delete_orphans(self, changes: list[ItemChange], pairs: list[PairState]) -> None:
-        """A record we wrote whose pair was never committed (the worker died), for a mail item that
-        is now gone: find it by its sync key and delete it, so nothing is left behind."""
-        paired = {p.mail_id for p in pairs}
-        gone = [c.id for c in changes if c.removed and c.id not in paired]
-        if not gone or not self.rules.create_in_crm or not self.rules.delete_in_crm:
-            return
-        keys = {make_sync_key(self.key_scope, mail_id): mail_id for mail_id in gone}
-        found = self.crm.ids_by_sync_key(crm_object=self.rules.crm_object, keys=sorted(keys))
-        if not found:
-            return
-        still = self.mail.exists(stream=self.stream, ids=[keys[k] for k in found])
-        orphans = [record_id for key, record_id in found.items() if not still.get(keys[key], True)]
-        for result in self.crm.delete(ids=orphans) if orphans else []:
-            self.report.counts["to_crm"]["deleted" if result.ok else "failed"] += 1
+    def _resolve_intents(self, pairs: list[PairState]) -> list[PairState]:
+        """Pairs a dead worker left half-made (see intents_record): find their records by sync key.
+        Found: the pair is whole again. Not found: the create never happened; forget the intent,
+        the mail change is read again and created as usual."""
+        intents = {p.sync_key: p for p in pairs if not p.crm_id and p.origin == "mail"}
+        if not intents:
+            return pairs
+        found = self.crm.ids_by_sync_key(crm_object=self.rules.crm_object, keys=sorted(intents))
+        for key, pair in intents.items():
+            if key in found:
+                pair.crm_id = found[key]
+                self._resolved.append(pair)
+            else:
+                self._stale_intents.append(key)
+        return [p for p in pairs if p.sync_key not in self._stale_intents]
 
     def _relate_attendees(self) -> None:
         meetings = [
             Meeting(
-                crm_id, tuple(a for a in self._meetings[mail_id] if a), self.crm.user_id if joined else ""
+                crm_id,
+                tuple(self._meetings[mail_id][0]),
+                self._meetings[mail_id][1],
+                self.crm.user_id if joined else "",
             )
             for crm_id, mail_id, joined in self._new_records
             if mail_id in self._meetings
@@ -289,7 +293,10 @@ class StreamSync:
         for key, action in wanted.items():
             if key in found:
                 crm_id, values, their_key = found[key]
+                if their_key == action.sync_key:
+                    continue  # another attendee saved this meeting: the upsert joins it
                 linked[id(action)] = link_to_existing(self.rules, action, crm_id, values)
+                self._new_records.append((crm_id, action.mail_id, False))
                 if not their_key:  # stamp our key, so a replay after a crash finds this record
                     self._stamp[crm_id] = action.sync_key
         taken = {a.crm_id for a in linked.values()}
@@ -299,7 +306,8 @@ class StreamSync:
             for a in plan.actions
             if not (a.kind is Kind.CREATE_MAIL and a.crm_id in taken)
         ]
-        self.report.counts["pairs"]["linked"] += len(linked)
+        if linked:
+            self.report.counts["pairs"]["linked"] += len(linked)
 
     # -- execute ----------------------------------------------------------------------------------
     def _execute(self, plan: Plan) -> tuple[list[PairState], list[str]]:
@@ -317,7 +325,15 @@ class StreamSync:
             done_crm.add(action.crm_id or (state.crm_id if state else ""))
 
         failed: set[str] = set()
-        self._crm_creates(plan.of_kind(Kind.CREATE_CRM), succeeded)
+        creates = plan.of_kind(Kind.CREATE_CRM)
+        if creates:
+            intents_record(
+                mailbox=self.mailbox,
+                stream=self.stream,
+                crm_object=self.rules.crm_object,
+                states=[a.state for a in creates if a.state is not None],
+            )
+        self._crm_creates(creates, succeeded)
         self._mail_creates(plan.of_kind(Kind.CREATE_MAIL), succeeded)
         updates = plan.of_kind(Kind.UPDATE)
         failed |= self._crm_updates([a for a in updates if a.crm_writes or a.crm_id in self._stamp])

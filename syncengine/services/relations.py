@@ -18,7 +18,8 @@ MAX_CONTACTS = 50
 @dataclass(frozen=True)
 class Meeting:
     event_id: str
-    attendees: tuple[str, ...]  # e-mail addresses, the organizer included
+    attendees: tuple[str, ...]  # e-mail addresses
+    organizer: str = ""  # related when a Contact or Lead; as a User they own the Event, not attend it
     joined_by: str = ""  # the Salesforce user id of a mailbox that joined someone else's Event
 
 
@@ -41,7 +42,7 @@ def relate_attendees(crm: SalesforceConnector, meetings: Sequence[Meeting], owne
     meetings = [m for m in meetings if m.attendees or m.joined_by]
     if not meetings:
         return []
-    emails = {a.lower() for m in meetings for a in m.attendees}
+    emails = {a.lower() for m in meetings for a in (*m.attendees, m.organizer) if a}
     contacts = _by_email(crm, "Contact", emails)
     leads = _by_email(crm, "Lead", emails - contacts.keys())
     users = _by_email(crm, "User", emails - contacts.keys() - leads.keys())
@@ -53,13 +54,12 @@ def relate_attendees(crm: SalesforceConnector, meetings: Sequence[Meeting], owne
     relations: list[dict[str, object]] = []
     whos: list[dict[str, object]] = []
     for meeting in meetings:
-        people = [a.lower() for a in meeting.attendees]
+        people = [a.lower() for a in (*meeting.attendees, meeting.organizer) if a]
         who_ids = [contacts[a] for a in people if a in contacts][:MAX_CONTACTS]
         if not who_ids:
             who_ids = [leads[a] for a in people if a in leads][:1]
-        invitees = {users[a] for a in people if a in users} | (
-            {meeting.joined_by} if meeting.joined_by else set()
-        )
+        invitees = {users[a] for a in people if a in users and a != meeting.organizer.lower()}
+        invitees |= {meeting.joined_by} if meeting.joined_by else set()
         invitees.discard(owner_id)
         for who in who_ids:
             if (meeting.event_id, who) not in existing:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -42,6 +43,26 @@ def cursors_load(*, mailbox: Mailbox, stream: str) -> dict[str, str]:
     return dict(rows)
 
 
+def intents_record(*, mailbox: Mailbox, stream: str, crm_object: str, states: Iterable[PairState]) -> None:
+    """Before creating records in Salesforce, note which mail items they are for (no record id
+    yet). A worker that dies after the create but before the commit leaves these behind, and the
+    next session finds the records by their sync keys instead of losing track of them."""
+    intents = [replace(s, crm_id="", mail_seen=False) for s in states]
+    known = set(
+        ItemPair.objects.filter(
+            mailbox=mailbox, stream=stream, sync_key__in=[s.sync_key for s in intents]
+        ).values_list("sync_key", flat=True)
+    )
+    state_commit(
+        mailbox=mailbox,
+        stream=stream,
+        crm_object=crm_object,
+        upserts=[s for s in intents if s.sync_key not in known],
+        removals=[],
+        cursors={},
+    )
+
+
 @transaction.atomic
 def state_commit(
     *,
@@ -54,7 +75,7 @@ def state_commit(
 ) -> None:
     """Store pair changes and the new cursors in one transaction: all of it, or none of it."""
     now = timezone.now()
-    upserts = list(upserts)
+    upserts = list({s.sync_key: s for s in upserts}.values())  # the last state of a pair wins
     existing = {
         p.sync_key: p
         for p in ItemPair.objects.filter(
