@@ -65,6 +65,7 @@ class StreamSync:
         self._untagged: dict[str, list[str]] = {}  # synced mail items without the category
         self._stamp: dict[str, str] = {}  # linked Salesforce records that get our sync key
         self._resolved: list[PairState] = []  # half-made pairs whose record was found
+        self._pairs: list[PairState] = []
         self._stale_intents: list[str] = []  # sync keys of creates that never happened
         self._meetings: dict[str, tuple[list[str], str]] = {}  # mail id -> (attendees, organizer)
         self._new_records: list[tuple[str, str, bool]] = []  # (crm id, mail id, joined someone's)
@@ -74,6 +75,7 @@ class StreamSync:
         window = self.spec.window(self.now)
         cursors = cursors_load(mailbox=self.mailbox, stream=self.stream)
         pairs = self._resolve_intents(pairs_load(mailbox=self.mailbox, stream=self.stream))
+        self._pairs = pairs
         mail_cursor = cursors.get(Side.MAIL, "")
         mail_set = self.mail.read_changes(stream=self.stream, cursor=mail_cursor, window=window)
         crm_set = self.crm.read_changes(
@@ -272,6 +274,8 @@ class StreamSync:
         and due date; an event's subject and start) matches a Salesforce record is linked to it."""
         keys = self.spec.natural_key
         creates = plan.of_kind(Kind.CREATE_CRM)
+        if self.spec.scope is not None:  # calendar items: only meetings are matched (reference)
+            creates = [a for a in creates if a.mail_id in self._meetings]
         if not keys or not creates:
             return
         rules = {r.key: r for r in self.rules.fields}
@@ -290,11 +294,13 @@ class StreamSync:
             neutral=self.rules.neutral_from_crm,
         )
         linked: dict[int, Action] = {}
+        paired = {p.crm_id for p in self._pairs if p.crm_id}  # one record per mail item, never two
         for key, action in wanted.items():
             if key in found:
                 crm_id, values, their_key = found[key]
-                if their_key == action.sync_key:
-                    continue  # another attendee saved this meeting: the upsert joins it
+                if their_key == action.sync_key or crm_id in paired:
+                    continue  # another attendee saved this meeting (the upsert joins it), or paired
+                paired.add(crm_id)
                 linked[id(action)] = link_to_existing(self.rules, action, crm_id, values)
                 self._new_records.append((crm_id, action.mail_id, False))
                 if not their_key:  # stamp our key, so a replay after a crash finds this record
@@ -367,11 +373,13 @@ class StreamSync:
             assert action.state is not None
             if result.ok:
                 action.state.crm_id = result.id
-                if result.created is False:  # the record existed: another attendee saved the meeting
+                # A meeting's record that existed: another attendee's mailbox saved it first.
+                joined = result.created is False and action.mail_id in self._meetings
+                if joined:
                     action.state.origin = "shared"
                 succeeded(action, action.state)
-                self.report.counts["to_crm"]["created" if result.created is not False else "joined"] += 1
-                self._new_records.append((result.id, action.mail_id, result.created is False))
+                self.report.counts["to_crm"]["joined" if joined else "created"] += 1
+                self._new_records.append((result.id, action.mail_id, joined))
             else:
                 self._item_failed(action, result, Side.MAIL, "to_crm")
 

@@ -86,12 +86,13 @@ def test_it_keeps_one_task_when_the_same_task_is_new_on_both_sides(person: Perso
     ] == ["Send contract"]
 
 
-def test_it_links_an_outlook_event_to_the_same_event_already_in_salesforce(person: Person):
+def test_it_links_an_outlook_meeting_to_the_same_meeting_already_in_salesforce(person: Person):
     start, end = in_days(2, 15), in_days(2, 16)
     person.salesforce.Event.create(
         {"Subject": "Board meeting", "StartDateTime": f"{start}Z", "EndDateTime": f"{end}Z", "Location": "HQ"}
     )
-    person.outlook.create_event(**event_body("Board meeting", start, end))
+    guest = {"emailAddress": {"address": "ana@globex.example"}, "type": "required"}
+    person.outlook.create_event(**event_body("Board meeting", start, end, attendees=[guest]))  # a meeting
 
     run(person)
     run(person)
