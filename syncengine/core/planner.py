@@ -54,6 +54,8 @@ class Conflict:
     mail_value: Any
     crm_value: Any
     winner: str  # "mail" | "crm"
+    mail_id: str = ""
+    crm_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,9 @@ def _plan_merge(
                 new_mail[k], new_crm[k] = m_val, c_val
                 continue
             winner = _winner(rules, mail, crm)
-            plan.conflicts.append(Conflict(pair.sync_key, label, k, m_val, c_val, winner))
+            plan.conflicts.append(
+                Conflict(pair.sync_key, label, k, m_val, c_val, winner, pair.mail_id, pair.crm_id)
+            )
         else:
             winner = "mail" if m_changed else "crm"
         if winner == "mail":

@@ -102,6 +102,9 @@ class StreamSync:
             crm_changes=crm_changes,
         )
         self._link_existing(plan)
+        # Conflicts and notices are recorded before any write: a worker that dies after writing
+        # must not take with it the record of what it overwrote.
+        self._record_plan_findings(plan)
         upserts, removals = self._execute(plan)
         upserts = [*self._resolved, *upserts]  # later states of the same pair win in the commit
         removals = [*self._stale_intents, *removals]
@@ -115,7 +118,6 @@ class StreamSync:
             removals=removals,
             cursors={Side.MAIL: mail_set.next_cursor, Side.CRM: crm_set.next_cursor},
         )
-        self._record_plan_findings(plan)
         return self.report
 
     def _side_suddenly_empty(self, mail_set: ChangeSet, crm_set: ChangeSet, pairs: list[PairState]) -> bool:
@@ -488,6 +490,8 @@ class StreamSync:
                 CONFLICT_RESOLVED,
                 f"'{conflict.field}' was changed on both sides; the {loser} value was overwritten.",
                 label=conflict.label,
+                mail_id=conflict.mail_id,
+                crm_id=conflict.crm_id,
                 details={
                     "field": conflict.field,
                     "mail_value": conflict.mail_value,

@@ -105,7 +105,7 @@ def state_commit(
         PAIR_FIELDS,
         batch_size=500,
     )
-    removals = list(removals)
+    removals = list(set(removals) - {s.sync_key for s in upserts})  # a pair made anew stays
     if removals:
         ItemPair.objects.filter(mailbox=mailbox, stream=stream, sync_key__in=removals).delete()
     for side, value in cursors.items():

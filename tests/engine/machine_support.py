@@ -87,7 +87,6 @@ class Item:
     mail_id: str
     alive: bool = True
     sf_deleted: bool = False  # its Salesforce Event was deleted by the machine at least once
-    saved_by_a_killed_session: bool = False  # deleted in Outlook while in Salesforce but unpaired
     settled: dict[str, Any] = field(default_factory=dict)  # field -> value both sides agreed on
     # field -> side ("mail" | "crm") -> the last value the machine wrote there, not yet settled
     open: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -30,7 +30,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from syncengine.models import ItemPair, Outcome, Side, SyncCursor, SyncIssue
+from syncengine.models import ItemPair, Outcome, SyncIssue
 from syncengine.services.sessions import session_run
 from tests.conftest import SYNC_KEY_FIELD
 from tests.engine.machine_support import (
@@ -143,12 +143,6 @@ class SyncMachine(RuleBasedStateMachine):
         self.world.graph_app.delete_event(p.tenant_id, p.graph_user_id, mail_id)
         item = self.m.items[mail_id]
         item.alive = False
-        keyed = {r.get(SYNC_KEY_FIELD) for r in self.world.sf_events(p)}
-        if (
-            self.m.key_of(mail_id) in keyed
-            and not ItemPair.objects.filter(mailbox=p.mailbox, mail_id=mail_id).exists()
-        ):
-            item.saved_by_a_killed_session = True  # in Salesforce, never paired: see _check_world
 
     # -- the user in Salesforce -------------------------------------------------------------------
     @precondition(lambda self: bool(self.synced))
@@ -161,10 +155,7 @@ class SyncMachine(RuleBasedStateMachine):
         item = self.m.items[self.m.crm_owner[crm_id]]
         item.edit("crm", {SF_TO_NEUTRAL[k]: v for k, v in changes.items()})
 
-    # TODO(bug, see test_it_unlinks_an_event_deleted_in_salesforce_while_its_cursor_is_empty): the
-    # only exclusion in this machine. While the engine's Salesforce cursor is still empty, a
-    # Salesforce deletion is never seen; drop this second condition once that test passes.
-    @precondition(lambda self: bool(self.synced) and self._crm_cursor_set())
+    @precondition(lambda self: bool(self.synced))
     @rule(pick=st.integers(0, 20))
     def delete_in_salesforce(self, pick: int) -> None:
         crm_id = self.synced.pop(pick % len(self.synced))
@@ -242,11 +233,6 @@ class SyncMachine(RuleBasedStateMachine):
                 graph.add_fault(status=503, path=r"/\$batch$", method="POST", count=attempts)
             case _:
                 raise AssertionError(fault)
-
-    def _crm_cursor_set(self) -> bool:
-        return (
-            SyncCursor.objects.filter(mailbox=self.m.person.mailbox, side=Side.CRM).exclude(value="").exists()
-        )
 
     def _clear_faults(self) -> None:
         self.world.sf_app.clear()
@@ -361,11 +347,7 @@ class SyncMachine(RuleBasedStateMachine):
             holders = keyed.get(m.key_of(item.mail_id), [])
             if not item.alive:
                 assert item.mail_id not in by_mail, f"pair kept for a deleted Outlook event: {item}"
-                # TODO(bug, see test_it_deletes_the_event_a_killed_session_saved_when_outlook_deletes_
-                # it_before_the_replay): the only other exclusion. An event a killed session saved to
-                # Salesforce, deleted in Outlook before any session paired it, stays in Salesforce.
-                # Remove this condition once that test passes.
-                assert not holders or item.saved_by_a_killed_session, (
+                assert not holders, (
                     f"Outlook event {item.mail_id[:16]}… was deleted but Salesforce Event(s) {holders} "
                     "made for it are still there"
                 )
@@ -418,7 +400,6 @@ def test_it_keeps_outlook_and_salesforce_in_step_under_random_edits_faults_and_c
 
 
 # -- the bugs the machine found, pinned down (strict: they fail loudly once fixed) -----------------
-@pytest.mark.xfail(strict=True, reason="BUG: SalesforceConnector.read_changes keeps an empty cursor")
 def test_it_unlinks_an_event_deleted_in_salesforce_while_its_cursor_is_empty(person: Any, sandboxes: Any):
     sf_server, graph_server = sandboxes
     created = graph_server.app.create_event(
@@ -435,7 +416,6 @@ def test_it_unlinks_an_event_deleted_in_salesforce_while_its_cursor_is_empty(per
     assert created["id"] in {e["id"] for e in graph_server.app.events(person.tenant_id, person.graph_user_id)}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an unpaired Outlook deletion never reaches Salesforce")
 def test_it_deletes_the_event_a_killed_session_saved_when_outlook_deletes_it_before_the_replay(
     person: Any, sandboxes: Any
 ):
