@@ -198,28 +198,27 @@ class SalesforceConnector:
         neutral: Callable[[Mapping[str, Any]], dict[str, Any]],
     ) -> dict[tuple[Any, ...], tuple[str, dict[str, Any], str]]:
         """Existing records whose ``match_fields`` equal a candidate (the oldest wins), with their
-        sync key, one query per 100 candidates: the natural-key lookup that prevents twins."""
+        sync key: the natural-key lookup that prevents twins. One field: one query per 1,000
+        candidates (``IN``); several: one per 100 (``OR`` of ``AND``s)."""
         found: dict[tuple[Any, ...], tuple[str, dict[str, Any], str]] = {}
         key_field = self.config.sync_key_field
         select = ", ".join(dict.fromkeys(["Id", "CreatedDate", key_field, *match_fields, *fields]))
-        for start in range(0, len(candidates), 100):
-            chunk = candidates[start : start + 100]
-            ors = " OR ".join(
-                "("
-                + " AND ".join(f"{f} = {_soql_literal(v)}" for f, v in zip(match_fields, c, strict=True))
-                + ")"
-                for c in chunk
-            )
-            soql = f"SELECT {select} FROM {crm_object} WHERE {ors} ORDER BY CreatedDate ASC"  # noqa: S608
-            page = self._call("soql", lambda sf, q=soql: sf.query(q))
-            while True:
-                for row in page["records"]:
-                    key = tuple(comparable(row.get(f)) for f in match_fields)
-                    found.setdefault(key, (row["Id"], neutral(row), str(row.get(key_field) or "")))
-                if page.get("done", True):
-                    break
-                url = page["nextRecordsUrl"]
-                page = self._call("soql-more", lambda sf, u=url: sf.query_more(u, identifier_is_url=True))
+        size = 1000 if len(match_fields) == 1 else 100
+        for start in range(0, len(candidates), size):
+            chunk = candidates[start : start + size]
+            if len(match_fields) == 1:
+                where = f"{match_fields[0]} IN ({', '.join(_soql_literal(c[0]) for c in chunk)})"
+            else:
+                where = " OR ".join(
+                    "("
+                    + " AND ".join(f"{f} = {_soql_literal(v)}" for f, v in zip(match_fields, c, strict=True))
+                    + ")"
+                    for c in chunk
+                )
+            soql = f"SELECT {select} FROM {crm_object} WHERE {where} ORDER BY CreatedDate ASC"  # noqa: S608
+            for row in self.query(soql):
+                key = tuple(comparable(row.get(f)) for f in match_fields)
+                found.setdefault(key, (row["Id"], neutral(row), str(row.get(key_field) or "")))
         return found
 
     def ids_by_sync_key(self, *, crm_object: str, keys: Sequence[str]) -> dict[str, str]:

@@ -66,6 +66,7 @@ class StreamSync:
         self._stamp: dict[str, str] = {}  # linked Salesforce records that get our sync key
         self._resolved: list[PairState] = []  # half-made pairs whose record was found
         self._pairs: list[PairState] = []
+        self._crm_read: list[ItemChange] = []  # what this session read from Salesforce
         self._stale_intents: list[str] = []  # sync keys of creates that never happened
         self._meetings: dict[str, tuple[list[str], str]] = {}  # mail id -> (attendees, organizer)
         self._new_records: list[tuple[str, str, bool]] = []  # (crm id, mail id, joined someone's)
@@ -89,6 +90,7 @@ class StreamSync:
         if self._side_suddenly_empty(mail_set, crm_set, pairs):
             return self.report
 
+        self._crm_read = crm_set.changes
         mail_changes = self._in_scope(self._drop_unreadable(mail_set.changes), pairs)
         mail_changes = self._with_pending(Side.MAIL, mail_changes)
         crm_changes = self._with_pending(Side.CRM, crm_set.changes)
@@ -288,13 +290,16 @@ class StreamSync:
                 wanted.setdefault(tuple(comparable(v) for v in raw), action)
         if not wanted:
             return
-        found = self.crm.find_matches(
-            crm_object=self.rules.crm_object,
-            fields=[r.crm_field for r in self.rules.fields],
-            match_fields=[rules[k].crm_field for k in keys],
-            candidates=list(wanted),
-            neutral=self.rules.neutral_from_crm,
-        )
+        found = self._matches_read(keys, self._crm_read)  # the user's own records: no extra call
+        missing = [k for k in wanted if k not in found]
+        if missing and self.spec.natural_key_scope == "org":
+            found |= self.crm.find_matches(
+                crm_object=self.rules.crm_object,
+                fields=[r.crm_field for r in self.rules.fields],
+                match_fields=[rules[k].crm_field for k in keys],
+                candidates=missing,
+                neutral=self.rules.neutral_from_crm,
+            )
         linked: dict[int, Action] = {}
         paired = {p.crm_id for p in self._pairs if p.crm_id}  # one record per mail item, never two
         for key, action in wanted.items():
@@ -316,6 +321,20 @@ class StreamSync:
         ]
         if linked:
             self.report.counts["pairs"]["linked"] += len(linked)
+
+    def _matches_read(
+        self, keys: tuple[str, ...], changes: list[ItemChange]
+    ) -> dict[tuple[Any, ...], tuple[str, dict[str, Any], str]]:
+        rules = {r.key: r for r in self.rules.fields}
+        found: dict[tuple[Any, ...], tuple[str, dict[str, Any], str]] = {}
+        for change in changes:
+            if change.deleted:
+                continue
+            raw = tuple(rules[k].crm_value(change.values.get(k))[0] for k in keys)
+            found.setdefault(
+                tuple(comparable(v) for v in raw), (change.id, dict(change.values), change.sync_key)
+            )
+        return found
 
     # -- execute ----------------------------------------------------------------------------------
     def _execute(self, plan: Plan) -> tuple[list[PairState], list[str]]:

@@ -28,6 +28,8 @@ class StreamSpec:
     scope: EventScope | None = None  # calendar items: which ones are saved at all
     tag_category: bool = False  # give synced items the "Salesforce" category
     natural_key: tuple[str, ...] = ()  # neutral fields that find an existing record instead of a twin
+    # "org": look in all of Salesforce (contacts, meetings); "own": in the user's records just read.
+    natural_key_scope: str = "org"
 
     @property
     def stream(self) -> str:
@@ -110,6 +112,7 @@ def stream_specs(organization: Organization, mailbox: Mailbox | None = None) -> 
                 "Subject",
                 lambda w: "Status != 'Completed'",
                 natural_key=("subject", "due_date"),
+                natural_key_scope="own",  # a task matches only the same owner's
             )
         )
     if options.sync_contacts:
