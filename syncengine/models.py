@@ -181,6 +181,12 @@ class Side(models.TextChoices):
     CRM = "crm", "Salesforce"
 
 
+class Origin(models.TextChoices):
+    MAIL = "mail", "Mailbox"
+    CRM = "crm", "Salesforce"
+    SHARED = "shared", "Another attendee's mailbox"
+
+
 class SyncCursor(models.Model):
     """Where a stream's change reading stopped, per side (a delta link, a timestamp, a token)."""
 
@@ -208,7 +214,8 @@ class ItemPair(models.Model):
     mail_id = models.CharField(max_length=512, blank=True)
     crm_object = models.CharField(max_length=80)
     crm_id = models.CharField(max_length=18, blank=True)
-    origin = models.CharField(max_length=4, choices=Side.choices, default=Side.MAIL)
+    # Where the record came from: "mail", "crm", or "shared" (another attendee's mailbox saved it).
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.MAIL)
     mail_version = models.CharField(max_length=200, blank=True)  # e.g. Graph changeKey
     crm_version = models.CharField(max_length=40, blank=True)  # e.g. SystemModstamp
     mail_hash = models.CharField(max_length=64, blank=True)
