@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,13 +18,14 @@ from django.conf import settings
 
 from connectors.base import WriteResult
 from connectors.graph.connector import GraphConnector
-from connectors.salesforce.connector import SalesforceConnector, comparable
-from syncengine.core.planner import Action, Kind, Plan, link_to_existing, plan_stream
+from connectors.salesforce.connector import SalesforceConnector
+from syncengine.core.planner import Action, Kind, Plan, plan_stream
 from syncengine.core.records import ChangeSet, ItemChange, PairState
-from syncengine.core.scope import SALESFORCE_CATEGORY, Decision, event_decision, has_category
+from syncengine.core.scope import SALESFORCE_CATEGORY
 from syncengine.models import Mailbox, Side, SyncIssue, SyncSession
+from syncengine.services.engine_calendar import CalendarRules
+from syncengine.services.engine_dedup import Deduplication
 from syncengine.services.issues import CONFLICT_RESOLVED, issue_record, issues_resolve_for_items
-from syncengine.services.relations import Meeting, relate_attendees
 from syncengine.services.state import cursors_load, intents_record, pairs_load, state_commit
 from syncengine.services.streams import StreamSpec
 
@@ -41,7 +42,7 @@ class StreamReport:
         return {direction: dict(c) for direction, c in self.counts.items()}
 
 
-class StreamSync:
+class StreamSync(CalendarRules, Deduplication):
     def __init__(
         self,
         *,
@@ -152,87 +153,6 @@ class StreamSync:
                 kept.append(change)
         return kept
 
-    def _in_scope(self, changes: list[ItemChange], pairs: list[PairState]) -> list[ItemChange]:
-        """Keep what the scope saves (or what is already synced); turn "Salesforce Unsync" into a
-        deletion of the Salesforce record. Remember synced items that lack the category."""
-        scope = self.spec.scope
-        if scope is None:
-            return changes
-        paired = {p.mail_id for p in pairs if p.mail_id}
-        kept: list[ItemChange] = []
-        for change in changes:
-            if change.deleted or change.removed or not change.meta:
-                kept.append(change)
-                continue
-            decision = event_decision(change.meta, scope)
-            if decision is Decision.UNSYNC:
-                if change.id in paired:
-                    kept.append(ItemChange(id=change.id, deleted=True, label=change.label))
-                    self.report.counts["pairs"]["unsynced"] += 1
-                continue
-            if decision is Decision.SKIP and change.id not in paired:
-                continue
-            if change.meta.get("attendees") and change.meta.get("ical_uid"):
-                # One Salesforce Event per meeting, whichever attendees' mailboxes save it.
-                change = replace(
-                    change, shared_key=f"org:{self.mailbox.organization_id}:{change.meta['ical_uid']}"
-                )
-                organizer = str(change.meta.get("organizer") or "")
-                self._meetings[change.id] = (list(change.meta["attendees"]), organizer)
-            kept.append(change)
-            categories = list(change.meta.get("categories") or [])
-            if self.spec.tag_category and not has_category(categories, SALESFORCE_CATEGORY):
-                self._untagged[change.id] = categories
-        return kept
-
-    def _tag_synced(self, pairs: list[PairState], upserts: list[PairState], removals: list[str]) -> None:
-        """Give synced calendar items the "Salesforce" category (and put it back if removed)."""
-        gone = set(removals)
-        synced = {p.mail_id for p in pairs if p.sync_key not in gone} | {s.mail_id for s in upserts}
-        ids = sorted(i for i in self._untagged if i in synced)
-        if not ids:
-            return
-        items = [(i, {"categories": [*self._untagged[i], SALESFORCE_CATEGORY]}) for i in ids]
-        for (item_id, _), result in zip(
-            items, self.mail.update(stream=self.stream, items=items), strict=True
-        ):
-            if not result.ok:
-                self._issue(
-                    "CATEGORY_NOT_SET",
-                    f"Could not set the Salesforce category: {result.message}",
-                    mail_id=item_id,
-                )
-
-    def _resolve_intents(self, pairs: list[PairState]) -> list[PairState]:
-        """Pairs a dead worker left half-made (see intents_record): find their records by sync key.
-        Found: the pair is whole again. Not found: the create never happened; forget the intent,
-        the mail change is read again and created as usual."""
-        intents = {p.sync_key: p for p in pairs if not p.crm_id and p.origin == "mail"}
-        if not intents:
-            return pairs
-        found = self.crm.ids_by_sync_key(crm_object=self.rules.crm_object, keys=sorted(intents))
-        for key, pair in intents.items():
-            if key in found:
-                pair.crm_id = found[key]
-                self._resolved.append(pair)
-            else:
-                self._stale_intents.append(key)
-        return [p for p in pairs if p.sync_key not in self._stale_intents]
-
-    def _relate_attendees(self) -> None:
-        meetings = [
-            Meeting(
-                crm_id,
-                tuple(self._meetings[mail_id][0]),
-                self._meetings[mail_id][1],
-                self.crm.user_id if joined else "",
-            )
-            for crm_id, mail_id, joined in self._new_records
-            if mail_id in self._meetings
-        ]
-        for problem in relate_attendees(self.crm, meetings, owner_id=self.crm.user_id):
-            self._issue("RELATION_FAILED", problem)
-
     def _with_pending(self, side: str, changes: list[ItemChange]) -> list[ItemChange]:
         """Add items whose write failed in an earlier session, unless the side reported them again."""
         seen = {c.id for c in changes}
@@ -272,69 +192,6 @@ class StreamSync:
             if i in candidates or not still
         ]
         return kept
-
-    def _link_existing(self, plan: Plan) -> None:
-        """Deduplication: a new mail item whose natural key (a contact's e-mail; a task's subject
-        and due date; an event's subject and start) matches a Salesforce record is linked to it."""
-        keys = self.spec.natural_key
-        creates = plan.of_kind(Kind.CREATE_CRM)
-        if self.spec.scope is not None:  # calendar items: only meetings are matched (reference)
-            creates = [a for a in creates if a.mail_id in self._meetings]
-        if not keys or not creates:
-            return
-        rules = {r.key: r for r in self.rules.fields}
-        wanted: dict[tuple[Any, ...], Action] = {}
-        for action in creates:
-            raw = tuple(rules[k].crm_value(action.crm_writes.get(k))[0] for k in keys)
-            if all(v not in (None, "") for v in raw):
-                wanted.setdefault(tuple(comparable(v) for v in raw), action)
-        if not wanted:
-            return
-        found = self._matches_read(keys, self._crm_read)  # the user's own records: no extra call
-        missing = [k for k in wanted if k not in found]
-        if missing and self.spec.natural_key_scope == "org":
-            found |= self.crm.find_matches(
-                crm_object=self.rules.crm_object,
-                fields=[r.crm_field for r in self.rules.fields],
-                match_fields=[rules[k].crm_field for k in keys],
-                candidates=missing,
-                neutral=self.rules.neutral_from_crm,
-            )
-        linked: dict[int, Action] = {}
-        paired = {p.crm_id for p in self._pairs if p.crm_id}  # one record per mail item, never two
-        for key, action in wanted.items():
-            if key in found:
-                crm_id, values, their_key = found[key]
-                if their_key == action.sync_key or crm_id in paired:
-                    continue  # another attendee saved this meeting (the upsert joins it), or paired
-                paired.add(crm_id)
-                linked[id(action)] = link_to_existing(self.rules, action, crm_id, values)
-                self._new_records.append((crm_id, action.mail_id, False))
-                if not their_key:  # stamp our key, so a replay after a crash finds this record
-                    self._stamp[crm_id] = action.sync_key
-        taken = {a.crm_id for a in linked.values()}
-        # The same record may be new on the Salesforce side too: it is linked, not copied back.
-        plan.actions = [
-            linked.get(id(a), a)
-            for a in plan.actions
-            if not (a.kind is Kind.CREATE_MAIL and a.crm_id in taken)
-        ]
-        if linked:
-            self.report.counts["pairs"]["linked"] += len(linked)
-
-    def _matches_read(
-        self, keys: tuple[str, ...], changes: list[ItemChange]
-    ) -> dict[tuple[Any, ...], tuple[str, dict[str, Any], str]]:
-        rules = {r.key: r for r in self.rules.fields}
-        found: dict[tuple[Any, ...], tuple[str, dict[str, Any], str]] = {}
-        for change in changes:
-            if change.deleted:
-                continue
-            raw = tuple(rules[k].crm_value(change.values.get(k))[0] for k in keys)
-            found.setdefault(
-                tuple(comparable(v) for v in raw), (change.id, dict(change.values), change.sync_key)
-            )
-        return found
 
     # -- execute ----------------------------------------------------------------------------------
     def _execute(self, plan: Plan) -> tuple[list[PairState], list[str]]:

@@ -1,0 +1,100 @@
+"""Calendar rules inside a stream's session: which items are saved (scope, categories), the
+"Salesforce" category put on synced items, and meeting attendees related in Salesforce.
+
+A part of ``StreamSync`` (syncengine/services/engine.py), kept apart because it is one job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from connectors.graph.connector import GraphConnector
+from connectors.salesforce.connector import SalesforceConnector
+from syncengine.core.records import ItemChange, PairState
+from syncengine.core.scope import SALESFORCE_CATEGORY, Decision, event_decision, has_category
+from syncengine.models import Mailbox
+from syncengine.services.relations import Meeting, relate_attendees
+from syncengine.services.streams import StreamSpec
+
+
+class CalendarRules:
+    """Mixed into StreamSync, which sets these."""
+
+    spec: StreamSpec
+    mailbox: Mailbox
+    mail: GraphConnector
+    crm: SalesforceConnector
+    stream: str
+    report: Any
+    _untagged: dict[str, list[str]]
+    _meetings: dict[str, tuple[list[str], str]]
+    _new_records: list[tuple[str, str, bool]]
+
+    def _issue(self, code: str, message: str, **kwargs: Any) -> None:
+        raise NotImplementedError
+
+    def _in_scope(self, changes: list[ItemChange], pairs: list[PairState]) -> list[ItemChange]:
+        """Keep what the scope saves (or what is already synced); turn "Salesforce Unsync" into a
+        deletion of the Salesforce record. Remember synced items that lack the category."""
+        scope = self.spec.scope
+        if scope is None:
+            return changes
+        paired = {p.mail_id for p in pairs if p.mail_id}
+        kept: list[ItemChange] = []
+        for change in changes:
+            if change.deleted or change.removed or not change.meta:
+                kept.append(change)
+                continue
+            decision = event_decision(change.meta, scope)
+            if decision is Decision.UNSYNC:
+                if change.id in paired:
+                    kept.append(ItemChange(id=change.id, deleted=True, label=change.label))
+                    self.report.counts["pairs"]["unsynced"] += 1
+                continue
+            if decision is Decision.SKIP and change.id not in paired:
+                continue
+            if change.meta.get("attendees") and change.meta.get("ical_uid"):
+                # One Salesforce Event per meeting, whichever attendees' mailboxes save it.
+                change = replace(
+                    change, shared_key=f"org:{self.mailbox.organization_id}:{change.meta['ical_uid']}"
+                )
+                organizer = str(change.meta.get("organizer") or "")
+                self._meetings[change.id] = (list(change.meta["attendees"]), organizer)
+            kept.append(change)
+            categories = list(change.meta.get("categories") or [])
+            if self.spec.tag_category and not has_category(categories, SALESFORCE_CATEGORY):
+                self._untagged[change.id] = categories
+        return kept
+
+    def _tag_synced(self, pairs: list[PairState], upserts: list[PairState], removals: list[str]) -> None:
+        """Give synced calendar items the "Salesforce" category (and put it back if removed)."""
+        gone = set(removals)
+        synced = {p.mail_id for p in pairs if p.sync_key not in gone} | {s.mail_id for s in upserts}
+        ids = sorted(i for i in self._untagged if i in synced)
+        if not ids:
+            return
+        items = [(i, {"categories": [*self._untagged[i], SALESFORCE_CATEGORY]}) for i in ids]
+        for (item_id, _), result in zip(
+            items, self.mail.update(stream=self.stream, items=items), strict=True
+        ):
+            if not result.ok:
+                self._issue(
+                    "CATEGORY_NOT_SET",
+                    f"Could not set the Salesforce category: {result.message}",
+                    mail_id=item_id,
+                )
+
+    def _relate_attendees(self) -> None:
+        meetings = [
+            Meeting(
+                crm_id,
+                tuple(self._meetings[mail_id][0]),
+                self._meetings[mail_id][1],
+                self.crm.user_id if joined else "",
+            )
+            for crm_id, mail_id, joined in self._new_records
+            if mail_id in self._meetings
+        ]
+        for problem in relate_attendees(self.crm, meetings, owner_id=self.crm.user_id):
+            self._issue("RELATION_FAILED", problem)
