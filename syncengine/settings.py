@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "syncengine",
     "mapping",
     "dashboard",
+    "blocklists",
+    "onboarding",
     "devtools",
 ]
 
