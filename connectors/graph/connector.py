@@ -173,6 +173,12 @@ class GraphConnector:
             url += f"?startDateTime={start}&endDateTime={end}"
         return self._read_delta(spec, url, container, scope, full=True)
 
+    def _container(self, stream: str) -> str:
+        """The stream's folder or list id: known after a read, else looked up (writes without a read)."""
+        if stream not in self._containers:
+            self._containers[stream] = self._ensure_container(_spec(stream))
+        return self._containers[stream]
+
     def _ensure_container(self, spec: GraphStream) -> str:
         """The dedicated folder or list of a stream (made when missing); "" for the calendar."""
         if not spec.container:
@@ -225,18 +231,18 @@ class GraphConnector:
         return out
 
     def _get_items(self, stream: str, ids: Sequence[str], select: str = "") -> list[tuple[int, Any]]:
-        spec, container = _spec(stream), self._containers.get(stream, "")
+        spec, container = _spec(stream), self._container(stream)
         query = f"?$select={select}" if select else ""
         return self._batch([{"method": "GET", "url": spec.item(container, i) + query} for i in ids])
 
     # -- writes -----------------------------------------------------------------------------------
     def create(self, *, stream: str, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
-        spec, container = _spec(stream), self._containers.get(stream, "")
+        spec, container = _spec(stream), self._container(stream)
         reqs = [_json_request("POST", spec.create(container), spec.from_neutral(v)) for v in items]
         return [self._write_result(s, b) for s, b in self._batch(reqs)]
 
     def update(self, *, stream: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> list[WriteResult]:
-        spec, container = _spec(stream), self._containers.get(stream, "")
+        spec, container = _spec(stream), self._container(stream)
         current = self._current_for_lists(stream, spec, items)
         reqs = [
             _json_request("PATCH", spec.item(container, item_id), spec.from_neutral(v, current.get(item_id)))
@@ -259,7 +265,7 @@ class GraphConnector:
         return {i: body for i, (status, body) in zip(ids, answers, strict=True) if status == 200}
 
     def delete(self, *, stream: str, ids: Sequence[str]) -> list[WriteResult]:
-        spec, container = _spec(stream), self._containers.get(stream, "")
+        spec, container = _spec(stream), self._container(stream)
         answers = self._batch([{"method": "DELETE", "url": spec.item(container, i)} for i in ids])
         # Already gone is what we wanted.
         return [
