@@ -14,15 +14,25 @@ from django.db import models
 
 
 @lru_cache(maxsize=4)
-def _fernet(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
-    if keys:
-        return MultiFernet([Fernet(k.encode()) for k in keys])
+def _keys(keys: tuple[str, ...], secret_key: str) -> tuple[Fernet, ...]:
     derived = hashlib.sha256(b"syncengine-field-encryption:" + secret_key.encode()).digest()
-    return MultiFernet([Fernet(base64.urlsafe_b64encode(derived))])
+    # The key derived from SECRET_KEY stays last, for reading only once keys are configured: what
+    # was stored before FIELD_ENCRYPTION_KEYS was set stays readable until rotate_encryption_keys.
+    return (*(Fernet(k.encode()) for k in keys), Fernet(base64.urlsafe_b64encode(derived)))
+
+
+def _configured() -> tuple[Fernet, ...]:
+    return _keys(tuple(settings.FIELD_ENCRYPTION_KEYS), settings.SECRET_KEY)
 
 
 def fernet() -> MultiFernet:
-    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS), settings.SECRET_KEY)
+    """Encrypts with the newest key, decrypts with any configured one."""
+    return MultiFernet(list(_configured()))
+
+
+def newest_key() -> Fernet:
+    """The key new values are encrypted with (what a rotation re-encrypts to)."""
+    return _configured()[0]
 
 
 def encrypt_text(plain: str) -> str:
