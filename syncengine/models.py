@@ -26,6 +26,12 @@ class ConflictPolicy(models.TextChoices):
     CRM = "crm", "Salesforce wins"
 
 
+class SyncDirection(models.TextChoices):
+    BOTH = "both", "Both ways"
+    TO_CRM = "to_crm", "Mailbox -> Salesforce only (Salesforce edits are reverted)"
+    TO_MAIL = "to_mail", "Salesforce -> mailbox only (mailbox edits are reverted)"
+
+
 class SyncSettings(models.Model):
     """An organization's sync settings, set by its org admins (defaults follow the reference)."""
 
@@ -39,6 +45,18 @@ class SyncSettings(models.Model):
     )
     conflict_policy = models.CharField(
         max_length=10, choices=ConflictPolicy.choices, default=ConflictPolicy.NEWEST
+    )
+    events_direction = models.CharField(
+        max_length=8,
+        choices=SyncDirection.choices,
+        default=SyncDirection.BOTH,
+        help_text="One way: the other side's edits and deletions are put back at the next session",
+    )
+    tasks_direction = models.CharField(
+        max_length=8, choices=SyncDirection.choices, default=SyncDirection.BOTH
+    )
+    contacts_direction = models.CharField(
+        max_length=8, choices=SyncDirection.choices, default=SyncDirection.BOTH
     )
     events_from_salesforce = models.BooleanField(
         default=True, help_text="Events a user creates in Salesforce appear in their calendar"

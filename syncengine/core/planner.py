@@ -146,6 +146,9 @@ def _plan_item(
             plan.actions.append(Action(Kind.UNLINK, key, label, pair.mail_id, pair.crm_id))
         return
     if crm_gone:
+        if rules.restore_in_crm and pair.mail_id and pair.origin != "shared":
+            plan.actions.append(_restore_in_crm(rules, pair, mail, label))
+            return
         kind = Kind.DELETE_MAIL if rules.delete_in_mail and pair.mail_id else Kind.UNLINK
         plan.actions.append(Action(kind, key, label, pair.mail_id, pair.crm_id))
         return
@@ -177,7 +180,7 @@ def _plan_new(
         )
     elif crm is not None and not crm.deleted and rules.create_in_mail:
         values = dict(crm.values)
-        writes = {k: v for k, v in values.items() if rules.direction_of(k).to_mail}
+        writes = {k: v for k, v in values.items() if rules.creates_in_mail(k)}
         state = PairState(
             sync_key=key,
             crm_id=crm.id,
@@ -195,7 +198,7 @@ def _plan_new(
 def _restore_in_mail(rules: StreamRules, pair: PairState, crm: ItemChange | None, label: str) -> Action:
     """Re-create a deleted mail item from its Salesforce record (whose latest values win)."""
     crm_values = dict(crm.values) if crm is not None else dict(pair.synced.get("crm", {}))
-    writes = {k: v for k, v in crm_values.items() if rules.direction_of(k).to_mail}
+    writes = {k: v for k, v in crm_values.items() if rules.creates_in_mail(k)}
     state = PairState(
         sync_key=pair.sync_key,
         crm_id=pair.crm_id,
@@ -206,6 +209,22 @@ def _restore_in_mail(rules: StreamRules, pair: PairState, crm: ItemChange | None
     )
     _seal(state)
     return Action(Kind.CREATE_MAIL, pair.sync_key, label, crm_id=pair.crm_id, mail_writes=writes, state=state)
+
+
+def _restore_in_crm(rules: StreamRules, pair: PairState, mail: ItemChange | None, label: str) -> Action:
+    """Re-create a Salesforce record deleted there, from its mail item (one-way to Salesforce)."""
+    mail_values = dict(mail.values) if mail is not None else dict(pair.synced.get("mail", {}))
+    writes = {k: v for k, v in mail_values.items() if rules.direction_of(k).to_crm}
+    state = PairState(
+        sync_key=pair.sync_key,
+        mail_id=pair.mail_id,
+        origin=pair.origin,
+        mail_version=mail.version if mail is not None else pair.mail_version,
+        mail_seen=pair.mail_seen,
+        synced={"mail": mail_values, "crm": rules.crm_readback(writes)},
+    )
+    _seal(state)
+    return Action(Kind.CREATE_CRM, pair.sync_key, label, mail_id=pair.mail_id, crm_writes=writes, state=state)
 
 
 def _plan_merge(
@@ -249,6 +268,10 @@ def _plan_merge(
             if rule.direction.to_crm:
                 crm_writes[k] = m_val
                 new_crm[k] = rule.crm_readback(m_val)
+            elif rule.direction.to_mail:  # one-way to the mailbox: revert the mailbox edit
+                new_crm[k] = c_val
+                mail_writes[k] = c_val
+                new_mail[k] = c_val
             else:
                 new_crm[k] = c_val
         else:

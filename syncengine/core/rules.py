@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -61,12 +61,23 @@ class StreamRules:
     delete_in_mail: bool = False  # a Salesforce deletion deletes the mail item (org setting)
     # A mail deletion that may not reach Salesforce puts the item back in the mailbox instead.
     restore_in_mail: bool = False
+    # A Salesforce deletion that may not reach the mailbox puts the record back (one-way to Salesforce).
+    restore_in_crm: bool = False
     conflict_policy: str = "newest"  # newest | mail | crm
+    # Keys written when a Salesforce record makes a new mail item; None: the to-mail ones. One-way
+    # to Salesforce still brings Salesforce-made items down whole, though later edits go up only.
+    mail_create_keys: frozenset[str] | None = None
     max_delete_share: float = 0.5
     max_delete_min_count: int = 10
 
     def direction_of(self, key: str) -> Direction:
         return next((r.direction for r in self.fields if r.key == key), Direction.NONE)
+
+    def creates_in_mail(self, key: str) -> bool:
+        """Whether a mail item made from a Salesforce record gets this field."""
+        if self.mail_create_keys is not None:
+            return key in self.mail_create_keys
+        return self.direction_of(key).to_mail
 
     def crm_fields(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """Salesforce field values for the to-Salesforce rules, and the keys that were cut."""
@@ -85,3 +96,44 @@ class StreamRules:
     def crm_readback(self, values: Mapping[str, Any]) -> dict[str, Any]:
         by_key = {r.key: r for r in self.fields}
         return {k: by_key[k].crm_readback(v) if k in by_key else v for k, v in values.items()}
+
+
+class StreamDirection(StrEnum):
+    """A whole stream's direction, an org setting (the reference's one-way synchronization options)."""
+
+    BOTH = "both"
+    TO_CRM = "to_crm"  # mailbox -> Salesforce: Salesforce edits and deletions are reverted
+    TO_MAIL = "to_mail"  # Salesforce -> mailbox: mailbox edits and deletions are reverted
+
+
+def one_way(rules: StreamRules, direction: str) -> StreamRules:
+    """The stream's rules narrowed to one direction; the other side's changes are put back.
+
+    Mailbox -> Salesforce keeps Salesforce-made items coming down (the reference: "events created
+    in Salesforce will be down-synced"), but their later edits and deletions there are reverted.
+    Salesforce -> mailbox saves nothing new from the mailbox and restores what the user deleted.
+    """
+    if direction == StreamDirection.TO_CRM:
+        keep = {Direction.BOTH: Direction.TO_CRM, Direction.TO_CRM: Direction.TO_CRM}
+        return replace(
+            rules,
+            fields=tuple(replace(f, direction=keep.get(f.direction, Direction.NONE)) for f in rules.fields),
+            mail_create_keys=frozenset(f.key for f in rules.fields if f.direction.to_mail),
+            delete_in_crm=True,
+            delete_in_mail=False,
+            restore_in_mail=False,
+            restore_in_crm=True,
+        )
+    if direction == StreamDirection.TO_MAIL:
+        keep = {Direction.BOTH: Direction.TO_MAIL, Direction.TO_MAIL: Direction.TO_MAIL}
+        return replace(
+            rules,
+            fields=tuple(replace(f, direction=keep.get(f.direction, Direction.NONE)) for f in rules.fields),
+            create_in_crm=False,
+            create_in_mail=True,
+            delete_in_crm=False,
+            delete_in_mail=True,
+            restore_in_mail=True,
+            restore_in_crm=False,
+        )
+    return rules

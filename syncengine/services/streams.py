@@ -11,7 +11,7 @@ from django.conf import settings
 from connectors.graph.connector import Window
 from mapping.defaults import contact_rules, event_rules, task_rules
 from mapping.services import rules_for
-from syncengine.core.rules import StreamRules
+from syncengine.core.rules import StreamRules, one_way
 from syncengine.core.scope import EventScope
 from syncengine.models import Mailbox, Organization, SyncSettings
 
@@ -92,7 +92,7 @@ def stream_specs(organization: Organization, mailbox: Mailbox | None = None) -> 
         days = (options.window_days_back, options.window_days_ahead)
         specs.append(
             StreamSpec(
-                rules_for(organization, rules),
+                one_way(rules_for(organization, rules), options.events_direction),
                 windowed=True,
                 label_field="Subject",
                 crm_scope=_event_scope,
@@ -104,7 +104,7 @@ def stream_specs(organization: Organization, mailbox: Mailbox | None = None) -> 
         )
     if options.sync_tasks:
         # Open Salesforce tasks come down at first; afterwards every change to the user's tasks.
-        rules = rules_for(organization, task_rules(**common))
+        rules = one_way(rules_for(organization, task_rules(**common)), options.tasks_direction)
         specs.append(
             StreamSpec(
                 rules,
@@ -116,6 +116,9 @@ def stream_specs(organization: Organization, mailbox: Mailbox | None = None) -> 
             )
         )
     if options.sync_contacts:
-        rules = rules_for(organization, contact_rules(auto_removal=options.contacts_auto_removal, **common))
+        rules = one_way(
+            rules_for(organization, contact_rules(auto_removal=options.contacts_auto_removal, **common)),
+            options.contacts_direction,
+        )
         specs.append(StreamSpec(rules, False, "Name", lambda w: "", natural_key=("email",)))
     return specs

@@ -42,6 +42,9 @@ def form_data(**changes: Any) -> dict[str, str]:
         "sync_tasks": True,
         "sync_contacts": True,
         "conflict_policy": "newest",
+        "events_direction": "both",
+        "tasks_direction": "both",
+        "contacts_direction": "both",
         "events_from_salesforce": True,
         "events_deleted_in_salesforce_leave_mailbox": True,
         "contacts_auto_removal": False,
@@ -69,6 +72,7 @@ def test_it_lets_an_org_admin_save_the_settings_and_the_engine_honours_them(
         form_data(
             sync_contacts=False,
             conflict_policy="crm",
+            tasks_direction="to_mail",
             contacts_auto_removal=True,
             window_days_back=7,
             window_days_ahead=30,
@@ -88,6 +92,9 @@ def test_it_lets_an_org_admin_save_the_settings_and_the_engine_honours_them(
     assert [spec.stream for spec in specs] == ["events", "tasks"]
     assert specs[0].window_days == (7, 30)
     assert specs[0].rules.conflict_policy == "crm"
+    assert options.tasks_direction == "to_mail"
+    assert specs[1].rules.create_in_crm is False, "one way to the mailbox saves nothing new upwards"
+    assert {rule.direction for rule in specs[1].rules.fields} == {"to_mail"}
 
 
 @pytest.mark.parametrize(
