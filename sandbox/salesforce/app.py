@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from sandbox.base import Fault, HttpError, Request, Response, SandboxApp, json_response
+from sandbox.salesforce.authorize import WebServerFlow
 from sandbox.salesforce.errors import (
     INVALID_SESSION,
     NOT_FOUND_MESSAGE,
@@ -24,6 +25,7 @@ from sandbox.salesforce.oauth import Grant, OAuth
 from sandbox.salesforce.rest import Ctx, RestApi
 from sandbox.salesforce.schema import custom_field
 from sandbox.salesforce.store import Org, Record, Store
+from sandbox.salesforce.values import format_datetime
 
 V = r"/services/data/v(?P<version>\d+\.\d+)"
 T = r"(?P<type>\w+)"
@@ -64,6 +66,7 @@ class SalesforceSandbox(SandboxApp):
 
     # -- wiring -----------------------------------------------------------------------------------
     def _routes_oauth(self) -> None:
+        self.web_server_flow = WebServerFlow.installed(self)  # authorize pages + code grant, first
         self.route("POST", r"/services/oauth2/token", self._locked(self._token))
         self.route("POST", r"/services/oauth2/revoke", self._locked(self._revoke))
         self.route("GET", r"/services/oauth2/userinfo", self._identity_route(userinfo=True))
@@ -84,6 +87,7 @@ class SalesforceSandbox(SandboxApp):
             ("GET", f"/sobjects/{T}/(?P<id>[A-Za-z0-9]+)/?", r.get),
             ("PATCH", f"/sobjects/{T}/(?P<id>[A-Za-z0-9]+)/?", r.update),
             ("DELETE", f"/sobjects/{T}/(?P<id>[A-Za-z0-9]+)/?", r.delete),
+            ("GET", f"/sobjects/{T}/(?P<id>[A-Za-z0-9]{{15,18}})/(?P<blob>VersionData|Body)/?", r.blob),
             ("GET", f"/sobjects/{T}/(?P<field>\\w+)/(?P<value>[^/]+)/?", r.get_by_external_id),
             ("PATCH", f"/sobjects/{T}/(?P<field>\\w+)/(?P<value>[^/]+)/?", r.upsert),
             ("GET", "/(?:query|queryAll)/?", r.query),
@@ -399,6 +403,25 @@ class SalesforceSandbox(SandboxApp):
             if not owner:
                 raise ValueError("create a user first: records need an owner")
             return self.store.create(org, self.store.sobject_or_error(org, sobject), fields, owner)
+
+    def convert_lead(
+        self, org_id: str, lead_id: str, contact_id: str, account_id: str, opportunity_id: str | None = None
+    ) -> None:
+        """Mark a Lead converted into these records, as Lead conversion in Salesforce does."""
+        with self.lock:
+            org = self._org(org_id)
+            lead = self.store.get_typed(org, self.store.sobject_or_error(org, "Lead"), lead_id)
+            stamp = self.store.clock.stamp()
+            lead.update(
+                IsConverted=True,
+                Status="Closed - Converted",
+                ConvertedDate=stamp.date().isoformat(),
+                ConvertedContactId=to18(contact_id),
+                ConvertedAccountId=to18(account_id),
+                ConvertedOpportunityId=to18(opportunity_id) if opportunity_id else None,
+                LastModifiedDate=format_datetime(stamp),
+                SystemModstamp=format_datetime(stamp),
+            )
 
     def advance_clock(self, seconds: float) -> None:
         """Shift the sandbox's idea of now (record stamps, updated/deleted windows)."""

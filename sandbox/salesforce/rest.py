@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from sandbox.base import Request, Response, json_response
 from sandbox.salesforce.errors import NOT_FOUND_MESSAGE, ROLLED_BACK, SalesforceError, rest_error
 from sandbox.salesforce.ids import is_id, new_id, to18
 from sandbox.salesforce.schema import SObjectType
-from sandbox.salesforce.soql import Evaluator, no_such_column, parse
+from sandbox.salesforce.soql import Evaluator, blob_url, no_such_column, parse
 from sandbox.salesforce.store import Org, Record, Store
 from sandbox.salesforce.values import format_datetime, parse_datetime
 
@@ -18,6 +19,11 @@ COLLECTION_MAX = 200
 RETRIEVE_MAX = 2000
 BATCH_DEFAULT = 2000
 MAX_OPEN_CURSORS = 500
+MAX_URI_BYTES = 16_384  # URI and headers of one REST call; a longer URI is answered 414
+MAX_SOQL_CHARS = 100_000
+MAX_BODY_BYTES = 50 * 1024 * 1024  # a non-multipart JSON body
+# Salesforce refuses to list file shares unless the query names the files or the records.
+_LINK_FILTER_FIELDS = {"contentdocumentid", "linkedentityid", "id"}
 
 
 @dataclass
@@ -45,6 +51,8 @@ class RestApi:
 
     @staticmethod
     def body(request: Request) -> Any:
+        if len(request.body) > MAX_BODY_BYTES:
+            raise rest_error(413, "REQUEST_ENTITY_TOO_LARGE", "Request body exceeds the maximum allowed size")
         try:
             return request.json()
         except (ValueError, UnicodeDecodeError) as error:
@@ -61,6 +69,8 @@ class RestApi:
             if fdef is None:
                 raise no_such_column(name, otype.name)
             out[fdef.name] = record.get(fdef.name)
+            if fdef.type == "base64" and record.get(fdef.name):
+                out[fdef.name] = blob_url(otype.name, record["Id"], fdef.name, ctx.version)
         return out
 
     @staticmethod
@@ -112,6 +122,16 @@ class RestApi:
         otype = self.otype(ctx, request.params["type"])
         record_id = self.store.create(ctx.org, otype, self.body(request), ctx.user_id)
         return json_response(201, {"id": record_id, "success": True, "errors": []})
+
+    def blob(self, request: Request, ctx: Ctx) -> Response:
+        """The raw bytes of a blob field, e.g. ContentVersion.VersionData."""
+        otype = self.otype(ctx, request.params["type"])
+        fdef = otype.field(request.params["blob"])
+        record = self.store.get_typed(ctx.org, otype, request.params["id"])
+        if fdef is None or fdef.type != "base64":
+            raise SalesforceError("NOT_FOUND", NOT_FOUND_MESSAGE, status=404)
+        data = base64.b64decode(record.get(fdef.name) or "")
+        return Response(200, data, {"Content-Type": "application/octetstream"})
 
     def get(self, request: Request, ctx: Ctx) -> Response:
         otype = self.otype(ctx, request.params["type"])
@@ -386,6 +406,12 @@ class RestApi:
         text = request.query.get("q", "")
         if not text.strip():
             raise rest_error(400, "MALFORMED_QUERY", "A query string must be provided")
+        if len(request.path) + 1 + len(urlencode(request.query)) > MAX_URI_BYTES:
+            raise rest_error(414, "URI_TOO_LONG", "URI Too Long")
+        if len(text) > MAX_SOQL_CHARS:
+            raise rest_error(
+                400, "MALFORMED_QUERY", f"SOQL statements cannot be longer than {MAX_SOQL_CHARS} characters"
+            )
         include_deleted = request.path.rstrip("/").endswith("queryAll")
         parsed = parse(text)
         otype = self.store.sobject(ctx.org, parsed.sobject)
@@ -395,6 +421,13 @@ class RestApi:
                 f"\n{text}\n^\nERROR at Row:1:Column:1\nsObject type '{parsed.sobject}' is not supported. "
                 "If you are attempting to use a custom object, be sure to append the '__c' after the entity "
                 "name. Please reference your WSDL or the describe call for the appropriate names.",
+            )
+        if otype.name == "ContentDocumentLink" and not _names_ids(parsed.where):
+            raise SalesforceError(
+                "MALFORMED_QUERY",
+                "Implementation restriction: ContentDocumentLink requires a filter by a single Id on "
+                "ContentDocumentId or LinkedEntityId using the equals operator or multiple Id's using the IN "
+                "operator.",
             )
         evaluator = Evaluator(
             parsed,
@@ -446,6 +479,19 @@ class RestApi:
         if cursor is None or cursor.org_id != ctx.org.id or not offset.isdigit():
             raise rest_error(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
         return self._page(ctx, cursor, locator, int(offset))
+
+
+def _names_ids(node: Any) -> bool:
+    """Whether a WHERE clause pins a ContentDocumentLink query to ids (= or IN, under ANDs only)."""
+    if node is None:
+        return False
+    if node[0] == "and":
+        return any(_names_ids(part) for part in node[1])
+    if node[0] == "cmp":
+        return node[1].lower() in _LINK_FILTER_FIELDS and node[2] == "="
+    if node[0] == "in":
+        return node[1].lower() in _LINK_FILTER_FIELDS and not node[2]
+    return False
 
 
 def _item_id(item: Any) -> str | None:

@@ -11,6 +11,7 @@ ID_TYPES = {"id", "reference"}
 
 _SOAP_TYPES = {
     "id": "tns:ID",
+    "base64": "xsd:base64Binary",
     "reference": "tns:ID",
     "boolean": "xsd:boolean",
     "datetime": "xsd:dateTime",
@@ -67,9 +68,9 @@ class FieldDef:
             "caseSensitive": False,
             "custom": self.custom,
             "calculated": self.calculated,
-            "filterable": self.type != "textarea" or self.length <= 255,
-            "sortable": self.type != "textarea" or self.length <= 255,
-            "groupable": self.type not in {"textarea", "datetime", "double", "currency"},
+            "filterable": self.type != "base64" and (self.type != "textarea" or self.length <= 255),
+            "sortable": self.type != "base64" and (self.type != "textarea" or self.length <= 255),
+            "groupable": self.type not in {"textarea", "datetime", "double", "currency", "base64"},
             "picklistValues": [
                 {"value": v, "label": v, "active": True, "defaultValue": v == default, "validFor": None}
                 for v in self.picklist
@@ -166,6 +167,11 @@ def _text(name: str, length: int = 32000) -> FieldDef:
     return FieldDef(name, "textarea", length)
 
 
+_RO: dict[str, Any] = {"createable": False, "updateable": False}
+_FIXED: dict[str, Any] = {"required": True, "updateable": False}
+_VISIBILITY = ("AllUsers", "InternalUsers", "SharedUsers")
+
+
 def _system_fields(owner: bool) -> list[FieldDef]:
     ro = {"createable": False, "updateable": False}
     fields = [
@@ -200,6 +206,11 @@ _STAGES = (
     "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost",
 )  # fmt: skip
 _PRIORITIES = ("High", "Normal", "Low")
+_CASE_STATUS = ("New", "Working", "Escalated", "Closed")
+_TASK_SUBTYPES = ("Task", "Email", "ListEmail", "Cadence", "Call", "LinkedIn")
+_RELATION_TYPES = ("FromAddress", "ToAddress", "CcAddress", "BccAddress")
+# Records a file can be linked to (a realistic subset of ContentDocumentLink.LinkedEntityId's targets).
+_LINKABLE = ("Account", "Contact", "Lead", "Opportunity", "Case", "Event", "Task", "EmailMessage", "User")
 _INDUSTRIES = ("Agriculture", "Banking", "Consulting", "Education", "Finance", "Technology", "Other")
 
 
@@ -269,6 +280,11 @@ def standard_objects() -> dict[str, SObjectType]:
                 _s("Title", 128),
                 _pick("Status", _LEAD_STATUS, required=True, default="Open - Not Contacted", restricted=True),
                 _text("Description"),
+                _bool("IsConverted", updateable=False),
+                FieldDef("ConvertedDate", "date", **_RO),
+                _ref("ConvertedContactId", ("Contact",), "ConvertedContact", **_RO),
+                _ref("ConvertedAccountId", ("Account",), "ConvertedAccount", **_RO),
+                _ref("ConvertedOpportunityId", ("Opportunity",), "ConvertedOpportunity", **_RO),
             ],
         ),
         _make(
@@ -280,6 +296,24 @@ def standard_objects() -> dict[str, SObjectType]:
                 _ref("AccountId", ("Account",), "Account"),
                 FieldDef("Amount", "currency"),
                 _text("Description"),
+                _bool("IsClosed", **_RO),  # both follow StageName, as the stage's metadata says
+                _bool("IsWon", **_RO),
+            ],
+        ),
+        _make(
+            "Case", "500", "Case", "Cases",
+            [
+                FieldDef("CaseNumber", "string", 30, **_RO),  # auto-number
+                _s("Subject", 255),
+                _text("Description"),
+                _pick("Status", _CASE_STATUS, required=True, default="New", restricted=True),
+                _bool("IsClosed", **_RO),
+                _dt("ClosedDate", **_RO),
+                _pick("Origin", ("Phone", "Email", "Web")),
+                _pick("Priority", ("High", "Medium", "Low"), default="Medium"),
+                _ref("AccountId", ("Account",), "Account"),
+                _ref("ContactId", ("Contact",), "Contact"),
+                FieldDef("SuppliedEmail", "email", 80),
             ],
         ),
         _make(
@@ -312,10 +346,11 @@ def standard_objects() -> dict[str, SObjectType]:
                 _pick("Priority", _PRIORITIES, required=True, default="Normal", restricted=True),
                 _text("Description"),
                 _ref("WhoId", ("Contact", "Lead"), "Who"),
-                _ref("WhatId", ("Account", "Opportunity"), "What"),
+                _ref("WhatId", ("Account", "Opportunity", "Case"), "What"),
                 _bool("IsReminderSet"),
                 _dt("ReminderDateTime"),
                 _bool("IsPrivate"),
+                _pick("TaskSubtype", _TASK_SUBTYPES, updateable=False, restricted=True),
             ],
         ),
         _make(
@@ -336,17 +371,71 @@ def standard_objects() -> dict[str, SObjectType]:
                 _s("Subject", 3000),
                 _text("TextBody"),
                 _text("HtmlBody"),
-                _s("FromAddress", 1000),
+                _text("Headers"),
+                FieldDef("FromAddress", "email", 1000),
                 _s("FromName", 1000),
                 _s("ToAddress", 4000),
                 _s("CcAddress", 4000),
+                _s("BccAddress", 4000),
                 _dt("MessageDate"),
+                # 0 New, 1 Read, 2 Replied, 3 Sent, 4 Forwarded, 5 Draft
                 _pick("Status", ("0", "1", "2", "3", "4", "5"), required=True, default="3", restricted=True),
                 _bool("Incoming"),
-                _ref("RelatedToId", ("Account", "Opportunity"), "RelatedTo"),
+                _bool("HasAttachment", **_RO),
+                _bool("IsExternallyVisible"),
+                _ref("RelatedToId", ("Account", "Opportunity", "Case"), "RelatedTo"),
+                _ref("ParentId", ("Case",), "Parent"),
+                _ref("ActivityId", ("Task",), "Activity"),
+                _ref("ReplyToEmailMessageId", ("EmailMessage",), "ReplyToEmailMessage"),
                 _s("ThreadIdentifier", 255),
                 _s("MessageIdentifier", 255),
             ],
+        ),
+        _make(
+            "EmailMessageRelation", "0Rm", "Email Message Relation", "Email Message Relations",
+            [
+                _ref("EmailMessageId", ("EmailMessage",), "EmailMessage", required=True, updateable=False),
+                _ref("RelationId", ("Contact", "Lead", "User"), "Relation"),
+                _s("RelationAddress", 255, updateable=False),
+                _s("RelationObjectType", 255, **_RO),
+                _pick("RelationType", _RELATION_TYPES, required=True, restricted=True, updateable=False),
+            ],
+            owner=False,
+        ),
+        _make(
+            "ContentDocument", "069", "Content Document", "Content Documents",
+            [
+                _s("Title", 255, createable=False),
+                _ref("LatestPublishedVersionId", ("ContentVersion",), "LatestPublishedVersion", **_RO),
+                _s("FileExtension", 40, **_RO),
+                FieldDef("ContentSize", "int", **_RO),
+            ],
+        ),
+        _make(
+            "ContentVersion", "068", "Content Version", "Content Versions",
+            [
+                _s("Title", 255),
+                _s("PathOnClient", 500, updateable=False),
+                FieldDef("VersionData", "base64", 0, updateable=False),
+                _ref("ContentDocumentId", ("ContentDocument",), "ContentDocument", updateable=False),
+                _ref("FirstPublishLocationId", _LINKABLE, "FirstPublishLocation", updateable=False),
+                _pick("ContentLocation", ("S", "E", "L"), default="S", restricted=True, updateable=False),
+                _text("Description", 1000),
+                FieldDef("ContentSize", "int", **_RO),
+                _s("FileExtension", 40, **_RO),
+                _s("Checksum", 50, **_RO),
+                _bool("IsLatest", **_RO),
+            ],
+        ),
+        _make(
+            "ContentDocumentLink", "06A", "Content Document Link", "Content Document Links",
+            [
+                _ref("ContentDocumentId", ("ContentDocument",), "ContentDocument", **_FIXED),
+                _ref("LinkedEntityId", _LINKABLE, "LinkedEntity", **_FIXED),
+                _pick("ShareType", ("V", "C", "I"), required=True, default="V", restricted=True),
+                _pick("Visibility", _VISIBILITY, default="AllUsers", restricted=True),
+            ],
+            owner=False,
         ),
     ]  # fmt: skip
     return {o.name: o for o in objects}

@@ -369,6 +369,10 @@ class Evaluator:
         if kind == "not":
             return ("not", self._bind_condition(node[1]))
         path = bind(self.otype, node[1], self.types)
+        if path.fdef.type == "base64":
+            raise SalesforceError(
+                "INVALID_FIELD", f"field '{path.fdef.name}' can not be filtered in a query call"
+            )
         if kind == "cmp":
             _check_literal(path.fdef, node[3])
             return ("cmp", path, node[2], node[3])
@@ -445,6 +449,8 @@ class Evaluator:
         for path in self.select:
             if path.relation is None:
                 out[path.fdef.name] = record.get(path.fdef.name)
+                if path.fdef.type == "base64" and record.get(path.fdef.name):
+                    out[path.fdef.name] = blob_url(self.otype.name, record["Id"], path.fdef.name, version)
                 continue
             rel = path.relation.relationship_name or path.relation.name
             parent_id = record.get(path.relation.name)
@@ -458,6 +464,11 @@ class Evaluator:
             )
             out[rel] = nested
         return out
+
+
+def blob_url(sobject: str, record_id: str, field_name: str, version: str) -> str:
+    """Queries answer a blob field with the URL that serves its bytes, never the bytes themselves."""
+    return f"/services/data/v{version}/sobjects/{sobject}/{record_id}/{field_name}"
 
 
 def _attributes(sobject: str, record_id: str, version: str) -> dict[str, str]:

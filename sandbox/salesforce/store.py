@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sandbox.salesforce.derived import check_email_update, decode_base64, derive
 from sandbox.salesforce.errors import NOT_FOUND_MESSAGE, SalesforceError
 from sandbox.salesforce.ids import is_id, new_id, to18
 from sandbox.salesforce.schema import ID_TYPES, TEXT_TYPES, FieldDef, SObjectType, standard_objects
@@ -16,6 +17,14 @@ from sandbox.salesforce.values import format_datetime, parse_date, parse_datetim
 Record = dict[str, Any]
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NAMED = {"Contact", "Lead", "User"}  # Name is FirstName + LastName
+_CHILDREN = {
+    "Event": (("EventRelation", "EventId"), ("ContentDocumentLink", "LinkedEntityId")),
+    "EmailMessage": (("EmailMessageRelation", "EmailMessageId"), ("ContentDocumentLink", "LinkedEntityId")),
+    "ContentDocument": (
+        ("ContentVersion", "ContentDocumentId"),
+        ("ContentDocumentLink", "ContentDocumentId"),
+    ),
+}
 
 
 @dataclass
@@ -28,6 +37,7 @@ class Org:
     deleted: dict[str, dict[str, Record]] = field(default_factory=dict)
     api_used: int = 0
     api_max: int = 100_000
+    auto_numbers: dict[str, int] = field(default_factory=dict)  # sobject -> last number given
 
 
 class Clock:
@@ -135,9 +145,15 @@ class Store:
         if "OwnerId" in otype.fields:
             record["OwnerId"] = user_id
         record.update(values)
-        self._derive(otype, record, set(values))
+        self._derive(org, otype, record, set(values), creating=True)
         self._check_required(otype, record)
         self._check_unique(org, otype, record, None)
+        self._insert(org, otype, record, user_id)
+        if otype.name == "ContentVersion":
+            self._publish(org, record, user_id)
+        return record["Id"]
+
+    def _insert(self, org: Org, otype: SObjectType, record: Record, user_id: str) -> None:
         stamp = format_datetime(self.clock.stamp())
         record.update(
             Id=new_id(otype.key_prefix),
@@ -149,16 +165,60 @@ class Store:
             SystemModstamp=stamp,
         )
         self.table(org, otype.name)[record["Id"]] = record
-        return record["Id"]
+
+    def _system_insert(self, org: Org, sobject: str, values: Record, user_id: str) -> Record:
+        """A record Salesforce makes itself (no field-level checks), e.g. a file's ContentDocument."""
+        otype = self.standard[sobject]
+        record: Record = {f.name: f.default for f in otype.fields.values()}
+        if "OwnerId" in otype.fields:
+            record["OwnerId"] = user_id
+        record.update(values)
+        self._insert(org, otype, record, user_id)
+        return record
+
+    def _publish(self, org: Org, version: Record, user_id: str) -> None:
+        """A new ContentVersion makes (or versions) its ContentDocument and shares it where it was posted."""
+        doc_id = version.get("ContentDocumentId")
+        if doc_id:
+            for other in self.table(org, "ContentVersion").values():
+                if other.get("ContentDocumentId") == doc_id and other["Id"] != version["Id"]:
+                    other["IsLatest"] = False
+            document = self.table(org, "ContentDocument")[doc_id]
+            document.update(
+                Title=version["Title"],
+                LatestPublishedVersionId=version["Id"],
+                FileExtension=version["FileExtension"],
+                ContentSize=version["ContentSize"],
+            )
+            return
+        document = self._system_insert(
+            org,
+            "ContentDocument",
+            {
+                "Title": version["Title"],
+                "LatestPublishedVersionId": version["Id"],
+                "FileExtension": version["FileExtension"],
+                "ContentSize": version["ContentSize"],
+            },
+            user_id,
+        )
+        version["ContentDocumentId"] = document["Id"]
+        owner = {"ContentDocumentId": document["Id"], "LinkedEntityId": user_id, "ShareType": "I"}
+        self._system_insert(org, "ContentDocumentLink", owner, user_id)
+        location = version.get("FirstPublishLocationId")
+        if location and location != user_id:
+            link = {"ContentDocumentId": document["Id"], "LinkedEntityId": location, "ShareType": "V"}
+            self._system_insert(org, "ContentDocumentLink", link, user_id)
 
     def update(
         self, org: Org, otype: SObjectType, record_id: str, data: Any, user_id: str, collection: bool = False
     ) -> str:
         current = self.get_typed(org, otype, record_id)
         values = self._coerce(org, otype, data, creating=False, collection=collection)
+        check_email_update(otype, current, values)
         record = dict(current)  # copy-on-write keeps all-or-none snapshots cheap
         record.update(values)
-        self._derive(otype, record, set(values))
+        self._derive(org, otype, record, set(values), creating=False)
         self._check_required(otype, record)
         self._check_unique(org, otype, record, record["Id"])
         stamp = format_datetime(self.clock.stamp())
@@ -182,9 +242,9 @@ class Store:
             "IsDeleted": True,
             "SystemModstamp": format_datetime(self.clock.stamp()),
         }
-        if sobject == "Event":  # invitees go with their event
-            for child_id, child in list(self.table(org, "EventRelation").items()):
-                if child.get("EventId") == rid:
+        for child_type, parent_field in _CHILDREN.get(sobject, ()):  # children go with their parent
+            for child_id, child in list(self.table(org, child_type).items()):
+                if child.get(parent_field) == rid:
                     self.delete(org, child_id)
         return rid
 
@@ -309,6 +369,8 @@ class Store:
             return float(raw)
         if kind in ID_TYPES:
             return self._check_reference(org, fdef, raw)
+        if kind == "base64":
+            return decode_base64(fdef.name, raw)
         return raw
 
     def _check_reference(self, org: Org, fdef: FieldDef, raw: Any) -> str:
@@ -326,7 +388,14 @@ class Store:
             )
         return rid
 
-    def _derive(self, otype: SObjectType, record: Record, changed: set[str]) -> None:
+    def _derive(
+        self, org: Org, otype: SObjectType, record: Record, changed: set[str], creating: bool
+    ) -> None:
+        def next_number(sobject: str) -> int:
+            org.auto_numbers[sobject] = org.auto_numbers.get(sobject, 1000) + 1
+            return org.auto_numbers[sobject]
+
+        derive(otype, record, creating, self.clock.now(), lambda rid: self.get(org, rid), next_number)
         if otype.name in _NAMED:
             record["Name"] = (
                 " ".join(p for p in (record.get("FirstName"), record.get("LastName")) if p) or None
