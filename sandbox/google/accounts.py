@@ -1,0 +1,183 @@
+"""Google accounts and OAuth 2.0 state: users, OAuth clients, codes, refresh and access tokens."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox.google.errors import google_error, oauth_error
+
+ACCESS_TOKEN_SECONDS = 3599
+DEFAULT_SCOPES = (
+    "https://www.googleapis.com/auth/calendar",
+    "https://www.googleapis.com/auth/tasks",
+    "https://www.googleapis.com/auth/contacts",
+)
+
+
+@dataclass
+class User:
+    id: str
+    email: str
+    name: str
+    time_zone: str = "UTC"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "email": self.email, "name": self.name, "time_zone": self.time_zone}
+
+
+@dataclass
+class Client:
+    client_id: str
+    client_secret: str
+    redirect_uris: list[str] = field(default_factory=list)  # empty: any redirect URI is accepted
+
+
+@dataclass
+class Grant:
+    """A refresh token or an authorization code: who consented, to which client, for what."""
+
+    user_id: str
+    client_id: str
+    scopes: list[str]
+    revoked: bool = False
+    redirect_uri: str = ""
+    offline: bool = True
+    used: bool = False
+
+
+@dataclass
+class AccessToken:
+    user_id: str
+    client_id: str
+    expires_at: float
+    valid: bool = True
+
+
+class Accounts:
+    def __init__(self) -> None:
+        self.users: dict[str, User] = {}
+        self.clients: dict[str, Client] = {}
+        self.refresh_tokens: dict[str, Grant] = {}
+        self.codes: dict[str, Grant] = {}
+        self.access_tokens: dict[str, AccessToken] = {}
+
+    # -- directory ---------------------------------------------------------------------------------
+    def create_user(self, email: str, name: str, time_zone: str = "UTC") -> User:
+        if self.find_user(email) is not None:
+            raise ValueError(f"user {email} already exists")
+        user = User(
+            id=str(100000000000000000000 + len(self.users) + secrets.randbelow(10**9)),
+            email=email,
+            name=name,
+            time_zone=time_zone,
+        )
+        self.users[user.id] = user
+        return user
+
+    def find_user(self, email: str) -> User | None:
+        wanted = email.strip().lower()
+        return next((u for u in self.users.values() if u.email.lower() == wanted), None)
+
+    def require_user(self, user_id_or_email: str) -> User:
+        user = self.users.get(user_id_or_email) or self.find_user(user_id_or_email)
+        if user is None:
+            raise KeyError(f"no user {user_id_or_email}")
+        return user
+
+    def register_client(
+        self, client_id: str, client_secret: str, redirect_uris: list[str] | None = None
+    ) -> Client:
+        client = Client(client_id, client_secret, list(redirect_uris or []))
+        self.clients[client_id] = client
+        return client
+
+    # -- grants ------------------------------------------------------------------------------------
+    def issue_refresh_token(self, user_id: str, client_id: str, scopes: list[str] | None = None) -> str:
+        self.require_user(user_id)
+        if client_id not in self.clients:
+            raise KeyError(f"no client {client_id}")
+        token = "1//" + secrets.token_urlsafe(32)
+        self.refresh_tokens[token] = Grant(user_id, client_id, list(scopes or DEFAULT_SCOPES))
+        return token
+
+    def issue_code(
+        self, user_id: str, client_id: str, scopes: list[str], redirect_uri: str, offline: bool
+    ) -> str:
+        code = "4/" + secrets.token_urlsafe(24)
+        self.codes[code] = Grant(user_id, client_id, scopes, redirect_uri=redirect_uri, offline=offline)
+        return code
+
+    def revoke(self, user_id: str) -> None:
+        """The user removed the app's access: refresh and access tokens stop working."""
+        for grant in self.refresh_tokens.values():
+            if grant.user_id == user_id:
+                grant.revoked = True
+        for token in self.access_tokens.values():
+            if token.user_id == user_id:
+                token.valid = False
+
+    def expire_access_tokens(self, user_id: str | None = None) -> None:
+        for token in self.access_tokens.values():
+            if user_id is None or token.user_id == user_id:
+                token.expires_at = 0
+
+    # -- token endpoint ----------------------------------------------------------------------------
+    def client_of(self, form: dict[str, str], basic: tuple[str, str] | None) -> Client:
+        client_id, secret = basic or (form.get("client_id", ""), form.get("client_secret", ""))
+        client = self.clients.get(client_id)
+        if client is None or client.client_secret != secret:
+            raise oauth_error(401, "invalid_client", "The OAuth client was not found.")
+        return client
+
+    def grant(self, form: dict[str, str], basic: tuple[str, str] | None) -> dict[str, Any]:
+        client = self.client_of(form, basic)
+        grant_type = form.get("grant_type", "")
+        if grant_type == "refresh_token":
+            grant = self.refresh_tokens.get(form.get("refresh_token", ""))
+            if grant is None or grant.revoked or grant.client_id != client.client_id:
+                raise oauth_error(400, "invalid_grant", "Token has been expired or revoked.")
+            return self._mint(grant, refresh_token=None)
+        if grant_type == "authorization_code":
+            grant = self.codes.get(form.get("code", ""))
+            if grant is None or grant.used or grant.client_id != client.client_id:
+                raise oauth_error(400, "invalid_grant", "Malformed auth code.")
+            if grant.redirect_uri != form.get("redirect_uri", ""):
+                raise oauth_error(400, "redirect_uri_mismatch", "Bad Request")
+            grant.used = True
+            refresh = None
+            if grant.offline:
+                refresh = self.issue_refresh_token(grant.user_id, client.client_id, grant.scopes)
+            return self._mint(grant, refresh_token=refresh)
+        raise oauth_error(400, "unsupported_grant_type", f"Invalid grant_type: {grant_type}")
+
+    def _mint(self, grant: Grant, refresh_token: str | None) -> dict[str, Any]:
+        token = "ya29." + secrets.token_urlsafe(40)
+        self.access_tokens[token] = AccessToken(
+            grant.user_id, grant.client_id, time.time() + ACCESS_TOKEN_SECONDS
+        )
+        answer: dict[str, Any] = {
+            "access_token": token,
+            "expires_in": ACCESS_TOKEN_SECONDS,
+            "scope": " ".join(grant.scopes),
+            "token_type": "Bearer",
+        }
+        if refresh_token:
+            answer["refresh_token"] = refresh_token
+        return answer
+
+    def authenticate(self, authorization: str) -> User:
+        """The user behind a ``Bearer`` header, or Google's 401."""
+        scheme, _, token = authorization.partition(" ")
+        access = self.access_tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if access is None or not access.valid or access.expires_at < time.time():
+            raise google_error(
+                401,
+                "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie "
+                "or other valid authentication credential.",
+                "authError",
+                "UNAUTHENTICATED",
+            )
+        return self.users[access.user_id]

@@ -1,0 +1,390 @@
+"""``GoogleSandbox``: Google OAuth 2.0, Calendar v3, Tasks v1 and People v1 (+ batch) on one host.
+
+Paths are those google-api-python-client builds once ``api_endpoint`` points here:
+``/calendar/v3/...`` (endpoint ``{url}/calendar/v3/``), ``/tasks/v1/...`` and ``/v1/people...`` (endpoint
+``{url}/``), batches at ``/batch/calendar/v3``, ``/batch/tasks/v1``, ``/batch/people/v1``; OAuth at
+``/o/oauth2/v2/auth`` and ``/token``; control under ``/_sandbox/``. The Python API below does what
+the control endpoints do, in-process; "persona" calls act as the user in Google's own apps.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sandbox.base import Fault, HttpError, Request, Response, SandboxApp, json_response
+from sandbox.google import batch
+from sandbox.google.accounts import Accounts, User
+from sandbox.google.calendar import CalendarStore
+from sandbox.google.calendar_api import CalendarApi
+from sandbox.google.errors import fault as fault_body
+from sandbox.google.oauth import OAuth
+from sandbox.google.people import PERSON_FIELDS, PeopleApi, PeopleStore
+from sandbox.google.sync import Tokens
+from sandbox.google.tasks import StoredTask, TasksApi, TaskStore
+
+UserHandler = Callable[[Request, User], Response]
+EVENTS = r"/calendar/v3/calendars/(?P<calendar>[^/]+)/events"
+TASKS = r"/tasks/v1/lists/(?P<list>[^/]+)/tasks"
+PERSON = r"/v1/people/(?P<person>[^/:]+)"
+USER = r"/_sandbox/users/(?P<user>[^/]+)"
+
+
+class GoogleSandbox(SandboxApp):
+    name = "google"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.accounts = Accounts()
+        self.oauth = OAuth(self.accounts)
+        self.tokens = Tokens()
+        self.calendar_store = CalendarStore(self.tokens)
+        self.calendar = CalendarApi(self.calendar_store)
+        self.task_store = TaskStore(self.tokens)
+        self.tasks_api = TasksApi(self.task_store)
+        self.people_store = PeopleStore(self.tokens)
+        self.people = PeopleApi(self.people_store)
+        self._routes_oauth()
+        self._routes_api()
+        self._routes_control()
+
+    # == Python API =================================================================================
+    def create_user(self, email: str, name: str = "", time_zone: str = "UTC") -> dict[str, Any]:
+        with self.lock:
+            return self.accounts.create_user(email, name or email.split("@")[0], time_zone).as_dict()
+
+    def register_client(
+        self, client_id: str, client_secret: str, redirect_uris: list[str] | None = None
+    ) -> None:
+        with self.lock:
+            self.accounts.register_client(client_id, client_secret, redirect_uris)
+
+    def issue_refresh_token(self, user: str, client_id: str, scopes: list[str] | None = None) -> str:
+        """A refresh token as if the user had consented with offline access (the demo's shortcut)."""
+        with self.lock:
+            return self.accounts.issue_refresh_token(self._user(user).id, client_id, scopes)
+
+    def expire_tokens(self, user: str | None = None) -> None:
+        """Access tokens issued so far answer 401 from now on; refresh tokens stay valid."""
+        with self.lock:
+            self.accounts.expire_access_tokens(self._user(user).id if user else None)
+
+    def revoke(self, user: str) -> None:
+        """The user removed the app's access in their Google Account: refreshes answer invalid_grant."""
+        with self.lock:
+            self.accounts.revoke(self._user(user).id)
+
+    def invalidate_sync_tokens(self, user: str | None = None) -> int:
+        """Sync tokens issued so far are refused (Calendar 410, People EXPIRED_SYNC_TOKEN)."""
+        with self.lock:
+            return self.tokens.invalidate(self._user(user).id if user else None)
+
+    # -- persona: the user in Google Calendar ---------------------------------------------------------
+    def events(self, user: str) -> list[dict[str, Any]]:
+        """The user's live events (series, not instances), as Calendar v3 renders them."""
+        with self.lock:
+            who = self._user(user)
+            return [self.calendar_store.render(e, who) for e in self.calendar_store.of(who) if not e.deleted]
+
+    def create_event(
+        self, user: str, body: dict[str, Any], *, allow_unknown_zone: bool = False
+    ) -> dict[str, Any]:
+        """The user adds an event; ``allow_unknown_zone``: as if imported with a zone Google keeps as is."""
+        with self.lock:
+            who = self._user(user)
+            event = self._checked(
+                lambda: self.calendar_store.insert(who, body, allow_unknown_zone=allow_unknown_zone)
+            )
+            return self.calendar_store.render(event, who)
+
+    def update_event(self, user: str, event_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            who = self._user(user)
+            event = self._checked(lambda: self.calendar_store.patch(who, event_id, changes))
+            return self.calendar_store.render(event, who)
+
+    def delete_event(self, user: str, event_id: str) -> None:
+        with self.lock:
+            who = self._user(user)
+            self._checked(lambda: self.calendar_store.delete(who, event_id))
+
+    def receive_invitation(
+        self, user: str, body: dict[str, Any], organizer: str, ical_uid: str = ""
+    ) -> dict[str, Any]:
+        """A meeting someone else organised lands in the user's calendar, unanswered."""
+        with self.lock:
+            who = self._user(user)
+            attendees = list(body.get("attendees") or [])
+            if not any(a.get("email", "").lower() == who.email.lower() for a in attendees):
+                attendees.append({"email": who.email, "responseStatus": "needsAction"})
+            attendees = [{"email": organizer, "responseStatus": "accepted"}, *attendees]
+            event = self._checked(
+                lambda: self.calendar_store.insert(
+                    who, {**body, "attendees": attendees}, organizer={"email": organizer}, ical_uid=ical_uid
+                )
+            )
+            return self.calendar_store.render(event, who)
+
+    def respond(self, user: str, event_id: str, response: str) -> dict[str, Any]:
+        with self.lock:
+            who = self._user(user)
+            event = self._checked(lambda: self.calendar_store.respond(who, event_id, response))
+            return self.calendar_store.render(event, who)
+
+    # -- persona: the user in Google Tasks ---------------------------------------------------------
+    def task_lists(self, user: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [self.task_store.render_list(t, "") for t in self.task_store.lists_of(self._user(user))]
+
+    def tasks(
+        self, user: str, list_id: str = "@default", include_deleted: bool = False
+    ) -> list[dict[str, Any]]:
+        with self.lock:
+            task_list = self.task_store.require_list(self._user(user), list_id)
+            return [
+                self.task_store.render(task_list, t, "")
+                for t in task_list.tasks.values()
+                if include_deleted or not t.deleted
+            ]
+
+    def create_task_list(self, user: str, title: str) -> dict[str, Any]:
+        with self.lock:
+            return self.task_store.render_list(self.task_store.create_list(self._user(user), title), "")
+
+    def create_task(self, user: str, body: dict[str, Any], list_id: str = "@default") -> dict[str, Any]:
+        with self.lock:
+            task_list = self.task_store.require_list(self._user(user), list_id)
+            task = self._checked(
+                lambda: self.task_store.write(StoredTask(id=f"t{self.tokens.seq}x{time.time_ns()}"), body)
+            )
+            task_list.tasks[task.id] = task
+            return self.task_store.render(task_list, task, "")
+
+    def update_task(
+        self, user: str, task_id: str, changes: dict[str, Any], list_id: str = "@default"
+    ) -> dict[str, Any]:
+        with self.lock:
+            task_list = self.task_store.require_list(self._user(user), list_id)
+            task = self.task_store.require_task(task_list, task_id)
+            self._checked(lambda: self.task_store.write(task, changes))
+            return self.task_store.render(task_list, task, "")
+
+    def delete_task(self, user: str, task_id: str, list_id: str = "@default") -> None:
+        self.update_task(user, task_id, {"deleted": True}, list_id)
+
+    # -- persona: the user in Google Contacts ------------------------------------------------------
+    def contacts(self, user: str) -> list[dict[str, Any]]:
+        with self.lock:
+            who = self._user(user)
+            return [
+                self.people_store.render(p, list(PERSON_FIELDS))
+                for p in self.people_store.of(who)
+                if not p.deleted
+            ]
+
+    def contact_groups(self, user: str) -> list[dict[str, Any]]:
+        with self.lock:
+            who = self._user(user)
+            return [self.people_store.render_group(who, g) for g in self.people_store.groups_of(who)]
+
+    def create_contact_group(self, user: str, name: str) -> dict[str, Any]:
+        with self.lock:
+            who = self._user(user)
+            group = self._checked(lambda: self.people_store.create_group(who, name))
+            return self.people_store.render_group(who, group)
+
+    def create_contact(self, user: str, body: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            who = self._user(user)
+            person = self._checked(lambda: self.people_store.create(who, body))
+            return self.people_store.render(person, list(PERSON_FIELDS))
+
+    def update_contact(self, user: str, resource_name: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """The user edits the given fields (each replaced whole, as updatePersonFields does)."""
+        with self.lock:
+            who = self._user(user)
+            person = self.people_store.require(who, resource_name.removeprefix("people/"))
+            self._checked(lambda: self.people_store.write(who, person, changes, list(changes)))
+            return self.people_store.render(person, list(PERSON_FIELDS))
+
+    def delete_contact(self, user: str, resource_name: str) -> None:
+        with self.lock:
+            who = self._user(user)
+            self._checked(lambda: self.people_store.delete(who, resource_name.removeprefix("people/")))
+
+    # == plumbing ===================================================================================
+    def _user(self, user: str) -> User:
+        return self.accounts.require_user(user)
+
+    @staticmethod
+    def _checked(call: Callable[[], Any]) -> Any:
+        """Persona calls validate like the API does; a refusal is a ValueError with Google's message."""
+        try:
+            return call()
+        except HttpError as error:
+            raise ValueError(error.response.body.decode("utf-8")) from None
+
+    def request_kind(self, request: Request) -> str:
+        return "token" if request.path == "/token" or request.path.startswith("/o/oauth2/") else "api"
+
+    def fault_response(self, request: Request, fault: Fault) -> Response:
+        status = fault.status or 500
+        if self.request_kind(request) == "token":
+            return json_response(status, {"error": "internal_failure", "error_description": "Backend Error"})
+        return fault_body(status)
+
+    def _authed(self, handler: UserHandler) -> Callable[[Request], Response]:
+        def run(request: Request) -> Response:
+            with self.lock:
+                user = self.accounts.authenticate(request.header("authorization"))
+                request.tenant, request.user = user.id, user.email
+                return handler(request, user)
+
+        return run
+
+    def _log_batch_item(self, request: Request, status: int) -> None:
+        with self.lock:
+            self._seq += 1
+            self.log.append(
+                {
+                    "seq": self._seq,
+                    "ts": time.time(),
+                    "method": request.method,
+                    "path": request.path,
+                    "query": dict(request.query),
+                    "status": status,
+                    "tenant": request.tenant,
+                    "user": request.user,
+                    "kind": "batch-item",
+                }
+            )
+
+    def _batch(self, api: str) -> Callable[[Request], Response]:
+        return lambda request: batch.run(
+            api, request, lambda r: self._dispatch(r, False), self._log_batch_item
+        )
+
+    # == routes =====================================================================================
+    def _routes_oauth(self) -> None:
+        self.route("GET", r"/o/oauth2/v2/auth", self._locked(self.oauth.consent_page))
+        self.route("POST", r"/o/oauth2/v2/auth", self._locked(self.oauth.consent))
+        self.route("POST", r"/token", self._locked(self.oauth.token))
+
+    def _locked(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        def run(request: Request) -> Response:
+            with self.lock:
+                return handler(request)
+
+        return run
+
+    def _routes_api(self) -> None:
+        a = self._authed
+        self.route("GET", EVENTS, a(self.calendar.list))
+        self.route("POST", EVENTS, a(self.calendar.insert))
+        self.route("GET", EVENTS + r"/(?P<event>[^/]+)", a(self.calendar.get))
+        self.route("PATCH", EVENTS + r"/(?P<event>[^/]+)", a(self.calendar.patch))
+        self.route("PUT", EVENTS + r"/(?P<event>[^/]+)", a(self.calendar.update))
+        self.route("DELETE", EVENTS + r"/(?P<event>[^/]+)", a(self.calendar.delete))
+        self.route("GET", r"/tasks/v1/users/@me/lists", a(self.tasks_api.lists))
+        self.route("POST", r"/tasks/v1/users/@me/lists", a(self.tasks_api.insert_list))
+        self.route("GET", TASKS, a(self.tasks_api.list))
+        self.route("POST", TASKS, a(self.tasks_api.insert))
+        self.route("GET", TASKS + r"/(?P<task>[^/]+)", a(self.tasks_api.get))
+        self.route("PATCH", TASKS + r"/(?P<task>[^/]+)", a(self.tasks_api.patch))
+        self.route("PUT", TASKS + r"/(?P<task>[^/]+)", a(self.tasks_api.update))
+        self.route("DELETE", TASKS + r"/(?P<task>[^/]+)", a(self.tasks_api.delete))
+        self.route("GET", r"/v1/people/(?P<who>[^/:]+)/connections", a(self.people.connections))
+        self.route("POST", r"/v1/people:createContact", a(self.people.create))
+        self.route("GET", PERSON, a(self.people.get))
+        self.route("PATCH", PERSON + r":updateContact", a(self.people.update))
+        self.route("DELETE", PERSON + r":deleteContact", a(self.people.delete))
+        self.route("GET", r"/v1/contactGroups", a(self.people.groups))
+        self.route("POST", r"/v1/contactGroups", a(self.people.create_group))
+        self.route("GET", r"/v1/contactGroups/(?P<group>[^/:]+)", a(self.people.get_group))
+        self.route("POST", r"/batch/calendar/v3", self._batch("calendar"))
+        self.route("POST", r"/batch/tasks/v1", self._batch("tasks"))
+        self.route("POST", r"/batch/people/v1", self._batch("people"))
+
+    def _routes_control(self) -> None:
+        def ctl(call: Callable[[Request], Any], status: int = 200) -> Callable[[Request], Response]:
+            def run(request: Request) -> Response:
+                try:
+                    result = call(request)
+                except (KeyError, ValueError) as error:
+                    return json_response(400, {"error": str(error)})
+                return json_response(status, result)
+
+            return run
+
+        def body(request: Request) -> dict[str, Any]:
+            return request.json() or {}
+
+        u = lambda r: r.params["user"]  # noqa: E731 - a short accessor
+        self.route("POST", r"/_sandbox/users", ctl(lambda r: self.create_user(**body(r)), 201))
+        self.route(
+            "POST", r"/_sandbox/clients", ctl(lambda r: self.register_client(**body(r)) or {"ok": True}, 201)
+        )
+        self.route(
+            "POST",
+            USER + r"/refresh_tokens",
+            ctl(lambda r: {"refresh_token": self.issue_refresh_token(u(r), **body(r))}, 201),
+        )
+        self.route("POST", USER + r"/revoke", ctl(lambda r: self.revoke(u(r)) or {"ok": True}))
+        self.route(
+            "POST", r"/_sandbox/tokens/expire", ctl(lambda r: self.expire_tokens(**body(r)) or {"ok": True})
+        )
+        self.route(
+            "POST",
+            r"/_sandbox/sync_tokens/invalidate",
+            ctl(lambda r: {"invalidated": self.invalidate_sync_tokens(**body(r))}),
+        )
+        ev = USER + r"/events"
+        self.route("GET", ev, ctl(lambda r: {"items": self.events(u(r))}))
+        self.route("POST", ev, ctl(lambda r: self.create_event(u(r), **body(r)), 201))
+        self.route(
+            "PATCH", ev + r"/(?P<id>[^/]+)", ctl(lambda r: self.update_event(u(r), r.params["id"], body(r)))
+        )
+        self.route(
+            "DELETE", ev + r"/(?P<id>[^/]+)", ctl(lambda r: self.delete_event(u(r), r.params["id"]) or {})
+        )
+        self.route(
+            "POST",
+            ev + r"/(?P<id>[^/]+)/response",
+            ctl(lambda r: self.respond(u(r), r.params["id"], body(r)["responseStatus"])),
+        )
+        self.route(
+            "POST", USER + r"/invitations", ctl(lambda r: self.receive_invitation(u(r), **body(r)), 201)
+        )
+        self.route("GET", USER + r"/tasklists", ctl(lambda r: {"items": self.task_lists(u(r))}))
+        self.route(
+            "POST", USER + r"/tasklists", ctl(lambda r: self.create_task_list(u(r), body(r)["title"]), 201)
+        )
+        tk = USER + r"/tasklists/(?P<list>[^/]+)/tasks"
+        self.route("GET", tk, ctl(lambda r: {"items": self.tasks(u(r), r.params["list"])}))
+        self.route("POST", tk, ctl(lambda r: self.create_task(u(r), body(r), r.params["list"]), 201))
+        self.route(
+            "PATCH",
+            tk + r"/(?P<id>[^/]+)",
+            ctl(lambda r: self.update_task(u(r), r.params["id"], body(r), r.params["list"])),
+        )
+        self.route(
+            "DELETE",
+            tk + r"/(?P<id>[^/]+)",
+            ctl(lambda r: self.delete_task(u(r), r.params["id"], r.params["list"]) or {}),
+        )
+        ct = USER + r"/contacts"
+        self.route("GET", ct, ctl(lambda r: {"items": self.contacts(u(r))}))
+        self.route("POST", ct, ctl(lambda r: self.create_contact(u(r), body(r)), 201))
+        self.route(
+            "PATCH", ct + r"/(?P<id>[^/]+)", ctl(lambda r: self.update_contact(u(r), r.params["id"], body(r)))
+        )
+        self.route(
+            "DELETE", ct + r"/(?P<id>[^/]+)", ctl(lambda r: self.delete_contact(u(r), r.params["id"]) or {})
+        )
+        self.route("GET", USER + r"/contactGroups", ctl(lambda r: {"items": self.contact_groups(u(r))}))
+        self.route(
+            "POST",
+            USER + r"/contactGroups",
+            ctl(lambda r: self.create_contact_group(u(r), body(r)["name"]), 201),
+        )
