@@ -149,6 +149,14 @@ class CalendarApi:
     def update_event(self, request: Request, mailbox: Mailbox) -> Response:
         self._check_calendar(request, mailbox)
         view, headers = view_of(request)
+        found = self._occurrence(mailbox, request)
+        if found is not None:  # one occurrence changed: it becomes an exception of its series
+            master, occurrence = found
+            self.store.update_occurrence(mailbox, master, occurrence, self._body(request))
+            master, occurrence = self._occurrence(mailbox, request) or found
+            shape = render_event(master, mailbox, view, occurrence)
+            context = _context(request, mailbox, "events/$entity")
+            return json_response(200, {"@odata.context": context, **shape}, headers)
         event = self.store.update(mailbox, self._event_id(mailbox, request), self._body(request))
         shape = {
             "@odata.context": _context(request, mailbox, "events/$entity"),
@@ -164,16 +172,21 @@ class CalendarApi:
 
     def delete_event(self, request: Request, mailbox: Mailbox) -> Response:
         self._check_calendar(request, mailbox)
-        self.store.delete(mailbox, self._event_id(mailbox, request))
+        found = self._occurrence(mailbox, request)
+        if found is not None:  # one occurrence cancelled; the series goes on
+            self.store.cancel_occurrence(mailbox, *found)
+        else:
+            self.store.delete(mailbox, self._event_id(mailbox, request))
         return json_response(204, None)
+
+    def _occurrence(self, mailbox: Mailbox, request: Request) -> tuple[Any, Any] | None:
+        return recurrence.find_occurrence(self.store.live(mailbox), unquote(request.params["event"]))
 
     def _event_id(self, mailbox: Mailbox, request: Request) -> str:
         event_id = unquote(request.params["event"])
         if recurrence.find_occurrence(self.store.live(mailbox), event_id) is not None:
             raise GraphError(
-                400,
-                "ErrorInvalidRequest",
-                "The sandbox does not support changing a single occurrence; change the series.",
+                400, "ErrorInvalidRequest", "Answer the series' invitation, not one of its occurrences."
             )
         return event_id
 

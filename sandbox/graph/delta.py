@@ -80,7 +80,8 @@ def window_items(mailbox: Mailbox, window_start: datetime, window_end: datetime)
             continue
         if event.fields.get("recurrence"):
             for occurrence in recurrence.expand(event, window_start, window_end):
-                items[occurrence.id] = WindowItem(occurrence.id, event.seq, event, occurrence)
+                seq = max(event.seq, occurrence.exception.seq if occurrence.exception else 0)
+                items[occurrence.id] = WindowItem(occurrence.id, seq, event, occurrence)
         elif event.overlaps(window_start, window_end):
             items[event.id] = WindowItem(event.id, event.seq, event)
     return items

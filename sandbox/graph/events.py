@@ -88,6 +88,19 @@ def _new_change_key() -> str:
 
 
 @dataclass
+class OccurrenceException:
+    """One occurrence of a series changed or cancelled on its own."""
+
+    seq: int
+    change_key: str
+    modified: datetime
+    cancelled: bool = False
+    fields: dict[str, Any] = field(default_factory=dict)  # overrides of the master's fields
+    start: datetime | None = None  # a moved occurrence
+    end: datetime | None = None
+
+
+@dataclass
 class StoredEvent:
     id: str
     created: datetime
@@ -103,6 +116,8 @@ class StoredEvent:
     deleted: bool = False
     # Set for a meeting organised by someone else: {"organizer": {name, address}, "response": ...}
     invitation: dict[str, Any] | None = None
+    # A series' changed or cancelled occurrences, by their original date (Graph "exception" type).
+    exceptions: dict[date, OccurrenceException] = field(default_factory=dict)
 
     @property
     def is_all_day(self) -> bool:
@@ -142,6 +157,8 @@ class Occurrence:
     id: str
     start: datetime
     end: datetime
+    day: date | None = None  # its original date in the series
+    exception: OccurrenceException | None = None
 
 
 # -- validation --------------------------------------------------------------------------------------
@@ -438,6 +455,35 @@ class EventStore:
         event.deleted = True
         event.seq = mailbox.next_seq()
 
+    @staticmethod
+    def update_occurrence(mailbox: Mailbox, master: StoredEvent, occurrence: Occurrence, body: Any) -> None:
+        """Change one occurrence: it becomes an exception of its series, the rest stay as they are."""
+        if not isinstance(body, dict):
+            raise _bad("The request body is not a valid event.")
+        if body.get("recurrence"):
+            raise _bad("An occurrence of a series cannot have its own recurrence.")
+        assert occurrence.day is not None
+        known = master.exceptions.get(occurrence.day)
+        start, _ = _date_time_zone("start", body["start"]) if "start" in body else (occurrence.start, "")
+        end, _ = _date_time_zone("end", body["end"]) if "end" in body else (occurrence.end, "")
+        fields = {**(known.fields if known else {}), **_normalized_fields(body, master.start_tz)}
+        _check_times(start, end, master.start_tz, bool({**master.fields, **fields}.get("isAllDay")))
+        master.exceptions[occurrence.day] = OccurrenceException(
+            seq=mailbox.next_seq(),
+            change_key=_new_change_key(),
+            modified=datetime.now(UTC),
+            fields=fields,
+            start=start,
+            end=end,
+        )
+
+    @staticmethod
+    def cancel_occurrence(mailbox: Mailbox, master: StoredEvent, occurrence: Occurrence) -> None:
+        assert occurrence.day is not None
+        master.exceptions[occurrence.day] = OccurrenceException(
+            seq=mailbox.next_seq(), change_key=_new_change_key(), modified=datetime.now(UTC), cancelled=True
+        )
+
 
 # -- shape -------------------------------------------------------------------------------------------
 def _text_of(content: str) -> str:
@@ -473,29 +519,34 @@ def _when(instant: datetime, event: StoredEvent, zone_of_event: str, view: View)
 def render_event(
     event: StoredEvent, mailbox: Mailbox, view: View, occurrence: Occurrence | None = None
 ) -> dict[str, Any]:
-    f = event.fields
+    exception = occurrence.exception if occurrence else None
+    f = {**event.fields, **exception.fields} if exception else event.fields
     body = f.get("body") or {"contentType": "text", "content": ""}
     event_id = occurrence.id if occurrence else event.id
     start, end = (occurrence.start, occurrence.end) if occurrence else (event.start, event.end)
-    recurrence = f.get("recurrence")
+    recurrence = event.fields.get("recurrence")
     kind = "occurrence" if occurrence else ("seriesMaster" if recurrence else "singleInstance")
+    if exception is not None:
+        kind = "exception"
+    change_key = exception.change_key if exception else event.change_key
+    modified = max(event.modified, exception.modified) if exception else event.modified
     organizer = {"emailAddress": {"name": mailbox.display_name, "address": mailbox.mail}}
     response = "organizer"
     if event.invitation is not None:
         organizer = {"emailAddress": event.invitation["organizer"]}
         response = event.invitation["response"]
     shape: dict[str, Any] = {
-        "@odata.etag": f'W/"{event.change_key}"',
+        "@odata.etag": f'W/"{change_key}"',
         "id": event_id,
         "createdDateTime": timezones.utc_stamp(event.created),
-        "lastModifiedDateTime": timezones.utc_stamp(event.modified),
-        "changeKey": event.change_key,
+        "lastModifiedDateTime": timezones.utc_stamp(modified),
+        "changeKey": change_key,
         "categories": f.get("categories", []),
         "transactionId": f.get("transactionId"),
         "originalStartTimeZone": f.get("originalStartTimeZone", event.start_tz),
         "originalEndTimeZone": f.get("originalEndTimeZone", event.end_tz),
-        # Graph: iCalUId differs per occurrence of a series; uid is the series' own.
-        "iCalUId": f"{event.ical_uid}{start:%Y%m%d}" if occurrence else event.ical_uid,
+        # Graph: iCalUId differs per occurrence of a series (by its original date); uid is the series'.
+        "iCalUId": _ical_uid(event, occurrence),
         "uid": event.ical_uid,
         "reminderMinutesBeforeStart": f.get("reminderMinutesBeforeStart", 15),
         "isReminderOn": f.get("isReminderOn", True),
@@ -535,6 +586,12 @@ def render_event(
         keep = {"@odata.etag", "id", *view.select}
         shape = {k: v for k, v in shape.items() if k in keep}
     return shape
+
+
+def _ical_uid(event: StoredEvent, occurrence: Occurrence | None) -> str:
+    if occurrence is None:
+        return event.ical_uid
+    return f"{event.ical_uid}{occurrence.day or occurrence.start.date():%Y%m%d}"
 
 
 def occurrence_id(master_id: str, day: date) -> str:

@@ -70,6 +70,27 @@ GENERATORS = {"daily": _daily, "weekly": _weekly, "absoluteMonthly": _monthly, "
 
 
 def expand(master: StoredEvent, window_start: datetime, window_end: datetime) -> list[Occurrence]:
+    """The occurrences in the window, with changed ones moved or altered and cancelled ones left out.
+
+    A moved occurrence is looked for by its original date up to a week around the window.
+    """
+    found: list[Occurrence] = []
+    slack = timedelta(days=7) if master.exceptions else timedelta(0)
+    for occurrence in _original(master, window_start - slack, window_end + slack):
+        exception = master.exceptions.get(occurrence.day) if occurrence.day else None
+        if exception is not None:
+            if exception.cancelled:
+                continue
+            occurrence.exception = exception
+            occurrence.start = exception.start or occurrence.start
+            occurrence.end = exception.end or occurrence.end
+        starts_before_end = occurrence.start < window_end
+        if starts_before_end and (occurrence.end > window_start or occurrence.start >= window_start):
+            found.append(occurrence)
+    return found
+
+
+def _original(master: StoredEvent, window_start: datetime, window_end: datetime) -> list[Occurrence]:
     recurrence = master.fields.get("recurrence")
     if not recurrence:
         return []
@@ -92,7 +113,7 @@ def expand(master: StoredEvent, window_start: datetime, window_end: datetime) ->
             break
         end = (wall + local_length).replace(tzinfo=zone).astimezone(UTC)
         if end > window_start or start >= window_start:
-            found.append(Occurrence(occurrence_id(master.id, day), start, end))
+            found.append(Occurrence(occurrence_id(master.id, day), start, end, day))
     return found
 
 
@@ -106,7 +127,15 @@ def find_occurrence(masters: list[StoredEvent], event_id: str) -> tuple[StoredEv
     for master in masters:
         if master.fields.get("recurrence") and occurrence_id(master.id, day) == event_id:
             start = datetime.combine(day, datetime.min.time(), tzinfo=UTC) - timedelta(days=1)
-            for occurrence in expand(master, start, start + timedelta(days=3)):
-                if occurrence.id == event_id:
-                    return master, occurrence
+            for occurrence in _original(master, start, start + timedelta(days=3)):
+                if occurrence.id != event_id:
+                    continue
+                exception = master.exceptions.get(day)
+                if exception is not None:
+                    if exception.cancelled:
+                        return None  # a cancelled occurrence is gone, as Graph answers 404
+                    occurrence.exception = exception
+                    occurrence.start = exception.start or occurrence.start
+                    occurrence.end = exception.end or occurrence.end
+                return master, occurrence
     return None

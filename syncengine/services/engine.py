@@ -64,6 +64,7 @@ class StreamSync(CalendarRules, Deduplication):
         self.stream = spec.stream
         self.key_scope = f"mailbox:{mailbox.pk}"  # what makes this mailbox's sync keys its own
         self._untagged: dict[str, list[str]] = {}  # synced mail items without the category
+        self._series_of: dict[str, str] = {}  # occurrence id -> its series master's id
         self._stamp: dict[str, str] = {}  # linked Salesforce records that get our sync key
         self._resolved: list[PairState] = []  # half-made pairs whose record was found
         self._pairs: list[PairState] = []

@@ -28,6 +28,7 @@ class CalendarRules:
     stream: str
     report: Any
     _untagged: dict[str, list[str]]
+    _series_of: dict[str, str]
     _meetings: dict[str, tuple[list[str], str]]
     _new_records: list[tuple[str, str, bool]]
 
@@ -65,16 +66,22 @@ class CalendarRules:
             categories = list(change.meta.get("categories") or [])
             if self.spec.tag_category and not has_category(categories, SALESFORCE_CATEGORY):
                 self._untagged[change.id] = categories
+                if change.meta.get("series_master_id"):
+                    self._series_of[change.id] = str(change.meta["series_master_id"])
         return kept
 
     def _tag_synced(self, pairs: list[PairState], upserts: list[PairState], removals: list[str]) -> None:
         """Give synced calendar items the "Salesforce" category (and put it back if removed)."""
         gone = set(removals)
         synced = {p.mail_id for p in pairs if p.sync_key not in gone} | {s.mail_id for s in upserts}
-        ids = sorted(i for i in self._untagged if i in synced)
-        if not ids:
+        # An occurrence's category is set on its series: tagging each occurrence would turn every
+        # one of them into an exception of the series in the user's calendar.
+        targets: dict[str, list[str]] = {}
+        for i in sorted(i for i in self._untagged if i in synced):
+            targets.setdefault(self._series_of.get(i, i), self._untagged[i])
+        items = [(i, {"categories": [*categories, SALESFORCE_CATEGORY]}) for i, categories in targets.items()]
+        if not items:
             return
-        items = [(i, {"categories": [*self._untagged[i], SALESFORCE_CATEGORY]}) for i in ids]
         for (item_id, _), result in zip(
             items, self.mail.update(stream=self.stream, items=items), strict=True
         ):

@@ -152,3 +152,64 @@ def test_it_saves_each_occurrence_of_a_series_inside_the_window_as_its_own_event
     assert [e["Subject"] for e in events] == ["Weekly pipeline"] * 4
     days = sorted(e["StartDateTime"][:10] for e in events)
     assert days == [in_days(1 + 7 * week, 9)[:10] for week in range(4)]
+
+
+def series_occurrences(person: Person, series_id: str) -> list[dict]:
+    start, end = in_days(-1, 0) + "Z", in_days(40, 0) + "Z"
+    view = person.outlook.call("GET", f"/me/calendarView?startDateTime={start}&endDateTime={end}")["value"]
+    return sorted(
+        (e for e in view if e.get("seriesMasterId") == series_id), key=lambda e: e["start"]["dateTime"]
+    )
+
+
+def test_it_follows_a_changed_and_a_cancelled_occurrence_of_a_series(person: Person):
+    start = in_days(1, 9)
+    series = person.outlook.create_event(
+        **event_body("Weekly pipeline", start, in_days(1, 10)),
+        recurrence={
+            "pattern": {"type": "daily", "interval": 7},
+            "range": {"type": "numbered", "startDate": start[:10], "numberOfOccurrences": 3},
+        },
+    )
+    run(person)
+    _, second, third = series_occurrences(person, series["id"])
+
+    person.outlook.call(
+        "PATCH",
+        f"/me/events/{second['id']}",
+        {
+            "subject": "Pipeline with the CFO",
+            "start": {"dateTime": in_days(8, 14), "timeZone": "UTC"},
+            "end": {"dateTime": in_days(8, 15), "timeZone": "UTC"},
+        },
+    )
+    person.outlook.call("DELETE", f"/me/events/{third['id']}")
+    session = run(person)
+
+    assert session.counts["events"]["to_crm"] == {"updated": 1, "deleted": 1}
+    events = synced_events(person)
+    assert [(e["Subject"], e["StartDateTime"][:16]) for e in events] == [
+        ("Weekly pipeline", in_days(1, 9)[:16]),
+        ("Pipeline with the CFO", in_days(8, 14)[:16]),
+    ]
+
+
+def test_it_changes_one_occurrence_in_outlook_when_its_salesforce_event_is_edited(person: Person):
+    start = in_days(1, 9)
+    series = person.outlook.create_event(
+        **event_body("Weekly pipeline", start, in_days(1, 10)),
+        recurrence={
+            "pattern": {"type": "daily", "interval": 7},
+            "range": {"type": "numbered", "startDate": start[:10], "numberOfOccurrences": 2},
+        },
+    )
+    run(person)
+    later = next(e for e in synced_events(person) if e["StartDateTime"].startswith(in_days(8, 9)[:10]))
+
+    person.salesforce.Event.update(later["Id"], {"Location": "Board room"})
+    session = run(person)
+
+    assert session.counts["events"]["to_mail"] == {"updated": 1}
+    first, second = series_occurrences(person, series["id"])
+    assert (first["type"], first["location"]["displayName"]) == ("occurrence", "")
+    assert (second["type"], second["location"]["displayName"]) == ("exception", "Board room")

@@ -464,6 +464,53 @@ def test_it_expands_recurring_series_in_calendar_view_delta(env: Env) -> None:
     assert one["seriesMasterId"] == series["id"] and one["type"] == "occurrence"
 
 
+def test_it_changes_and_cancels_single_occurrences_as_exceptions_of_the_series(env: Env) -> None:
+    graph = env.graph(env.delegated_token()["access_token"])
+    series = create(
+        graph,
+        env,
+        event_body(
+            "Standup",
+            "2026-11-02T09:00:00",
+            "2026-11-02T09:15:00",
+            "UTC",
+            recurrence={
+                "pattern": {"type": "daily", "interval": 1},
+                "range": {"type": "numbered", "startDate": "2026-11-02", "numberOfOccurrences": 4},
+            },
+        ),
+    )
+    url = f"{env.url}/v1.0/users/{env.user_id}/calendarView/delta"
+    pages, delta_link = follow_delta(graph, url, params=WINDOW)
+    first, second, third, fourth = [e for p in pages for e in p]
+
+    moved = graph.patch(
+        f"{env.url}/v1.0/me/events/{second['id']}",
+        json={
+            "subject": "Standup (moved)",
+            "start": {"dateTime": "2026-11-03T11:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2026-11-03T11:15:00", "timeZone": "UTC"},
+        },
+    )
+    cancelled = graph.delete(f"{env.url}/v1.0/me/events/{third['id']}")
+    pages, _ = follow_delta(graph, delta_link)
+    changes = [e for p in pages for e in p]
+
+    assert moved.status_code == 200 and moved.json()["type"] == "exception"
+    assert cancelled.status_code == 204
+    by_id = {e["id"]: e for e in changes}
+    assert set(by_id) == {second["id"], third["id"]}, "only the changed and cancelled occurrences"
+    assert by_id[second["id"]]["subject"] == "Standup (moved)"
+    assert by_id[second["id"]]["start"]["dateTime"].startswith("2026-11-03T11:00:00")
+    assert by_id[second["id"]]["iCalUId"] == second["iCalUId"], "an exception keeps its occurrence's iCalUId"
+    assert "@removed" in by_id[third["id"]]
+    assert graph.get(f"{env.url}/v1.0/me/events/{third['id']}").status_code == 404
+    untouched = graph.get(f"{env.url}/v1.0/me/events/{fourth['id']}").json()
+    assert (untouched["subject"], untouched["type"]) == ("Standup", "occurrence")
+    assert graph.get(f"{env.url}/v1.0/me/events/{series['id']}").json()["subject"] == "Standup"
+    assert first["id"] != second["id"]
+
+
 # -- batch, faults, log ---------------------------------------------------------------------------------
 def test_it_runs_batches_of_twenty_shuffled_with_a_throttled_item(env: Env) -> None:
     graph = env.graph(env.delegated_token()["access_token"])
