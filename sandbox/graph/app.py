@@ -60,6 +60,7 @@ class GraphSandbox(SandboxApp):
         self._routes_identity()
         self._routes_graph()
         self._routes_control()
+        self._routes_mail()
 
     # == Python API =================================================================================
     def create_tenant(self, tenant_id: str | None = None, domain: str = "contoso.example") -> dict[str, Any]:
@@ -350,6 +351,20 @@ class GraphSandbox(SandboxApp):
         self.route("GET", item, self._graph(c.get_contact))
         self.route("PATCH", item, self._graph(c.update_contact))
         self.route("DELETE", item, self._graph(c.delete_contact))
+
+    def _routes_mail(self) -> None:
+        """Outlook mail: Graph routes and the persona controls, all in sandbox/graph/mail_*.py."""
+        from sandbox.graph import mail, mail_api, mail_control
+
+        self.mail_store = mail.MailStore()
+        self.mail_api = mail_api.MailApi(self.mail_store, self.delta)
+        self.mail = mail_control.MailControl(
+            self.mail_store,
+            self.lock,
+            self.directory,
+            lambda tenant_id, user: self._mailbox_of(self.directory.require_tenant(tenant_id), user),
+        )
+        mail_control.register(self.route, self._graph, self._control, WHO, self.mail_api, self.mail)
 
     def _routes_todo(self) -> None:
         t = self.todo_api
