@@ -1,0 +1,74 @@
+"""Building SOQL for many values at once, split only where one REST call's URI would grow too long.
+
+A query travels in the URI of a GET: Salesforce answers 414 when URI and headers pass 16,384 bytes, so
+value lists (IN, or LIKE patterns OR-ed together) are split across as few queries as fit that budget.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+URI_BUDGET = 12_000  # bytes of encoded query string per call, leaving room for the path and headers
+_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
+
+
+def quote(value: str) -> str:
+    """A SOQL string literal."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def like_contains(value: str) -> str:
+    """A LIKE pattern literal matching text that contains ``value`` (``%``/``_`` in it taken literally)."""
+    text = value.replace("\\", "\\\\").replace("'", "\\'").replace("%", "\\%").replace("_", "\\_")
+    return f"'%{text}%'"
+
+
+def quote_id(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError(f"not a Salesforce id: {value!r}")
+    return f"'{value}'"
+
+
+@dataclass(frozen=True)
+class Terms:
+    """One condition over many values: ``field IN (...)``, or ``field LIKE v1 OR field LIKE v2 ...``.
+
+    ``values`` are SOQL literals already; ``guard`` is AND-ed to the values (e.g. an owner filter).
+    """
+
+    field: str
+    values: Sequence[str]
+    like: bool = False
+    guard: str = ""
+
+    def render(self, values: Sequence[str]) -> str:
+        if self.like:
+            core = " OR ".join(f"{self.field} LIKE {v}" for v in values)
+        else:
+            core = f"{self.field} IN ({', '.join(values)})"
+        return f"({self.guard} AND ({core}))" if self.guard else f"({core})"
+
+
+def chunked(select: str, terms: Sequence[Terms], order: str = "", budget: int = URI_BUDGET) -> list[str]:
+    """Queries ``select WHERE t1 OR t2 ...`` covering every value of every term, each within budget."""
+
+    def render(parts: dict[int, list[str]]) -> str:
+        where = " OR ".join(terms[i].render(parts[i]) for i in sorted(parts))
+        return f"{select} WHERE {where}" + (f" {order}" if order else "")
+
+    queries: list[str] = []
+    current: dict[int, list[str]] = {}
+    for index, term in enumerate(terms):
+        for value in dict.fromkeys(term.values):
+            trial = {k: list(v) for k, v in current.items()}
+            trial.setdefault(index, []).append(value)
+            if current and len(urlencode({"q": render(trial)})) > budget:
+                queries.append(render(current))
+                trial = {index: [value]}
+            current = trial
+    if current:
+        queries.append(render(current))
+    return queries
