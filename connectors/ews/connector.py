@@ -1,0 +1,372 @@
+"""Exchange Server (on-premises) over EWS, through exchangelib.
+
+Reads use SyncFolderItems on the stream's default folder (one call when nothing changed; up to
+512 changes a call); writes use CreateItem / UpdateItem / DeleteItem with up to ``batch_size`` items
+in one call, saved only (no meeting requests or cancellations are ever sent).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import requests
+from exchangelib import Account
+from exchangelib.errors import ErrorItemNotFound
+from exchangelib.folders import Folder, Root
+from exchangelib.items import (
+    ALL_OCCURRENCES,
+    ALWAYS_OVERWRITE,
+    ID_ONLY,
+    MOVE_TO_DELETED_ITEMS,
+    SAVE_ONLY,
+    SEND_TO_NONE,
+)
+from exchangelib.services import SyncFolderItems
+
+from connectors.base import ConnectorError, CursorInvalidError, RetryPolicy, WriteResult, call_with_retry
+from connectors.ews import contacts as ews_contacts
+from connectors.ews import events as ews_events
+from connectors.ews import services
+from connectors.ews import tasks as ews_tasks
+from connectors.ews.errors import from_exception, item_error
+from connectors.ews.streams import STREAMS, EwsStream
+from connectors.ews.transport import LastResponse, open_account
+from connectors.graph.connector import Window  # the engine's read window, shared by mail connectors
+from syncengine.core.records import ChangeSet, ItemChange
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_SYNC_PAGE = 512  # the most SyncFolderItems returns in one call
+
+
+@dataclass(frozen=True)
+class EwsConfig:
+    service_endpoint: str  # https://mail.example.com/EWS/Exchange.asmx (a mailbox may name its own)
+    ca_bundle: str = ""
+    timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    build: tuple[int, int, int, int] = (15, 1, 2507, 6)  # Exchange 2016 CU; skips version probing
+    page_size: int = MAX_SYNC_PAGE
+    batch_size: int = 100  # items per CreateItem / UpdateItem / DeleteItem / GetItem call
+
+
+class EwsConnector:
+    """One mailbox. ``account``: primary_smtp_address (+ optional service_endpoint, time_zone).
+    ``credentials``: username and password (auth_type "basic" or "ntlm"), or an access_token."""
+
+    SUPPORTED_STREAMS = frozenset(STREAMS)
+
+    def __init__(
+        self,
+        config: EwsConfig,
+        account: Mapping[str, str],
+        credentials: Mapping[str, Any],
+        on_credentials: Callable[[dict[str, Any]], None] = lambda creds: None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        self.smtp_address = str(account["primary_smtp_address"])
+        self.endpoint = str(account.get("service_endpoint") or config.service_endpoint)
+        self.time_zone = str(account.get("time_zone") or "UTC")
+        self.credentials = dict(credentials)
+        self._on_credentials = on_credentials  # passwords are not refreshed; kept for the shared signature
+        self._sleep = sleep
+        self.calls = 0
+        self.token_calls = 0
+        self._last = LastResponse()
+        self._account: Account | None = None
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def _count(self, response: requests.Response) -> None:
+        if response.url.split("?")[0].rstrip("/").lower() == self.endpoint.rstrip("/").lower():
+            self.calls += 1
+        retry_after = response.headers.get("Retry-After")
+        content_type = response.headers.get("Content-Type", "")
+        self._last = LastResponse(
+            status=response.status_code,
+            retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None,
+            soap="xml" in content_type,
+        )
+
+    @property
+    def account(self) -> Account:
+        if self._account is None:
+            try:
+                self._account = open_account(
+                    service_endpoint=self.endpoint,
+                    smtp_address=self.smtp_address,
+                    credentials=self.credentials,
+                    build=self.config.build,
+                    ca_bundle=self.config.ca_bundle,
+                    timeout=self.config.timeout,
+                    time_zone=self.time_zone,
+                    on_response=self._count,
+                )
+            except ValueError as error:
+                raise ConnectorError(str(error), permanent=True, code="MAIL_CONFIG") from error
+        return self._account
+
+    def _call(self, what: str, call: Callable[[], T]) -> T:
+        def attempt() -> T:
+            self._last = LastResponse()
+            try:
+                return call()
+            except Exception as error:  # exchangelib raises its own and requests' errors: translate all
+                raise from_exception(error, self._last) from error
+
+        return call_with_retry(attempt, policy=self.config.retry, what=what, sleep=self._sleep)
+
+    def _folder(self, spec: EwsStream) -> Folder:
+        # A distinguished folder id names the default folder: no GetFolder call is needed.
+        return spec.folder_cls(root=Root(account=self.account))
+
+    def _batches(self, values: Sequence[T]) -> Iterable[Sequence[T]]:
+        size = max(1, self.config.batch_size)
+        for start in range(0, len(values), size):
+            yield values[start : start + size]
+
+    # -- reads ------------------------------------------------------------------------------------
+    def read_changes(self, *, stream: str, cursor: str, window: Window | None = None) -> ChangeSet:
+        """Changed items since ``cursor`` (a stored sync state), inside ``window`` for events.
+
+        A cursor made for another window, or a sync state Exchange no longer accepts, starts a full
+        read; the engine then treats unseen pairs as candidates to confirm.
+        """
+        spec = _spec(stream)
+        state = json.loads(cursor) if cursor else {}
+        scope = [_iso(window.start), _iso(window.end)] if spec.windowed and window else None
+        if state.get("sync_state") and state.get("window") == scope:
+            try:
+                return self._sync(spec, state["sync_state"], window, scope, full=False)
+            except CursorInvalidError:
+                log.info("EWS sync state for %s no longer valid; reading in full", stream)
+        return self._sync(spec, None, window, scope, full=True)
+
+    def _sync(
+        self,
+        spec: EwsStream,
+        sync_state: str | None,
+        window: Window | None,
+        scope: list[str] | None,
+        *,
+        full: bool,
+    ) -> ChangeSet:
+        folder = self._folder(spec)
+        fields = {f for f in folder.normalize_fields(fields=list(spec.fields)) if not f.field.is_attribute}
+        service = SyncFolderItems(account=self.account)
+        page_size = min(max(1, self.config.page_size), MAX_SYNC_PAGE)
+        found: dict[str, ItemChange] = {}
+        while True:
+            state = sync_state
+
+            def page(state: str | None = state) -> list[Any]:
+                answers = list(
+                    service.call(
+                        folder=folder,
+                        shape=ID_ONLY,
+                        additional_fields=fields,
+                        sync_state=state,
+                        ignore=None,
+                        max_changes_returned=page_size,
+                        sync_scope=None,
+                    )
+                )
+                for answer in answers:
+                    if isinstance(answer, Exception):
+                        raise answer
+                return answers
+
+            for change_type, item in self._call(f"{spec.name} SyncFolderItems", page):
+                change = self._change(spec, change_type, item, window if scope else None, full=full)
+                if change is not None:
+                    found.pop(change.id, None)
+                    found[change.id] = change
+            sync_state = service.sync_state
+            if service.includes_last_item_in_range or sync_state == state:
+                break
+        cursor = json.dumps({"sync_state": sync_state, "window": scope})
+        return ChangeSet(changes=list(found.values()), next_cursor=cursor, full=full)
+
+    @staticmethod
+    def _change(
+        spec: EwsStream, change_type: str, item: Any, window: Window | None, *, full: bool
+    ) -> ItemChange | None:
+        if change_type == SyncFolderItems.DELETE:
+            # Deleted or moved out of the folder: the engine confirms which with exists().
+            return None if full else ItemChange(id=str(item.id), removed=True)
+        if change_type not in (SyncFolderItems.CREATE, SyncFolderItems.UPDATE) or not isinstance(
+            item, spec.item_cls
+        ):
+            return None  # read flags; distribution lists in Contacts
+        try:
+            change = spec.to_change(item)
+        except ValueError as error:
+            label = str(getattr(item, "subject", "") or getattr(item, "display_name", "") or "")
+            return ItemChange(id=str(item.id), label=label, values={"_error": str(error)})
+        if (
+            window is not None
+            and not change.deleted
+            and not ews_events.in_window(change.values, window.start, window.end)
+        ):
+            return None if full else ItemChange(id=change.id, removed=True)
+        return change
+
+    def exists(self, *, stream: str, ids: Sequence[str]) -> dict[str, bool]:
+        out: dict[str, bool] = {}
+        for item_id, answer in zip(ids, self._fetch(_spec(stream), ids, ["subject"]), strict=True):
+            if isinstance(answer, ErrorItemNotFound):
+                out[item_id] = False
+            elif isinstance(answer, Exception):
+                raise from_exception(answer)
+            else:
+                out[item_id] = True
+        return out
+
+    def _fetch(self, spec: EwsStream, ids: Sequence[str], only: list[str]) -> list[Any]:
+        folder = self._folder(spec)
+        fields = {f for f in folder.normalize_fields(fields=only) if not f.field.is_attribute}
+        answers: list[Any] = []
+        for chunk in self._batches(list(ids)):
+            answers += self._call(
+                f"{spec.name} GetItem",
+                lambda chunk=chunk: services.run(
+                    services.GetItems(account=self.account, chunk_size=len(chunk)),
+                    items=[(i, None) for i in chunk],
+                    additional_fields=fields,
+                    shape=ID_ONLY,
+                ),
+            )
+        return answers
+
+    # -- writes -----------------------------------------------------------------------------------
+    def create(self, *, stream: str, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+        spec = _spec(stream)
+        folder = self._folder(spec)
+        results: list[WriteResult | None] = [None] * len(items)
+        built: list[tuple[int, Any]] = []
+        for index, values in enumerate(items):
+            try:
+                attrs, _ = self._attributes(spec, values, None)
+                if spec.name == "contacts" and not attrs.get("display_name"):
+                    attrs["display_name"] = values.get("email") or values.get("company") or "(no name)"
+                item = spec.item_cls(account=self.account, folder=folder, **attrs)
+                item.clean(version=self.account.version)
+            except (ValueError, TypeError) as error:
+                results[index] = WriteResult(ok=False, code="INVALID_VALUE", message=str(error))
+                continue
+            built.append((index, item))
+        for chunk in self._batches(built):
+            answers = self._call(
+                f"{spec.name} CreateItem",
+                lambda chunk=chunk: services.run(
+                    services.CreateItems(account=self.account, chunk_size=len(chunk)),
+                    items=[item for _, item in chunk],
+                    folder=folder,
+                    message_disposition=SAVE_ONLY,
+                    send_meeting_invitations=SEND_TO_NONE,
+                ),
+            )
+            for (index, _), answer in zip(chunk, answers, strict=True):
+                results[index] = _result(answer, "")
+        return [r for r in results if r is not None]
+
+    def update(self, *, stream: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> list[WriteResult]:
+        spec = _spec(stream)
+        current = self._current_for_lists(spec, items)
+        results: list[WriteResult | None] = [None] * len(items)
+        built: list[tuple[int, tuple[Any, list[str]]]] = []
+        for index, (item_id, values) in enumerate(items):
+            try:
+                attrs, names = self._attributes(spec, values, current.get(item_id))
+            except (ValueError, TypeError) as error:
+                results[index] = WriteResult(ok=False, id=item_id, code="INVALID_VALUE", message=str(error))
+                continue
+            if not names:
+                results[index] = WriteResult(ok=True, id=item_id)
+                continue
+            item = spec.item_cls(account=self.account, id=item_id, changekey=None, **attrs)
+            built.append((index, (item, names)))
+        for chunk in self._batches(built):
+            answers = self._call(
+                f"{spec.name} UpdateItem",
+                lambda chunk=chunk: services.run(
+                    services.UpdateItems(account=self.account, chunk_size=len(chunk)),
+                    items=[change for _, change in chunk],
+                    conflict_resolution=ALWAYS_OVERWRITE,
+                    message_disposition=SAVE_ONLY,
+                    send_meeting_invitations_or_cancellations=SEND_TO_NONE,
+                    suppress_read_receipts=True,
+                ),
+            )
+            for (index, (item, _)), answer in zip(chunk, answers, strict=True):
+                results[index] = _result(answer, str(item.id))
+        return [r for r in results if r is not None]
+
+    def _current_for_lists(
+        self, spec: EwsStream, items: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> dict[str, Any]:
+        """Indexed lists (emails, phones, addresses) are written whole: read the ones we rewrite, so
+        entries the mapping does not cover survive (one GetItem call per batch of such items)."""
+        ids = [item_id for item_id, values in items if spec.list_keys & set(values)]
+        if not ids:
+            return {}
+        only = ["email_addresses", "phone_numbers", "physical_addresses", "given_name", "surname"]
+        answers = self._fetch(spec, ids, only)
+        return {i: a for i, a in zip(ids, answers, strict=True) if not isinstance(a, Exception)}
+
+    def _attributes(
+        self, spec: EwsStream, values: Mapping[str, Any], current: Any
+    ) -> tuple[dict[str, Any], list[str]]:
+        if spec.name == "events":
+            return ews_events.apply(values, self.account.default_timezone)
+        if spec.name == "tasks":
+            return ews_tasks.apply(values)
+        return ews_contacts.apply(values, current)
+
+    def delete(self, *, stream: str, ids: Sequence[str]) -> list[WriteResult]:
+        spec = _spec(stream)
+        results: list[WriteResult] = []
+        for chunk in self._batches(list(ids)):
+            answers = self._call(
+                f"{spec.name} DeleteItem",
+                lambda chunk=chunk: services.run(
+                    services.DeleteItems(account=self.account, chunk_size=len(chunk)),
+                    items=[(i, None) for i in chunk],
+                    delete_type=MOVE_TO_DELETED_ITEMS,
+                    send_meeting_cancellations=SEND_TO_NONE,
+                    affected_task_occurrences=ALL_OCCURRENCES,
+                    suppress_read_receipts=True,
+                ),
+            )
+            for item_id, answer in zip(chunk, answers, strict=True):
+                # Already gone is what we wanted.
+                ok = answer is True or isinstance(answer, ErrorItemNotFound)
+                results.append(WriteResult(ok=True, id=item_id) if ok else _result(answer, item_id))
+        return results
+
+
+def _result(answer: Any, fallback_id: str) -> WriteResult:
+    if isinstance(answer, Exception):
+        code, message, permanent = item_error(answer)
+        return WriteResult(ok=False, id=fallback_id, code=code, message=message, permanent=permanent)
+    if isinstance(answer, tuple):  # UpdateItem: (id, changekey)
+        return WriteResult(ok=True, id=str(answer[0] or fallback_id), version=str(answer[1] or ""))
+    return WriteResult(ok=True, id=str(answer.id or fallback_id), version=str(answer.changekey or ""))
+
+
+def _spec(stream: str) -> EwsStream:
+    if stream not in STREAMS:
+        raise ConnectorError(
+            f"Exchange mailboxes cannot sync {stream!r}", permanent=True, code="UNSUPPORTED_STREAM"
+        )
+    return STREAMS[stream]
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

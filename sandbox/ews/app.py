@@ -1,0 +1,295 @@
+"""``EwsSandbox``: Exchange Server's EWS endpoint, with Basic or bearer-token sign-in.
+
+Routes: SOAP at ``POST /EWS/Exchange.asmx``, control under ``/_sandbox/...``. The Python API below
+does the same as the control endpoints, in-process. The request log's ``operation`` names the SOAP
+operation of each call, so tests can count them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+from sandbox.base import Fault, HttpError, Request, Response, SandboxApp, json_response, text_response
+from sandbox.ews.operations import Operations
+from sandbox.ews.persona import to_json, to_props
+from sandbox.ews.soap import XML, ItemError, SoapFaultError, envelope, fault_envelope, parse_envelope, t
+from sandbox.ews.store import Item, Mailbox, SyncStates, finish, set_property
+
+EWS_PATH = "/EWS/Exchange.asmx"
+
+
+class EwsSandbox(SandboxApp):
+    name = "ews"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mailboxes: dict[str, Mailbox] = {}
+        self.tokens: dict[str, str] = {}  # bearer token -> mailbox smtp
+        self.states = SyncStates()
+        self.operations = Operations(self.states)
+        self._busy: list[int] = []  # pending ErrorServerBusy faults, BackOffMilliseconds each
+        self.route("POST", EWS_PATH, self._soap)
+        self._routes_control()
+
+    # == Python API =================================================================================
+    def create_mailbox(
+        self, smtp: str, display_name: str = "", username: str = "", password: str = "Sandbox-Passw0rd!"
+    ) -> dict[str, str]:
+        with self.lock:
+            key = smtp.lower()
+            if key in self.mailboxes:
+                raise ValueError(f"mailbox {smtp} already exists")
+            box = Mailbox(smtp, display_name or smtp.split("@")[0], username or smtp, password)
+            self.mailboxes[key] = box
+            return {"smtp": box.smtp, "username": box.username, "password": box.password}
+
+    def set_password(self, smtp: str, password: str) -> None:
+        with self.lock:
+            self._mailbox(smtp).password = password
+
+    def issue_token(self, smtp: str) -> str:
+        """An OAuth access token for the mailbox (as if the admin had consented)."""
+        with self.lock:
+            token = secrets.token_urlsafe(24)
+            self.tokens[token] = self._mailbox(smtp).smtp.lower()
+            return token
+
+    def revoke_tokens(self, smtp: str) -> None:
+        with self.lock:
+            self.tokens = {k: v for k, v in self.tokens.items() if v != smtp.lower()}
+
+    def invalidate_sync_states(self) -> None:
+        """Every sync state handed out so far now answers ErrorInvalidSyncStateData."""
+        with self.lock:
+            self.states.invalidate()
+
+    def server_busy(self, count: int = 1, back_off_ms: int = 1000) -> None:
+        """The next ``count`` SOAP calls answer an ErrorServerBusy fault with BackOffMilliseconds."""
+        with self.lock:
+            self._busy.extend([back_off_ms] * count)
+
+    def items(self, smtp: str, folder: str) -> list[dict[str, Any]]:
+        """Items of a distinguished folder (calendar, tasks, contacts, inbox...), as plain JSON."""
+        with self.lock:
+            box = self._mailbox(smtp)
+            where = box.distinguished(folder).id
+            return [self._json(i, box) for i in box.items.values() if i.folder_id == where]
+
+    def item(self, smtp: str, item_id: str) -> dict[str, Any]:
+        with self.lock:
+            box = self._mailbox(smtp)
+            return self._json(box.item(item_id), box)
+
+    def create_item(self, smtp: str, folder: str, props: dict[str, Any]) -> dict[str, Any]:
+        """The user adds an item in Outlook; the element kind follows the folder."""
+        with self.lock:
+            box = self._mailbox(smtp)
+            target = box.distinguished(folder)
+            kind = {"calendar": "CalendarItem", "tasks": "Task", "contacts": "Contact"}.get(folder, "Message")
+            return self._json(box.add(target, kind, to_props(props)), box)
+
+    def update_item(self, smtp: str, item_id: str, props: dict[str, Any]) -> dict[str, Any]:
+        """The user edits an item in Outlook; a None value clears the property."""
+        with self.lock:
+            box = self._mailbox(smtp)
+            item = box.item(item_id)
+            work = Item(item.id, item.kind, item.folder_id, dict(item.props), item.change_key, item.seq)
+            for name, value in props.items():
+                if value is None:
+                    work.props.pop(name, None)
+                else:
+                    element = to_props({name: value})[name]
+                    work.props.pop(name, None)
+                    set_property(work, _plain_uri(), element)
+            finish(work, box, created=False)
+            item.props = work.props
+            box.touch(item)
+            return self._json(item, box)
+
+    def delete_item(self, smtp: str, item_id: str) -> None:
+        with self.lock:
+            box = self._mailbox(smtp)
+            box.remove(box.item(item_id))
+
+    def invitations(self, smtp: str) -> list[dict[str, Any]]:
+        """Meeting requests, updates and cancellations the server sent from this mailbox."""
+        with self.lock:
+            return list(self._mailbox(smtp).sent_invitations)
+
+    def _mailbox(self, smtp: str) -> Mailbox:
+        box = self.mailboxes.get(smtp.lower())
+        if box is None:
+            raise KeyError(f"no mailbox {smtp}")
+        return box
+
+    @staticmethod
+    def _json(item: Item, box: Mailbox) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": item.id, "change_key": item.change_key, "kind": item.kind}
+        out.update({name: to_json(prop) for name, prop in item.props.items()})
+        return out
+
+    # == SOAP =======================================================================================
+    def dispatch(self, request: Request) -> Response:
+        response = super().dispatch(request)
+        operation = request.params.get("operation", "")
+        if operation and not request.path.startswith("/_sandbox/"):
+            with self.lock:  # the base class logged this call last under the same lock: name its operation
+                for entry in reversed(self.log):
+                    if entry["path"] == request.path and "operation" not in entry:
+                        entry["operation"] = operation
+                        break
+        return response
+
+    def clear(self) -> None:
+        super().clear()
+        with self.lock:
+            self._busy.clear()
+
+    def fault_response(self, request: Request, fault: Fault) -> Response:
+        status = fault.status or 500
+        if status == 401:
+            return Response(401, b"", {"WWW-Authenticate": 'Basic realm="sandbox"'})
+        # IIS answers outages with an HTML page, not SOAP.
+        return text_response(
+            status,
+            f"<html><body><h1>Server Error in '/EWS' Application. ({status})</h1></body></html>",
+            "text/html",
+        )
+
+    def _soap(self, request: Request) -> Response:
+        with self.lock:
+            mailbox = self._authenticate(request)
+            if mailbox is None:
+                return Response(
+                    401, b"", {"WWW-Authenticate": 'Basic realm="sandbox"', "Content-Type": "text/plain"}
+                )
+            try:
+                soap = parse_envelope(request.body)
+                request.params["operation"] = soap.operation
+                if self._busy:
+                    raise SoapFaultError(
+                        "ErrorServerBusy",
+                        "The server cannot service this request right now. Try again later.",
+                        back_off_ms=self._busy.pop(0),
+                    )
+                content = self.operations.run(soap.operation, mailbox, soap.body)
+            except SoapFaultError as fault:
+                return Response(500, fault_envelope(fault), {"Content-Type": XML})
+            return Response(200, envelope(content, soap.api_version), {"Content-Type": XML})
+
+    def _authenticate(self, request: Request) -> Mailbox | None:
+        header = request.header("authorization")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer":
+            smtp = self.tokens.get(value.strip())
+            box = self.mailboxes.get(smtp) if smtp else None
+        elif scheme.lower() == "basic":
+            try:
+                username, _, password = base64.b64decode(value.strip()).decode("utf-8").partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                return None
+            box = self._by_username(username)
+            if box is not None and not secrets.compare_digest(box.password, password):
+                box = None
+        else:
+            box = None
+        if box is not None:
+            request.user = box.smtp.lower()
+            request.tenant = box.smtp.split("@")[-1].lower()
+        return box
+
+    def _by_username(self, username: str) -> Mailbox | None:
+        wanted = username.split("\\")[-1].lower()
+        for box in self.mailboxes.values():
+            if wanted in (box.username.split("\\")[-1].lower(), box.smtp.lower()):
+                return box
+        return None
+
+    # == control ====================================================================================
+    def _routes_control(self) -> None:
+        box = r"/_sandbox/mailboxes/(?P<smtp>[^/]+)"
+        self.route("POST", r"/_sandbox/mailboxes", self._control(self._ctl_mailbox))
+        self.route("POST", box + r"/password", self._control(self._ctl_password))
+        self.route("POST", box + r"/tokens", self._control(self._ctl_token))
+        self.route("DELETE", box + r"/tokens", self._control(self._ctl_revoke))
+        self.route("GET", box + r"/invitations", self._control(self._ctl_invitations))
+        self.route("GET", box + r"/folders/(?P<folder>[a-z]+)/items", self._control(self._ctl_items))
+        self.route("POST", box + r"/folders/(?P<folder>[a-z]+)/items", self._control(self._ctl_create))
+        self.route("GET", box + r"/items/(?P<item>[^/]+)", self._control(self._ctl_item))
+        self.route("PATCH", box + r"/items/(?P<item>[^/]+)", self._control(self._ctl_update))
+        self.route("DELETE", box + r"/items/(?P<item>[^/]+)", self._control(self._ctl_delete))
+        self.route("POST", r"/_sandbox/invalidate-sync-states", self._control(self._ctl_invalidate))
+        self.route("POST", r"/_sandbox/server-busy", self._control(self._ctl_busy))
+
+    def _control(
+        self, handler: Callable[[Request, dict[str, Any]], Response]
+    ) -> Callable[[Request], Response]:
+        def run(request: Request) -> Response:
+            try:
+                return handler(request, request.json() or {})
+            except ItemError as problem:
+                raise HttpError(
+                    json_response(400, {"error": problem.code, "message": problem.message})
+                ) from problem
+            except (KeyError, ValueError, TypeError) as error:
+                raise HttpError(json_response(400, {"error": str(error)})) from error
+
+        return run
+
+    @staticmethod
+    def _smtp(request: Request) -> str:
+        return unquote(request.params["smtp"])
+
+    def _ctl_mailbox(self, request: Request, body: dict[str, Any]) -> Response:
+        extra = {k: body[k] for k in ("display_name", "username", "password") if k in body}
+        return json_response(201, self.create_mailbox(body["smtp"], **extra))
+
+    def _ctl_password(self, request: Request, body: dict[str, Any]) -> Response:
+        self.set_password(self._smtp(request), body["password"])
+        return json_response(200, {"ok": True})
+
+    def _ctl_token(self, request: Request, body: dict[str, Any]) -> Response:
+        return json_response(201, {"access_token": self.issue_token(self._smtp(request))})
+
+    def _ctl_revoke(self, request: Request, body: dict[str, Any]) -> Response:
+        self.revoke_tokens(self._smtp(request))
+        return json_response(204, None)
+
+    def _ctl_invitations(self, request: Request, body: dict[str, Any]) -> Response:
+        return json_response(200, {"value": self.invitations(self._smtp(request))})
+
+    def _ctl_items(self, request: Request, body: dict[str, Any]) -> Response:
+        return json_response(200, {"value": self.items(self._smtp(request), request.params["folder"])})
+
+    def _ctl_create(self, request: Request, body: dict[str, Any]) -> Response:
+        return json_response(201, self.create_item(self._smtp(request), request.params["folder"], body))
+
+    def _ctl_item(self, request: Request, body: dict[str, Any]) -> Response:
+        return json_response(200, self.item(self._smtp(request), unquote(request.params["item"])))
+
+    def _ctl_update(self, request: Request, body: dict[str, Any]) -> Response:
+        return json_response(
+            200, self.update_item(self._smtp(request), unquote(request.params["item"]), body)
+        )
+
+    def _ctl_delete(self, request: Request, body: dict[str, Any]) -> Response:
+        self.delete_item(self._smtp(request), unquote(request.params["item"]))
+        return json_response(204, None)
+
+    def _ctl_invalidate(self, request: Request, body: dict[str, Any]) -> Response:
+        self.invalidate_sync_states()
+        return json_response(200, {"ok": True})
+
+    def _ctl_busy(self, request: Request, body: dict[str, Any]) -> Response:
+        self.server_busy(int(body.get("count", 1)), int(body.get("back_off_ms", 1000)))
+        return json_response(200, {"ok": True})
+
+
+def _plain_uri() -> ET.Element:
+    return ET.Element(t("FieldURI"))

@@ -1,0 +1,286 @@
+"""The EWS operations, each reading a request body and writing a response (per-item errors inline)."""
+
+from __future__ import annotations
+
+import copy
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+
+from sandbox.ews.soap import ItemError, SoapFaultError, error, leaf, local, m, response_root, success, t
+from sandbox.ews.store import (
+    Folder,
+    Item,
+    Mailbox,
+    SyncPoint,
+    SyncStates,
+    delete_property,
+    finish,
+    set_property,
+)
+
+Operation = Callable[[Mailbox, ET.Element], ET.Element]
+MAX_SYNC_CHANGES = 512
+
+
+class Operations:
+    def __init__(self, states: SyncStates) -> None:
+        self.states = states
+        self.table: dict[str, Operation] = {
+            "GetFolder": self.get_folder,
+            "SyncFolderItems": self.sync_folder_items,
+            "GetItem": self.get_item,
+            "CreateItem": self.create_item,
+            "UpdateItem": self.update_item,
+            "DeleteItem": self.delete_item,
+        }
+
+    def run(self, name: str, mailbox: Mailbox, body: ET.Element) -> ET.Element:
+        if name not in self.table:
+            raise SoapFaultError(
+                "ErrorInvalidRequest", f"The operation {name} is not supported by this server."
+            )
+        return self.table[name](mailbox, body)
+
+    # -- folders -----------------------------------------------------------------------------------
+    def get_folder(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
+        root, messages = response_root("GetFolder")
+        for ref in _children(body, m("FolderIds")):
+            try:
+                folder = resolve_folder(mailbox, ref)
+            except ItemError as problem:
+                error(messages, "GetFolder", problem)
+                continue
+            container = ET.SubElement(success(messages, "GetFolder"), m("Folders"))
+            container.append(render_folder(mailbox, folder))
+        return root
+
+    # -- items -------------------------------------------------------------------------------------
+    def sync_folder_items(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
+        root, messages = response_root("SyncFolderItems")
+        refs = _children(body, m("SyncFolderId"))
+        try:
+            if len(refs) != 1:
+                raise ItemError("ErrorInvalidRequest", "SyncFolderId must name one folder.")
+            folder = resolve_folder(mailbox, refs[0])
+            token = (body.findtext(m("SyncState")) or "").strip()
+            point = self.states.resolve(token, folder.id) if token else SyncPoint(folder.id, 0, frozenset())
+            limit = int(body.findtext(m("MaxChangesReturned")) or "100")
+            if not 1 <= limit <= MAX_SYNC_CHANGES:
+                raise ItemError("ErrorInvalidRequest", f"MaxChangesReturned must be 1 to {MAX_SYNC_CHANGES}.")
+        except ItemError as problem:
+            message = error(messages, "SyncFolderItems", problem)
+            message.append(leaf(m("SyncState"), ""))
+            message.append(leaf(m("IncludesLastItemInRange"), "true"))
+            return root
+        ignore = {ref.get("Id", "") for ref in _children(body, m("Ignore"))}
+        pending = _changes_since(mailbox, folder, point, ignore)
+        taken, rest = pending[:limit], pending[limit:]
+        known = set(point.known)
+        message = success(messages, "SyncFolderItems")
+        changes = ET.Element(m("Changes"))
+        for _seq, kind, item_id in taken:
+            if kind == "Delete":
+                known.discard(item_id)
+                node = ET.SubElement(changes, t("Delete"))
+                ET.SubElement(node, t("ItemId"), {"Id": item_id})
+                continue
+            item = mailbox.items[item_id]
+            ET.SubElement(changes, t(kind)).append(render_item(item, mailbox))
+            known.add(item_id)
+        last_seq = taken[-1][0] if taken else point.seq
+        last_seq = last_seq if rest else max(last_seq, mailbox.seq)
+        token = self.states.issue(SyncPoint(folder.id, last_seq, frozenset(known)))
+        message.append(leaf(m("SyncState"), token))
+        message.append(leaf(m("IncludesLastItemInRange"), "false" if rest else "true"))
+        message.append(changes)
+        return root
+
+    def get_item(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
+        root, messages = response_root("GetItem")
+        for ref in _children(body, m("ItemIds")):
+            try:
+                item = mailbox.item(ref.get("Id", ""))
+            except ItemError as problem:
+                error(messages, "GetItem", problem)
+                continue
+            ET.SubElement(success(messages, "GetItem"), m("Items")).append(render_item(item, mailbox))
+        return root
+
+    def create_item(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
+        root, messages = response_root("CreateItem")
+        invitations = body.get("SendMeetingInvitations", "")
+        refs = _children(body, m("SavedItemFolderId"))
+        for source in _children(body, m("Items")):
+            try:
+                folder = (
+                    resolve_folder(mailbox, refs[0])
+                    if refs
+                    else mailbox.distinguished(_default_folder(local(source.tag)))
+                )
+                if local(source.tag) == "CalendarItem" and not invitations:
+                    raise ItemError(
+                        "ErrorSendMeetingInvitationsRequired", "SendMeetingInvitations is required."
+                    )
+                props = {local(child.tag): copy.deepcopy(child) for child in source}
+                item = mailbox.add(folder, local(source.tag), props)
+            except ItemError as problem:
+                error(messages, "CreateItem", problem)
+                continue
+            if item.kind == "CalendarItem" and invitations in ("SendOnlyToAll", "SendToAllAndSaveCopy"):
+                _send_invitations(mailbox, item, "request")
+            reply = ET.Element(t(item.kind))
+            ET.SubElement(reply, t("ItemId"), {"Id": item.id, "ChangeKey": item.change_key})
+            ET.SubElement(success(messages, "CreateItem"), m("Items")).append(reply)
+        return root
+
+    def update_item(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
+        root, messages = response_root("UpdateItem")
+        resolution = body.get("ConflictResolution", "AutoResolve")
+        invitations = body.get("SendMeetingInvitationsOrCancellations", "")
+        for change in _children(body, m("ItemChanges")):
+            try:
+                item = self._apply_change(mailbox, change, resolution)
+            except ItemError as problem:
+                error(messages, "UpdateItem", problem)
+                continue
+            if item.kind == "CalendarItem" and invitations in (
+                "SendOnlyToAll",
+                "SendToAllAndSaveCopy",
+                "SendOnlyToChanged",
+                "SendToChangedAndSaveCopy",
+            ):
+                _send_invitations(mailbox, item, "update")
+            message = success(messages, "UpdateItem")
+            reply = ET.SubElement(ET.SubElement(message, m("Items")), t(item.kind))
+            ET.SubElement(reply, t("ItemId"), {"Id": item.id, "ChangeKey": item.change_key})
+            ET.SubElement(ET.SubElement(message, m("ConflictResults")), t("Count")).text = "0"
+        return root
+
+    def _apply_change(self, mailbox: Mailbox, change: ET.Element, resolution: str) -> Item:
+        ref = change.find(t("ItemId"))
+        if ref is None:
+            raise ItemError("ErrorInvalidIdMalformed", "An ItemChange needs an ItemId.")
+        item = mailbox.item(ref.get("Id", ""))
+        change_key = ref.get("ChangeKey")
+        if change_key and change_key != item.change_key and resolution == "NeverOverwrite":
+            raise ItemError(
+                "ErrorIrresolvableConflict",
+                "The send or update operation could not be performed because the "
+                "change key passed in the request does not match the current change key for the item.",
+            )
+        work = Item(item.id, item.kind, item.folder_id, copy.deepcopy(item.props), item.change_key, item.seq)
+        for update in _children(change, t("Updates")):
+            uri = next((c for c in update if local(c.tag).endswith("FieldURI")), None)
+            if uri is None:
+                raise ItemError("ErrorInvalidPropertySet", "An update names no property.")
+            if local(update.tag) == "SetItemField":
+                value_holder = next((c for c in update if c is not uri), None)
+                if value_holder is None or len(value_holder) != 1:
+                    raise ItemError("ErrorIncorrectUpdatePropertyCount", "Set one property per update.")
+                if local(value_holder.tag) != item.kind:
+                    raise ItemError(
+                        "ErrorObjectTypeChanged",
+                        f"The item is a {item.kind}, not a {local(value_holder.tag)}.",
+                    )
+                set_property(work, uri, value_holder[0])
+            elif local(update.tag) == "DeleteItemField":
+                delete_property(work, uri)
+            else:
+                raise ItemError("ErrorInvalidRequest", f"{local(update.tag)} is not supported here.")
+        finish(work, mailbox, created=False)
+        item.props = work.props
+        mailbox.touch(item)
+        return item
+
+    def delete_item(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
+        root, messages = response_root("DeleteItem")
+        cancellations = body.get("SendMeetingCancellations", "")
+        for ref in _children(body, m("ItemIds")):
+            try:
+                item = mailbox.item(ref.get("Id", ""))
+                if item.kind == "CalendarItem" and not cancellations:
+                    raise ItemError(
+                        "ErrorSendMeetingCancellationsRequired", "SendMeetingCancellations is required."
+                    )
+            except ItemError as problem:
+                error(messages, "DeleteItem", problem)
+                continue
+            if item.kind == "CalendarItem" and cancellations in ("SendOnlyToAll", "SendToAllAndSaveCopy"):
+                _send_invitations(mailbox, item, "cancellation")
+            mailbox.remove(item)
+            success(messages, "DeleteItem")
+        return root
+
+
+def _children(parent: ET.Element, tag: str) -> list[ET.Element]:
+    node = parent.find(tag)
+    return list(node) if node is not None else []
+
+
+def _default_folder(kind: str) -> str:
+    return {"CalendarItem": "calendar", "Task": "tasks", "Contact": "contacts"}.get(kind, "drafts")
+
+
+def resolve_folder(mailbox: Mailbox, ref: ET.Element) -> Folder:
+    if local(ref.tag) == "DistinguishedFolderId":
+        owner = ref.findtext(f"{t('Mailbox')}/{t('EmailAddress')}")
+        if owner and owner.lower() != mailbox.smtp.lower():
+            raise ItemError("ErrorAccessDenied", f"Access is denied to the mailbox {owner}.")
+        return mailbox.distinguished(ref.get("Id", ""))
+    if local(ref.tag) == "FolderId":
+        return mailbox.folder(ref.get("Id", ""))
+    raise ItemError("ErrorInvalidIdMalformed", f"{local(ref.tag)} is not a folder id.")
+
+
+def _changes_since(
+    mailbox: Mailbox, folder: Folder, point: SyncPoint, ignore: set[str]
+) -> list[tuple[int, str, str]]:
+    """(seq, Create|Update|Delete, item id) after the sync point, oldest first."""
+    changes = [
+        (item.seq, "Update" if item.id in point.known else "Create", item.id)
+        for item in mailbox.items.values()
+        if item.folder_id == folder.id and item.seq > point.seq and item.id not in ignore
+    ]
+    changes += [
+        (seq, "Delete", item_id)
+        for seq, folder_id, item_id in mailbox.tombstones
+        if folder_id == folder.id and seq > point.seq and item_id in point.known
+    ]
+    return sorted(changes)
+
+
+def _send_invitations(mailbox: Mailbox, item: Item, kind: str) -> None:
+    recipients = [
+        address.text or ""
+        for name in ("RequiredAttendees", "OptionalAttendees", "Resources")
+        for address in item.props.get(name, ET.Element("x")).iter(t("EmailAddress"))
+    ]
+    if recipients:
+        mailbox.sent_invitations.append({"kind": kind, "item_id": item.id, "to": recipients})
+
+
+def render_folder(mailbox: Mailbox, folder: Folder) -> ET.Element:
+    node = ET.Element(t(folder.tag))
+    ET.SubElement(node, t("FolderId"), {"Id": folder.id, "ChangeKey": folder.change_key})
+    if folder.parent_id:
+        parent = mailbox.folders[folder.parent_id]
+        ET.SubElement(node, t("ParentFolderId"), {"Id": parent.id, "ChangeKey": parent.change_key})
+    ET.SubElement(node, t("FolderClass")).text = folder.folder_class
+    ET.SubElement(node, t("DisplayName")).text = folder.display_name
+    count = sum(1 for item in mailbox.items.values() if item.folder_id == folder.id)
+    ET.SubElement(node, t("TotalCount")).text = str(count)
+    children = sum(1 for f in mailbox.folders.values() if f.parent_id == folder.id)
+    ET.SubElement(node, t("ChildFolderCount")).text = str(children)
+    if folder.tag in ("Folder",):
+        ET.SubElement(node, t("UnreadCount")).text = "0"
+    return node
+
+
+def render_item(item: Item, mailbox: Mailbox) -> ET.Element:
+    node = ET.Element(t(item.kind))
+    ET.SubElement(node, t("ItemId"), {"Id": item.id, "ChangeKey": item.change_key})
+    folder = mailbox.folders[item.folder_id]
+    ET.SubElement(node, t("ParentFolderId"), {"Id": folder.id, "ChangeKey": folder.change_key})
+    for prop in item.props.values():
+        node.append(copy.deepcopy(prop))
+    return node

@@ -1,0 +1,87 @@
+"""The mailbox user in Outlook: JSON properties <-> EWS elements, for the control API and tests.
+
+Property names are the EWS element names (``Subject``, ``Start``, ``LegacyFreeBusyStatus``...).
+Values: text, numbers and booleans; ``Body`` text (or {"BodyType": "HTML", "text": ...});
+``Categories`` a list; attendees a list of addresses; ``Organizer`` an address; time zones a Windows
+zone name; ``EmailAddresses``/``PhoneNumbers`` {key: value}; ``PhysicalAddresses`` {key: {part: v}}.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from sandbox.ews.soap import local, t
+from sandbox.ews.store import mailbox_element
+
+ATTENDEE_LISTS = ("RequiredAttendees", "OptionalAttendees", "Resources")
+INDEXED = ("EmailAddresses", "PhoneNumbers", "ImAddresses", "PhysicalAddresses")
+ZONES = ("StartTimeZone", "EndTimeZone", "MeetingTimeZone")
+STRING_LISTS = ("Categories", "Companies", "Children")
+
+
+def to_element(name: str, value: Any) -> ET.Element:
+    node = ET.Element(t(name))
+    if name == "Body":
+        body = value if isinstance(value, dict) else {"BodyType": "Text", "text": value}
+        node.set("BodyType", str(body.get("BodyType", "Text")))
+        node.text = str(body.get("text", ""))
+    elif name in STRING_LISTS:
+        for text in value:
+            ET.SubElement(node, t("String")).text = str(text)
+    elif name in ATTENDEE_LISTS:
+        for address in value:
+            attendee = ET.SubElement(node, t("Attendee"))
+            box = ET.SubElement(attendee, t("Mailbox"))
+            ET.SubElement(box, t("EmailAddress")).text = str(address)
+            ET.SubElement(box, t("RoutingType")).text = "SMTP"
+            ET.SubElement(attendee, t("ResponseType")).text = "Unknown"
+    elif name in ("Organizer", "From", "Sender"):
+        return mailbox_element(name, str(value).split("@")[0], str(value))
+    elif name in ("ToRecipients", "CcRecipients"):
+        for address in value:
+            box = ET.SubElement(node, t("Mailbox"))
+            ET.SubElement(box, t("EmailAddress")).text = str(address)
+    elif name in ZONES:
+        node.set("Id", str(value))
+        node.set("Name", str(value))
+    elif name in INDEXED:
+        for key, entry_value in value.items():
+            entry = ET.SubElement(node, t("Entry"), {"Key": str(key)})
+            if isinstance(entry_value, dict):
+                for part, text in entry_value.items():
+                    ET.SubElement(entry, t(part)).text = str(text)
+            else:
+                entry.text = str(entry_value)
+    elif isinstance(value, bool):
+        node.text = "true" if value else "false"
+    else:
+        node.text = str(value)
+    return node
+
+
+def to_props(values: dict[str, Any]) -> dict[str, ET.Element]:
+    return {name: to_element(name, value) for name, value in values.items() if value is not None}
+
+
+def to_json(node: ET.Element) -> Any:
+    """An element as plain JSON, the inverse of ``to_element`` (enough for tests to read items)."""
+    name = local(node.tag)
+    if name == "Body":
+        return node.text or ""
+    if name in ZONES:
+        return node.get("Id", "")
+    if name in ("Organizer", "From", "Sender"):
+        return node.findtext(f"{t('Mailbox')}/{t('EmailAddress')}") or ""
+    if name in ATTENDEE_LISTS or name in ("ToRecipients", "CcRecipients"):
+        return [e.text or "" for e in node.iter(t("EmailAddress"))]
+    if name in STRING_LISTS:
+        return [s.text or "" for s in node]
+    if name in INDEXED:
+        return {
+            e.get("Key", ""): ({local(p.tag): p.text or "" for p in e} if len(e) else e.text or "")
+            for e in node
+        }
+    if len(node):
+        return {local(c.tag): to_json(c) for c in node}
+    return node.text or ""
