@@ -20,6 +20,7 @@ import requests
 from connectors.base import ConnectorError, CursorInvalidError, RetryPolicy, WriteResult, call_with_retry
 from connectors.graph import events as graph_events
 from connectors.graph.errors import from_exception, from_response, graph_error
+from connectors.graph.mail import GraphMailMixin
 from connectors.graph.streams import STREAMS, GraphStream
 from connectors.http import make_session
 from syncengine.core.records import ChangeSet, ItemChange
@@ -48,7 +49,7 @@ class Window:
     end: datetime
 
 
-class GraphConnector:
+class GraphConnector(GraphMailMixin):
     """One mailbox. ``account``: tenant_id. ``credentials``: refresh_token (+ cached access_token)."""
 
     def __init__(

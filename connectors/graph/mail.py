@@ -1,0 +1,465 @@
+"""Microsoft 365 mail over Graph: folder deltas, threads, attachments and categories as neutral records.
+
+Mixed into ``GraphConnector`` (it uses its ``_call``, ``_batch`` and call counting). Reads are per folder
+with message delta: a folder with no changes costs one call. The first read of Inbox and Sent Items, and
+any read after Graph refused a cursor (410), is a full read bounded by a backfill window on
+``receivedDateTime``; the "Salesforce emails" folder is read whole (it only holds emails to save).
+Attachments and category writes go in ``$batch`` requests of 20, never one call per email.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from connectors.base import ConnectorError, CursorInvalidError, WriteResult
+from connectors.graph.errors import graph_error
+from syncengine.core.email_records import (
+    EmailAddress,
+    EmailAttachment,
+    EmailChangeSet,
+    EmailRecord,
+    FolderRole,
+)
+
+if TYPE_CHECKING:
+    import requests
+
+    from connectors.graph.connector import GraphConfig
+
+log = logging.getLogger(__name__)
+
+SALESFORCE_FOLDER = "Salesforce emails"
+SALESFORCE_CATEGORY = "Salesforce"
+SALESFORCE_CATEGORY_COLOR = "preset7"  # blue, as the reference's category is
+DEFAULT_BACKFILL_DAYS = 6
+DEFAULT_ATTACHMENT_LIMIT = 25 * 1024 * 1024  # Salesforce's limit for one file
+WELL_KNOWN: dict[str, str] = {"inbox": "inbox", "sent": "sentitems"}
+SELECT = (
+    "id,changeKey,internetMessageId,conversationId,conversationIndex,subject,body,from,sender,"
+    "toRecipients,ccRecipients,bccRecipients,sentDateTime,receivedDateTime,isDraft,categories,"
+    "hasAttachments,parentFolderId"
+)
+ATTACHMENT_SELECT = "id,name,contentType,size,isInline"
+FILE_ATTACHMENT = "#microsoft.graph.fileAttachment"
+BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "blockquote", "table"}
+
+
+# -- conversion (pure) ---------------------------------------------------------------------------------
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script", "head", "title"):
+            self.hidden += 1
+        elif tag in BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script", "head", "title"):
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in BLOCKS and tag != "br":
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Readable text of an HTML body: block elements become line breaks, styles and scripts vanish."""
+    parser = _Text()
+    parser.feed(markup)
+    parser.close()
+    lines = [re.sub(r"[ \t\r\f\v\xa0]+", " ", line).strip() for line in "".join(parser.parts).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _stamp(value: Any) -> str:
+    """Graph date-time -> ISO-8601 UTC with ``Z``; "" when absent."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _address(value: Any) -> EmailAddress | None:
+    inner = value.get("emailAddress") if isinstance(value, Mapping) else None
+    if not isinstance(inner, Mapping) or not inner.get("address"):
+        return None
+    address = str(inner["address"]).strip().lower()
+    name = str(inner.get("name") or "").strip()
+    return EmailAddress(address, "" if name.lower() == address else name)
+
+
+def _addresses(values: Any) -> tuple[EmailAddress, ...]:
+    found = (_address(v) for v in (values or []))
+    return tuple(a for a in found if a is not None)
+
+
+def to_record(item: Mapping[str, Any], role: FolderRole) -> EmailRecord:
+    """A Graph message (or an ``@removed`` entry) as a neutral email of the folder it was read from."""
+    if "@removed" in item:
+        return EmailRecord(id=str(item["id"]), folder=role, removed=True)
+    body = item.get("body") or {}
+    content = str(body.get("content") or "")
+    is_html = str(body.get("contentType") or "").lower() == "html"
+    return EmailRecord(
+        id=str(item["id"]),
+        internet_message_id=str(item.get("internetMessageId") or ""),
+        conversation_id=str(item.get("conversationId") or ""),
+        folder=role,
+        folder_id=str(item.get("parentFolderId") or ""),
+        subject=str(item.get("subject") or ""),
+        text_body=html_to_text(content) if is_html else content.strip(),
+        html_body=content if is_html else "",
+        from_=_address(item.get("from")) or _address(item.get("sender")),
+        to=_addresses(item.get("toRecipients")),
+        cc=_addresses(item.get("ccRecipients")),
+        bcc=_addresses(item.get("bccRecipients")),
+        sent_at=_stamp(item.get("sentDateTime")),
+        received_at=_stamp(item.get("receivedDateTime")),
+        categories=tuple(str(c) for c in item.get("categories") or ()),
+        has_attachments=bool(item.get("hasAttachments")),
+        is_draft=bool(item.get("isDraft")),
+        version=str(item.get("changeKey") or ""),
+        conversation_index=str(item.get("conversationIndex") or ""),
+    )
+
+
+def _message_path(message_id: str) -> str:
+    return f"/me/messages/{quote(message_id, safe='')}"
+
+
+def _odata_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _json_request(method: str, url: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    return {"method": method, "url": url, "headers": {"Content-Type": "application/json"}, "body": dict(body)}
+
+
+def _parse_cursor(cursor: str, role: FolderRole) -> dict[str, Any]:
+    """The stored state of one folder's delta; {} when empty, unreadable or another folder's."""
+    if not cursor:
+        return {}
+    try:
+        state = json.loads(cursor)
+    except ValueError:
+        log.warning("unreadable mail cursor for %s; reading the folder in full", role)
+        return {}
+    if not isinstance(state, dict) or state.get("role") != role or not state.get("delta"):
+        return {}
+    return state
+
+
+# -- the mixin -----------------------------------------------------------------------------------------
+class GraphMailMixin:
+    """Mail reads and writes for one Graph mailbox (see the module docstring)."""
+
+    if TYPE_CHECKING:
+        config: GraphConfig
+
+        def _call(self, what: str, method: str, url: str, **kwargs: Any) -> requests.Response: ...
+        def _url(self, path: str) -> str: ...
+        def _batch(self, reqs: Sequence[dict[str, Any]]) -> list[tuple[int, Any]]: ...
+        @staticmethod
+        def _write_result(status: int, body: Any, fallback_id: str = "") -> WriteResult: ...
+
+    @property
+    def _mail_folder_roles(self) -> dict[str, FolderRole]:
+        """Folder id -> role, learnt from reads; a plain attribute would need GraphConnector.__init__."""
+        return self.__dict__.setdefault("_mail_folder_roles_cache", {})
+
+    # -- folders -----------------------------------------------------------------------------------
+    def find_or_create_mail_folder(self, name: str = SALESFORCE_FOLDER) -> str:
+        """The id of the top-level folder ``name`` (case-insensitive), made when missing: 1-2 calls."""
+        return self._find_mail_folder(name) or self._create_mail_folder(name)
+
+    def _create_mail_folder(self, name: str) -> str:
+        try:
+            made = self._call(
+                "create mail folder", "POST", self._url("/me/mailFolders"), json={"displayName": name}
+            ).json()
+        except ConnectorError as error:
+            found = self._find_mail_folder(name) if error.status == 409 else ""
+            if not found:  # 409: made meanwhile (another session), so it must be there now
+                raise
+            return found
+        return str(made["id"])
+
+    def _find_mail_folder(self, name: str) -> str:
+        params = {"$filter": f"displayName eq {_odata_string(name)}", "$select": "id,displayName"}
+        listing = self._call("find mail folder", "GET", self._url("/me/mailFolders"), params=params).json()
+        for folder in listing.get("value", []):
+            if str(folder.get("displayName", "")).casefold() == name.casefold():
+                return str(folder["id"])
+        return ""
+
+    def mail_folder_ids(self, *, salesforce_folder: str = SALESFORCE_FOLDER) -> dict[FolderRole, str]:
+        """Role -> folder id for Inbox, Sent Items and the Salesforce folder (made when missing).
+
+        One ``$batch`` call (one more when the Salesforce folder must be made)."""
+        filter_ = quote(f"displayName eq {_odata_string(salesforce_folder)}")
+        answers = self._batch(
+            [
+                {"method": "GET", "url": "/me/mailFolders/inbox?$select=id"},
+                {"method": "GET", "url": "/me/mailFolders/sentitems?$select=id"},
+                {"method": "GET", "url": f"/me/mailFolders?$filter={filter_}&$select=id,displayName"},
+            ]
+        )
+        for status, body in answers:
+            if status != 200:
+                raise graph_error(status, body)
+        (_, inbox), (_, sent), (_, listing) = answers
+        salesforce = next(
+            (
+                str(f["id"])
+                for f in listing.get("value", [])
+                if str(f.get("displayName", "")).casefold() == salesforce_folder.casefold()
+            ),
+            "",
+        ) or self._create_mail_folder(salesforce_folder)
+        ids: dict[FolderRole, str] = {
+            "inbox": str(inbox["id"]),
+            "sent": str(sent["id"]),
+            "salesforce": salesforce,
+        }
+        self._mail_folder_roles.update({folder_id: role for role, folder_id in ids.items()})
+        return ids
+
+    # -- reads -------------------------------------------------------------------------------------
+    def read_email_changes(
+        self,
+        *,
+        folder: FolderRole,
+        cursor: str,
+        backfill_days: int = DEFAULT_BACKFILL_DAYS,
+        salesforce_folder: str = SALESFORCE_FOLDER,
+        now: datetime | None = None,
+    ) -> EmailChangeSet:
+        """Emails of one folder ('inbox', 'sent' or 'salesforce') changed since ``cursor``.
+
+        An empty, unreadable or refused (410) cursor starts a full read: Inbox and Sent Items within the
+        last ``backfill_days`` days of ``receivedDateTime``, the Salesforce folder whole. Removed entries
+        (deleted, or moved to another folder) come back with ``removed=True``."""
+        if folder not in ("inbox", "sent", "salesforce"):
+            raise ConnectorError(
+                f"Microsoft 365 mail is read from inbox, sent or salesforce, not {folder!r}",
+                permanent=True,
+                code="UNSUPPORTED_FOLDER",
+            )
+        if backfill_days < 0:
+            raise ConnectorError("backfill_days cannot be negative", permanent=True, code="BAD_BACKFILL")
+        state = _parse_cursor(cursor, folder)
+        if state:
+            if state.get("folder"):
+                self._mail_folder_roles[str(state["folder"])] = folder
+            try:
+                return self._read_mail_delta(
+                    folder, str(state["delta"]), str(state.get("folder") or ""), full=False
+                )
+            except CursorInvalidError:
+                log.info("Graph mail delta token for %s no longer valid; reading in full", folder)
+            except ConnectorError as error:
+                if folder != "salesforce" or error.status != 404:
+                    raise
+                log.info("the Salesforce mail folder is gone; finding or making it again")
+        if folder == "salesforce":
+            folder_id = self.find_or_create_mail_folder(salesforce_folder)
+            self._mail_folder_roles[folder_id] = folder
+            url, params = self._url(f"/me/mailFolders/{quote(folder_id, safe='')}/messages/delta"), {}
+        else:
+            folder_id = ""
+            floor = (now or datetime.now(UTC)) - timedelta(days=backfill_days)
+            url = self._url(f"/me/mailFolders/{WELL_KNOWN[folder]}/messages/delta")
+            params = {
+                "$filter": f"receivedDateTime ge {floor.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+            }
+        params["$select"] = SELECT
+        return self._read_mail_delta(folder, url, folder_id, full=True, params=params)
+
+    def _read_mail_delta(
+        self,
+        role: FolderRole,
+        url: str,
+        folder_id: str,
+        *,
+        full: bool,
+        params: Mapping[str, str] | None = None,
+    ) -> EmailChangeSet:
+        headers = {"Prefer": f"odata.maxpagesize={self.config.page_size}"}
+        found: dict[str, EmailRecord] = {}  # a round may report an item twice: the last one counts
+        extra: dict[str, Any] = {"params": dict(params)} if params else {}
+        while True:
+            page = self._call(f"{role} mail delta", "GET", url, headers=headers, **extra).json()
+            extra = {}
+            for item in page.get("value", []):
+                record = to_record(item, role)
+                found.pop(record.id, None)
+                found[record.id] = record
+                if record.folder_id and not folder_id:
+                    folder_id = record.folder_id  # Inbox/Sent ids are learnt from what they hold
+            if "@odata.nextLink" in page:
+                url = page["@odata.nextLink"]
+                continue
+            if folder_id:
+                self._mail_folder_roles[folder_id] = role
+            cursor = json.dumps(
+                {"role": role, "delta": page.get("@odata.deltaLink", ""), "folder": folder_id}
+            )
+            return EmailChangeSet(items=tuple(found.values()), next_cursor=cursor, full=full)
+
+    def read_conversation(self, conversation_id: str) -> list[EmailRecord]:
+        """Every email of a thread in this mailbox, whatever its folder, oldest first: one call (more
+        only for threads over 100 emails; one more when the folder ids are not known yet)."""
+        if not conversation_id:
+            raise ConnectorError("a conversation id is required", permanent=True, code="BAD_CONVERSATION")
+        params = {
+            "$filter": f"conversationId eq {_odata_string(conversation_id)}",
+            "$select": SELECT,
+            "$top": "100",
+        }
+        items: list[dict[str, Any]] = []
+        url, extra = self._url("/me/messages"), {"params": params}
+        while url:
+            page = self._call("conversation", "GET", url, **extra).json()
+            items += page.get("value", [])
+            url, extra = page.get("@odata.nextLink", ""), {}
+        if any(str(i.get("parentFolderId") or "") not in self._mail_folder_roles for i in items):
+            self.mail_folder_ids()
+        roles = self._mail_folder_roles
+        records = [to_record(i, roles.get(str(i.get("parentFolderId") or ""), "other")) for i in items]
+        return sorted(records, key=lambda r: (r.received_at, r.id))
+
+    def read_attachments(
+        self,
+        message_ids: Sequence[str],
+        *,
+        max_bytes: int = DEFAULT_ATTACHMENT_LIMIT,
+        include_inline: bool = False,
+    ) -> dict[str, list[EmailAttachment]]:
+        """The attachments of these emails, content fetched for files of at most ``max_bytes``.
+
+        Two ``$batch`` rounds: the attachment lists (one call per 20 emails), then the contents of the
+        files that qualify (one call per 20 files). An email gone meanwhile maps to []."""
+        if max_bytes < 0:
+            raise ConnectorError("max_bytes cannot be negative", permanent=True, code="BAD_LIMIT")
+        ids = list(dict.fromkeys(message_ids))
+        lists = self._batch(
+            [
+                {
+                    "method": "GET",
+                    "url": f"{_message_path(i)}/attachments?$select={ATTACHMENT_SELECT}&$top=100",
+                }
+                for i in ids
+            ]
+        )
+        out: dict[str, list[EmailAttachment]] = {i: [] for i in ids}
+        wanted: list[tuple[str, dict[str, Any]]] = []
+        for message_id, (status, body) in zip(ids, lists, strict=True):
+            if status == 404:
+                continue
+            if status != 200:
+                raise graph_error(status, body)
+            for meta in body.get("value", []):
+                reason = self._skip_reason(meta, max_bytes, include_inline)
+                if reason:
+                    out[message_id].append(self._attachment(message_id, meta, None, reason))
+                else:
+                    wanted.append((message_id, meta))
+        contents = self._batch(
+            [
+                {
+                    "method": "GET",
+                    "url": f"{_message_path(m)}/attachments/{quote(str(a['id']), safe='')}",
+                }
+                for m, a in wanted
+            ]
+        )
+        for (message_id, meta), (status, body) in zip(wanted, contents, strict=True):
+            if status == 200 and isinstance(body, dict) and isinstance(body.get("contentBytes"), str):
+                content = base64.b64decode(body["contentBytes"])
+                out[message_id].append(self._attachment(message_id, meta, content, ""))
+            elif status == 404:
+                out[message_id].append(self._attachment(message_id, meta, None, "gone"))
+            else:
+                raise graph_error(status, body)
+        return out
+
+    @staticmethod
+    def _skip_reason(meta: Mapping[str, Any], max_bytes: int, include_inline: bool) -> str:
+        if meta.get("@odata.type", FILE_ATTACHMENT) != FILE_ATTACHMENT:
+            return "not_a_file"
+        if meta.get("isInline") and not include_inline:
+            return "inline"
+        if int(meta.get("size") or 0) > max_bytes:
+            return "too_large"
+        return ""
+
+    @staticmethod
+    def _attachment(
+        message_id: str, meta: Mapping[str, Any], content: bytes | None, skipped: str
+    ) -> EmailAttachment:
+        return EmailAttachment(
+            id=str(meta["id"]),
+            message_id=message_id,
+            name=str(meta.get("name") or ""),
+            content_type=str(meta.get("contentType") or "application/octet-stream"),
+            size=int(meta.get("size") or 0),
+            is_inline=bool(meta.get("isInline")),
+            content=content,
+            skipped=skipped,
+        )
+
+    # -- writes ------------------------------------------------------------------------------------
+    def set_email_categories(self, changes: Sequence[tuple[str, Sequence[str]]]) -> list[WriteResult]:
+        """Replace each email's categories (Graph writes the whole list): ``[(message id, categories)]``.
+
+        One ``$batch`` call per 20 emails; a result per email, in order (``version``: the new changeKey)."""
+        reqs = [
+            _json_request("PATCH", _message_path(i), {"categories": list(dict.fromkeys(c))})
+            for i, c in changes
+        ]
+        answers = self._batch(reqs)
+        return [
+            self._write_result(s, b, fallback_id=i) for (s, b), (i, _) in zip(answers, changes, strict=True)
+        ]
+
+    def move_emails(self, moves: Sequence[tuple[str, str]]) -> list[WriteResult]:
+        """Move emails: ``[(message id, destination folder id or well-known name)]``; each result's ``id`` is
+        the email's new id (Graph gives a moved message a new one). One ``$batch`` call per 20."""
+        reqs = [_json_request("POST", f"{_message_path(i)}/move", {"destinationId": d}) for i, d in moves]
+        answers = self._batch(reqs)
+        return [
+            self._write_result(s, b, fallback_id=i) for (s, b), (i, _) in zip(answers, moves, strict=True)
+        ]
+
+    def ensure_mail_category(
+        self, name: str = SALESFORCE_CATEGORY, color: str = SALESFORCE_CATEGORY_COLOR
+    ) -> None:
+        """Put ``name`` in the mailbox's master category list (with its colour) unless it is there."""
+        listing = self._call("master categories", "GET", self._url("/me/outlook/masterCategories")).json()
+        if any(str(c.get("displayName", "")).casefold() == name.casefold() for c in listing.get("value", [])):
+            return
+        try:
+            self._call(
+                "create category",
+                "POST",
+                self._url("/me/outlook/masterCategories"),
+                json={"displayName": name, "color": color},
+            )
+        except ConnectorError as error:
+            if error.status != 409:  # 409: made meanwhile, which is what we wanted
+                raise
