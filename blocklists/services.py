@@ -261,9 +261,12 @@ def user_org_entry_lift(
     ).first()
     if own is not None and own.action == UserEntryAction.BLOCK:
         raise BlocklistError(f"You block {org_entry.shown} yourself: remove it from your own entries first.")
-    if own is None:
-        UserBlocklistEntry.objects.create(
-            organization=organization, user=user, value=org_entry.value, action=UserEntryAction.ALLOW
+    if own is None:  # get_or_create: a double click lifts once
+        UserBlocklistEntry.objects.get_or_create(
+            organization=organization,
+            user=user,
+            value=org_entry.value,
+            defaults={"action": UserEntryAction.ALLOW},
         )
 
 
