@@ -19,10 +19,12 @@ from sandbox.ews.soap import ItemError, leaf, local, t
 
 # Distinguished folder id -> (element tag, FolderClass, DisplayName, item element it holds)
 DISTINGUISHED = {
+    "root": ("Folder", "", "Root", ""),
     "msgfolderroot": ("Folder", "IPF.Note", "Top of Information Store", "Message"),
     "inbox": ("Folder", "IPF.Note", "Inbox", "Message"),
     "sentitems": ("Folder", "IPF.Note", "Sent Items", "Message"),
     "deleteditems": ("Folder", "IPF.Note", "Deleted Items", "Message"),
+    "drafts": ("Folder", "IPF.Note", "Drafts", "Message"),
     "calendar": ("CalendarFolder", "IPF.Appointment", "Calendar", "CalendarItem"),
     "tasks": ("TasksFolder", "IPF.Task", "Tasks", "Task"),
     "contacts": ("ContactsFolder", "IPF.Contact", "Contacts", "Contact"),
