@@ -35,6 +35,7 @@ from sandbox.graph.mail import (
 )
 from sandbox.graph.mail_api import MailApi
 from sandbox.graph.mail_render import render_attachment, render_folder, render_message
+from sandbox.graph.paging import read_body
 
 Recipient = dict[str, dict[str, str]]
 MailboxOf = Callable[[str, str], Mailbox]
@@ -338,6 +339,34 @@ class MailControl:
         return message
 
 
+def _send_mail(mail: MailControl, request: Request, mailbox: Mailbox) -> Response:
+    """``POST /me/sendMail``: Graph's way to send, through the same delivery as ``MailControl.send``."""
+    body = read_body(request)
+    message = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(message, dict):
+        raise GraphError(400, "ErrorInvalidRequest", "The request is invalid: message is required.")
+    if not any(message.get(k) for k in ("toRecipients", "ccRecipients", "bccRecipients")):
+        raise GraphError(400, "ErrorInvalidRecipients", "At least one recipient isn't valid.")
+    content = item_body(message.get("body") or {"contentType": "text", "content": ""})
+    email = {
+        "to": message.get("toRecipients"),
+        "cc": message.get("ccRecipients"),
+        "bcc": message.get("bccRecipients"),
+        "subject": str(message.get("subject") or ""),
+        "body": content["content"],
+        "bodyType": content["contentType"],
+        "attachments": message.get("attachments") or [],
+        "categories": message.get("categories") or [],
+    }
+    try:
+        sent = mail.send(mailbox.tenant_id, mailbox.user_id, email)["sent"]
+    except (KeyError, ValueError, TypeError) as error:
+        raise GraphError(400, "ErrorInvalidRequest", f"The request is invalid: {error}") from error
+    if body.get("saveToSentItems") is False:
+        mail.store.delete(mailbox, sent["id"])
+    return json_response(202, None)
+
+
 # -- wiring --------------------------------------------------------------------------------------------
 def register(
     route: Callable[[str, str, Handler], None],
@@ -370,6 +399,7 @@ def register(
     route("GET", attachment + r"/\$value", graph(api.attachment_value))
     route("GET", who + r"/outlook/masterCategories", graph(api.list_categories))
     route("POST", who + r"/outlook/masterCategories", graph(api.create_category))
+    route("POST", who + r"/sendMail", graph(lambda request, mailbox: _send_mail(mail, request, mailbox)))
 
     base = r"/_sandbox/tenants/(?P<t>[^/]+)/users/(?P<u>[^/]+)/mail"
     one = base + r"/messages/(?P<m>[^/]+)"

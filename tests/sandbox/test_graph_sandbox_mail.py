@@ -450,3 +450,39 @@ def test_it_acts_as_the_people_through_the_control_endpoints(world: World, ada: 
     )
     assert bad_bytes.status_code == 400
     assert len(world.app.mail.messages(world.tenant_id, ada[0])) == count  # nothing half-stored
+
+
+def test_it_sends_mail_through_graph_send_mail(world: World, ada: tuple[str, str]) -> None:
+    bob_id, bob = world.user("bob")
+    graph = world.graph(ada[0])
+    message = {
+        "subject": "Agenda",
+        "body": {"contentType": "HTML", "content": "<p>Monday</p>"},
+        "toRecipients": [{"emailAddress": {"address": bob, "name": "Bob"}}],
+        "attachments": [
+            {
+                "@odata.type": "#microsoft.graph.fileAttachment",
+                "name": "agenda.txt",
+                "contentType": "text/plain",
+                "contentBytes": base64.b64encode(b"1. intro").decode("ascii"),
+            }
+        ],
+    }
+    response = graph.post(f"{world.me}/sendMail", json={"message": message})
+    assert response.status_code == 202, response.text
+    [sent] = world.app.mail.messages(world.tenant_id, ada[0], "sentitems")
+    [received] = world.app.mail.messages(world.tenant_id, bob_id, "inbox")
+    assert sent["internetMessageId"] == received["internetMessageId"]
+    assert received["hasAttachments"] is True and received["body"]["content"] == "<p>Monday</p>"
+    assert [a["name"] for a in world.app.mail.attachments(world.tenant_id, bob_id, received["id"])] == [
+        "agenda.txt"
+    ]
+
+    nobody = graph.post(f"{world.me}/sendMail", json={"message": {"subject": "x"}})
+    assert nobody.status_code == 400 and nobody.json()["error"]["code"] == "ErrorInvalidRecipients"
+    unsaved = graph.post(
+        f"{world.me}/sendMail", json={"message": {**message, "subject": "Quiet"}, "saveToSentItems": False}
+    )
+    assert unsaved.status_code == 202
+    assert [m["subject"] for m in world.app.mail.messages(world.tenant_id, ada[0], "sentitems")] == ["Agenda"]
+    assert len(world.app.mail.messages(world.tenant_id, bob_id, "inbox")) == 2
