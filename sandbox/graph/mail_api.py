@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -18,13 +18,27 @@ from sandbox.graph import mail_query
 from sandbox.graph.delta import CollectionState, DeltaTracker, Round, sync_state_not_found
 from sandbox.graph.errors import GraphError
 from sandbox.graph.events import Mailbox
-from sandbox.graph.mail import MailFolder, MailStore, StoredMessage
+from sandbox.graph.mail import (
+    MailFolder,
+    MailStore,
+    StoredMessage,
+    bad,
+    conversation_id,
+    conversation_index,
+    internet_message_id,
+    item_body,
+    message_fields,
+    recipient,
+    recipients,
+    string_list,
+)
 from sandbox.graph.mail_render import mime, render_attachment, render_folder, render_message
 from sandbox.graph.paging import context_url, list_page, read_body
 
 MESSAGE_TYPE = "#microsoft.graph.message"
 DEFAULT_DELTA_PAGE = 10  # Outlook's default page for message delta; clients ask more with Prefer
 CHANGE_TYPES = ("", "created", "updated", "deleted")
+DRAFT_KEYS = {"subject", "body", "toRecipients", "ccRecipients", "bccRecipients", "categories", "@odata.type"}
 
 
 @dataclass
@@ -130,6 +144,39 @@ class MailApi:
     def delete_message(self, request: Request, mailbox: Mailbox) -> Response:
         self.store.delete(mailbox, self._message(request, mailbox).id)
         return json_response(204, None)
+
+    def create_draft(self, request: Request, mailbox: Mailbox) -> Response:
+        """``POST /me/messages``: a draft from this user, in Drafts (or the folder the URL names)."""
+        body = read_body(request)
+        if not isinstance(body, dict):
+            raise bad("The request body is not a valid message.")
+        unknown = set(body) - DRAFT_KEYS
+        if unknown:
+            raise bad(
+                f"The property '{sorted(unknown)[0]}' does not exist on type 'microsoft.graph.message'."
+            )
+        folder = self._folder(request, mailbox) if "folder" in request.params else None
+        now = datetime.now(UTC)
+        me = recipient({"emailAddress": {"address": mailbox.mail, "name": mailbox.display_name}})
+        fields = message_fields(
+            sender=me,
+            to=recipients(body.get("toRecipients")),
+            cc=recipients(body.get("ccRecipients")),
+            bcc=recipients(body.get("bccRecipients")),
+            subject=str(body.get("subject") or ""),
+            body=item_body(body.get("body") or ""),
+            sent=now,
+            received=now,
+            internet_id=internet_message_id(mailbox.mail.rsplit("@", 1)[-1]),
+            conversation=conversation_id(),
+            index=conversation_index(None, now),
+            is_draft=True,
+            is_read=True,
+            categories=string_list("categories", body.get("categories") or []),
+        )
+        target = folder or self.store.folder(mailbox, "drafts")
+        draft = self.store.put(mailbox, target.id, fields)
+        return self._one(request, mailbox, 201, render_message(draft, body_type(request)))
 
     def move_message(self, request: Request, mailbox: Mailbox) -> Response:
         body = read_body(request)

@@ -388,6 +388,7 @@ def register(
     route("POST", who + folder + r"/childFolders", graph(api.create_folder))
     route("GET", who + folder + r"/messages/delta", graph(api.messages_delta))
     route("GET", messages, graph(api.list_messages))
+    route("POST", messages, graph(api.create_draft))
     route("GET", item, graph(api.get_message))
     route("PATCH", item, graph(api.update_message))
     route("DELETE", item, graph(api.delete_message))

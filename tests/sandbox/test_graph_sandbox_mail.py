@@ -486,3 +486,33 @@ def test_it_sends_mail_through_graph_send_mail(world: World, ada: tuple[str, str
     assert unsaved.status_code == 202
     assert [m["subject"] for m in world.app.mail.messages(world.tenant_id, ada[0], "sentitems")] == ["Agenda"]
     assert len(world.app.mail.messages(world.tenant_id, bob_id, "inbox")) == 2
+
+
+def test_it_keeps_drafts_editable_and_received_mail_not(world: World, ada: tuple[str, str]) -> None:
+    graph = world.graph(ada[0])
+    made = graph.post(
+        f"{world.me}/messages",
+        json={"subject": "Draft", "toRecipients": [{"emailAddress": {"address": "x@acme.example"}}]},
+    )
+    assert made.status_code == 201, made.text
+    draft = made.json()
+    assert draft["isDraft"] is True and draft["sentDateTime"] is None
+    assert draft["parentFolderId"] == graph.get(f"{world.me}/mailFolders/drafts").json()["id"]
+    edited = graph.patch(
+        f"{world.me}/messages/{draft['id']}",
+        json={"subject": "Draft v2", "body": {"contentType": "text", "content": "hi"}},
+    )
+    assert edited.status_code == 200 and edited.json()["subject"] == "Draft v2"
+    attached = graph.post(
+        f"{world.me}/messages/{draft['id']}/attachments",
+        json={"@odata.type": "#microsoft.graph.fileAttachment", "name": "a.txt", "contentBytes": "YQ=="},
+    )
+    assert attached.status_code == 201 and attached.json()["size"] == 1
+    received = deliver(world, ada[0], "Inbound")
+    refused = graph.post(
+        f"{world.me}/messages/{received['id']}/attachments",
+        json={"@odata.type": "#microsoft.graph.fileAttachment", "name": "a.txt", "contentBytes": "YQ=="},
+    )
+    assert refused.status_code == 400
+    wrong = graph.post(f"{world.me}/messages", json={"subject": "x", "isDraft": False})
+    assert wrong.status_code == 400
