@@ -11,6 +11,7 @@ from connectors.graph.connector import Window
 # provider -> module with make_side(request) -> MailSide
 PROVIDERS: dict[str, str] = {
     "graph": "tests.connectors.contract.graph_side",
+    "ews": "tests.connectors.contract.ews_side",
 }
 STREAMS = ("events", "tasks", "contacts")
 
