@@ -337,9 +337,11 @@ def link_item(
     links = record_links(item.body)
     for sobject, record_id in links:  # people named by a link count after the participants
         if sobject == "Contact":
-            who_contacts += [c for c in found.contacts if _same_id(c.id, record_id)][:1]
+            named = [c for c in found.contacts if _same_id(c.id, record_id)][:1]
+            who_contacts += [c for c in named if not (c.email and is_blocked(c.email))]
         elif sobject == "Lead":
-            who_leads += [r for r in found.leads if _same_id(r.id, record_id) and not r.is_converted][:1]
+            named_leads = [r for r in found.leads if _same_id(r.id, record_id) and not r.is_converted][:1]
+            who_leads += [r for r in named_leads if not (r.email and is_blocked(r.email))]
 
     if who_contacts:
         who_ids = tuple(dict.fromkeys(c.id for c in who_contacts))

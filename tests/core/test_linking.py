@@ -234,6 +234,10 @@ def test_it_never_links_or_searches_a_blocked_address():
     request = lookup_request([item], user=ME, is_blocked=is_blocked)
     assert request.addresses == frozenset()
 
+    # Named by a record link instead: still a blocked person, still not linked.
+    named = ItemFacts(sender="x@nowhere.example", body=f"https://na1.salesforce.com/{blocked_contact.id}")
+    assert link(named, found, is_blocked=is_blocked).who_id == ""
+
 
 # -- the session's questions ------------------------------------------------------------------------------
 def test_it_gathers_one_request_for_a_whole_session():
