@@ -89,7 +89,11 @@ def _stamp(value: Any) -> str:
     """Graph date-time -> ISO-8601 UTC with ``Z``; "" when absent."""
     if not value:
         return ""
-    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        log.warning("unreadable Graph date-time %r", value)
+        return ""
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -237,6 +241,7 @@ class GraphMailMixin:
             "salesforce": salesforce,
         }
         self._mail_folder_roles.update({folder_id: role for role, folder_id in ids.items()})
+        self.__dict__["_mail_folders_resolved"] = True
         return ids
 
     # -- reads -------------------------------------------------------------------------------------
@@ -337,8 +342,9 @@ class GraphMailMixin:
             page = self._call("conversation", "GET", url, **extra).json()
             items += page.get("value", [])
             url, extra = page.get("@odata.nextLink", ""), {}
-        if any(str(i.get("parentFolderId") or "") not in self._mail_folder_roles for i in items):
-            self.mail_folder_ids()
+        unknown = any(str(i.get("parentFolderId") or "") not in self._mail_folder_roles for i in items)
+        if unknown and not self.__dict__.get("_mail_folders_resolved"):
+            self.mail_folder_ids()  # once per connector: other folders (Deleted Items...) stay "other"
         roles = self._mail_folder_roles
         records = [to_record(i, roles.get(str(i.get("parentFolderId") or ""), "other")) for i in items]
         return sorted(records, key=lambda r: (r.received_at, r.id))

@@ -279,3 +279,22 @@ def test_it_adds_the_salesforce_category_to_the_master_list_once(person: Person,
     assert [(c["displayName"], c["color"]) for c in master if c["displayName"] == "Salesforce"] == [
         ("Salesforce", "preset7")
     ]
+
+
+def test_it_learns_folder_roles_once_for_threads_read_cold(person: Person, graph: Any) -> None:
+    first = deliver(graph, person, "Deal", days_ago=3)
+    binned = deliver(graph, person, None, days_ago=2, inReplyTo=first["id"])
+    binned = graph.mail.move(person.tenant_id, person.graph_user_id, binned["id"], "deleteditems")
+    graph.mail.create_folder(person.tenant_id, person.graph_user_id, "Salesforce emails")
+    connector = mail_connector_for(person.mailbox)
+    connector.refresh()
+    graph.clear()
+
+    cold = connector.read_conversation(first["conversationId"])
+    warm = connector.read_conversation(first["conversationId"])
+
+    assert connector.calls == 3  # the thread, the folder ids once ($batch), the thread again
+    assert [(e.id, e.folder) for e in cold] == [(first["id"], "inbox"), (binned["id"], "other")]
+    assert warm == cold
+    with pytest.raises(ConnectorError):
+        connector.read_conversation("")
