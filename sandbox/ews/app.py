@@ -19,7 +19,7 @@ from sandbox.base import Fault, HttpError, Request, Response, SandboxApp, json_r
 from sandbox.ews.operations import Operations
 from sandbox.ews.persona import to_json, to_props
 from sandbox.ews.soap import XML, ItemError, SoapFaultError, envelope, fault_envelope, parse_envelope, t
-from sandbox.ews.store import Item, Mailbox, SyncStates, finish, set_property
+from sandbox.ews.store import DISTINGUISHED, Folder, Item, Mailbox, SyncStates, finish, set_property
 
 EWS_PATH = "/EWS/Exchange.asmx"
 
@@ -75,10 +75,10 @@ class EwsSandbox(SandboxApp):
             self._busy.extend([back_off_ms] * count)
 
     def items(self, smtp: str, folder: str) -> list[dict[str, Any]]:
-        """Items of a distinguished folder (calendar, tasks, contacts, inbox...), as plain JSON."""
+        """Items of a folder (a distinguished name such as calendar, tasks, inbox; or a folder id)."""
         with self.lock:
             box = self._mailbox(smtp)
-            where = box.distinguished(folder).id
+            where = _folder(box, folder).id
             return [self._json(i, box) for i in box.items.values() if i.folder_id == where]
 
     def item(self, smtp: str, item_id: str) -> dict[str, Any]:
@@ -87,12 +87,39 @@ class EwsSandbox(SandboxApp):
             return self._json(box.item(item_id), box)
 
     def create_item(self, smtp: str, folder: str, props: dict[str, Any]) -> dict[str, Any]:
-        """The user adds an item in Outlook; the element kind follows the folder."""
+        """The user adds an item in Outlook (or a message arrives); the element kind follows the folder."""
         with self.lock:
             box = self._mailbox(smtp)
-            target = box.distinguished(folder)
-            kind = {"calendar": "CalendarItem", "tasks": "Task", "contacts": "Contact"}.get(folder, "Message")
+            target = _folder(box, folder)
+            kind = {"IPF.Appointment": "CalendarItem", "IPF.Task": "Task", "IPF.Contact": "Contact"}.get(
+                target.folder_class, "Message"
+            )
             return self._json(box.add(target, kind, to_props(props)), box)
+
+    def create_folder(self, smtp: str, name: str, parent: str = "msgfolderroot") -> dict[str, str]:
+        """The user makes a mail folder in Outlook."""
+        with self.lock:
+            box = self._mailbox(smtp)
+            made = box.add_folder(_folder(box, parent), "Folder", name, "IPF.Note")
+            return {"id": made.id, "display_name": made.display_name}
+
+    def folders(self, smtp: str) -> list[dict[str, str]]:
+        with self.lock:
+            return [
+                {
+                    "id": f.id,
+                    "display_name": f.display_name,
+                    "distinguished": f.distinguished,
+                    "parent_id": f.parent_id,
+                }
+                for f in self._mailbox(smtp).folders.values()
+            ]
+
+    def move_item(self, smtp: str, item_id: str, folder: str) -> dict[str, Any]:
+        """The user drags an item to another folder: it gets a new id there."""
+        with self.lock:
+            box = self._mailbox(smtp)
+            return self._json(box.move(box.item(item_id), _folder(box, folder)), box)
 
     def update_item(self, smtp: str, item_id: str, props: dict[str, Any]) -> dict[str, Any]:
         """The user edits an item in Outlook; a None value clears the property."""
@@ -219,8 +246,11 @@ class EwsSandbox(SandboxApp):
         self.route("POST", box + r"/tokens", self._control(self._ctl_token))
         self.route("DELETE", box + r"/tokens", self._control(self._ctl_revoke))
         self.route("GET", box + r"/invitations", self._control(self._ctl_invitations))
-        self.route("GET", box + r"/folders/(?P<folder>[a-z]+)/items", self._control(self._ctl_items))
-        self.route("POST", box + r"/folders/(?P<folder>[a-z]+)/items", self._control(self._ctl_create))
+        self.route("GET", box + r"/folders", self._control(self._ctl_folders))
+        self.route("POST", box + r"/folders", self._control(self._ctl_create_folder))
+        self.route("GET", box + r"/folders/(?P<folder>[^/]+)/items", self._control(self._ctl_items))
+        self.route("POST", box + r"/folders/(?P<folder>[^/]+)/items", self._control(self._ctl_create))
+        self.route("POST", box + r"/items/(?P<item>[^/]+)/move", self._control(self._ctl_move))
         self.route("GET", box + r"/items/(?P<item>[^/]+)", self._control(self._ctl_item))
         self.route("PATCH", box + r"/items/(?P<item>[^/]+)", self._control(self._ctl_update))
         self.route("DELETE", box + r"/items/(?P<item>[^/]+)", self._control(self._ctl_delete))
@@ -264,11 +294,26 @@ class EwsSandbox(SandboxApp):
     def _ctl_invitations(self, request: Request, body: dict[str, Any]) -> Response:
         return json_response(200, {"value": self.invitations(self._smtp(request))})
 
+    def _ctl_folders(self, request: Request, body: dict[str, Any]) -> Response:
+        return json_response(200, {"value": self.folders(self._smtp(request))})
+
+    def _ctl_create_folder(self, request: Request, body: dict[str, Any]) -> Response:
+        made = self.create_folder(
+            self._smtp(request), body["display_name"], body.get("parent", "msgfolderroot")
+        )
+        return json_response(201, made)
+
+    def _ctl_move(self, request: Request, body: dict[str, Any]) -> Response:
+        moved = self.move_item(self._smtp(request), unquote(request.params["item"]), body["folder"])
+        return json_response(200, moved)
+
     def _ctl_items(self, request: Request, body: dict[str, Any]) -> Response:
         return json_response(200, {"value": self.items(self._smtp(request), request.params["folder"])})
 
     def _ctl_create(self, request: Request, body: dict[str, Any]) -> Response:
-        return json_response(201, self.create_item(self._smtp(request), request.params["folder"], body))
+        return json_response(
+            201, self.create_item(self._smtp(request), unquote(request.params["folder"]), body)
+        )
 
     def _ctl_item(self, request: Request, body: dict[str, Any]) -> Response:
         return json_response(200, self.item(self._smtp(request), unquote(request.params["item"])))
@@ -289,6 +334,12 @@ class EwsSandbox(SandboxApp):
     def _ctl_busy(self, request: Request, body: dict[str, Any]) -> Response:
         self.server_busy(int(body.get("count", 1)), int(body.get("back_off_ms", 1000)))
         return json_response(200, {"ok": True})
+
+
+def _folder(box: Mailbox, name_or_id: str) -> Folder:
+    if name_or_id in DISTINGUISHED:
+        return box.distinguished(name_or_id)
+    return box.folder(name_or_id)
 
 
 def _plain_uri() -> ET.Element:

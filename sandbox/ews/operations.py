@@ -27,6 +27,9 @@ class Operations:
         self.states = states
         self.table: dict[str, Operation] = {
             "GetFolder": self.get_folder,
+            "FindFolder": self.find_folder,
+            "CreateFolder": self.create_folder,
+            "MoveItem": self.move_item,
             "SyncFolderItems": self.sync_folder_items,
             "GetItem": self.get_item,
             "CreateItem": self.create_item,
@@ -54,7 +57,79 @@ class Operations:
             container.append(render_folder(mailbox, folder))
         return root
 
+    def find_folder(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
+        """Child folders (Shallow) or all below (Deep), optionally where DisplayName equals a value."""
+        root, messages = response_root("FindFolder")
+        deep = body.get("Traversal", "Shallow") == "Deep"
+        wanted = _display_name_filter(body.find(m("Restriction")))
+        view = body.find(m("IndexedPageFolderView"))
+        offset = int(view.get("Offset", "0")) if view is not None else 0
+        limit = int(view.get("MaxEntriesReturned", "1000")) if view is not None else 1000
+        for ref in _children(body, m("ParentFolderIds")):
+            try:
+                parent = resolve_folder(mailbox, ref)
+            except ItemError as problem:
+                error(messages, "FindFolder", problem)
+                continue
+            found = [
+                f
+                for f in _below(mailbox, parent.id, deep)
+                if wanted is None or f.display_name.casefold() == wanted.casefold()
+            ]
+            page = found[offset : offset + limit]
+            last = offset + len(page) >= len(found)
+            attrs = {
+                "TotalItemsInView": str(len(found)),
+                "IncludesLastItemInRange": "true" if last else "false",
+                "IndexedPagingOffset": str(offset + len(page)),
+            }
+            holder = ET.SubElement(
+                ET.SubElement(success(messages, "FindFolder"), m("RootFolder"), attrs), t("Folders")
+            )
+            for folder in page:
+                holder.append(render_folder(mailbox, folder))
+        return root
+
+    def create_folder(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
+        root, messages = response_root("CreateFolder")
+        refs = _children(body, m("ParentFolderId"))
+        for source in _children(body, m("Folders")):
+            try:
+                if len(refs) != 1:
+                    raise ItemError("ErrorInvalidRequest", "ParentFolderId must name one folder.")
+                parent = resolve_folder(mailbox, refs[0])
+                folder = mailbox.add_folder(
+                    parent,
+                    local(source.tag),
+                    source.findtext(t("DisplayName")) or "",
+                    source.findtext(t("FolderClass")) or "",
+                )
+            except ItemError as problem:
+                error(messages, "CreateFolder", problem)
+                continue
+            made = ET.SubElement(
+                ET.SubElement(success(messages, "CreateFolder"), m("Folders")), t(folder.tag)
+            )
+            ET.SubElement(made, t("FolderId"), {"Id": folder.id, "ChangeKey": folder.change_key})
+        return root
+
     # -- items -------------------------------------------------------------------------------------
+    def move_item(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
+        """Moved items get a new id in their new folder, as Exchange gives them."""
+        root, messages = response_root("MoveItem")
+        targets = _children(body, m("ToFolderId"))
+        for ref in _children(body, m("ItemIds")):
+            try:
+                if len(targets) != 1:
+                    raise ItemError("ErrorInvalidRequest", "ToFolderId must name one folder.")
+                moved = mailbox.move(mailbox.item(ref.get("Id", "")), resolve_folder(mailbox, targets[0]))
+            except ItemError as problem:
+                error(messages, "MoveItem", problem)
+                continue
+            reply = ET.SubElement(ET.SubElement(success(messages, "MoveItem"), m("Items")), t(moved.kind))
+            ET.SubElement(reply, t("ItemId"), {"Id": moved.id, "ChangeKey": moved.change_key})
+        return root
+
     def sync_folder_items(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
         root, messages = response_root("SyncFolderItems")
         refs = _children(body, m("SyncFolderId"))
@@ -230,6 +305,28 @@ def resolve_folder(mailbox: Mailbox, ref: ET.Element) -> Folder:
     if local(ref.tag) == "FolderId":
         return mailbox.folder(ref.get("Id", ""))
     raise ItemError("ErrorInvalidIdMalformed", f"{local(ref.tag)} is not a folder id.")
+
+
+def _below(mailbox: Mailbox, parent_id: str, deep: bool) -> list[Folder]:
+    found: list[Folder] = []
+    for folder in mailbox.folders.values():
+        if folder.parent_id == parent_id:
+            found.append(folder)
+            if deep:
+                found += _below(mailbox, folder.id, deep)
+    return found
+
+
+def _display_name_filter(restriction: ET.Element | None) -> str | None:
+    """The value of ``DisplayName == value``: the one folder restriction this server evaluates."""
+    if restriction is None:
+        return None
+    equal = restriction.find(t("IsEqualTo"))
+    uri = equal.find(t("FieldURI")) if equal is not None else None
+    constant = equal.find(f"{t('FieldURIOrConstant')}/{t('Constant')}") if equal is not None else None
+    if uri is None or constant is None or uri.get("FieldURI") != "folder:DisplayName":
+        raise SoapFaultError("ErrorUnsupportedQueryFilter", "Only DisplayName equality is supported here.")
+    return constant.get("Value", "")
 
 
 def _changes_since(

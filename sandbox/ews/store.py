@@ -162,6 +162,41 @@ class Mailbox:
         self.touch(item)
         return item
 
+    def add_folder(self, parent: Folder, tag: str, name: str, folder_class: str) -> Folder:
+        if not name:
+            raise ItemError("ErrorInvalidFolderName", "A folder needs a DisplayName.")
+        if any(
+            f.parent_id == parent.id and f.display_name.casefold() == name.casefold()
+            for f in self.folders.values()
+        ):
+            raise ItemError("ErrorFolderExists", "A folder with the specified name already exists.")
+        default_class = {
+            "CalendarFolder": "IPF.Appointment",
+            "ContactsFolder": "IPF.Contact",
+            "TasksFolder": "IPF.Task",
+        }
+        folder = Folder(
+            new_id(),
+            new_change_key(),
+            tag,
+            folder_class or default_class.get(tag, "IPF.Note"),
+            name,
+            parent.id,
+        )
+        self.folders[folder.id] = folder
+        return folder
+
+    def move(self, item: Item, target: Folder) -> Item:
+        if item.kind not in KINDS_BY_FOLDER_CLASS.get(target.folder_class, set()):
+            raise ItemError(
+                "ErrorMoveCopyFailed", f"A {item.kind} cannot be moved to '{target.display_name}'."
+            )
+        self.remove(item)
+        moved = Item(new_id(), item.kind, target.id, item.props)
+        self.items[moved.id] = moved
+        self.touch(moved)
+        return moved
+
     def remove(self, item: Item) -> None:
         del self.items[item.id]
         self.seq += 1
@@ -175,9 +210,20 @@ def finish(item: Item, mailbox: Mailbox, *, created: bool) -> None:
         # xs:boolean allows 1/0; Exchange answers with the canonical true/false
         if _is_boolean(name) and prop.text in ("1", "0"):
             prop.text = "true" if prop.text == "1" else "false"
-    for name in ("Start", "End", "ReminderDueBy", "DueDate", "StartDate", "Birthday", "DateTimeSent"):
+    for name in (
+        "Start",
+        "End",
+        "ReminderDueBy",
+        "DueDate",
+        "StartDate",
+        "Birthday",
+        "DateTimeSent",
+        "DateTimeReceived",
+    ):
         if name in props and props[name].text:
             props[name].text = utc_text(props[name].text or "", name)
+    if item.kind == "Message" and created:
+        _message_defaults(props)
     if item.kind != "CalendarItem":
         return
     if "Start" not in props or "End" not in props:
@@ -208,6 +254,22 @@ def finish(item: Item, mailbox: Mailbox, *, created: bool) -> None:
     recurring = "Recurrence" in props
     props["IsRecurring"] = leaf(t("IsRecurring"), "true" if recurring else "false")
     props["CalendarItemType"] = leaf(t("CalendarItemType"), "RecurringMaster" if recurring else "Single")
+
+
+def _message_defaults(props: dict[str, ET.Element]) -> None:
+    """What the transport adds to a message: ids, thread, times, flags."""
+    stamp = now_stamp()
+    props.setdefault(
+        "InternetMessageId", leaf(t("InternetMessageId"), f"<{uuid.uuid4().hex}@sandbox.exchange>")
+    )
+    if "ConversationId" not in props:
+        props["ConversationId"] = ET.Element(t("ConversationId"), {"Id": new_id()})
+    index = base64.b64encode(b"\x01" + secrets.token_bytes(21)).decode("ascii")
+    props.setdefault("ConversationIndex", leaf(t("ConversationIndex"), index))
+    props.setdefault("DateTimeSent", leaf(t("DateTimeSent"), stamp))
+    props.setdefault("DateTimeReceived", leaf(t("DateTimeReceived"), stamp))
+    for name in ("IsRead", "IsDraft", "HasAttachments"):
+        props.setdefault(name, leaf(t(name), "false"))
 
 
 def _is_boolean(name: str) -> bool:
