@@ -30,6 +30,7 @@ MAX_DOMAIN_LENGTH = 253
 MAX_LABEL_LENGTH = 63
 
 REASON_INTERNAL = "internal domain"
+REASON_INTERNAL_ADDRESS = "internal address"
 REASON_USER = "user"
 REASON_ORG = "org"
 REASON_FREE = "free-email domain"
@@ -101,8 +102,10 @@ def _domain_and_parents(domain: str) -> list[str]:
 class Blocklist:
     """The blocklist one user's session applies: every layer already combined.
 
-    ``org`` is the org admin's layer *after* the user's allowed removals; ``user`` the user's own
-    entries; ``free_domains`` is empty when the organization switched the free-domain list off.
+    ``internal_domains`` are the company's domains and ``internal_addresses`` its colleagues'
+    mailbox addresses (the reference appends both, and no one can lift them); ``org`` is the org
+    admin's layer *after* the user's allowed removals; ``user`` the user's own entries;
+    ``free_domains`` is empty when the organization switched the free-domain list off.
     Build it with :meth:`build`, which normalises the entries.
     """
 
@@ -110,6 +113,7 @@ class Blocklist:
     user: frozenset[str] = frozenset()
     org: frozenset[str] = frozenset()
     free_domains: frozenset[str] = frozenset()
+    internal_addresses: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -119,12 +123,19 @@ class Blocklist:
         user: Iterable[str] = (),
         org: Iterable[str] = (),
         free_domains: Iterable[str] = (),
+        internal_addresses: Iterable[str] = (),
     ) -> Blocklist:
-        return cls(_keys(internal_domains), _keys(user), _keys(org), _keys(free_domains))
+        return cls(
+            internal_domains=_keys(internal_domains),
+            user=_keys(user),
+            org=_keys(org),
+            free_domains=_keys(free_domains),
+            internal_addresses=frozenset(a for a in map(normalise_address, internal_addresses) if a),
+        )
 
     def reason(self, address: str) -> str | None:
-        """Which layer blocks this address: "internal domain", "user", "org", "free-email domain",
-        or None when it is not blocked (also for text that holds no address at all)."""
+        """Which layer blocks this address: "internal domain", "internal address", "user", "org",
+        "free-email domain", or None when it is not blocked (also for text holding no address)."""
         normal = normalise_address(address)
         if not normal:
             return None
@@ -133,6 +144,8 @@ class Blocklist:
         # internal domains first because no one can lift them.
         if any(d in self.internal_domains for d in domains):
             return REASON_INTERNAL
+        if normal in self.internal_addresses:
+            return REASON_INTERNAL_ADDRESS
         for layer, entries in ((REASON_USER, self.user), (REASON_ORG, self.org)):
             if normal in entries or any(d in entries for d in domains):
                 return layer

@@ -26,7 +26,7 @@ from blocklists.models import (
     UserBlocklistEntry,
     UserEntryAction,
 )
-from syncengine.models import Organization, SyncSettings
+from syncengine.models import Mailbox, Organization, SyncSettings
 
 
 class BlocklistError(Exception):
@@ -76,6 +76,17 @@ def internal_domains_of(organization: Organization) -> list[str]:
     return domains
 
 
+def internal_addresses_of(organization: Organization) -> list[str]:
+    """The organization's own mailbox addresses: colleagues, internal whatever their domain (a
+    small company on gmail.com has no internal domain to list)."""
+    return sorted(
+        {
+            a.lower()
+            for a in Mailbox.objects.filter(organization=organization).values_list("address", flat=True)
+        }
+    )
+
+
 def free_domains_of(organization: Organization) -> list[str]:
     """The organization's free-email-domain list (the global defaults with its own changes),
     sorted; whether it applies is ``BlocklistSettings.free_domains_enabled``."""
@@ -95,9 +106,10 @@ def _lifting_allowed(options: BlocklistSettings) -> bool:
 
 
 def blocklist_for(user: AbstractBaseUser | None, organization: Organization) -> Blocklist:
-    """The blocklist a session of ``user``'s mailbox in ``organization`` applies: internal domains,
-    the user's entries, the org entries (less those the user lifted, where the org permits it) and
-    the free-email domains (when on). ``user`` may be None for the org-wide layers only."""
+    """The blocklist a session of ``user``'s mailbox in ``organization`` applies: internal domains
+    and the organization's own mailbox addresses, the user's entries, the org entries (less those
+    the user lifted, where the org permits it) and the free-email domains (when on).
+    ``user`` may be None for the org-wide layers only. Six small queries, no writes."""
     options = blocklist_settings_for(organization)
     org_values = set(
         OrgBlocklistEntry.objects.filter(organization=organization).values_list("value", flat=True)
@@ -114,6 +126,7 @@ def blocklist_for(user: AbstractBaseUser | None, organization: Organization) -> 
                 org_values.discard(value)
     return Blocklist.build(
         internal_domains=internal_domains_of(organization),
+        internal_addresses=internal_addresses_of(organization),
         user=own,
         org=org_values,
         free_domains=free_domains_of(organization) if options.free_domains_enabled else (),

@@ -17,7 +17,14 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from blocklists.core import REASON_FREE, REASON_INTERNAL, REASON_ORG, REASON_USER, display_form
+from blocklists.core import (
+    REASON_FREE,
+    REASON_INTERNAL,
+    REASON_INTERNAL_ADDRESS,
+    REASON_ORG,
+    REASON_USER,
+    display_form,
+)
 from blocklists.forms import BlocklistSettingsForm, CheckForm, EntriesForm, FreeDomainsForm
 from blocklists.free_domains import DEFAULT_FREE_EMAIL_DOMAINS
 from blocklists.models import OrgBlocklistEntry, UserBlocklistEntry, UserEntryAction
@@ -45,6 +52,7 @@ from syncengine.models import Organization, Role
 
 REASONS = {
     REASON_INTERNAL: "blocked: it is in one of the organization's internal domains",
+    REASON_INTERNAL_ADDRESS: "blocked: it is the address of a mailbox of the organization (a colleague)",
     REASON_USER: "blocked by your own blocklist",
     REASON_ORG: "blocked by the organization's blocklist",
     REASON_FREE: "blocked: it is on a free email provider's domain",

@@ -77,6 +77,14 @@ def test_it_names_the_layer_in_a_fixed_order_when_several_block_an_address():
     assert Blocklist.build(free_domains=["gmail.com"]).reason("ann@gmail.com") == "free-email domain"
 
 
+def test_it_blocks_internal_addresses_exactly_and_before_the_lifted_layers():
+    blocklist = Blocklist.build(internal_addresses=["Colleague@Gmail.com"], free_domains=["gmail.com"])
+
+    assert blocklist.reason("colleague <COLLEAGUE@gmail.com>") == "internal address"
+    assert blocklist.reason("stranger@gmail.com") == "free-email domain"
+    assert Blocklist.build(internal_addresses=["not an address"]).internal_addresses == frozenset()
+
+
 def test_it_blocks_nothing_when_empty_and_never_blocks_text_without_an_address():
     blocklist = Blocklist.build(org=["example.com"], free_domains=["gmail.com"])
 

@@ -24,6 +24,7 @@ from blocklists.services import (
     user_org_entry_lift,
 )
 from syncengine.models import SyncSettings
+from syncengine.services.mailboxes import mailbox_create
 from tests.blocklists.conftest import Member
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,30 @@ def test_it_always_blocks_the_internal_domains_and_their_subdomains(alice: Membe
     assert blocklist.reason("colleague@acme.example") == "internal domain"
     assert blocklist.reason("colleague@eu.acme-corp.example") == "internal domain"
     assert not blocklist_for(outsider.user, outsider.organization).blocks("colleague@acme.example")
+
+
+def test_it_treats_the_organizations_own_mailbox_addresses_as_internal(
+    alice: Member, teammate: Member, outsider: Member
+):
+    blocklist_settings_save(
+        organization=alice.organization, free_domains_enabled=False, users_may_remove_org_entries=True
+    )
+    mailbox_create(
+        organization=teammate.organization,
+        owner=teammate.user,
+        address="Teammate.Acme@Gmail.com",
+        provider_account={},
+        credentials={},
+    )
+
+    assert (
+        blocklist_for(alice.user, alice.organization).reason("teammate.acme@gmail.com") == "internal address"
+    )
+    assert not blocklist_for(alice.user, alice.organization).blocks("someone.else@gmail.com")
+    assert not blocklist_for(outsider.user, outsider.organization).blocks("x@acme.example")
+    assert blocklist_for(outsider.user, outsider.organization).reason("teammate.acme@gmail.com") == (
+        "free-email domain"
+    )
 
 
 def test_it_reads_internal_domains_tolerantly_and_skips_malformed_ones(alice: Member):
@@ -279,4 +304,4 @@ def test_it_builds_a_blocklist_with_a_fixed_small_number_of_queries(alice: Membe
     with CaptureQueriesContext(connection) as queries:
         blocklist_for(alice.user, alice.organization)
 
-    assert len(queries) <= 5
+    assert len(queries) <= 6

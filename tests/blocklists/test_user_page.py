@@ -11,6 +11,7 @@ from django.urls import reverse
 from blocklists.models import OrgBlocklistEntry, UserBlocklistEntry, UserEntryAction
 from blocklists.services import blocklist_for, blocklist_settings_save, org_entries_add, user_entries_add
 from syncengine.models import Membership, Organization, Role
+from syncengine.services.mailboxes import mailbox_create
 from tests.blocklists.conftest import Member
 from tests.blocklists.support import text_of
 
@@ -217,6 +218,15 @@ def test_it_checks_which_layer_blocks_an_address(alice: Member, boss: Member):
     assert "in one of the organization's internal domains" in verdict("me@acme.example")
     assert "on a free email provider's domain" in verdict("Joe <joe@gmail.com>")
     assert "not blocked" in verdict("pat@customer.example")
+
+    mailbox_create(
+        organization=alice.organization,
+        owner=alice.user,
+        address="alice.home@gmail.com",
+        provider_account={},
+        credentials={},
+    )
+    assert "the address of a mailbox of the organization" in verdict("alice.home@gmail.com")
 
 
 def test_it_links_the_org_page_only_for_an_org_admin(alice: Member, boss: Member):
