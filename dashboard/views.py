@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dashboard.forms import SuspendForm
+from onboarding.selectors import mailbox_needs_reconnect, salesforce_needs_reconnect
 from syncengine import selectors
 from syncengine.models import Mailbox
 from syncengine.services.issues import issue_dismiss
@@ -29,12 +30,15 @@ def home(request: HttpRequest) -> HttpResponse:
             "sessions": selectors.recent_sessions(mailbox=mailbox),
             "issues": selectors.open_issues(mailbox=mailbox),
             "issue_count": selectors.open_issue_count(mailbox=mailbox),
+            "reconnect": mailbox_needs_reconnect(mailbox),
         }
         for mailbox in selectors.mailboxes_of(user=request.user)
     ]
+    salesforce = selectors.salesforce_connection_of(user=request.user)
     context = {
         "mailboxes": mailboxes,
-        "salesforce": selectors.salesforce_connection_of(user=request.user),
+        "salesforce": salesforce,
+        "salesforce_reconnect": salesforce_needs_reconnect(salesforce),
         "suspend_form": SuspendForm(),
     }
     return render(request, "dashboard/home.html", context)

@@ -181,6 +181,32 @@ SALESFORCE_API_VERSION = env.str("SALESFORCE_API_VERSION", default="62.0")
 # The External ID field (Text 80, unique) that makes every create an idempotent upsert.
 SALESFORCE_SYNC_KEY_FIELD = env.str("SALESFORCE_SYNC_KEY_FIELD", default="MailSync_Key__c")
 
+# --- Onboarding: users connect through each provider's consent screen (OAuth 2.0) -----------------
+# The address users reach this server at; redirect URIs are built from it and must be registered
+# with each provider app exactly: {PUBLIC_BASE_URL}/connect/<provider>/callback/ (see README).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Which directories may sign in: "organizations" (any work account, multi-tenant app), or one
+# tenant's id or domain (a single-tenant app).
+GRAPH_AUTHORITY_TENANT = env.str("GRAPH_AUTHORITY_TENANT", default="organizations")
+# Application permissions an org admin grants through admin consent (client-credentials tokens).
+GRAPH_APP_SCOPES = env.list("GRAPH_APP_SCOPES", default=["https://graph.microsoft.com/.default"])
+SALESFORCE_OAUTH_SCOPES = env.str("SALESFORCE_OAUTH_SCOPES", default="api refresh_token")
+GOOGLE_OAUTH_CLIENT_ID = env.str("GOOGLE_OAUTH_CLIENT_ID", default="")
+GOOGLE_OAUTH_CLIENT_SECRET = env.str("GOOGLE_OAUTH_CLIENT_SECRET", default="")
+GOOGLE_AUTH_URL = env.str("GOOGLE_AUTH_URL", default="https://accounts.google.com/o/oauth2/v2/auth")
+GOOGLE_TOKEN_URL = env.str("GOOGLE_TOKEN_URL", default="https://oauth2.googleapis.com/token")
+GOOGLE_OAUTH_SCOPES = env.list(
+    "GOOGLE_OAUTH_SCOPES",
+    default=[
+        "openid",
+        "email",
+        "https://www.googleapis.com/auth/calendar",
+        "https://www.googleapis.com/auth/gmail.modify",
+        "https://www.googleapis.com/auth/tasks",
+        "https://www.googleapis.com/auth/contacts",
+    ],
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -6,11 +6,12 @@ import base64
 import html
 import time
 import uuid
+from collections.abc import Callable
 from urllib.parse import unquote_plus, urlencode
 
 from sandbox.base import Request, Response, json_response, text_response
 from sandbox.graph.errors import aad_error
-from sandbox.graph.identity import App, Directory, Tenant, TokenSet, pkce_matches
+from sandbox.graph.identity import GRAPH_RESOURCE, App, Directory, Tenant, TokenSet, pkce_matches
 
 DOT_DEFAULT = "/.default"
 
@@ -18,6 +19,24 @@ DOT_DEFAULT = "/.default"
 class Authority:
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
+        self.admins: set[tuple[str, str]] = set()  # (tenant id, user id) of global administrators
+        # (tenant id, client id) -> the scopes an admin granted org-wide, through /adminconsent
+        self.admin_consents: dict[tuple[str, str], list[str]] = {}
+
+    def consent_routes(self) -> list[tuple[str, str, Callable[[Request], Response]]]:
+        """(method, path pattern, handler) of the admin consent endpoint, v1 and v2.0 paths.
+
+        The app routes them under its lock like the other identity routes (see ``_routes_identity``).
+        """
+        pattern = r"/(?P<tenant>[^/_][^/]*)(?:/v2\.0)?/adminconsent"
+        return [("GET", pattern, self.admin_consent), ("POST", pattern, self.admin_consent)]
+
+    def make_admin(self, tenant_id: str, user_id: str) -> None:
+        tenant = self.directory.require_tenant(tenant_id)
+        self.admins.add((tenant.id, tenant.users[user_id].id))
+
+    def has_admin_consent(self, tenant_id: str, client_id: str) -> bool:
+        return (self.directory.require_tenant(tenant_id).id, client_id) in self.admin_consents
 
     # -- discovery ---------------------------------------------------------------------------------
     def openid_configuration(self, request: Request) -> Response:
@@ -264,16 +283,72 @@ class Authority:
         answer = {"code": code, "state": params.get("state", ""), "session_state": str(uuid.uuid4())}
         return self._answer(params, {k: v for k, v in answer.items() if v})
 
-    def _sign_in_form(self, request: Request, params: dict[str, str], error: str) -> Response:
+    # -- admin consent -----------------------------------------------------------------------------
+    def admin_consent(self, request: Request) -> Response:
+        """An administrator grants the app's application permissions for the whole tenant.
+
+        GET shows the sign-in form; POST signs the admin in and redirects back with
+        ``admin_consent=True&tenant=...`` (or ``error=...``), always with ``state``.
+        """
+        tenant = self._tenant(request)
+        params = dict(request.query)
+        app = tenant.apps.get(params.get("client_id", ""))
+        redirect_uri = params.get("redirect_uri", "")
+        if app is None:
+            return self._page(
+                400,
+                f"AADSTS700016: Application with identifier '{params.get('client_id', '')}' "
+                f"was not found in the directory '{tenant.domain}'.",
+            )
+        if not redirect_uri or (app.redirect_uris is not None and redirect_uri not in app.redirect_uris):
+            return self._page(
+                400,
+                "AADSTS50011: The redirect URI specified in the request does not match the "
+                "redirect URIs configured for the application.",
+            )
+        scope = params.get("scope", GRAPH_RESOURCE + DOT_DEFAULT)
+        if request.method == "GET":
+            return self._sign_in_form(request, params, error="", admin=True)
+        form = request.form()
+        state = {"state": params["state"]} if params.get("state") else {}
+        if form.get("action") == "cancel":
+            return self._answer(
+                params,
+                {
+                    "error": "access_denied",
+                    "error_description": "AADSTS65004: The admin declined to consent to access the app.",
+                    **state,
+                },
+            )
+        user = tenant.find_user(form.get("login", ""))
+        if user is None or form.get("passwd", "") != user.password:
+            return self._sign_in_form(
+                request, params, error="Your account or password is incorrect.", admin=True
+            )
+        request.user = user.id
+        if (tenant.id, user.id) not in self.admins:
+            return self._page(
+                403,
+                "AADSTS90094: Need admin approval. The app needs permission to access resources in "
+                "your organization that only an admin can grant.",
+            )
+        self.admin_consents[(tenant.id, app.client_id)] = scope.split()
+        return self._answer(params, {"admin_consent": "True", "tenant": tenant.id, "scope": scope, **state})
+
+    def _sign_in_form(
+        self, request: Request, params: dict[str, str], error: str, admin: bool = False
+    ) -> Response:
         action = html.escape(f"{request.path}?{urlencode(params)}")
         login = html.escape(params.get("login_hint", ""))
         scopes = "".join(f"<li>{html.escape(s)}</li>" for s in params.get("scope", "").split())
         message = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+        consent = "<p>Consent on behalf of your organization (administrators only).</p>" if admin else ""
         page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign in to your account</title></head>
 <body><main>
 <h1>Sign in</h1>
 <p>Sandbox Microsoft identity platform. The app asks for:</p><ul>{scopes}</ul>
+{consent}
 {message}
 <form method="post" action="{action}">
   <label>Email <input type="email" name="login" value="{login}" autocomplete="username"></label>

@@ -1,0 +1,94 @@
+"""Salesforce: the OAuth 2.0 web server flow (with PKCE) that yields a refresh token.
+
+The token response names the org's ``instance_url`` and the identity URL ``id``
+(``.../id/<org id>/<user id>``); the identity URL, read with the new access token, gives the
+username shown on the dashboard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import requests
+from django.conf import settings
+
+from onboarding import http
+from onboarding.errors import OnboardingError
+
+PROVIDER = "Salesforce"
+
+
+@dataclass(frozen=True)
+class SalesforceGrant:
+    instance_url: str
+    org_id: str
+    user_id: str
+    username: str
+    credentials: dict[str, str]
+
+
+def authorize_url(*, redirect_uri: str, state: str, challenge: str, login_hint: str = "") -> str:
+    query = {
+        "response_type": "code",
+        "client_id": settings.SALESFORCE_CLIENT_ID,
+        "redirect_uri": redirect_uri,
+        "scope": settings.SALESFORCE_OAUTH_SCOPES,
+        "state": state,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    if login_hint:
+        query["login_hint"] = login_hint
+    return f"{settings.SALESFORCE_LOGIN_URL.rstrip('/')}/services/oauth2/authorize?{urlencode(query)}"
+
+
+def exchange(*, answer: dict[str, str], state: str, redirect_uri: str, verifier: str) -> SalesforceGrant:
+    if answer.get("state") != state:
+        raise OnboardingError("This Salesforce answer does not match our request: start again.")
+    if answer.get("error") or not answer.get("code"):
+        reason = answer.get("error_description") or answer.get("error") or "no code"
+        raise OnboardingError(f"Salesforce access was not granted ({reason[:200]}). Nothing was changed.")
+    body = http.post_form(
+        f"{settings.SALESFORCE_LOGIN_URL.rstrip('/')}/services/oauth2/token",
+        {
+            "grant_type": "authorization_code",
+            "code": answer["code"],
+            "client_id": settings.SALESFORCE_CLIENT_ID,
+            "client_secret": settings.SALESFORCE_CLIENT_SECRET,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        },
+        PROVIDER,
+    )
+    if not body.get("refresh_token") or not body.get("instance_url"):
+        raise OnboardingError(
+            "Salesforce gave no refresh token: the connected app must allow the 'refresh_token' scope."
+        )
+    org_id, user_id = _ids(str(body.get("id", "")))
+    identity = _identity(str(body["id"]), str(body["access_token"]))
+    return SalesforceGrant(
+        instance_url=str(body["instance_url"]).rstrip("/"),
+        org_id=str(identity.get("organization_id") or org_id),
+        user_id=str(identity.get("user_id") or user_id),
+        username=str(identity.get("username", "")),
+        credentials={"access_token": body["access_token"], "refresh_token": body["refresh_token"]},
+    )
+
+
+def _ids(identity_url: str) -> tuple[str, str]:
+    parts = [p for p in urlsplit(identity_url).path.split("/") if p]
+    if len(parts) < 3 or parts[-3] != "id":
+        raise OnboardingError("Salesforce did not say which user signed in; try again.")
+    return parts[-2], parts[-1]
+
+
+def _identity(identity_url: str, access_token: str) -> dict[str, Any]:
+    try:
+        response = http.session().get(identity_url, headers={"Authorization": f"Bearer {access_token}"})
+    except requests.RequestException as error:
+        raise OnboardingError(f"Salesforce cannot be reached ({type(error).__name__}); try again.") from error
+    if response.status_code != 200:
+        raise OnboardingError(f"Salesforce did not show the signed-in user (HTTP {response.status_code}).")
+    return dict(response.json())

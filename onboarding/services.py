@@ -1,0 +1,112 @@
+"""Writes of onboarding: a signed-in account becomes (or renews) a mailbox or a Salesforce connection."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from onboarding.errors import OnboardingError
+from onboarding.models import MicrosoftAdminConsent
+from onboarding.selectors import suspension_cause
+from syncengine.models import ConnectionStatus, Mailbox, MailboxStatus, Organization, SalesforceConnection
+from syncengine.services.mailboxes import mailbox_create, mailbox_resume
+
+
+@transaction.atomic
+def mailbox_connect(
+    *,
+    owner: object,
+    organization: Organization,
+    provider: str,
+    address: str,
+    provider_account: dict[str, str],
+    credentials: dict[str, object],
+    reconnecting: Mailbox | None = None,
+) -> tuple[Mailbox, bool]:
+    """Create the mailbox, or renew its sign-in; (mailbox, created).
+
+    The same row is kept on a reconnect, so its pairs and cursors carry on: the next session
+    syncs from where the last good one stopped, and makes no duplicates.
+    """
+    mailbox = reconnecting
+    if mailbox is not None and mailbox.address.lower() != address.lower():
+        raise OnboardingError(
+            f"You signed in as {address}, but this mailbox is {mailbox.address}: "
+            f"sign in with {mailbox.address} to reconnect it."
+        )
+    if mailbox is None:
+        mailbox = (
+            Mailbox.objects.select_for_update()
+            .filter(organization=organization, provider=provider, address__iexact=address)
+            .first()
+        )
+    if mailbox is None:
+        created = mailbox_create(
+            organization=organization,
+            owner=owner,
+            provider=provider,
+            address=address,
+            provider_account=provider_account,
+            credentials=credentials,  # type: ignore[arg-type]
+        )
+        return created, True
+    if mailbox.owner_id != getattr(owner, "pk", None):
+        raise OnboardingError(f"{address} is already connected by someone else in {organization}.")
+    mailbox.provider_account = {**mailbox.provider_account, **provider_account}
+    mailbox.credentials = credentials
+    fields = ["provider_account", "credentials"]
+    if mailbox.status == MailboxStatus.ERROR:
+        mailbox.status_message = "Signed in again; the next session retries."
+        fields.append("status_message")
+    mailbox.save(update_fields=fields)
+    if suspension_cause(mailbox) == "mailbox":
+        mailbox_resume(mailbox=mailbox)  # back to syncing, a session queued at once
+    return mailbox, False
+
+
+@transaction.atomic
+def salesforce_connect(
+    *,
+    user: object,
+    organization: Organization,
+    instance_url: str,
+    org_id: str,
+    user_id: str,
+    username: str,
+    credentials: dict[str, str],
+) -> SalesforceConnection:
+    """Create or renew the user's Salesforce connection, and resume what its loss had suspended."""
+    connection, _ = SalesforceConnection.objects.update_or_create(
+        user=user,
+        defaults={
+            "organization": organization,
+            "instance_url": instance_url,
+            "salesforce_org_id": org_id,
+            "salesforce_user_id": user_id,
+            "username": username,
+            "credentials": credentials,
+            "status": ConnectionStatus.CONNECTED,
+            "status_message": "",
+            "connected_at": timezone.now(),
+        },
+    )
+    for mailbox in Mailbox.objects.filter(owner=user, suspended=True):
+        if suspension_cause(mailbox) == "salesforce":
+            mailbox_resume(mailbox=mailbox)
+    return connection
+
+
+def admin_consent_record(
+    *, organization: Organization, tenant_id: str, scopes: list[str], granted_by: object
+) -> MicrosoftAdminConsent:
+    consent, _ = MicrosoftAdminConsent.objects.update_or_create(
+        organization=organization,
+        defaults={
+            "tenant_id": tenant_id,
+            "scopes": scopes,
+            "granted_by": granted_by,
+            "granted_at": timezone.now(),
+            "verified_at": timezone.now(),
+        },
+    )
+    return consent

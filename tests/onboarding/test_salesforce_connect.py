@@ -1,0 +1,86 @@
+"""Salesforce: a user connects through the login and "Allow Access?" pages (web server flow)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.urls import reverse
+
+from syncengine.models import ConnectionStatus, SalesforceConnection
+from syncengine.services.connectors import salesforce_for
+from tests.conftest import Person
+from tests.dashboard.support import text_of
+from tests.onboarding.conftest import Consent, Newcomer, back, started
+
+pytestmark = pytest.mark.django_db
+START = reverse("onboarding:salesforce_start")
+
+
+def test_it_sends_the_browser_to_the_authorize_page(bob: Newcomer, sandboxes: Any):
+    location = started(bob.client.get(START))
+
+    parts = urlsplit(location)
+    query = parse_qs(parts.query)
+    assert f"{parts.scheme}://{parts.netloc}" == sandboxes[0].url
+    assert parts.path == "/services/oauth2/authorize"
+    assert query["response_type"] == ["code"]
+    assert query["redirect_uri"] == ["http://testserver/connect/salesforce/callback/"]
+    assert query["scope"] == ["api refresh_token"]
+    assert query["code_challenge_method"] == ["S256"] and query["state"][0]
+
+
+def test_it_connects_salesforce_with_the_instance_and_user_from_the_answer(
+    bob: Newcomer, alice: Person, consent: Consent, sandboxes: Any
+):
+    location = consent.salesforce(started(bob.client.get(START)), bob.sf_username)
+
+    response = back(bob.client, location)
+
+    connection = SalesforceConnection.objects.get(user=bob.user)
+    assert connection.instance_url == sandboxes[0].url
+    assert connection.salesforce_org_id == alice.sf_org_id
+    assert connection.salesforce_user_id == bob.sf_user_id
+    assert connection.username == bob.sf_username
+    assert connection.organization == alice.organization
+    assert connection.status == ConnectionStatus.CONNECTED
+    assert f"Salesforce is connected as {bob.sf_username}" in text_of(response)
+    first_access = connection.credentials["access_token"]
+    connector = salesforce_for(connection)  # the stored refresh token really works
+    connector.refresh()
+    assert connector.credentials["access_token"] not in ("", first_access)
+
+
+def test_it_says_so_when_the_user_denies_access(bob: Newcomer, consent: Consent):
+    location = consent.salesforce(started(bob.client.get(START)), bob.sf_username, action="deny")
+
+    response = back(bob.client, location)
+
+    assert not SalesforceConnection.objects.filter(user=bob.user).exists()
+    assert "Salesforce access was not granted (end-user denied authorization)" in text_of(response)
+
+
+def test_it_refuses_an_answer_whose_state_is_not_ours(bob: Newcomer, consent: Consent):
+    location = consent.salesforce(started(bob.client.get(START)), bob.sf_username)
+
+    response = back(bob.client, location, state="forged")
+
+    assert not SalesforceConnection.objects.filter(user=bob.user).exists()
+    assert "does not match our request" in text_of(response)
+
+
+def test_it_renews_an_existing_connection_in_place(
+    alice: Person, alice_client: Any, consent: Consent, sandboxes: Any
+):
+    sandboxes[0].app.revoke_refresh_tokens(alice.sf_org_id, alice.sf_user_id)
+    SalesforceConnection.objects.filter(pk=alice.connection.pk).update(
+        status=ConnectionStatus.REVOKED, status_message="Salesforce no longer accepts this user's sign-in"
+    )
+
+    back(alice_client, consent.salesforce(started(alice_client.get(START)), alice.connection.username))
+
+    connection = SalesforceConnection.objects.get(user=alice.user)
+    assert connection.pk == alice.connection.pk
+    assert connection.status == ConnectionStatus.CONNECTED and connection.status_message == ""
+    salesforce_for(connection).refresh()
