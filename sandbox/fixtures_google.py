@@ -6,7 +6,10 @@ faults per test; tests make their own users so they stay independent.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -27,3 +30,39 @@ def _google_server(sandbox_ca: SandboxCA) -> Iterator[SandboxServer]:
 def google_server(_google_server: SandboxServer) -> SandboxServer:
     _google_server.app.clear()
     return _google_server
+
+
+@dataclass
+class GoogleAccount:
+    """A Google user in the sandbox with an OAuth client and a refresh token (as after consent)."""
+
+    server: SandboxServer
+    ca_path: str
+    user_id: str
+    email: str
+    client_id: str
+    client_secret: str
+    refresh_token: str
+
+    @property
+    def app(self) -> Any:
+        return self.server.app
+
+    @property
+    def token_uri(self) -> str:
+        return f"{self.server.url}/token"
+
+
+_accounts = itertools.count(1)
+
+
+@pytest.fixture
+def google_account(google_server: SandboxServer, sandbox_ca: SandboxCA) -> GoogleAccount:
+    """A fresh account per test, so tests stay independent on the shared server."""
+    app = google_server.app
+    client_id, secret = "1234567890-sandbox.apps.googleusercontent.com", "google-test-secret"
+    app.register_client(client_id, secret)
+    email = f"rep{next(_accounts)}@gmail-sandbox.example"
+    user = app.create_user(email, "Sandbox Rep", "Europe/Berlin")
+    token = app.issue_refresh_token(user["id"], client_id)
+    return GoogleAccount(google_server, str(sandbox_ca.ca_path), user["id"], email, client_id, secret, token)

@@ -72,7 +72,7 @@ class GoogleConnector:
         self.calls = 0
         self.token_calls = 0
         expires_at = float(self.credentials.get("expires_at") or 0)
-        self._creds = Credentials(
+        self._creds = _Credentials(
             token=self.credentials.get("access_token") or None,
             refresh_token=self.credentials.get("refresh_token") or None,
             token_uri=config.token_uri,
@@ -87,6 +87,7 @@ class GoogleConnector:
         self._raw_http = CountingHttp(
             ca_bundle=config.ca_bundle, timeout=config.timeout, on_request=self._count
         )
+        self._creds.transport = google_auth_httplib2.Request(self._raw_http)
         self.http = google_auth_httplib2.AuthorizedHttp(self._creds, http=self._raw_http)
         self._services: dict[str, Any] = {}
         self._containers: dict[str, str] = {}  # stream -> task list id / contact group, known after a read
@@ -315,6 +316,16 @@ class GoogleConnector:
                 f"Google batch left {len(missing)} requests unanswered", permanent=False, code="BATCH"
             )
         return [a for a in answers if a is not None]
+
+
+class _Credentials(Credentials):
+    """Refreshes always go through our httplib2 (CA bundle, counting): googleapiclient's batch
+    refreshes with a bare ``httplib2.Http()`` of its own otherwise."""
+
+    transport: Any = None
+
+    def refresh(self, request: Any) -> None:
+        super().refresh(self.transport or request)
 
 
 class _Executed:

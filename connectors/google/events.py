@@ -156,9 +156,10 @@ def from_neutral(values: Mapping[str, Any], current: Mapping[str, Any] | None = 
         merged = {k: values[k] if k in values else now.get(k) for k in TIME_KEYS}
         start = _when(merged["start"], bool(merged["is_all_day"]), end=False)
         finish = _when(merged["end"], bool(merged["is_all_day"]), end=True, start=merged["start"])
-        if start is not None:
+        # Only what changed: an unchanged start keeps the zone the user gave it.
+        if start is not None and ("start" in values or "is_all_day" in values):
             out["start"] = start
-        if finish is not None:
+        if finish is not None and ("end" in values or "is_all_day" in values):
             out["end"] = finish
     return out
 
@@ -170,7 +171,10 @@ def needs_current(values: Mapping[str, Any]) -> bool:
 
 def overlaps(event: Mapping[str, Any], start: datetime, end: datetime) -> bool:
     """Whether an event (as read) lies in [start, end): a delta reports changes wherever they are now."""
-    first, last = parse_instant(instant(event.get("start"))), parse_instant(instant(event.get("end")))
+    try:
+        first, last = parse_instant(instant(event.get("start"))), parse_instant(instant(event.get("end")))
+    except ValueError:
+        return True  # cannot tell: the item error reports it instead
     if first is None or last is None:
         return True
     return last > start and first < end

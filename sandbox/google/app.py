@@ -234,6 +234,16 @@ class GoogleSandbox(SandboxApp):
             return json_response(status, {"error": "internal_failure", "error_description": "Backend Error"})
         return fault_body(status)
 
+    def _dispatch(self, request: Request, control: bool) -> Response:
+        if not control and not request.tenant:
+            # Know the caller before a fault may answer, so every logged request is attributed.
+            scheme, _, token = request.header("authorization").partition(" ")
+            access = self.accounts.access_tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+            user = self.accounts.users.get(access.user_id) if access else None
+            if user is not None:
+                request.tenant, request.user = user.id, user.email
+        return super()._dispatch(request, control)
+
     def _authed(self, handler: UserHandler) -> Callable[[Request], Response]:
         def run(request: Request) -> Response:
             with self.lock:
