@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import api, org_views, views
+from dashboard import api, org_sources, org_views, views
 
 app_name = "dashboard"
 
@@ -16,6 +16,16 @@ urlpatterns = [
         "org/<int:organization_id>/mappings/<str:stream>/reset/",
         org_views.org_mapping_reset,
         name="org_mapping_reset",
+    ),
+    path(
+        "org/<int:organization_id>/calendar-sources/",
+        org_sources.org_calendar_sources,
+        name="org_calendar_sources",
+    ),
+    path(
+        "org/<int:organization_id>/calendar-sources/<int:source_id>/remove/",
+        org_sources.org_calendar_source_remove,
+        name="org_calendar_source_remove",
     ),
     path("api/mailboxes/<int:mailbox_id>/status/", api.MailboxStatusApi.as_view(), name="api_status"),
 ]

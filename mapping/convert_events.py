@@ -308,3 +308,23 @@ def merge_categories(existing: Any, from_crm: Any, *, keep: Iterable[str] = SYNC
         if not has_category(out, name):
             out.append(name)
     return out
+
+
+# ------------------------------------------------------------------------- whole-record adapters
+
+
+def all_day_to_salesforce(values: Mapping[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+    """An all-day item is saved as its first day and a length in whole days (ActivityDate,
+    DurationInMinutes), not as two instants whose inclusive or exclusive end Salesforce reads its own way."""
+    if values.get("is_all_day") is True and "StartDateTime" in out:
+        out = {k: v for k, v in out.items() if k not in ("StartDateTime", "EndDateTime")}
+        out.update(event_times_to_salesforce(values))
+    return out
+
+
+def all_day_from_salesforce(record: Mapping[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """An all-day Event reads back as local midnights from its day and length."""
+    if record.get("IsAllDayEvent") is True:
+        times = event_times_from_salesforce(record)
+        values = {**values, **{k: v for k, v in times.items() if k in values}}
+    return values

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mapping.convert_events import all_day_from_salesforce, all_day_to_salesforce
 from mapping.registry import make_rule
 from mapping.validation import Row
 from syncengine.core.rules import FieldRule, StreamRules
@@ -113,6 +114,10 @@ def event_rules(
         stream="events",
         crm_object="Event",
         fields=EVENT_FIELDS,
+        write_together=frozenset({"start", "end", "is_all_day"}),
+        to_crm_record=all_day_to_salesforce,
+        from_crm_record=all_day_from_salesforce,
+        extra_crm_fields=("ActivityDate", "DurationInMinutes"),
         create_in_crm=True,
         create_in_mail=create_in_mail,
         delete_in_crm=True,

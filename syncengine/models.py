@@ -94,6 +94,37 @@ class SyncSettings(models.Model):
         return f"Sync settings of {self.organization}"
 
 
+class CalendarSource(models.Model):
+    """Salesforce records of another object (a Task, a custom object) shown as calendar items.
+
+    One way, Salesforce -> mailbox, as the reference's "Save Events As Other" option: the items get
+    the source's category in the calendar, and mailbox edits or deletions are put back.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="calendar_sources")
+    crm_object = models.CharField("Salesforce object", max_length=80)
+    category = models.CharField(max_length=60, help_text="The category the items get in the calendar")
+    subject_field = models.CharField(max_length=80)
+    start_field = models.CharField(max_length=80, blank=True, help_text="A date/time field")
+    end_field = models.CharField(max_length=80, blank=True, help_text="A date/time field")
+    date_field = models.CharField(max_length=80, blank=True, help_text="A date field: an all-day item")
+    description_field = models.CharField(max_length=80, blank=True)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "crm_object"], name="one_source_per_object")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.crm_object} in the calendar ({self.organization})"
+
+    @property
+    def stream(self) -> str:
+        return f"src{self.pk}"
+
+
 class Role(models.TextChoices):
     USER = "user", "User"
     ORG_ADMIN = "org_admin", "Org admin"

@@ -285,6 +285,10 @@ def _plan_merge(
             else:
                 new_mail[k] = m_val
 
+    if crm_writes and rules.write_together & set(crm_writes):
+        for k in rules.write_together:
+            if k in new_mail and rules.direction_of(k).to_crm:
+                crm_writes.setdefault(k, new_mail[k])
     state = PairState(
         sync_key=pair.sync_key,
         mail_id=pair.mail_id,

@@ -64,6 +64,13 @@ class StreamRules:
     # A Salesforce deletion that may not reach the mailbox puts the record back (one-way to Salesforce).
     restore_in_crm: bool = False
     conflict_policy: str = "newest"  # newest | mail | crm
+    # Keys written together (all or none), for a record adapter that needs them all (all-day events).
+    write_together: frozenset[str] = frozenset()
+    # Whole-record adapters after the field rules, for what no single field maps: an all-day event is
+    # a day and a length in Salesforce, two instants in the mailbox. Pure functions.
+    to_crm_record: Callable[[Mapping[str, Any], dict[str, Any]], dict[str, Any]] | None = None
+    from_crm_record: Callable[[Mapping[str, Any], dict[str, Any]], dict[str, Any]] | None = None
+    extra_crm_fields: tuple[str, ...] = ()  # what the adapters read besides the rules' fields
     # Keys written when a Salesforce record makes a new mail item; None: the to-mail ones. One-way
     # to Salesforce still brings Salesforce-made items down whole, though later edits go up only.
     mail_create_keys: frozenset[str] | None = None
@@ -88,10 +95,18 @@ class StreamRules:
                 out[rule.crm_field], was_cut = rule.crm_value(values[rule.key])
                 if was_cut:
                     cut.append(rule.key)
+        if self.to_crm_record is not None:
+            out = self.to_crm_record(values, out)
         return out, cut
 
     def neutral_from_crm(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        return {r.key: r.to_mail(record.get(r.crm_field)) for r in self.fields if r.crm_field in record}
+        values = {r.key: r.to_mail(record.get(r.crm_field)) for r in self.fields if r.crm_field in record}
+        return self.from_crm_record(record, values) if self.from_crm_record is not None else values
+
+    @property
+    def read_fields(self) -> list[str]:
+        """The Salesforce fields a read asks for."""
+        return list(dict.fromkeys([*(r.crm_field for r in self.fields), *self.extra_crm_fields]))
 
     def crm_readback(self, values: Mapping[str, Any]) -> dict[str, Any]:
         by_key = {r.key: r for r in self.fields}

@@ -34,6 +34,8 @@ class EventScope:
     save_unresponded_invitations: bool = False
     save_internal_meetings: bool = False
     internal_domains: frozenset[str] = field(default_factory=frozenset)
+    # Categories of items another stream shows in the calendar (Salesforce records of another object).
+    foreign_categories: frozenset[str] = field(default_factory=frozenset)
 
 
 def has_category(categories: Iterable[str], name: str) -> bool:
@@ -48,6 +50,8 @@ def _domain(address: str) -> str:
 def event_decision(meta: Mapping[str, Any], scope: EventScope) -> Decision:
     """What to do with a calendar item that is not (or no longer) paired, from its metadata."""
     categories = meta.get("categories") or []
+    if any(has_category(categories, name) for name in scope.foreign_categories):
+        return Decision.SKIP  # shown from another Salesforce object: never saved as an Event too
     if has_category(categories, UNSYNC_CATEGORY):
         return Decision.UNSYNC
     if has_category(categories, SALESFORCE_CATEGORY):

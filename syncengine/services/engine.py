@@ -80,10 +80,12 @@ class StreamSync(CalendarRules, Deduplication):
         pairs = self._resolve_intents(pairs_load(mailbox=self.mailbox, stream=self.stream))
         self._pairs = pairs
         mail_cursor = cursors.get(Side.MAIL, "")
-        mail_set = self.mail.read_changes(stream=self.stream, cursor=mail_cursor, window=window)
+        mail_set = self.mail.read_changes(
+            stream=self.spec.mail_side_stream, cursor=mail_cursor, window=window
+        )
         crm_set = self.crm.read_changes(
             crm_object=self.rules.crm_object,
-            fields=[r.crm_field for r in self.rules.fields],
+            fields=self.rules.read_fields,
             cursor=cursors.get(Side.CRM, ""),
             neutral=self.rules.neutral_from_crm,
             label_field=self.spec.label_field,
@@ -95,7 +97,7 @@ class StreamSync(CalendarRules, Deduplication):
         self._crm_read = crm_set.changes
         mail_changes = self._in_scope(self._drop_unreadable(mail_set.changes), pairs)
         mail_changes = self._with_pending(Side.MAIL, mail_changes)
-        crm_changes = self._with_pending(Side.CRM, crm_set.changes)
+        crm_changes = self._with_pending(Side.CRM, self._crm_in_window(crm_set.changes, pairs, window))
         mail_changes = self._confirm_removals(mail_changes, mail_set, pairs)
 
         plan = plan_stream(
@@ -185,7 +187,7 @@ class StreamSync(CalendarRules, Deduplication):
         unseen = {p.mail_id for p in pairs if p.mail_id and not p.mail_seen} - reported
         if not candidates and not unseen:
             return [c for c in changes if not c.removed]
-        exists = self.mail.exists(stream=self.stream, ids=sorted(candidates | unseen))
+        exists = self.mail.exists(stream=self.spec.mail_side_stream, ids=sorted(candidates | unseen))
         kept = [c for c in changes if not c.removed]
         kept += [
             ItemChange(id=i, removed=True, deleted=not still)
@@ -266,7 +268,11 @@ class StreamSync(CalendarRules, Deduplication):
         if not actions:
             return
         extra = {"categories": [SALESFORCE_CATEGORY]} if self.spec.tag_category else {}
-        results = self.mail.create(stream=self.stream, items=[{**a.mail_writes, **extra} for a in actions])
+        if self.spec.mail_category:
+            extra = {"categories": [self.spec.mail_category]}
+        results = self.mail.create(
+            stream=self.spec.mail_side_stream, items=[{**a.mail_writes, **extra} for a in actions]
+        )
         for action, result in zip(actions, results, strict=True):
             assert action.state is not None
             if result.ok:
@@ -296,7 +302,9 @@ class StreamSync(CalendarRules, Deduplication):
     def _mail_updates(self, actions: list[Action]) -> set[str]:
         if not actions:
             return set()
-        results = self.mail.update(stream=self.stream, items=[(a.mail_id, a.mail_writes) for a in actions])
+        results = self.mail.update(
+            stream=self.spec.mail_side_stream, items=[(a.mail_id, a.mail_writes) for a in actions]
+        )
         return {
             a.sync_key
             for a, r in zip(actions, results, strict=True)
@@ -317,7 +325,7 @@ class StreamSync(CalendarRules, Deduplication):
     def _mail_deletes(self, actions: list[Action], succeeded: Any) -> None:
         if not actions:
             return
-        results = self.mail.delete(stream=self.stream, ids=[a.mail_id for a in actions])
+        results = self.mail.delete(stream=self.spec.mail_side_stream, ids=[a.mail_id for a in actions])
         for action, result in zip(actions, results, strict=True):
             if result.ok:
                 succeeded(action, None)

@@ -7,6 +7,7 @@ A part of ``StreamSync`` (syncengine/services/engine.py), kept apart because it 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors.graph.connector import GraphConnector
@@ -16,6 +17,10 @@ from syncengine.core.scope import SALESFORCE_CATEGORY, Decision, event_decision,
 from syncengine.models import Mailbox
 from syncengine.services.relations import Meeting, relate_attendees
 from syncengine.services.streams import StreamSpec
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class CalendarRules:
@@ -70,6 +75,23 @@ class CalendarRules:
                     self._series_of[change.id] = str(change.meta["series_master_id"])
         return kept
 
+    @staticmethod
+    def _crm_in_window(changes: list[ItemChange], pairs: list[PairState], window: Any) -> list[ItemChange]:
+        """A change read after the first read is not limited to the window: a record not synced yet
+        comes to the calendar only when it falls inside the window, as the first read would have it."""
+        if window is None:
+            return changes
+        paired = {p.crm_id for p in pairs if p.crm_id}
+        start, end = _stamp(window.start), _stamp(window.end)
+        kept: list[ItemChange] = []
+        for change in changes:
+            values = change.values
+            first, last = values.get("start"), values.get("end") or values.get("start")
+            outside = bool(first and last) and (str(first) >= end or str(last) < start)
+            if change.deleted or change.id in paired or not outside:
+                kept.append(change)
+        return kept
+
     def _tag_synced(self, pairs: list[PairState], upserts: list[PairState], removals: list[str]) -> None:
         """Give synced calendar items the "Salesforce" category (and put it back if removed)."""
         gone = set(removals)
@@ -83,7 +105,7 @@ class CalendarRules:
         if not items:
             return
         for (item_id, _), result in zip(
-            items, self.mail.update(stream=self.stream, items=items), strict=True
+            items, self.mail.update(stream=self.spec.mail_side_stream, items=items), strict=True
         ):
             if not result.ok:
                 self._issue(

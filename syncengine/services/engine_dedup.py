@@ -68,7 +68,7 @@ class Deduplication:
         if missing and self.spec.natural_key_scope == "org":
             found |= self.crm.find_matches(
                 crm_object=self.rules.crm_object,
-                fields=[r.crm_field for r in self.rules.fields],
+                fields=self.rules.read_fields,
                 match_fields=[rules[k].crm_field for k in keys],
                 candidates=missing,
                 neutral=self.rules.neutral_from_crm,

@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from connectors.graph.connector import Window
+from mapping.calendar_sources import SourceFields, source_rules, window_condition
 from mapping.defaults import contact_rules, event_rules, task_rules
 from mapping.services import rules_for
 from syncengine.core.rules import StreamRules, one_way
 from syncengine.core.scope import EventScope
-from syncengine.models import Mailbox, Organization, SyncSettings
+from syncengine.models import CalendarSource, Mailbox, Organization, SyncSettings
 
 DATETIME = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -30,10 +31,16 @@ class StreamSpec:
     natural_key: tuple[str, ...] = ()  # neutral fields that find an existing record instead of a twin
     # "org": look in all of Salesforce (contacts, meetings); "own": in the user's records just read.
     natural_key_scope: str = "org"
+    mail_stream: str = ""  # the mailbox stream read and written, when not the stream itself
+    mail_category: str = ""  # the category items made in the mailbox get (a calendar source's)
 
     @property
     def stream(self) -> str:
         return self.rules.stream
+
+    @property
+    def mail_side_stream(self) -> str:
+        return self.mail_stream or self.rules.stream
 
     def window(self, now: datetime) -> Window | None:
         """The sliding window, aligned to whole days so the delta cursor stays valid all day."""
@@ -63,7 +70,9 @@ def sync_settings_for(organization: Organization) -> SyncSettings:
     return found
 
 
-def event_scope(options: SyncSettings, mailbox: Mailbox | None) -> EventScope:
+def event_scope(
+    options: SyncSettings, mailbox: Mailbox | None, foreign_categories: frozenset[str] = frozenset()
+) -> EventScope:
     domains = {d.strip().lower().lstrip("@") for d in options.internal_domains.split(",") if d.strip()}
     return EventScope(
         autosave_meetings=mailbox.autosave_meetings if mailbox else True,
@@ -71,7 +80,38 @@ def event_scope(options: SyncSettings, mailbox: Mailbox | None) -> EventScope:
         save_unresponded_invitations=options.save_unresponded_invitations,
         save_internal_meetings=options.save_internal_meetings,
         internal_domains=frozenset(domains),
+        foreign_categories=foreign_categories,
     )
+
+
+def calendar_source_specs(sources: list[CalendarSource], days: tuple[int, int]) -> list[StreamSpec]:
+    """Other Salesforce objects shown in the calendar, one way (mapping.calendar_sources)."""
+    specs: list[StreamSpec] = []
+    for source in sources:
+        fields = SourceFields(
+            crm_object=source.crm_object,
+            subject_field=source.subject_field,
+            start_field=source.start_field,
+            end_field=source.end_field,
+            date_field=source.date_field,
+            description_field=source.description_field,
+        )
+
+        def scope(window: Window | None, fields: SourceFields = fields) -> str:
+            return window_condition(fields, window.start, window.end) if window else ""
+
+        specs.append(
+            StreamSpec(
+                source_rules(source.stream, fields),
+                windowed=True,
+                label_field=source.subject_field,
+                crm_scope=scope,
+                window_days=days,
+                mail_stream="events",
+                mail_category=source.category,
+            )
+        )
+    return specs
 
 
 def stream_specs(organization: Organization, mailbox: Mailbox | None = None) -> list[StreamSpec]:
@@ -83,13 +123,15 @@ def stream_specs(organization: Organization, mailbox: Mailbox | None = None) -> 
         "max_delete_min_count": settings.SYNC_MAX_DELETE_MIN_COUNT,
     }
     specs: list[StreamSpec] = []
+    days = (options.window_days_back, options.window_days_ahead)
+    sources = list(CalendarSource.objects.filter(organization=organization, enabled=True).order_by("pk"))
     if options.sync_events:
         rules = event_rules(
             create_in_mail=options.events_from_salesforce,
             delete_in_mail=not options.events_deleted_in_salesforce_leave_mailbox,
             **common,
         )
-        days = (options.window_days_back, options.window_days_ahead)
+        foreign = frozenset(source.category for source in sources)
         specs.append(
             StreamSpec(
                 one_way(rules_for(organization, rules), options.events_direction),
@@ -97,11 +139,12 @@ def stream_specs(organization: Organization, mailbox: Mailbox | None = None) -> 
                 label_field="Subject",
                 crm_scope=_event_scope,
                 window_days=days,
-                scope=event_scope(options, mailbox),
+                scope=event_scope(options, mailbox, foreign),
                 tag_category=options.tag_synced_items,
                 natural_key=("subject", "start"),
             )
         )
+    specs += calendar_source_specs(sources, days)
     if options.sync_tasks:
         # Open Salesforce tasks come down at first; afterwards every change to the user's tasks.
         rules = one_way(rules_for(organization, task_rules(**common)), options.tasks_direction)

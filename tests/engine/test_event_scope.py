@@ -213,3 +213,50 @@ def test_it_changes_one_occurrence_in_outlook_when_its_salesforce_event_is_edite
     first, second = series_occurrences(person, series["id"])
     assert (first["type"], first["location"]["displayName"]) == ("occurrence", "")
     assert (second["type"], second["location"]["displayName"]) == ("exception", "Board room")
+
+
+def test_it_saves_an_all_day_event_as_a_day_and_a_length_and_keeps_it_all_day_both_ways(person: Person):
+    first_day = in_days(3, 0)[:10]
+    after = in_days(5, 0)[:10]
+    made = person.outlook.create_event(
+        **event_body("Trade show", f"{first_day}T00:00:00", f"{after}T00:00:00"), isAllDay=True
+    )
+    run(person)
+
+    soql = "SELECT Id, Subject, IsAllDayEvent, ActivityDate, DurationInMinutes FROM Event"
+    [event] = person.salesforce.query_all(soql)["records"]
+    assert (event["IsAllDayEvent"], event["ActivityDate"], event["DurationInMinutes"]) == (
+        True,
+        first_day,
+        2880,
+    )
+    quiet = run(person)
+    assert quiet.counts.get("events", {}) == {}, "an all-day event reads back unchanged"
+
+    person.salesforce.Event.update(event["Id"], {"DurationInMinutes": 1440})  # shortened to one day
+    run(person)
+
+    item = person.outlook.get_event(made["id"])
+    assert item["isAllDay"] is True
+    assert item["start"]["dateTime"].startswith(f"{first_day}T00:00:00")
+    assert item["end"]["dateTime"].startswith(f"{in_days(4, 0)[:10]}T00:00:00")
+
+
+def test_it_leaves_out_a_salesforce_event_outside_the_window_when_it_is_read_as_a_change(person: Person):
+    run(person)  # the first, windowed read is done; later reads are changes of any date
+    person.salesforce.Event.create(
+        {
+            "Subject": "Next year's kickoff",
+            "StartDateTime": in_days(200, 9) + "Z",
+            "EndDateTime": in_days(200, 10) + "Z",
+            "OwnerId": person.sf_user_id,
+        }
+    )
+
+    session = run(person)
+
+    assert "to_mail" not in session.counts.get("events", {})
+    view = person.outlook.call(
+        "GET", f"/me/calendarView?startDateTime={in_days(190, 0)}Z&endDateTime={in_days(210, 0)}Z"
+    )["value"]
+    assert view == []

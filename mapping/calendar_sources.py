@@ -1,0 +1,113 @@
+"""Salesforce records of another object shown as calendar items: their rules and their checks (pure).
+
+The reference's "Save Events As Other": a custom object or a Task with a date field (an all-day
+item) or two date/time fields becomes a calendar item, one way from Salesforce, with a category
+that names its object. Its records need the sync key field, as the reference's extra fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from mapping.registry import make_rule
+from mapping.timezones import parse_date
+from syncengine.core.rules import Direction, FieldRule, StreamRules
+
+TEXT_TYPES = {"string", "textarea", "picklist", "email", "phone", "url", "combobox"}
+
+
+@dataclass(frozen=True)
+class SourceFields:
+    crm_object: str
+    subject_field: str
+    start_field: str = ""
+    end_field: str = ""
+    date_field: str = ""
+    description_field: str = ""
+
+
+def _midnight(value: Any, days_after: int = 0) -> str | None:
+    day = parse_date(value)
+    if day is None:
+        return None
+    moment = datetime.combine(date.fromisoformat(day) + timedelta(days=days_after), datetime.min.time())
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def source_rules(stream: str, fields: SourceFields) -> StreamRules:
+    """One way to the mailbox: nothing new goes up, mailbox edits and deletions are put back."""
+    to_mail = Direction.TO_MAIL
+    rules: list[FieldRule] = [make_rule("subject", fields.subject_field, "text", to_mail, 255)]
+    if fields.description_field:
+        rules.append(make_rule("body", fields.description_field, "text", to_mail))
+    if fields.date_field:
+        rules += [
+            FieldRule("start", fields.date_field, to_mail, to_mail=_midnight),
+            FieldRule("end", fields.date_field, to_mail, to_mail=lambda v: _midnight(v, 1)),
+            FieldRule("is_all_day", fields.date_field, to_mail, to_mail=lambda v: True),
+        ]
+    else:
+        end_field = fields.end_field or fields.start_field
+        rules += [
+            make_rule("start", fields.start_field, "datetime", to_mail),
+            make_rule("end", end_field, "datetime", to_mail),
+            FieldRule("is_all_day", fields.start_field, to_mail, to_mail=lambda v: False),
+        ]
+    return StreamRules(
+        stream=stream,
+        crm_object=fields.crm_object,
+        fields=tuple(rules),
+        create_in_crm=False,
+        create_in_mail=True,
+        delete_in_crm=False,
+        delete_in_mail=True,
+        restore_in_mail=True,
+    )
+
+
+def window_condition(fields: SourceFields, start: datetime, end: datetime) -> str:
+    """SOQL for the records inside the calendar window."""
+    if fields.date_field:
+        return f"{fields.date_field} >= {start:%Y-%m-%d} AND {fields.date_field} < {end:%Y-%m-%d}"
+    last = fields.end_field or fields.start_field
+    return f"{last} >= {start:%Y-%m-%dT%H:%M:%SZ} AND {fields.start_field} < {end:%Y-%m-%dT%H:%M:%SZ}"
+
+
+def check_source(fields: SourceFields, describe: Mapping[str, Any], sync_key_field: str) -> list[str]:
+    """Everything wrong with a source against its object's describe, in words an admin can act on."""
+    name = fields.crm_object
+    if not describe:
+        return [f"Salesforce has no object {name} (check the API name, e.g. Project_Milestone__c)."]
+    types = {str(f["name"]): str(f["type"]) for f in describe.get("fields", [])}
+    problems: list[str] = []
+
+    def expect(field: str, wanted: set[str], what: str) -> None:
+        if field not in types:
+            problems.append(f"{name} has no field {field}.")
+        elif types[field] not in wanted:
+            problems.append(f"{name}.{field} is a {types[field]} field; {what} is needed.")
+
+    expect(fields.subject_field, TEXT_TYPES, "a text field")
+    if fields.date_field and (fields.start_field or fields.end_field):
+        problems.append("Give either a date field (all-day items) or date/time fields, not both.")
+    elif fields.date_field:
+        expect(fields.date_field, {"date"}, "a date field")
+    elif fields.start_field:
+        expect(fields.start_field, {"datetime"}, "a date/time field")
+        if fields.end_field:
+            expect(fields.end_field, {"datetime"}, "a date/time field")
+    else:
+        problems.append("Give a date field (all-day items) or a start date/time field.")
+    if fields.description_field:
+        expect(fields.description_field, TEXT_TYPES, "a text field")
+    if "OwnerId" not in types:
+        problems.append(f"{name} has no owner (OwnerId): the engine shows each user their own records.")
+    if sync_key_field not in types:
+        problems.append(
+            f"{name} needs the engine's sync key field {sync_key_field} (an External ID text field) "
+            "before its records can be shown in calendars."
+        )
+    return problems

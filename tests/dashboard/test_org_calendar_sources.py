@@ -1,0 +1,109 @@
+"""An org admin shows another Salesforce object's records in calendars, checked against describe."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from syncengine.models import CalendarSource, Role
+from syncengine.services.streams import stream_specs
+from tests.conftest import Person
+from tests.dashboard.support import text_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def boss(make_person: Callable[..., Person], alice: Person) -> Person:
+    return make_person("boss", organization=alice.organization, role=Role.ORG_ADMIN)
+
+
+@pytest.fixture
+def boss_client(boss: Person) -> Client:
+    client = Client()
+    client.force_login(boss.user)
+    return client
+
+
+def page_url(person: Person) -> str:
+    return reverse("dashboard:org_calendar_sources", args=[person.organization.pk])
+
+
+def source_form(**changes: str) -> dict[str, str]:
+    return {
+        "crm_object": "Task",
+        "category": "Salesforce Task",
+        "subject_field": "Subject",
+        "date_field": "ActivityDate",
+        "start_field": "",
+        "end_field": "",
+        "description_field": "Description",
+        **changes,
+    }
+
+
+def test_it_adds_a_source_the_describe_accepts_and_the_engine_syncs_it(boss_client: Client, boss: Person):
+    response = boss_client.post(page_url(boss), source_form(), follow=True)
+
+    assert "Task records will appear in calendars" in text_of(response)
+    [source] = CalendarSource.objects.filter(organization=boss.organization)
+    streams = [spec.stream for spec in stream_specs(boss.organization)]
+    assert source.stream in streams
+    events_spec = stream_specs(boss.organization)[0]
+    assert events_spec.scope is not None and "Salesforce Task" in events_spec.scope.foreign_categories
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"subject_field": "Nope__c"}, "Task has no field Nope__c."),
+        ({"date_field": "Description"}, "Task.Description is a textarea field; a date field is needed."),
+        ({"crm_object": "Widget__c"}, "Salesforce has no object Widget__c"),
+        (
+            {"date_field": "", "start_field": ""},
+            "Give a date field (all-day items) or a start date/time field.",
+        ),
+        (
+            {"crm_object": "Account", "subject_field": "Name", "date_field": "LastActivityDate"},
+            "sync key field",
+        ),
+    ],
+)
+def test_it_refuses_a_source_its_object_cannot_back(
+    boss_client: Client, boss: Person, changes: dict[str, str], message: str
+):
+    response = boss_client.post(page_url(boss), source_form(**changes))
+
+    assert response.status_code == 200
+    assert "Nothing was saved" in text_of(response)
+    assert message in text_of(response)
+    assert not CalendarSource.objects.exists()
+
+
+def test_it_refuses_a_malformed_api_name_before_asking_salesforce(boss_client: Client, boss: Person):
+    response = boss_client.post(page_url(boss), source_form(crm_object="Task; DROP"))
+
+    assert "Enter a Salesforce API name" in text_of(response)
+    assert not CalendarSource.objects.exists()
+
+
+def test_it_stops_showing_a_source(boss_client: Client, boss: Person):
+    boss_client.post(page_url(boss), source_form())
+    source = CalendarSource.objects.get()
+
+    boss_client.post(reverse("dashboard:org_calendar_source_remove", args=[boss.organization.pk, source.pk]))
+
+    assert not CalendarSource.objects.exists()
+    assert [spec.stream for spec in stream_specs(boss.organization)] == ["events", "tasks", "contacts"]
+
+
+def test_it_shows_the_page_to_org_admins_of_that_organization_only(
+    alice_client: Client, alice: Person, outsider
+):
+    assert alice_client.get(page_url(alice)).status_code == 404  # a user, not an org admin
+    outsider_client = Client()
+    outsider_client.force_login(outsider.user)
+    assert outsider_client.get(page_url(alice)).status_code == 404

@@ -1,0 +1,94 @@
+"""Salesforce records of another object shown as calendar items, one way ("Save Events As Other")."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from syncengine.models import CalendarSource, Outcome
+from syncengine.services.sessions import session_run
+from tests.conftest import Person
+from tests.engine.test_events_to_salesforce import in_days, synced_events
+
+pytestmark = pytest.mark.django_db
+CATEGORY = "Salesforce Task"
+
+
+def synced(person: Person) -> Any:
+    session = session_run(mailbox_id=person.mailbox.pk)
+    assert session is not None and session.outcome == Outcome.SUCCEEDED, session and session.error
+    return session
+
+
+def show_tasks_in_calendar(person: Person) -> CalendarSource:
+    return CalendarSource.objects.create(
+        organization=person.organization,
+        crm_object="Task",
+        category=CATEGORY,
+        subject_field="Subject",
+        date_field="ActivityDate",
+        description_field="Description",
+    )
+
+
+def calendar(person: Person) -> list[dict[str, Any]]:
+    start, end = in_days(-20, 0) + "Z", in_days(70, 0) + "Z"
+    view = person.outlook.call("GET", f"/me/calendarView?startDateTime={start}&endDateTime={end}")["value"]
+    return sorted(view, key=lambda e: e["start"]["dateTime"])
+
+
+def day(offset: int) -> str:
+    return (date.today() + timedelta(days=offset)).isoformat()
+
+
+def test_it_shows_the_users_salesforce_tasks_as_all_day_items_with_their_category(person: Person):
+    show_tasks_in_calendar(person)
+    person.salesforce.Task.create({"Subject": "Renewal due", "ActivityDate": day(5), "Description": "Acme"})
+    person.salesforce.Task.create({"Subject": "Far away", "ActivityDate": day(200)})
+
+    session = synced(person)
+
+    [item] = calendar(person)
+    assert (item["subject"], item["isAllDay"], item["categories"]) == ("Renewal due", True, [CATEGORY])
+    assert item["start"]["dateTime"].startswith(day(5)) and item["end"]["dateTime"].startswith(day(6))
+    assert item["body"]["content"].strip().endswith("Acme") or "Acme" in item["body"]["content"]
+    assert session.counts[f"src{CalendarSource.objects.get().pk}"]["to_mail"] == {"created": 1}
+    assert synced_events(person) == [], "the item is not saved back as an Event"
+    assert person.salesforce.query_all("SELECT Id FROM Event")["records"] == []
+    quiet = synced(person)
+    assert all("created" not in c.get("to_mail", {}) for c in quiet.counts.values()), quiet.counts
+
+
+def test_it_puts_back_what_the_user_changes_or_deletes_in_the_calendar(person: Person):
+    show_tasks_in_calendar(person)
+    person.salesforce.Task.create({"Subject": "Renewal due", "ActivityDate": day(5)})
+    synced(person)
+    [item] = calendar(person)
+
+    person.outlook.call("PATCH", f"/me/events/{item['id']}", {"subject": "My own title"})
+    synced(person)
+    assert [i["subject"] for i in calendar(person)] == ["Renewal due"]
+    [task] = person.salesforce.query_all("SELECT Subject FROM Task")["records"]
+    assert task["Subject"] == "Renewal due"
+
+    person.outlook.call("DELETE", f"/me/events/{item['id']}")
+    synced(person)
+    assert [i["subject"] for i in calendar(person)] == ["Renewal due"]
+    assert len(person.salesforce.query_all("SELECT Id FROM Task")["records"]) == 1
+
+
+def test_it_moves_and_removes_the_item_when_the_salesforce_record_changes(person: Person):
+    show_tasks_in_calendar(person)
+    record = person.salesforce.Task.create({"Subject": "Renewal due", "ActivityDate": day(5)})
+    synced(person)
+
+    person.salesforce.Task.update(record["id"], {"ActivityDate": day(9), "Subject": "Renewal (moved)"})
+    synced(person)
+    [item] = calendar(person)
+    assert item["subject"] == "Renewal (moved)" and item["start"]["dateTime"].startswith(day(9))
+
+    person.salesforce.Task.delete(record["id"])
+    synced(person)
+    assert calendar(person) == []
