@@ -23,6 +23,7 @@ from typing import Any
 from connectors.base import WriteResult
 from connectors.salesforce.connector import COLLECTION_LIMIT, SalesforceConnector
 from connectors.salesforce.soql import Terms, chunked, quote_id
+from syncengine.core.linking import PersonLink
 
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # Salesforce's file limit for synced attachments (reference)
 UPLOAD_BUDGET = 30 * 1024 * 1024  # base64 characters per non-multipart request (Salesforce: 37.5 MB)
@@ -39,6 +40,11 @@ class Relation:
 
     def key(self) -> tuple[str, str]:
         return self.relation_type, self.relation_id[:15] if self.relation_id else self.address.lower()
+
+
+def relations_from(people: Iterable[PersonLink]) -> list[Relation]:
+    """The linker's participants as EmailMessageRelation rows (blocked ones are already left out)."""
+    return [Relation(p.relation_type, p.record_id, p.address) for p in people]
 
 
 @dataclass(frozen=True)

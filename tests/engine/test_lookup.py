@@ -137,3 +137,49 @@ def test_it_builds_queries_that_fit_the_budget():
     assert chunked("SELECT Id FROM Contact", [Terms("Email", values[:3])]) == [
         "SELECT Id FROM Contact WHERE (Email IN ('a0@b.example', 'a1@b.example', 'a2@b.example'))"
     ]
+
+
+def test_it_links_and_saves_a_session_of_emails_with_a_handful_of_calls(person: Person, sf_server: Any):
+    from connectors.salesforce.emails import EmailToSave, relations_from, save_email_messages
+    from tests.conftest import SYNC_KEY_FIELD
+
+    sf_server.app.add_field(
+        person.sf_org_id, "EmailMessage", SYNC_KEY_FIELD, "string", length=80, external_id=True, unique=True
+    )
+    sf = person.salesforce
+    acme = sf.Account.create({"Name": "Acme", "Website": "acme.example"})["id"]
+    ann = sf.Contact.create({"LastName": "Ann", "Email": "ann@acme.example", "AccountId": acme})["id"]
+    deal = sf.Opportunity.create(
+        {"Name": "Deal", "StageName": "Qualification", "CloseDate": day(20), "AccountId": acme}
+    )["id"]
+    sf_server.app.clear()
+    items = {
+        f"key-{i}": ItemFacts(
+            sender="ann@acme.example", to=(person.mailbox.address,), subject=f"Re: deal {i}"
+        )
+        for i in range(30)
+    }
+    crm = salesforce_for(person.connection)
+
+    found = search_session(crm, items.values(), user=me(person), is_blocked=never, today=TODAY)
+    emails = []
+    for key, item in items.items():
+        links = link_item(item, user=me(person), found=found, is_blocked=never, today=TODAY)
+        fields = {
+            "Subject": item.subject,
+            "FromAddress": item.sender,
+            "Status": "3",
+            "RelatedToId": links.what_id,
+        }
+        emails.append(EmailToSave(key, fields, relations_from(links.people)))
+    results = save_email_messages(crm, emails)
+
+    assert all(r.ok for r in results)
+    # 30 emails: Contact, Lead and Opportunity lookups, which keys exist, one upsert, one relations write.
+    assert crm.calls == 6
+    saved = sf.query(f"SELECT RelatedToId FROM EmailMessage WHERE {SYNC_KEY_FIELD} = 'key-0'")["records"][0]
+    assert saved["RelatedToId"] == deal
+    relations = sf.query(
+        f"SELECT RelationId FROM EmailMessageRelation WHERE EmailMessageId = '{results[0].id}'"
+    )
+    assert {r["RelationId"] for r in relations["records"]} == {ann, person.sf_user_id}
