@@ -133,6 +133,11 @@ def blocklist_for(user: AbstractBaseUser | None, organization: Organization) -> 
     )
 
 
+def blocklist_for_mailbox(mailbox: Mailbox) -> Blocklist:
+    """``blocklist_for`` the mailbox's owner in the mailbox's organization."""
+    return blocklist_for(mailbox.owner, mailbox.organization)
+
+
 def _internally_blocked(value: str, internal: Iterable[str]) -> bool:
     """Whether an internal domain already covers this entry (a domain is tested as an address in it)."""
     probe = value if "@" in value else f"postmaster@{value}"

@@ -13,6 +13,7 @@ from blocklists.services import (
     BlocklistError,
     EntriesError,
     blocklist_for,
+    blocklist_for_mailbox,
     blocklist_settings_save,
     free_domain_remove,
     free_domains_add,
@@ -85,6 +86,34 @@ def test_it_treats_the_organizations_own_mailbox_addresses_as_internal(
     assert blocklist_for(outsider.user, outsider.organization).reason("teammate.acme@gmail.com") == (
         "free-email domain"
     )
+
+
+def test_it_keeps_a_lifted_entry_blocked_once_it_becomes_an_internal_domain(alice: Member, boss: Member):
+    org_add(boss, "newco.example")
+    user_org_entry_lift(
+        user=alice.user, organization=alice.organization, org_entry=OrgBlocklistEntry.objects.get()
+    )
+    assert not blocklist_for(alice.user, alice.organization).blocks("x@newco.example")
+
+    SyncSettings.objects.filter(organization=alice.organization).update(
+        internal_domains="acme.example, newco.example"
+    )
+
+    assert blocklist_for(alice.user, alice.organization).reason("x@newco.example") == "internal domain"
+
+
+def test_it_builds_the_blocklist_of_a_mailboxs_owner(alice: Member):
+    user_entries_add(user=alice.user, organization=alice.organization, texts=["mum@family.example"])
+    mailbox = mailbox_create(
+        organization=alice.organization,
+        owner=alice.user,
+        address="alice@acme.example",
+        provider_account={},
+        credentials={},
+    )
+
+    assert blocklist_for_mailbox(mailbox) == blocklist_for(alice.user, alice.organization)
+    assert blocklist_for_mailbox(mailbox).reason("mum@family.example") == "user"
 
 
 def test_it_reads_internal_domains_tolerantly_and_skips_malformed_ones(alice: Member):
