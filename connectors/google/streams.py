@@ -182,7 +182,7 @@ class TasksStream:
         return bool(item.get("deleted"))
 
     def needs_current(self, values: Mapping[str, Any]) -> bool:
-        return False
+        return tasks.needs_current(values)
 
     def body(
         self, values: Mapping[str, Any], current: Mapping[str, Any] | None, container: str

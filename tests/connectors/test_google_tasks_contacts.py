@@ -229,3 +229,29 @@ def test_it_creates_contacts_in_the_group_and_updates_without_losing_unmapped_en
     assert [d.ok for d in connector.delete(stream="contacts", ids=[made.id, made.id])] == [True, True]
     missing = connector.update(stream="contacts", items=[(made.id, {"phone": "3"})])
     assert not missing[0].ok and missing[0].permanent
+
+
+def test_it_keeps_priority_and_status_google_lacks_in_the_notes_where_the_user_sees_them(rep: Rep):
+    connector = rep.connector()
+    first = connector.read_changes(stream="tasks", cursor="")
+    [made] = connector.create(
+        stream="tasks", items=[neutral_task("Quote", body="Draft v2", importance="high", status="inProgress")]
+    )
+    [stored] = rep.app.tasks(rep.user, salesforce_list(rep))
+    assert stored["notes"] == "Draft v2\n\nPriority: High\nStatus: In progress"
+    assert stored["status"] == "needsAction"
+    [change] = connector.read_changes(stream="tasks", cursor=first.next_cursor).changes
+    assert change.values == neutral_task("Quote", body="Draft v2", importance="high", status="inProgress")
+    [result] = connector.update(stream="tasks", items=[(made.id, {"status": "notStarted"})])
+    assert result.ok
+    [stored] = rep.app.tasks(rep.user, salesforce_list(rep))
+    assert stored["notes"] == "Draft v2\n\nPriority: High"  # the body and priority kept
+    rep.app.update_task(
+        rep.user, made.id, {"notes": "Status: call first\n\nPriority: low"}, salesforce_list(rep)
+    )
+    [change] = connector.read_changes(stream="tasks", cursor="").changes
+    assert (change.values["body"], change.values["importance"], change.values["status"]) == (
+        "Status: call first",
+        "low",
+        "notStarted",
+    )
