@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
@@ -18,11 +19,13 @@ import requests
 from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.test import Client
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
 from syncengine.models import Membership, Role
 from tests.conftest import Person
+from tests.onboarding.browser import chromium
 
 GRAPH_PASSWORD = "Sandbox-Passw0rd!"
 SF_PASSWORD = "sandbox-password"
@@ -143,3 +146,10 @@ def back(client: Client, location: str, **tamper: str) -> HttpResponse:
     parts = urlsplit(location)
     assert parts.netloc == "testserver", location
     return client.get(parts.path, dict(parse_qsl(parts.query)) | tamper, follow=True)
+
+
+@pytest.fixture
+def browser(sandboxes: tuple[SandboxServer, SandboxServer], tmp_path: Path) -> Iterator[WebDriver]:
+    """A headless Chromium that trusts the sandboxes' certificate (they all share one)."""
+    with chromium(sandboxes[0], tmp_path / "chromium-profile") as driver:
+        yield driver
