@@ -4,6 +4,8 @@ in collections, each write safe to repeat."""
 from __future__ import annotations
 
 import base64
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -230,3 +232,25 @@ def test_it_saves_completed_email_tasks_once(org: Person, sf_server: Any):
         ann,
         "t0",
     )
+
+
+def test_it_takes_the_record_another_writer_made_between_our_read_and_our_write(org: Person, sf_server: Any):
+    ann = contact(org)
+    mine = email("raced", org, ann)
+    sf_server.app.add_fault(method="PATCH", path="/composite/sobjects/EmailMessage/", delay=3.0)
+    fault = sf_server.app.faults[-1]
+
+    def other_writer() -> None:  # once our upsert is in flight, someone else saves the same email
+        while fault.count:
+            time.sleep(0.01)
+        org.salesforce.EmailMessage.upsert(f"{SYNC_KEY_FIELD}/raced", {**mine.fields, "Subject": "theirs"})
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    [result] = save_email_messages(salesforce_for(org.connection), [mine])
+    thread.join()
+
+    assert result.ok and not result.created
+    assert count(org, "SELECT COUNT() FROM EmailMessage") == 1
+    assert org.salesforce.EmailMessage.get(result.id)["Subject"] == "theirs"
+    assert count(org, "SELECT COUNT() FROM EmailMessageRelation") == 2
