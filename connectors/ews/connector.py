@@ -35,6 +35,7 @@ from connectors.ews import events as ews_events
 from connectors.ews import services
 from connectors.ews import tasks as ews_tasks
 from connectors.ews.errors import from_exception, item_error
+from connectors.ews.mail import EwsMailMixin
 from connectors.ews.streams import STREAMS, EwsStream
 from connectors.ews.transport import LastResponse, open_account
 from connectors.graph.connector import Window  # the engine's read window, shared by mail connectors
@@ -56,7 +57,7 @@ class EwsConfig:
     batch_size: int = 100  # items per CreateItem / UpdateItem / DeleteItem / GetItem call
 
 
-class EwsConnector:
+class EwsConnector(EwsMailMixin):
     """One mailbox. ``account``: primary_smtp_address (+ optional service_endpoint, time_zone).
     ``credentials``: username and password (auth_type "basic" or "ntlm"), or an access_token."""
 
@@ -157,15 +158,28 @@ class EwsConnector:
         *,
         full: bool,
     ) -> ChangeSet:
-        folder = self._folder(spec)
-        fields = {f for f in folder.normalize_fields(fields=list(spec.fields)) if not f.field.is_attribute}
+        changes, new_state = self._sync_all(self._folder(spec), spec.fields, sync_state, spec.name)
+        found: dict[str, ItemChange] = {}  # a read may report an item twice: the last one counts
+        for change_type, item in changes:
+            change = self._change(spec, change_type, item, window if scope else None, full=full)
+            if change is not None:
+                found.pop(change.id, None)
+                found[change.id] = change
+        cursor = json.dumps({"sync_state": new_state, "window": scope})
+        return ChangeSet(changes=list(found.values()), next_cursor=cursor, full=full)
+
+    def _sync_all(
+        self, folder: Folder, field_names: Sequence[str], sync_state: str | None, what: str
+    ) -> tuple[list[tuple[str, Any]], str]:
+        """Every SyncFolderItems change after ``sync_state`` (None: from the start), page by page, each
+        page retried on its own; and the sync state to store."""
+        fields = {f for f in folder.normalize_fields(fields=list(field_names)) if not f.field.is_attribute}
         service = SyncFolderItems(account=self.account)
         page_size = min(max(1, self.config.page_size), MAX_SYNC_PAGE)
-        found: dict[str, ItemChange] = {}
+        changes: list[tuple[str, Any]] = []
         while True:
-            state = sync_state
 
-            def page(state: str | None = state) -> list[Any]:
+            def page(state: str | None = sync_state) -> list[Any]:
                 answers = list(
                     service.call(
                         folder=folder,
@@ -182,16 +196,10 @@ class EwsConnector:
                         raise answer
                 return answers
 
-            for change_type, item in self._call(f"{spec.name} SyncFolderItems", page):
-                change = self._change(spec, change_type, item, window if scope else None, full=full)
-                if change is not None:
-                    found.pop(change.id, None)
-                    found[change.id] = change
-            sync_state = service.sync_state
-            if service.includes_last_item_in_range or sync_state == state:
-                break
-        cursor = json.dumps({"sync_state": sync_state, "window": scope})
-        return ChangeSet(changes=list(found.values()), next_cursor=cursor, full=full)
+            changes += self._call(f"{what} SyncFolderItems", page)
+            previous, sync_state = sync_state, service.sync_state
+            if service.includes_last_item_in_range or sync_state == previous:
+                return changes, str(sync_state or "")
 
     @staticmethod
     def _change(

@@ -10,7 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from exchangelib.errors import ResponseMessageError
-from exchangelib.services import CreateItem, DeleteItem, GetItem, UpdateItem
+from exchangelib.services import (
+    CreateFolder,
+    CreateItem,
+    DeleteItem,
+    FindFolder,
+    GetFolder,
+    GetItem,
+    MoveItem,
+    UpdateItem,
+)
+from exchangelib.util import TNS
 
 
 class CreateItems(CreateItem):
@@ -26,6 +36,30 @@ class DeleteItems(DeleteItem):
 
 
 class GetItems(GetItem):
+    ERRORS_TO_CATCH_IN_RESPONSE = ResponseMessageError
+
+
+class MoveItems(MoveItem):
+    ERRORS_TO_CATCH_IN_RESPONSE = ResponseMessageError
+
+
+class GetFolders(GetFolder):
+    ERRORS_TO_CATCH_IN_RESPONSE = ResponseMessageError
+
+
+class FindFolders(FindFolder):
+    """Answers (folder id, display name): exchangelib's own parsing would walk the whole folder tree
+    (one more FindFolder) to place each folder under its parent."""
+
+    def _elem_to_obj(self, elem: Any) -> tuple[str, str]:
+        folder_id = elem.find(f"{{{TNS}}}FolderId")
+        return (
+            folder_id.get("Id", "") if folder_id is not None else "",
+            elem.findtext(f"{{{TNS}}}DisplayName") or "",
+        )
+
+
+class CreateFolders(CreateFolder):
     ERRORS_TO_CATCH_IN_RESPONSE = ResponseMessageError
 
 

@@ -84,4 +84,4 @@ def to_json(node: ET.Element) -> Any:
         }
     if len(node):
         return {local(c.tag): to_json(c) for c in node}
-    return node.text or ""
+    return node.text or node.get("Id", "")  # id elements (ConversationId) carry their value as Id

@@ -116,10 +116,11 @@ class Mailbox:
     sent_invitations: list[dict[str, object]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        root_id = new_id()
+        # root (the hidden top) > msgfolderroot ("Top of Information Store") > the folders users see
+        root_id, top_id = new_id(), new_id()
         for name, (tag, folder_class, display, _) in DISTINGUISHED.items():
-            folder_id = root_id if name == "msgfolderroot" else new_id()
-            parent = "" if name == "msgfolderroot" else root_id
+            folder_id = {"root": root_id, "msgfolderroot": top_id}.get(name) or new_id()
+            parent = {"root": "", "msgfolderroot": root_id}.get(name, top_id)
             self.folders[folder_id] = Folder(
                 folder_id, new_change_key(), tag, folder_class, display, parent, name
             )

@@ -1,0 +1,316 @@
+"""Exchange mail over EWS: folder sync states as neutral email records, categories and moves in batches.
+
+Mixed into ``EwsConnector`` (it uses its ``_call``, ``_sync_all`` and call counting). Each folder is
+read with SyncFolderItems: a folder with no changes costs one call. The first read of Inbox and Sent
+Items (and any read after Exchange refused the sync state) keeps only emails received within the
+backfill window; the "Salesforce emails" folder is read whole.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from exchangelib import Message
+from exchangelib.fields import FieldPath
+from exchangelib.folders import DeletedItems, Drafts, Folder, Inbox, MsgFolderRoot, Root, SentItems
+from exchangelib.items import ID_ONLY, SAVE_ONLY, SEND_TO_NONE
+from exchangelib.properties import FolderId, HTMLBody
+
+from connectors.base import ConnectorError, CursorInvalidError, WriteResult
+from connectors.ews import services
+from connectors.ews.common import stamp
+from connectors.graph.mail import html_to_text
+from syncengine.core.email_records import EmailAddress, EmailChangeSet, EmailRecord, FolderRole
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from exchangelib import Account
+
+log = logging.getLogger(__name__)
+
+SALESFORCE_FOLDER = "Salesforce emails"
+DEFAULT_BACKFILL_DAYS = 6
+WELL_KNOWN: dict[str, type[Folder]] = {
+    "inbox": Inbox,
+    "sent": SentItems,
+    "sentitems": SentItems,
+    "deleteditems": DeletedItems,
+    "drafts": Drafts,
+}
+FIELDS = (
+    "subject",
+    "body",
+    "author",
+    "sender",
+    "to_recipients",
+    "cc_recipients",
+    "bcc_recipients",
+    "datetime_sent",
+    "datetime_received",
+    "categories",
+    "has_attachments",
+    "is_draft",
+    "message_id",
+    "conversation_id",
+    "conversation_index",
+    "parent_folder_id",
+)
+
+
+# -- conversion (pure) ---------------------------------------------------------------------------------
+def _address(mailbox: Any) -> EmailAddress | None:
+    if mailbox is None or not getattr(mailbox, "email_address", None):
+        return None
+    address = str(mailbox.email_address).strip().lower()
+    name = str(mailbox.name or "").strip()
+    return EmailAddress(address, "" if name.lower() == address else name)
+
+
+def _addresses(mailboxes: Any) -> tuple[EmailAddress, ...]:
+    found = (_address(m) for m in mailboxes or ())
+    return tuple(a for a in found if a is not None)
+
+
+def to_record(item: Message, role: FolderRole) -> EmailRecord:
+    """An exchangelib Message as a neutral email of the folder it was read from."""
+    body = item.body
+    is_html = isinstance(body, HTMLBody)
+    content = str(body or "")
+    index = item.conversation_index
+    return EmailRecord(
+        id=str(item.id),
+        internet_message_id=str(item.message_id or ""),
+        conversation_id=str(item.conversation_id.id) if item.conversation_id is not None else "",
+        folder=role,
+        folder_id=str(item.parent_folder_id.id) if item.parent_folder_id is not None else "",
+        subject=str(item.subject or ""),
+        text_body=html_to_text(content) if is_html else content.strip(),
+        html_body=content if is_html else "",
+        from_=_address(item.author) or _address(item.sender),
+        to=_addresses(item.to_recipients),
+        cc=_addresses(item.cc_recipients),
+        bcc=_addresses(item.bcc_recipients),
+        sent_at=stamp(item.datetime_sent) or "",
+        received_at=stamp(item.datetime_received) or "",
+        categories=tuple(str(c) for c in item.categories or ()),
+        has_attachments=bool(item.has_attachments),
+        is_draft=bool(item.is_draft),
+        version=str(item.changekey or ""),
+        conversation_index=base64.b64encode(index).decode("ascii") if isinstance(index, bytes) else "",
+    )
+
+
+def _parse_cursor(cursor: str, role: FolderRole) -> dict[str, Any]:
+    if not cursor:
+        return {}
+    try:
+        state = json.loads(cursor)
+    except ValueError:
+        log.warning("unreadable EWS mail cursor for %s; reading in full", role)
+        return {}
+    if not isinstance(state, dict) or state.get("role") != role or not state.get("sync_state"):
+        return {}
+    return state
+
+
+class EwsMailMixin:
+    """Mail methods of ``EwsConnector`` (same names and shapes as the Graph connector's)."""
+
+    if TYPE_CHECKING:
+        account: Account
+
+        def _call(self, what: str, call: Callable[[], Any]) -> Any: ...
+        def _sync_all(
+            self, folder: Folder, fields: Sequence[str], sync_state: str | None, what: str
+        ) -> tuple[list[tuple[str, Any]], str]: ...
+        def _batches(self, values: Sequence[Any]) -> Any: ...
+
+    def _root(self) -> Root:
+        return Root(account=self.account)
+
+    def find_or_create_mail_folder(self, name: str = SALESFORCE_FOLDER) -> str:
+        """The id of the top-level folder ``name`` (case-insensitive), made when missing: 1-2 calls."""
+        top = MsgFolderRoot(root=self._root())
+        top.to_id()  # settles its distinguished id now: exchangelib keys its paging by the folder's hash
+        name_field = {FieldPath(field=Folder.get_field_by_fieldname("name"))}
+
+        def children() -> list[Any]:
+            found = services.run(
+                services.FindFolders(account=self.account),
+                folders=[top],
+                additional_fields=name_field,
+                restriction=None,
+                shape=ID_ONLY,
+                depth="Shallow",
+                max_items=None,
+                offset=0,
+            )
+            return found
+
+        for folder_id, display_name in self._call("find mail folder", children):
+            if display_name.casefold() == name.casefold():
+                return str(folder_id)
+        made = self._call(
+            "create mail folder",
+            lambda: services.run(
+                services.CreateFolders(account=self.account),
+                parent_folder=top,
+                folders=[Folder(root=self._root(), name=name, folder_class="IPF.Note")],
+            ),
+        )
+        if isinstance(made[0], Exception):
+            raise ConnectorError(
+                f"Exchange did not make the folder {name!r}: {made[0]}", permanent=False, code="FOLDER"
+            )
+        return str(made[0].id)
+
+    def mail_folder_ids(self, *, salesforce_folder: str = SALESFORCE_FOLDER) -> dict[FolderRole, str]:
+        """Role -> folder id for Inbox, Sent Items and the Salesforce folder (made when missing)."""
+        root = self._root()
+        found = self._call(
+            "mail folders",
+            lambda: services.run(
+                services.GetFolders(account=self.account),
+                folders=[Inbox(root=root), SentItems(root=root)],
+                additional_fields=set(),
+                shape=ID_ONLY,
+            ),
+        )
+        for folder in found:
+            if isinstance(folder, Exception):
+                raise ConnectorError(
+                    f"Exchange did not show a mail folder: {folder}", permanent=True, code="FOLDER"
+                )
+        return {
+            "inbox": str(found[0].id),
+            "sent": str(found[1].id),
+            "salesforce": self.find_or_create_mail_folder(salesforce_folder),
+        }
+
+    def read_email_changes(
+        self,
+        *,
+        folder: FolderRole,
+        cursor: str,
+        backfill_days: int = DEFAULT_BACKFILL_DAYS,
+        salesforce_folder: str = SALESFORCE_FOLDER,
+        now: datetime | None = None,
+    ) -> EmailChangeSet:
+        """Emails of one folder ('inbox', 'sent' or 'salesforce') changed since ``cursor``.
+
+        An empty, unreadable or refused cursor starts a full read: Inbox and Sent Items within the last
+        ``backfill_days`` days of receipt, the Salesforce folder whole. Removed entries (deleted, or
+        moved to another folder) come back with ``removed=True``."""
+        if folder not in ("inbox", "sent", "salesforce"):
+            raise ConnectorError(
+                f"Exchange mail is read from inbox, sent or salesforce, not {folder!r}",
+                permanent=True,
+                code="UNSUPPORTED_FOLDER",
+            )
+        if backfill_days < 0:
+            raise ConnectorError("backfill_days cannot be negative", permanent=True, code="BAD_BACKFILL")
+        state = _parse_cursor(cursor, folder)
+        if state:
+            try:
+                return self._read_mail(folder, str(state.get("folder") or ""), str(state["sync_state"]), None)
+            except CursorInvalidError:
+                log.info("EWS mail sync state for %s no longer valid; reading in full", folder)
+            except ConnectorError as error:
+                if folder != "salesforce" or error.code != "ErrorFolderNotFound":
+                    raise
+                log.info("the Salesforce mail folder is gone; finding or making it again")
+        folder_id = self.find_or_create_mail_folder(salesforce_folder) if folder == "salesforce" else ""
+        floor = None if folder == "salesforce" else (now or datetime.now(UTC)) - timedelta(days=backfill_days)
+        return self._read_mail(folder, folder_id, None, floor)
+
+    def _read_mail(
+        self, role: FolderRole, folder_id: str, sync_state: str | None, floor: datetime | None
+    ) -> EmailChangeSet:
+        root = self._root()
+        target = Folder(root=root, id=folder_id) if folder_id else WELL_KNOWN[role](root=root)
+        changes, new_state = self._sync_all(target, FIELDS, sync_state, f"{role} mail")
+        found: dict[str, EmailRecord] = {}  # a read may report an item twice: the last one counts
+        for change_type, item in changes:
+            if change_type == "delete":
+                if sync_state is not None:
+                    found.pop(str(item.id), None)
+                    found[str(item.id)] = EmailRecord(id=str(item.id), folder=role, removed=True)
+                continue
+            if change_type not in ("create", "update") or not isinstance(item, Message):
+                continue  # read flags; meeting requests are calendar business
+            record = to_record(item, role)
+            if floor is not None and record.received_at and record.received_at < _z(floor):
+                continue
+            folder_id = folder_id or record.folder_id
+            found.pop(record.id, None)
+            found[record.id] = record
+        cursor = json.dumps({"role": role, "sync_state": new_state, "folder": folder_id})
+        return EmailChangeSet(items=tuple(found.values()), next_cursor=cursor, full=sync_state is None)
+
+    def set_email_categories(self, changes: Sequence[tuple[str, Sequence[str]]]) -> list[WriteResult]:
+        """Replace each email's categories: ``[(message id, categories)]``. One UpdateItem call per batch;
+        a result per email, in order (``version``: the new change key)."""
+        results: list[WriteResult] = []
+        for chunk in self._batches(list(changes)):
+            updates = [
+                (
+                    Message(account=self.account, id=i, changekey=None, categories=list(c) or None),
+                    ["categories"],
+                )
+                for i, c in chunk
+            ]
+            answers = self._call(
+                "email categories",
+                lambda updates=updates: services.run(
+                    services.UpdateItems(account=self.account, chunk_size=len(updates)),
+                    items=updates,
+                    conflict_resolution="AlwaysOverwrite",
+                    message_disposition=SAVE_ONLY,
+                    send_meeting_invitations_or_cancellations=SEND_TO_NONE,
+                    suppress_read_receipts=True,
+                ),
+            )
+            results += [_mail_result(a, i) for (i, _), a in zip(chunk, answers, strict=True)]
+        return results
+
+    def move_emails(self, moves: Sequence[tuple[str, str]]) -> list[WriteResult]:
+        """Move emails: ``[(message id, destination folder id or well-known name)]``; each result's ``id``
+        is the email's new id (Exchange gives a moved item a new one). One MoveItem call per destination
+        and batch."""
+        results: dict[int, WriteResult] = {}
+        by_target: dict[str, list[int]] = {}
+        for index, (_, target) in enumerate(moves):
+            by_target.setdefault(target, []).append(index)
+        root = self._root()
+        for target, indexes in by_target.items():
+            folder = WELL_KNOWN[target](root=root) if target in WELL_KNOWN else FolderId(id=target)
+            for chunk in self._batches(indexes):
+                answers = self._call(
+                    "move emails",
+                    lambda chunk=chunk, folder=folder: services.run(
+                        services.MoveItems(account=self.account, chunk_size=len(chunk)),
+                        items=[(moves[i][0], None) for i in chunk],
+                        to_folder=folder,
+                    ),
+                )
+                for index, answer in zip(chunk, answers, strict=True):
+                    results[index] = _mail_result(answer, moves[index][0])
+        return [results[i] for i in range(len(moves))]
+
+
+def _mail_result(answer: Any, fallback_id: str) -> WriteResult:
+    if isinstance(answer, Exception):
+        return WriteResult(ok=False, id=fallback_id, code=type(answer).__name__, message=str(answer))
+    if isinstance(answer, tuple):
+        return WriteResult(ok=True, id=str(answer[0] or fallback_id), version=str(answer[1] or ""))
+    return WriteResult(ok=True, id=fallback_id)
+
+
+def _z(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
