@@ -20,6 +20,7 @@ from blocklists.core import (
 )
 from blocklists.free_domains import DEFAULT_FREE_EMAIL_DOMAINS
 from blocklists.models import (
+    NOTE_MAX_LENGTH,
     BlocklistSettings,
     FreeDomainChange,
     OrgBlocklistEntry,
@@ -154,6 +155,7 @@ def org_entries_add(
     """Add entries to the org layer. Every text is validated first: one malformed entry refuses
     the whole batch (BlocklistInputError with every problem), so nothing is half-added."""
     values = _validated(texts)
+    note = _checked_note(note)
     internal = internal_domains_of(organization)
     result = AddResult()
     for value in values:
@@ -161,7 +163,7 @@ def org_entries_add(
             result.internal.append(value)
             continue
         _, created = OrgBlocklistEntry.objects.get_or_create(
-            organization=organization, value=value, defaults={"added_by": added_by, "note": note.strip()}
+            organization=organization, value=value, defaults={"added_by": added_by, "note": note}
         )
         (result.added if created else result.already).append(value)
     return result
@@ -239,6 +241,7 @@ def user_entries_add(
     """Add entries to the user's own layer (validated like the org layer: all or nothing).
     Blocking a value the user had lifted from the org list turns the lift into a block."""
     values = _validated(texts)
+    note = _checked_note(note)
     internal = internal_domains_of(organization)
     result = AddResult()
     for value in values:
@@ -246,7 +249,7 @@ def user_entries_add(
             result.internal.append(value)
             continue
         entry, created = UserBlocklistEntry.objects.get_or_create(
-            organization=organization, user=user, value=value, defaults={"note": note.strip()}
+            organization=organization, user=user, value=value, defaults={"note": note}
         )
         if created:
             result.added.append(value)
@@ -286,6 +289,13 @@ def user_org_entry_lift(
             value=org_entry.value,
             defaults={"action": UserEntryAction.ALLOW},
         )
+
+
+def _checked_note(note: str) -> str:
+    note = note.strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise EntriesError([f"A note holds at most {NOTE_MAX_LENGTH} characters (this one has {len(note)})."])
+    return note
 
 
 def _validated(texts: Iterable[str], validate: Callable[[str], str] = validate_entry) -> list[str]:

@@ -334,3 +334,16 @@ def test_it_builds_a_blocklist_with_a_fixed_small_number_of_queries(alice: Membe
         blocklist_for(alice.user, alice.organization)
 
     assert len(queries) <= 6
+
+
+def test_it_refuses_a_note_longer_than_the_column_and_adds_nothing(alice: Member, boss: Member):
+    with pytest.raises(EntriesError, match="A note holds at most 200 characters"):
+        org_entries_add(
+            organization=boss.organization, texts=["x.example"], added_by=boss.user, note="n" * 201
+        )
+    with pytest.raises(EntriesError, match="A note holds at most 200 characters"):
+        user_entries_add(
+            user=alice.user, organization=alice.organization, texts=["x.example"], note="n" * 201
+        )
+
+    assert not OrgBlocklistEntry.objects.exists() and not UserBlocklistEntry.objects.exists()
