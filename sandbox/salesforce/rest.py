@@ -19,6 +19,7 @@ COLLECTION_MAX = 200
 RETRIEVE_MAX = 2000
 BATCH_DEFAULT = 2000
 MAX_OPEN_CURSORS = 500
+LONG_TEXT_BATCH = 200
 MAX_URI_BYTES = 16_384  # URI and headers of one REST call; a longer URI is answered 414
 MAX_SOQL_CHARS = 100_000
 MAX_BODY_BYTES = 50 * 1024 * 1024  # a non-multipart JSON body
@@ -449,6 +450,9 @@ class RestApi:
             return json_response(200, {"totalSize": 1, "done": True, "records": [aggregate]})
         projected = [evaluator.project(r, ctx.version) for r in rows]
         batch = _batch_size(request.header("sforce-query-options"))
+        long_text = [p for p in evaluator.select if p.fdef.type == "textarea" and p.fdef.length > 255]
+        if len(long_text) >= 2:  # two or more long text fields: pages of at most 200 rows
+            batch = min(batch, LONG_TEXT_BATCH)
         cursor = Cursor(ctx.org.id, projected, batch)
         return self._page(ctx, cursor, new_id("01g"), 0)
 

@@ -243,3 +243,15 @@ def test_it_refuses_query_uris_over_the_limit(tenant: Tenant) -> None:
     assert too_long.value.status == 414
     assert sf.query("SELECT Id FROM Contact WHERE Email IN ('a@b.example')")["totalSize"] == 0
     assert datetime.now(UTC)  # the clock is real: stamps above came from it
+
+
+def test_it_pages_queries_of_long_text_fields_by_200(tenant: Tenant) -> None:
+    sf = tenant.sf()
+    records = [{"attributes": {"type": "EmailMessage"}, **_email(Subject=f"m{i}")} for i in range(200)]
+    for _ in range(2):
+        sf.restful("composite/sobjects", method="POST", json={"allOrNone": True, "records": records})
+
+    page = sf.query("SELECT Id, TextBody, HtmlBody FROM EmailMessage")
+    assert (page["totalSize"], len(page["records"]), page["done"]) == (400, 200, False)
+    assert len(sf.query("SELECT Id, TextBody FROM EmailMessage")["records"]) == 400
+    assert len(sf.query_all("SELECT Id, TextBody, HtmlBody FROM EmailMessage")["records"]) == 400
