@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import google_auth_httplib2
@@ -47,6 +47,8 @@ class GoogleConfig:
     ca_bundle: str = ""
     timeout: float = 30.0
     page_size: int = 250
+    # A Tasks cursor older than this is read in full (Tasks has no sync tokens; see streams.py).
+    tasks_cursor_max_age: timedelta = timedelta(days=14)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -172,6 +174,9 @@ class GoogleConnector:
         service = self._service(spec.api)
         state["container"] = state.get("container") or self._ensure_container(spec)
         self._containers[stream] = state["container"]
+        if spec.cursor_expired(state, self.config.tasks_cursor_max_age):
+            log.info("Google %s cursor too old; reading in full", stream)
+            state = {"container": state["container"]}
         try:
             return spec.read(service, self._pages, state, window, self.config.page_size)
         except CursorInvalidError:

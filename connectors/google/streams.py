@@ -37,6 +37,7 @@ class Stream(Protocol):
     def patch(self, service: Any, container: str, item_id: str, body: dict[str, Any]) -> Any: ...
     def delete(self, service: Any, container: str, item_id: str) -> Any: ...
     def gone(self, item: Mapping[str, Any]) -> bool: ...
+    def cursor_expired(self, state: dict[str, Any], max_age: timedelta) -> bool: ...
     def needs_current(self, values: Mapping[str, Any]) -> bool: ...
     def body(
         self, values: Mapping[str, Any], current: Mapping[str, Any] | None, container: str
@@ -108,6 +109,9 @@ class EventsStream:
     def delete(self, service: Any, container: str, item_id: str) -> Any:
         return service.events().delete(calendarId=container or "primary", eventId=item_id, sendUpdates="none")
 
+    def cursor_expired(self, state: dict[str, Any], max_age: timedelta) -> bool:
+        return False  # Google refuses its own sync tokens when they are too old
+
     def gone(self, item: Mapping[str, Any]) -> bool:
         return item.get("status") == "cancelled"
 
@@ -178,6 +182,12 @@ class TasksStream:
     def delete(self, service: Any, container: str, item_id: str) -> Any:
         return service.tasks().delete(tasklist=container, task=item_id)
 
+    def cursor_expired(self, state: dict[str, Any], max_age: timedelta) -> bool:
+        """Tasks has no server cursor to refuse, and deleted tasks are not kept forever: an old
+        ``updatedMin`` could miss deletions, so past ``max_age`` the read starts over in full."""
+        since = state.get("since")
+        return bool(since) and _instant(since) < datetime.now(UTC) - max_age - TASKS_MARGIN
+
     def gone(self, item: Mapping[str, Any]) -> bool:
         return bool(item.get("deleted"))
 
@@ -245,6 +255,9 @@ class ContactsStream:
 
     def delete(self, service: Any, container: str, item_id: str) -> Any:
         return service.people().deleteContact(resourceName=item_id)
+
+    def cursor_expired(self, state: dict[str, Any], max_age: timedelta) -> bool:
+        return False  # Google refuses its own sync tokens when they are too old
 
     def gone(self, item: Mapping[str, Any]) -> bool:
         return bool((item.get("metadata") or {}).get("deleted"))

@@ -168,6 +168,8 @@ class GoogleSandbox(SandboxApp):
             task_list = self.task_store.require_list(self._user(user), list_id)
             task = self.task_store.require_task(task_list, task_id)
             self._checked(lambda: self.task_store.write(task, changes))
+            if changes.get("status") == "completed":
+                task.hidden = True  # Google's own apps hide what they complete (showHidden to see it)
             return self.task_store.render(task_list, task, "")
 
     def delete_task(self, user: str, task_id: str, list_id: str = "@default") -> None:

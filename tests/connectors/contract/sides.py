@@ -12,6 +12,7 @@ from connectors.graph.connector import Window
 PROVIDERS: dict[str, str] = {
     "graph": "tests.connectors.contract.graph_side",
     "ews": "tests.connectors.contract.ews_side",
+    "google": "tests.connectors.contract.google_side",
 }
 STREAMS = ("events", "tasks", "contacts")
 
