@@ -33,7 +33,7 @@ class GoogleAccount:
 
 def authorize_url(*, redirect_uri: str, state: str, challenge: str, login_hint: str = "") -> str:
     query = {
-        "client_id": settings.GOOGLE_OAUTH_CLIENT_ID,
+        "client_id": settings.GOOGLE_CLIENT_ID,
         "redirect_uri": redirect_uri,
         "response_type": "code",
         "scope": " ".join(settings.GOOGLE_OAUTH_SCOPES),
@@ -60,8 +60,8 @@ def exchange(*, answer: dict[str, str], state: str, redirect_uri: str, verifier:
         {
             "grant_type": "authorization_code",
             "code": answer["code"],
-            "client_id": settings.GOOGLE_OAUTH_CLIENT_ID,
-            "client_secret": settings.GOOGLE_OAUTH_CLIENT_SECRET,
+            "client_id": settings.GOOGLE_CLIENT_ID,
+            "client_secret": settings.GOOGLE_CLIENT_SECRET,
             "redirect_uri": redirect_uri,
             "code_verifier": verifier,
         },

@@ -67,7 +67,7 @@ def connect(request: HttpRequest) -> HttpResponse:
         "organizations": selectors.organizations_of(user=request.user),
         "admin_organizations": [(org, consents.get(org.pk)) for org in admin_orgs],
         "salesforce": engine_selectors.salesforce_connection_of(user=request.user),
-        "google_enabled": bool(settings.GOOGLE_OAUTH_CLIENT_ID),
+        "google_enabled": bool(settings.GOOGLE_CLIENT_ID),
     }
     return render(request, "onboarding/connect.html", context)
 
@@ -249,7 +249,7 @@ def google_callback(request: HttpRequest) -> HttpResponse:
             organization=organization,
             provider=Provider.GOOGLE,
             address=account.address,
-            provider_account={"user_id": account.user_id},
+            provider_account={"email": account.address, "user_id": account.user_id},
             credentials=account.credentials,
             reconnecting=_held_mailbox(request, held),
         )

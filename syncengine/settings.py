@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "mapping",
     "dashboard",
     "blocklists",
+    "emails",
     "onboarding",
     "devtools",
 ]
@@ -171,7 +172,14 @@ GRAPH_AUTHORITY_HOST = env.str("GRAPH_AUTHORITY_HOST", default="https://login.mi
 GRAPH_API_URL = env.str("GRAPH_API_URL", default="https://graph.microsoft.com/v1.0")
 GRAPH_CLIENT_ID = env.str("GRAPH_CLIENT_ID", default="00000000-0000-0000-0000-000000000000")
 GRAPH_CLIENT_SECRET = env.str("GRAPH_CLIENT_SECRET", default="")
-GRAPH_SCOPES = env.list("GRAPH_SCOPES", default=["https://graph.microsoft.com/Calendars.ReadWrite"])
+GRAPH_SCOPES = env.list(
+    "GRAPH_SCOPES",
+    default=[
+        "https://graph.microsoft.com/Calendars.ReadWrite",
+        "https://graph.microsoft.com/Mail.ReadWrite",
+        "https://graph.microsoft.com/MailboxSettings.ReadWrite",
+    ],
+)
 
 SALESFORCE_ENABLED = env.bool("SALESFORCE_ENABLED", default=True)
 SALESFORCE_LOGIN_URL = env.str("SALESFORCE_LOGIN_URL", default="https://login.salesforce.com")
@@ -191,8 +199,8 @@ GRAPH_AUTHORITY_TENANT = env.str("GRAPH_AUTHORITY_TENANT", default="organization
 # Application permissions an org admin grants through admin consent (client-credentials tokens).
 GRAPH_APP_SCOPES = env.list("GRAPH_APP_SCOPES", default=["https://graph.microsoft.com/.default"])
 SALESFORCE_OAUTH_SCOPES = env.str("SALESFORCE_OAUTH_SCOPES", default="api refresh_token")
-GOOGLE_OAUTH_CLIENT_ID = env.str("GOOGLE_OAUTH_CLIENT_ID", default="")
-GOOGLE_OAUTH_CLIENT_SECRET = env.str("GOOGLE_OAUTH_CLIENT_SECRET", default="")
+GOOGLE_CLIENT_ID = env.str("GOOGLE_CLIENT_ID", default="")
+GOOGLE_CLIENT_SECRET = env.str("GOOGLE_CLIENT_SECRET", default="")
 GOOGLE_AUTH_URL = env.str("GOOGLE_AUTH_URL", default="https://accounts.google.com/o/oauth2/v2/auth")
 GOOGLE_TOKEN_URL = env.str("GOOGLE_TOKEN_URL", default="https://oauth2.googleapis.com/token")
 GOOGLE_OAUTH_SCOPES = env.list(
@@ -201,7 +209,6 @@ GOOGLE_OAUTH_SCOPES = env.list(
         "openid",
         "email",
         "https://www.googleapis.com/auth/calendar",
-        "https://www.googleapis.com/auth/gmail.modify",
         "https://www.googleapis.com/auth/tasks",
         "https://www.googleapis.com/auth/contacts",
     ],

@@ -1,0 +1,89 @@
+"""Google: a user connects Gmail / Google Calendar through the consent page (web server flow,
+offline access, PKCE)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.urls import reverse
+
+from sandbox.base import SandboxServer
+from syncengine.models import Mailbox
+from tests.dashboard.support import text_of
+from tests.onboarding.conftest import Consent, Newcomer, back, started
+
+pytestmark = pytest.mark.django_db
+START = reverse("onboarding:google_start")
+CLIENT_ID, CLIENT_SECRET = "987654321-onboarding.apps.googleusercontent.com", "google-onboarding-secret"
+CALLBACK = "http://testserver/connect/google/callback/"
+
+
+@pytest.fixture
+def google(onboarding_settings: Any, google_server: SandboxServer, bob: Newcomer) -> dict[str, Any]:
+    onboarding_settings.GOOGLE_CLIENT_ID = CLIENT_ID
+    onboarding_settings.GOOGLE_CLIENT_SECRET = CLIENT_SECRET
+    onboarding_settings.GOOGLE_AUTH_URL = f"{google_server.url}/o/oauth2/v2/auth"
+    onboarding_settings.GOOGLE_TOKEN_URL = f"{google_server.url}/token"
+    google_server.app.register_client(CLIENT_ID, CLIENT_SECRET, [CALLBACK])
+    if google_server.app.accounts.find_user(bob.address) is None:
+        google_server.app.create_user(bob.address, "Bob")
+    return {"server": google_server}
+
+
+def _consent(consent: Consent, url: str, email: str, decision: str = "allow") -> str:
+    answer = consent.submit(url, consent.page(url), email=email, decision=decision)
+    assert answer.status_code == 302, answer.text
+    return str(answer.headers["Location"])
+
+
+def test_it_asks_for_offline_access_with_a_fresh_consent_and_pkce(bob: Newcomer, google: dict[str, Any]):
+    location = started(bob.client.get(START))
+
+    parts = urlsplit(location)
+    query = parse_qs(parts.query)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{google['server'].url}/o/oauth2/v2/auth"
+    assert query["access_type"] == ["offline"]
+    assert query["prompt"] == ["consent"]
+    assert query["response_type"] == ["code"]
+    assert query["redirect_uri"] == [CALLBACK]
+    assert query["code_challenge_method"] == ["S256"] and query["state"][0]
+    assert "openid" in query["scope"][0].split() and "email" in query["scope"][0].split()
+
+
+def test_it_says_so_when_the_user_cancels(bob: Newcomer, google: dict[str, Any], consent: Consent):
+    location = _consent(consent, started(bob.client.get(START)), bob.address, decision="deny")
+
+    response = back(bob.client, location)
+
+    assert not Mailbox.objects.filter(owner=bob.user).exists()
+    assert "Google access was not granted (access_denied)" in text_of(response)
+
+
+def test_it_refuses_an_answer_whose_state_is_not_ours(
+    bob: Newcomer, google: dict[str, Any], consent: Consent
+):
+    location = _consent(consent, started(bob.client.get(START)), bob.address)
+
+    response = back(bob.client, location, state="forged")
+
+    assert not Mailbox.objects.filter(owner=bob.user).exists()
+    assert "does not match our request" in text_of(response)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the Google sandbox's token endpoint returns no id_token for the 'openid email' scopes yet, "
+    "so the signed-in address is unknown; remove this mark once it does",
+)
+def test_it_connects_a_google_mailbox(bob: Newcomer, google: dict[str, Any], consent: Consent):
+    location = _consent(consent, started(bob.client.get(START)), bob.address)
+
+    response = back(bob.client, location)
+
+    mailbox = Mailbox.objects.get(owner=bob.user)
+    assert mailbox.provider == "google" and mailbox.address == bob.address
+    assert mailbox.provider_account["email"] == bob.address
+    assert mailbox.credentials["refresh_token"]
+    assert f"{bob.address} is connected" in text_of(response)
