@@ -10,12 +10,25 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from exchangelib import Contact, EWSDate
+from exchangelib import Contact, EWSDate, ExtendedProperty
 from exchangelib.indexed_properties import EmailAddress, PhoneNumber, PhysicalAddress
 from exchangelib.properties import Body
 
 from connectors.ews.common import body_text, stamp, text
 from syncengine.core.records import ItemChange
+
+
+class DisplayNamePrefix(ExtendedProperty):
+    """PidTagDisplayNamePrefix: the title Outlook shows before a contact's name ("Dr."); EWS has no
+    writable property for it, so it goes as a MAPI property."""
+
+    property_tag = 0x3A45
+    property_type = "String"
+
+
+SALUTATION = "display_name_prefix"
+if SALUTATION not in {f.name for f in Contact.FIELDS}:
+    Contact.register(SALUTATION, DisplayNamePrefix)
 
 SIMPLE = {
     "given_name": "first_name",
@@ -59,15 +72,14 @@ FIELDS = (
     "physical_addresses",
     "birthday",
     "display_name",
-    "complete_name",
+    SALUTATION,
     "last_modified_time",
 )
 
 
 def to_neutral(contact: Contact) -> dict[str, Any]:
     values: dict[str, Any] = {key: text(getattr(contact, attr)) for attr, key in SIMPLE.items()}
-    complete = contact.complete_name
-    values["salutation"] = text(complete.title) if complete is not None else ""
+    values["salutation"] = text(getattr(contact, SALUTATION, ""))
     values["notes"] = body_text(contact.body)
     emails = {e.label: text(e.email) for e in contact.email_addresses or []}
     values["email"] = emails.get("EmailAddress1", "").lower()
@@ -106,6 +118,8 @@ def apply(values: Mapping[str, Any], current: Contact | None = None) -> tuple[di
     for attr, key in SIMPLE.items():
         if key in values:
             out[attr] = values[key] or None
+    if "salutation" in values:
+        out[SALUTATION] = values["salutation"] or None
     if "notes" in values:
         out["body"] = Body(values["notes"]) if values["notes"] else None
     if "birthday" in values:

@@ -130,9 +130,9 @@ class EwsSandbox(SandboxApp):
             for name, value in props.items():
                 if value is None:
                     work.props.pop(name, None)
-                else:
-                    element = to_props({name: value})[name]
-                    work.props.pop(name, None)
+                    continue
+                for key, element in to_props({name: value}).items():
+                    work.props.pop(key, None)
                     set_property(work, _plain_uri(), element)
             finish(work, box, created=False)
             item.props = work.props

@@ -15,6 +15,7 @@ from sandbox.ews.store import (
     SyncStates,
     delete_property,
     finish,
+    prop_key,
     set_property,
 )
 
@@ -196,7 +197,7 @@ class Operations:
                     raise ItemError(
                         "ErrorSendMeetingInvitationsRequired", "SendMeetingInvitations is required."
                     )
-                props = {local(child.tag): copy.deepcopy(child) for child in source}
+                props = {prop_key(child): copy.deepcopy(child) for child in source}
                 item = mailbox.add(folder, local(source.tag), props)
             except ItemError as problem:
                 error(messages, "CreateItem", problem)

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from sandbox.ews.soap import local, t
-from sandbox.ews.store import mailbox_element
+from sandbox.ews.store import mailbox_element, prop_key
 
 ATTENDEE_LISTS = ("RequiredAttendees", "OptionalAttendees", "Resources")
 INDEXED = ("EmailAddresses", "PhoneNumbers", "ImAddresses", "PhysicalAddresses")
@@ -21,6 +21,12 @@ STRING_LISTS = ("Categories", "Companies", "Children")
 
 
 def to_element(name: str, value: Any) -> ET.Element:
+    if name.startswith("ExtendedProperty:"):  # "ExtendedProperty:0x3a45": a String MAPI property by tag
+        node = ET.Element(t("ExtendedProperty"))
+        tag = name.split(":", 1)[1]
+        ET.SubElement(node, t("ExtendedFieldURI"), {"PropertyTag": tag, "PropertyType": "String"})
+        ET.SubElement(node, t("Value")).text = str(value)
+        return node
     node = ET.Element(t(name))
     if name == "Body":
         body = value if isinstance(value, dict) else {"BodyType": "Text", "text": value}
@@ -61,12 +67,15 @@ def to_element(name: str, value: Any) -> ET.Element:
 
 
 def to_props(values: dict[str, Any]) -> dict[str, ET.Element]:
-    return {name: to_element(name, value) for name, value in values.items() if value is not None}
+    elements = [to_element(name, value) for name, value in values.items() if value is not None]
+    return {prop_key(element): element for element in elements}
 
 
 def to_json(node: ET.Element) -> Any:
     """An element as plain JSON, the inverse of ``to_element`` (enough for tests to read items)."""
     name = local(node.tag)
+    if name == "ExtendedProperty":
+        return node.findtext(t("Value")) or ""
     if name == "Body":
         return node.text or ""
     if name in ZONES:

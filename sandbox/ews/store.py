@@ -287,6 +287,22 @@ def mailbox_element(tag: str, name: str, address: str) -> ET.Element:
     return node
 
 
+def extended_key(uri: ET.Element) -> str:
+    """Where an extended (MAPI) property is kept: by its ExtendedFieldURI attributes."""
+    parts = sorted((k, v.lower() if k == "PropertyTag" else v) for k, v in uri.attrib.items())
+    return "ExtendedProperty:" + ",".join(f"{k}={v}" for k, v in parts)
+
+
+def prop_key(elem: ET.Element) -> str:
+    """The key a property element is stored under: its name, or its extended-property identity."""
+    if local(elem.tag) == "ExtendedProperty":
+        uri = elem.find(t("ExtendedFieldURI"))
+        if uri is None:
+            raise ItemError("ErrorInvalidExtendedProperty", "An ExtendedProperty needs an ExtendedFieldURI.")
+        return extended_key(uri)
+    return local(elem.tag)
+
+
 def set_property(item: Item, uri_elem: ET.Element, value_elem: ET.Element) -> None:
     """SetItemField: replace a property, or merge one entry of an indexed property (emails, phones)."""
     if local(uri_elem.tag) == "IndexedFieldURI":
@@ -306,9 +322,9 @@ def set_property(item: Item, uri_elem: ET.Element, value_elem: ET.Element) -> No
             else:
                 current.text = entry.text
         return
-    if local(uri_elem.tag) != "FieldURI":
+    if local(uri_elem.tag) not in ("FieldURI", "ExtendedFieldURI"):
         raise ItemError("ErrorInvalidPropertySet", f"{local(uri_elem.tag)} updates are not supported here.")
-    item.props[local(value_elem.tag)] = copy.deepcopy(value_elem)
+    item.props[prop_key(value_elem)] = copy.deepcopy(value_elem)
 
 
 def delete_property(item: Item, uri_elem: ET.Element) -> None:
@@ -328,6 +344,9 @@ def delete_property(item: Item, uri_elem: ET.Element) -> None:
         stored.remove(entry)
         if not len(stored):
             del item.props[container or ""]
+        return
+    if local(uri_elem.tag) == "ExtendedFieldURI":
+        item.props.pop(extended_key(uri_elem), None)
         return
     if local(uri_elem.tag) != "FieldURI":
         raise ItemError(

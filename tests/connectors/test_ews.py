@@ -581,3 +581,21 @@ def test_it_signs_in_with_an_access_token(rep: Rep):
     with pytest.raises(ConnectorError) as caught:
         read(connector)
     assert caught.value.code == "MAIL_AUTH_REVOKED"
+
+
+def test_it_keeps_a_contacts_salutation_as_outlooks_title(rep: Rep):
+    connector = rep.connector()
+
+    (made,) = connector.create(
+        stream="contacts", items=[{"salutation": "Dr.", "first_name": "Grace", "last_name": "Hopper"}]
+    )
+    (change,) = read(connector, stream="contacts").changes
+    assert change.values["salutation"] == "Dr."
+
+    connector.update(stream="contacts", items=[(made.id, {"salutation": ""})])
+    stored = rep.app.item(rep.smtp, made.id)
+    assert not any(key.startswith("ExtendedProperty") for key in stored)
+
+    rep.app.update_item(rep.smtp, made.id, {"ExtendedProperty:0x3a45": "Rear Admiral"})
+    (edited,) = read(connector, stream="contacts").changes
+    assert edited.values["salutation"] == "Rear Admiral"
