@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
-from exchangelib import Account
+from exchangelib import Account, CalendarItem
 from exchangelib.errors import ErrorItemNotFound
 from exchangelib.folders import Folder, Root
 from exchangelib.items import (
@@ -212,6 +212,12 @@ class EwsConnector(EwsMailMixin):
             item, spec.item_cls
         ):
             return None  # read flags; distribution lists in Contacts
+        if isinstance(item, CalendarItem) and item.type == "RecurringMaster":
+            # SyncFolderItems reports a series as its master only; its occurrences are not read yet.
+            if window is not None and not ews_events.series_may_touch(item, window.start, window.end):
+                return None if full else ItemChange(id=str(item.id), removed=True)
+            error = "it is a recurring series, and recurring series from Exchange Server are not synced yet"
+            return ItemChange(id=str(item.id), label=str(item.subject or ""), values={"_error": error})
         try:
             change = spec.to_change(item)
         except ValueError as error:

@@ -9,9 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from exchangelib import CalendarItem, EWSDateTime, EWSTimeZone
+from exchangelib.folders import Calendar, Root
+from exchangelib.recurrence import DailyPattern, Recurrence
 
 from connectors.base import ConnectorError, RetryPolicy
 from connectors.ews.connector import EwsConfig, EwsConnector
+from connectors.ews.transport import open_account
 from connectors.graph.connector import Window
 from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
@@ -599,3 +603,36 @@ def test_it_keeps_a_contacts_salutation_as_outlooks_title(rep: Rep):
     rep.app.update_item(rep.smtp, made.id, {"ExtendedProperty:0x3a45": "Rear Admiral"})
     (edited,) = read(connector, stream="contacts").changes
     assert edited.values["salutation"] == "Rear Admiral"
+
+
+def test_it_reports_recurring_series_as_item_errors_until_they_are_supported(rep: Rep):
+    account = open_account(
+        service_endpoint=f"{rep.server.url}/EWS/Exchange.asmx",
+        smtp_address=rep.smtp,
+        credentials={"username": rep.smtp, "password": "Rep-Passw0rd"},
+        build=(15, 1, 2507, 6),
+        ca_bundle=str(rep.ca.ca_path),
+        timeout=10,
+        time_zone="UTC",
+        on_response=lambda response: None,
+    )
+    first = at(-30, 9)
+    utc = EWSTimeZone("UTC")
+    start = EWSDateTime(first.year, first.month, first.day, 9, tzinfo=utc)
+    series = CalendarItem(
+        account=account,
+        folder=Calendar(root=Root(account=account)),
+        subject="Daily standup",
+        start=start,
+        end=start + timedelta(minutes=15),
+        recurrence=Recurrence(pattern=DailyPattern(interval=1), start=start.date()),
+    )
+    series.save(send_meeting_invitations="SendToNone")
+    rep.add_event("Single")
+
+    changes = read(rep.connector()).changes
+
+    broken = next(ch for ch in changes if ch.id == series.id)
+    assert "recurring series" in broken.values["_error"]
+    assert broken.label == "Daily standup"
+    assert any(ch.label == "Single" and "_error" not in ch.values for ch in changes)
