@@ -190,7 +190,7 @@ class GoogleConnector:
         found = spec.find_container(service, self._pages)
         if found:
             return found
-        made = self._call(f"create {spec.container_name}", lambda: spec.create_container(service))  # type: ignore[attr-defined]
+        made = self._call(f"create {spec.container_name}", lambda: spec.create_container(service))
         return str(made.get("resourceName") or made["id"])
 
     def _container(self, stream: str) -> str:

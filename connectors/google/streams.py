@@ -29,6 +29,7 @@ class Stream(Protocol):
     container_name: str
 
     def find_container(self, service: Any, pages: Pages) -> str: ...
+    def create_container(self, service: Any) -> Any: ...
     def read(
         self, service: Any, pages: Pages, state: dict[str, Any], window: Any, page_size: int
     ) -> ChangeSet: ...
@@ -68,6 +69,9 @@ class EventsStream:
 
     def find_container(self, service: Any, pages: Pages) -> str:
         return "primary"
+
+    def create_container(self, service: Any) -> Any:
+        raise AssertionError("the primary calendar always exists")
 
     def read(
         self, service: Any, pages: Pages, state: dict[str, Any], window: Any, page_size: int

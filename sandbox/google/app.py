@@ -1,8 +1,9 @@
-"""``GoogleSandbox``: Google OAuth 2.0, Calendar v3, Tasks v1 and People v1 (+ batch) on one host.
+"""``GoogleSandbox``: Google OAuth 2.0, Calendar v3, Tasks v1, People v1 and Gmail v1 (+ batch) on one host.
 
 Paths are those google-api-python-client builds once ``api_endpoint`` points here:
-``/calendar/v3/...`` (endpoint ``{url}/calendar/v3/``), ``/tasks/v1/...`` and ``/v1/people...`` (endpoint
-``{url}/``), batches at ``/batch/calendar/v3``, ``/batch/tasks/v1``, ``/batch/people/v1``; OAuth at
+``/calendar/v3/...`` (endpoint ``{url}/calendar/v3/``), ``/tasks/v1/...``, ``/v1/people...`` and
+``/gmail/v1/...`` (endpoint ``{url}/``), batches at ``/batch/calendar/v3``, ``/batch/tasks/v1``,
+``/batch/people/v1``, ``/batch/gmail/v1``; OAuth at
 ``/o/oauth2/v2/auth`` and ``/token``; control under ``/_sandbox/``. The Python API below does what
 the control endpoints do, in-process; "persona" calls act as the user in Google's own apps.
 """
@@ -19,6 +20,7 @@ from sandbox.google.accounts import Accounts, User
 from sandbox.google.calendar import CalendarStore
 from sandbox.google.calendar_api import CalendarApi
 from sandbox.google.errors import fault as fault_body
+from sandbox.google.gmail import GmailApi, GmailStore, b64url, compose
 from sandbox.google.oauth import OAuth
 from sandbox.google.people import PERSON_FIELDS, PeopleApi, PeopleStore
 from sandbox.google.sync import Tokens
@@ -45,6 +47,8 @@ class GoogleSandbox(SandboxApp):
         self.tasks_api = TasksApi(self.task_store)
         self.people_store = PeopleStore(self.tokens)
         self.people = PeopleApi(self.people_store)
+        self.gmail_store = GmailStore(self.tokens)
+        self.gmail = GmailApi(self.gmail_store)
         self._routes_oauth()
         self._routes_api()
         self._routes_control()
@@ -76,8 +80,11 @@ class GoogleSandbox(SandboxApp):
             self.accounts.revoke(self._user(user).id)
 
     def invalidate_sync_tokens(self, user: str | None = None) -> int:
-        """Sync tokens issued so far are refused (Calendar 410, People EXPIRED_SYNC_TOKEN)."""
+        """Sync tokens issued so far are refused (Calendar 410, People EXPIRED_SYNC_TOKEN), and Gmail
+        history so far is gone (history.list 404 for an older startHistoryId)."""
         with self.lock:
+            for who in [self._user(user)] if user else list(self.accounts.users.values()):
+                self.gmail_store.expire_history(who)
             return self.tokens.invalidate(self._user(user).id if user else None)
 
     # -- persona: the user in Google Calendar ---------------------------------------------------------
@@ -215,6 +222,57 @@ class GoogleSandbox(SandboxApp):
             who = self._user(user)
             self._checked(lambda: self.people_store.delete(who, resource_name.removeprefix("people/")))
 
+    # -- persona: the user in Gmail -----------------------------------------------------------------
+    def deliver_mail(
+        self,
+        user: str,
+        sender: str,
+        subject: str,
+        body: str = "",
+        *,
+        to: str = "",
+        labels: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """A message arrives in the user's inbox (unread unless ``labels`` say otherwise)."""
+        with self.lock:
+            who = self._user(user)
+            raw = compose(sender, to or who.email, subject, body, **(headers or {}))
+            message = self._checked(lambda: self.gmail_store.add(who, raw, labels or ["INBOX", "UNREAD"]))
+            return self.gmail_store.render(message, "metadata")
+
+    def send_mail(self, user: str, to: str, subject: str, body: str = "", **headers: str) -> dict[str, Any]:
+        """The user sends a message from Gmail (it lands in SENT)."""
+        with self.lock:
+            who = self._user(user)
+            raw = compose(who.email, to, subject, body, **headers)
+            return self.gmail_store.render(
+                self._checked(lambda: self.gmail_store.add(who, raw, ["SENT"])), "metadata"
+            )
+
+    def mail(self, user: str) -> list[dict[str, Any]]:
+        with self.lock:
+            who = self._user(user)
+            box = self.gmail_store.box(who)
+            return [self.gmail_store.render(m, "metadata") for m in box.messages.values() if not m.deleted]
+
+    def label_mail(
+        self, user: str, message_id: str, add: list[str] | None = None, remove: list[str] | None = None
+    ) -> dict[str, Any]:
+        with self.lock:
+            who = self._user(user)
+            message = self._checked(lambda: self.gmail_store.modify(who, message_id, add or [], remove or []))
+            return self.gmail_store.render(message, "minimal")
+
+    def delete_mail(self, user: str, message_id: str) -> None:
+        with self.lock:
+            who = self._user(user)
+            self._checked(lambda: self.gmail_store.delete(who, message_id))
+
+    def raw_mail(self, user: str, message_id: str) -> str:
+        with self.lock:
+            return b64url(self.gmail_store.require(self._user(user), message_id).raw)
+
     # == plumbing ===================================================================================
     def _user(self, user: str) -> User:
         return self.accounts.require_user(user)
@@ -314,6 +372,19 @@ class GoogleSandbox(SandboxApp):
         self.route("GET", r"/v1/contactGroups", a(self.people.groups))
         self.route("POST", r"/v1/contactGroups", a(self.people.create_group))
         self.route("GET", r"/v1/contactGroups/(?P<group>[^/:]+)", a(self.people.get_group))
+        gm = r"/gmail/v1/users/(?P<who>[^/]+)"
+        self.route("GET", gm + r"/profile", a(self.gmail.profile))
+        self.route("GET", gm + r"/labels", a(self.gmail.labels))
+        self.route("POST", gm + r"/labels", a(self.gmail.create_label))
+        self.route("GET", gm + r"/messages", a(self.gmail.list))
+        self.route("POST", gm + r"/messages", a(self.gmail.insert))
+        self.route("POST", gm + r"/messages/send", a(self.gmail.send))
+        self.route("GET", gm + r"/messages/(?P<id>[^/]+)", a(self.gmail.get))
+        self.route("DELETE", gm + r"/messages/(?P<id>[^/]+)", a(self.gmail.delete))
+        self.route("POST", gm + r"/messages/(?P<id>[^/]+)/modify", a(self.gmail.modify))
+        self.route("POST", gm + r"/messages/(?P<id>[^/]+)/trash", a(self.gmail.trash))
+        self.route("GET", gm + r"/history", a(self.gmail.history))
+        self.route("POST", r"/batch/gmail/v1", self._batch("gmail"))
         self.route("POST", r"/batch/calendar/v3", self._batch("calendar"))
         self.route("POST", r"/batch/tasks/v1", self._batch("tasks"))
         self.route("POST", r"/batch/people/v1", self._batch("people"))
@@ -393,6 +464,18 @@ class GoogleSandbox(SandboxApp):
         )
         self.route(
             "DELETE", ct + r"/(?P<id>[^/]+)", ctl(lambda r: self.delete_contact(u(r), r.params["id"]) or {})
+        )
+        ml = USER + r"/mail"
+        self.route("GET", ml, ctl(lambda r: {"items": self.mail(u(r))}))
+        self.route("POST", ml, ctl(lambda r: self.deliver_mail(u(r), **body(r)), 201))
+        self.route("POST", USER + r"/sent", ctl(lambda r: self.send_mail(u(r), **body(r)), 201))
+        self.route(
+            "POST",
+            ml + r"/(?P<id>[^/]+)/labels",
+            ctl(lambda r: self.label_mail(u(r), r.params["id"], **body(r))),
+        )
+        self.route(
+            "DELETE", ml + r"/(?P<id>[^/]+)", ctl(lambda r: self.delete_mail(u(r), r.params["id"]) or {})
         )
         self.route("GET", USER + r"/contactGroups", ctl(lambda r: {"items": self.contact_groups(u(r))}))
         self.route(

@@ -17,9 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 from sandbox.base import Request, Response
 from sandbox.google.errors import bad_request
 
-LIMITS = {"calendar": 50}  # Calendar takes 50 calls per batch; the other APIs 1,000
+LIMITS = {"calendar": 50, "gmail": 100}  # calls per batch; the other APIs take 1,000
 DEFAULT_LIMIT = 1000
-PREFIXES = {"calendar": "/calendar/v3/", "tasks": "/tasks/v1/", "people": "/v1/"}
+PREFIXES = {"calendar": "/calendar/v3/", "tasks": "/tasks/v1/", "people": "/v1/", "gmail": "/gmail/v1/"}
 
 
 def parse_parts(request: Request) -> list[tuple[str, Request]]:
