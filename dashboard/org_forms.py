@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -14,6 +15,7 @@ from mapping.validation import Row
 from syncengine.models import SyncSettings
 
 WINDOW_MAX_DAYS = 365
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 DELETE_SHARE_MIN, DELETE_SHARE_MAX = 0.05, 1.0
 
 
@@ -45,6 +47,9 @@ class SyncSettingsForm(forms.ModelForm):
         ),
     )
 
+    def clean_internal_domains(self) -> str:
+        return clean_domains(str(self.cleaned_data.get("internal_domains") or ""))
+
     class Meta:
         model = SyncSettings
         fields = [
@@ -58,6 +63,11 @@ class SyncSettingsForm(forms.ModelForm):
             "events_from_salesforce",
             "events_deleted_in_salesforce_leave_mailbox",
             "contacts_auto_removal",
+            "save_unresponded_invitations",
+            "save_internal_meetings",
+            "internal_domains",
+            "tag_synced_items",
+            "sync_attendees_continuously",
             "window_days_back",
             "window_days_ahead",
             "max_delete_share",
@@ -73,7 +83,20 @@ class SyncSettingsForm(forms.ModelForm):
             "events_from_salesforce": "Events from Salesforce",
             "events_deleted_in_salesforce_leave_mailbox": "Salesforce deletions leave the calendar item",
             "contacts_auto_removal": "Contacts auto-removal",
+            "save_unresponded_invitations": "Save invitations not answered yet",
+            "save_internal_meetings": "Save internal meetings",
+            "tag_synced_items": "Salesforce category on synced items",
+            "sync_attendees_continuously": "Keep attendees in step",
         }
+
+
+def clean_domains(value: str) -> str:
+    """Comma-separated e-mail domains, checked one by one (a typo would make meetings look external)."""
+    domains = [d.strip().lower().lstrip("@") for d in value.replace("\n", ",").split(",") if d.strip()]
+    bad = [d for d in domains if not DOMAIN.match(d)]
+    if bad:
+        raise ValidationError(f"Not an e-mail domain: {', '.join(bad)} (write e.g. example.com).")
+    return ", ".join(dict.fromkeys(domains))
 
 
 def converter_choices() -> list[tuple[str, str]]:

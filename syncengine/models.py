@@ -78,6 +78,11 @@ class SyncSettings(models.Model):
     internal_domains = models.CharField(
         max_length=500, blank=True, help_text="The company's e-mail domains, comma separated"
     )
+    sync_attendees_continuously = models.BooleanField(
+        default=True,
+        help_text="Attendees added or removed in the mailbox later are related or unrelated in Salesforce "
+        "(off: only when the meeting is first saved)",
+    )
     tag_synced_items = models.BooleanField(
         default=True, help_text="Give synced calendar items the 'Salesforce' category (and put it back)"
     )
@@ -252,6 +257,22 @@ class SyncCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mailbox} {self.stream}/{self.side}"
+
+
+class MeetingRoster(models.Model):
+    """A synced meeting's attendees as the mailbox last showed them: tells an attendee removed in the
+    mailbox (removed in Salesforce too) from one added in Salesforce (kept)."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="rosters")
+    sync_key = models.CharField(max_length=80)
+    attendees = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mailbox", "sync_key"], name="one_roster_per_meeting")]
+
+    def __str__(self) -> str:
+        return f"{self.mailbox} meeting {self.sync_key}: {len(self.attendees)} attendees"
 
 
 class ItemPair(models.Model):

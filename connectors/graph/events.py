@@ -73,8 +73,13 @@ def to_change(event: Mapping[str, Any]) -> ItemChange:
 
 def scope_meta(event: Mapping[str, Any]) -> dict[str, Any]:
     """What decides whether the item is saved at all (see syncengine.core.scope)."""
-    attendees = [
-        str((a.get("emailAddress") or {}).get("address") or "") for a in event.get("attendees") or []
+    people = [a for a in event.get("attendees") or [] if str(a.get("type") or "").lower() != "resource"]
+    attendees = [str((a.get("emailAddress") or {}).get("address") or "") for a in people]
+    # Rooms and equipment are booked as "resource" attendees: they are not people to relate.
+    resources = [
+        str((a.get("emailAddress") or {}).get("address") or "")
+        for a in event.get("attendees") or []
+        if str(a.get("type") or "").lower() == "resource"
     ]
     organizer = str(((event.get("organizer") or {}).get("emailAddress") or {}).get("address") or "")
     response = str((event.get("responseStatus") or {}).get("response") or "")
@@ -84,6 +89,7 @@ def scope_meta(event: Mapping[str, Any]) -> dict[str, Any]:
         "categories": list(event.get("categories") or []),
         "sensitivity": str(event.get("sensitivity") or "normal"),
         "attendees": [a for a in attendees if a],
+        "resources": [r for r in resources if r],
         "organizer": organizer,
         "response": response,
         "ical_uid": str(event.get("iCalUId") or ""),

@@ -18,6 +18,7 @@ from simple_salesforce import Salesforce
 from connectors.base import ConnectorError, RetryPolicy, WriteResult, call_with_retry
 from connectors.http import make_session
 from connectors.salesforce.errors import TRANSIENT_ITEM_CODES, first_error, translate
+from connectors.salesforce.soql import packed, packed_in
 from mapping.converters import parse_instant
 from syncengine.core.records import ChangeSet, ItemChange
 
@@ -139,15 +140,19 @@ class SalesforceConnector:
         neutral: Callable[[Mapping[str, Any]], dict[str, Any]],
         label_field: str = "",
         extra_where: str = "",
+        always_where: str = "",
     ) -> ChangeSet:
         """Records of this user changed since ``cursor`` (a SystemModstamp), deletions included.
 
-        One queryAll reads both live and deleted rows, so a quiet stream costs one call.
+        One queryAll reads both live and deleted rows, so a quiet stream costs one call. ``extra_where``
+        narrows the first, full read (the calendar window); ``always_where`` every read.
         """
         key_field = self.config.sync_key_field
         extra = [label_field] if label_field else []
         select = ", ".join(dict.fromkeys(["Id", "SystemModstamp", "IsDeleted", key_field, *fields, *extra]))
         where = [f"OwnerId = '{_soql_id(self.user_id)}'"]
+        if always_where:  # records the stream never syncs, on every read (e.g. Tasks made by saved emails)
+            where.append(f"({always_where})")
         since = parse_instant(cursor) if cursor else None
         if since is not None:
             where.append(f"SystemModstamp >= {(since - CURSOR_OVERLAP).strftime('%Y-%m-%dT%H:%M:%SZ')}")
@@ -198,36 +203,38 @@ class SalesforceConnector:
         neutral: Callable[[Mapping[str, Any]], dict[str, Any]],
     ) -> dict[tuple[Any, ...], tuple[str, dict[str, Any], str]]:
         """Existing records whose ``match_fields`` equal a candidate (the oldest wins), with their
-        sync key: the natural-key lookup that prevents twins. One field: one query per 1,000
-        candidates (``IN``); several: one per 100 (``OR`` of ``AND``s)."""
+        sync key: the natural-key lookup that prevents twins. One field: ``IN``; several: an ``OR`` of
+        ``AND``s; as few queries as Salesforce's URI limit allows."""
         found: dict[tuple[Any, ...], tuple[str, dict[str, Any], str]] = {}
         key_field = self.config.sync_key_field
         select = ", ".join(dict.fromkeys(["Id", "CreatedDate", key_field, *match_fields, *fields]))
-        size = 1000 if len(match_fields) == 1 else 100
-        for start in range(0, len(candidates), size):
-            chunk = candidates[start : start + size]
-            if len(match_fields) == 1:
-                where = f"{match_fields[0]} IN ({', '.join(_soql_literal(c[0]) for c in chunk)})"
-            else:
-                where = " OR ".join(
-                    "("
-                    + " AND ".join(f"{f} = {_soql_literal(v)}" for f, v in zip(match_fields, c, strict=True))
-                    + ")"
-                    for c in chunk
-                )
-            soql = f"SELECT {select} FROM {crm_object} WHERE {where} ORDER BY CreatedDate ASC"  # noqa: S608
+        # Split only where the query would pass the URI limit (Salesforce answers 414 beyond ~16 KB).
+        head = f"SELECT {select} FROM {crm_object}"  # noqa: S608
+        order = "ORDER BY CreatedDate ASC"
+        if len(match_fields) == 1:
+            literals = [_soql_literal(c[0]) for c in candidates]
+            queries = packed_in(head, match_fields[0], literals, order) if literals else []
+        else:
+            conditions = [
+                "("
+                + " AND ".join(f"{f} = {_soql_literal(v)}" for f, v in zip(match_fields, c, strict=True))
+                + ")"
+                for c in candidates
+            ]
+            queries = packed(head, conditions, order) if conditions else []
+        for soql in queries:
             for row in self.query(soql):
                 key = tuple(comparable(row.get(f)) for f in match_fields)
                 found.setdefault(key, (row["Id"], neutral(row), str(row.get(key_field) or "")))
         return found
 
     def ids_by_sync_key(self, *, crm_object: str, keys: Sequence[str]) -> dict[str, str]:
-        """Records carrying these sync keys (hex digests), one query per 200 keys: key -> id."""
+        """Records carrying these sync keys, in as few queries as the URI limit allows: key -> id."""
         field = self.config.sync_key_field
         found: dict[str, str] = {}
-        for start in range(0, len(keys), 200):
-            quoted = ", ".join(_soql_literal(k) for k in keys[start : start + 200])
-            for row in self.query(f"SELECT Id, {field} FROM {crm_object} WHERE {field} IN ({quoted})"):  # noqa: S608
+        literals = [_soql_literal(k) for k in keys]
+        for soql in packed_in(f"SELECT Id, {field} FROM {crm_object}", field, literals) if literals else []:  # noqa: S608
+            for row in self.query(soql):
                 found[str(row[field])] = row["Id"]
         return found
 

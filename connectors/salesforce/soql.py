@@ -72,3 +72,46 @@ def chunked(select: str, terms: Sequence[Terms], order: str = "", budget: int = 
     if current:
         queries.append(render(current))
     return queries
+
+
+def packed(select: str, conditions: Sequence[str], order: str = "", budget: int = URI_BUDGET) -> list[str]:
+    """Queries ``select WHERE c1 OR c2 ...`` over as few calls as fit the URI budget (linear time)."""
+    tail = f" {order}" if order else ""
+    base = len(urlencode({"q": f"{select} WHERE {tail}"}))
+    joiner = len(urlencode({"q": " OR "})) - 2
+    queries: list[str] = []
+    current: list[str] = []
+    size = base
+    for condition in dict.fromkeys(conditions):
+        extra = len(urlencode({"q": condition})) - 2 + (joiner if current else 0)
+        if current and size + extra > budget:
+            queries.append(f"{select} WHERE {' OR '.join(current)}{tail}")
+            current, size = [], base
+            extra = len(urlencode({"q": condition})) - 2
+        current.append(condition)
+        size += extra
+    if current:
+        queries.append(f"{select} WHERE {' OR '.join(current)}{tail}")
+    return queries
+
+
+def packed_in(
+    select: str, field: str, literals: Sequence[str], order: str = "", budget: int = URI_BUDGET
+) -> list[str]:
+    """``field IN (...)`` over as few queries as fit the URI budget (linear time)."""
+    tail = f" {order}" if order else ""
+    base = len(urlencode({"q": f"{select} WHERE {field} IN (){tail}"}))
+    queries: list[str] = []
+    current: list[str] = []
+    size = base
+    for literal in dict.fromkeys(literals):
+        extra = len(urlencode({"q": literal})) - 2 + (len(urlencode({"q": ", "})) - 2 if current else 0)
+        if current and size + extra > budget:
+            queries.append(f"{select} WHERE {field} IN ({', '.join(current)}){tail}")
+            current, size = [], base
+            extra = len(urlencode({"q": literal})) - 2
+        current.append(literal)
+        size += extra
+    if current:
+        queries.append(f"{select} WHERE {field} IN ({', '.join(current)}){tail}")
+    return queries

@@ -90,6 +90,7 @@ class StreamSync(CalendarRules, Deduplication):
             neutral=self.rules.neutral_from_crm,
             label_field=self.spec.label_field,
             extra_where=self.spec.crm_scope(window),
+            always_where=self.spec.crm_filter,
         )
         if self._side_suddenly_empty(mail_set, crm_set, pairs):
             return self.report
@@ -115,7 +116,7 @@ class StreamSync(CalendarRules, Deduplication):
         upserts = [*self._resolved, *upserts]  # later states of the same pair win in the commit
         removals = [*self._stale_intents, *removals]
         self._tag_synced(pairs, upserts, removals)
-        self._relate_attendees()
+        self._relate_attendees(upserts, removals)
         state_commit(
             mailbox=self.mailbox,
             stream=self.stream,

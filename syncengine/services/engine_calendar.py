@@ -6,17 +6,31 @@ A part of ``StreamSync`` (syncengine/services/engine.py), kept apart because it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from blocklists.core import REASON_INTERNAL, REASON_INTERNAL_ADDRESS, Blocklist
+from blocklists.services import blocklist_for_mailbox
 from connectors.graph.connector import GraphConnector
 from connectors.salesforce.connector import SalesforceConnector
 from syncengine.core.records import ItemChange, PairState
 from syncengine.core.scope import SALESFORCE_CATEGORY, Decision, event_decision, has_category
 from syncengine.models import Mailbox
-from syncengine.services.relations import Meeting, relate_attendees
+from syncengine.services.relations import Meeting, relate_attendees, unrelate_attendees
+from syncengine.services.state import rosters_load, rosters_save
 from syncengine.services.streams import StreamSpec
+
+
+def _relatable(blocklist: Blocklist) -> Callable[[str], bool]:
+    """Blocklisted people (the org's and the user's layers, free-email domains) are never related;
+    colleagues are blocked only as Contacts, and are related as the Users they are."""
+
+    def check(address: str) -> bool:
+        return bool(address) and blocklist.reason(address) in (None, REASON_INTERNAL, REASON_INTERNAL_ADDRESS)
+
+    return check
 
 
 def _stamp(moment: datetime) -> str:
@@ -36,6 +50,7 @@ class CalendarRules:
     _series_of: dict[str, str]
     _meetings: dict[str, tuple[list[str], str]]
     _new_records: list[tuple[str, str, bool]]
+    _pairs: list[PairState]
 
     def _issue(self, code: str, message: str, **kwargs: Any) -> None:
         raise NotImplementedError
@@ -114,7 +129,9 @@ class CalendarRules:
                     mail_id=item_id,
                 )
 
-    def _relate_attendees(self) -> None:
+    def _relate_attendees(self, upserts: list[PairState], removals: list[str]) -> None:
+        """Relate a new meeting's attendees; afterwards follow the mailbox's attendee changes."""
+        new = {mail_id for _, mail_id, _ in self._new_records}
         meetings = [
             Meeting(
                 crm_id,
@@ -125,5 +142,39 @@ class CalendarRules:
             for crm_id, mail_id, joined in self._new_records
             if mail_id in self._meetings
         ]
-        for problem in relate_attendees(self.crm, meetings, owner_id=self.crm.user_id):
+        gone = set(removals)
+        paired = {p.mail_id: p for p in [*self._pairs, *upserts] if p.mail_id and p.crm_id}
+        rosters: dict[str, frozenset[str]] = {}
+        unrelated: list[tuple[str, frozenset[str]]] = []
+        before = rosters_load(mailbox=self.mailbox, sync_keys=[p.sync_key for p in paired.values()])
+        for mail_id, (attendees, organizer) in self._meetings.items():
+            pair = paired.get(mail_id)
+            if pair is None or pair.sync_key in gone:
+                continue
+            now = frozenset(a.lower() for a in attendees)
+            last = before.get(pair.sync_key)
+            if last != now:
+                rosters[pair.sync_key] = now
+            if mail_id in new or not self.spec.continuous_attendees or last == now:
+                continue
+            if last is None:  # paired before rosters were kept: make sure everyone is related
+                meetings.append(Meeting(pair.crm_id, tuple(sorted(now)), organizer))
+                continue
+            if now - last:
+                meetings.append(Meeting(pair.crm_id, tuple(sorted(now - last)), ""))
+            unrelated.append((pair.crm_id, last - now))
+        if meetings or unrelated:
+            relatable = _relatable(blocklist_for_mailbox(self.mailbox))
+            meetings = [
+                replace(
+                    m,
+                    attendees=tuple(a for a in m.attendees if relatable(a)),
+                    organizer=m.organizer if relatable(m.organizer) else "",
+                )
+                for m in meetings
+            ]
+        problems = relate_attendees(self.crm, meetings, owner_id=self.crm.user_id)
+        problems += unrelate_attendees(self.crm, unrelated, owner_id=self.crm.user_id)
+        for problem in problems:
             self._issue("RELATION_FAILED", problem)
+        rosters_save(mailbox=self.mailbox, rosters=rosters, forget=[k for k in gone if k in before])

@@ -2,7 +2,9 @@
 
 Salesforce lets an Event relate to at most 50 Contacts, or to a single Lead; the first Contact (or
 the Lead) also becomes the Event's WhoId. Users who attend are related as invitees. Relations are
-added when an Event is saved or joined by another attendee's mailbox; existing ones are kept.
+added when an Event is saved or joined by another attendee's mailbox, and follow the mailbox after
+that (the reference's asymmetric rules): an attendee added in the mailbox is related, one removed
+there is unrelated; a relation added in Salesforce is kept. Rooms and equipment are not people.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from connectors.salesforce.connector import SalesforceConnector
+from connectors.salesforce.soql import packed_in, quote
 
 MAX_CONTACTS = 50
 
@@ -23,16 +26,17 @@ class Meeting:
     joined_by: str = ""  # the Salesforce user id of a mailbox that joined someone else's Event
 
 
-def _quoted(values: Iterable[str]) -> str:
-    return ", ".join("'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'" for v in sorted(set(values)))
+def _rows(crm: SalesforceConnector, select: str, field: str, values: Iterable[str]) -> list[dict]:
+    """``select WHERE field IN values``, split only where the URI limit needs it."""
+    literals = [quote(v) for v in sorted(set(values))]
+    return [
+        row for soql in (packed_in(select, field, literals) if literals else []) for row in crm.query(soql)
+    ]
 
 
 def _by_email(crm: SalesforceConnector, sobject: str, emails: set[str]) -> dict[str, str]:
-    if not emails:
-        return {}
-    rows = crm.query(f"SELECT Id, Email FROM {sobject} WHERE Email IN ({_quoted(emails)})")  # noqa: S608
     found: dict[str, str] = {}
-    for row in rows:
+    for row in _rows(crm, f"SELECT Id, Email FROM {sobject}", "Email", emails):  # noqa: S608
         found.setdefault(str(row.get("Email") or "").lower(), row["Id"])
     return found
 
@@ -49,7 +53,7 @@ def relate_attendees(crm: SalesforceConnector, meetings: Sequence[Meeting], owne
     ids = [m.event_id for m in meetings]
     existing = {
         (r["EventId"], r["RelationId"])
-        for r in crm.query(f"SELECT EventId, RelationId FROM EventRelation WHERE EventId IN ({_quoted(ids)})")  # noqa: S608
+        for r in _rows(crm, "SELECT EventId, RelationId FROM EventRelation", "EventId", ids)
     }
     relations: list[dict[str, object]] = []
     whos: list[dict[str, object]] = []
@@ -81,3 +85,59 @@ def relate_attendees(crm: SalesforceConnector, meetings: Sequence[Meeting], owne
         if not result.ok:
             problems.append(f"Could not set the Event's contact: {result.message}")
     return problems
+
+
+def unrelate_attendees(
+    crm: SalesforceConnector, removed: Sequence[tuple[str, frozenset[str]]], owner_id: str
+) -> list[str]:
+    """Remove the relations of attendees the mailbox no longer lists: (Event id, addresses) pairs.
+    Three lookups, one relation query and one delete for the whole session."""
+    removed = [(event_id, emails) for event_id, emails in removed if emails]
+    if not removed:
+        return []
+    emails = {e.lower() for _, addresses in removed for e in addresses}
+    ids_by_email: dict[str, set[str]] = {}
+    for sobject in ("Contact", "Lead", "User"):
+        for email, record_id in _by_email(crm, sobject, emails).items():
+            ids_by_email.setdefault(email, set()).add(record_id)
+    event_ids = [event_id for event_id, _ in removed]
+    rows = _rows(crm, "SELECT Id, EventId, RelationId FROM EventRelation", "EventId", event_ids)
+    unwanted = {
+        (event_id, record_id)
+        for event_id, addresses in removed
+        for email in addresses
+        for record_id in ids_by_email.get(email.lower(), set())
+    }
+    doomed = [r for r in rows if (r["EventId"], r["RelationId"]) in unwanted and r["RelationId"] != owner_id]
+    if not doomed:
+        return []
+    problems = []
+    for row, result in zip(doomed, crm.delete(ids=[r["Id"] for r in doomed]), strict=True):
+        if not result.ok:
+            problems.append(f"Could not unrelate {row['RelationId']} from the Event: {result.message}")
+    problems += _repoint_who(crm, rows, doomed)
+    return problems
+
+
+def _repoint_who(crm: SalesforceConnector, rows: list[dict], doomed: list[dict]) -> list[str]:
+    """An Event whose WhoId was unrelated points at another related Contact, or at no one."""
+    gone = {(r["EventId"], r["RelationId"]) for r in doomed}
+    event_ids = sorted({r["EventId"] for r in doomed})
+    events = _rows(crm, "SELECT Id, WhoId FROM Event", "Id", event_ids)
+    updates: list[dict[str, object]] = []
+    for event in events:
+        who = event.get("WhoId")
+        if who and (event["Id"], who) in gone:
+            left = [
+                r["RelationId"]
+                for r in rows
+                if r["EventId"] == event["Id"]
+                and (event["Id"], r["RelationId"]) not in gone
+                and str(r["RelationId"]).startswith(("003", "00Q"))
+            ]
+            updates.append({"Id": event["Id"], "WhoId": left[0] if left else None})
+    return [
+        f"Could not change the Event's contact: {result.message}"
+        for result in (crm.update(crm_object="Event", records=updates) if updates else [])
+        if not result.ok
+    ]

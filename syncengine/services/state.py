@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from syncengine.core.records import PairState
-from syncengine.models import ItemPair, Mailbox, SyncCursor
+from syncengine.models import ItemPair, Mailbox, MeetingRoster, SyncCursor
 
 STATE_FIELDS = [
     "mail_id",
@@ -112,3 +112,19 @@ def state_commit(
         SyncCursor.objects.update_or_create(
             mailbox=mailbox, stream=stream, side=side, defaults={"value": value, "updated_at": now}
         )
+
+
+def rosters_load(*, mailbox: Mailbox, sync_keys: Iterable[str]) -> dict[str, frozenset[str]]:
+    """The attendees each synced meeting had when the mailbox last showed it."""
+    keys = list(sync_keys)
+    rows = MeetingRoster.objects.filter(mailbox=mailbox, sync_key__in=keys) if keys else []
+    return {row.sync_key: frozenset(row.attendees) for row in rows}
+
+
+def rosters_save(*, mailbox: Mailbox, rosters: dict[str, frozenset[str]], forget: Iterable[str] = ()) -> None:
+    with transaction.atomic():
+        MeetingRoster.objects.filter(mailbox=mailbox, sync_key__in=list(forget)).delete()
+        for sync_key, attendees in rosters.items():
+            MeetingRoster.objects.update_or_create(
+                mailbox=mailbox, sync_key=sync_key, defaults={"attendees": sorted(attendees)}
+            )

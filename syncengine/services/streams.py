@@ -33,6 +33,8 @@ class StreamSpec:
     natural_key_scope: str = "org"
     mail_stream: str = ""  # the mailbox stream read and written, when not the stream itself
     mail_category: str = ""  # the category items made in the mailbox get (a calendar source's)
+    crm_filter: str = ""  # SOQL every Salesforce read of the stream adds
+    continuous_attendees: bool = True  # meetings: attendee changes after the first save follow too
 
     @property
     def stream(self) -> str:
@@ -141,6 +143,7 @@ def stream_specs(organization: Organization, mailbox: Mailbox | None = None) -> 
                 window_days=days,
                 scope=event_scope(options, mailbox, foreign),
                 tag_category=options.tag_synced_items,
+                continuous_attendees=options.sync_attendees_continuously,
                 natural_key=("subject", "start"),
             )
         )
@@ -156,6 +159,8 @@ def stream_specs(organization: Organization, mailbox: Mailbox | None = None) -> 
                 lambda w: "Status != 'Completed'",
                 natural_key=("subject", "due_date"),
                 natural_key_scope="own",  # a task matches only the same owner's
+                # Tasks that record saved emails belong to email saving, not to the To Do list.
+                crm_filter="TaskSubtype != 'Email'",
             )
         )
     if options.sync_contacts:

@@ -48,6 +48,11 @@ def form_data(**changes: Any) -> dict[str, str]:
         "events_from_salesforce": True,
         "events_deleted_in_salesforce_leave_mailbox": True,
         "contacts_auto_removal": False,
+        "save_unresponded_invitations": False,
+        "save_internal_meetings": False,
+        "internal_domains": "",
+        "tag_synced_items": True,
+        "sync_attendees_continuously": True,
         "window_days_back": 14,
         "window_days_ahead": 60,
         "max_delete_share": 0.5,
@@ -112,6 +117,19 @@ def test_it_rejects_a_window_out_of_bounds_and_changes_nothing(
     assert "Enter a number of days from 0 to 365." in text_of(response)
     assert "Nothing was saved" in text_of(response)
     assert stored(boss) == before
+
+
+def test_it_rejects_a_mistyped_internal_domain_and_tidies_good_ones(boss_client: Client, boss: Person):
+    refused = boss_client.post(settings_url(boss), form_data(internal_domains="acme.example, acme"))
+    assert "Not an e-mail domain: acme" in text_of(refused)
+    assert stored(boss)["internal_domains"] == ""
+
+    boss_client.post(
+        settings_url(boss), form_data(internal_domains=" @Acme.example,acme.co.uk ,acme.example")
+    )
+    assert stored(boss)["internal_domains"] == "acme.example, acme.co.uk"
+    scope = stream_specs(boss.organization)[0].scope
+    assert scope is not None and scope.internal_domains == frozenset({"acme.example", "acme.co.uk"})
 
 
 @pytest.mark.parametrize("value", [0, 0.01, 1.5, "half", "nan"])

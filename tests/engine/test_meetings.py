@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 
+from blocklists.models import OrgBlocklistEntry
 from syncengine.models import ItemPair
 from syncengine.services.sessions import session_run
 from tests.conftest import SYNC_KEY_FIELD, Person, event_body
@@ -96,3 +97,72 @@ def test_it_notices_a_salesforce_deletion_although_the_first_salesforce_read_was
 
     assert session.counts["events"]["pairs"] == {"unlinked": 1}
     assert not ItemPair.objects.filter(mailbox=person.mailbox, stream="events").exists()
+
+
+def relation_ids(sf_app, person: Person, event_id: str) -> set[str]:
+    return {
+        r["RelationId"] for r in sf_app.records(person.sf_org_id, "EventRelation") if r["EventId"] == event_id
+    }
+
+
+def test_it_follows_attendees_added_and_removed_in_outlook_and_keeps_one_added_in_salesforce(
+    person: Person, sandboxes
+):
+    sf_app = sandboxes[0].app
+    ana = person.salesforce.Contact.create({"LastName": "Ito", "Email": "ana@globex.example"})["id"]
+    ben = person.salesforce.Contact.create({"LastName": "Berg", "Email": "ben@globex.example"})["id"]
+    cy = person.salesforce.Contact.create({"LastName": "Cole", "Email": "cy@globex.example"})["id"]
+    dee = person.salesforce.Contact.create({"LastName": "Dahl", "Email": "dee@globex.example"})["id"]
+    meeting = person.outlook.create_event(
+        **event_body(
+            "Globex renewal",
+            in_days(2, 14),
+            in_days(2, 15),
+            attendees=[
+                attendee("ana@globex.example"),
+                attendee("ben@globex.example"),
+                {"emailAddress": {"address": "room-4@org.example"}, "type": "resource"},
+            ],
+        )
+    )
+    run(person)
+    [event] = synced_events(person)
+    assert relation_ids(sf_app, person, event["Id"]) == {ana, ben}
+    person.salesforce.EventRelation.create({"EventId": event["Id"], "RelationId": dee, "IsParent": True})
+
+    person.outlook.update_event(
+        meeting["id"], attendees=[attendee("ben@globex.example"), attendee("cy@globex.example")]
+    )
+    run(person)
+
+    assert relation_ids(sf_app, person, event["Id"]) == {ben, cy, dee}, "ana removed, cy added, dee kept"
+    [after] = synced_events(person)
+    who = person.salesforce.query(f"SELECT WhoId FROM Event WHERE Id = '{after['Id']}'")["records"][0][
+        "WhoId"
+    ]
+    assert who in {ben, cy, dee}, "the Event no longer points at a Contact who left the meeting"
+
+
+def test_it_never_relates_a_blocklisted_attendee(person: Person, sandboxes):
+    sf_app = sandboxes[0].app
+    ana = person.salesforce.Contact.create({"LastName": "Ito", "Email": "ana@globex.example"})["id"]
+    person.salesforce.Contact.create({"LastName": "Rival", "Email": "spy@rival.example"})
+    person.salesforce.Contact.create({"LastName": "Home", "Email": "ana.home@gmail.com"})
+    OrgBlocklistEntry.objects.create(organization=person.organization, value="rival.example")
+    person.outlook.create_event(
+        **event_body(
+            "Globex renewal",
+            in_days(2, 14),
+            in_days(2, 15),
+            attendees=[
+                attendee("spy@rival.example"),
+                attendee("ana.home@gmail.com"),
+                attendee("ana@globex.example"),
+            ],
+        )
+    )
+
+    run(person)
+
+    [event] = synced_events(person)
+    assert relation_ids(sf_app, person, event["Id"]) == {ana}, "blocklisted and free-email people stay out"
