@@ -159,3 +159,17 @@ def test_it_deletes_the_outlook_contact_when_salesforce_deletes_it(person: Perso
     assert session.counts["contacts"]["to_mail"] == {"deleted": 1}
     folder = container(person, "contactFolders", "Salesforce Contacts")
     assert person.outlook.call("GET", f"/me/contactFolders/{folder}/contacts")["value"] == []
+
+
+def test_it_leaves_tasks_that_record_saved_emails_out_of_the_list(person: Person):
+    synced(person)
+    person.salesforce.Task.create(
+        {"Subject": "Email: Re: pricing", "Status": "Completed", "TaskSubtype": "Email"}
+    )
+    person.salesforce.Task.create({"Subject": "Call back", "Status": "Not Started"})
+
+    synced(person)
+
+    tasks_list = container(person, "todo/lists", "Salesforce Tasks")
+    titles = [t["title"] for t in person.outlook.call("GET", f"/me/todo/lists/{tasks_list}/tasks")["value"]]
+    assert titles == ["Call back"]
