@@ -12,20 +12,30 @@ import base64
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from exchangelib import Message
+from exchangelib import Message, Q
+from exchangelib.attachments import FileAttachment
+from exchangelib.errors import ErrorItemNotFound
 from exchangelib.fields import FieldPath
 from exchangelib.folders import DeletedItems, Drafts, Folder, Inbox, MsgFolderRoot, Root, SentItems
 from exchangelib.items import ID_ONLY, SAVE_ONLY, SEND_TO_NONE
-from exchangelib.properties import FolderId, HTMLBody
+from exchangelib.properties import ConversationId, FolderId, HTMLBody
+from exchangelib.restriction import Restriction
 
 from connectors.base import ConnectorError, CursorInvalidError, WriteResult
 from connectors.ews import services
 from connectors.ews.common import stamp
 from connectors.graph.mail import html_to_text
-from syncengine.core.email_records import EmailAddress, EmailChangeSet, EmailRecord, FolderRole
+from syncengine.core.email_records import (
+    EmailAddress,
+    EmailAttachment,
+    EmailChangeSet,
+    EmailRecord,
+    FolderRole,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,6 +46,8 @@ log = logging.getLogger(__name__)
 
 SALESFORCE_FOLDER = "Salesforce emails"
 DEFAULT_BACKFILL_DAYS = 6
+DEFAULT_ATTACHMENT_LIMIT = 25 * 1024 * 1024  # Salesforce's limit for one file
+CONVERSATION_FOLDERS = ("inbox", "sentitems", "drafts", "deleteditems")
 WELL_KNOWN: dict[str, type[Folder]] = {
     "inbox": Inbox,
     "sent": SentItems,
@@ -187,11 +199,13 @@ class EwsMailMixin:
                 raise ConnectorError(
                     f"Exchange did not show a mail folder: {folder}", permanent=True, code="FOLDER"
                 )
-        return {
+        ids: dict[FolderRole, str] = {
             "inbox": str(found[0].id),
             "sent": str(found[1].id),
             "salesforce": self.find_or_create_mail_folder(salesforce_folder),
         }
+        self.__dict__["_mail_roles"] = {folder_id: role for role, folder_id in ids.items()}
+        return ids
 
     def read_email_changes(
         self,
@@ -253,6 +267,115 @@ class EwsMailMixin:
         cursor = json.dumps({"role": role, "sync_state": new_state, "folder": folder_id})
         return EmailChangeSet(items=tuple(found.values()), next_cursor=cursor, full=sync_state is None)
 
+    def _folder_roles(self) -> dict[str, FolderRole]:
+        """Folder id -> role, learnt once per connector (two calls; the Salesforce folder made if missing)."""
+        if "_mail_roles" not in self.__dict__:
+            self.mail_folder_ids()
+        roles: dict[str, FolderRole] = self.__dict__["_mail_roles"]
+        return roles
+
+    def read_conversation(self, conversation_id: str) -> list[EmailRecord]:
+        """Every email of a thread in this mailbox's mail folders (Inbox, Sent Items, Drafts, Deleted
+        Items and the Salesforce folder), oldest first: one FindItem call for them all."""
+        if not conversation_id:
+            raise ConnectorError("a conversation id is required", permanent=True, code="BAD_CONVERSATION")
+        roles = self._folder_roles()
+        root = self._root()
+        folders = [WELL_KNOWN[name](root=root) for name in CONVERSATION_FOLDERS]
+        folders += [Folder(root=root, id=i) for i, role in roles.items() if role == "salesforce"]
+        for folder in folders:
+            folder.to_id()  # settles each folder's id: exchangelib keys its paging by the folder's hash
+        fields = {f for f in folders[0].normalize_fields(fields=list(FIELDS)) if not f.field.is_attribute}
+        restriction = Restriction(
+            Q(conversation_id=ConversationId(id=conversation_id)),
+            folders=folders,
+            applies_to=Restriction.ITEMS,
+        )
+        found = self._call(
+            "conversation",
+            lambda: services.run(
+                services.FindItems(account=self.account),
+                folders=folders,
+                additional_fields=fields,
+                restriction=restriction,
+                order_fields=None,
+                shape=ID_ONLY,
+                query_string=None,
+                depth="Shallow",
+                calendar_view=None,
+                max_items=None,
+                offset=0,
+            ),
+        )
+        records = [
+            replace(record, folder=roles.get(record.folder_id, "other"))
+            for record in (to_record(item, "other") for item in found if isinstance(item, Message))
+        ]
+        return sorted(records, key=lambda r: (r.received_at, r.id))
+
+    def read_attachments(
+        self,
+        message_ids: Sequence[str],
+        *,
+        max_bytes: int = DEFAULT_ATTACHMENT_LIMIT,
+        include_inline: bool = False,
+    ) -> dict[str, list[EmailAttachment]]:
+        """The attachments of these emails, content fetched for files of at most ``max_bytes``.
+
+        Two rounds: the attachment lists (one GetItem call per batch of emails), then the contents of
+        the files that qualify (one GetAttachment call per batch of files). An email gone meanwhile maps
+        to []."""
+        if max_bytes < 0:
+            raise ConnectorError("max_bytes cannot be negative", permanent=True, code="BAD_LIMIT")
+        ids = list(dict.fromkeys(message_ids))
+        out: dict[str, list[EmailAttachment]] = {i: [] for i in ids}
+        folder = Inbox(root=self._root())
+        fields = {f for f in folder.normalize_fields(fields=["attachments"]) if not f.field.is_attribute}
+        wanted: list[tuple[str, Any]] = []
+        for chunk in self._batches(ids):
+            answers = self._call(
+                "attachment lists",
+                lambda chunk=chunk: services.run(
+                    services.GetItems(account=self.account, chunk_size=len(chunk)),
+                    items=[(i, None) for i in chunk],
+                    additional_fields=fields,
+                    shape=ID_ONLY,
+                ),
+            )
+            for message_id, answer in zip(chunk, answers, strict=True):
+                if isinstance(answer, ErrorItemNotFound):
+                    continue
+                if isinstance(answer, Exception):
+                    raise ConnectorError(
+                        f"Exchange did not list attachments: {answer}",
+                        permanent=True,
+                        code=type(answer).__name__,
+                    )
+                for meta in answer.attachments or []:
+                    reason = _skip_reason(meta, max_bytes, include_inline)
+                    if reason:
+                        out[message_id].append(_attachment(message_id, meta, None, reason))
+                    else:
+                        wanted.append((message_id, meta))
+        for chunk in self._batches(wanted):
+            contents = self._call(
+                "attachment contents",
+                lambda chunk=chunk: services.run(
+                    services.GetAttachments(account=self.account, chunk_size=len(chunk)),
+                    items=[meta.attachment_id for _, meta in chunk],
+                    include_mime_content=False,
+                    body_type=None,
+                    filter_html_content=None,
+                    additional_fields=None,
+                ),
+            )
+            for (message_id, meta), answer in zip(chunk, contents, strict=True):
+                if isinstance(answer, FileAttachment):
+                    out[message_id].append(_attachment(message_id, meta, answer.content, ""))
+                else:
+                    out[message_id].append(_attachment(message_id, meta, None, "gone"))
+        return out
+
     def set_email_categories(self, changes: Sequence[tuple[str, Sequence[str]]]) -> list[WriteResult]:
         """Replace each email's categories: ``[(message id, categories)]``. One UpdateItem call per batch;
         a result per email, in order (``version``: the new change key)."""
@@ -302,6 +425,29 @@ class EwsMailMixin:
                 for index, answer in zip(chunk, answers, strict=True):
                     results[index] = _mail_result(answer, moves[index][0])
         return [results[i] for i in range(len(moves))]
+
+
+def _skip_reason(meta: Any, max_bytes: int, include_inline: bool) -> str:
+    if not isinstance(meta, FileAttachment):
+        return "not_a_file"
+    if meta.is_inline and not include_inline:
+        return "inline"
+    if int(meta.size or 0) > max_bytes:
+        return "too_large"
+    return ""
+
+
+def _attachment(message_id: str, meta: Any, content: bytes | None, skipped: str) -> EmailAttachment:
+    return EmailAttachment(
+        id=str(meta.attachment_id.id),
+        message_id=message_id,
+        name=str(meta.name or ""),
+        content_type=str(meta.content_type or "application/octet-stream"),
+        size=int(meta.size or 0),
+        is_inline=bool(meta.is_inline),
+        content=content,
+        skipped=skipped,
+    )
 
 
 def _mail_result(answer: Any, fallback_id: str) -> WriteResult:

@@ -15,6 +15,8 @@ from exchangelib.services import (
     CreateItem,
     DeleteItem,
     FindFolder,
+    FindItem,
+    GetAttachment,
     GetFolder,
     GetItem,
     MoveItem,
@@ -61,6 +63,14 @@ class FindFolders(FindFolder):
 
 class CreateFolders(CreateFolder):
     ERRORS_TO_CATCH_IN_RESPONSE = ResponseMessageError
+
+
+class GetAttachments(GetAttachment):
+    ERRORS_TO_CATCH_IN_RESPONSE = ResponseMessageError
+
+
+class FindItems(FindItem):
+    pass  # a whole-folder answer: errors raise
 
 
 def run(service: Any, **kwargs: Any) -> list[Any]:

@@ -31,6 +31,8 @@ class Operations:
             "FindFolder": self.find_folder,
             "CreateFolder": self.create_folder,
             "MoveItem": self.move_item,
+            "FindItem": self.find_item,
+            "GetAttachment": self.get_attachment,
             "SyncFolderItems": self.sync_folder_items,
             "GetItem": self.get_item,
             "CreateItem": self.create_item,
@@ -182,6 +184,51 @@ class Operations:
             ET.SubElement(success(messages, "GetItem"), m("Items")).append(render_item(item, mailbox))
         return root
 
+    def find_item(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
+        """The items of each folder (Shallow), optionally where one property equals a value."""
+        root, messages = response_root("FindItem")
+        if body.get("Traversal", "Shallow") != "Shallow":
+            raise SoapFaultError("ErrorInvalidRequest", "Only Shallow item traversal is supported here.")
+        test = _equality(body.find(m("Restriction")))
+        view = body.find(m("IndexedPageItemView"))
+        offset = int(view.get("Offset", "0")) if view is not None else 0
+        limit = int(view.get("MaxEntriesReturned", "1000")) if view is not None else 1000
+        for ref in _children(body, m("ParentFolderIds")):
+            try:
+                folder = resolve_folder(mailbox, ref)
+            except ItemError as problem:
+                error(messages, "FindItem", problem)
+                continue
+            found = [
+                i for i in mailbox.items.values() if i.folder_id == folder.id and (test is None or test(i))
+            ]
+            page = found[offset : offset + limit]
+            attrs = {
+                "TotalItemsInView": str(len(found)),
+                "IncludesLastItemInRange": "true" if offset + len(page) >= len(found) else "false",
+                "IndexedPagingOffset": str(offset + len(page)),
+            }
+            holder = ET.SubElement(
+                ET.SubElement(success(messages, "FindItem"), m("RootFolder"), attrs), t("Items")
+            )
+            for item in page:
+                holder.append(render_item(item, mailbox))
+        return root
+
+    def get_attachment(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
+        root, messages = response_root("GetAttachment")
+        for ref in _children(body, m("AttachmentIds")):
+            found = mailbox.attachment(ref.get("Id", ""))
+            if found is None:
+                error(
+                    messages,
+                    "GetAttachment",
+                    ItemError("ErrorInvalidAttachmentId", "The attachment was not found."),
+                )
+                continue
+            ET.SubElement(success(messages, "GetAttachment"), m("Attachments")).append(copy.deepcopy(found))
+        return root
+
     def create_item(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
         root, messages = response_root("CreateItem")
         invitations = body.get("SendMeetingInvitations", "")
@@ -330,6 +377,27 @@ def _display_name_filter(restriction: ET.Element | None) -> str | None:
     return constant.get("Value", "")
 
 
+def _equality(restriction: ET.Element | None) -> Callable[[Item], bool] | None:
+    """``property == value`` (IsEqualTo with a constant): the one item restriction this server evaluates."""
+    if restriction is None:
+        return None
+    equal = restriction.find(t("IsEqualTo"))
+    uri = equal.find(t("FieldURI")) if equal is not None else None
+    constant = equal.find(f"{t('FieldURIOrConstant')}/{t('Constant')}") if equal is not None else None
+    if uri is None or constant is None:
+        raise SoapFaultError(
+            "ErrorUnsupportedQueryFilter", "Only IsEqualTo with a constant is supported here."
+        )
+    name, wanted = uri.get("FieldURI", "").split(":", 1)[-1], constant.get("Value", "")
+
+    def test(item: Item) -> bool:
+        prop = item.props.get(name)
+        value = (prop.text or prop.get("Id", "")) if prop is not None else ""
+        return value.casefold() == wanted.casefold()
+
+    return test
+
+
 def _changes_since(
     mailbox: Mailbox, folder: Folder, point: SyncPoint, ignore: set[str]
 ) -> list[tuple[int, str, str]]:
@@ -380,5 +448,10 @@ def render_item(item: Item, mailbox: Mailbox) -> ET.Element:
     folder = mailbox.folders[item.folder_id]
     ET.SubElement(node, t("ParentFolderId"), {"Id": folder.id, "ChangeKey": folder.change_key})
     for prop in item.props.values():
-        node.append(copy.deepcopy(prop))
+        shown = copy.deepcopy(prop)
+        if local(shown.tag) == "Attachments":  # contents come with GetAttachment only
+            for attachment in shown:
+                for content in attachment.findall(t("Content")):
+                    attachment.remove(content)
+        node.append(shown)
     return node

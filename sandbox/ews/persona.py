@@ -8,11 +8,12 @@ zone name; ``EmailAddresses``/``PhoneNumbers`` {key: value}; ``PhysicalAddresses
 
 from __future__ import annotations
 
+import base64
 import xml.etree.ElementTree as ET
 from typing import Any
 
 from sandbox.ews.soap import local, t
-from sandbox.ews.store import mailbox_element, prop_key
+from sandbox.ews.store import mailbox_element, new_id, prop_key
 
 ATTENDEE_LISTS = ("RequiredAttendees", "OptionalAttendees", "Resources")
 INDEXED = ("EmailAddresses", "PhoneNumbers", "ImAddresses", "PhysicalAddresses")
@@ -48,6 +49,21 @@ def to_element(name: str, value: Any) -> ET.Element:
         for address in value:
             box = ET.SubElement(node, t("Mailbox"))
             ET.SubElement(box, t("EmailAddress")).text = str(address)
+    elif name == "Attachments":
+        for spec in value:
+            kind = "ItemAttachment" if spec.get("Item") else "FileAttachment"
+            attachment = ET.SubElement(node, t(kind))
+            ET.SubElement(attachment, t("AttachmentId"), {"Id": new_id()})
+            ET.SubElement(attachment, t("Name")).text = str(spec.get("Name", "file"))
+            ET.SubElement(attachment, t("ContentType")).text = str(
+                spec.get("ContentType", "application/octet-stream")
+            )
+            content = str(spec.get("Content", ""))
+            size = len(base64.b64decode(content)) if content else int(spec.get("Size", 0))
+            ET.SubElement(attachment, t("Size")).text = str(size)
+            ET.SubElement(attachment, t("IsInline")).text = "true" if spec.get("IsInline") else "false"
+            if kind == "FileAttachment":
+                ET.SubElement(attachment, t("Content")).text = content
     elif name in ZONES:
         node.set("Id", str(value))
         node.set("Name", str(value))
@@ -68,7 +84,10 @@ def to_element(name: str, value: Any) -> ET.Element:
 
 def to_props(values: dict[str, Any]) -> dict[str, ET.Element]:
     elements = [to_element(name, value) for name, value in values.items() if value is not None]
-    return {prop_key(element): element for element in elements}
+    props = {prop_key(element): element for element in elements}
+    if "Attachments" in props:
+        props["HasAttachments"] = to_element("HasAttachments", len(props["Attachments"]) > 0)
+    return props
 
 
 def to_json(node: ET.Element) -> Any:
@@ -82,6 +101,15 @@ def to_json(node: ET.Element) -> Any:
         return node.get("Id", "")
     if name in ("Organizer", "From", "Sender"):
         return node.findtext(f"{t('Mailbox')}/{t('EmailAddress')}") or ""
+    if name == "Attachments":
+        return [
+            {
+                local(part.tag): (part.get("Id") or part.text or "")
+                for part in a
+                if local(part.tag) != "Content"
+            }
+            for a in node
+        ]
     if name in ATTENDEE_LISTS or name in ("ToRecipients", "CcRecipients"):
         return [e.text or "" for e in node.iter(t("EmailAddress"))]
     if name in STRING_LISTS:

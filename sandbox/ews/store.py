@@ -198,6 +198,14 @@ class Mailbox:
         self.touch(moved)
         return moved
 
+    def attachment(self, attachment_id: str) -> ET.Element | None:
+        for item in self.items.values():
+            for attachment in item.props.get("Attachments", ET.Element("x")):
+                ref = attachment.find(t("AttachmentId"))
+                if ref is not None and ref.get("Id") == attachment_id:
+                    return attachment
+        return None
+
     def remove(self, item: Item) -> None:
         del self.items[item.id]
         self.seq += 1

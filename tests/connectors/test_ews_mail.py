@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -164,3 +165,51 @@ def test_it_refuses_folders_it_does_not_read(box: Box):
         box.connector.read_email_changes(folder="other", cursor="")
 
     assert caught.value.code == "UNSUPPORTED_FOLDER"
+
+
+def test_it_reads_a_conversation_across_folders_oldest_first(box: Box):
+    thread = box.deliver("Offer", days_ago=3)
+    conversation = thread["ConversationId"]
+    box.deliver("Re: Offer", folder="sentitems", days_ago=2, ConversationId=conversation)
+    filed = box.deliver("Re: Re: Offer", days_ago=1, ConversationId=conversation)
+    box.deliver("Unrelated")
+    salesforce = box.connector.mail_folder_ids()["salesforce"]
+    moved = box.app.move_item(box.smtp, filed["id"], salesforce)
+    box.app.clear()
+
+    emails = box.connector.read_conversation(conversation)
+
+    assert [e.subject for e in emails] == ["Offer", "Re: Offer", "Re: Re: Offer"]
+    assert [e.folder for e in emails] == ["inbox", "sent", "salesforce"]
+    assert emails[2].id == moved["id"]
+    assert box.operations() == ["FindItem"]
+
+
+def test_it_reads_attachments_fetching_only_files_that_qualify(box: Box):
+    small, big = b"%PDF-1.4 quote", b"x" * 2048
+    email = box.deliver(
+        "With files",
+        Attachments=[
+            {
+                "Name": "quote.pdf",
+                "ContentType": "application/pdf",
+                "Content": base64.b64encode(small).decode(),
+            },
+            {"Name": "huge.bin", "Content": base64.b64encode(big).decode()},
+            {"Name": "logo.png", "ContentType": "image/png", "Content": "iVBORw0=", "IsInline": True},
+            {"Name": "Forwarded mail", "Item": True, "Size": 10},
+        ],
+    )
+    plain = box.deliver("No files")
+    box.app.clear()
+
+    found = box.connector.read_attachments([email["id"], plain["id"], "QUFNa2dvbmU="], max_bytes=1024)
+
+    files = {a.name: a for a in found[email["id"]]}
+    assert files["quote.pdf"].content == small and files["quote.pdf"].skipped == ""
+    assert files["quote.pdf"].content_type == "application/pdf" and files["quote.pdf"].size == len(small)
+    assert files["huge.bin"].skipped == "too_large" and files["huge.bin"].content is None
+    assert files["logo.png"].skipped == "inline"
+    assert files["Forwarded mail"].skipped == "not_a_file"
+    assert found[plain["id"]] == [] and found["QUFNa2dvbmU="] == []
+    assert box.operations() == ["GetItem", "GetAttachment"]
