@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 BATCH_LIMIT = 50
 TOKEN_MARGIN_SECONDS = 120
 DEFAULT_TOKEN_URI = "https://oauth2.googleapis.com/token"
+DEFAULT_AUTH_URL = "https://accounts.google.com/o/oauth2/v2/auth"
+# What the connector needs; onboarding asks for these (plus openid email, to know the account).
 SCOPES = (
     "https://www.googleapis.com/auth/calendar",
     "https://www.googleapis.com/auth/tasks",
@@ -42,6 +44,7 @@ SCOPES = (
 class GoogleConfig:
     api_url: str = ""  # "" = Google's own hosts; else one host serving every API (the sandbox)
     token_uri: str = DEFAULT_TOKEN_URI
+    auth_url: str = DEFAULT_AUTH_URL  # the consent page (onboarding only)
     client_id: str = ""
     client_secret: str = ""
     ca_bundle: str = ""
@@ -80,7 +83,6 @@ class GoogleConnector:
             token_uri=config.token_uri,
             client_id=config.client_id,
             client_secret=config.client_secret,
-            scopes=list(SCOPES),
             # google-auth compares naive UTC; it refreshes ahead of this by its own small margin.
             expiry=datetime.fromtimestamp(expires_at - TOKEN_MARGIN_SECONDS, UTC).replace(tzinfo=None)
             if expires_at

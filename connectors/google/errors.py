@@ -51,6 +51,14 @@ def google_error(status: int, body: Any, wait: float | None = None) -> Connector
     text = f"Google answered {status} {code}: {message}".strip()
     if status == 410 or reasons & {"fullSyncRequired", "EXPIRED_SYNC_TOKEN", "updatedMinTooLongAgo"}:
         return CursorInvalidError(text)
+    if reasons & {"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"}:
+        return ConnectorError(
+            f"The Google account did not allow this app to use this data ({message}): reconnect the "
+            "mailbox and allow every permission asked for.",
+            permanent=True,
+            code="MAIL_PERMISSION_MISSING",
+            status=status,
+        )
     if status == 401:
         return ConnectorError(text, permanent=False, code=code, status=status, auth_expired=True)
     if status in TRANSIENT or (status == 403 and reasons & RATE_REASONS):

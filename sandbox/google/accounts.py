@@ -7,14 +7,27 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.google.errors import google_error, oauth_error
+from sandbox.base import HttpError, json_response
+from sandbox.google.errors import error_body, google_error, oauth_error
 
 ACCESS_TOKEN_SECONDS = 3599
 DEFAULT_SCOPES = (
     "https://www.googleapis.com/auth/calendar",
     "https://www.googleapis.com/auth/tasks",
     "https://www.googleapis.com/auth/contacts",
+    "https://www.googleapis.com/auth/gmail.modify",
+    "openid",
+    "email",
 )
+AUTH = "https://www.googleapis.com/auth/"
+# The scopes that open each API (any one of them will do).
+API_SCOPES = {
+    "calendar": (AUTH + "calendar", AUTH + "calendar.events"),
+    "tasks": (AUTH + "tasks",),
+    "people": (AUTH + "contacts",),
+    "gmail": ("https://mail.google.com/", AUTH + "gmail.modify", AUTH + "gmail.readonly"),
+    "userinfo": ("email", "openid", AUTH + "userinfo.email"),
+}
 
 
 @dataclass
@@ -54,6 +67,7 @@ class AccessToken:
     client_id: str
     expires_at: float
     valid: bool = True
+    scopes: tuple[str, ...] = ()
 
 
 class Accounts:
@@ -156,7 +170,7 @@ class Accounts:
     def _mint(self, grant: Grant, refresh_token: str | None) -> dict[str, Any]:
         token = "ya29." + secrets.token_urlsafe(40)
         self.access_tokens[token] = AccessToken(
-            grant.user_id, grant.client_id, time.time() + ACCESS_TOKEN_SECONDS
+            grant.user_id, grant.client_id, time.time() + ACCESS_TOKEN_SECONDS, scopes=tuple(grant.scopes)
         )
         answer: dict[str, Any] = {
             "access_token": token,
@@ -168,8 +182,9 @@ class Accounts:
             answer["refresh_token"] = refresh_token
         return answer
 
-    def authenticate(self, authorization: str) -> User:
-        """The user behind a ``Bearer`` header, or Google's 401."""
+    def authenticate(self, authorization: str, scopes: tuple[str, ...] = ()) -> User:
+        """The user behind a ``Bearer`` header, or Google's 401; 403 when the token lacks every one of
+        ``scopes`` (the user did not grant the API)."""
         scheme, _, token = authorization.partition(" ")
         access = self.access_tokens.get(token.strip()) if scheme.lower() == "bearer" else None
         if access is None or not access.valid or access.expires_at < time.time():
@@ -180,4 +195,16 @@ class Accounts:
                 "authError",
                 "UNAUTHENTICATED",
             )
+        if scopes and not set(scopes) & set(access.scopes):
+            body = error_body(
+                403, "Request had insufficient authentication scopes.", "insufficientPermissions"
+            )
+            body["error"]["details"] = [
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+                    "domain": "googleapis.com",
+                }
+            ]
+            raise HttpError(json_response(403, body))
         return self.users[access.user_id]

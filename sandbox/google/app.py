@@ -16,7 +16,7 @@ from typing import Any
 
 from sandbox.base import Fault, HttpError, Request, Response, SandboxApp, json_response
 from sandbox.google import batch
-from sandbox.google.accounts import Accounts, User
+from sandbox.google.accounts import API_SCOPES, Accounts, User
 from sandbox.google.calendar import CalendarStore
 from sandbox.google.calendar_api import CalendarApi
 from sandbox.google.errors import fault as fault_body
@@ -304,14 +304,21 @@ class GoogleSandbox(SandboxApp):
                 request.tenant, request.user = user.id, user.email
         return super()._dispatch(request, control)
 
-    def _authed(self, handler: UserHandler) -> Callable[[Request], Response]:
+    def _authed(self, api: str, handler: UserHandler) -> Callable[[Request], Response]:
         def run(request: Request) -> Response:
             with self.lock:
-                user = self.accounts.authenticate(request.header("authorization"))
+                user = self.accounts.authenticate(request.header("authorization"), API_SCOPES[api])
                 request.tenant, request.user = user.id, user.email
                 return handler(request, user)
 
         return run
+
+    @staticmethod
+    def _userinfo(request: Request, user: User) -> Response:
+        """OpenID Connect userinfo: who signed in (what onboarding stores as the account)."""
+        return json_response(
+            200, {"sub": user.id, "email": user.email, "email_verified": True, "name": user.name}
+        )
 
     def _log_batch_item(self, request: Request, status: int) -> None:
         with self.lock:
@@ -350,40 +357,41 @@ class GoogleSandbox(SandboxApp):
 
     def _routes_api(self) -> None:
         a = self._authed
-        self.route("GET", EVENTS, a(self.calendar.list))
-        self.route("POST", EVENTS, a(self.calendar.insert))
-        self.route("GET", EVENTS + r"/(?P<event>[^/]+)", a(self.calendar.get))
-        self.route("PATCH", EVENTS + r"/(?P<event>[^/]+)", a(self.calendar.patch))
-        self.route("PUT", EVENTS + r"/(?P<event>[^/]+)", a(self.calendar.update))
-        self.route("DELETE", EVENTS + r"/(?P<event>[^/]+)", a(self.calendar.delete))
-        self.route("GET", r"/tasks/v1/users/@me/lists", a(self.tasks_api.lists))
-        self.route("POST", r"/tasks/v1/users/@me/lists", a(self.tasks_api.insert_list))
-        self.route("GET", TASKS, a(self.tasks_api.list))
-        self.route("POST", TASKS, a(self.tasks_api.insert))
-        self.route("GET", TASKS + r"/(?P<task>[^/]+)", a(self.tasks_api.get))
-        self.route("PATCH", TASKS + r"/(?P<task>[^/]+)", a(self.tasks_api.patch))
-        self.route("PUT", TASKS + r"/(?P<task>[^/]+)", a(self.tasks_api.update))
-        self.route("DELETE", TASKS + r"/(?P<task>[^/]+)", a(self.tasks_api.delete))
-        self.route("GET", r"/v1/people/(?P<who>[^/:]+)/connections", a(self.people.connections))
-        self.route("POST", r"/v1/people:createContact", a(self.people.create))
-        self.route("GET", PERSON, a(self.people.get))
-        self.route("PATCH", PERSON + r":updateContact", a(self.people.update))
-        self.route("DELETE", PERSON + r":deleteContact", a(self.people.delete))
-        self.route("GET", r"/v1/contactGroups", a(self.people.groups))
-        self.route("POST", r"/v1/contactGroups", a(self.people.create_group))
-        self.route("GET", r"/v1/contactGroups/(?P<group>[^/:]+)", a(self.people.get_group))
+        self.route("GET", EVENTS, a("calendar", self.calendar.list))
+        self.route("POST", EVENTS, a("calendar", self.calendar.insert))
+        self.route("GET", EVENTS + r"/(?P<event>[^/]+)", a("calendar", self.calendar.get))
+        self.route("PATCH", EVENTS + r"/(?P<event>[^/]+)", a("calendar", self.calendar.patch))
+        self.route("PUT", EVENTS + r"/(?P<event>[^/]+)", a("calendar", self.calendar.update))
+        self.route("DELETE", EVENTS + r"/(?P<event>[^/]+)", a("calendar", self.calendar.delete))
+        self.route("GET", r"/tasks/v1/users/@me/lists", a("tasks", self.tasks_api.lists))
+        self.route("POST", r"/tasks/v1/users/@me/lists", a("tasks", self.tasks_api.insert_list))
+        self.route("GET", TASKS, a("tasks", self.tasks_api.list))
+        self.route("POST", TASKS, a("tasks", self.tasks_api.insert))
+        self.route("GET", TASKS + r"/(?P<task>[^/]+)", a("tasks", self.tasks_api.get))
+        self.route("PATCH", TASKS + r"/(?P<task>[^/]+)", a("tasks", self.tasks_api.patch))
+        self.route("PUT", TASKS + r"/(?P<task>[^/]+)", a("tasks", self.tasks_api.update))
+        self.route("DELETE", TASKS + r"/(?P<task>[^/]+)", a("tasks", self.tasks_api.delete))
+        self.route("GET", r"/v1/people/(?P<who>[^/:]+)/connections", a("people", self.people.connections))
+        self.route("POST", r"/v1/people:createContact", a("people", self.people.create))
+        self.route("GET", PERSON, a("people", self.people.get))
+        self.route("PATCH", PERSON + r":updateContact", a("people", self.people.update))
+        self.route("DELETE", PERSON + r":deleteContact", a("people", self.people.delete))
+        self.route("GET", r"/v1/contactGroups", a("people", self.people.groups))
+        self.route("POST", r"/v1/contactGroups", a("people", self.people.create_group))
+        self.route("GET", r"/v1/contactGroups/(?P<group>[^/:]+)", a("people", self.people.get_group))
+        self.route("GET", r"/oauth2/v3/userinfo", a("userinfo", self._userinfo))
         gm = r"/gmail/v1/users/(?P<who>[^/]+)"
-        self.route("GET", gm + r"/profile", a(self.gmail.profile))
-        self.route("GET", gm + r"/labels", a(self.gmail.labels))
-        self.route("POST", gm + r"/labels", a(self.gmail.create_label))
-        self.route("GET", gm + r"/messages", a(self.gmail.list))
-        self.route("POST", gm + r"/messages", a(self.gmail.insert))
-        self.route("POST", gm + r"/messages/send", a(self.gmail.send))
-        self.route("GET", gm + r"/messages/(?P<id>[^/]+)", a(self.gmail.get))
-        self.route("DELETE", gm + r"/messages/(?P<id>[^/]+)", a(self.gmail.delete))
-        self.route("POST", gm + r"/messages/(?P<id>[^/]+)/modify", a(self.gmail.modify))
-        self.route("POST", gm + r"/messages/(?P<id>[^/]+)/trash", a(self.gmail.trash))
-        self.route("GET", gm + r"/history", a(self.gmail.history))
+        self.route("GET", gm + r"/profile", a("gmail", self.gmail.profile))
+        self.route("GET", gm + r"/labels", a("gmail", self.gmail.labels))
+        self.route("POST", gm + r"/labels", a("gmail", self.gmail.create_label))
+        self.route("GET", gm + r"/messages", a("gmail", self.gmail.list))
+        self.route("POST", gm + r"/messages", a("gmail", self.gmail.insert))
+        self.route("POST", gm + r"/messages/send", a("gmail", self.gmail.send))
+        self.route("GET", gm + r"/messages/(?P<id>[^/]+)", a("gmail", self.gmail.get))
+        self.route("DELETE", gm + r"/messages/(?P<id>[^/]+)", a("gmail", self.gmail.delete))
+        self.route("POST", gm + r"/messages/(?P<id>[^/]+)/modify", a("gmail", self.gmail.modify))
+        self.route("POST", gm + r"/messages/(?P<id>[^/]+)/trash", a("gmail", self.gmail.trash))
+        self.route("GET", gm + r"/history", a("gmail", self.gmail.history))
         self.route("POST", r"/batch/gmail/v1", self._batch("gmail"))
         self.route("POST", r"/batch/calendar/v3", self._batch("calendar"))
         self.route("POST", r"/batch/tasks/v1", self._batch("tasks"))

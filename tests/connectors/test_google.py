@@ -400,3 +400,14 @@ def test_it_refuses_a_stream_google_cannot_sync(rep: Rep):
     with pytest.raises(ConnectorError) as caught:
         connector.read_changes(stream="emails", cursor="")
     assert caught.value.code == "UNSUPPORTED_STREAM" and caught.value.permanent
+
+
+def test_it_follows_pages_and_keeps_the_sync_token_of_the_last_one(rep: Rep):
+    made = [rep.add_event(f"Call {n}", days=1 + n) for n in range(5)]
+    connector = rep.connector(page_size=2)
+    first = read(connector)
+    assert [c.id for c in first.changes] == [e["id"] for e in made]
+    assert connector.calls == 3
+    rep.app.update_event(rep.user, made[4]["id"], {"summary": "Call 4 (moved)"})
+    delta = read(connector, first.next_cursor)
+    assert [c.values["subject"] for c in delta.changes] == ["Call 4 (moved)"] and connector.calls == 4
