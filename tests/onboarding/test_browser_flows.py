@@ -125,3 +125,36 @@ def test_it_grants_admin_consent_in_the_browser(
     wait_for_text(browser, f"Admin consent granted for {alice.organization}")
     consent = MicrosoftAdminConsent.objects.get(organization=alice.organization)
     assert consent.tenant_id == alice.tenant_id and consent.granted_by == admin.user
+
+
+@pytest.fixture
+def google_live(onboarding_settings: Any, live: str, google_server: Any, bob: Newcomer) -> Any:
+    client_id, secret = "555-browser.apps.googleusercontent.com", "google-browser-secret"
+    google_server.app.register_client(client_id, secret, [f"{live}/connect/google/callback/"])
+    if google_server.app.accounts.find_user(bob.address) is None:
+        google_server.app.create_user(bob.address, "Bob")
+    onboarding_settings.GOOGLE_CLIENT_ID, onboarding_settings.GOOGLE_CLIENT_SECRET = client_id, secret
+    onboarding_settings.GOOGLE_AUTH_URL = f"{google_server.url}/o/oauth2/v2/auth"
+    onboarding_settings.GOOGLE_TOKEN_URL = f"{google_server.url}/token"
+    return google_server
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the Google sandbox's token endpoint returns no id_token for the 'openid email' scopes yet, "
+    "so the signed-in address is unknown; remove this mark once it does",
+)
+@pytest.mark.django_db(transaction=True)
+def test_it_connects_a_google_mailbox_in_the_browser(
+    browser: WebDriver, live: str, bob: Newcomer, google_live: Any
+):
+    log_in(browser, live, "bob", PASSWORD)
+    click_link(browser, "Connect a mailbox or Salesforce")
+    click_link(browser, "Connect Google")
+    wait_for_url(browser, google_live.url)
+    fill(browser, email=bob.address)
+    click_button(browser, "Allow")
+
+    wait_for_url(browser, live)
+    wait_for_text(browser, f"{bob.address} is connected")
+    assert Mailbox.objects.get(owner=bob.user).provider == "google"
