@@ -12,6 +12,7 @@ from django.utils import timezone
 from connectors.base import ConnectorError
 from connectors.graph.connector import GraphConnector
 from connectors.salesforce.connector import SalesforceConnector
+from emails.stream import email_stream_run
 from syncengine.models import (
     ConnectionStatus,
     Mailbox,
@@ -96,7 +97,13 @@ def _sync_streams(
     """Each enabled stream in turn; one stream's trouble does not hold the others back."""
     counts: dict[str, object] = {}
     troubled = False
-    specs = stream_specs(mailbox.organization, mailbox)
+    # A stream the provider cannot sync is left out here and named on the dashboard instead.
+    supported = getattr(mail, "SUPPORTED_STREAMS", None)
+    specs = [
+        spec
+        for spec in stream_specs(mailbox.organization, mailbox)
+        if supported is None or spec.mail_side_stream in supported
+    ]
     failed = 0
     for spec in specs:
         try:
@@ -119,6 +126,23 @@ def _sync_streams(
             continue
         counts[spec.stream] = report.as_dict()
         troubled = troubled or bool(report.issues or report.halted)
+    try:  # emails: one way, saved once (emails/stream.py); guarded like the streams above
+        emails = email_stream_run(mailbox=mailbox, session=session, mail=mail, crm=crm, now=now)
+    except ConnectorError as error:
+        if error.code in SESSION_WIDE_CODES:
+            raise
+        troubled = True
+        issue_record(
+            mailbox=mailbox,
+            session=session,
+            stream="emails",
+            code="STREAM_FAILED",
+            message=f"Emails were not saved this time; the next session retries. {error.message}",
+        )
+    else:
+        if emails is not None:
+            counts["emails"] = emails.as_dict()
+            troubled = troubled or bool(emails.issues)
     if specs and failed == len(specs):
         raise ConnectorError(
             "No stream could be synced; see the issues.", permanent=False, code="ALL_STREAMS_FAILED"

@@ -1,0 +1,226 @@
+"""Which emails are saved, end to end: sessions against the Graph and Salesforce sandboxes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from emails.models import SavedEmail, SavedEmailMailbox
+from emails.services import mailbox_auto_save_set
+from syncengine.models import SyncCursor
+from tests.conftest import SYNC_KEY_FIELD, Person
+from tests.emails.conftest import (
+    ago,
+    crm_world,
+    deliver,
+    enable_emails,
+    relations,
+    saved,
+    send,
+    subjects,
+    sync,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_saves_an_email_tagged_salesforce_linked_to_its_contact_account_and_opportunity(
+    person: Person, sf_server: Any, graph: Any
+):
+    enable_emails(person, sf_server)
+    world = crm_world(person)
+    tagged = deliver(graph, person, "Renewal terms", categories=["Salesforce"], cc=["bob@acme.example"])
+    deliver(graph, person, "Not tagged")
+
+    session = sync(person)
+
+    [email] = saved(sf_server, person)
+    assert email["Subject"] == "Renewal terms"
+    assert email["RelatedToId"] == world["deal"]
+    assert email["FromAddress"] == "ann@acme.example" and email["Incoming"] is True
+    assert email["MessageIdentifier"] == tagged["internetMessageId"]
+    assert email[SYNC_KEY_FIELD]  # saved by the engine, not by hand
+    assert "About Renewal terms" in email["TextBody"]
+    assert relations(person, email["Id"]) == {
+        ("FromAddress", world["ann"]),
+        ("ToAddress", person.sf_user_id),
+        ("CcAddress", "bob@acme.example"),
+    }
+    assert session.counts["emails"]["saved"] == 1
+    assert session.counts["emails"]["reasons"] == {"category": 1}
+
+
+def test_it_saves_an_email_once_whatever_happens_to_the_mail_item_later(
+    person: Person, sf_server: Any, graph: Any
+):
+    enable_emails(person, sf_server)
+    crm_world(person)
+    tagged = deliver(graph, person, "Once only", categories=["Salesforce"])
+    sync(person)
+    graph.mail.set_categories(person.tenant_id, person.graph_user_id, tagged["id"], ["Salesforce", "Red"])
+    graph.mail.mark_read(person.tenant_id, person.graph_user_id, tagged["id"])
+
+    session = sync(person)
+    sync(person)
+
+    assert subjects(sf_server, person) == ["Once only"]
+    assert session.counts["emails"]["saved"] == 0
+    assert SavedEmail.objects.get().crm_id == saved(sf_server, person)[0]["Id"]
+
+
+def test_it_tags_saved_emails_with_the_salesforce_category(person: Person, sf_server: Any, graph: Any):
+    enable_emails(person, sf_server)
+    crm_world(person)
+    mailbox_auto_save_set(mailbox=person.mailbox, auto_save="inbound")
+    email = deliver(graph, person, "Auto-saved")
+
+    sync(person)
+
+    stored = graph.mail.message(person.tenant_id, person.graph_user_id, email["id"])
+    assert stored["categories"] == ["Salesforce"]
+    masters = graph.mail.categories(person.tenant_id, person.graph_user_id)
+    assert [c["color"] for c in masters if c["displayName"] == "Salesforce"] == ["preset7"]
+    # The tag coming back in the next delta saves nothing again.
+    assert sync(person).counts["emails"]["saved"] == 0
+    assert subjects(sf_server, person) == ["Auto-saved"]
+
+
+def test_it_saves_an_email_moved_to_the_salesforce_folder_and_moves_it_back(
+    person: Person, sf_server: Any, graph: Any
+):
+    enable_emails(person, sf_server)
+    crm_world(person)
+    tenant, user = person.tenant_id, person.graph_user_id
+    graph.mail.create_folder(tenant, user, "Salesforce emails")
+    incoming = deliver(graph, person, "Filed by hand")
+    graph.mail.move(tenant, user, incoming["id"], "Salesforce emails")
+    outgoing = send(graph, person, "Sent and filed", ["ann@acme.example"])
+    graph.mail.move(tenant, user, outgoing["id"], "Salesforce emails")
+
+    session = sync(person)
+
+    assert subjects(sf_server, person) == ["Filed by hand", "Sent and filed"]
+    assert session.counts["emails"]["reasons"] == {"folder": 2}
+    assert session.counts["emails"]["moved"] == 2
+    assert graph.mail.messages(tenant, user, "Salesforce emails") == []
+    inbox = graph.mail.messages(tenant, user, "inbox")
+    sent = graph.mail.messages(tenant, user, "sentitems")
+    assert [(m["subject"], m["categories"]) for m in inbox] == [("Filed by hand", ["Salesforce"])]
+    assert [(m["subject"], m["categories"]) for m in sent] == [("Sent and filed", ["Salesforce"])]
+    assert sync(person).counts["emails"]["saved"] == 0
+    assert len(saved(sf_server, person)) == 2
+
+
+def test_it_auto_saves_nothing_while_auto_save_is_off(person: Person, sf_server: Any, graph: Any):
+    enable_emails(person, sf_server)
+    crm_world(person)
+    deliver(graph, person, "From a Contact")
+    send(graph, person, "To a Contact", ["ann@acme.example"])
+
+    session = sync(person)
+
+    assert saved(sf_server, person) == []
+    assert session.counts["emails"]["skipped"]["not_selected"] == 2
+
+
+def test_it_auto_saves_incoming_emails_only_when_a_participant_is_a_contact_or_lead(
+    person: Person, sf_server: Any, graph: Any
+):
+    enable_emails(person, sf_server)
+    crm_world(person)
+    person.salesforce.Lead.create({"LastName": "Lee", "Company": "Gamma", "Email": "lee@gamma.example"})
+    mailbox_auto_save_set(mailbox=person.mailbox, auto_save="inbound")
+    deliver(graph, person, "From a Contact")
+    deliver(graph, person, "From a Lead", sender="lee@gamma.example")
+    deliver(graph, person, "From a stranger", sender="someone@unknown.example")
+    send(graph, person, "Outgoing to a Contact", ["ann@acme.example"])
+
+    session = sync(person)
+
+    assert subjects(sf_server, person) == ["From a Contact", "From a Lead"]
+    assert session.counts["emails"]["reasons"] == {"auto": 2}
+    assert session.counts["emails"]["skipped"]["not_linked"] == 1
+
+
+def test_it_auto_saves_outgoing_emails_with_the_outbound_setting(person: Person, sf_server: Any, graph: Any):
+    enable_emails(person, sf_server)
+    world = crm_world(person)
+    mailbox_auto_save_set(mailbox=person.mailbox, auto_save="outbound")
+    deliver(graph, person, "Incoming from a Contact")
+    send(graph, person, "Outgoing to a Contact", ["ann@acme.example"])
+
+    sync(person)
+
+    [email] = saved(sf_server, person)
+    assert email["Subject"] == "Outgoing to a Contact"
+    assert email["Incoming"] is False and email["Status"] == "3"
+    assert relations(person, email["Id"]) == {
+        ("FromAddress", person.sf_user_id),
+        ("ToAddress", world["ann"]),
+    }
+
+
+def test_it_saves_every_email_of_a_thread_once_one_of_it_is_saved(person: Person, sf_server: Any, graph: Any):
+    enable_emails(person, sf_server)
+    crm_world(person)
+    tenant, user = person.tenant_id, person.graph_user_id
+    first = deliver(graph, person, "Proposal", received=ago(1))
+    graph.mail.reply(tenant, user, first["id"], {"body": "Thanks, reviewing."})
+    other = deliver(graph, person, "Unrelated")
+    sync(person)  # nothing tagged yet: nothing saved
+    assert saved(sf_server, person) == []
+
+    graph.mail.set_categories(tenant, user, first["id"], ["Salesforce"])
+    session = sync(person)
+
+    assert subjects(sf_server, person) == ["Proposal", "RE: Proposal"]
+    assert session.counts["emails"]["reasons"] == {"category": 1, "thread": 1}
+    # A later email of the thread is saved too; the unrelated one still is not.
+    deliver(graph, person, "RE: Proposal (2)", inReplyTo=first["id"])
+    sync(person)
+    assert subjects(sf_server, person) == ["Proposal", "RE: Proposal", "RE: Proposal (2)"]
+    assert other["subject"] not in subjects(sf_server, person)
+
+
+def test_it_backfills_the_last_days_when_auto_save_is_switched_on(person: Person, sf_server: Any, graph: Any):
+    enable_emails(person, sf_server, backfill_days=6)
+    crm_world(person)
+    deliver(graph, person, "Three days ago", received=ago(3))
+    deliver(graph, person, "Ten days ago", received=ago(10))
+    send(graph, person, "Sent yesterday", ["ann@acme.example"], sentDateTime=ago(1))
+    sync(person)
+    assert saved(sf_server, person) == []
+
+    mailbox_auto_save_set(mailbox=person.mailbox, auto_save="both")
+    session = sync(person)
+
+    assert subjects(sf_server, person) == ["Sent yesterday", "Three days ago"]
+    assert session.counts["emails"]["reasons"] == {"auto": 2}
+    # Switching off and on again does not backfill (and could not save twice anyway).
+    mailbox_auto_save_set(mailbox=person.mailbox, auto_save="off")
+    mailbox_auto_save_set(mailbox=person.mailbox, auto_save="both")
+    assert SyncCursor.objects.filter(mailbox=person.mailbox, stream="email_inbox").exists()
+    assert sync(person).counts["emails"]["saved"] == 0
+    assert len(saved(sf_server, person)) == 2
+
+
+def test_it_never_saves_drafts(person: Person, sf_server: Any, graph: Any):
+    enable_emails(person, sf_server)
+    crm_world(person)
+    mailbox_auto_save_set(mailbox=person.mailbox, auto_save="both")
+    person.outlook.call(
+        "POST",
+        "/me/messages",
+        {
+            "subject": "Draft",
+            "toRecipients": [{"emailAddress": {"address": "ann@acme.example"}}],
+            "categories": ["Salesforce"],
+        },
+    )
+    deliver(graph, person, "Real")
+
+    sync(person)
+
+    assert subjects(sf_server, person) == ["Real"]
+    assert SavedEmailMailbox.objects.count() == 1
