@@ -11,18 +11,29 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import uuid
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from defusedxml.ElementTree import (
+    fromstring as safe_fromstring,
+)  # pinned in requirements.txt (exchangelib's own)
 from exchangelib import Message, Q
 from exchangelib.attachments import FileAttachment
 from exchangelib.errors import ErrorItemNotFound
 from exchangelib.fields import FieldPath
-from exchangelib.folders import DeletedItems, Drafts, Folder, Inbox, MsgFolderRoot, Root, SentItems
+from exchangelib.folders import Calendar, DeletedItems, Drafts, Folder, Inbox, MsgFolderRoot, Root, SentItems
 from exchangelib.items import ID_ONLY, SAVE_ONLY, SEND_TO_NONE
-from exchangelib.properties import ConversationId, FolderId, HTMLBody
+from exchangelib.properties import (
+    ConversationId,
+    FolderId,
+    HTMLBody,
+    UserConfiguration,
+    UserConfigurationName,
+)
 from exchangelib.restriction import Restriction
 
 from connectors.base import ConnectorError, CursorInvalidError, WriteResult
@@ -45,6 +56,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SALESFORCE_FOLDER = "Salesforce emails"
+SALESFORCE_CATEGORY = "Salesforce"
+SALESFORCE_CATEGORY_COLOR = "preset7"  # blue, as Graph names Outlook's colour presets
+CATEGORY_LIST = "CategoryList"  # the calendar folder's user configuration holding the master categories
+CATEGORY_NS = "CategoryList.xsd"
 DEFAULT_BACKFILL_DAYS = 6
 DEFAULT_ATTACHMENT_LIMIT = 25 * 1024 * 1024  # Salesforce's limit for one file
 CONVERSATION_FOLDERS = ("inbox", "sentitems", "drafts", "deleteditems")
@@ -375,6 +390,56 @@ class EwsMailMixin:
                 else:
                     out[message_id].append(_attachment(message_id, meta, None, "gone"))
         return out
+
+    def ensure_mail_category(
+        self, name: str = SALESFORCE_CATEGORY, color: str = SALESFORCE_CATEGORY_COLOR
+    ) -> None:
+        """Put ``name`` in the mailbox's master category list (with its colour) unless it is there: one
+        call to read the list, one more to write it."""
+        config_name = UserConfigurationName(name=CATEGORY_LIST, folder=Calendar(root=self._root()))
+        found = self._call(
+            "master categories",
+            lambda: services.run(
+                services.GetUserConfigurations(account=self.account),
+                user_configuration_name=config_name,
+                properties="XmlData",
+            ),
+        )
+        current = found[0] if found and not isinstance(found[0], Exception) else None
+        if found and isinstance(found[0], Exception) and not isinstance(found[0], ErrorItemNotFound):
+            raise ConnectorError(
+                f"Exchange did not show the category list: {found[0]}", permanent=False, code="CATEGORIES"
+            )
+        document = safe_fromstring(current.xml_data) if current is not None and current.xml_data else None
+        if document is None:
+            document = ET.Element(f"{{{CATEGORY_NS}}}categories", {"default": "", "lastSavedSession": "0"})
+        for category in document:
+            if category.tag.endswith("category") and category.get("name", "").casefold() == name.casefold():
+                return
+        preset = color.removeprefix("preset")
+        ET.SubElement(
+            document,
+            f"{{{CATEGORY_NS}}}category",
+            {
+                "name": name,
+                "color": preset if preset.isdigit() else "7",
+                "keyboardShortcut": "0",
+                "usageCount": "0",
+                "guid": "{" + str(uuid.uuid4()) + "}",
+                "renameOnFirstUse": "0",
+            },
+        )
+        payload = UserConfiguration(
+            user_configuration_name=config_name,
+            xml_data=ET.tostring(document, encoding="utf-8", xml_declaration=True),
+        )
+        service = (
+            services.UpdateUserConfigurations if current is not None else services.CreateUserConfigurations
+        )
+        self._call(
+            "save master categories",
+            lambda: list(service(account=self.account).call(user_configuration=payload)),
+        )
 
     def set_email_categories(self, changes: Sequence[tuple[str, Sequence[str]]]) -> list[WriteResult]:
         """Replace each email's categories: ``[(message id, categories)]``. One UpdateItem call per batch;

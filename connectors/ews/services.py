@@ -13,14 +13,17 @@ from exchangelib.errors import ResponseMessageError
 from exchangelib.services import (
     CreateFolder,
     CreateItem,
+    CreateUserConfiguration,
     DeleteItem,
     FindFolder,
     FindItem,
     GetAttachment,
     GetFolder,
     GetItem,
+    GetUserConfiguration,
     MoveItem,
     UpdateItem,
+    UpdateUserConfiguration,
 )
 from exchangelib.util import TNS
 
@@ -71,6 +74,18 @@ class GetAttachments(GetAttachment):
 
 class FindItems(FindItem):
     pass  # a whole-folder answer: errors raise
+
+
+class GetUserConfigurations(GetUserConfiguration):
+    ERRORS_TO_CATCH_IN_RESPONSE = ResponseMessageError  # a missing list is an answer, not a failure
+
+
+class CreateUserConfigurations(CreateUserConfiguration):
+    pass
+
+
+class UpdateUserConfigurations(UpdateUserConfiguration):
+    pass
 
 
 def run(service: Any, **kwargs: Any) -> list[Any]:

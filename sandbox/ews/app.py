@@ -144,6 +144,16 @@ class EwsSandbox(SandboxApp):
             box = self._mailbox(smtp)
             box.remove(box.item(item_id))
 
+    def master_categories(self, smtp: str) -> list[dict[str, str]]:
+        """The mailbox's master category list (Outlook keeps it as the calendar's "CategoryList")."""
+        with self.lock:
+            box = self._mailbox(smtp)
+            stored = box.configurations.get((box.distinguished("calendar").id, "CategoryList"), {})
+            if not stored.get("XmlData"):
+                return []
+            document = ET.fromstring(base64.b64decode(stored["XmlData"]))
+            return [dict(c.attrib) for c in document if c.tag.rsplit("}", 1)[-1] == "category"]
+
     def invitations(self, smtp: str) -> list[dict[str, Any]]:
         """Meeting requests, updates and cancellations the server sent from this mailbox."""
         with self.lock:

@@ -33,6 +33,9 @@ class Operations:
             "MoveItem": self.move_item,
             "FindItem": self.find_item,
             "GetAttachment": self.get_attachment,
+            "GetUserConfiguration": self.get_user_configuration,
+            "CreateUserConfiguration": self.create_user_configuration,
+            "UpdateUserConfiguration": self.update_user_configuration,
             "SyncFolderItems": self.sync_folder_items,
             "GetItem": self.get_item,
             "CreateItem": self.create_item,
@@ -229,6 +232,50 @@ class Operations:
             ET.SubElement(success(messages, "GetAttachment"), m("Attachments")).append(copy.deepcopy(found))
         return root
 
+    # -- user configurations (the master category list lives in one) -------------------------------
+    def get_user_configuration(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
+        root, messages = response_root("GetUserConfiguration")
+        try:
+            key, name_elem = _configuration_key(mailbox, body.find(t("UserConfigurationName")))
+            stored = mailbox.configurations.get(key)
+            if stored is None:
+                raise ItemError("ErrorItemNotFound", "The specified object was not found in the store.")
+        except ItemError as problem:
+            error(messages, "GetUserConfiguration", problem)
+            return root
+        node = ET.SubElement(success(messages, "GetUserConfiguration"), m("UserConfiguration"))
+        node.append(copy.deepcopy(name_elem))
+        for part, value in stored.items():
+            ET.SubElement(node, t(part)).text = value
+        return root
+
+    def create_user_configuration(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
+        return self._put_configuration(mailbox, body, "CreateUserConfiguration", create=True)
+
+    def update_user_configuration(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
+        return self._put_configuration(mailbox, body, "UpdateUserConfiguration", create=False)
+
+    def _put_configuration(
+        self, mailbox: Mailbox, body: ET.Element, operation: str, *, create: bool
+    ) -> ET.Element:
+        root, messages = response_root(operation)
+        source = body.find(m("UserConfiguration"))
+        try:
+            if source is None:
+                raise ItemError("ErrorInvalidRequest", "A UserConfiguration is required.")
+            key, _ = _configuration_key(mailbox, source.find(t("UserConfigurationName")))
+            if create and key in mailbox.configurations:
+                raise ItemError("ErrorItemSave", "A user configuration with this name already exists.")
+            if not create and key not in mailbox.configurations:
+                raise ItemError("ErrorItemNotFound", "The specified object was not found in the store.")
+        except ItemError as problem:
+            error(messages, operation, problem)
+            return root
+        parts = {local(c.tag): c.text or "" for c in source if local(c.tag) in ("XmlData", "BinaryData")}
+        mailbox.configurations[key] = {**mailbox.configurations.get(key, {}), **parts}
+        success(messages, operation)
+        return root
+
     def create_item(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
         root, messages = response_root("CreateItem")
         invitations = body.get("SendMeetingInvitations", "")
@@ -375,6 +422,15 @@ def _display_name_filter(restriction: ET.Element | None) -> str | None:
     if uri is None or constant is None or uri.get("FieldURI") != "folder:DisplayName":
         raise SoapFaultError("ErrorUnsupportedQueryFilter", "Only DisplayName equality is supported here.")
     return constant.get("Value", "")
+
+
+def _configuration_key(mailbox: Mailbox, name: ET.Element | None) -> tuple[tuple[str, str], ET.Element]:
+    if name is None or not name.get("Name"):
+        raise ItemError("ErrorInvalidRequest", "A UserConfigurationName with a Name is required.")
+    ref = next((c for c in name if local(c.tag) in ("FolderId", "DistinguishedFolderId")), None)
+    if ref is None:
+        raise ItemError("ErrorInvalidRequest", "A user configuration names its folder.")
+    return (resolve_folder(mailbox, ref).id, name.get("Name", "")), name
 
 
 def _equality(restriction: ET.Element | None) -> Callable[[Item], bool] | None:

@@ -114,6 +114,8 @@ class Mailbox:
     tombstones: list[tuple[int, str, str]] = field(default_factory=list)  # (seq, folder id, item id)
     seq: int = 0
     sent_invitations: list[dict[str, object]] = field(default_factory=list)
+    # (folder id, name) -> {"XmlData"/"BinaryData": base64 text}: Outlook's settings, e.g. "CategoryList"
+    configurations: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # root (the hidden top) > msgfolderroot ("Top of Information Store") > the folders users see

@@ -213,3 +213,18 @@ def test_it_reads_attachments_fetching_only_files_that_qualify(box: Box):
     assert files["Forwarded mail"].skipped == "not_a_file"
     assert found[plain["id"]] == [] and found["QUFNa2dvbmU="] == []
     assert box.operations() == ["GetItem", "GetAttachment"]
+
+
+def test_it_adds_the_salesforce_category_to_the_master_list_once(box: Box):
+    box.connector.ensure_mail_category()
+
+    assert [(c["name"], c["color"]) for c in box.app.master_categories(box.smtp)] == [("Salesforce", "7")]
+    assert box.operations() == ["GetUserConfiguration", "CreateUserConfiguration"]
+
+    box.app.clear()
+    box.connector.ensure_mail_category("Customer", color="preset4")
+    box.connector.ensure_mail_category("salesforce")
+
+    names = [c["name"] for c in box.app.master_categories(box.smtp)]
+    assert names == ["Salesforce", "Customer"]
+    assert box.operations() == ["GetUserConfiguration", "UpdateUserConfiguration", "GetUserConfiguration"]
