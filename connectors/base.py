@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -125,10 +125,17 @@ class CrmConnector(Protocol):
 
 
 class MailConnector(Protocol):
+    """Graph, EWS and Google all keep this contract (tests/connectors/contract): neutral values in
+    and out, one call for a read with no changes, writes in batches, and an explicit
+    ``UNSUPPORTED_STREAM`` error for a stream the provider cannot sync."""
+
+    SUPPORTED_STREAMS: Collection[str]
     calls: int
     token_calls: int
 
-    def read_changes(self, *, stream: str, cursor: str) -> ChangeSet: ...
+    def read_changes(self, *, stream: str, cursor: str, window: Any = None) -> ChangeSet:
+        """Changes since ``cursor``; ``window`` (start, end) bounds calendar streams."""
+        ...
 
     def exists(self, *, stream: str, ids: Sequence[str]) -> dict[str, bool]:
         """Which of these items still exist (to tell a deletion from leaving the read's scope)."""

@@ -15,6 +15,7 @@ from syncengine import selectors
 from syncengine.models import Mailbox
 from syncengine.services.issues import issue_dismiss
 from syncengine.services.mailboxes import mailbox_force_sync, mailbox_resume, mailbox_suspend
+from syncengine.services.streams import unsupported_streams
 
 
 def _own_mailbox(request: HttpRequest, mailbox_id: int) -> Mailbox:
@@ -31,6 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "issues": selectors.open_issues(mailbox=mailbox),
             "issue_count": selectors.open_issue_count(mailbox=mailbox),
             "reconnect": mailbox_needs_reconnect(mailbox),
+            "unsupported": unsupported_streams(mailbox),
         }
         for mailbox in selectors.mailboxes_of(user=request.user)
     ]

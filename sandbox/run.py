@@ -1,7 +1,8 @@
 """Run the sandboxes as a process: ``python -m sandbox.run --dir var/sandbox``.
 
-Serves Salesforce and Microsoft Graph (+ login) over https with a CA made at start, and writes
-``endpoints.json`` (URLs and the CA file) into ``--dir`` once both listen, for clients to read.
+Serves Salesforce, Microsoft Graph (+ login), Google (Calendar, Gmail, Tasks, People + OAuth) and
+Exchange Server (EWS) over https with a CA made at start, and writes ``endpoints.json`` (URLs and the
+CA file) into ``--dir`` once all listen, for clients to read.
 """
 
 from __future__ import annotations
@@ -14,32 +15,42 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.base import SandboxServer
+from sandbox.ews.app import EwsSandbox
+from sandbox.google.app import GoogleSandbox
 from sandbox.graph.app import GraphSandbox
 from sandbox.salesforce.app import SalesforceSandbox
 from sandbox.tls import SandboxCA
 
+PORTS = {"salesforce": 8443, "graph": 8444, "google": 8445, "ews": 8446}
 
-def start(
-    directory: Path, salesforce_port: int = 0, graph_port: int = 0
-) -> tuple[list[SandboxServer], dict[str, Any]]:
+
+def start(directory: Path, ports: dict[str, int] | None = None) -> tuple[list[SandboxServer], dict[str, Any]]:
+    """Start every sandbox (port 0: any free port) and write their endpoints."""
+    chosen = {name: 0 for name in PORTS} | (ports or {})
     ca = SandboxCA(directory)
-    salesforce = SandboxServer(SalesforceSandbox(), ca, port=salesforce_port).start()
-    graph = SandboxServer(GraphSandbox(), ca, port=graph_port).start()
-    endpoints = {"salesforce": salesforce.url, "graph": graph.url, "ca_bundle": str(ca.ca_path.resolve())}
+    apps = {
+        "salesforce": SalesforceSandbox(),
+        "graph": GraphSandbox(),
+        "google": GoogleSandbox(),
+        "ews": EwsSandbox(),
+    }
+    servers = {name: SandboxServer(app, ca, port=chosen[name]).start() for name, app in apps.items()}
+    endpoints: dict[str, Any] = {name: server.url for name, server in servers.items()}
+    endpoints["ca_bundle"] = str(ca.ca_path.resolve())
     (directory / "endpoints.json").write_text(json.dumps(endpoints, indent=2))
-    return [salesforce, graph], endpoints
+    return list(servers.values()), endpoints
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dir", type=Path, default=Path("var/sandbox"))
-    parser.add_argument("--salesforce-port", type=int, default=8443)
-    parser.add_argument("--graph-port", type=int, default=8444)
+    for name, port in PORTS.items():
+        parser.add_argument(f"--{name}-port", type=int, default=port)
     args = parser.parse_args()
-    servers, endpoints = start(args.dir, args.salesforce_port, args.graph_port)
-    print(f"Salesforce sandbox: {endpoints['salesforce']}", flush=True)
-    print(f"Graph sandbox:      {endpoints['graph']}", flush=True)
-    print(f"CA bundle:          {endpoints['ca_bundle']}", flush=True)
+    servers, endpoints = start(args.dir, {name: getattr(args, f"{name}_port") for name in PORTS})
+    for name in PORTS:
+        print(f"{name.title()} sandbox: {endpoints[name]}", flush=True)
+    print(f"CA bundle: {endpoints['ca_bundle']}", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -214,6 +214,11 @@ GOOGLE_OAUTH_SCOPES = env.list(
     ],
 )
 
+# Google APIs: "" = Google's own hosts; the demo and tests point it at the Google sandbox.
+GOOGLE_API_URL = env.str("GOOGLE_API_URL", default="")
+# Exchange on-premises: the default EWS endpoint (a mailbox may name its own, from autodiscover).
+EWS_SERVICE_ENDPOINT = env.str("EWS_SERVICE_ENDPOINT", default="")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -52,6 +52,8 @@ class Window:
 class GraphConnector(GraphMailMixin):
     """One mailbox. ``account``: tenant_id. ``credentials``: refresh_token (+ cached access_token)."""
 
+    SUPPORTED_STREAMS = frozenset(STREAMS)
+
     def __init__(
         self,
         config: GraphConfig,

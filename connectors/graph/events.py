@@ -97,10 +97,19 @@ def scope_meta(event: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def from_neutral(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Graph event properties for the given neutral values (only the keys present)."""
+def from_neutral(values: Mapping[str, Any], current: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Graph event properties for the given neutral values (only the keys present). ``current`` (the
+    event as read) is needed for ``add_attendees``: Graph writes the attendee list whole."""
     out: dict[str, Any] = {}
     for key, value in values.items():
+        if key == "add_attendees":
+            attendees = list((current or {}).get("attendees") or [])
+            have = {str((a.get("emailAddress") or {}).get("address") or "").lower() for a in attendees}
+            for address in value or []:
+                if address.lower() not in have:  # added in Salesforce: the attendance is not known yet
+                    attendees.append({"emailAddress": {"address": address}, "type": "required"})
+            out["attendees"] = attendees
+            continue
         if key == "subject":
             out["subject"] = value or ""
         elif key == "body":

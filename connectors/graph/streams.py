@@ -34,7 +34,8 @@ STREAMS: dict[str, GraphStream] = {
         create=lambda c: "/me/events",
         item=lambda c, i: f"/me/events/{i}",
         to_change=events.to_change,
-        from_neutral=lambda values, current=None: events.from_neutral(values),
+        from_neutral=events.from_neutral,
+        list_keys=frozenset({"add_attendees"}),
     ),
     "contacts": GraphStream(
         name="contacts",

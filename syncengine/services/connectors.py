@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 
 from connectors.base import RetryPolicy
+from connectors.ews.connector import EwsConfig, EwsConnector
+from connectors.google.connector import GoogleConfig, GoogleConnector
 from connectors.graph.connector import GraphConfig, GraphConnector
 from connectors.salesforce.connector import SalesforceConfig, SalesforceConnector
 from syncengine.models import Mailbox, Provider, SalesforceConnection
@@ -42,22 +44,45 @@ def salesforce_for(connection: SalesforceConnection) -> SalesforceConnector:
     return SalesforceConnector(config, credentials, on_credentials=store)
 
 
-def mail_connector_for(mailbox: Mailbox) -> GraphConnector:
-    if mailbox.provider != Provider.GRAPH:
-        raise NotImplementedError(f"{mailbox.get_provider_display()} mailboxes are not supported yet")
+MailConnector = GraphConnector | GoogleConnector | EwsConnector
+
+
+def mail_connector_for(mailbox: Mailbox) -> MailConnector:
+    """The mailbox's provider connector; each keeps refreshed credentials on the mailbox at once."""
+
+    def store(creds: dict[str, Any]) -> None:
+        mailbox.credentials = creds
+        mailbox.save(update_fields=["credentials"])
+
+    common = {
+        "ca_bundle": settings.OUTBOUND_CA_BUNDLE,
+        "timeout": settings.HTTP_TIMEOUT_SECONDS,
+        "retry": retry_policy(),
+    }
+    if mailbox.provider == Provider.GOOGLE:
+        google = GoogleConfig(
+            api_url=settings.GOOGLE_API_URL,
+            token_uri=settings.GOOGLE_TOKEN_URL,
+            client_id=settings.GOOGLE_CLIENT_ID,
+            client_secret=settings.GOOGLE_CLIENT_SECRET,
+            **common,
+        )
+        return GoogleConnector(google, mailbox.provider_account, mailbox.credentials, on_credentials=store)
+    if mailbox.provider == Provider.EWS:
+        ews = EwsConfig(service_endpoint=settings.EWS_SERVICE_ENDPOINT, **common)
+        return EwsConnector(ews, mailbox.provider_account, mailbox.credentials, on_credentials=store)
     config = GraphConfig(
         authority_host=settings.GRAPH_AUTHORITY_HOST,
         api_url=settings.GRAPH_API_URL,
         client_id=settings.GRAPH_CLIENT_ID,
         client_secret=settings.GRAPH_CLIENT_SECRET,
         scopes=tuple(settings.GRAPH_SCOPES),
-        ca_bundle=settings.OUTBOUND_CA_BUNDLE,
-        timeout=settings.HTTP_TIMEOUT_SECONDS,
-        retry=retry_policy(),
+        **common,
     )
-
-    def store(creds: dict[str, Any]) -> None:
-        mailbox.credentials = creds
-        mailbox.save(update_fields=["credentials"])
-
     return GraphConnector(config, mailbox.provider_account, mailbox.credentials, on_credentials=store)
+
+
+def supported_streams(mailbox: Mailbox) -> frozenset[str]:
+    """The streams the mailbox's provider can sync (the dashboard says which it cannot)."""
+    kinds = {Provider.GOOGLE: GoogleConnector, Provider.EWS: EwsConnector, Provider.GRAPH: GraphConnector}
+    return frozenset(getattr(kinds.get(mailbox.provider, GraphConnector), "SUPPORTED_STREAMS", ()))

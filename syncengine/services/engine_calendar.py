@@ -18,7 +18,7 @@ from connectors.salesforce.connector import SalesforceConnector
 from syncengine.core.records import ItemChange, PairState
 from syncengine.core.scope import SALESFORCE_CATEGORY, Decision, event_decision, has_category
 from syncengine.models import Mailbox
-from syncengine.services.relations import Meeting, relate_attendees, unrelate_attendees
+from syncengine.services.relations import Meeting, relate_attendees, related_addresses, unrelate_attendees
 from syncengine.services.state import rosters_load, rosters_save
 from syncengine.services.streams import StreamSpec
 
@@ -51,6 +51,7 @@ class CalendarRules:
     _meetings: dict[str, tuple[list[str], str]]
     _new_records: list[tuple[str, str, bool]]
     _pairs: list[PairState]
+    _crm_read: list[ItemChange]
 
     def _issue(self, code: str, message: str, **kwargs: Any) -> None:
         raise NotImplementedError
@@ -151,7 +152,7 @@ class CalendarRules:
             pair = paired.get(mail_id)
             if pair is None or pair.sync_key in gone:
                 continue
-            now = frozenset(a.lower() for a in attendees)
+            now = frozenset(a.lower() for a in (*attendees, organizer) if a)
             last = before.get(pair.sync_key)
             if last != now:
                 rosters[pair.sync_key] = now
@@ -177,4 +178,42 @@ class CalendarRules:
         problems += unrelate_attendees(self.crm, unrelated, owner_id=self.crm.user_id)
         for problem in problems:
             self._issue("RELATION_FAILED", problem)
+        if self.spec.continuous_attendees:
+            rosters |= self._attendees_from_salesforce(paired, {**before, **rosters}, gone)
         rosters_save(mailbox=self.mailbox, rosters=rosters, forget=[k for k in gone if k in before])
+
+    def _attendees_from_salesforce(
+        self, paired: dict[str, PairState], rosters: dict[str, frozenset[str]], gone: set[str]
+    ) -> dict[str, frozenset[str]]:
+        """People related in Salesforce to a synced meeting's Event join the calendar item (the
+        reference: added with an unknown response); one removed there stays. Only Events this session
+        read as changed are looked at, so a quiet session costs nothing."""
+        changed = {c.id for c in self._crm_read if not c.deleted}
+        meetings = {
+            p.crm_id: p
+            for p in paired.values()
+            if p.crm_id in changed and p.sync_key in rosters and p.sync_key not in gone
+        }
+        if not meetings:
+            return {}
+        related = related_addresses(self.crm, sorted(meetings), owner_id=self.crm.user_id)
+        own = str(self.mailbox.address).lower()
+        additions: list[tuple[str, dict[str, Any]]] = []
+        grown: dict[str, frozenset[str]] = {}
+        keys: list[str] = []
+        for crm_id, pair in meetings.items():
+            new = related.get(crm_id, set()) - rosters[pair.sync_key] - {own}
+            if new:
+                additions.append((pair.mail_id, {"add_attendees": sorted(new)}))
+                keys.append(pair.sync_key)
+                grown[pair.sync_key] = rosters[pair.sync_key] | new
+        if not additions:
+            return {}
+        results = self.mail.update(stream=self.spec.mail_side_stream, items=additions)
+        for (mail_id, _), key, result in zip(additions, keys, results, strict=True):
+            if not result.ok:  # tried again after the Event's next change
+                grown.pop(key, None)
+                self._issue(
+                    "ATTENDEES_NOT_ADDED", f"Could not add attendees: {result.message}", mail_id=mail_id
+                )
+        return grown

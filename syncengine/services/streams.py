@@ -15,6 +15,7 @@ from mapping.services import rules_for
 from syncengine.core.rules import StreamRules, one_way
 from syncengine.core.scope import EventScope
 from syncengine.models import CalendarSource, Mailbox, Organization, SyncSettings
+from syncengine.services.connectors import supported_streams
 
 DATETIME = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -170,3 +171,14 @@ def stream_specs(organization: Organization, mailbox: Mailbox | None = None) -> 
         )
         specs.append(StreamSpec(rules, False, "Name", lambda w: "", natural_key=("email",)))
     return specs
+
+
+STREAM_NAMES = {"events": "calendar items", "tasks": "tasks", "contacts": "contacts"}
+
+
+def unsupported_streams(mailbox: Mailbox) -> list[str]:
+    """What the org syncs that this mailbox's provider cannot (said on the dashboard, never skipped
+    silently): plain names, in the order the streams run."""
+    supported = supported_streams(mailbox)
+    wanted = dict.fromkeys(spec.mail_side_stream for spec in stream_specs(mailbox.organization, mailbox))
+    return [STREAM_NAMES.get(stream, stream) for stream in wanted if stream not in supported]

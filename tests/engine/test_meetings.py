@@ -166,3 +166,28 @@ def test_it_never_relates_a_blocklisted_attendee(person: Person, sandboxes):
 
     [event] = synced_events(person)
     assert relation_ids(sf_app, person, event["Id"]) == {ana}, "blocklisted and free-email people stay out"
+
+
+def test_it_adds_to_the_calendar_item_a_person_related_in_salesforce(person: Person, sandboxes):
+    dee = person.salesforce.Contact.create({"LastName": "Dahl", "Email": "dee@globex.example"})["id"]
+    person.salesforce.Contact.create({"LastName": "Ito", "Email": "ana@globex.example"})
+    meeting = person.outlook.create_event(
+        **event_body(
+            "Globex renewal", in_days(2, 14), in_days(2, 15), attendees=[attendee("ana@globex.example")]
+        )
+    )
+    run(person)
+    [event] = synced_events(person)
+
+    person.salesforce.EventRelation.create({"EventId": event["Id"], "RelationId": dee, "IsParent": True})
+    person.salesforce.Event.update(event["Id"], {"Description": "Dee joins from procurement"})
+    run(person)
+
+    item = person.outlook.get_event(meeting["id"])
+    assert [a["emailAddress"]["address"] for a in item["attendees"]] == [
+        "ana@globex.example",
+        "dee@globex.example",
+    ]
+    assert "Dee joins from procurement" in item["body"]["content"]
+    quiet = run(person)
+    assert quiet.counts["events"] == {}, "the attendee's arrival in the calendar is not read as a new change"

@@ -126,7 +126,7 @@ class Command(BaseCommand):
     def _bench(
         self, servers: list[SandboxServer], endpoints: dict[str, str], options: dict[str, Any]
     ) -> None:
-        salesforce, graph = servers
+        salesforce, graph = servers[0], servers[1]
         self.sf, self.graph = salesforce, graph
         settings.GRAPH_AUTHORITY_HOST = endpoints["graph"]
         settings.GRAPH_API_URL = f"{endpoints['graph']}/v1.0"

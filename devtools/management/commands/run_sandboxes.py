@@ -1,4 +1,4 @@
-"""``manage.py run_sandboxes``: serve the Salesforce and Graph sandboxes until stopped."""
+"""``manage.py run_sandboxes``: serve the Salesforce, Graph, Google and EWS sandboxes until stopped."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from sandbox.run import PORTS
+
 
 class Command(BaseCommand):
-    help = "Run the local Salesforce and Microsoft Graph sandboxes (https, CA written to --dir)."
+    help = "Run the local Salesforce, Graph, Google and Exchange (EWS) sandboxes (https, CA in --dir)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--dir", default=str(settings.VAR_DIR / "sandbox"))
-        parser.add_argument("--salesforce-port", type=int, default=8443)
-        parser.add_argument("--graph-port", type=int, default=8444)
+        for name, port in PORTS.items():
+            parser.add_argument(f"--{name}-port", type=int, default=port)
 
     def handle(self, *args: Any, **options: Any) -> None:
         # The sandboxes stand for the internet: they run as their own program, not inside Django.
@@ -27,9 +29,6 @@ class Command(BaseCommand):
             "sandbox.run",
             "--dir",
             options["dir"],
-            "--salesforce-port",
-            str(options["salesforce_port"]),
-            "--graph-port",
-            str(options["graph_port"]),
+            *[arg for name in PORTS for arg in (f"--{name}-port", str(options[f"{name}_port"]))],
         ]
         raise SystemExit(subprocess.call(command, cwd=settings.BASE_DIR, env=os.environ.copy()))
