@@ -1,0 +1,117 @@
+"""Exactly once: a Salesforce write whose answer never arrives, the same email in two mailboxes, and an
+email that cannot be saved becoming an issue that the next session retries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from emails.models import PendingEmail, SavedEmail, SavedEmailMailbox
+from syncengine.models import Outcome, SyncIssue
+from syncengine.services.sessions import session_run
+from tests.conftest import SYNC_KEY_FIELD, Person
+from tests.emails.conftest import crm_world, deliver, enable_emails, relations, saved, send, subjects, sync
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_makes_no_second_email_message_when_salesforce_wrote_but_the_answer_was_lost(
+    person: Person, sf_server: Any, graph: Any, settings: Any
+):
+    enable_emails(person, sf_server)
+    world = crm_world(person)
+    for i in range(3):
+        deliver(graph, person, f"Quote {i}", categories=["Salesforce"])
+    # Salesforce makes the records, then holds its answer past our timeout: we never hear back.
+    sf_server.app.add_fault(
+        path=rf"/composite/sobjects/EmailMessage/{SYNC_KEY_FIELD}$", method="PATCH", delay_after=4
+    )
+    settings.HTTP_TIMEOUT_SECONDS = 1
+    settings.RETRY_MAX_ATTEMPTS = 1
+
+    failed = session_run(mailbox_id=person.mailbox.pk)
+
+    assert failed is not None and failed.outcome == Outcome.FAILED
+    assert len(saved(sf_server, person)) == 3  # the write happened
+    assert set(SavedEmail.objects.values_list("crm_id", flat=True)) == {""}  # only our intents
+    assert not SavedEmailMailbox.objects.exists()
+
+    settings.HTTP_TIMEOUT_SECONDS = 30
+    sf_server.app.clear()
+    session = sync(person)
+
+    emails = saved(sf_server, person)
+    assert [e["Subject"] for e in emails] == ["Quote 0", "Quote 1", "Quote 2"]
+    assert len({e[SYNC_KEY_FIELD] for e in emails}) == 3
+    assert session.counts["emails"]["saved"] == 3 and session.counts["emails"]["created"] == 0
+    assert set(SavedEmail.objects.values_list("crm_id", flat=True)) == {e["Id"] for e in emails}
+    for email in emails:  # relations added once, not once per attempt
+        assert relations(person, email["Id"]) == {
+            ("FromAddress", world["ann"]),
+            ("ToAddress", person.sf_user_id),
+        }
+    assert sync(person).counts["emails"]["saved"] == 0
+    assert len(saved(sf_server, person)) == 3
+
+
+def test_it_saves_the_same_email_from_two_mailboxes_as_one_record_with_both_relations(
+    person: Person, make_person: Any, sf_server: Any, graph: Any
+):
+    enable_emails(person, sf_server)
+    world = crm_world(person)
+    bob = make_person("bob", organization=person.organization)
+    sent = send(
+        graph, person, "Joint proposal", ["ann@acme.example", bob.mailbox.address], categories=["Salesforce"]
+    )
+    [bobs_copy] = graph.mail.messages(bob.tenant_id, bob.graph_user_id, "inbox")
+    graph.mail.set_categories(bob.tenant_id, bob.graph_user_id, bobs_copy["id"], ["Salesforce"])
+
+    sync(person)
+    second = sync(bob)
+
+    [email] = saved(sf_server, person)
+    assert email["MessageIdentifier"] == sent["internetMessageId"] == bobs_copy["internetMessageId"]
+    assert second.counts["emails"]["saved"] == 1 and second.counts["emails"]["created"] == 0
+    assert relations(person, email["Id"]) == {
+        ("FromAddress", person.sf_user_id),
+        ("ToAddress", world["ann"]),
+        ("ToAddress", bob.sf_user_id),
+    }
+    ledger = SavedEmail.objects.get()
+    assert ledger.crm_id == email["Id"]
+    assert set(ledger.savers.values_list("mailbox", flat=True)) == {person.mailbox.pk, bob.mailbox.pk}
+
+
+def test_it_keeps_an_email_that_cannot_be_saved_as_an_issue_and_saves_it_next_session(
+    person: Person, sf_server: Any, graph: Any
+):
+    enable_emails(person, sf_server)
+    crm_world(person)
+    # An admin made a field required that the engine does not fill: Salesforce refuses each email.
+    sf_server.app.add_field(person.sf_org_id, "EmailMessage", "Region__c", "string", length=20, required=True)
+    deliver(graph, person, "Refused at first", categories=["Salesforce"])
+
+    first = sync(person)
+
+    assert saved(sf_server, person) == []
+    assert first.outcome == Outcome.PARTIAL and first.counts["emails"]["failed"] == 1
+    issue = SyncIssue.objects.get(mailbox=person.mailbox, stream="emails", resolved=False)
+    assert "“Refused at first” could not be saved to Salesforce" in issue.message
+    assert "The next session tries again" in issue.message
+    assert PendingEmail.objects.filter(mailbox=person.mailbox).count() == 1
+
+    sync(person)  # still refused: still pending, the same issue counted again
+    issue.refresh_from_db()
+    assert issue.occurrences == 2 and not issue.resolved
+
+    sf_server.app.add_field(person.sf_org_id, "EmailMessage", "Region__c", "string", length=20)
+    fixed = sync(person)
+
+    assert subjects(sf_server, person) == ["Refused at first"]
+    assert fixed.counts["emails"]["reasons"] == {"retry": 1}
+    issue.refresh_from_db()
+    assert issue.resolved
+    assert not PendingEmail.objects.exists()
+    # Tagged and done: nothing more happens.
+    assert sync(person).counts["emails"]["saved"] == 0
