@@ -31,8 +31,7 @@ log = logging.getLogger(__name__)
 BATCH_LIMIT = 50
 TOKEN_MARGIN_SECONDS = 120
 DEFAULT_TOKEN_URI = "https://oauth2.googleapis.com/token"
-DEFAULT_AUTH_URL = "https://accounts.google.com/o/oauth2/v2/auth"
-# What the connector needs; onboarding asks for these (plus openid email, to know the account).
+# What the connector needs (onboarding asks for these, plus openid and email).
 SCOPES = (
     "https://www.googleapis.com/auth/calendar",
     "https://www.googleapis.com/auth/tasks",
@@ -44,7 +43,6 @@ SCOPES = (
 class GoogleConfig:
     api_url: str = ""  # "" = Google's own hosts; else one host serving every API (the sandbox)
     token_uri: str = DEFAULT_TOKEN_URI
-    auth_url: str = DEFAULT_AUTH_URL  # the consent page (onboarding only)
     client_id: str = ""
     client_secret: str = ""
     ca_bundle: str = ""

@@ -19,6 +19,10 @@ FIELDS = (
     "access_type",
     "prompt",
     "login_hint",
+    "code_challenge",
+    "code_challenge_method",
+    "nonce",
+    "include_granted_scopes",
 )
 
 
@@ -73,7 +77,14 @@ class OAuth:
                 return text_response(400, "Couldn't find your Google Account", "text/html; charset=utf-8")
             scopes = (form.get("scope") or " ".join(DEFAULT_SCOPES)).split()
             code = self.accounts.issue_code(
-                user.id, form["client_id"], scopes, redirect, offline=form.get("access_type") == "offline"
+                user.id,
+                form["client_id"],
+                scopes,
+                redirect,
+                offline=form.get("access_type") == "offline",
+                challenge=form.get("code_challenge", ""),
+                challenge_method=form.get("code_challenge_method", ""),
+                nonce=form.get("nonce", ""),
             )
             params = {"code": code, "scope": " ".join(scopes)}
         if state:

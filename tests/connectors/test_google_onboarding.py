@@ -1,40 +1,69 @@
-"""Connecting a Google account: the consent page in the sandbox, the code exchange, then the connector."""
+"""A Google account connected through the sandbox's consent page, then used by the connector."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
 
 from connectors.base import ConnectorError
-from connectors.google.connector import GoogleConnector
-from connectors.google.oauth import ONBOARDING_SCOPES, authorization_url, exchange_code
+from connectors.google.connector import SCOPES, GoogleConnector
 from sandbox.fixtures_google import GoogleAccount
 from tests.connectors.test_google import WINDOW, Rep
 
 REDIRECT = "https://sync.example/oauth/google/callback"
 
 
-def consent(rep: Rep, url: str, scopes: tuple[str, ...] | None = None) -> dict[str, str]:
-    """The user's browser: open the consent page, (untick scopes), press Allow, follow nothing."""
-    browser = requests.Session()
-    browser.trust_env, browser.verify = False, rep.account.ca_path
-    page = browser.get(url)
-    assert page.status_code == 200 and ">Allow</button>" in page.text
+def browser(rep: Rep) -> requests.Session:
+    session = requests.Session()
+    session.trust_env, session.verify = False, rep.account.ca_path
+    return session
+
+
+def connect(rep: Rep, granted: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The user consents (unticking what is not in ``granted``), the app trades the code."""
+    scopes = ("openid", "email", *SCOPES)
+    query = {
+        "client_id": rep.account.client_id,
+        "redirect_uri": REDIRECT,
+        "response_type": "code",
+        "scope": " ".join(scopes),
+        "access_type": "offline",
+        "prompt": "consent",
+        "state": "s-1",
+    }
+    url = f"{rep.account.server.url}/o/oauth2/v2/auth?{urlencode(query)}"
+    page = browser(rep).get(url)
     form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
-    email = re.search(r'name="email" value="([^"]*)"', page.text)
-    assert email is not None and email.group(1) in ("", rep.account.email)  # the login hint, prefilled
-    if scopes is not None:
-        form["scope"] = " ".join(scopes)  # Google lets the user untick permissions
-    answer = browser.post(
-        url.split("?")[0],
-        data={**form, "email": rep.account.email, "decision": "allow"},
-        allow_redirects=False,
+    form.update(
+        scope=" ".join(granted), email=rep.account.email, decision="allow"
+    )  # Google lets users untick
+    answer = browser(rep).post(url.split("?")[0], data=form, allow_redirects=False)
+    code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
+    token = (
+        browser(rep)
+        .post(
+            rep.account.token_uri,
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT,
+                "client_id": rep.account.client_id,
+                "client_secret": rep.account.client_secret,
+            },
+        )
+        .json()
     )
-    assert answer.status_code == 302 and answer.headers["Location"].startswith(REDIRECT)
-    return {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["Location"]).query).items()}
+    credentials = {
+        "refresh_token": token["refresh_token"],
+        "access_token": token["access_token"],
+        "expires_at": time.time() + token["expires_in"],
+    }
+    return {"email": rep.account.email}, credentials
 
 
 @pytest.fixture
@@ -42,36 +71,20 @@ def rep(google_account: GoogleAccount) -> Rep:
     return Rep(google_account)
 
 
-def test_it_connects_an_account_through_the_consent_page_and_then_syncs_with_it(rep: Rep):
-    config = rep.config(auth_url=f"{rep.account.server.url}/o/oauth2/v2/auth")
-    url = authorization_url(config, redirect_uri=REDIRECT, state="s-123", login_hint=rep.account.email)
-    query = parse_qs(urlsplit(url).query)
-    assert query["access_type"] == ["offline"] and query["prompt"] == ["consent"]
-    assert query["scope"] == [" ".join(ONBOARDING_SCOPES)]
-    answer = consent(rep, url)
-    assert answer["state"] == "s-123"
-    account, credentials = exchange_code(config, code=answer["code"], redirect_uri=REDIRECT)
-    assert account == {"email": rep.account.email, "sub": rep.account.user_id}
-    assert credentials["refresh_token"] and credentials["access_token"]
+def test_it_syncs_with_the_tokens_a_consent_gave_without_signing_in_again(rep: Rep):
+    account, credentials = connect(rep, ("openid", "email", *SCOPES))
     rep.add_event("After onboarding", days=1)
-    connector = GoogleConnector(config, account, credentials)
-    assert [c.label for c in connector.read_changes(stream="events", cursor="", window=WINDOW).changes] == [
-        "After onboarding"
-    ]
+    connector = GoogleConnector(rep.config(), account, credentials)
+    changes = connector.read_changes(stream="events", cursor="", window=WINDOW)
+    assert [c.label for c in changes.changes] == ["After onboarding"]
     assert connector.token_calls == 0  # the access token from the exchange is used as it is
-    with pytest.raises(ConnectorError) as reused:
-        exchange_code(config, code=answer["code"], redirect_uri=REDIRECT)
-    assert reused.value.code == "MAIL_AUTH_FAILED" and reused.value.permanent
 
 
 def test_it_names_a_permission_the_user_did_not_grant(rep: Rep):
-    config = rep.config(auth_url=f"{rep.account.server.url}/o/oauth2/v2/auth")
-    url = authorization_url(config, redirect_uri=REDIRECT, state="s")
-    granted = tuple(s for s in ONBOARDING_SCOPES if not s.endswith("/tasks"))
-    account, credentials = exchange_code(
-        config, code=consent(rep, url, granted)["code"], redirect_uri=REDIRECT
+    account, credentials = connect(
+        rep, tuple(s for s in ("openid", "email", *SCOPES) if not s.endswith("/tasks"))
     )
-    connector = GoogleConnector(config, account, credentials)
+    connector = GoogleConnector(rep.config(), account, credentials)
     connector.read_changes(stream="events", cursor="", window=WINDOW)
     with pytest.raises(ConnectorError) as caught:
         connector.read_changes(stream="tasks", cursor="")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -61,8 +64,6 @@ def timed(start: str, end: str, **extra: Any) -> dict[str, Any]:
 def status_of(call: Any) -> tuple[int, dict[str, Any]]:
     with pytest.raises(HttpError) as caught:
         call.execute()
-    import json
-
     return caught.value.resp.status, json.loads(caught.value.content)
 
 
@@ -505,3 +506,52 @@ def test_it_is_seeded_and_driven_through_its_control_endpoints(google_server: An
     bad = s.post(f"{url}/_sandbox/users/{user['id']}/events", json={"body": {"summary": "no times"}})
     assert bad.status_code == 400 and "Missing start time" in bad.json()["error"]
     assert google_server.app.requests(tenant=user["id"]) == []  # control calls are never logged
+
+
+def test_it_checks_pkce_and_returns_an_id_token_for_openid_email(google_account: GoogleAccount):
+    verifier = "v" * 50
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    s = session(google_account)
+    query = {
+        "client_id": google_account.client_id,
+        "redirect_uri": REDIRECT,
+        "response_type": "code",
+        "scope": "openid email https://www.googleapis.com/auth/calendar",
+        "access_type": "offline",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "nonce": "n-1",
+    }
+    page = s.get(f"{google_account.server.url}/o/oauth2/v2/auth", params=query)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+    answer = s.post(
+        f"{google_account.server.url}/o/oauth2/v2/auth",
+        data={**fields, "email": google_account.email, "decision": "allow"},
+        allow_redirects=False,
+    )
+    code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
+    wrong = token(
+        google_account,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=REDIRECT,
+        code_verifier="w" * 50,
+    )
+    assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
+    right = token(
+        google_account,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=REDIRECT,
+        code_verifier=verifier,
+    )
+    assert right.status_code == 200
+    payload = right.json()["id_token"].split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["sub"] == google_account.user_id and claims["email"] == google_account.email
+    assert claims["aud"] == google_account.client_id and claims["nonce"] == "n-1"
+    who = s.get(
+        f"{google_account.server.url}/oauth2/v3/userinfo",
+        headers={"Authorization": f"Bearer {right.json()['access_token']}"},
+    )
+    assert who.json()["email"] == google_account.email
