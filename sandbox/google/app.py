@@ -233,11 +233,13 @@ class GoogleSandbox(SandboxApp):
         to: str = "",
         labels: list[str] | None = None,
         headers: dict[str, str] | None = None,
+        attachments: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
-        """A message arrives in the user's inbox (unread unless ``labels`` say otherwise)."""
+        """A message arrives in the user's inbox (unread unless ``labels`` say otherwise);
+        ``attachments``: [{"filename", "content" (text), "mime_type"}]."""
         with self.lock:
             who = self._user(user)
-            raw = compose(sender, to or who.email, subject, body, **(headers or {}))
+            raw = compose(sender, to or who.email, subject, body, attachments=attachments, **(headers or {}))
             message = self._checked(lambda: self.gmail_store.add(who, raw, labels or ["INBOX", "UNREAD"]))
             return self.gmail_store.render(message, "metadata")
 
@@ -392,6 +394,12 @@ class GoogleSandbox(SandboxApp):
         self.route("POST", gm + r"/messages/(?P<id>[^/]+)/modify", a("gmail", self.gmail.modify))
         self.route("POST", gm + r"/messages/(?P<id>[^/]+)/trash", a("gmail", self.gmail.trash))
         self.route("GET", gm + r"/history", a("gmail", self.gmail.history))
+        self.route("GET", gm + r"/threads/(?P<id>[^/]+)", a("gmail", self.gmail.thread))
+        self.route(
+            "GET",
+            gm + r"/messages/(?P<id>[^/]+)/attachments/(?P<attachment>[^/]+)",
+            a("gmail", self.gmail.attachment),
+        )
         self.route("POST", r"/batch/gmail/v1", self._batch("gmail"))
         self.route("POST", r"/batch/calendar/v3", self._batch("calendar"))
         self.route("POST", r"/batch/tasks/v1", self._batch("tasks"))

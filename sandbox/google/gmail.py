@@ -74,8 +74,15 @@ class Mailbox:
     floor: int = 0  # history before this id is no longer kept
 
 
-def compose(sender: str, to: str, subject: str, body: str, **headers: str) -> bytes:
-    """An RFC 822 message as a mail client would send it."""
+def compose(
+    sender: str,
+    to: str,
+    subject: str,
+    body: str,
+    attachments: list[dict[str, str]] | None = None,
+    **headers: str,
+) -> bytes:
+    """An RFC 822 message as a mail client would send it (multipart/mixed when files are attached)."""
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, to, subject
     message["Date"] = headers.pop("Date", email.utils.formatdate(localtime=False))
@@ -83,6 +90,10 @@ def compose(sender: str, to: str, subject: str, body: str, **headers: str) -> by
     for name, value in headers.items():
         message[name.replace("_", "-")] = value
     message.set_content(body)
+    for item in attachments or []:
+        main, _, sub = str(item.get("mime_type") or "text/plain").partition("/")
+        data = str(item.get("content") or "").encode("utf-8")
+        message.add_attachment(data, maintype=main, subtype=sub or "plain", filename=item["filename"])
     return message.as_bytes()
 
 
@@ -223,8 +234,33 @@ def _part(part: Message, part_id: str) -> dict[str, Any]:
         ]
     else:
         data = part.get_payload(decode=True) or b""
-        out["body"] = {"size": len(data), "data": b64url(data)}
+        if out["filename"]:  # files are fetched apart, by attachmentId
+            out["body"] = {"size": len(data), "attachmentId": attachment_id(part_id)}
+        else:
+            out["body"] = {"size": len(data), "data": b64url(data)}
     return out
+
+
+def attachment_id(part_id: str) -> str:
+    return "ANGjdJ" + b64url(part_id.encode()).rstrip("=")
+
+
+def attachment_data(parsed: Message, wanted: str) -> bytes | None:
+    """The bytes of the part whose ``attachment_id`` is ``wanted`` (part ids as ``_part`` numbers them)."""
+
+    def walk(part: Message, part_id: str) -> bytes | None:
+        if part.is_multipart():
+            children = part.iter_parts() if isinstance(part, EmailMessage) else part.get_payload()
+            for n, child in enumerate(children):
+                found = walk(child, f"{part_id}.{n}" if part_id else str(n))
+                if found is not None:
+                    return found
+            return None
+        if part.get_filename() and attachment_id(part_id) == wanted:
+            return part.get_payload(decode=True) or b""
+        return None
+
+    return walk(parsed, "")
 
 
 def _snippet(parsed: Message) -> str:
@@ -354,6 +390,35 @@ class GmailApi:
         self._who(request, user)
         self.store.delete(user, request.params["id"])
         return Response(204)
+
+    def attachment(self, request: Request, user: User) -> Response:
+        self._who(request, user)
+        message = self.store.require(user, request.params["id"])
+        data = attachment_data(message.parsed, request.params["attachment"])
+        if data is None:
+            raise not_found("Requested entity was not found.")
+        return json_response(200, {"size": len(data), "data": b64url(data)})
+
+    def thread(self, request: Request, user: User) -> Response:
+        self._who(request, user)
+        fmt = request.query.get("format", "full").lower()
+        if fmt not in ("minimal", "metadata", "full"):
+            raise bad_request(f"Invalid format: {fmt}")
+        box = self.store.box(user)
+        messages = sorted(
+            (m for m in box.messages.values() if m.thread_id == request.params["id"] and not m.deleted),
+            key=lambda m: (m.internal_date, m.id),
+        )
+        if not messages:
+            raise not_found("Requested entity was not found.")
+        return json_response(
+            200,
+            {
+                "id": request.params["id"],
+                "historyId": str(max(m.history_id for m in messages)),
+                "messages": [self.store.render(m, fmt) for m in messages],
+            },
+        )
 
     def history(self, request: Request, user: User) -> Response:
         self._who(request, user)

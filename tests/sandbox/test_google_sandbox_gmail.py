@@ -133,3 +133,34 @@ def test_it_answers_a_gmail_batch_of_gets(google_account: GoogleAccount):
     }
     assert subjects == {ids[0]: "M0", ids[1]: "M1", ids[2]: "M2"}
     assert [r["kind"] for r in app.requests(tenant=user)][-1] == "api"
+
+
+def test_it_reads_a_thread_and_fetches_attachments_by_id(google_account: GoogleAccount):
+    app, user = google_account.app, google_account.user_id
+    first = app.deliver_mail(
+        user,
+        "lee@client.example",
+        "Contract",
+        "Draft attached.",
+        headers={"Message-ID": "<c1@client.example>", "Date": "Mon, 23 Nov 2026 09:00:00 +0000"},
+        attachments=[{"filename": "terms.txt", "content": "Net 30", "mime_type": "text/plain"}],
+    )
+    reply = app.send_mail(
+        user, "lee@client.example", "Re: Contract", "Signed.", In_Reply_To="<c1@client.example>"
+    )
+    api = gmail(google_account).users()
+    thread = api.threads().get(userId="me", id=first["threadId"], format="full").execute()
+    assert [m["id"] for m in thread["messages"]] == [first["id"], reply["id"]]
+    parts = thread["messages"][0]["payload"]["parts"]
+    [file_part] = [p for p in parts if p["filename"] == "terms.txt"]
+    assert "data" not in file_part["body"] and file_part["body"]["size"] == 6
+    fetched = (
+        api.messages()
+        .attachments()
+        .get(userId="me", messageId=first["id"], id=file_part["body"]["attachmentId"])
+        .execute()
+    )
+    assert base64.urlsafe_b64decode(fetched["data"]) == b"Net 30"
+    with pytest.raises(HttpError) as missing:
+        api.threads().get(userId="me", id="ffffffffffffffff").execute()
+    assert missing.value.resp.status == 404
