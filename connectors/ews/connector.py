@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import requests
-from exchangelib import Account, CalendarItem
-from exchangelib.errors import ErrorItemNotFound
+from exchangelib import Account, CalendarItem, EWSDateTime
+from exchangelib.errors import ErrorCalendarOccurrenceIsDeletedFromRecurrence, ErrorItemNotFound
 from exchangelib.folders import Folder, Root
 from exchangelib.items import (
     ALL_OCCURRENCES,
@@ -27,12 +27,13 @@ from exchangelib.items import (
     SAVE_ONLY,
     SEND_TO_NONE,
 )
+from exchangelib.properties import CalendarView
 from exchangelib.services import SyncFolderItems
 
 from connectors.base import ConnectorError, CursorInvalidError, RetryPolicy, WriteResult, call_with_retry
 from connectors.ews import contacts as ews_contacts
 from connectors.ews import events as ews_events
-from connectors.ews import services
+from connectors.ews import series, services
 from connectors.ews import tasks as ews_tasks
 from connectors.ews.errors import from_exception, item_error
 from connectors.ews.mail import EwsMailMixin
@@ -44,6 +45,8 @@ from syncengine.core.records import ChangeSet, ItemChange
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_SYNC_PAGE = 512  # the most SyncFolderItems returns in one call
+# An item, or an occurrence deleted from its series: gone either way.
+GONE = (ErrorItemNotFound, ErrorCalendarOccurrenceIsDeletedFromRecurrence)
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,14 @@ class EwsConnector(EwsMailMixin):
         scope = [_iso(window.start), _iso(window.end)] if spec.windowed and window else None
         if state.get("sync_state") and state.get("window") == scope:
             try:
-                return self._sync(spec, state["sync_state"], window, scope, full=False)
+                return self._sync(
+                    spec,
+                    state["sync_state"],
+                    window,
+                    scope,
+                    full=False,
+                    previous_series=state.get("series") or {},
+                )
             except CursorInvalidError:
                 log.info("EWS sync state for %s no longer valid; reading in full", stream)
         return self._sync(spec, None, window, scope, full=True)
@@ -157,16 +167,68 @@ class EwsConnector(EwsMailMixin):
         scope: list[str] | None,
         *,
         full: bool,
+        previous_series: Mapping[str, list[str]] | None = None,
     ) -> ChangeSet:
+        previous_series = previous_series or {}
         changes, new_state = self._sync_all(self._folder(spec), spec.fields, sync_state, spec.name)
+        known: dict[str, list[str]] = {} if full else dict(previous_series)
+        masters: dict[str, CalendarItem] = {}
         found: dict[str, ItemChange] = {}  # a read may report an item twice: the last one counts
+        extra: list[ItemChange] = []
         for change_type, item in changes:
+            if series.is_master(item) and change_type != SyncFolderItems.DELETE:
+                masters[str(item.id)] = item
+                continue
+            if change_type == SyncFolderItems.DELETE and str(item.id) in known:
+                extra += [ItemChange(id=gone, removed=True) for gone in known.pop(str(item.id))]
             change = self._change(spec, change_type, item, window if scope else None, full=full)
             if change is not None:
                 found.pop(change.id, None)
                 found[change.id] = change
-        cursor = json.dumps({"sync_state": new_state, "window": scope})
-        return ChangeSet(changes=list(found.values()), next_cursor=cursor, full=full)
+        if masters and spec.windowed and window is not None:
+            occurrences = self._calendar_view(spec, window)
+            more, remembered = series.occurrence_changes(masters, occurrences, known)
+            extra += more
+            for master_id in masters:
+                known.pop(master_id, None)
+            known.update(remembered)
+        for change in extra:
+            found.pop(change.id, None)
+            found[change.id] = change
+        state: dict[str, Any] = {"sync_state": new_state, "window": scope}
+        if known:
+            state["series"] = known
+        return ChangeSet(changes=list(found.values()), next_cursor=json.dumps(state), full=full)
+
+    def _calendar_view(self, spec: EwsStream, window: Window) -> list[Any]:
+        """Every calendar item in the window with series unfolded into occurrences: one FindItem call."""
+        folder = self._folder(spec)
+        folder.to_id()  # settles its distinguished id: exchangelib keys its paging by the folder's hash
+        fields = {
+            f
+            for f in folder.normalize_fields(fields=[*spec.fields, "original_start"])
+            if not f.field.is_attribute
+        }
+        view = CalendarView(
+            start=EWSDateTime.from_datetime(window.start.astimezone(UTC)),
+            end=EWSDateTime.from_datetime(window.end.astimezone(UTC)),
+        )
+        return self._call(
+            f"{spec.name} CalendarView",
+            lambda: services.run(
+                services.FindItems(account=self.account),
+                folders=[folder],
+                additional_fields=fields,
+                restriction=None,
+                order_fields=None,
+                shape=ID_ONLY,
+                query_string=None,
+                depth="Shallow",
+                calendar_view=view,
+                max_items=None,
+                offset=0,
+            ),
+        )
 
     def _sync_all(
         self, folder: Folder, field_names: Sequence[str], sync_state: str | None, what: str
@@ -212,12 +274,6 @@ class EwsConnector(EwsMailMixin):
             item, spec.item_cls
         ):
             return None  # read flags; distribution lists in Contacts
-        if isinstance(item, CalendarItem) and item.type == "RecurringMaster":
-            # SyncFolderItems reports a series as its master only; its occurrences are not read yet.
-            if window is not None and not ews_events.series_may_touch(item, window.start, window.end):
-                return None if full else ItemChange(id=str(item.id), removed=True)
-            error = "it is a recurring series, and recurring series from Exchange Server are not synced yet"
-            return ItemChange(id=str(item.id), label=str(item.subject or ""), values={"_error": error})
         try:
             change = spec.to_change(item)
         except ValueError as error:
@@ -234,7 +290,7 @@ class EwsConnector(EwsMailMixin):
     def exists(self, *, stream: str, ids: Sequence[str]) -> dict[str, bool]:
         out: dict[str, bool] = {}
         for item_id, answer in zip(ids, self._fetch(_spec(stream), ids, ["subject"]), strict=True):
-            if isinstance(answer, ErrorItemNotFound):
+            if isinstance(answer, GONE):
                 out[item_id] = False
             elif isinstance(answer, Exception):
                 raise from_exception(answer)
@@ -360,7 +416,7 @@ class EwsConnector(EwsMailMixin):
             )
             for item_id, answer in zip(chunk, answers, strict=True):
                 # Already gone is what we wanted.
-                ok = answer is True or isinstance(answer, ErrorItemNotFound)
+                ok = answer is True or isinstance(answer, GONE)
                 results.append(WriteResult(ok=True, id=item_id) if ok else _result(answer, item_id))
         return results
 

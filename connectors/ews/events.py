@@ -144,20 +144,6 @@ def in_window(values: Mapping[str, Any], start: datetime, end: datetime) -> bool
     return first < end and (last > start or (last == first and first >= start))
 
 
-def series_may_touch(item: CalendarItem, start: datetime, end: datetime) -> bool:
-    """Whether a recurring series can have occurrences in [start, end): it starts before the end and
-    has not ended before the start (a series ending after a number of occurrences is assumed to)."""
-    first = item.start
-    if isinstance(first, datetime):
-        if first >= end:
-            return False
-    elif isinstance(first, date) and first >= end.date():
-        return False
-    boundary = getattr(item.recurrence, "boundary", None)
-    last = getattr(boundary, "end", None)
-    return not (isinstance(last, date) and last < start.date())
-
-
 def apply(values: Mapping[str, Any], zone: EWSTimeZone) -> tuple[dict[str, Any], list[str]]:
     """CalendarItem attributes for neutral values and the field names to write (only keys present).
 

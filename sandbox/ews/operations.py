@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from datetime import datetime
 
+from sandbox.ews import recurrence
 from sandbox.ews.soap import ItemError, SoapFaultError, error, leaf, local, m, response_root, success, t
 from sandbox.ews.store import (
     Folder,
@@ -17,6 +19,7 @@ from sandbox.ews.store import (
     finish,
     prop_key,
     set_property,
+    utc_text,
 )
 
 Operation = Callable[[Mailbox, ET.Element], ET.Element]
@@ -180,7 +183,7 @@ class Operations:
         root, messages = response_root("GetItem")
         for ref in _children(body, m("ItemIds")):
             try:
-                item = mailbox.item(ref.get("Id", ""))
+                item = lookup(mailbox, ref.get("Id", ""))
             except ItemError as problem:
                 error(messages, "GetItem", problem)
                 continue
@@ -193,6 +196,7 @@ class Operations:
         if body.get("Traversal", "Shallow") != "Shallow":
             raise SoapFaultError("ErrorInvalidRequest", "Only Shallow item traversal is supported here.")
         test = _equality(body.find(m("Restriction")))
+        calendar_view = body.find(m("CalendarView"))
         view = body.find(m("IndexedPageItemView"))
         offset = int(view.get("Offset", "0")) if view is not None else 0
         limit = int(view.get("MaxEntriesReturned", "1000")) if view is not None else 1000
@@ -205,6 +209,8 @@ class Operations:
             found = [
                 i for i in mailbox.items.values() if i.folder_id == folder.id and (test is None or test(i))
             ]
+            if calendar_view is not None:
+                found = _calendar_view(found, calendar_view)
             page = found[offset : offset + limit]
             attrs = {
                 "TotalItemsInView": str(len(found)),
@@ -330,7 +336,7 @@ class Operations:
         ref = change.find(t("ItemId"))
         if ref is None:
             raise ItemError("ErrorInvalidIdMalformed", "An ItemChange needs an ItemId.")
-        item = mailbox.item(ref.get("Id", ""))
+        item = lookup(mailbox, ref.get("Id", ""))
         change_key = ref.get("ChangeKey")
         if change_key and change_key != item.change_key and resolution == "NeverOverwrite":
             raise ItemError(
@@ -358,6 +364,12 @@ class Operations:
             else:
                 raise ItemError("ErrorInvalidRequest", f"{local(update.tag)} is not supported here.")
         finish(work, mailbox, created=False)
+        series = recurrence.parse_occurrence_id(item.id)
+        if series is not None:  # an edited occurrence becomes an exception kept on its master
+            master = mailbox.item(series[0])
+            master.exceptions[series[1]] = work.props
+            mailbox.touch(master)
+            return recurrence.virtual(master, series[1])
         item.props = work.props
         mailbox.touch(item)
         return item
@@ -367,7 +379,7 @@ class Operations:
         cancellations = body.get("SendMeetingCancellations", "")
         for ref in _children(body, m("ItemIds")):
             try:
-                item = mailbox.item(ref.get("Id", ""))
+                item = lookup(mailbox, ref.get("Id", ""))
                 if item.kind == "CalendarItem" and not cancellations:
                     raise ItemError(
                         "ErrorSendMeetingCancellationsRequired", "SendMeetingCancellations is required."
@@ -377,7 +389,14 @@ class Operations:
                 continue
             if item.kind == "CalendarItem" and cancellations in ("SendOnlyToAll", "SendToAllAndSaveCopy"):
                 _send_invitations(mailbox, item, "cancellation")
-            mailbox.remove(item)
+            series = recurrence.parse_occurrence_id(item.id)
+            if series is not None:  # one occurrence leaves the series
+                master = mailbox.item(series[0])
+                master.deleted_occurrences.add(series[1])
+                master.exceptions.pop(series[1], None)
+                mailbox.touch(master)
+            else:
+                mailbox.remove(item)
             success(messages, "DeleteItem")
         return root
 
@@ -422,6 +441,34 @@ def _display_name_filter(restriction: ET.Element | None) -> str | None:
     if uri is None or constant is None or uri.get("FieldURI") != "folder:DisplayName":
         raise SoapFaultError("ErrorUnsupportedQueryFilter", "Only DisplayName equality is supported here.")
     return constant.get("Value", "")
+
+
+def lookup(mailbox: Mailbox, item_id: str) -> Item:
+    """A stored item, or an occurrence of a recurring one (by its occurrence id)."""
+    series = recurrence.parse_occurrence_id(item_id)
+    if series is None:
+        return mailbox.item(item_id)
+    master = mailbox.item(series[0])
+    if master.kind != "CalendarItem" or "Recurrence" not in master.props:
+        raise ItemError("ErrorItemNotFound", "The specified object was not found in the store.")
+    return recurrence.virtual(master, series[1])
+
+
+def _calendar_view(items: list[Item], view: ET.Element) -> list[Item]:
+    """Calendar items overlapping the view, each recurring one unfolded into its occurrences."""
+    start = datetime.fromisoformat(utc_text(view.get("StartDate", ""), "StartDate").replace("Z", "+00:00"))
+    end = datetime.fromisoformat(utc_text(view.get("EndDate", ""), "EndDate").replace("Z", "+00:00"))
+    found: list[tuple[str, Item]] = []
+    for item in items:
+        if "Recurrence" in item.props:
+            for occurrence in recurrence.expand(item, start, end):
+                shown = recurrence.virtual(item, occurrence.index)
+                found.append((shown.props["Start"].text or "", shown))
+            continue
+        first, last = item.props["Start"].text or "", item.props["End"].text or ""
+        if first < end.strftime("%Y-%m-%dT%H:%M:%SZ") and last > start.strftime("%Y-%m-%dT%H:%M:%SZ"):
+            found.append((first, item))
+    return [item for _, item in sorted(found, key=lambda pair: pair[0])]
 
 
 def _configuration_key(mailbox: Mailbox, name: ET.Element | None) -> tuple[tuple[str, str], ET.Element]:

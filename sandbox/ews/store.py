@@ -94,6 +94,9 @@ class Item:
     props: dict[str, ET.Element]
     change_key: str = field(default_factory=new_change_key)
     seq: int = 0
+    # a recurring master's edited occurrences (their whole properties) and deleted ones, by index
+    exceptions: dict[int, dict[str, ET.Element]] = field(default_factory=dict)
+    deleted_occurrences: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)

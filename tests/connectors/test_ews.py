@@ -605,7 +605,8 @@ def test_it_keeps_a_contacts_salutation_as_outlooks_title(rep: Rep):
     assert edited.values["salutation"] == "Rear Admiral"
 
 
-def test_it_reports_recurring_series_as_item_errors_until_they_are_supported(rep: Rep):
+def daily_series(rep: Rep, subject: str, days_ago: int = 30, zone: str = "UTC") -> CalendarItem:
+    """The user makes a daily series in Outlook (exchangelib as the user's client)."""
     account = open_account(
         service_endpoint=f"{rep.server.url}/EWS/Exchange.asmx",
         smtp_address=rep.smtp,
@@ -613,26 +614,88 @@ def test_it_reports_recurring_series_as_item_errors_until_they_are_supported(rep
         build=(15, 1, 2507, 6),
         ca_bundle=str(rep.ca.ca_path),
         timeout=10,
-        time_zone="UTC",
+        time_zone=zone,
         on_response=lambda response: None,
     )
-    first = at(-30, 9)
-    utc = EWSTimeZone("UTC")
-    start = EWSDateTime(first.year, first.month, first.day, 9, tzinfo=utc)
+    tz = EWSTimeZone(zone)
+    first = at(-days_ago)
+    start = EWSDateTime(first.year, first.month, first.day, 9, tzinfo=tz)
     series = CalendarItem(
         account=account,
         folder=Calendar(root=Root(account=account)),
-        subject="Daily standup",
+        subject=subject,
         start=start,
         end=start + timedelta(minutes=15),
         recurrence=Recurrence(pattern=DailyPattern(interval=1), start=start.date()),
     )
     series.save(send_meeting_invitations="SendToNone")
+    return series
+
+
+def test_it_reads_a_series_as_its_occurrences_in_the_window(rep: Rep):
+    series = daily_series(rep, "Daily standup", zone="Europe/Berlin")
     rep.add_event("Single")
+    connector = rep.connector()
 
-    changes = read(rep.connector()).changes
+    changes = read(connector).changes
 
-    broken = next(ch for ch in changes if ch.id == series.id)
-    assert "recurring series" in broken.values["_error"]
-    assert broken.label == "Daily standup"
-    assert any(ch.label == "Single" and "_error" not in ch.values for ch in changes)
+    occurrences = [ch for ch in changes if ch.meta.get("series_master_id") == series.id]
+    assert series.id not in {ch.id for ch in changes}
+    assert len(occurrences) == (WINDOW.end - WINDOW.start).days
+    assert (
+        len({ch.id for ch in occurrences})
+        == len({ch.meta["ical_uid"] for ch in occurrences})
+        == len(occurrences)
+    )
+    berlin = EWSTimeZone("Europe/Berlin")
+    for change in occurrences:
+        start = datetime.fromisoformat(change.values["start"].replace("Z", "+00:00"))
+        assert start.astimezone(berlin).hour == 9  # the wall clock holds across a DST change
+        assert change.values["subject"] == "Daily standup"
+    assert any(ch.label == "Single" for ch in changes)
+    assert connector.calls == 2  # the sync, then one calendar view for every series it brought
+
+
+def test_it_follows_edits_and_deletions_of_occurrences(rep: Rep):
+    series = daily_series(rep, "Standup")
+    connector = rep.connector()
+    first = read(connector)
+    occurrences = sorted(
+        (ch for ch in first.changes if ch.meta.get("series_master_id") == series.id),
+        key=lambda ch: ch.values["start"],
+    )
+    moved, dropped = occurrences[3], occurrences[4]
+
+    assert connector.update(stream="events", items=[(moved.id, {"subject": "Standup (long)"})])[0].ok
+    assert connector.delete(stream="events", ids=[dropped.id])[0].ok
+    before = connector.calls
+    second = read(connector, first.next_cursor)
+
+    by_id = {ch.id: ch for ch in second.changes}
+    assert by_id[moved.id].values["subject"] == "Standup (long)"
+    assert by_id[dropped.id].removed is True
+    assert connector.exists(stream="events", ids=[moved.id, dropped.id]) == {
+        moved.id: True,
+        dropped.id: False,
+    }
+    assert connector.calls - before == 3  # sync, calendar view, exists
+
+    quiet = read(connector, second.next_cursor)
+    assert quiet.changes == []
+
+    rep.app.delete_item(rep.smtp, series.id)
+    gone = read(connector, quiet.next_cursor)
+    removed = {ch.id for ch in gone.changes if ch.removed}
+    assert {ch.id for ch in occurrences if ch.id != dropped.id} <= removed
+
+
+def test_it_tags_a_series_through_its_master(rep: Rep):
+    series = daily_series(rep, "Weekly review")
+    connector = rep.connector()
+    read(connector)
+
+    (result,) = connector.update(stream="events", items=[(series.id, {"categories": ["Salesforce"]})])
+
+    assert result.ok
+    changes = read(connector).changes
+    assert all(ch.meta["categories"] == ["Salesforce"] for ch in changes if ch.meta.get("series_master_id"))

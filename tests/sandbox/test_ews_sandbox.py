@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from exchangelib.folders import Calendar, Contacts, Root, Tasks
 from exchangelib.indexed_properties import EmailAddress, PhoneNumber
 from exchangelib.items import NEVER_OVERWRITE, SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_NONE
 from exchangelib.properties import Attendee, Mailbox
+from exchangelib.recurrence import Recurrence, WeeklyPattern
 
 from connectors.ews.transport import open_account
 from sandbox.base import SandboxServer
@@ -288,3 +290,45 @@ def test_it_answers_a_broken_envelope_with_a_schema_fault(
 
     assert response.status_code == 500
     assert b"ErrorSchemaValidation" in response.content
+
+
+def test_it_unfolds_series_in_a_calendar_view_with_edits_and_deletions(
+    account: Any, ews_server: SandboxServer
+):
+    berlin = EWSTimeZone("Europe/Berlin")
+    start = EWSDateTime(2026, 10, 19, 9, tzinfo=berlin)  # Mondays and Wednesdays, across the end of DST
+    series = CalendarItem(
+        account=account,
+        folder=account.calendar,
+        subject="Pipeline review",
+        start=start,
+        end=start + timedelta(hours=1),
+        recurrence=Recurrence(
+            pattern=WeeklyPattern(interval=1, weekdays=[1, 3]), start=start.date(), number=6
+        ),
+    )
+    series.save(send_meeting_invitations=SEND_TO_NONE)
+    view_start, view_end = EWSDateTime(2026, 10, 1, tzinfo=UTC), EWSDateTime(2026, 12, 1, tzinfo=UTC)
+
+    occurrences = list(account.calendar.view(start=view_start, end=view_end))
+
+    assert [o.start.astimezone(berlin).strftime("%a %d %H:%M") for o in occurrences] == [
+        "Mon 19 09:00",
+        "Wed 21 09:00",
+        "Mon 26 09:00",
+        "Wed 28 09:00",
+        "Mon 02 09:00",
+        "Wed 04 09:00",
+    ]
+    assert {o.type for o in occurrences} == {"Occurrence"}
+    assert {o.uid for o in occurrences} == {account.calendar.get(id=series.id).uid}
+
+    occurrences[1].subject = "Pipeline review (board)"
+    occurrences[1].save(update_fields=["subject"], send_meeting_invitations=SEND_TO_NONE)
+    occurrences[2].delete(send_meeting_cancellations=SEND_TO_NONE)
+    again = list(account.calendar.view(start=view_start, end=view_end))
+
+    assert len(again) == 5
+    assert [o.type for o in again][:2] == ["Occurrence", "Exception"]
+    assert again[1].subject == "Pipeline review (board)"
+    assert occurrences[2].id not in {o.id for o in again}
