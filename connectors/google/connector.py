@@ -170,7 +170,7 @@ class GoogleConnector:
         EXPIRED_SYNC_TOKEN), starts a full read (``full=True``); the engine then confirms unseen pairs.
         """
         spec = _spec(stream)
-        state = json.loads(cursor) if cursor else {}
+        state = _state(cursor)
         service = self._service(spec.api)
         state["container"] = state.get("container") or self._ensure_container(spec)
         self._containers[stream] = state["container"]
@@ -216,9 +216,19 @@ class GoogleConnector:
     def create(self, *, stream: str, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
         spec, container = _spec(stream), self._container(stream)
         service = self._service(spec.api)
-        bodies = [spec.body(values, None, container) for values in items]
-        answers = self._batch(spec.api, [lambda b=b: spec.insert(service, container, b) for b in bodies])
-        return [_result(status, body) for status, body in answers]
+        results: dict[int, WriteResult] = {}
+        requests: list[tuple[int, Callable[[], Any]]] = []
+        for index, values in enumerate(items):
+            try:
+                body = spec.body(values, None, container)
+            except (ValueError, TypeError) as error:  # a value Google cannot take: this item only
+                results[index] = _bad_values(error)
+                continue
+            requests.append((index, lambda b=body: spec.insert(service, container, b)))
+        answers = self._batch(spec.api, [make for _, make in requests])
+        for (index, _), (status, body) in zip(requests, answers, strict=True):
+            results[index] = _result(status, body)
+        return [results[i] for i in range(len(items))]
 
     def update(self, *, stream: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> list[WriteResult]:
         spec, container = _spec(stream), self._container(stream)
@@ -236,7 +246,11 @@ class GoogleConnector:
                     permanent=True,
                 )
                 continue
-            body = spec.body(values, current.get(item_id), container)
+            try:
+                body = spec.body(values, current.get(item_id), container)
+            except (ValueError, TypeError) as error:
+                results[index] = _bad_values(error, item_id)
+                continue
             requests.append((index, lambda i=item_id, b=body: spec.patch(service, container, i, b)))
         answers = self._batch(spec.api, [make for _, make in requests])
         for (index, _), (status, body) in zip(requests, answers, strict=True):
@@ -341,6 +355,30 @@ class _Executed:
 
     def execute(self, num_retries: int = 0) -> None:
         self._send()
+
+
+def _state(cursor: str) -> dict[str, Any]:
+    """The stored cursor; one that is not ours (corrupt, another provider's) reads in full."""
+    if not cursor:
+        return {}
+    try:
+        state = json.loads(cursor)
+    except ValueError:
+        state = None
+    if not isinstance(state, dict):
+        log.warning("Google cursor unreadable; reading in full")
+        return {}
+    return state
+
+
+def _bad_values(error: Exception, item_id: str = "") -> WriteResult:
+    return WriteResult(
+        ok=False,
+        id=item_id,
+        code="INVALID_VALUE",
+        message=f"Cannot write this to Google: {error}",
+        permanent=True,
+    )
 
 
 def _result(status: int, body: Any, fallback_id: str = "") -> WriteResult:

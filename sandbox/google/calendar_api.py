@@ -9,7 +9,7 @@ from typing import Any
 from sandbox.base import Request, Response, json_response
 from sandbox.google.accounts import User
 from sandbox.google.calendar import CalendarStore, StoredEvent
-from sandbox.google.errors import bad_request, google_error, not_found
+from sandbox.google.errors import bad_request, google_error, json_body, not_found
 from sandbox.google.listing import paged
 from sandbox.google.sync import SyncState, page_size
 from sandbox.google.times import now, parse_rfc3339, stamp
@@ -171,10 +171,4 @@ def _send_updates(request: Request) -> None:
 
 
 def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = request.json()
-    except ValueError:
-        raise bad_request("Parse Error") from None
-    if not isinstance(body, dict):
-        raise bad_request("Parse Error")
-    return body
+    return json_body(request)

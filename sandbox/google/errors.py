@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.base import HttpError, Response, json_response
+from sandbox.base import HttpError, Request, Response, json_response
 
 STATUS_TEXT = {
     400: "INVALID_ARGUMENT",
@@ -52,3 +52,16 @@ def fault(status: int) -> Response:
     reason = FAULT_REASONS.get(status, "backendError")
     message = "Rate Limit Exceeded" if status == 429 else "Backend Error"
     return json_response(status, error_body(status, message, reason))
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object ({} when empty), or Google's 400 for anything else."""
+    try:
+        body = request.json()
+    except ValueError:
+        raise bad_request("Invalid JSON payload received.") from None
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise bad_request("Invalid JSON payload received. Expected an object.")
+    return body

@@ -20,7 +20,7 @@ from typing import Any
 
 from sandbox.base import Request, Response, json_response
 from sandbox.google.accounts import User
-from sandbox.google.errors import bad_request, google_error, not_found
+from sandbox.google.errors import bad_request, google_error, json_body, not_found
 from sandbox.google.listing import paged
 from sandbox.google.sync import Tokens, page_size
 
@@ -300,7 +300,7 @@ class GmailApi:
 
     def create_label(self, request: Request, user: User) -> Response:
         self._who(request, user)
-        name = str((request.json() or {}).get("name") or "").strip()
+        name = str(json_body(request).get("name") or "").strip()
         box = self.store.box(user)
         if not name:
             raise bad_request("Invalid label name")
@@ -352,7 +352,7 @@ class GmailApi:
 
     def insert(self, request: Request, user: User, sent: bool = False) -> Response:
         self._who(request, user)
-        body = request.json() or {}
+        body = json_body(request)
         try:
             raw = unb64url(str(body.get("raw") or ""))
         except ValueError:
@@ -372,7 +372,7 @@ class GmailApi:
 
     def modify(self, request: Request, user: User) -> Response:
         self._who(request, user)
-        body = request.json() or {}
+        body = json_body(request)
         message = self.store.modify(
             user,
             request.params["id"],

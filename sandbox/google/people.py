@@ -11,7 +11,7 @@ from typing import Any
 
 from sandbox.base import HttpError, Request, Response, json_response
 from sandbox.google.accounts import User
-from sandbox.google.errors import bad_request, error_body, google_error, not_found
+from sandbox.google.errors import bad_request, error_body, google_error, json_body, not_found
 from sandbox.google.listing import paged
 from sandbox.google.sync import SyncState, Tokens, page_size
 from sandbox.google.times import now, stamp
@@ -251,18 +251,14 @@ class PeopleApi:
         )
 
     def create(self, request: Request, user: User) -> Response:
-        body = request.json()
-        if not isinstance(body, dict):
-            raise bad_request("Invalid JSON payload received.")
+        body = json_body(request)
         person = self.store.create(user, body)
         paths = _mask(request.query.get("personFields", ""), "personFields", required=False)
         return json_response(200, self.store.render(person, paths))
 
     def update(self, request: Request, user: User) -> Response:
         person = self.store.require(user, request.params["person"])
-        body = request.json()
-        if not isinstance(body, dict):
-            raise bad_request("Invalid JSON payload received.")
+        body = json_body(request)
         paths = _mask(request.query.get("updatePersonFields", ""), "updatePersonFields")
         sent_etag = body.get("etag") or next(
             (s.get("etag") for s in (body.get("metadata") or {}).get("sources") or [] if s.get("etag")), ""
@@ -293,7 +289,7 @@ class PeopleApi:
         return json_response(200, {"contactGroups": groups, "totalItems": len(groups)})
 
     def create_group(self, request: Request, user: User) -> Response:
-        body = request.json() or {}
+        body = json_body(request)
         group = self.store.create_group(user, str((body.get("contactGroup") or {}).get("name") or ""))
         return json_response(200, self.store.render_group(user, group))
 

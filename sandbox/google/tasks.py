@@ -10,7 +10,7 @@ from typing import Any
 
 from sandbox.base import Request, Response, json_response
 from sandbox.google.accounts import User
-from sandbox.google.errors import bad_request, not_found
+from sandbox.google.errors import bad_request, json_body, not_found
 from sandbox.google.listing import paged
 from sandbox.google.sync import Tokens, page_size
 from sandbox.google.times import now, parse_date, parse_rfc3339, stamp
@@ -158,7 +158,7 @@ class TasksApi:
         return json_response(200, {"kind": "tasks#taskLists", "etag": f'"{self.store.tokens.seq}"', **page})
 
     def insert_list(self, request: Request, user: User) -> Response:
-        body = request.json() or {}
+        body = json_body(request)
         task_list = self.store.create_list(user, str(body.get("title") or ""))
         return json_response(200, self.store.render_list(task_list, request.base_url))
 
@@ -209,7 +209,7 @@ class TasksApi:
 
     def insert(self, request: Request, user: User) -> Response:
         task_list = self.store.require_list(user, request.params["list"])
-        body = request.json() or {}
+        body = json_body(request)
         if body.get("due"):
             parse_date(str(body["due"])[:10], "due")
         task = self.store.write(StoredTask(id=secrets.token_urlsafe(16)), body)
@@ -227,7 +227,7 @@ class TasksApi:
         task = self.store.require_task(task_list, request.params["task"])
         if task.deleted:
             raise not_found("Task not found.")
-        self.store.write(task, request.json() or {}, replace=replace)
+        self.store.write(task, json_body(request), replace=replace)
         return json_response(200, self.store.render(task_list, task, request.base_url))
 
     def delete(self, request: Request, user: User) -> Response:

@@ -411,3 +411,21 @@ def test_it_follows_pages_and_keeps_the_sync_token_of_the_last_one(rep: Rep):
     rep.app.update_event(rep.user, made[4]["id"], {"summary": "Call 4 (moved)"})
     delta = read(connector, first.next_cursor)
     assert [c.values["subject"] for c in delta.changes] == ["Call 4 (moved)"] and connector.calls == 4
+
+
+def test_it_refuses_a_value_google_cannot_take_for_that_item_only(rep: Rep):
+    connector = rep.connector()
+    read(connector)
+    results = connector.create(
+        stream="events",
+        items=[neutral_event("Fine", at(1)), {**neutral_event("Broken", at(2)), "start": "soon"}],
+    )
+    assert results[0].ok and not results[1].ok
+    assert results[1].code == "INVALID_VALUE" and results[1].permanent and "soon" in results[1].message
+    assert [e["summary"] for e in rep.app.events(rep.user)] == ["Fine"]
+
+
+def test_it_reads_in_full_when_the_stored_cursor_is_not_its_own(rep: Rep):
+    event = rep.add_event("Kept", days=1)
+    changes = read(rep.connector(), "https://graph.microsoft.com/v1.0/me/calendarView/delta?$deltatoken=x")
+    assert changes.full is True and [c.id for c in changes.changes] == [event["id"]]

@@ -555,3 +555,21 @@ def test_it_checks_pkce_and_returns_an_id_token_for_openid_email(google_account:
         headers={"Authorization": f"Bearer {right.json()['access_token']}"},
     )
     assert who.json()["email"] == google_account.email
+
+
+def test_it_answers_a_body_that_is_not_json_with_googles_400(google_account: GoogleAccount):
+    s = session(google_account)
+    access = token(
+        google_account, grant_type="refresh_token", refresh_token=google_account.refresh_token
+    ).json()
+    for path in (
+        "/calendar/v3/calendars/primary/events",
+        "/tasks/v1/users/@me/lists",
+        "/v1/people:createContact",
+    ):
+        answer = s.post(
+            f"{google_account.server.url}{path}",
+            data=b"{not json",
+            headers={"Authorization": f"Bearer {access['access_token']}", "Content-Type": "application/json"},
+        )
+        assert answer.status_code == 400 and answer.json()["error"]["code"] == 400, path
