@@ -143,7 +143,7 @@ class EwsConnector(EwsMailMixin):
         read; the engine then treats unseen pairs as candidates to confirm.
         """
         spec = _spec(stream)
-        state = json.loads(cursor) if cursor else {}
+        state = _parse_cursor(cursor, stream)
         scope = [_iso(window.start), _iso(window.end)] if spec.windowed and window else None
         if state.get("sync_state") and state.get("window") == scope:
             try:
@@ -428,6 +428,18 @@ def _result(answer: Any, fallback_id: str) -> WriteResult:
     if isinstance(answer, tuple):  # UpdateItem: (id, changekey)
         return WriteResult(ok=True, id=str(answer[0] or fallback_id), version=str(answer[1] or ""))
     return WriteResult(ok=True, id=str(answer.id or fallback_id), version=str(answer.changekey or ""))
+
+
+def _parse_cursor(cursor: str, stream: str) -> dict[str, Any]:
+    """A stored cursor; one that cannot be read starts a full read (nothing is lost, only re-read)."""
+    if not cursor:
+        return {}
+    try:
+        state = json.loads(cursor)
+    except ValueError:
+        log.warning("unreadable EWS cursor for %s; reading in full", stream)
+        return {}
+    return state if isinstance(state, dict) else {}
 
 
 def _spec(stream: str) -> EwsStream:

@@ -699,3 +699,27 @@ def test_it_tags_a_series_through_its_master(rep: Rep):
     assert result.ok
     changes = read(connector).changes
     assert all(ch.meta["categories"] == ["Salesforce"] for ch in changes if ch.meta.get("series_master_id"))
+
+
+def test_it_reads_in_full_from_a_cursor_it_cannot_read(rep: Rep):
+    event = rep.add_event("Kept")
+
+    again = read(rep.connector(), "not json")
+
+    assert again.full is True
+    assert [ch.id for ch in again.changes] == [event["id"]]
+
+
+def test_it_refuses_a_mailbox_time_zone_it_does_not_know(rep: Rep):
+    connector = EwsConnector(
+        rep.connector().config,
+        {"primary_smtp_address": rep.smtp, "time_zone": "Mars/Olympus_Mons"},
+        {"username": rep.smtp, "password": "Rep-Passw0rd"},
+    )
+
+    with pytest.raises(ConnectorError) as caught:
+        read(connector)
+
+    assert caught.value.code == "MAIL_CONFIG" and caught.value.permanent is True
+    assert "Mars/Olympus_Mons" in caught.value.message
+    assert rep.calls() == []
