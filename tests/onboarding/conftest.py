@@ -119,6 +119,9 @@ class Consent:
         answer = self.submit(url, self.page(url), login=login, passwd=password, action=action)
         return _location(answer)
 
+    def google(self, url: str, email: str, decision: str = "allow") -> str:
+        return _location(self.submit(url, self.page(url), email=email, decision=decision))
+
     def salesforce(self, url: str, username: str, action: str = "allow", password: str = SF_PASSWORD) -> str:
         allow_page = self.submit(url, self.page(url), username=username, pw=password, action="login")
         assert allow_page.status_code == 200 and "Allow Access?" in allow_page.text, allow_page.text
@@ -153,3 +156,21 @@ def browser(sandboxes: tuple[SandboxServer, SandboxServer], tmp_path: Path) -> I
     """A headless Chromium that trusts the sandboxes' certificate (they all share one)."""
     with chromium(sandboxes[0], tmp_path / "chromium-profile") as driver:
         yield driver
+
+
+GOOGLE_CLIENT_ID = "987654321-onboarding.apps.googleusercontent.com"
+GOOGLE_CLIENT_SECRET = "google-onboarding-secret"
+
+
+@pytest.fixture
+def google(onboarding_settings: Any, google_server: SandboxServer, bob: Newcomer) -> SandboxServer:
+    """Our app registered with the Google sandbox, and bob's Google account."""
+    onboarding_settings.GOOGLE_CLIENT_ID = GOOGLE_CLIENT_ID
+    onboarding_settings.GOOGLE_CLIENT_SECRET = GOOGLE_CLIENT_SECRET
+    onboarding_settings.GOOGLE_AUTH_URL = f"{google_server.url}/o/oauth2/v2/auth"
+    onboarding_settings.GOOGLE_TOKEN_URL = f"{google_server.url}/token"
+    onboarding_settings.GOOGLE_API_URL = google_server.url
+    google_server.app.register_client(GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, None)
+    if google_server.app.accounts.find_user(bob.address) is None:
+        google_server.app.create_user(bob.address, "Bob")
+    return google_server

@@ -139,11 +139,6 @@ def google_live(onboarding_settings: Any, live: str, google_server: Any, bob: Ne
     return google_server
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Google sandbox's token endpoint returns no id_token for the 'openid email' scopes yet, "
-    "so the signed-in address is unknown; remove this mark once it does",
-)
 @pytest.mark.django_db(transaction=True)
 def test_it_connects_a_google_mailbox_in_the_browser(
     browser: WebDriver, live: str, bob: Newcomer, google_live: Any
