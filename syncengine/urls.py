@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("blocklist/", include("blocklists.urls")),
+    path("emails/", include("emails.urls")),
     path("connect/", include("onboarding.urls")),
     path("", include("dashboard.urls")),
 ]
