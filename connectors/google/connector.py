@@ -181,6 +181,12 @@ class GoogleConnector:
             return spec.read(service, self._pages, state, window, self.config.page_size)
         except CursorInvalidError:
             log.info("Google sync state for %s no longer valid; reading in full", stream)
+        except ConnectorError as error:
+            if error.status != 404 or not spec.container_name:
+                raise
+            # The user deleted the engine's task list: make it again and start over.
+            log.info("Google %s container %s is gone; making it again", stream, state["container"])
+            state["container"] = self._containers[stream] = self._ensure_container(spec)
         fresh = {"container": state["container"]}
         return spec.read(service, self._pages, fresh, window, self.config.page_size)
 

@@ -10,6 +10,7 @@ the control endpoints do, in-process; "persona" calls act as the user in Google'
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -159,11 +160,17 @@ class GoogleSandbox(SandboxApp):
         with self.lock:
             return self.task_store.render_list(self.task_store.create_list(self._user(user), title), "")
 
+    def delete_task_list(self, user: str, list_id: str) -> None:
+        """The user deletes a whole list in Google Tasks (its tasks go with it)."""
+        with self.lock:
+            task_list = self.task_store.require_list(self._user(user), list_id)
+            del self.task_store.lists[task_list.id]
+
     def create_task(self, user: str, body: dict[str, Any], list_id: str = "@default") -> dict[str, Any]:
         with self.lock:
             task_list = self.task_store.require_list(self._user(user), list_id)
             task = self._checked(
-                lambda: self.task_store.write(StoredTask(id=f"t{self.tokens.seq}x{time.time_ns()}"), body)
+                lambda: self.task_store.write(StoredTask(id=secrets.token_urlsafe(16)), body)
             )
             task_list.tasks[task.id] = task
             return self.task_store.render(task_list, task, "")
@@ -367,6 +374,9 @@ class GoogleSandbox(SandboxApp):
         self.route("DELETE", EVENTS + r"/(?P<event>[^/]+)", a("calendar", self.calendar.delete))
         self.route("GET", r"/tasks/v1/users/@me/lists", a("tasks", self.tasks_api.lists))
         self.route("POST", r"/tasks/v1/users/@me/lists", a("tasks", self.tasks_api.insert_list))
+        self.route(
+            "DELETE", r"/tasks/v1/users/@me/lists/(?P<list>[^/]+)", a("tasks", self.tasks_api.delete_list)
+        )
         self.route("GET", TASKS, a("tasks", self.tasks_api.list))
         self.route("POST", TASKS, a("tasks", self.tasks_api.insert))
         self.route("GET", TASKS + r"/(?P<task>[^/]+)", a("tasks", self.tasks_api.get))

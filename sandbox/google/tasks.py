@@ -162,6 +162,11 @@ class TasksApi:
         task_list = self.store.create_list(user, str(body.get("title") or ""))
         return json_response(200, self.store.render_list(task_list, request.base_url))
 
+    def delete_list(self, request: Request, user: User) -> Response:
+        task_list = self.store.require_list(user, request.params["list"])
+        del self.store.lists[task_list.id]
+        return Response(204)
+
     def list(self, request: Request, user: User) -> Response:
         task_list = self.store.require_list(user, request.params["list"])
         q = request.query

@@ -255,3 +255,16 @@ def test_it_keeps_priority_and_status_google_lacks_in_the_notes_where_the_user_s
         "low",
         "notStarted",
     )
+
+
+def test_it_makes_the_task_list_again_when_the_user_deleted_it(rep: Rep):
+    connector = rep.connector()
+    first = connector.read_changes(stream="tasks", cursor="")
+    rep.app.delete_task_list(rep.user, salesforce_list(rep))
+    again = connector.read_changes(stream="tasks", cursor=first.next_cursor)
+    assert again.full is True and again.changes == []
+    assert json.loads(again.next_cursor)["container"] == salesforce_list(rep)
+    [made] = connector.create(stream="tasks", items=[neutral_task("After the list came back")])
+    assert made.ok and [t["title"] for t in rep.app.tasks(rep.user, salesforce_list(rep))] == [
+        "After the list came back"
+    ]
