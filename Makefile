@@ -23,6 +23,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	SECRET_KEY=$$(python3 -c "import secrets; print(secrets.token_urlsafe(50))") ALLOWED_HOSTS=sync.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 	SECRET_KEY=tests-only-not-secret $(BIN)/python manage.py collectstatic --noinput -v0
+	scripts/ensure-browser
 	SECRET_KEY=tests-only-not-secret DEBUG=0 SECURE_SSL_REDIRECT=0 $(BIN)/pytest -q -p no:cacheprovider
 
 lint: $(STAMP)

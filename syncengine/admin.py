@@ -6,8 +6,10 @@ from django.contrib import admin
 from django.db import models
 
 from syncengine.models import (
+    CalendarSource,
     ItemPair,
     Mailbox,
+    MeetingRoster,
     Membership,
     Organization,
     SalesforceConnection,
@@ -83,3 +85,15 @@ class SyncIssueAdmin(admin.ModelAdmin):
     list_display = ["mailbox", "stream", "code", "item_label", "occurrences", "resolved", "last_seen_at"]
     list_filter = ["code", "resolved", "stream"]
     search_fields = ["mail_id", "crm_id", "item_label", "message"]
+
+
+@admin.register(CalendarSource)
+class CalendarSourceAdmin(admin.ModelAdmin):
+    list_display = ["organization", "crm_object", "category", "enabled", "created_at"]
+    list_filter = ["enabled"]
+
+
+@admin.register(MeetingRoster)
+class MeetingRosterAdmin(admin.ModelAdmin):
+    list_display = ["mailbox", "sync_key", "updated_at"]
+    search_fields = ["sync_key"]

@@ -311,6 +311,8 @@ class GraphSandbox(SandboxApp):
         self.route("POST", TENANT + r"/oauth2/v2\.0/token", self._locked(a.token))
         self.route("GET", TENANT + r"/oauth2/v2\.0/authorize", self._locked(a.authorize))
         self.route("POST", TENANT + r"/oauth2/v2\.0/authorize", self._locked(a.authorize))
+        for method, pattern, handler in a.consent_routes():  # admin consent (application permissions)
+            self.route(method, pattern, self._locked(handler))
         self.route("GET", r"/common/userrealm/(?P<username>[^/]+)", a.user_realm)
 
     def _locked(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from syncengine.models import CalendarSource
 from syncengine.services.sessions import session_run
 from tests.conftest import Person, event_body
 from tests.dashboard.support import in_days
@@ -29,7 +30,16 @@ def admin_client_(db: None) -> Client:
 @pytest.fixture
 def synced_alice(alice: Person) -> Person:
     """alice with one session behind her, so every model has at least one row."""
+    CalendarSource.objects.create(
+        organization=alice.organization,
+        crm_object="Task",
+        category="Salesforce Task",
+        subject_field="Subject",
+        date_field="ActivityDate",
+    )
     alice.outlook.create_event(**event_body("A" * 300, in_days(1), in_days(1, 11)))
+    attendees = [{"emailAddress": {"address": "ana@globex.example"}, "type": "required"}]
+    alice.outlook.create_event(**event_body("Globex", in_days(2), in_days(2, 11), attendees=attendees))
     session_run(mailbox_id=alice.mailbox.pk)
     alice.mailbox.refresh_from_db()
     alice.connection.refresh_from_db()
