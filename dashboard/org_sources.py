@@ -36,6 +36,7 @@ class CalendarSourceForm(forms.ModelForm):
             "start_field",
             "end_field",
             "description_field",
+            "two_way",
         ]
 
     def __init__(self, *args: object, organization: Organization, **kwargs: object) -> None:

@@ -37,34 +37,42 @@ def _midnight(value: Any, days_after: int = 0) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def source_rules(stream: str, fields: SourceFields) -> StreamRules:
-    """One way to the mailbox: nothing new goes up, mailbox edits and deletions are put back."""
-    to_mail = Direction.TO_MAIL
-    rules: list[FieldRule] = [make_rule("subject", fields.subject_field, "text", to_mail, 255)]
+def _date_of(value: Any) -> str | None:
+    """A calendar item's start as the record's date (an all-day item's first day)."""
+    return str(value)[:10] if value else None
+
+
+def source_rules(stream: str, fields: SourceFields, *, two_way: bool = False) -> StreamRules:
+    """One way to the mailbox by default: nothing new goes up, mailbox edits and deletions are put
+    back. Two way: items the user gives the source's category are saved as records of the object
+    (the engine filters on the category), and edits and deletions go both ways."""
+    way = Direction.BOTH if two_way else Direction.TO_MAIL
+    down = Direction.TO_MAIL
+    rules: list[FieldRule] = [make_rule("subject", fields.subject_field, "text", way, 255)]
     if fields.description_field:
-        rules.append(make_rule("body", fields.description_field, "text", to_mail))
+        rules.append(make_rule("body", fields.description_field, "text", way, 32000))
     if fields.date_field:
         rules += [
-            FieldRule("start", fields.date_field, to_mail, to_mail=_midnight),
-            FieldRule("end", fields.date_field, to_mail, to_mail=lambda v: _midnight(v, 1)),
-            FieldRule("is_all_day", fields.date_field, to_mail, to_mail=lambda v: True),
+            FieldRule("start", fields.date_field, way, to_crm=_date_of, to_mail=_midnight),
+            FieldRule("end", fields.date_field, down, to_mail=lambda v: _midnight(v, 1)),
+            FieldRule("is_all_day", fields.date_field, down, to_mail=lambda v: True),
         ]
     else:
         end_field = fields.end_field or fields.start_field
         rules += [
-            make_rule("start", fields.start_field, "datetime", to_mail),
-            make_rule("end", end_field, "datetime", to_mail),
-            FieldRule("is_all_day", fields.start_field, to_mail, to_mail=lambda v: False),
+            make_rule("start", fields.start_field, "datetime", way),
+            make_rule("end", end_field, "datetime", way if fields.end_field else down),
+            FieldRule("is_all_day", fields.start_field, down, to_mail=lambda v: False),
         ]
     return StreamRules(
         stream=stream,
         crm_object=fields.crm_object,
         fields=tuple(rules),
-        create_in_crm=False,
+        create_in_crm=two_way,
         create_in_mail=True,
-        delete_in_crm=False,
+        delete_in_crm=two_way,
         delete_in_mail=True,
-        restore_in_mail=True,
+        restore_in_mail=not two_way,
     )
 
 

@@ -114,6 +114,11 @@ class CalendarSource(models.Model):
     end_field = models.CharField(max_length=80, blank=True, help_text="A date/time field")
     date_field = models.CharField(max_length=80, blank=True, help_text="A date field: an all-day item")
     description_field = models.CharField(max_length=80, blank=True)
+    two_way = models.BooleanField(
+        default=False,
+        help_text="Also save calendar items the user gives this category as records of the object, "
+        "and keep edits in step both ways (off: one way from Salesforce, as the reference)",
+    )
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 

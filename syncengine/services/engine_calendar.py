@@ -60,9 +60,18 @@ class CalendarRules:
         """Keep what the scope saves (or what is already synced); turn "Salesforce Unsync" into a
         deletion of the Salesforce record. Remember synced items that lack the category."""
         scope = self.spec.scope
+        paired = {p.mail_id for p in pairs if p.mail_id}
+        if self.spec.only_category:  # another object's stream: only its own items, or what it made
+            return [
+                c
+                for c in changes
+                if c.id in paired
+                or c.deleted
+                or c.removed
+                or has_category(c.meta.get("categories") or [], self.spec.only_category)
+            ]
         if scope is None:
             return changes
-        paired = {p.mail_id for p in pairs if p.mail_id}
         kept: list[ItemChange] = []
         for change in changes:
             if change.deleted or change.removed or not change.meta:

@@ -34,6 +34,7 @@ class StreamSpec:
     natural_key_scope: str = "org"
     mail_stream: str = ""  # the mailbox stream read and written, when not the stream itself
     mail_category: str = ""  # the category items made in the mailbox get (a calendar source's)
+    only_category: str = ""  # mailbox items not synced yet count only with this category
     crm_filter: str = ""  # SOQL every Salesforce read of the stream adds
     continuous_attendees: bool = True  # meetings: attendee changes after the first save follow too
 
@@ -105,13 +106,14 @@ def calendar_source_specs(sources: list[CalendarSource], days: tuple[int, int]) 
 
         specs.append(
             StreamSpec(
-                source_rules(source.stream, fields),
+                source_rules(source.stream, fields, two_way=source.two_way),
                 windowed=True,
                 label_field=source.subject_field,
                 crm_scope=scope,
                 window_days=days,
                 mail_stream="events",
                 mail_category=source.category,
+                only_category=source.category,
             )
         )
     return specs

@@ -9,7 +9,7 @@ import pytest
 
 from syncengine.models import CalendarSource, Outcome
 from syncengine.services.sessions import session_run
-from tests.conftest import Person
+from tests.conftest import Person, event_body
 from tests.engine.test_events_to_salesforce import in_days, synced_events
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +92,30 @@ def test_it_moves_and_removes_the_item_when_the_salesforce_record_changes(person
     person.salesforce.Task.delete(record["id"])
     synced(person)
     assert calendar(person) == []
+
+
+def test_it_saves_calendar_items_with_the_category_as_records_of_the_object_when_two_way(person: Person):
+    source = show_tasks_in_calendar(person)
+    source.two_way = True
+    source.save()
+    synced(person)
+    tagged = person.outlook.create_event(
+        **event_body("Prepare the RFP answer", f"{day(3)}T00:00:00", f"{day(4)}T00:00:00"),
+        isAllDay=True,
+        categories=[CATEGORY],
+    )
+    person.outlook.create_event(**event_body("Team lunch", in_days(3, 12), in_days(3, 13)))
+
+    synced(person)
+
+    [task] = person.salesforce.query_all("SELECT Id, Subject, ActivityDate FROM Task")["records"]
+    assert (task["Subject"], task["ActivityDate"]) == ("Prepare the RFP answer", day(3))
+    assert [e["Subject"] for e in synced_events(person)] == ["Team lunch"], "the tagged item is not an Event"
+
+    person.salesforce.Task.update(task["Id"], {"Subject": "Send the RFP answer"})
+    synced(person)
+    assert person.outlook.get_event(tagged["id"])["subject"] == "Send the RFP answer"
+
+    person.outlook.delete_event(tagged["id"])
+    synced(person)
+    assert person.salesforce.query_all("SELECT Id FROM Task")["records"] == []
