@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import requests
 from exchangelib import Account, CalendarItem, EWSDateTime
 from exchangelib.errors import ErrorCalendarOccurrenceIsDeletedFromRecurrence, ErrorItemNotFound
+from exchangelib.fields import FieldPath
 from exchangelib.folders import Folder, Root
 from exchangelib.items import (
     ALL_OCCURRENCES,
@@ -85,6 +86,7 @@ class EwsConnector(EwsMailMixin):
         self.token_calls = 0
         self._last = LastResponse()
         self._account: Account | None = None
+        self._containers: dict[str, str] = {}  # stream -> dedicated folder id, once known
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _count(self, response: requests.Response) -> None:
@@ -126,9 +128,55 @@ class EwsConnector(EwsMailMixin):
 
         return call_with_retry(attempt, policy=self.config.retry, what=what, sleep=self._sleep)
 
-    def _folder(self, spec: EwsStream) -> Folder:
-        # A distinguished folder id names the default folder: no GetFolder call is needed.
-        return spec.folder_cls(root=Root(account=self.account))
+    def _folder(self, spec: EwsStream, container: str = "") -> Folder:
+        """The stream's folder: its dedicated folder by id, else the default folder, which a
+        distinguished folder id names without a GetFolder call (enough to validate field names)."""
+        root = Root(account=self.account)
+        return spec.folder_cls(root=root, id=container) if container else spec.folder_cls(root=root)
+
+    def _container(self, spec: EwsStream) -> str:
+        """The id of the stream's dedicated folder (made when missing); "" for the default calendar."""
+        if not spec.container_name:
+            return ""
+        if spec.name not in self._containers:
+            self._containers[spec.name] = self._find_or_create_folder(
+                self._folder(spec), spec.container_name, spec.container_class
+            )
+        return self._containers[spec.name]
+
+    def _find_or_create_folder(self, parent: Folder, name: str, folder_class: str) -> str:
+        """The id of ``parent``'s child folder ``name`` (case-insensitive), made when missing: 1-2 calls."""
+        parent.to_id()  # settles its distinguished id: exchangelib keys its paging by the folder's hash
+        name_field = {FieldPath(field=Folder.get_field_by_fieldname("name"))}
+        children = self._call(
+            f"find folder {name}",
+            lambda: services.run(
+                services.FindFolders(account=self.account),
+                folders=[parent],
+                additional_fields=name_field,
+                restriction=None,
+                shape=ID_ONLY,
+                depth="Shallow",
+                max_items=None,
+                offset=0,
+            ),
+        )
+        for folder_id, display_name in children:
+            if display_name.casefold() == name.casefold():
+                return str(folder_id)
+        made = self._call(
+            f"create folder {name}",
+            lambda: services.run(
+                services.CreateFolders(account=self.account),
+                parent_folder=parent,
+                folders=[Folder(root=parent.root, name=name, folder_class=folder_class)],
+            ),
+        )
+        if isinstance(made[0], Exception):
+            raise ConnectorError(
+                f"Exchange did not make the folder {name!r}: {made[0]}", permanent=False, code="FOLDER"
+            )
+        return str(made[0].id)
 
     def _batches(self, values: Sequence[T]) -> Iterable[Sequence[T]]:
         size = max(1, self.config.batch_size)
@@ -145,6 +193,8 @@ class EwsConnector(EwsMailMixin):
         spec = _spec(stream)
         state = _parse_cursor(cursor, stream)
         scope = [_iso(window.start), _iso(window.end)] if spec.windowed and window else None
+        if state.get("container"):
+            self._containers.setdefault(stream, str(state["container"]))
         if state.get("sync_state") and state.get("window") == scope:
             try:
                 return self._sync(
@@ -157,6 +207,11 @@ class EwsConnector(EwsMailMixin):
                 )
             except CursorInvalidError:
                 log.info("EWS sync state for %s no longer valid; reading in full", stream)
+            except ConnectorError as error:
+                if error.code != "ErrorFolderNotFound" or not spec.container_name:
+                    raise
+                log.info("the %s folder is gone; finding or making it again", spec.container_name)
+                self._containers.pop(stream, None)
         return self._sync(spec, None, window, scope, full=True)
 
     def _sync(
@@ -170,7 +225,8 @@ class EwsConnector(EwsMailMixin):
         previous_series: Mapping[str, list[str]] | None = None,
     ) -> ChangeSet:
         previous_series = previous_series or {}
-        changes, new_state = self._sync_all(self._folder(spec), spec.fields, sync_state, spec.name)
+        container = self._container(spec)
+        changes, new_state = self._sync_all(self._folder(spec, container), spec.fields, sync_state, spec.name)
         known: dict[str, list[str]] = {} if full else dict(previous_series)
         masters: dict[str, CalendarItem] = {}
         found: dict[str, ItemChange] = {}  # a read may report an item twice: the last one counts
@@ -196,6 +252,8 @@ class EwsConnector(EwsMailMixin):
             found.pop(change.id, None)
             found[change.id] = change
         state: dict[str, Any] = {"sync_state": new_state, "window": scope}
+        if container:
+            state["container"] = container
         if known:
             state["series"] = known
         return ChangeSet(changes=list(found.values()), next_cursor=json.dumps(state), full=full)
@@ -317,7 +375,7 @@ class EwsConnector(EwsMailMixin):
     # -- writes -----------------------------------------------------------------------------------
     def create(self, *, stream: str, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
         spec = _spec(stream)
-        folder = self._folder(spec)
+        folder = self._folder(spec, self._container(spec))
         results: list[WriteResult | None] = [None] * len(items)
         built: list[tuple[int, Any]] = []
         for index, values in enumerate(items):

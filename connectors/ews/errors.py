@@ -56,6 +56,8 @@ def from_exception(error: BaseException, last: LastResponse | None = None) -> Co
         return ConnectorError(
             f"Exchange's TLS certificate is not trusted: {text}", permanent=True, code="TLS_UNTRUSTED"
         )
+    if isinstance(error, ews.ResponseMessageError):  # Exchange answered, with an error code of its own
+        return ConnectorError(f"Exchange refused the request ({name}: {text})", permanent=True, code=name)
     if isinstance(error, ews.TransportError | requests.RequestException | ews.MalformedResponseError):
         return ConnectorError(f"Exchange unreachable ({name}: {text})", permanent=False, code="NETWORK")
     if isinstance(error, ews.EWSError):

@@ -24,7 +24,6 @@ from defusedxml.ElementTree import (
 from exchangelib import Message, Q
 from exchangelib.attachments import FileAttachment
 from exchangelib.errors import ErrorItemNotFound
-from exchangelib.fields import FieldPath
 from exchangelib.folders import Calendar, DeletedItems, Drafts, Folder, Inbox, MsgFolderRoot, Root, SentItems
 from exchangelib.items import ID_ONLY, SAVE_ONLY, SEND_TO_NONE
 from exchangelib.properties import (
@@ -157,45 +156,14 @@ class EwsMailMixin:
             self, folder: Folder, fields: Sequence[str], sync_state: str | None, what: str
         ) -> tuple[list[tuple[str, Any]], str]: ...
         def _batches(self, values: Sequence[Any]) -> Any: ...
+        def _find_or_create_folder(self, parent: Folder, name: str, folder_class: str) -> str: ...
 
     def _root(self) -> Root:
         return Root(account=self.account)
 
     def find_or_create_mail_folder(self, name: str = SALESFORCE_FOLDER) -> str:
         """The id of the top-level folder ``name`` (case-insensitive), made when missing: 1-2 calls."""
-        top = MsgFolderRoot(root=self._root())
-        top.to_id()  # settles its distinguished id now: exchangelib keys its paging by the folder's hash
-        name_field = {FieldPath(field=Folder.get_field_by_fieldname("name"))}
-
-        def children() -> list[Any]:
-            found = services.run(
-                services.FindFolders(account=self.account),
-                folders=[top],
-                additional_fields=name_field,
-                restriction=None,
-                shape=ID_ONLY,
-                depth="Shallow",
-                max_items=None,
-                offset=0,
-            )
-            return found
-
-        for folder_id, display_name in self._call("find mail folder", children):
-            if display_name.casefold() == name.casefold():
-                return str(folder_id)
-        made = self._call(
-            "create mail folder",
-            lambda: services.run(
-                services.CreateFolders(account=self.account),
-                parent_folder=top,
-                folders=[Folder(root=self._root(), name=name, folder_class="IPF.Note")],
-            ),
-        )
-        if isinstance(made[0], Exception):
-            raise ConnectorError(
-                f"Exchange did not make the folder {name!r}: {made[0]}", permanent=False, code="FOLDER"
-            )
-        return str(made[0].id)
+        return self._find_or_create_folder(MsgFolderRoot(root=self._root()), name, "IPF.Note")
 
     def mail_folder_ids(self, *, salesforce_folder: str = SALESFORCE_FOLDER) -> dict[FolderRole, str]:
         """Role -> folder id for Inbox, Sent Items and the Salesforce folder (made when missing)."""

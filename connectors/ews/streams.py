@@ -1,8 +1,9 @@
-"""What differs between EWS streams: which default folder, which item class, how to convert.
+"""What differs between EWS streams: which folder, which item class, how to convert.
 
-Streams use the mailbox's default folders (Calendar, Tasks, Contacts): on Exchange Server these are
-what Outlook shows first, they need no lookup call (a distinguished folder id names them), and a
-mailbox has exactly one of each.
+Events are the default Calendar's (named by a distinguished folder id: no lookup call). Tasks and
+contacts live in dedicated folders, "Salesforce Tasks" under Tasks and "Salesforce Contacts" under
+Contacts, as with Microsoft 365: the user's personal tasks and contacts elsewhere are never synced,
+and moving one into (or out of) the folder starts (or ends) its sync.
 """
 
 from __future__ import annotations
@@ -27,11 +28,22 @@ class EwsStream:
     fields: tuple[str, ...]
     to_change: Callable[[Any], ItemChange]
     list_keys: frozenset[str] = frozenset()  # neutral keys kept in indexed lists: read before writing
+    container_name: str = ""  # the dedicated folder under the default one ("": the default folder itself)
+    container_class: str = ""
 
 
 STREAMS: dict[str, EwsStream] = {
     "events": EwsStream("events", True, Calendar, CalendarItem, events.FIELDS, events.to_change),
-    "tasks": EwsStream("tasks", False, Tasks, Task, tasks.FIELDS, tasks.to_change),
+    "tasks": EwsStream(
+        "tasks",
+        False,
+        Tasks,
+        Task,
+        tasks.FIELDS,
+        tasks.to_change,
+        container_name="Salesforce Tasks",
+        container_class="IPF.Task",
+    ),
     "contacts": EwsStream(
         "contacts",
         False,
@@ -40,5 +52,7 @@ STREAMS: dict[str, EwsStream] = {
         contacts.FIELDS,
         contacts.to_change,
         frozenset(contacts.LIST_KEYS),
+        container_name="Salesforce Contacts",
+        container_class="IPF.Contact",
     ),
 }

@@ -100,8 +100,23 @@ class EwsSandbox(SandboxApp):
         """The user makes a mail folder in Outlook."""
         with self.lock:
             box = self._mailbox(smtp)
-            made = box.add_folder(_folder(box, parent), "Folder", name, "IPF.Note")
+            under = _folder(box, parent)
+            # A folder made under Tasks (Contacts, Calendar) holds the same kind of items.
+            special = under.folder_class in ("IPF.Task", "IPF.Contact", "IPF.Appointment")
+            made = box.add_folder(
+                under, under.tag if special else "Folder", name, under.folder_class if special else "IPF.Note"
+            )
             return {"id": made.id, "display_name": made.display_name}
+
+    def folder_id(self, smtp: str, name: str, parent: str = "msgfolderroot") -> str:
+        """The id of ``parent``'s child folder ``name``, made when missing (as the user would in Outlook)."""
+        with self.lock:
+            box = self._mailbox(smtp)
+            under = _folder(box, parent)
+            for folder in box.folders.values():
+                if folder.parent_id == under.id and folder.display_name.casefold() == name.casefold():
+                    return folder.id
+            return self.create_folder(smtp, name, parent)["id"]
 
     def folders(self, smtp: str) -> list[dict[str, str]]:
         with self.lock:

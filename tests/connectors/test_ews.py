@@ -66,6 +66,14 @@ class Rep:
         fields = {"Subject": subject, "Start": z(start), "End": z(start + timedelta(hours=1)), **props}
         return self.app.create_item(self.smtp, "calendar", fields)
 
+    def folder(self, stream: str) -> str:
+        """The stream's dedicated folder, as the user finds (or makes) it in Outlook."""
+        name, parent = {
+            "tasks": ("Salesforce Tasks", "tasks"),
+            "contacts": ("Salesforce Contacts", "contacts"),
+        }[stream]
+        return str(self.app.folder_id(self.smtp, name, parent))
+
     def calls(self, operation: str | None = None) -> list[dict[str, Any]]:
         found = self.app.requests(user=self.smtp)
         return [r for r in found if operation is None or r.get("operation") == operation]
@@ -250,7 +258,7 @@ def test_it_reads_in_full_when_the_window_moved(rep: Rep):
 def test_it_reads_tasks_as_neutral_values(rep: Rep):
     task = rep.app.create_item(
         rep.smtp,
-        "tasks",
+        rep.folder("tasks"),
         {
             "Subject": "Send the quote",
             "Body": "Two options",
@@ -279,7 +287,7 @@ def test_it_reads_tasks_as_neutral_values(rep: Rep):
 def test_it_reads_contacts_as_neutral_values(rep: Rep):
     rep.app.create_item(
         rep.smtp,
-        "contacts",
+        rep.folder("contacts"),
         {
             "GivenName": "Ada",
             "Surname": "Lovelace",
@@ -420,6 +428,44 @@ def test_it_reports_item_errors_without_failing_the_batch(rep: Rep):
     assert rep.app.item(rep.smtp, good["id"])["Subject"] == "Still good"
 
 
+def test_it_keeps_tasks_and_contacts_in_their_dedicated_folders_only(rep: Rep):
+    rep.app.create_item(rep.smtp, "tasks", {"Subject": "Personal errand"})
+    rep.app.create_item(rep.smtp, "contacts", {"GivenName": "Mum", "DisplayName": "Mum"})
+    connector = rep.connector()
+
+    assert read(connector, stream="tasks").changes == []
+    assert read(connector, stream="contacts").changes == []
+    folders = rep.app.folders(rep.smtp)
+    names = {f["display_name"]: f for f in folders}
+    defaults = {f["distinguished"]: f["id"] for f in folders if f["distinguished"]}
+    assert names["Salesforce Tasks"]["parent_id"] == defaults["tasks"]
+    assert names["Salesforce Contacts"]["parent_id"] == defaults["contacts"]
+
+    (made,) = connector.create(stream="tasks", items=[{"subject": "Call back"}])
+    assert [t["id"] for t in rep.app.items(rep.smtp, rep.folder("tasks"))] == [made.id]
+    (errand,) = rep.app.items(rep.smtp, "tasks")
+    assert errand["Subject"] == "Personal errand"
+
+    first = read(connector, stream="tasks")
+    moved_in = rep.app.move_item(rep.smtp, errand["id"], rep.folder("tasks"))
+    rep.app.move_item(rep.smtp, made.id, "tasks")
+    later = {ch.id: ch for ch in read(connector, first.next_cursor, stream="tasks").changes}
+    assert later[moved_in["id"]].values["subject"] == "Personal errand"  # moved in: synced from now on
+    assert later[made.id].removed is True  # moved out: the engine confirms and unsyncs
+
+
+def test_it_makes_the_folder_again_when_the_user_deleted_it(rep: Rep):
+    connector = rep.connector()
+    first = read(connector, stream="contacts")
+    gone = rep.folder("contacts")
+    del rep.app.mailboxes[rep.smtp].folders[gone]  # the user deleted the (empty) folder
+
+    again = read(rep.connector(), first.next_cursor, stream="contacts")
+
+    assert again.full is True
+    assert rep.folder("contacts") != gone
+
+
 def test_it_writes_tasks_and_reads_them_back_unchanged(rep: Rep):
     connector = rep.connector()
     values = {
@@ -449,7 +495,7 @@ def test_it_writes_tasks_and_reads_them_back_unchanged(rep: Rep):
 def test_it_writes_contacts_keeping_list_entries_it_does_not_map(rep: Rep):
     made = rep.app.create_item(
         rep.smtp,
-        "contacts",
+        rep.folder("contacts"),
         {
             "GivenName": "Grace",
             "Surname": "Hopper",
@@ -538,7 +584,7 @@ def test_it_retries_a_503_after_its_retry_after(rep: Rep):
 
     assert results[0].ok
     assert waits == [3.0]
-    assert len(rep.app.items(rep.smtp, "tasks")) == 1
+    assert len(rep.app.items(rep.smtp, rep.folder("tasks"))) == 1
 
 
 def test_it_gives_up_on_a_server_that_stays_down(rep: Rep):

@@ -19,7 +19,8 @@ from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
 from tests.connectors.contract.sides import default_window
 
-FOLDERS = {"events": "calendar", "tasks": "tasks", "contacts": "contacts"}
+# The streams' synced folders: the dedicated ones under Tasks and Contacts (events: the calendar).
+FOLDERS = {"tasks": ("Salesforce Tasks", "tasks"), "contacts": ("Salesforce Contacts", "contacts")}
 SIMPLE = {
     "subject": "Subject",
     "start": "Start",
@@ -96,8 +97,21 @@ class EwsSide:
         assert response.status_code < 300, response.text
         return response.json() if response.content else None
 
+    def _folder(self, stream: str) -> str:
+        """The folder the user puts the stream's items in, made in Outlook when it is not there yet."""
+        if stream == "events":
+            return "calendar"
+        name, parent = FOLDERS[stream]
+        folders = self._outlook("GET", "/folders")["value"]
+        under = next(f["id"] for f in folders if f["distinguished"] == parent)
+        found = [f for f in folders if f["display_name"] == name and f["parent_id"] == under]
+        made = (
+            found[0] if found else self._outlook("POST", "/folders", {"display_name": name, "parent": parent})
+        )
+        return str(made["id"])
+
     def user_create(self, stream: str, values: Mapping[str, Any]) -> str:
-        return str(self._outlook("POST", f"/folders/{FOLDERS[stream]}/items", ews_json(values))["id"])
+        return str(self._outlook("POST", f"/folders/{self._folder(stream)}/items", ews_json(values))["id"])
 
     def user_update(self, stream: str, item_id: str, values: Mapping[str, Any]) -> None:
         self._outlook("PATCH", f"/items/{item_id}", ews_json(values))
