@@ -1,8 +1,25 @@
 """``EwsSandbox``: Exchange Server's EWS endpoint, with Basic or bearer-token sign-in.
 
-Routes: SOAP at ``POST /EWS/Exchange.asmx``, control under ``/_sandbox/...``. The Python API below
-does the same as the control endpoints, in-process. The request log's ``operation`` names the SOAP
-operation of each call, so tests can count them.
+SOAP at ``POST /EWS/Exchange.asmx``: GetFolder, FindFolder, CreateFolder, SyncFolderItems, GetItem,
+FindItem (incl. CalendarView), CreateItem, UpdateItem, DeleteItem, MoveItem, GetAttachment and
+Get/Create/UpdateUserConfiguration. A mailbox's user signs in with Basic (username or address, and
+password) or a bearer token; anything else answers 401.
+
+Control (never logged, never faulted), also callable in-process as the methods below:
+  POST   /_sandbox/mailboxes                          {"smtp", "display_name"?, "username"?, "password"?}
+  POST   /_sandbox/mailboxes/{smtp}/password          {"password"}
+  POST   /_sandbox/mailboxes/{smtp}/tokens            -> {"access_token"};  DELETE revokes them
+  GET    /_sandbox/mailboxes/{smtp}/folders           folders with ids, names, parents
+  POST   /_sandbox/mailboxes/{smtp}/folders           {"display_name", "parent"?}: a folder made in Outlook
+  GET    /_sandbox/mailboxes/{smtp}/folders/{folder}/items      (folder: calendar, tasks, contacts,
+  POST   /_sandbox/mailboxes/{smtp}/folders/{folder}/items       inbox, sentitems, ... or a folder id)
+  GET|PATCH|DELETE /_sandbox/mailboxes/{smtp}/items/{id}        the user edits in Outlook (EWS names)
+  POST   /_sandbox/mailboxes/{smtp}/items/{id}/move   {"folder"}
+  GET    /_sandbox/mailboxes/{smtp}/invitations       meeting mail the server sent
+  POST   /_sandbox/invalidate-sync-states             every sync state now ErrorInvalidSyncStateData
+  POST   /_sandbox/server-busy                        {"count", "back_off_ms"}: ErrorServerBusy faults
+  POST   /_sandbox/faults                             HTTP faults (500, 503 + retry_after...), as elsewhere
+The request log's ``operation`` names each call's SOAP operation, so tests can count them.
 """
 
 from __future__ import annotations

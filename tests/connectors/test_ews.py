@@ -769,3 +769,30 @@ def test_it_refuses_a_mailbox_time_zone_it_does_not_know(rep: Rep):
     assert caught.value.code == "MAIL_CONFIG" and caught.value.permanent is True
     assert "Mars/Olympus_Mons" in caught.value.message
     assert rep.calls() == []
+
+
+def test_it_round_trips_every_show_as_and_sensitivity_value(rep: Rep):
+    connector = rep.connector()
+    start = at(6, 8)
+    pairs = [
+        ("free", "normal"),
+        ("tentative", "personal"),
+        ("busy", "private"),
+        ("oof", "confidential"),
+        ("workingElsewhere", "normal"),
+    ]
+    items = [
+        {
+            "subject": f"Slot {i}",
+            "start": z(start + timedelta(hours=i)),
+            "end": z(start + timedelta(hours=i, minutes=30)),
+            "show_as": show_as,
+            "sensitivity": sensitivity,
+        }
+        for i, (show_as, sensitivity) in enumerate(pairs)
+    ]
+
+    made = connector.create(stream="events", items=items)
+    back = {ch.id: ch.values for ch in read(connector).changes}
+
+    assert [(back[r.id]["show_as"], back[r.id]["sensitivity"]) for r in made] == pairs
