@@ -1,4 +1,4 @@
-"""Google (Calendar, Tasks, People) through google-api-python-client, google-auth and httplib2.
+"""Google (Calendar, Tasks, People; Gmail in mail.py) via google-api-python-client, google-auth, httplib2.
 
 Reads page through list calls (one call per stream when nothing changed); writes go in batches of up
 to 50 through ``BatchHttpRequest`` with an explicit ``batch_uri`` (batches ignore ``api_endpoint``),
@@ -23,6 +23,7 @@ from googleapiclient.http import BatchHttpRequest
 
 from connectors.base import ConnectorError, CursorInvalidError, RetryPolicy, WriteResult, call_with_retry
 from connectors.google.errors import TRANSIENT, from_exception, google_error, parse_body, retry_after
+from connectors.google.mail import GmailMailMixin
 from connectors.google.streams import STREAMS, Stream
 from connectors.google.transport import SERVICES, CountingHttp, batch_uri, endpoint
 from syncengine.core.records import ChangeSet
@@ -36,6 +37,7 @@ SCOPES = (
     "https://www.googleapis.com/auth/calendar",
     "https://www.googleapis.com/auth/tasks",
     "https://www.googleapis.com/auth/contacts",
+    "https://www.googleapis.com/auth/gmail.modify",  # the email stream (connectors/google/mail.py)
 )
 
 
@@ -53,7 +55,7 @@ class GoogleConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
-class GoogleConnector:
+class GoogleConnector(GmailMailMixin):
     """One Google account. ``account``: {"email": ...}. ``credentials``: refresh_token (+ cached
     access_token and expires_at, epoch seconds); ``on_credentials`` gets them whenever they change."""
 

@@ -29,6 +29,7 @@ SERVICES = {
     "calendar": ("v3", "/calendar/v3/", "/batch/calendar/v3", "https://www.googleapis.com/batch/calendar/v3"),
     "tasks": ("v1", "/", "/batch/tasks/v1", "https://tasks.googleapis.com/batch"),
     "people": ("v1", "/", "/batch/people/v1", "https://people.googleapis.com/batch"),
+    "gmail": ("v1", "/", "/batch/gmail/v1", "https://gmail.googleapis.com/batch"),
 }
 
 

@@ -278,6 +278,30 @@ class GoogleSandbox(SandboxApp):
             who = self._user(user)
             self._checked(lambda: self.gmail_store.delete(who, message_id))
 
+    def mail_labels(self, user: str) -> list[dict[str, Any]]:
+        """The user's Gmail labels (system and their own), as labels.list shows them."""
+        with self.lock:
+            box = self.gmail_store.box(self._user(user))
+            return [
+                {
+                    "id": label_id,
+                    "name": name,
+                    "type": "user",
+                    **({"color": box.colors[label_id]} if label_id in box.colors else {}),
+                }
+                for label_id, name in box.labels.items()
+            ]
+
+    def create_mail_label(self, user: str, name: str) -> str:
+        """The user makes a label in Gmail; its id."""
+        with self.lock:
+            box = self.gmail_store.box(self._user(user))
+            if not name.strip() or name in box.labels.values():
+                raise ValueError(f"label {name!r} is empty or exists")
+            label_id = f"Label_{len(box.labels) + 1}"
+            box.labels[label_id] = name
+            return label_id
+
     def raw_mail(self, user: str, message_id: str) -> str:
         with self.lock:
             return b64url(self.gmail_store.require(self._user(user), message_id).raw)

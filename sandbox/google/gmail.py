@@ -15,6 +15,7 @@ import email.utils
 import secrets
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage, Message
 from typing import Any
 
@@ -71,6 +72,7 @@ class Mailbox:
     messages: dict[str, StoredMessage] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)  # user label id -> name
+    colors: dict[str, dict[str, str]] = field(default_factory=dict)  # user label id -> color
     floor: int = 0  # history before this id is no longer kept
 
 
@@ -295,12 +297,17 @@ class GmailApi:
     def labels(self, request: Request, user: User) -> Response:
         self._who(request, user)
         system = [{"id": name, "name": name, "type": "system"} for name in SYSTEM_LABELS]
-        mine = [{"id": i, "name": n, "type": "user"} for i, n in self.store.box(user).labels.items()]
+        box = self.store.box(user)
+        mine = [
+            {"id": i, "name": n, "type": "user", **({"color": box.colors[i]} if i in box.colors else {})}
+            for i, n in box.labels.items()
+        ]
         return json_response(200, {"labels": system + mine})
 
     def create_label(self, request: Request, user: User) -> Response:
         self._who(request, user)
-        name = str(json_body(request).get("name") or "").strip()
+        body = json_body(request)
+        name = str(body.get("name") or "").strip()
         box = self.store.box(user)
         if not name:
             raise bad_request("Invalid label name")
@@ -308,13 +315,18 @@ class GmailApi:
             raise google_error(409, "Label name exists or conflicts", "duplicate", "ALREADY_EXISTS")
         label_id = f"Label_{len(box.labels) + 1}"
         box.labels[label_id] = name
-        return json_response(200, {"id": label_id, "name": name, "type": "user"})
+        out = {"id": label_id, "name": name, "type": "user"}
+        if isinstance(body.get("color"), dict):
+            box.colors[label_id] = {k: str(v) for k, v in body["color"].items()}
+            out["color"] = box.colors[label_id]
+        return json_response(200, out)
 
     def list(self, request: Request, user: User) -> Response:
         self._who(request, user)
         q = request.query
         label = q.get("labelIds", "")
         spam_trash = q.get("includeSpamTrash", "false").lower() == "true"
+        after, before = _search(q.get("q", ""))
         box = self.store.box(user)
 
         def items(state: Any) -> list[dict[str, Any]]:
@@ -324,13 +336,14 @@ class GmailApi:
                 if not m.deleted
                 and (not label or label in m.labels)
                 and (spam_trash or not m.labels & {"SPAM", "TRASH"})
+                and after <= m.internal_date // 1000 < before
             ]
             chosen.sort(key=lambda m: (-m.internal_date, m.id))
             return [{"id": m.id, "threadId": m.thread_id} for m in chosen]
 
         page = paged(
             self.store.tokens,
-            key=f"gmail:{user.id}:{label}:{spam_trash}",
+            key=f"gmail:{user.id}:{label}:{spam_trash}:{q.get('q', '')}",
             page_token=q.get("pageToken", ""),
             size=page_size(q.get("maxResults", ""), 100, 500),
             sync=None,
@@ -468,3 +481,26 @@ def _kinds(value: str) -> list[str]:
         "labelRemoved": "labelsRemoved",
     }
     return [names.get(v.strip(), v.strip()) for v in value.split(",")]
+
+
+def _search(query: str) -> tuple[int, int]:
+    """The ``after:``/``before:`` terms of a Gmail search (epoch seconds or YYYY/MM/DD, UTC here), as
+    [after, before) in epoch seconds; other search terms are refused rather than ignored."""
+    after, before = 0, 2**63
+    for term in query.split():
+        name, _, value = term.partition(":")
+        if name not in ("after", "before") or not value:
+            raise bad_request(f"The sandbox searches by after: and before: only, not {term!r}")
+        try:
+            seconds = (
+                int(value)
+                if value.isdigit()
+                else int(datetime.strptime(value, "%Y/%m/%d").replace(tzinfo=UTC).timestamp())
+            )
+        except ValueError:
+            raise bad_request(f"Invalid search date {value!r}") from None
+        if name == "after":
+            after = seconds
+        else:
+            before = seconds
+    return after, before
