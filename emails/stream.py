@@ -17,11 +17,12 @@ upsert finds the record it made. An email that cannot be saved becomes a ``SyncI
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from django.db import transaction
@@ -68,7 +69,20 @@ from syncengine.services.lookup import search_session
 
 log = logging.getLogger(__name__)
 STREAM = "emails"
+ROOT_INDEX_BYTES = 22  # Outlook's conversation index of a thread's first email; each reply adds 5 bytes
+CURSOR_SLACK = timedelta(minutes=10)  # clocks differ: better one conversation read too many
 FOLDERS: tuple[FolderRole, ...] = ("inbox", "sent", "salesforce")
+
+
+def _decoded(index: str) -> bytes:
+    try:
+        return base64.b64decode(index, validate=True) if index else b""
+    except ValueError:
+        return b""
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class MailboxMail(Protocol):
@@ -180,6 +194,9 @@ class EmailStream:
         self.blocklist: Blocklist = blocklist_for_mailbox(mailbox)
         self.conversations: dict[str, list[EmailRecord]] = {}
         self.saved_now: set[str] = set()  # InternetMessageIds this session saved
+        self.read_since: dict[FolderRole, datetime] = {}  # when each folder was last read
+        self.fresh: set[FolderRole] = set()  # folders read in full this session
+        self.session_emails: list[EmailRecord] = []
 
     # -- the session --------------------------------------------------------------------------------------
     def run(self) -> EmailReport:
@@ -194,6 +211,8 @@ class EmailStream:
             for role in FOLDERS
         }
         emails = [e for c in changes.values() for e in c.items]
+        self.fresh = {role for role, c in changes.items() if c.full}
+        self.session_emails = emails
         self.report.read = sum(1 for e in emails if not e.removed)
         saved_here = self._saved_here(emails)
         threads = set(
@@ -334,8 +353,14 @@ class EmailStream:
         new_threads = {c.email.conversation_id for c in chosen if c.email.conversation_id} - threads
         taken = {c.email.internet_message_id for c in chosen}
         extra: dict[str, Candidate] = {}
+        local: dict[str, list[EmailRecord]] = {}
+        for email in self.session_emails:
+            local.setdefault(email.conversation_id, []).append(email)
+        started_here = {c.email.conversation_id for c in chosen if self._starts_here(c.email)}
         for conversation_id in sorted(new_threads):
-            for email in self._conversation(conversation_id):
+            # A thread whose first email arrived since the last session has all its emails in this read.
+            members = local.get(conversation_id) if conversation_id in started_here else None
+            for email in members if members is not None else self._conversation(conversation_id):
                 key = email.internet_message_id
                 if key in taken or key in extra or not thread_candidate(email):
                     continue
@@ -346,6 +371,19 @@ class EmailStream:
                 extra[key] = Candidate(email, "thread", links=known.links if known else None)
         self._link(extra.values())
         return list(extra.values())
+
+    def _starts_here(self, email: EmailRecord) -> bool:
+        """The email opens its thread (Outlook's conversation index is a bare 22-byte header) and was read
+        in full or arrived after the folder's last read: any reply came later, so it is in this read too."""
+        if len(_decoded(email.conversation_index)) != ROOT_INDEX_BYTES or email.folder not in (
+            "inbox",
+            "sent",
+        ):
+            return False
+        if email.folder in self.fresh:
+            return True
+        since = self.read_since.get(email.folder)
+        return since is not None and bool(email.received_at) and email.received_at >= _stamp(since)
 
     # -- saving -------------------------------------------------------------------------------------------
     def _save(self, chosen: list[Candidate]) -> None:
@@ -559,7 +597,11 @@ class EmailStream:
         row = SyncCursor.objects.filter(
             mailbox=self.mailbox, stream=CURSOR_STREAMS[role], side=CURSOR_SIDE
         ).first()
-        return row.value if row else ""
+        if row is None:
+            return ""
+        # The previous read began before its cursor was stored, on another clock: hence the slack.
+        self.read_since[role] = row.updated_at - CURSOR_SLACK
+        return row.value
 
     def _commit_cursors(self, cursors: dict[FolderRole, str]) -> None:
         now = timezone.now()

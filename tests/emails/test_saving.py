@@ -176,11 +176,31 @@ def test_it_saves_every_email_of_a_thread_once_one_of_it_is_saved(person: Person
 
     assert subjects(sf_server, person) == ["Proposal", "RE: Proposal"]
     assert session.counts["emails"]["reasons"] == {"category": 1, "thread": 1}
+    assert session.counts["emails"]["threads_read"] == 1
     # A later email of the thread is saved too; the unrelated one still is not.
     deliver(graph, person, "RE: Proposal (2)", inReplyTo=first["id"])
-    sync(person)
+    later = sync(person)
+    assert later.counts["emails"]["reasons"] == {"thread": 1}
+    assert later.counts["emails"]["threads_read"] == 0
     assert subjects(sf_server, person) == ["Proposal", "RE: Proposal", "RE: Proposal (2)"]
     assert other["subject"] not in subjects(sf_server, person)
+
+
+def test_it_saves_a_new_thread_from_what_the_session_read_without_reading_it_again(
+    person: Person, sf_server: Any, graph: Any
+):
+    enable_emails(person, sf_server)
+    crm_world(person)
+    tenant, user = person.tenant_id, person.graph_user_id
+    sync(person)  # the folders' cursors are set
+    first = deliver(graph, person, "Fresh thread", categories=["Salesforce"], received=ago(0))
+    graph.mail.reply(tenant, user, first["id"], {"body": "On it."})
+
+    session = sync(person)
+
+    assert subjects(sf_server, person) == ["Fresh thread", "RE: Fresh thread"]
+    assert session.counts["emails"]["reasons"] == {"category": 1, "thread": 1}
+    assert session.counts["emails"]["threads_read"] == 0
 
 
 def test_it_backfills_the_last_days_when_auto_save_is_switched_on(person: Person, sf_server: Any, graph: Any):
