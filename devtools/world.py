@@ -7,6 +7,7 @@ they run in this process (benchmark) or in another one (demo).
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ import requests
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from syncengine.models import Mailbox, Membership, Organization, Role, SalesforceConnection
+from syncengine.models import Mailbox, Membership, Organization, Provider, Role, SalesforceConnection
 from syncengine.services.mailboxes import mailbox_create
 
 CUSTOMERS = [
@@ -62,9 +63,13 @@ JOBS = ["CFO", "Head of IT", "Buyer", "Procurement lead", "VP Operations", "Offi
 class SandboxControl:
     """A small client for the sandboxes' control endpoints."""
 
-    def __init__(self, *, salesforce_url: str, graph_url: str, ca_bundle: str) -> None:
+    def __init__(
+        self, *, salesforce_url: str, graph_url: str, ca_bundle: str, google_url: str = "", ews_url: str = ""
+    ) -> None:
         self.salesforce_url = salesforce_url.rstrip("/")
         self.graph_url = graph_url.rstrip("/")
+        self.google_url = google_url.rstrip("/")
+        self.ews_url = ews_url.rstrip("/")
         self.http = requests.Session()
         self.http.trust_env = False
         self.http.verify = ca_bundle
@@ -82,6 +87,12 @@ class SandboxControl:
 
     def graph(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         return self._call(method, f"{self.graph_url}/_sandbox{path}", body)
+
+    def google(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self._call(method, f"{self.google_url}/_sandbox{path}", body)
+
+    def ews(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self._call(method, f"{self.ews_url}/_sandbox{path}", body)
 
 
 @dataclass
@@ -174,6 +185,124 @@ def provision_person(
         credentials={"refresh_token": sf_refresh},
     )
     return DemoPerson(user, mailbox, connection, graph_user["id"], sf_user["id"])
+
+
+def _person_and_salesforce(
+    control: SandboxControl, org: DemoOrg, *, username: str, display_name: str, password: str, role: str
+) -> tuple[User, str, str, SalesforceConnection]:
+    """The engine's user in the org and their Salesforce user and connection (any mailbox provider)."""
+    address = f"{username}@{org.domain}"
+    user = User.objects.create_user(username=username, password=password, first_name=display_name.split()[0])
+    Membership.objects.create(user=user, organization=org.organization, role=role)
+    sf_user = control.sf(
+        "POST",
+        f"/orgs/{org.sf_org_id}/users",
+        {"username": f"{address}.crm", "email": address, "name": display_name},
+    )
+    sf_refresh = control.sf(
+        "POST",
+        f"/orgs/{org.sf_org_id}/users/{sf_user['id']}/refresh-token",
+        {"client_id": settings.SALESFORCE_CLIENT_ID},
+    )["refresh_token"]
+    connection = SalesforceConnection.objects.create(
+        user=user,
+        organization=org.organization,
+        instance_url=control.salesforce_url,
+        salesforce_user_id=sf_user["id"],
+        salesforce_org_id=org.sf_org_id,
+        username=sf_user["username"],
+        credentials={"refresh_token": sf_refresh},
+    )
+    return user, address, sf_user["id"], connection
+
+
+def provision_google_person(
+    control: SandboxControl, org: DemoOrg, *, username: str, display_name: str, password: str
+) -> DemoPerson:
+    """A rep on Gmail + Google Calendar: a Google user who consented with offline access."""
+    user, address, sf_user_id, connection = _person_and_salesforce(
+        control, org, username=username, display_name=display_name, password=password, role=Role.USER
+    )
+    control.google(
+        "POST",
+        "/clients",
+        {"client_id": settings.GOOGLE_CLIENT_ID, "client_secret": settings.GOOGLE_CLIENT_SECRET},
+    )
+    google_user = control.google("POST", "/users", {"email": address, "name": display_name})
+    refresh = control.google(
+        "POST", f"/users/{google_user['id']}/refresh_tokens", {"client_id": settings.GOOGLE_CLIENT_ID}
+    )["refresh_token"]
+    mailbox = mailbox_create(
+        organization=org.organization,
+        owner=user,
+        address=address,
+        provider=Provider.GOOGLE,
+        provider_account={"email": address},
+        credentials={"refresh_token": refresh},
+    )
+    return DemoPerson(user, mailbox, connection, google_user["id"], sf_user_id)
+
+
+def provision_ews_person(
+    control: SandboxControl, org: DemoOrg, *, username: str, display_name: str, password: str
+) -> DemoPerson:
+    """A rep on Exchange Server (EWS), signing in with their Windows account."""
+    user, address, sf_user_id, connection = _person_and_salesforce(
+        control, org, username=username, display_name=display_name, password=password, role=Role.USER
+    )
+    exchange_password = secrets.token_urlsafe(12)
+    control.ews(
+        "POST",
+        "/mailboxes",
+        {"smtp": address, "display_name": display_name, "username": address, "password": exchange_password},
+    )
+    mailbox = mailbox_create(
+        organization=org.organization,
+        owner=user,
+        address=address,
+        provider=Provider.EWS,
+        provider_account={"primary_smtp_address": address},
+        credentials={"username": address, "password": exchange_password, "auth_type": "basic"},
+    )
+    return DemoPerson(user, mailbox, connection, address, sf_user_id)
+
+
+def google_event(rng: random.Random, *, day_offset: int, index: int) -> dict[str, Any]:
+    graph = event_payload(rng, day_offset=day_offset, index=index)
+    return {
+        "summary": graph["subject"],
+        "description": graph["body"]["content"],
+        "location": graph["location"]["displayName"],
+        "start": {"dateTime": graph["start"]["dateTime"] + "Z"},
+        "end": {"dateTime": graph["end"]["dateTime"] + "Z"},
+    }
+
+
+def ews_event(rng: random.Random, *, day_offset: int, index: int) -> dict[str, Any]:
+    graph = event_payload(rng, day_offset=day_offset, index=index)
+    return {
+        "Subject": graph["subject"],
+        "Body": graph["body"]["content"],
+        "Location": graph["location"]["displayName"],
+        "Start": graph["start"]["dateTime"] + "Z",
+        "End": graph["end"]["dateTime"] + "Z",
+        "LegacyFreeBusyStatus": "Busy",
+    }
+
+
+def seed_provider_events(
+    control: SandboxControl, person: DemoPerson, *, count: int, seed: int = 1, days: int = 30
+) -> None:
+    """Events in a Google or Exchange rep's calendar, made there as the rep would."""
+    rng = random.Random(seed)
+    for i in range(count):
+        offset = (i % days) - 5
+        if person.mailbox.provider == Provider.GOOGLE:
+            body = google_event(rng, day_offset=offset, index=i)
+            control.google("POST", f"/users/{person.graph_user_id}/events", {"body": body})
+        else:
+            body = ews_event(rng, day_offset=offset, index=i)
+            control.ews("POST", f"/mailboxes/{person.mailbox.address}/folders/calendar/items", body)
 
 
 def seed_crm(

@@ -37,10 +37,13 @@ from devtools.world import (
     SandboxControl,
     crm_task,
     event_payload,
+    provision_ews_person,
+    provision_google_person,
     provision_org,
     provision_person,
     seed_crm,
     seed_events,
+    seed_provider_events,
     seed_tasks,
 )
 from syncengine.models import Organization, Role, Trigger
@@ -48,7 +51,13 @@ from syncengine.services.queue import enqueue_session
 
 DEMO_SLUG = "demo"
 SALESFORCE_API = "/services/data/v62.0"
+DEMO_DOMAIN = "acme-demo.example"
 PEOPLE = [("alice", "Alice Martin", 25, Role.USER), ("bob", "Bob Chen", 15, Role.USER)]
+# One mailbox of each other provider, so a newcomer sees all three syncing.
+OTHER_PROVIDERS = [
+    ("carol", "Carol Diaz", 10, provision_google_person),
+    ("dave", "Dave Okafor", 10, provision_ews_person),
+]
 
 
 class Command(BaseCommand):
@@ -60,6 +69,10 @@ class Command(BaseCommand):
             "--salesforce-port", type=int, default=int(os.environ.get("DEMO_SALESFORCE_PORT", "8443"))
         )
         parser.add_argument("--graph-port", type=int, default=int(os.environ.get("DEMO_GRAPH_PORT", "8444")))
+        parser.add_argument(
+            "--google-port", type=int, default=int(os.environ.get("DEMO_GOOGLE_PORT", "8445"))
+        )
+        parser.add_argument("--ews-port", type=int, default=int(os.environ.get("DEMO_EWS_PORT", "8446")))
         parser.add_argument(
             "--activity-seconds", type=float, default=20.0, help="how often the demo users edit"
         )
@@ -82,8 +95,9 @@ class Command(BaseCommand):
     def _run(self, options: dict[str, Any]) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         directory = settings.VAR_DIR / "sandbox"
-        endpoints = self._start_sandboxes(directory, options["salesforce_port"], options["graph_port"])
-        env = self._child_env(endpoints)
+        ports = {name: options[f"{name}_port"] for name in ("salesforce", "graph", "google", "ews")}
+        endpoints = self._start_sandboxes(directory, ports)
+        env = self._child_env(endpoints, options["port"])
         for key in (
             "GRAPH_AUTHORITY_HOST",
             "GRAPH_API_URL",
@@ -91,12 +105,18 @@ class Command(BaseCommand):
             "OUTBOUND_CA_BUNDLE",
             "GRAPH_CLIENT_SECRET",
             "SALESFORCE_CLIENT_SECRET",
+            "GOOGLE_API_URL",
+            "GOOGLE_TOKEN_URL",
+            "GOOGLE_CLIENT_ID",
+            "GOOGLE_CLIENT_SECRET",
         ):
             setattr(settings, key, env[key])
         control = SandboxControl(
             salesforce_url=endpoints["salesforce"],
             graph_url=endpoints["graph"],
             ca_bundle=endpoints["ca_bundle"],
+            google_url=endpoints["google"],
+            ews_url=endpoints["ews"],
         )
         org, people, passwords = self._seed(control)
 
@@ -115,7 +135,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  Sign in as: {username} / {password}")
         self.stdout.write(f"  Admin:      {url}admin/  (admin / {passwords['admin']})")
         self.stdout.write(
-            f"  Salesforce sandbox: {endpoints['salesforce']}   Graph sandbox: {endpoints['graph']}"
+            f"  Sandboxes: Salesforce {endpoints['salesforce']}, Graph {endpoints['graph']}, "
+            f"Google {endpoints['google']}, Exchange (EWS) {endpoints['ews']}"
         )
         self.stdout.write(
             "  Sessions run every minute; the demo users edit events, tasks and contacts, in Outlook and in "
@@ -124,31 +145,25 @@ class Command(BaseCommand):
         self._live(control, org, people, options["activity_seconds"], options["exit_after"])
 
     # -- processes --------------------------------------------------------------------------------
-    def _start_sandboxes(self, directory: Path, sf_port: int, graph_port: int) -> dict[str, str]:
+    def _start_sandboxes(self, directory: Path, ports: dict[str, int]) -> dict[str, str]:
         directory.mkdir(parents=True, exist_ok=True)
         marker = directory / "endpoints.json"
         marker.unlink(missing_ok=True)
-        command = [
-            sys.executable,
-            "-m",
-            "sandbox.run",
-            "--dir",
-            str(directory),
-            "--salesforce-port",
-            str(sf_port),
-            "--graph-port",
-            str(graph_port),
-        ]
+        command = [sys.executable, "-m", "sandbox.run", "--dir", str(directory)]
+        for name, port in ports.items():
+            command += [f"--{name}-port", str(port)]
         process = self._spawn(command, os.environ.copy(), "sandboxes")
         deadline = time.monotonic() + 30
         while not marker.exists():
             if process.poll() is not None or time.monotonic() > deadline:
-                raise CommandError(f"the sandboxes did not start (ports {sf_port}/{graph_port} busy?)")
+                busy = "/".join(str(p) for p in ports.values())
+                raise CommandError(f"the sandboxes did not start (ports {busy} busy?)")
             time.sleep(0.1)
         return json.loads(marker.read_text())
 
-    def _child_env(self, endpoints: dict[str, str]) -> dict[str, str]:
+    def _child_env(self, endpoints: dict[str, str], web_port: int) -> dict[str, str]:
         env = os.environ.copy()
+        google = endpoints["google"]
         env.update(
             {
                 "DEBUG": "1",
@@ -157,11 +172,22 @@ class Command(BaseCommand):
                 "GRAPH_CLIENT_SECRET": env.get("GRAPH_CLIENT_SECRET") or secrets.token_urlsafe(24),
                 "SALESFORCE_LOGIN_URL": endpoints["salesforce"],
                 "SALESFORCE_CLIENT_SECRET": env.get("SALESFORCE_CLIENT_SECRET") or secrets.token_urlsafe(24),
+                "GOOGLE_API_URL": google,
+                "GOOGLE_TOKEN_URL": f"{google}/token",
+                "GOOGLE_AUTH_URL": f"{google}/o/oauth2/v2/auth",
+                "GOOGLE_CLIENT_SECRET": env.get("GOOGLE_CLIENT_SECRET") or secrets.token_urlsafe(24),
+                "EWS_SERVICE_ENDPOINT": f"{endpoints['ews']}/EWS/Exchange.asmx",
                 "OUTBOUND_CA_BUNDLE": endpoints["ca_bundle"],
+                # The connect pages: redirect URIs come back here; the demo tenant signs users in.
+                "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
+                "GRAPH_AUTHORITY_TENANT": DEMO_DOMAIN,
             }
         )
         env.setdefault("GRAPH_CLIENT_ID", settings.GRAPH_CLIENT_ID)
         env.setdefault("SALESFORCE_CLIENT_ID", settings.SALESFORCE_CLIENT_ID)
+        env.setdefault(
+            "GOOGLE_CLIENT_ID", settings.GOOGLE_CLIENT_ID or "syncengine-demo.apps.googleusercontent.com"
+        )
         return env
 
     def _spawn(self, command: list[str], env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
@@ -189,8 +215,8 @@ class Command(BaseCommand):
     def _seed(self, control: SandboxControl) -> tuple[DemoOrg, list[DemoPerson], dict[str, str]]:
         """A fresh demo org each run: the sandboxes keep no state between runs, so neither do we."""
         Organization.objects.filter(slug=DEMO_SLUG).delete()
-        User.objects.filter(username__in=[p[0] for p in PEOPLE] + ["admin"]).delete()
-        org = provision_org(control, name="Acme Demo", slug=DEMO_SLUG, domain="acme-demo.example")
+        User.objects.filter(username__in=[p[0] for p in [*PEOPLE, *OTHER_PROVIDERS]] + ["admin"]).delete()
+        org = provision_org(control, name="Acme Demo", slug=DEMO_SLUG, domain=DEMO_DOMAIN)
         passwords: dict[str, str] = {}
         people = []
         for index, (username, display, events, role) in enumerate(PEOPLE):
@@ -200,6 +226,13 @@ class Command(BaseCommand):
             )
             seed_events(control, org, person, count=events, seed=index + 1)
             seed_tasks(control, org, person, in_salesforce=2, in_todo=1, seed=index + 1)
+            people.append(person)
+        for index, (username, display, events, provision) in enumerate(OTHER_PROVIDERS, start=len(PEOPLE)):
+            passwords[username] = f"{username}-demo-{secrets.token_hex(3)}"
+            person = provision(
+                control, org, username=username, display_name=display, password=passwords[username]
+            )
+            seed_provider_events(control, person, count=events, seed=index + 1)
             people.append(person)
         seed_crm(control, org, owner_ids=[p.sf_user_id for p in people])
         passwords["admin"] = f"admin-demo-{secrets.token_hex(3)}"
@@ -233,10 +266,15 @@ class Command(BaseCommand):
                 return
             if time.monotonic() >= next_activity:
                 next_activity = time.monotonic() + every
-                person = rng.choice(people)
+                act = next(acts)
+                # Outlook acts need a Microsoft 365 rep; Salesforce acts work for everyone.
+                outlook = act not in (self._rename_event_in_salesforce, self._complete_task_in_salesforce)
+                person = rng.choice(
+                    [p for p in people if p.mailbox.provider == "graph"] if outlook else people
+                )
                 stamp = datetime.now(UTC).strftime("%H:%M:%S")
                 try:
-                    done = next(acts)(control, org, person, rng)
+                    done = act(control, org, person, rng)
                     self.stdout.write(f"  [{stamp}] {person.user.username} {done}")
                 except (requests.RequestException, RuntimeError, KeyError, ValueError) as error:
                     self.stderr.write(f"  demo activity skipped: {error}")
