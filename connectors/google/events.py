@@ -4,7 +4,10 @@ Google has no categories: the engine's categories (e.g. "Salesforce", "Salesforc
 event's private extended property ``syncCategories`` as a JSON list, which only this app reads and
 writes (users mark events through the engine's own pages instead). ``colorId`` is left to the user.
 Free/busy: ``transparency`` transparent is "free", anything else "busy"; ``visibility`` private and
-confidential keep their names, default and public are "normal".
+confidential keep their names, default and public are "normal". Values Google cannot tell apart
+(show-as tentative, out of office, working elsewhere; sensitivity personal) are kept in the private
+extended properties ``syncShowAs`` / ``syncSensitivity`` too, and read back while the event's own field
+still agrees with them: a user's change in Google wins.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from mapping.timezones import ConversionError, local_to_utc
 from syncengine.core.records import ItemChange
 
 CATEGORIES = "syncCategories"
+SHOW_AS = "syncShowAs"
+SENSITIVITY = "syncSensitivity"
 RESPONSES = {
     "accepted": "accepted",
     "tentative": "tentativelyAccepted",
@@ -59,6 +64,32 @@ def categories(event: Mapping[str, Any]) -> list[str]:
     return [str(c).strip() for c in value if str(c).strip()] if isinstance(value, list) else []
 
 
+def _private(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    return (event.get("extendedProperties") or {}).get("private") or {}
+
+
+def _transparency(show_as: str) -> str:
+    return "transparent" if show_as == "free" else "opaque"
+
+
+def _visibility(sensitivity: str) -> str:
+    return {"private": "private", "personal": "private", "confidential": "confidential"}.get(
+        sensitivity, "default"
+    )
+
+
+def show_as(event: Mapping[str, Any]) -> str:
+    native = "free" if event.get("transparency") == "transparent" else "busy"
+    kept = str(_private(event).get(SHOW_AS) or "")
+    return kept if kept and _transparency(kept) == _transparency(native) else native
+
+
+def sensitivity(event: Mapping[str, Any]) -> str:
+    native = VISIBILITY.get(str(event.get("visibility") or ""), "normal")
+    kept = str(_private(event).get(SENSITIVITY) or "")
+    return kept if kept and _visibility(kept) == _visibility(native) else native
+
+
 def to_neutral(event: Mapping[str, Any]) -> dict[str, Any]:
     description = str(event.get("description") or "")
     if _TAG.search(description):  # the Calendar web app stores rich text as HTML
@@ -70,8 +101,8 @@ def to_neutral(event: Mapping[str, Any]) -> dict[str, Any]:
         "end": instant(event.get("end")),
         "is_all_day": bool((event.get("start") or {}).get("date")),
         "location": str(event.get("location") or ""),
-        "show_as": "free" if event.get("transparency") == "transparent" else "busy",
-        "sensitivity": VISIBILITY.get(str(event.get("visibility") or ""), "normal"),
+        "show_as": show_as(event),
+        "sensitivity": sensitivity(event),
     }
 
 
@@ -90,7 +121,7 @@ def scope_meta(event: Mapping[str, Any]) -> dict[str, Any]:
         ical_uid = f"{ical_uid}#{instant(event.get('originalStartTime')) or ''}"
     return {
         "categories": categories(event),
-        "sensitivity": VISIBILITY.get(str(event.get("visibility") or ""), "normal"),
+        "sensitivity": sensitivity(event),
         "attendees": [str(a.get("email") or "") for a in attendees if a.get("email")],
         "organizer": str(organizer.get("email") or ""),
         "response": response,
@@ -134,6 +165,7 @@ def from_neutral(values: Mapping[str, Any], current: Mapping[str, Any] | None = 
     """Event properties for the given neutral values. Start, end and all-day are written together:
     ``current`` (the event as read) fills the ones ``values`` lacks."""
     out: dict[str, Any] = {}
+    private: dict[str, str] = {}
     for key, value in values.items():
         if key == "subject":
             out["summary"] = value or ""
@@ -142,15 +174,15 @@ def from_neutral(values: Mapping[str, Any], current: Mapping[str, Any] | None = 
         elif key == "location":
             out["location"] = value or ""
         elif key == "show_as":
-            out["transparency"] = "transparent" if value == "free" else "opaque"
+            out["transparency"] = _transparency(str(value or "busy"))
+            private[SHOW_AS] = str(value or "busy")
         elif key == "sensitivity":
-            out["visibility"] = {
-                "private": "private",
-                "personal": "private",
-                "confidential": "confidential",
-            }.get(str(value or ""), "default")
+            out["visibility"] = _visibility(str(value or "normal"))
+            private[SENSITIVITY] = str(value or "normal")
         elif key == "categories":
-            out["extendedProperties"] = {"private": {CATEGORIES: json.dumps(list(value or []))}}
+            private[CATEGORIES] = json.dumps(list(value or []))
+    if private:  # PATCH merges private properties key by key: the others stay
+        out["extendedProperties"] = {"private": private}
     if any(k in values for k in TIME_KEYS):
         now = to_neutral(current) if current else {}
         merged = {k: values[k] if k in values else now.get(k) for k in TIME_KEYS}

@@ -429,3 +429,22 @@ def test_it_reads_in_full_when_the_stored_cursor_is_not_its_own(rep: Rep):
     event = rep.add_event("Kept", days=1)
     changes = read(rep.connector(), "https://graph.microsoft.com/v1.0/me/calendarView/delta?$deltatoken=x")
     assert changes.full is True and [c.id for c in changes.changes] == [event["id"]]
+
+
+def test_it_keeps_show_as_and_sensitivity_google_cannot_tell_apart_until_the_user_changes_them(rep: Rep):
+    connector = rep.connector()
+    first = read(connector)
+    [made] = connector.create(
+        stream="events", items=[neutral_event("Offsite", at(3), show_as="oof", sensitivity="personal")]
+    )
+    [stored] = [e for e in rep.app.events(rep.user) if e["id"] == made.id]
+    assert (stored["transparency"], stored["visibility"]) == ("opaque", "private")
+    [change] = read(connector, first.next_cursor).changes
+    assert (change.values["show_as"], change.values["sensitivity"]) == ("oof", "personal")
+    assert change.meta["sensitivity"] == "personal"
+    rep.app.update_event(rep.user, made.id, {"transparency": "transparent", "visibility": "default"})
+    [change] = read(connector, first.next_cursor).changes
+    assert (change.values["show_as"], change.values["sensitivity"]) == (
+        "free",
+        "normal",
+    )  # the user's change wins
