@@ -1,0 +1,125 @@
+"""Every mailbox provider through the whole engine: an event both ways, for Google and Exchange (EWS)
+mailboxes, next to the Microsoft 365 ones the other engine tests use."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from sandbox.base import SandboxServer
+from sandbox.tls import SandboxCA
+from syncengine.models import Outcome, Provider
+from syncengine.services.sessions import session_run
+from tests.conftest import Person
+from tests.engine.test_events_to_salesforce import in_days, synced_events
+
+pytestmark = pytest.mark.django_db
+GOOGLE_CLIENT = ("1234567890-engine.apps.googleusercontent.com", "google-engine-secret")
+_numbers = itertools.count(1)
+
+
+def synced(person: Person) -> Any:
+    session = session_run(mailbox_id=person.mailbox.pk)
+    assert session is not None and session.outcome == Outcome.SUCCEEDED, session and session.error
+    return session
+
+
+@pytest.fixture
+def on_google(settings: Any, make_person: Callable[..., Person], google_server: SandboxServer) -> Person:
+    """A rep whose mailbox is Gmail + Google Calendar (their Salesforce as for everyone)."""
+    settings.GOOGLE_API_URL = google_server.url
+    settings.GOOGLE_TOKEN_URL = f"{google_server.url}/token"
+    settings.GOOGLE_CLIENT_ID, settings.GOOGLE_CLIENT_SECRET = GOOGLE_CLIENT
+    person = make_person(f"gina{next(_numbers)}")
+    app = google_server.app
+    app.register_client(*GOOGLE_CLIENT)
+    user = app.create_user(person.mailbox.address, "Gina", "Europe/Berlin")
+    person.mailbox.provider = Provider.GOOGLE
+    person.mailbox.provider_account = {"email": person.mailbox.address}
+    person.mailbox.credentials = {"refresh_token": app.issue_refresh_token(user["id"], GOOGLE_CLIENT[0])}
+    person.mailbox.save()
+    return person
+
+
+@pytest.fixture
+def on_exchange(
+    settings: Any, make_person: Callable[..., Person], ews_server: SandboxServer, sandbox_ca: SandboxCA
+) -> Person:
+    """A rep whose mailbox is on Exchange Server, signing in with a password."""
+    settings.EWS_SERVICE_ENDPOINT = f"{ews_server.url}/EWS/Exchange.asmx"
+    person = make_person(f"ed{next(_numbers)}")
+    ews_server.app.create_mailbox(person.mailbox.address, "Ed", password="Exch-Passw0rd!")
+    person.mailbox.provider = Provider.EWS
+    person.mailbox.provider_account = {"primary_smtp_address": person.mailbox.address}
+    person.mailbox.credentials = {"username": person.mailbox.address, "password": "Exch-Passw0rd!"}
+    person.mailbox.save()
+    return person
+
+
+def test_it_syncs_a_google_calendar_event_both_ways(on_google: Person, google_server: SandboxServer):
+    app = google_server.app
+    made = app.create_event(
+        on_google.mailbox.address,
+        {
+            "summary": "Globex pricing",
+            "location": "Meet",
+            "start": {"dateTime": in_days(2, 15) + "Z"},
+            "end": {"dateTime": in_days(2, 16) + "Z"},
+        },
+    )
+    first = synced(on_google)
+
+    [event] = synced_events(on_google)
+    assert (event["Subject"], event["Location"]) == ("Globex pricing", "Meet")
+    assert event["StartDateTime"].startswith(in_days(2, 15))
+    assert first.counts["events"]["to_crm"] == {"created": 1}
+
+    on_google.salesforce.Event.update(event["Id"], {"Subject": "Globex pricing (final)"})
+    synced(on_google)
+
+    [after] = [e for e in app.events(on_google.mailbox.address) if e["id"] == made["id"]]
+    assert after["summary"] == "Globex pricing (final)"
+    quiet = synced(on_google)
+    assert quiet.api_calls["mail"] == 3 and quiet.api_calls["crm"] == 3, "one read per stream per side"
+
+
+def test_it_syncs_an_exchange_calendar_item_both_ways(on_exchange: Person, ews_server: SandboxServer):
+    app = ews_server.app
+    address = on_exchange.mailbox.address
+    made = app.create_item(
+        address,
+        "calendar",
+        {
+            "Subject": "Initech QBR",
+            "Start": in_days(3, 9) + "Z",
+            "End": in_days(3, 10) + "Z",
+            "Location": "HQ",
+        },
+    )
+    synced(on_exchange)
+
+    [event] = synced_events(on_exchange)
+    assert (event["Subject"], event["Location"]) == ("Initech QBR", "HQ")
+
+    on_exchange.salesforce.Event.update(event["Id"], {"Location": "Board room"})
+    synced(on_exchange)
+
+    assert app.item(address, made["id"])["Location"] == "Board room"
+    quiet = synced(on_exchange)
+    assert quiet.api_calls["mail"] == 3 and quiet.api_calls["crm"] == 3, "one read per stream per side"
+
+
+def test_it_suspends_an_exchange_mailbox_whose_password_no_longer_works(
+    on_exchange: Person, ews_server: SandboxServer
+):
+    ews_server.app.set_password(on_exchange.mailbox.address, "Changed-by-IT-1!")
+
+    session = session_run(mailbox_id=on_exchange.mailbox.pk)
+
+    assert session is not None and session.outcome == Outcome.FAILED
+    on_exchange.mailbox.refresh_from_db()
+    assert on_exchange.mailbox.suspended
+    assert "reconnect" in on_exchange.mailbox.suspended_reason.lower()
