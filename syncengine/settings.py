@@ -211,6 +211,7 @@ GOOGLE_OAUTH_SCOPES = env.list(
         "https://www.googleapis.com/auth/calendar",
         "https://www.googleapis.com/auth/tasks",
         "https://www.googleapis.com/auth/contacts",
+        "https://www.googleapis.com/auth/gmail.modify",
     ],
 )
 
