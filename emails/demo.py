@@ -1,0 +1,125 @@
+"""Emails for the demo: what a newcomer sees saved (and not saved) at the next session.
+
+``seed_demo_emails`` talks to the sandboxes through their control endpoints (over https, like
+devtools/world.py), so it works whether they run in this process or in another one. It:
+
+- switches email saving on for the organization and gives Salesforce's EmailMessage and Task the
+  engine's External ID field (an org admin's one-time set-up in a real org);
+- makes a customer in Salesforce: the Account "Northwind Traders" (northwind.example), its Contact
+  Nina North and an open Opportunity owned by the demo user;
+- blocklists a newsletter sender for the whole organization;
+- delivers three emails to the user's Inbox: one from Nina tagged "Salesforce" (saved at the next session,
+  linked to Nina, Northwind and the Opportunity), one from the newsletter tagged "Salesforce" too (never
+  saved: its only outside participant is blocklisted), and one from Nina untagged (saved only once the
+  user switches auto-save on, on their "Your email saving" page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+
+from blocklists.services import org_entries_add
+from devtools.world import DemoOrg, DemoPerson, SandboxControl
+from emails.models import EmailSettings
+
+CUSTOMER_DOMAIN = "northwind.example"
+CONTACT_ADDRESS = f"nina.north@{CUSTOMER_DOMAIN}"
+BLOCKED_SENDER = "news@promo-blast.example"
+
+
+@dataclass(frozen=True)
+class DemoEmails:
+    account_id: str
+    contact_id: str
+    opportunity_id: str
+    tagged_message_id: str  # Graph id of the email tagged "Salesforce" (saved next session)
+    blocked_message_id: str  # tagged too, never saved
+    untagged_message_id: str  # saved once auto-save is on
+
+
+def seed_demo_emails(
+    control: SandboxControl, org: DemoOrg, person: DemoPerson, *, blocked_sender: str = BLOCKED_SENDER
+) -> DemoEmails:
+    """Set up email saving for ``org`` and deliver the demo emails to ``person``'s mailbox (see above)."""
+    for sobject in ("EmailMessage", "Task"):
+        field = {
+            "sobject": sobject,
+            "name": settings.SALESFORCE_SYNC_KEY_FIELD,
+            "type": "string",
+            "length": 80,
+        }
+        control.sf("POST", f"/orgs/{org.sf_org_id}/fields", {**field, "external_id": True, "unique": True})
+    EmailSettings.objects.update_or_create(organization=org.organization, defaults={"enabled": True})
+    org_entries_add(
+        organization=org.organization, texts=[blocked_sender], added_by=None, note="Demo: a newsletter"
+    )
+
+    owner = person.sf_user_id
+    account = _record(
+        control, org, "Account", {"Name": "Northwind Traders", "Website": f"https://{CUSTOMER_DOMAIN}"}, owner
+    )
+    contact = _record(
+        control,
+        org,
+        "Contact",
+        {"FirstName": "Nina", "LastName": "North", "Email": CONTACT_ADDRESS, "AccountId": account},
+        owner,
+    )
+    close = (datetime.now(UTC) + timedelta(days=21)).date().isoformat()
+    opportunity = _record(
+        control,
+        org,
+        "Opportunity",
+        {
+            "Name": "Northwind: 200 seats",
+            "StageName": "Proposal/Price Quote",
+            "CloseDate": close,
+            "AccountId": account,
+        },
+        owner,
+    )
+
+    tagged = _deliver(
+        control, org, person, CONTACT_ADDRESS, "Nina North", "Our order for 200 seats", ["Salesforce"],
+        "<p>Hello,</p><p>we are ready to order the 200 seats we discussed. Could you send the contract?</p>",
+    )  # fmt: skip
+    blocked = _deliver(
+        control, org, person, blocked_sender, "Promo Blast", "This week's deals", ["Salesforce"],
+        "<p>Unmissable offers inside.</p>",
+    )  # fmt: skip
+    untagged = _deliver(
+        control, org, person, CONTACT_ADDRESS, "Nina North", "Delivery address", [],
+        "<p>Please ship to our Leeds warehouse.</p>",
+    )  # fmt: skip
+    return DemoEmails(account, contact, opportunity, tagged, blocked, untagged)
+
+
+def _record(control: SandboxControl, org: DemoOrg, sobject: str, fields: dict[str, str], owner: str) -> str:
+    return str(
+        control.sf("POST", f"/orgs/{org.sf_org_id}/records/{sobject}", {**fields, "_user_id": owner})["id"]
+    )
+
+
+def _deliver(
+    control: SandboxControl,
+    org: DemoOrg,
+    person: DemoPerson,
+    sender: str,
+    name: str,
+    subject: str,
+    categories: list[str],
+    body: str,
+) -> str:
+    email = {
+        "from": {"address": sender, "name": name},
+        "to": [person.mailbox.address],
+        "subject": subject,
+        "body": body,
+        "bodyType": "html",
+        "categories": categories,
+    }
+    path = f"/tenants/{org.tenant_id}/users/{person.graph_user_id}/mail/deliver"
+    return str(control.graph("POST", path, email)["id"])

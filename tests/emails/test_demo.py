@@ -1,0 +1,42 @@
+"""The demo's emails: the tagged one from a known Contact reaches Salesforce at the next session, linked
+to its Contact, Account and Opportunity; the blocklisted sender's never does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from devtools.world import DemoOrg, DemoPerson, SandboxControl
+from emails.demo import seed_demo_emails
+from emails.services import mailbox_auto_save_set
+from tests.conftest import Person
+from tests.emails.conftest import relations, saved, subjects, sync
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_seeds_emails_that_appear_in_salesforce_at_the_next_session(
+    person: Person, sandboxes: Any, sf_server: Any
+):
+    salesforce, graph = sandboxes
+    control = SandboxControl(
+        salesforce_url=salesforce.url, graph_url=graph.url, ca_bundle=settings.OUTBOUND_CA_BUNDLE
+    )
+    org = DemoOrg(person.organization, person.sf_org_id, person.tenant_id, "org.example")
+    demo_person = DemoPerson(
+        person.user, person.mailbox, person.connection, person.graph_user_id, person.sf_user_id
+    )
+
+    seeded = seed_demo_emails(control, org, demo_person)
+    sync(person)
+
+    [email] = saved(sf_server, person)
+    assert email["Subject"] == "Our order for 200 seats"
+    assert email["RelatedToId"] == seeded.opportunity_id
+    assert ("FromAddress", seeded.contact_id) in relations(person, email["Id"])
+
+    mailbox_auto_save_set(mailbox=person.mailbox, auto_save="inbound")
+    sync(person)
+    assert subjects(sf_server, person) == ["Delivery address", "Our order for 200 seats"]
