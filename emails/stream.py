@@ -124,6 +124,7 @@ class EmailReport:
     tagged: int = 0
     moved: int = 0
     threads_read: int = 0
+    files_too_large: int = 0  # attachments over the org's size limit, left out (the email is saved)
     reasons: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     issues: int = 0
@@ -137,6 +138,7 @@ class EmailReport:
             "tagged": self.tagged,
             "moved": self.moved,
             "threads_read": self.threads_read,
+            "files_too_large": self.files_too_large,
             "reasons": dict(self.reasons),
             "skipped": dict(self.skipped),
         }
@@ -468,6 +470,7 @@ class EmailStream:
             ]
             for skipped in (f for f in files if f.skipped == "too_large"):
                 log.info("mailbox %s: %s not saved: over the size limit", self.mailbox.pk, skipped.name)
+                self.report.files_too_large += 1
         return out
 
     @transaction.atomic

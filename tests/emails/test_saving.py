@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -244,3 +245,27 @@ def test_it_never_saves_drafts(person: Person, sf_server: Any, graph: Any):
 
     assert subjects(sf_server, person) == ["Real"]
     assert SavedEmailMailbox.objects.count() == 1
+
+
+def test_it_saves_attachments_within_the_size_limit_as_files_of_the_email(
+    person: Person, sf_server: Any, graph: Any
+):
+    enable_emails(person, sf_server, max_attachment_mb=1)
+    crm_world(person)
+    big = base64.b64encode(b"x" * (1024 * 1024 + 1)).decode("ascii")
+    deliver(
+        graph,
+        person,
+        "With files",
+        categories=["Salesforce"],
+        attachments=[{"name": "quote.txt", "text": "Total: 100"}, {"name": "video.bin", "contentBytes": big}],
+    )
+
+    session = sync(person)
+
+    [email] = saved(sf_server, person)
+    files = person.salesforce.query(
+        f"SELECT ContentDocument.Title FROM ContentDocumentLink WHERE LinkedEntityId = '{email['Id']}'"
+    )["records"]
+    assert [f["ContentDocument"]["Title"] for f in files] == ["quote.txt"]
+    assert session.counts["emails"]["files_too_large"] == 1
