@@ -2,17 +2,23 @@
 
 Reads use calendarView delta (one delta read per calendar when nothing changed); writes go in
 ``$batch`` requests of up to 20, each item retried on its own 429.
+
+Two ways in: delegated (the user's own refresh token, paths under ``/me``) or app-only (an org
+admin's admin consent, client-credentials tokens, paths under ``/users/{id}``), chosen by the
+mailbox's ``provider_account["mode"]``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import msal
 import requests
@@ -28,6 +34,13 @@ from syncengine.core.records import ChangeSet, ItemChange
 log = logging.getLogger(__name__)
 BATCH_LIMIT = 20
 TOKEN_MARGIN_SECONDS = 120
+APP_MODE = "app"
+# App-only tokens cover a whole tenant: kept in this process only (never on a mailbox row), and
+# shared by every mailbox of the tenant: (authority, tenant, client id) -> (token, expires_at).
+_APP_TOKENS: dict[tuple[str, str, str], tuple[str, float]] = {}
+_APP_TOKENS_LOCK = threading.Lock()
+# Token endpoint answers that mean the app lost its access to the tenant (consent, app or secret).
+PERMANENT_AUTH_ERRORS = ("invalid_grant", "invalid_client", "unauthorized_client", "interaction_required")
 
 
 @dataclass(frozen=True)
@@ -37,6 +50,7 @@ class GraphConfig:
     client_id: str
     client_secret: str
     scopes: tuple[str, ...] = ("https://graph.microsoft.com/Calendars.ReadWrite",)
+    app_scopes: tuple[str, ...] = ("https://graph.microsoft.com/.default",)  # client credentials
     ca_bundle: str = ""
     timeout: float = 30.0
     page_size: int = 100
@@ -50,7 +64,10 @@ class Window:
 
 
 class GraphConnector(GraphMailMixin):
-    """One mailbox. ``account``: tenant_id. ``credentials``: refresh_token (+ cached access_token)."""
+    """One mailbox. ``account``: tenant_id, user_id, and mode "app" for app-only access.
+
+    ``credentials``: delegated: refresh_token (+ cached access_token); app-only: nothing needed.
+    """
 
     SUPPORTED_STREAMS = frozenset(STREAMS)
 
@@ -64,6 +81,16 @@ class GraphConnector(GraphMailMixin):
     ) -> None:
         self.config = config
         self.tenant_id = account["tenant_id"]
+        self.app_only = account.get("mode") == APP_MODE
+        user_id = str(account.get("user_id") or "")
+        if self.app_only and not user_id:
+            raise ConnectorError(
+                "This org-wide Microsoft 365 mailbox has no user id: an org admin must add it again.",
+                permanent=True,
+                code="MAIL_AUTH_REVOKED",
+            )
+        # Where the mailbox lives in Graph: app-only tokens have no "me".
+        self._mailbox = f"/users/{quote(user_id, safe='')}" if self.app_only else "/me"
         self.credentials = dict(credentials)
         self._on_credentials = on_credentials
         self._sleep = sleep
@@ -98,10 +125,19 @@ class GraphConnector(GraphMailMixin):
         token = self.credentials.get("access_token")
         if token and float(self.credentials.get("expires_at", 0)) > time.time() + TOKEN_MARGIN_SECONDS:
             return str(token)
+        if self.app_only:
+            with _APP_TOKENS_LOCK:
+                shared = _APP_TOKENS.get(self._app_key())
+            if shared and shared[1] > time.time() + TOKEN_MARGIN_SECONDS:
+                self.credentials.update(access_token=shared[0], expires_at=shared[1])
+                return shared[0]
         self.refresh()
         return str(self.credentials["access_token"])
 
     def refresh(self) -> None:
+        if self.app_only:
+            self._refresh_app()
+            return
         try:
             result = self.identity.acquire_token_by_refresh_token(
                 self.credentials.get("refresh_token", ""), scopes=list(self.config.scopes)
@@ -111,12 +147,7 @@ class GraphConnector(GraphMailMixin):
         if "access_token" not in result:
             code = str(result.get("error", ""))
             description = str(result.get("error_description", "")).split("\n")[0].split(". ")[0][:160]
-            permanent = code in (
-                "invalid_grant",
-                "invalid_client",
-                "unauthorized_client",
-                "interaction_required",
-            )
+            permanent = code in PERMANENT_AUTH_ERRORS
             raise ConnectorError(
                 "Microsoft 365 no longer accepts this mailbox's sign-in: reconnect the mailbox. "
                 f"({code}: {description})"
@@ -131,6 +162,28 @@ class GraphConnector(GraphMailMixin):
             self.credentials["refresh_token"] = result["refresh_token"]
         self._on_credentials(dict(self.credentials))
 
+    def _app_key(self) -> tuple[str, str, str]:
+        return (self.config.authority_host.rstrip("/"), self.tenant_id, self.config.client_id)
+
+    def _refresh_app(self) -> None:
+        """A new client-credentials token (also after a 401: the held one was refused)."""
+        with _APP_TOKENS_LOCK:
+            held = _APP_TOKENS.get(self._app_key())
+            if held and held[0] == self.credentials.get("access_token"):
+                del _APP_TOKENS[self._app_key()]
+        self.credentials.pop("access_token", None)
+        self._msal = None  # msal would answer from its own cache: the token just refused
+        try:
+            result = self.identity.acquire_token_for_client(scopes=list(self.config.app_scopes))
+        except Exception as error:
+            raise from_exception(error) from error
+        if "access_token" not in result:
+            raise _app_auth_error(result, self.tenant_id)
+        expires_at = time.time() + float(result.get("expires_in", 3600))
+        self.credentials.update(access_token=result["access_token"], expires_at=expires_at)
+        with _APP_TOKENS_LOCK:
+            _APP_TOKENS[self._app_key()] = (str(result["access_token"]), expires_at)
+
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {self._access_token()}", **kwargs.pop("headers", {})}
         try:
@@ -138,7 +191,16 @@ class GraphConnector(GraphMailMixin):
         except requests.RequestException as error:
             raise from_exception(error) from error
         if response.status_code >= 400:
-            raise from_response(response)
+            error = from_response(response)
+            if self.app_only and response.status_code == 403 and error.code == "ErrorAccessDenied":
+                raise ConnectorError(  # the app's permissions were taken away, or do not cover this mailbox
+                    f"Microsoft 365 denies the app access to this mailbox: an org admin must grant admin "
+                    f"consent again (or allow this mailbox). ({error.message})",
+                    permanent=True,
+                    code="MAIL_AUTH_REVOKED",
+                    status=403,
+                )
+            raise error
         return response
 
     def _call(self, what: str, method: str, url: str, **kwargs: Any) -> requests.Response:
@@ -170,7 +232,7 @@ class GraphConnector(GraphMailMixin):
                 return self._read_delta(spec, state["delta"], container, scope, full=False)
             except CursorInvalidError:
                 log.info("Graph delta token for %s no longer valid; reading in full", stream)
-        url = self._url(spec.delta(container))
+        url = self._url(self._mailbox + spec.delta(container))
         if scope is not None and window is not None:
             start, end = graph_events.window_param(window.start), graph_events.window_param(window.end)
             url += f"?startDateTime={start}&endDateTime={end}"
@@ -186,14 +248,16 @@ class GraphConnector(GraphMailMixin):
         """The dedicated folder or list of a stream (made when missing); "" for the calendar."""
         if not spec.container:
             return ""
-        listing = self._call(f"list {spec.container}", "GET", self._url(f"/me/{spec.container}")).json()
+        listing = self._call(
+            f"list {spec.container}", "GET", self._url(f"{self._mailbox}/{spec.container}")
+        ).json()
         for item in listing.get("value", []):
             if str(item.get("displayName", "")).casefold() == spec.container_name.casefold():
                 return str(item["id"])
         made = self._call(
             f"create {spec.container}",
             "POST",
-            self._url(f"/me/{spec.container}"),
+            self._url(f"{self._mailbox}/{spec.container}"),
             json={"displayName": spec.container_name},
         ).json()
         return str(made["id"])
@@ -236,19 +300,27 @@ class GraphConnector(GraphMailMixin):
     def _get_items(self, stream: str, ids: Sequence[str], select: str = "") -> list[tuple[int, Any]]:
         spec, container = _spec(stream), self._container(stream)
         query = f"?$select={select}" if select else ""
-        return self._batch([{"method": "GET", "url": spec.item(container, i) + query} for i in ids])
+        return self._batch(
+            [{"method": "GET", "url": self._mailbox + spec.item(container, i) + query} for i in ids]
+        )
 
     # -- writes -----------------------------------------------------------------------------------
     def create(self, *, stream: str, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
         spec, container = _spec(stream), self._container(stream)
-        reqs = [_json_request("POST", spec.create(container), spec.from_neutral(v)) for v in items]
+        reqs = [
+            _json_request("POST", self._mailbox + spec.create(container), spec.from_neutral(v)) for v in items
+        ]
         return [self._write_result(s, b) for s, b in self._batch(reqs)]
 
     def update(self, *, stream: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> list[WriteResult]:
         spec, container = _spec(stream), self._container(stream)
         current = self._current_for_lists(stream, spec, items)
         reqs = [
-            _json_request("PATCH", spec.item(container, item_id), spec.from_neutral(v, current.get(item_id)))
+            _json_request(
+                "PATCH",
+                self._mailbox + spec.item(container, item_id),
+                spec.from_neutral(v, current.get(item_id)),
+            )
             for item_id, v in items
         ]
         answers = self._batch(reqs)
@@ -269,7 +341,9 @@ class GraphConnector(GraphMailMixin):
 
     def delete(self, *, stream: str, ids: Sequence[str]) -> list[WriteResult]:
         spec, container = _spec(stream), self._container(stream)
-        answers = self._batch([{"method": "DELETE", "url": spec.item(container, i)} for i in ids])
+        answers = self._batch(
+            [{"method": "DELETE", "url": self._mailbox + spec.item(container, i)} for i in ids]
+        )
         # Already gone is what we wanted.
         return [
             WriteResult(ok=True, id=i) if s in (204, 404) else self._write_result(s, b, fallback_id=i)
@@ -338,3 +412,20 @@ def _json_request(method: str, url: str, body: dict[str, Any]) -> dict[str, Any]
 
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _app_auth_error(result: Mapping[str, Any], tenant_id: str) -> ConnectorError:
+    """Why the identity platform refused a client-credentials token, named for the org admin."""
+    code = str(result.get("error", ""))
+    description = str(result.get("error_description", "")).split("\n")[0].split(". ")[0][:160]
+    if code in PERMANENT_AUTH_ERRORS:
+        return ConnectorError(
+            f"Microsoft 365 no longer lets this app into tenant {tenant_id}: the org admin's admin "
+            f"consent was revoked or the app was disabled. An org admin must grant admin consent again. "
+            f"({code}: {description})",
+            permanent=True,
+            code="MAIL_AUTH_REVOKED",
+        )
+    return ConnectorError(
+        f"Microsoft sign-in failed ({code}: {description})", permanent=False, code=code or "LOGIN_FAILED"
+    )

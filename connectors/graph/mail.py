@@ -142,8 +142,8 @@ def to_record(item: Mapping[str, Any], role: FolderRole) -> EmailRecord:
     )
 
 
-def _message_path(message_id: str) -> str:
-    return f"/me/messages/{quote(message_id, safe='')}"
+def _message_path(mailbox: str, message_id: str) -> str:
+    return f"{mailbox}/messages/{quote(message_id, safe='')}"
 
 
 def _odata_string(value: str) -> str:
@@ -174,6 +174,7 @@ class GraphMailMixin:
 
     if TYPE_CHECKING:
         config: GraphConfig
+        _mailbox: str  # "/me", or "/users/{id}" for app-only access
 
         def _call(self, what: str, method: str, url: str, **kwargs: Any) -> requests.Response: ...
         def _url(self, path: str) -> str: ...
@@ -194,7 +195,10 @@ class GraphMailMixin:
     def _create_mail_folder(self, name: str) -> str:
         try:
             made = self._call(
-                "create mail folder", "POST", self._url("/me/mailFolders"), json={"displayName": name}
+                "create mail folder",
+                "POST",
+                self._url(f"{self._mailbox}/mailFolders"),
+                json={"displayName": name},
             ).json()
         except ConnectorError as error:
             found = self._find_mail_folder(name) if error.status == 409 else ""
@@ -205,7 +209,9 @@ class GraphMailMixin:
 
     def _find_mail_folder(self, name: str) -> str:
         params = {"$filter": f"displayName eq {_odata_string(name)}", "$select": "id,displayName"}
-        listing = self._call("find mail folder", "GET", self._url("/me/mailFolders"), params=params).json()
+        listing = self._call(
+            "find mail folder", "GET", self._url(f"{self._mailbox}/mailFolders"), params=params
+        ).json()
         for folder in listing.get("value", []):
             if str(folder.get("displayName", "")).casefold() == name.casefold():
                 return str(folder["id"])
@@ -218,9 +224,12 @@ class GraphMailMixin:
         filter_ = quote(f"displayName eq {_odata_string(salesforce_folder)}")
         answers = self._batch(
             [
-                {"method": "GET", "url": "/me/mailFolders/inbox?$select=id"},
-                {"method": "GET", "url": "/me/mailFolders/sentitems?$select=id"},
-                {"method": "GET", "url": f"/me/mailFolders?$filter={filter_}&$select=id,displayName"},
+                {"method": "GET", "url": f"{self._mailbox}/mailFolders/inbox?$select=id"},
+                {"method": "GET", "url": f"{self._mailbox}/mailFolders/sentitems?$select=id"},
+                {
+                    "method": "GET",
+                    "url": f"{self._mailbox}/mailFolders?$filter={filter_}&$select=id,displayName",
+                },
             ]
         )
         for status, body in answers:
@@ -284,11 +293,14 @@ class GraphMailMixin:
         if folder == "salesforce":
             folder_id = self.find_or_create_mail_folder(salesforce_folder)
             self._mail_folder_roles[folder_id] = folder
-            url, params = self._url(f"/me/mailFolders/{quote(folder_id, safe='')}/messages/delta"), {}
+            url, params = (
+                self._url(f"{self._mailbox}/mailFolders/{quote(folder_id, safe='')}/messages/delta"),
+                {},
+            )
         else:
             folder_id = ""
             floor = (now or datetime.now(UTC)) - timedelta(days=backfill_days)
-            url = self._url(f"/me/mailFolders/{WELL_KNOWN[folder]}/messages/delta")
+            url = self._url(f"{self._mailbox}/mailFolders/{WELL_KNOWN[folder]}/messages/delta")
             params = {
                 "$filter": f"receivedDateTime ge {floor.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
             }
@@ -337,7 +349,7 @@ class GraphMailMixin:
             "$top": "100",
         }
         items: list[dict[str, Any]] = []
-        url, extra = self._url("/me/messages"), {"params": params}
+        url, extra = self._url(f"{self._mailbox}/messages"), {"params": params}
         while url:
             page = self._call("conversation", "GET", url, **extra).json()
             items += page.get("value", [])
@@ -367,7 +379,8 @@ class GraphMailMixin:
             [
                 {
                     "method": "GET",
-                    "url": f"{_message_path(i)}/attachments?$select={ATTACHMENT_SELECT}&$top=100",
+                    "url": _message_path(self._mailbox, i)
+                    + f"/attachments?$select={ATTACHMENT_SELECT}&$top=100",
                 }
                 for i in ids
             ]
@@ -389,7 +402,7 @@ class GraphMailMixin:
             [
                 {
                     "method": "GET",
-                    "url": f"{_message_path(m)}/attachments/{quote(str(a['id']), safe='')}",
+                    "url": f"{_message_path(self._mailbox, m)}/attachments/{quote(str(a['id']), safe='')}",
                 }
                 for m, a in wanted
             ]
@@ -435,7 +448,7 @@ class GraphMailMixin:
 
         One ``$batch`` call per 20 emails; a result per email, in order (``version``: the new changeKey)."""
         reqs = [
-            _json_request("PATCH", _message_path(i), {"categories": list(dict.fromkeys(c))})
+            _json_request("PATCH", _message_path(self._mailbox, i), {"categories": list(dict.fromkeys(c))})
             for i, c in changes
         ]
         answers = self._batch(reqs)
@@ -446,7 +459,10 @@ class GraphMailMixin:
     def move_emails(self, moves: Sequence[tuple[str, str]]) -> list[WriteResult]:
         """Move emails: ``[(message id, destination folder id or well-known name)]``; each result's ``id`` is
         the email's new id (Graph gives a moved message a new one). One ``$batch`` call per 20."""
-        reqs = [_json_request("POST", f"{_message_path(i)}/move", {"destinationId": d}) for i, d in moves]
+        reqs = [
+            _json_request("POST", f"{_message_path(self._mailbox, i)}/move", {"destinationId": d})
+            for i, d in moves
+        ]
         answers = self._batch(reqs)
         return [
             self._write_result(s, b, fallback_id=i) for (s, b), (i, _) in zip(answers, moves, strict=True)
@@ -456,14 +472,16 @@ class GraphMailMixin:
         self, name: str = SALESFORCE_CATEGORY, color: str = SALESFORCE_CATEGORY_COLOR
     ) -> None:
         """Put ``name`` in the mailbox's master category list (with its colour) unless it is there."""
-        listing = self._call("master categories", "GET", self._url("/me/outlook/masterCategories")).json()
+        listing = self._call(
+            "master categories", "GET", self._url(f"{self._mailbox}/outlook/masterCategories")
+        ).json()
         if any(str(c.get("displayName", "")).casefold() == name.casefold() for c in listing.get("value", [])):
             return
         try:
             self._call(
                 "create category",
                 "POST",
-                self._url("/me/outlook/masterCategories"),
+                self._url(f"{self._mailbox}/outlook/masterCategories"),
                 json={"displayName": name, "color": color},
             )
         except ConnectorError as error:

@@ -16,6 +16,7 @@ class GraphStream:
     windowed: bool  # read through calendarView (a time window) rather than a whole container
     container: str  # "" (the default calendar) | "contactFolders" | "todo/lists"
     container_name: str  # the dedicated folder or list the engine keeps in sync
+    # Paths are relative to the mailbox root ("/me", or "/users/{id}" with app-only access).
     delta: Callable[[str], str]  # container id -> delta path
     create: Callable[[str], str]
     item: Callable[[str, str], str]  # (container id, item id) -> path
@@ -30,9 +31,9 @@ STREAMS: dict[str, GraphStream] = {
         windowed=True,
         container="",
         container_name="",
-        delta=lambda c: "/me/calendarView/delta",
-        create=lambda c: "/me/events",
-        item=lambda c, i: f"/me/events/{i}",
+        delta=lambda c: "/calendarView/delta",
+        create=lambda c: "/events",
+        item=lambda c, i: f"/events/{i}",
         to_change=events.to_change,
         from_neutral=events.from_neutral,
         list_keys=frozenset({"add_attendees"}),
@@ -42,9 +43,9 @@ STREAMS: dict[str, GraphStream] = {
         windowed=False,
         container="contactFolders",
         container_name="Salesforce Contacts",
-        delta=lambda c: f"/me/contactFolders/{c}/contacts/delta",
-        create=lambda c: f"/me/contactFolders/{c}/contacts",
-        item=lambda c, i: f"/me/contacts/{i}",
+        delta=lambda c: f"/contactFolders/{c}/contacts/delta",
+        create=lambda c: f"/contactFolders/{c}/contacts",
+        item=lambda c, i: f"/contacts/{i}",
         to_change=contacts.to_change,
         from_neutral=contacts.from_neutral,
         list_keys=frozenset(contacts.LIST_KEYS),
@@ -54,9 +55,9 @@ STREAMS: dict[str, GraphStream] = {
         windowed=False,
         container="todo/lists",
         container_name="Salesforce Tasks",
-        delta=lambda c: f"/me/todo/lists/{c}/tasks/delta",
-        create=lambda c: f"/me/todo/lists/{c}/tasks",
-        item=lambda c, i: f"/me/todo/lists/{c}/tasks/{i}",
+        delta=lambda c: f"/todo/lists/{c}/tasks/delta",
+        create=lambda c: f"/todo/lists/{c}/tasks",
+        item=lambda c, i: f"/todo/lists/{c}/tasks/{i}",
         to_change=tasks.to_change,
         from_neutral=tasks.from_neutral,
     ),

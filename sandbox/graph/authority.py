@@ -22,6 +22,10 @@ class Authority:
         self.admins: set[tuple[str, str]] = set()  # (tenant id, user id) of global administrators
         # (tenant id, client id) -> the scopes an admin granted org-wide, through /adminconsent
         self.admin_consents: dict[tuple[str, str], list[str]] = {}
+        # Tenants where app-only (client credentials) access needs that admin consent, as in Entra ID.
+        # Opt-in per tenant: tenants made before consent was modelled keep their app tokens.
+        self.consent_required: set[str] = set()
+        self.disabled_apps: set[tuple[str, str]] = set()  # (tenant id, client id): sign-in disabled
 
     def consent_routes(self) -> list[tuple[str, str, Callable[[Request], Response]]]:
         """(method, path pattern, handler) of the admin consent endpoint, v1 and v2.0 paths.
@@ -37,6 +41,32 @@ class Authority:
 
     def has_admin_consent(self, tenant_id: str, client_id: str) -> bool:
         return (self.directory.require_tenant(tenant_id).id, client_id) in self.admin_consents
+
+    def require_admin_consent(self, tenant_id: str) -> None:
+        """From now on, app-only tokens of this tenant need an admin's consent for the app."""
+        self.consent_required.add(self.directory.require_tenant(tenant_id).id)
+
+    def grant_admin_consent(
+        self, tenant_id: str, client_id: str, scopes: tuple[str, ...] = (GRAPH_RESOURCE + DOT_DEFAULT,)
+    ) -> None:
+        """As if an admin had consented on the /adminconsent page (the tests' and demo's shortcut)."""
+        self.admin_consents[(self.directory.require_tenant(tenant_id).id, client_id)] = list(scopes)
+
+    def revoke_admin_consent(self, tenant_id: str, client_id: str) -> None:
+        """The admin removes the app's permissions: new app tokens are refused, held ones stop working."""
+        tenant = self.directory.require_tenant(tenant_id)
+        self.admin_consents.pop((tenant.id, client_id), None)
+        self.consent_required.add(tenant.id)
+
+    def disable_app(self, tenant_id: str, client_id: str) -> None:
+        """The admin turns off "Enabled for users to sign in" on the app's enterprise application."""
+        self.disabled_apps.add((self.directory.require_tenant(tenant_id).id, client_id))
+
+    def app_only_allowed(self, tenant_id: str, client_id: str) -> bool:
+        """May the app act on its own (no user) in this tenant?"""
+        if (tenant_id, client_id) in self.disabled_apps:
+            return False
+        return tenant_id not in self.consent_required or (tenant_id, client_id) in self.admin_consents
 
     # -- discovery ---------------------------------------------------------------------------------
     def openid_configuration(self, request: Request) -> Response:
@@ -97,6 +127,13 @@ class Authority:
         tenant = self._tenant(request)
         form = request.form()
         app = self._client(tenant, form, request)
+        if (tenant.id, app.client_id) in self.disabled_apps:
+            raise aad_error(
+                400,
+                "unauthorized_client",
+                7000112,
+                f"Application '{app.client_id}' is disabled.",
+            )
         grant_type = form.get("grant_type", "")
         scopes = form.get("scope", "").split()
         if grant_type == "client_credentials":
@@ -127,6 +164,15 @@ class Authority:
                 f"The provided value for scope {' '.join(scopes)} is not valid. Client credential "
                 "flows must have a scope value with /.default suffixed to the resource identifier "
                 "(application ID URI).",
+            )
+        if not self.app_only_allowed(tenant.id, app.client_id):
+            raise aad_error(
+                400,
+                "unauthorized_client",
+                700016,
+                f"Application with identifier '{app.client_id}' was not found in the directory "
+                f"'{tenant.domain}'. This can happen if the application has not been installed by the "
+                "administrator of the tenant or consented to by any user in the tenant.",
             )
         token = self.directory.mint_access_token(request.base_url, tenant, app, None, scopes)
         return TokenSet(access_token=token, scopes=[])
