@@ -414,6 +414,11 @@ class GraphSandbox(SandboxApp):
             raise _unauthorized("Access token validation failure. Invalid signature.")
         if token.expires_at <= time.time():
             raise _unauthorized("Access token has expired or is not yet valid.")
+        if token.user_id is None and not self.authority.app_only_allowed(token.tenant_id, token.client_id):
+            # The admin consent behind this app-only token was revoked (or the app disabled) since.
+            raise _unauthorized(
+                "Access token validation failure. The app has no admin consent in this tenant."
+            )
         request.tenant = token.tenant_id
         request.user = token.user_id or ""
         return token
