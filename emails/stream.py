@@ -371,6 +371,9 @@ class EmailStream:
                     continue
                 known = candidates.get(key)
                 extra[key] = Candidate(email, "thread", links=known.links if known else None)
+        for key in self._saved_here(c.email for c in extra.values()):  # saved before, outside this read
+            self.report.skipped["already_saved"] += 1
+            del extra[key]
         self._link(extra.values())
         return list(extra.values())
 

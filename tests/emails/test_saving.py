@@ -269,3 +269,24 @@ def test_it_saves_attachments_within_the_size_limit_as_files_of_the_email(
     )["records"]
     assert [f["ContentDocument"]["Title"] for f in files] == ["quote.txt"]
     assert session.counts["emails"]["files_too_large"] == 1
+
+
+def test_it_saves_no_thread_while_thread_saving_is_off_and_never_resaves_an_email_later(
+    person: Person, sf_server: Any, graph: Any
+):
+    settings = enable_emails(person, sf_server, save_threads=False)
+    crm_world(person)
+    tenant, user = person.tenant_id, person.graph_user_id
+    first = deliver(graph, person, "Question", categories=["Salesforce"])
+    answer = graph.mail.reply(tenant, user, first["id"], {"body": "Answer."})["sent"]
+    sync(person)
+    assert subjects(sf_server, person) == ["Question"]
+
+    settings.save_threads = True
+    settings.save()
+    graph.mail.set_categories(tenant, user, answer["id"], ["Salesforce"])
+    session = sync(person)
+
+    assert subjects(sf_server, person) == ["Question", "RE: Question"]
+    assert session.counts["emails"]["saved"] == 1  # the question, found in the thread, is not saved again
+    assert session.counts["emails"]["threads_read"] == 1
