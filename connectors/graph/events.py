@@ -90,6 +90,14 @@ def scope_meta(event: Mapping[str, Any]) -> dict[str, Any]:
         "sensitivity": str(event.get("sensitivity") or "normal"),
         "attendees": [a for a in attendees if a],
         "resources": [r for r in resources if r],
+        # Each attendee's answer, for their relation's status in Salesforce.
+        "responses": {
+            str((a.get("emailAddress") or {}).get("address") or "").lower(): str(
+                (a.get("status") or {}).get("response") or "none"
+            )
+            for a in people
+            if (a.get("emailAddress") or {}).get("address")
+        },
         "organizer": organizer,
         "response": response,
         "ical_uid": str(event.get("iCalUId") or ""),

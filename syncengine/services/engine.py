@@ -71,6 +71,7 @@ class StreamSync(CalendarRules, Deduplication):
         self._crm_read: list[ItemChange] = []  # what this session read from Salesforce
         self._stale_intents: list[str] = []  # sync keys of creates that never happened
         self._meetings: dict[str, tuple[list[str], str]] = {}  # mail id -> (attendees, organizer)
+        self._responses: dict[str, dict[str, str]] = {}  # mail id -> attendee address -> answer
         self._new_records: list[tuple[str, str, bool]] = []  # (crm id, mail id, joined someone's)
 
     # -- gather -----------------------------------------------------------------------------------

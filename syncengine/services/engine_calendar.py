@@ -49,6 +49,7 @@ class CalendarRules:
     _untagged: dict[str, list[str]]
     _series_of: dict[str, str]
     _meetings: dict[str, tuple[list[str], str]]
+    _responses: dict[str, dict[str, str]]
     _new_records: list[tuple[str, str, bool]]
     _pairs: list[PairState]
     _crm_read: list[ItemChange]
@@ -92,6 +93,7 @@ class CalendarRules:
                 )
                 organizer = str(change.meta.get("organizer") or "")
                 self._meetings[change.id] = (list(change.meta["attendees"]), organizer)
+                self._responses[change.id] = dict(change.meta.get("responses") or {})
             kept.append(change)
             categories = list(change.meta.get("categories") or [])
             if self.spec.tag_category and not has_category(categories, SALESFORCE_CATEGORY):
@@ -148,6 +150,7 @@ class CalendarRules:
                 tuple(self._meetings[mail_id][0]),
                 self._meetings[mail_id][1],
                 self.crm.user_id if joined else "",
+                self._responses.get(mail_id, {}),
             )
             for crm_id, mail_id, joined in self._new_records
             if mail_id in self._meetings
@@ -168,10 +171,13 @@ class CalendarRules:
             if mail_id in new or not self.spec.continuous_attendees or last == now:
                 continue
             if last is None:  # paired before rosters were kept: make sure everyone is related
-                meetings.append(Meeting(pair.crm_id, tuple(sorted(now)), organizer))
+                meetings.append(
+                    Meeting(pair.crm_id, tuple(sorted(now)), organizer, "", self._responses.get(mail_id, {}))
+                )
                 continue
             if now - last:
-                meetings.append(Meeting(pair.crm_id, tuple(sorted(now - last)), ""))
+                responses = self._responses.get(mail_id, {})
+                meetings.append(Meeting(pair.crm_id, tuple(sorted(now - last)), "", "", responses))
             unrelated.append((pair.crm_id, last - now))
         if meetings or unrelated:
             relatable = _relatable(blocklist_for_mailbox(self.mailbox))

@@ -9,8 +9,8 @@ there is unrelated; a relation added in Salesforce is kept. Rooms and equipment 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from connectors.salesforce.connector import SalesforceConnector
 from connectors.salesforce.soql import packed_in, quote
@@ -24,6 +24,11 @@ class Meeting:
     attendees: tuple[str, ...]  # e-mail addresses
     organizer: str = ""  # related when a Contact or Lead; as a User they own the Event, not attend it
     joined_by: str = ""  # the Salesforce user id of a mailbox that joined someone else's Event
+    responses: Mapping[str, str] = field(default_factory=dict)  # address -> the mailbox's answer
+
+
+# The reference: Accepted and Declined are conveyed exactly; every other answer is undecided ("New").
+RELATION_STATUS = {"accepted": "Accepted", "declined": "Declined"}
 
 
 def _rows(crm: SalesforceConnector, select: str, field: str, values: Iterable[str]) -> list[dict]:
@@ -62,17 +67,21 @@ def relate_attendees(crm: SalesforceConnector, meetings: Sequence[Meeting], owne
         who_ids = [contacts[a] for a in people if a in contacts][:MAX_CONTACTS]
         if not who_ids:
             who_ids = [leads[a] for a in people if a in leads][:1]
-        invitees = {users[a] for a in people if a in users and a != meeting.organizer.lower()}
-        invitees |= {meeting.joined_by} if meeting.joined_by else set()
-        invitees.discard(owner_id)
+        invitees = {users[a]: a for a in people if a in users and a != meeting.organizer.lower()}
+        if meeting.joined_by:
+            invitees.setdefault(meeting.joined_by, "")
+        invitees.pop(owner_id, None)
         for who in who_ids:
             if (meeting.event_id, who) not in existing:
                 relations.append(
                     {"EventId": meeting.event_id, "RelationId": who, "IsParent": True, "IsInvitee": False}
                 )
-        for user in sorted(invitees):
+        for user, address in sorted(invitees.items()):
             if (meeting.event_id, user) not in existing:
-                relations.append({"EventId": meeting.event_id, "RelationId": user, "IsInvitee": True})
+                status = RELATION_STATUS.get(meeting.responses.get(address, ""), "New")
+                relations.append(
+                    {"EventId": meeting.event_id, "RelationId": user, "IsInvitee": True, "Status": status}
+                )
         if who_ids and not any((meeting.event_id, w) in existing for w in who_ids):
             whos.append({"Id": meeting.event_id, "WhoId": who_ids[0]})
     problems = []

@@ -191,3 +191,31 @@ def test_it_adds_to_the_calendar_item_a_person_related_in_salesforce(person: Per
     assert "Dee joins from procurement" in item["body"]["content"]
     quiet = run(person)
     assert quiet.counts["events"] == {}, "the attendee's arrival in the calendar is not read as a new change"
+
+
+def test_it_gives_colleagues_relations_the_answer_they_gave_in_outlook(make_person, sandboxes):
+    sf_app = sandboxes[0].app
+    alice = make_person("alice")
+    bob = make_person("bob", organization=alice.organization)
+    cy = make_person("cy", organization=alice.organization)
+    alice.outlook.create_event(
+        **event_body(
+            "Pipeline review",
+            in_days(2, 9),
+            in_days(2, 10),
+            attendees=[
+                {**attendee(bob.mailbox.address), "status": {"response": "accepted"}},
+                {**attendee(cy.mailbox.address), "status": {"response": "tentativelyAccepted"}},
+            ],
+        )
+    )
+
+    run(alice)
+
+    [event] = synced_events(alice)
+    statuses = {
+        r["RelationId"]: r["Status"]
+        for r in sf_app.records(alice.sf_org_id, "EventRelation")
+        if r["EventId"] == event["Id"]
+    }
+    assert statuses == {bob.sf_user_id: "Accepted", cy.sf_user_id: "New"}, "tentative is undecided"
