@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "emails",
     "onboarding",
     "devtools",
+    "instant",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +220,16 @@ GOOGLE_OAUTH_SCOPES = env.list(
 GOOGLE_API_URL = env.str("GOOGLE_API_URL", default="")
 # Exchange on-premises: the default EWS endpoint (a mailbox may name its own, from autodiscover).
 EWS_SERVICE_ENDPOINT = env.str("EWS_SERVICE_ENDPOINT", default="")
+
+# Instant sync: providers call us when a mailbox changes (Graph subscriptions, Google Calendar
+# channels) and a session is queued within seconds; the schedule above stays as the safety net.
+# Off unless the providers can reach WEBHOOK_BASE_URL (a public https URL) at /hooks/.
+INSTANT_SYNC_ENABLED = env.bool("INSTANT_SYNC_ENABLED", default=False)
+WEBHOOK_BASE_URL = env.str("WEBHOOK_BASE_URL", default=PUBLIC_BASE_URL)
+INSTANT_DEBOUNCE_SECONDS = env.int("INSTANT_DEBOUNCE_SECONDS", default=15)  # a burst queues one session
+INSTANT_GRAPH_LIFETIME_MINUTES = env.int("INSTANT_GRAPH_LIFETIME_MINUTES", default=4230)  # To Do's maximum
+INSTANT_GOOGLE_TTL_SECONDS = env.int("INSTANT_GOOGLE_TTL_SECONDS", default=7 * 24 * 3600)
+INSTANT_RENEW_BEFORE_MINUTES = env.int("INSTANT_RENEW_BEFORE_MINUTES", default=12 * 60)
 
 LOGGING = {
     "version": 1,

@@ -9,5 +9,6 @@ urlpatterns = [
     path("blocklist/", include("blocklists.urls")),
     path("emails/", include("emails.urls")),
     path("connect/", include("onboarding.urls")),
+    path("hooks/", include("instant.urls")),
     path("", include("dashboard.urls")),
 ]

@@ -26,6 +26,7 @@ from sandbox.google.oauth import OAuth
 from sandbox.google.people import PERSON_FIELDS, PeopleApi, PeopleStore
 from sandbox.google.sync import Tokens
 from sandbox.google.tasks import StoredTask, TasksApi, TaskStore
+from sandbox.google.watch import CalendarWatch
 
 UserHandler = Callable[[Request, User], Response]
 EVENTS = r"/calendar/v3/calendars/(?P<calendar>[^/]+)/events"
@@ -53,6 +54,7 @@ class GoogleSandbox(SandboxApp):
         self._routes_oauth()
         self._routes_api()
         self._routes_control()
+        self.watch = CalendarWatch.install(self, self._authed)  # push notifications
 
     # == Python API =================================================================================
     def create_user(self, email: str, name: str = "", time_zone: str = "UTC") -> dict[str, Any]:

@@ -29,6 +29,7 @@ from sandbox.graph.errors import (
 )
 from sandbox.graph.events import EventStore, Mailbox, View, render_event
 from sandbox.graph.identity import DEFAULT_DELEGATED_SCOPES, AccessToken, App, Directory, Tenant, User
+from sandbox.graph.subscriptions import GraphSubscriptions
 from sandbox.graph.todo import TodoStore, render_list, render_task
 from sandbox.graph.todo_api import TodoApi
 
@@ -61,6 +62,7 @@ class GraphSandbox(SandboxApp):
         self._routes_graph()
         self._routes_control()
         self._routes_mail()
+        self.subscriptions = GraphSubscriptions.install(self)  # change notifications
 
     # == Python API =================================================================================
     def create_tenant(self, tenant_id: str | None = None, domain: str = "contoso.example") -> dict[str, Any]:

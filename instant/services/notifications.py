@@ -1,0 +1,86 @@
+"""What a provider's call to our webhooks means: check the shared secret, then wake the mailbox.
+
+Called from the webhook views, which must answer within seconds (Graph: 3 s), so nothing here
+talks to a provider: lifecycle work that needs one is handed to a task.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from instant.models import NotificationChannel
+from instant.services.wake import mailbox_wake
+from instant.shared_secret import secret_matches
+
+log = logging.getLogger(__name__)
+
+
+def _authentic(channel_id: str, secret: str) -> NotificationChannel | None:
+    """The channel, when the caller knows its secret; None for anything else (forged, stale)."""
+    channel = NotificationChannel.objects.filter(channel_id=channel_id).first()
+    if channel is None:
+        secret_matches(secret, "0" * 64)  # the same work either way: timing says nothing
+        return None
+    return channel if secret_matches(secret, channel.secret_hash) else None
+
+
+def _touch(channel: NotificationChannel) -> None:
+    NotificationChannel.objects.filter(pk=channel.pk).update(
+        last_notified_at=timezone.now(), notifications=F("notifications") + 1
+    )
+
+
+def graph_notifications_accept(items: Iterable[Mapping[str, Any]]) -> int:
+    """Graph's ``value[]``: wake each mailbox named by an authentic item once; returns how many were
+    authentic (0 means the whole call is refused)."""
+    mailboxes: set[int] = set()
+    accepted = 0
+    for item in items:
+        channel = _authentic(str(item.get("subscriptionId") or ""), str(item.get("clientState") or ""))
+        if channel is None:
+            log.warning("Graph notification refused: unknown subscription or wrong clientState")
+            continue
+        accepted += 1
+        _touch(channel)
+        mailboxes.add(channel.mailbox_id)
+    for mailbox_id in mailboxes:
+        mailbox_wake(mailbox_id=mailbox_id)
+    return accepted
+
+
+def graph_lifecycle_accept(items: Iterable[Mapping[str, Any]]) -> int:
+    """reauthorizationRequired / subscriptionRemoved: renew or reopen (a task: it calls Graph);
+    missed: some notifications were lost, so sync now."""
+    accepted = 0
+    for item in items:
+        channel = _authentic(str(item.get("subscriptionId") or ""), str(item.get("clientState") or ""))
+        if channel is None:
+            log.warning("Graph lifecycle event refused: unknown subscription or wrong clientState")
+            continue
+        accepted += 1
+        event = str(item.get("lifecycleEvent") or "")
+        if event == "missed":
+            mailbox_wake(mailbox_id=channel.mailbox_id)
+        elif event in ("reauthorizationRequired", "subscriptionRemoved"):
+            async_task("instant.tasks.renew_channel", channel.pk, event, group="instant")
+        else:
+            log.info("Graph lifecycle event %r for %s ignored", event, channel)
+    return accepted
+
+
+def google_notification_accept(*, channel_id: str, token: str, state: str) -> bool:
+    """One Calendar push message: ``sync`` confirms the channel, ``exists`` means something changed."""
+    channel = _authentic(channel_id, token)
+    if channel is None:
+        log.warning("Google notification refused: unknown channel or wrong token")
+        return False
+    if state != "sync":
+        _touch(channel)
+        mailbox_wake(mailbox_id=channel.mailbox_id)
+    return True

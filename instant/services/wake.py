@@ -1,0 +1,86 @@
+"""Waking a mailbox on a change notification: queue one session per burst, never wake a suspended one.
+
+A notification queues a session unless one queued by an earlier notification has not started yet
+(it will read this change too). A change that arrives once that session is running may be missed
+by it, so the mailbox is marked ``pending`` and ``wakes_flush`` queues one more session afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from instant.models import MailboxWake
+from syncengine.models import Mailbox, SyncSession, Trigger
+from syncengine.services.queue import enqueue_session
+
+log = logging.getLogger(__name__)
+
+
+class Wake(StrEnum):
+    QUEUED = "queued"
+    DEBOUNCED = "debounced"  # a session queued moments ago has not started: it covers this change
+    DEFERRED = "deferred"  # a session is running: one more follows it
+    ASLEEP = "asleep"  # suspended mailbox: the person must resume it first
+
+
+def mailbox_wake(*, mailbox_id: int, now: datetime | None = None) -> Wake:
+    now = now or timezone.now()
+    with transaction.atomic():
+        MailboxWake.objects.get_or_create(mailbox_id=mailbox_id)
+        wake = MailboxWake.objects.select_for_update().get(mailbox_id=mailbox_id)
+        mailbox = Mailbox.objects.only("suspended", "lease_expires_at").get(pk=mailbox_id)
+        wake.last_notified_at = now
+        outcome = _decide(wake, mailbox, now)
+        if outcome is Wake.QUEUED:
+            wake.queued_at, wake.pending = now, False
+            transaction.on_commit(
+                lambda: enqueue_session(mailbox_id=mailbox_id, trigger=Trigger.NOTIFICATION)
+            )
+        elif outcome is Wake.DEFERRED:
+            wake.pending = True
+        wake.save()
+    log.info("mailbox %s: change notification -> %s", mailbox_id, outcome)
+    return outcome
+
+
+def _decide(wake: MailboxWake, mailbox: Mailbox, now: datetime) -> Wake:
+    if mailbox.suspended:
+        return Wake.ASLEEP
+    recent = wake.queued_at is not None and wake.queued_at > now - _window()
+    if (
+        recent
+        and not SyncSession.objects.filter(mailbox_id=mailbox.pk, started_at__gte=wake.queued_at).exists()
+    ):
+        return Wake.DEBOUNCED
+    if recent or (mailbox.lease_expires_at is not None and mailbox.lease_expires_at > now):
+        return Wake.DEFERRED
+    return Wake.QUEUED
+
+
+def wakes_flush(*, now: datetime | None = None) -> int:
+    """Queue the session owed to each mailbox marked pending, once no session of it is running."""
+    now = now or timezone.now()
+    owed = MailboxWake.objects.filter(pending=True, mailbox__suspended=False).exclude(
+        mailbox__lease_expires_at__gt=now
+    )
+    queued = 0
+    for wake_id, mailbox_id in owed.values_list("pk", "mailbox_id"):
+        with transaction.atomic():
+            taken = MailboxWake.objects.filter(pk=wake_id, pending=True).update(pending=False, queued_at=now)
+            if taken:
+                transaction.on_commit(
+                    lambda m=mailbox_id: enqueue_session(mailbox_id=m, trigger=Trigger.NOTIFICATION)
+                )
+                queued += 1
+    MailboxWake.objects.filter(pending=True, mailbox__suspended=True).update(pending=False)
+    return queued
+
+
+def _window() -> timedelta:
+    return timedelta(seconds=settings.INSTANT_DEBOUNCE_SECONDS)

@@ -1,0 +1,79 @@
+"""Instant sync against the real sandboxes, with a live server of ours as the webhook receiver."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from django_q.models import OrmQ
+
+from sandbox.base import SandboxServer
+from syncengine.models import Mailbox, Provider
+from tests.conftest import Person
+
+GOOGLE_CLIENT = ("1234567890-instant.apps.googleusercontent.com", "google-instant-secret")
+_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def instant(settings: Any, live_server: Any) -> str:
+    settings.INSTANT_SYNC_ENABLED = True
+    settings.WEBHOOK_BASE_URL = live_server.url
+    settings.INSTANT_DEBOUNCE_SECONDS = 60
+    return str(live_server.url)
+
+
+@pytest.fixture
+def synced(person: Person) -> Person:
+    """A Graph mailbox that has had its first session (what maintenance looks for)."""
+    Mailbox.objects.filter(pk=person.mailbox.pk).update(last_synced_at=timezone.now())
+    return person
+
+
+@pytest.fixture
+def on_google(settings: Any, make_person: Callable[..., Person], google_server: SandboxServer) -> Person:
+    settings.GOOGLE_API_URL = google_server.url
+    settings.GOOGLE_TOKEN_URL = f"{google_server.url}/token"
+    settings.GOOGLE_CLIENT_ID, settings.GOOGLE_CLIENT_SECRET = GOOGLE_CLIENT
+    person = make_person(f"gina{next(_numbers)}")
+    app = google_server.app
+    app.register_client(*GOOGLE_CLIENT)
+    user = app.create_user(person.mailbox.address, "Gina", "Europe/Berlin")
+    person.mailbox.provider = Provider.GOOGLE
+    person.mailbox.provider_account = {"email": person.mailbox.address}
+    person.mailbox.credentials = {"refresh_token": app.issue_refresh_token(user["id"], GOOGLE_CLIENT[0])}
+    person.mailbox.last_synced_at = timezone.now()
+    person.mailbox.save()
+    return person
+
+
+def queued_sessions(mailbox_id: int) -> list[str]:
+    """The triggers of the sessions waiting in django-q2's queue for this mailbox."""
+    found = []
+    for message in OrmQ.objects.all():
+        task = message.task
+        if task["func"] == "syncengine.tasks.run_mailbox_session" and task["args"][0] == mailbox_id:
+            found.append(task["args"][1])
+    return found
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {check}")
+
+
+def event(subject: str, day: str = "2026-12-01") -> dict[str, Any]:
+    return {
+        "subject": subject,
+        "start": {"dateTime": f"{day}T10:00:00", "timeZone": "UTC"},
+        "end": {"dateTime": f"{day}T11:00:00", "timeZone": "UTC"},
+    }
