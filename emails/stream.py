@@ -129,18 +129,18 @@ class EmailReport:
     skipped: Counter[str] = field(default_factory=Counter)
     issues: int = 0
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        """In the engine's shape, {direction: {what: count}}, which the dashboard lists as it is."""
         return {
-            "read": self.read,
-            "saved": self.saved,
-            "created": self.created,
-            "failed": self.failed,
-            "tagged": self.tagged,
-            "moved": self.moved,
-            "threads_read": self.threads_read,
-            "files_too_large": self.files_too_large,
-            "reasons": dict(self.reasons),
-            "skipped": dict(self.skipped),
+            "to_crm": {"saved": self.saved, "created": self.created, "failed": self.failed},
+            "to_mail": {"tagged": self.tagged, "moved": self.moved},
+            "read": {
+                "emails": self.read,
+                "threads": self.threads_read,
+                "files_too_large": self.files_too_large,
+            },
+            "saved because": dict(self.reasons),
+            "left alone": dict(self.skipped),
         }
 
 

@@ -77,6 +77,21 @@ def sync(person: Person) -> SyncSession:
     return session
 
 
+def email_counts(session: SyncSession) -> dict[str, Any]:
+    """The session's email counts, flat: saved, created, failed, tagged, moved, read, threads_read,
+    files_too_large, reasons and skipped."""
+    counts = session.counts["emails"]
+    return {
+        **counts["to_crm"],
+        **counts["to_mail"],
+        "read": counts["read"]["emails"],
+        "threads_read": counts["read"]["threads"],
+        "files_too_large": counts["read"]["files_too_large"],
+        "reasons": counts["saved because"],
+        "skipped": counts["left alone"],
+    }
+
+
 def saved(sf_server: Any, person: Person) -> list[dict[str, Any]]:
     return sorted(sf_server.app.records(person.sf_org_id, "EmailMessage"), key=lambda r: r.get("Subject", ""))
 

@@ -11,7 +11,17 @@ from emails.models import PendingEmail, SavedEmail, SavedEmailMailbox
 from syncengine.models import Outcome, SyncIssue
 from syncengine.services.sessions import session_run
 from tests.conftest import SYNC_KEY_FIELD, Person
-from tests.emails.conftest import crm_world, deliver, enable_emails, relations, saved, send, subjects, sync
+from tests.emails.conftest import (
+    crm_world,
+    deliver,
+    email_counts,
+    enable_emails,
+    relations,
+    saved,
+    send,
+    subjects,
+    sync,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,14 +54,14 @@ def test_it_makes_no_second_email_message_when_salesforce_wrote_but_the_answer_w
     emails = saved(sf_server, person)
     assert [e["Subject"] for e in emails] == ["Quote 0", "Quote 1", "Quote 2"]
     assert len({e[SYNC_KEY_FIELD] for e in emails}) == 3
-    assert session.counts["emails"]["saved"] == 3 and session.counts["emails"]["created"] == 0
+    assert email_counts(session)["saved"] == 3 and email_counts(session)["created"] == 0
     assert set(SavedEmail.objects.values_list("crm_id", flat=True)) == {e["Id"] for e in emails}
     for email in emails:  # relations added once, not once per attempt
         assert relations(person, email["Id"]) == {
             ("FromAddress", world["ann"]),
             ("ToAddress", person.sf_user_id),
         }
-    assert sync(person).counts["emails"]["saved"] == 0
+    assert email_counts(sync(person))["saved"] == 0
     assert len(saved(sf_server, person)) == 3
 
 
@@ -72,7 +82,7 @@ def test_it_saves_the_same_email_from_two_mailboxes_as_one_record_with_both_rela
 
     [email] = saved(sf_server, person)
     assert email["MessageIdentifier"] == sent["internetMessageId"] == bobs_copy["internetMessageId"]
-    assert second.counts["emails"]["saved"] == 1 and second.counts["emails"]["created"] == 0
+    assert email_counts(second)["saved"] == 1 and email_counts(second)["created"] == 0
     assert relations(person, email["Id"]) == {
         ("FromAddress", person.sf_user_id),
         ("ToAddress", world["ann"]),
@@ -95,7 +105,7 @@ def test_it_keeps_an_email_that_cannot_be_saved_as_an_issue_and_saves_it_next_se
     first = sync(person)
 
     assert saved(sf_server, person) == []
-    assert first.outcome == Outcome.PARTIAL and first.counts["emails"]["failed"] == 1
+    assert first.outcome == Outcome.PARTIAL and email_counts(first)["failed"] == 1
     issue = SyncIssue.objects.get(mailbox=person.mailbox, stream="emails", resolved=False)
     assert "“Refused at first” could not be saved to Salesforce" in issue.message
     assert "The next session tries again" in issue.message
@@ -109,9 +119,9 @@ def test_it_keeps_an_email_that_cannot_be_saved_as_an_issue_and_saves_it_next_se
     fixed = sync(person)
 
     assert subjects(sf_server, person) == ["Refused at first"]
-    assert fixed.counts["emails"]["reasons"] == {"retry": 1}
+    assert email_counts(fixed)["reasons"] == {"retry": 1}
     issue.refresh_from_db()
     assert issue.resolved
     assert not PendingEmail.objects.exists()
     # Tagged and done: nothing more happens.
-    assert sync(person).counts["emails"]["saved"] == 0
+    assert email_counts(sync(person))["saved"] == 0

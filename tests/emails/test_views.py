@@ -183,3 +183,21 @@ def test_it_sends_anonymous_visitors_to_sign_in(world: dict[str, Any]):
     answer = Client().get(reverse("emails:mine"))
 
     assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
+
+
+def test_it_lists_a_sessions_email_counts_on_the_dashboard(world: dict[str, Any]):
+    from emails.stream import EmailReport
+    from syncengine.models import SyncSession
+
+    report = EmailReport(read=4, saved=2, created=1, tagged=2)
+    report.reasons["category"] = 2
+    SyncSession.objects.create(
+        mailbox=world["mailbox"], trigger="schedule", counts={"emails": report.as_dict()}
+    )
+
+    page = client_for(world["rep"]).get(reverse("dashboard:home"))
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "emails to Salesforce: 2 saved, 1 created" in text
+    assert "2 category" in text

@@ -235,11 +235,11 @@ class Command(BaseCommand):
                 )
             counts = session.counts.get("emails") or {}
             result.sessions += 1
-            result.read += counts.get("read", 0)
-            result.saved += counts.get("saved", 0)
-            result.created += counts.get("created", 0)
-            result.failed += counts.get("failed", 0)
-            result.skipped.update(counts.get("skipped", {}))
+            result.read += counts.get("read", {}).get("emails", 0)
+            result.saved += counts.get("to_crm", {}).get("saved", 0)
+            result.created += counts.get("to_crm", {}).get("created", 0)
+            result.failed += counts.get("to_crm", {}).get("failed", 0)
+            result.skipped.update(counts.get("left alone", {}))
         result.wall = time.perf_counter() - began
         self._tally(result, sf.requests(), graph.requests())
         return result
