@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from blocklists.core import Blocklist
 from blocklists.services import blocklist_for_mailbox
-from connectors.base import WriteResult
+from connectors.base import ConnectorError, WriteResult
 from connectors.salesforce.connector import COLLECTION_LIMIT, SalesforceConnector
 from connectors.salesforce.emails import (
     Attachment,
@@ -399,8 +399,20 @@ class EmailStream:
                 internet_message_id__in=[c.email.internet_message_id for c in chosen],
             )
         }
+        key_field = self.crm.config.sync_key_field
         for start in range(0, len(chosen), COLLECTION_LIMIT):
-            self._save_chunk(chosen[start : start + COLLECTION_LIMIT], ledger)
+            try:
+                self._save_chunk(chosen[start : start + COLLECTION_LIMIT], ledger)
+            except ConnectorError as error:
+                if error.code != "INVALID_FIELD" or key_field not in error.message:
+                    raise
+                raise ConnectorError(  # the one-time set-up is missing: say what to add, and where
+                    f"Salesforce has no field {key_field} on the object emails are saved as. An admin adds "
+                    f"it (Text(80), External ID, Unique) to EmailMessage (or Task, when emails are saved as "
+                    f"Tasks); until then no email is saved, and none is lost. ({error.message})",
+                    permanent=True,
+                    code="EMAIL_KEY_FIELD_MISSING",
+                ) from error
 
     def _target(self, candidate: Candidate, ledger: dict[str, SavedEmail]) -> str:
         row = ledger.get(candidate.email.internet_message_id)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from emails.models import PendingEmail, SavedEmail, SavedEmailMailbox
+from emails.models import EmailSettings, PendingEmail, SavedEmail, SavedEmailMailbox
 from syncengine.models import Outcome, SyncIssue
 from syncengine.services.sessions import session_run
 from tests.conftest import SYNC_KEY_FIELD, Person
@@ -125,3 +125,23 @@ def test_it_keeps_an_email_that_cannot_be_saved_as_an_issue_and_saves_it_next_se
     assert not PendingEmail.objects.exists()
     # Tagged and done: nothing more happens.
     assert email_counts(sync(person))["saved"] == 0
+
+
+def test_it_says_which_field_salesforce_lacks_and_saves_the_emails_once_it_is_added(
+    person: Person, sf_server: Any, graph: Any
+):
+    EmailSettings.objects.create(organization=person.organization, enabled=True)
+    crm_world(person)
+    deliver(graph, person, "Waiting for the set-up", categories=["Salesforce"])
+
+    first = sync(person)
+
+    assert first.outcome == Outcome.PARTIAL
+    issue = SyncIssue.objects.get(mailbox=person.mailbox, stream="emails", resolved=False)
+    assert f"Salesforce has no field {SYNC_KEY_FIELD}" in issue.message
+    assert "External ID" in issue.message and "none is lost" in issue.message
+
+    enable_emails(person, sf_server)
+    sync(person)
+
+    assert subjects(sf_server, person) == ["Waiting for the set-up"]
