@@ -148,3 +148,12 @@ def _lifecycle_accepted(graph_server: Any) -> bool:
         d.url.endswith("/hooks/graph/lifecycle/") and d.status == 202
         for d in graph_server.app.subscriptions.pusher.delivered()
     )
+
+
+def test_it_syncs_when_graph_says_notifications_were_missed(instant: str, synced: Person, graph_server: Any):
+    instant_maintain()
+    channel = NotificationChannel.objects.get(mailbox=synced.mailbox, stream="events")
+
+    graph_server.app.subscriptions.send_lifecycle(channel.channel_id, "missed")
+
+    assert wait_for(lambda: queued_sessions(synced.mailbox.pk)) == [Trigger.NOTIFICATION]

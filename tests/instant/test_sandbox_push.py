@@ -1,0 +1,122 @@
+"""The sandboxes behave like the providers: Graph validates the receiver, reports each kind of change,
+refuses lifetimes beyond its limits and falls silent when a subscription expires or is deleted."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from connectors.base import ConnectorError
+from connectors.graph import subscriptions as graph_subs
+from instant.models import NotificationChannel
+from instant.services.maintenance import instant_maintain
+from syncengine.services.connectors import mail_connector_for
+from tests.conftest import Person
+from tests.instant.conftest import wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _bodies(graph_server: Any, subscription_id: str) -> list[dict[str, Any]]:
+    return [
+        item
+        for d in graph_server.app.subscriptions.pusher.delivered()
+        if subscription_id.encode() in d.body
+        for item in json.loads(d.body)["value"]
+    ]
+
+
+def test_it_refuses_a_subscription_whose_receiver_fails_the_handshake(instant: str, person: Person):
+    connector = mail_connector_for(person.mailbox)
+
+    with pytest.raises(ConnectorError) as refused:
+        graph_subs.subscription_create(
+            connector,
+            resource="me/events",
+            notification_url=f"{instant}/hooks/google/",  # answers 400, never echoes the token
+            lifecycle_url="",
+            client_state="s",
+            expires_at=timezone.now() + timedelta(hours=1),
+        )
+
+    assert refused.value.status == 400 and "validation" in str(refused.value).lower()
+
+
+def test_it_refuses_a_lifetime_beyond_graphs_limit(instant: str, person: Person):
+    connector = mail_connector_for(person.mailbox)
+
+    with pytest.raises(ConnectorError) as refused:
+        graph_subs.subscription_create(
+            connector,
+            resource="me/todo/lists/x/tasks",
+            notification_url=f"{instant}/hooks/graph/",
+            lifecycle_url="",
+            client_state="s",
+            expires_at=timezone.now() + timedelta(minutes=4231),
+        )
+
+    assert refused.value.status == 400
+
+
+def test_it_reports_contact_and_task_changes_with_their_change_type(
+    instant: str, synced: Person, graph_server: Any
+):
+    instant_maintain()
+    contacts = NotificationChannel.objects.get(mailbox=synced.mailbox, stream="contacts")
+    tasks = NotificationChannel.objects.get(mailbox=synced.mailbox, stream="tasks")
+    folder = contacts.resource.split("/")[2]
+    task_list = tasks.resource.split("/")[3]
+
+    made = synced.outlook.call("POST", f"/me/contactFolders/{folder}/contacts", {"givenName": "Ada"})
+    wait_for(lambda: _bodies(graph_server, contacts.channel_id))
+    synced.outlook.call("PATCH", f"/me/contacts/{made['id']}", {"surname": "Lovelace"})
+    wait_for(lambda: len(_bodies(graph_server, contacts.channel_id)) >= 2)
+    synced.outlook.call("DELETE", f"/me/contacts/{made['id']}")
+    wait_for(lambda: len(_bodies(graph_server, contacts.channel_id)) >= 3)
+    synced.outlook.call("POST", f"/me/todo/lists/{task_list}/tasks", {"title": "Send quote"})
+    wait_for(lambda: _bodies(graph_server, tasks.channel_id))
+
+    assert [i["changeType"] for i in _bodies(graph_server, contacts.channel_id)] == [
+        "created",
+        "updated",
+        "deleted",
+    ]
+    [task] = _bodies(graph_server, tasks.channel_id)
+    assert task["resource"].startswith(f"Users/{synced.graph_user_id}/Tasks/")
+    assert task["resourceData"]["@odata.type"] == "#microsoft.graph.todoTask"
+
+
+def test_it_falls_silent_once_a_subscription_expires_or_is_deleted(
+    instant: str, synced: Person, graph_server: Any
+):
+    instant_maintain()
+    events = NotificationChannel.objects.get(mailbox=synced.mailbox, stream="events")
+    contacts = NotificationChannel.objects.get(mailbox=synced.mailbox, stream="contacts")
+    graph_server.app.subscriptions.expire(events.channel_id)
+    connector = mail_connector_for(synced.mailbox)
+    graph_subs.subscription_delete(connector, subscription_id=contacts.channel_id)
+    graph_subs.subscription_delete(connector, subscription_id=contacts.channel_id)  # gone already: fine
+
+    synced.outlook.create_event(
+        subject="Unheard",
+        start={"dateTime": "2026-12-01T10:00:00", "timeZone": "UTC"},
+        end={"dateTime": "2026-12-01T11:00:00", "timeZone": "UTC"},
+    )
+    folder = contacts.resource.split("/")[2]
+    synced.outlook.call("POST", f"/me/contactFolders/{folder}/contacts", {"givenName": "Unheard"})
+    # A change on a live subscription, made last, proves the sandbox has looked since.
+    tasks = NotificationChannel.objects.get(mailbox=synced.mailbox, stream="tasks")
+    synced.outlook.call("POST", f"/me/todo/lists/{tasks.resource.split('/')[3]}/tasks", {"title": "Heard"})
+    wait_for(lambda: _bodies(graph_server, tasks.channel_id))
+
+    assert _bodies(graph_server, events.channel_id) == []
+    assert _bodies(graph_server, contacts.channel_id) == []
+    with pytest.raises(ConnectorError) as gone:
+        graph_subs.subscription_renew(
+            connector, subscription_id=events.channel_id, expires_at=timezone.now() + timedelta(hours=1)
+        )
+    assert gone.value.status == 404

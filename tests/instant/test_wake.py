@@ -1,0 +1,56 @@
+"""The debounce: one session per burst; a change during a running session owes one more session."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from instant.models import MailboxWake
+from instant.services.wake import Wake, mailbox_wake, wakes_flush
+from syncengine.models import Mailbox, SyncSession, Trigger
+from tests.conftest import Person
+from tests.instant.conftest import queued_sessions
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_it_queues_the_first_notification_and_folds_the_rest_into_it(settings, person: Person):
+    settings.INSTANT_DEBOUNCE_SECONDS = 60
+
+    outcomes = [mailbox_wake(mailbox_id=person.mailbox.pk) for _ in range(5)]
+
+    assert outcomes == [Wake.QUEUED] + [Wake.DEBOUNCED] * 4
+    assert queued_sessions(person.mailbox.pk) == [Trigger.NOTIFICATION]
+
+
+def test_it_owes_a_session_for_a_change_after_the_queued_one_started(settings, person: Person):
+    settings.INSTANT_DEBOUNCE_SECONDS = 60
+    mailbox_wake(mailbox_id=person.mailbox.pk)
+    SyncSession.objects.create(mailbox=person.mailbox, trigger=Trigger.NOTIFICATION)  # it started reading
+    lease = timezone.now() + timedelta(minutes=5)
+    Mailbox.objects.filter(pk=person.mailbox.pk).update(lease_token="t", lease_expires_at=lease)
+
+    assert mailbox_wake(mailbox_id=person.mailbox.pk) == Wake.DEFERRED
+    assert wakes_flush() == 0  # still running: a session queued now would only be skipped
+
+    Mailbox.objects.filter(pk=person.mailbox.pk).update(lease_token="", lease_expires_at=None)
+    assert wakes_flush() == 1
+    assert queued_sessions(person.mailbox.pk) == [Trigger.NOTIFICATION, Trigger.NOTIFICATION]
+    assert not MailboxWake.objects.get(mailbox=person.mailbox).pending
+
+
+def test_it_queues_again_once_the_debounce_window_has_passed(settings, person: Person):
+    settings.INSTANT_DEBOUNCE_SECONDS = 60
+    mailbox_wake(mailbox_id=person.mailbox.pk, now=timezone.now() - timedelta(minutes=5))
+
+    assert mailbox_wake(mailbox_id=person.mailbox.pk) == Wake.QUEUED
+
+
+def test_it_never_wakes_a_suspended_mailbox(person: Person):
+    Mailbox.objects.filter(pk=person.mailbox.pk).update(suspended=True)
+
+    assert mailbox_wake(mailbox_id=person.mailbox.pk) == Wake.ASLEEP
+    assert wakes_flush() == 0
+    assert queued_sessions(person.mailbox.pk) == []
