@@ -171,6 +171,9 @@ class SavedThread(models.Model):
 
     mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="saved_threads")
     conversation_id = models.CharField(max_length=512)
+    # The business record the thread's first saved email was linked to: the thread's later emails are
+    # linked to it too (the reference: "all emails in the thread get linked to the same records").
+    what_id = models.CharField(max_length=18, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

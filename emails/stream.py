@@ -21,7 +21,7 @@ import base64
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -199,6 +199,7 @@ class EmailStream:
         self.read_since: dict[FolderRole, datetime] = {}  # when each folder was last read
         self.fresh: set[FolderRole] = set()  # folders read in full this session
         self.session_emails: list[EmailRecord] = []
+        self.thread_what: dict[str, str] = {}  # conversation id -> the business record of its emails
 
     # -- the session --------------------------------------------------------------------------------------
     def run(self) -> EmailReport:
@@ -217,9 +218,10 @@ class EmailStream:
         self.session_emails = emails
         self.report.read = sum(1 for e in emails if not e.removed)
         saved_here = self._saved_here(emails)
-        threads = set(
-            SavedThread.objects.filter(mailbox=self.mailbox).values_list("conversation_id", flat=True)
+        self.thread_what = dict(
+            SavedThread.objects.filter(mailbox=self.mailbox).values_list("conversation_id", "what_id")
         )
+        threads = set(self.thread_what)
 
         candidates = self._retries(saved_here, threads)
         for email in emails:
@@ -228,6 +230,7 @@ class EmailStream:
         self._link(candidates.values())
         chosen = [c for c in candidates.values() if self._chosen(c)]
         chosen += self._thread_emails(chosen, candidates, saved_here, threads)
+        self._link_threads(chosen, threads)
         self._save(chosen)
         self._tag_and_move(chosen, emails, saved_here)
         self._commit_cursors({role: c.next_cursor for role, c in changes.items()})
@@ -376,6 +379,21 @@ class EmailStream:
             del extra[key]
         self._link(extra.values())
         return list(extra.values())
+
+    def _link_threads(self, chosen: list[Candidate], threads: set[str]) -> None:
+        """A thread's emails go to the business record its first saved email went to; a thread that
+        starts being saved now takes that of its earliest email saved for another reason."""
+        firsts = sorted(
+            (c for c in chosen if c.reason != "thread" and c.email.conversation_id not in threads),
+            key=lambda c: (c.email.received_at or c.email.sent_at, c.email.id),
+        )
+        for c in firsts:
+            assert c.links is not None
+            self.thread_what.setdefault(c.email.conversation_id, c.links.what_id)
+        for c in chosen:
+            what = self.thread_what.get(c.email.conversation_id, "")
+            if c.reason == "thread" and what and c.links is not None and c.links.what_id != what:
+                c.links = replace(c.links, what_id=what, reason="the thread's record")
 
     def _starts_here(self, email: EmailRecord) -> bool:
         """The email opens its thread (Outlook's conversation index is a bare 22-byte header) and was read
@@ -527,7 +545,11 @@ class EmailStream:
         SavedEmailMailbox.objects.bulk_create(savers, ignore_conflicts=True)
         if self.settings.save_threads and threads:
             SavedThread.objects.bulk_create(
-                [SavedThread(mailbox=self.mailbox, conversation_id=t) for t in threads], ignore_conflicts=True
+                [
+                    SavedThread(mailbox=self.mailbox, conversation_id=t, what_id=self.thread_what.get(t, ""))
+                    for t in threads
+                ],
+                ignore_conflicts=True,
             )
         saved_ids = {c.email.internet_message_id for c in chunk} - {
             c.email.internet_message_id for c, _ in failed

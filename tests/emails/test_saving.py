@@ -291,3 +291,24 @@ def test_it_saves_no_thread_while_thread_saving_is_off_and_never_resaves_an_emai
     assert subjects(sf_server, person) == ["Question", "RE: Question"]
     assert email_counts(session)["saved"] == 1  # the question, found in the thread, is not saved again
     assert email_counts(session)["threads_read"] == 1
+
+
+def test_it_links_a_threads_later_emails_to_the_record_of_its_first_saved_email(
+    person: Person, sf_server: Any, graph: Any
+):
+    enable_emails(person, sf_server)
+    world = crm_world(person)
+    globex = person.salesforce.Account.create({"Name": "Globex", "Website": "globex.example"})["id"]
+    carl = person.salesforce.Contact.create(
+        {"LastName": "Carl", "Email": "carl@globex.example", "AccountId": globex}
+    )["id"]
+    first = deliver(graph, person, "Deal terms", categories=["Salesforce"])
+    sync(person)
+    # Someone new joins the thread: the email belongs to the thread's deal, and Carl is still related.
+    deliver(graph, person, "RE: Deal terms", sender="carl@globex.example", inReplyTo=first["id"])
+
+    sync(person)
+
+    later = next(r for r in saved(sf_server, person) if r["Subject"] == "RE: Deal terms")
+    assert later["RelatedToId"] == world["deal"]
+    assert ("FromAddress", carl) in relations(person, later["Id"])
