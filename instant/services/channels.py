@@ -18,7 +18,9 @@ from django.utils import timezone
 
 from connectors.base import ConnectorError
 from connectors.google import watch as google_watch
+from connectors.google.connector import GoogleConnector
 from connectors.graph import subscriptions as graph_subs
+from connectors.graph.connector import GraphConnector
 from instant.models import NotificationChannel
 from instant.shared_secret import secret_hash, secret_new
 from syncengine.models import Mailbox, Provider
@@ -57,9 +59,11 @@ def channel_renew(*, channel: NotificationChannel, connector: MailConnector | No
     """Push the expiry out (Graph) or replace the channel (Google); a vanished one is reopened."""
     mailbox = channel.mailbox
     connector = connector or mail_connector_for(mailbox)
-    if channel.provider == Provider.GOOGLE:
+    if isinstance(connector, GoogleConnector):
         _open(mailbox, connector, channel.stream, replacing=channel)
         return
+    if not isinstance(connector, GraphConnector):
+        raise ValueError(f"mailbox {mailbox.pk}: {mailbox.provider} offers no change notifications here")
     wanted = timezone.now() + timedelta(minutes=settings.INSTANT_GRAPH_LIFETIME_MINUTES)
     try:
         expires = graph_subs.subscription_renew(
@@ -77,7 +81,7 @@ def channel_renew(*, channel: NotificationChannel, connector: MailConnector | No
 def channel_close(*, channel: NotificationChannel, connector: MailConnector | None = None) -> None:
     """Tell the provider to stop (best effort: an unreachable provider lets it expire) and forget it."""
     try:
-        _stop(connector or mail_connector_for(channel.mailbox), channel)
+        _stop(connector or mail_connector_for(channel.mailbox), channel.channel_id, channel.resource_id)
     except ConnectorError as error:
         log.warning("mailbox %s: could not stop %s (%s); it will expire", channel.mailbox_id, channel, error)
     channel.delete()
@@ -87,56 +91,55 @@ def _open(
     mailbox: Mailbox, connector: MailConnector, stream: str, replacing: NotificationChannel | None
 ) -> NotificationChannel:
     secret = secret_new()
-    values: dict[str, object]
-    if mailbox.provider == Provider.GOOGLE:
+    if isinstance(connector, GoogleConnector):
         made = google_watch.channel_watch(
-            connector,  # type: ignore[arg-type]
+            connector,
             channel_id=str(uuid.uuid4()),
             address=hook_url("instant:google"),
             token=secret,
             ttl_seconds=settings.INSTANT_GOOGLE_TTL_SECONDS,
         )
-        values = {"channel_id": made.id, "resource_id": made.resource_id, "resource": "primary"}
-        expires = made.expires_at
-    else:
-        graph = connector  # type: ignore[assignment]
+        opened = (made.id, made.resource_id, "primary", made.expires_at)
+    elif isinstance(connector, GraphConnector):
         sub = graph_subs.subscription_create(
-            graph,  # type: ignore[arg-type]
-            resource=graph_subs.subscription_resource(graph, stream=stream),  # type: ignore[arg-type]
+            connector,
+            resource=graph_subs.subscription_resource(connector, stream=stream),
             notification_url=hook_url("instant:graph"),
             lifecycle_url=hook_url("instant:graph-lifecycle"),
             client_state=secret,
             expires_at=timezone.now() + timedelta(minutes=settings.INSTANT_GRAPH_LIFETIME_MINUTES),
         )
-        values = {"channel_id": sub.id, "resource_id": "", "resource": sub.resource}
-        expires = sub.expires_at
-    values.update(secret_hash=secret_hash(secret), expires_at=expires, provider=mailbox.provider)
+        opened = (sub.id, "", sub.resource, sub.expires_at)
+    else:
+        raise ValueError(f"mailbox {mailbox.pk}: {mailbox.provider} offers no change notifications here")
+    channel_id, resource_id, resource, expires = opened
+    values = {
+        "channel_id": channel_id,
+        "resource_id": resource_id,
+        "resource": resource,
+        "expires_at": expires,
+        "provider": mailbox.provider,
+        "secret_hash": secret_hash(secret),
+    }
+    old = None
     with transaction.atomic():
         if replacing is not None:
-            old = NotificationChannel(
-                mailbox=mailbox, provider=replacing.provider, stream=stream,
-                channel_id=replacing.channel_id, resource_id=replacing.resource_id,
-            )  # fmt: skip
+            old = (replacing.channel_id, replacing.resource_id)
             NotificationChannel.objects.filter(pk=replacing.pk).update(renewed_at=timezone.now(), **values)
             channel = NotificationChannel.objects.get(pk=replacing.pk)
         else:
-            old = None
             channel = NotificationChannel.objects.create(mailbox=mailbox, stream=stream, **values)
-    if old is not None and old.channel_id != channel.channel_id:
+    if old is not None and old[0] != channel_id:
         try:  # the new channel is live before the old one stops: no change falls in between
-            _stop(connector, old)
+            _stop(connector, *old)
         except ConnectorError as error:
-            log.info("mailbox %s: old channel %s not stopped (%s); it will expire", mailbox.pk, old, error)
-    log.info("mailbox %s: %s channel %s open until %s", mailbox.pk, stream, channel.channel_id, expires)
+            log.info("mailbox %s: old channel %s not stopped (%s); it will expire", mailbox.pk, old[0], error)
+    log.info("mailbox %s: %s channel %s open until %s", mailbox.pk, stream, channel_id, expires)
     return channel
 
 
-def _stop(connector: MailConnector, channel: NotificationChannel) -> None:
-    if channel.provider == Provider.GOOGLE:
-        google_watch.channel_stop(
-            connector,  # type: ignore[arg-type]
-            channel_id=channel.channel_id,
-            resource_id=channel.resource_id,
-        )
-    else:
-        graph_subs.subscription_delete(connector, subscription_id=channel.channel_id)  # type: ignore[arg-type]
+def _stop(connector: MailConnector, channel_id: str, resource_id: str) -> None:
+    if isinstance(connector, GoogleConnector):
+        google_watch.channel_stop(connector, channel_id=channel_id, resource_id=resource_id)
+    elif isinstance(connector, GraphConnector):
+        graph_subs.subscription_delete(connector, subscription_id=channel_id)

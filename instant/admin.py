@@ -1,0 +1,28 @@
+"""Read-only views of instant sync state, for support: which channels watch a mailbox, until when."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from instant.models import MailboxWake, NotificationChannel
+
+
+@admin.register(NotificationChannel)
+class NotificationChannelAdmin(admin.ModelAdmin):
+    list_display = ("mailbox", "provider", "stream", "expires_at", "last_notified_at", "notifications")
+    list_filter = ("provider", "stream")
+    search_fields = ("mailbox__address", "channel_id")
+    exclude = ("secret_hash",)
+    readonly_fields = [f.name for f in NotificationChannel._meta.fields if f.name != "secret_hash"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False  # channels are opened with the provider, never typed in
+
+
+@admin.register(MailboxWake)
+class MailboxWakeAdmin(admin.ModelAdmin):
+    list_display = ("mailbox", "queued_at", "last_notified_at", "pending")
+    readonly_fields = ("mailbox", "queued_at", "last_notified_at", "pending")
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
