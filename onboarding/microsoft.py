@@ -113,6 +113,21 @@ def verify_admin_consent(*, tenant_id: str) -> None:
         raise OnboardingError(_declined("Microsoft 365", result))
 
 
+def app_only_token(*, tenant_id: str) -> str:
+    """A client-credentials token for the tenant (it exists only while the admin consent holds)."""
+    try:
+        result = _identity(tenant_id).acquire_token_for_client(scopes=list(settings.GRAPH_APP_SCOPES))
+    except requests.RequestException as error:
+        raise OnboardingError(f"Microsoft cannot be reached ({type(error).__name__}); try again.") from error
+    if "access_token" not in result:
+        reason = str(result.get("error_description", "")).split(" Trace ID:")[0][:200]
+        raise OnboardingError(
+            "Microsoft 365 refuses the app's own access to your tenant: the admin consent was revoked "
+            f"or the app disabled. Grant admin consent again. ({result.get('error')}: {reason})"
+        )
+    return str(result["access_token"])
+
+
 def _declined(provider: str, answer: dict[str, Any]) -> str:
     code = str(answer.get("error", "unknown_error"))
     description = str(answer.get("error_description", "")).split(" Trace ID:")[0][:200]

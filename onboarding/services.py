@@ -5,10 +5,18 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from connectors.graph.connector import APP_MODE
 from onboarding.errors import OnboardingError
 from onboarding.models import MicrosoftAdminConsent
 from onboarding.selectors import suspension_cause
-from syncengine.models import ConnectionStatus, Mailbox, MailboxStatus, Organization, SalesforceConnection
+from syncengine.models import (
+    ConnectionStatus,
+    Mailbox,
+    MailboxStatus,
+    Organization,
+    Provider,
+    SalesforceConnection,
+)
 from syncengine.services.mailboxes import mailbox_create, mailbox_resume
 
 
@@ -110,3 +118,26 @@ def admin_consent_record(
         },
     )
     return consent
+
+
+@transaction.atomic
+def org_mailbox_add(
+    *, organization: Organization, tenant_id: str, owner: object, user_id: str, address: str
+) -> Mailbox:
+    """A mailbox of the tenant synced with the app's own access (admin consent), owned by ``owner``."""
+    existing = (
+        Mailbox.objects.select_for_update()
+        .filter(organization=organization, provider=Provider.GRAPH, address__iexact=address)
+        .select_related("owner")
+        .first()
+    )
+    if existing is not None:
+        raise OnboardingError(f"{address} is already synced in {organization} (owner: {existing.owner}).")
+    return mailbox_create(
+        organization=organization,
+        owner=owner,
+        provider=Provider.GRAPH,
+        address=address,
+        provider_account={"tenant_id": tenant_id, "user_id": user_id, "mode": APP_MODE},
+        credentials={},  # app-only tokens come from the app's own secret, per tenant, never stored
+    )

@@ -11,6 +11,7 @@ from connectors.graph.connector import Window
 # provider -> module with make_side(request) -> MailSide
 PROVIDERS: dict[str, str] = {
     "graph": "tests.connectors.contract.graph_side",
+    "graph_app": "tests.connectors.contract.graph_app_side",  # app-only (admin consent)
     "ews": "tests.connectors.contract.ews_side",
     "google": "tests.connectors.contract.google_side",
 }
