@@ -231,7 +231,7 @@ def test_it_never_saves_drafts(person: Person, sf_server: Any, graph: Any):
     enable_emails(person, sf_server)
     crm_world(person)
     mailbox_auto_save_set(mailbox=person.mailbox, auto_save="both")
-    person.outlook.call(
+    draft = person.outlook.call(
         "POST",
         "/me/messages",
         {
@@ -240,12 +240,16 @@ def test_it_never_saves_drafts(person: Person, sf_server: Any, graph: Any):
             "categories": ["Salesforce"],
         },
     )
+    # Even filed in the Salesforce folder, a draft is not an email anyone sent or received.
+    graph.mail.create_folder(person.tenant_id, person.graph_user_id, "Salesforce emails")
+    graph.mail.move(person.tenant_id, person.graph_user_id, draft["id"], "Salesforce emails")
     deliver(graph, person, "Real")
 
-    sync(person)
+    session = sync(person)
 
     assert subjects(sf_server, person) == ["Real"]
     assert SavedEmailMailbox.objects.count() == 1
+    assert email_counts(session)["skipped"] == {"draft": 1}
 
 
 def test_it_saves_attachments_within_the_size_limit_as_files_of_the_email(
