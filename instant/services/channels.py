@@ -1,8 +1,9 @@
 """Opening, renewing and closing the provider channels that watch a mailbox.
 
-Graph: one subscription per synced stream (events, contacts, tasks), renewed by PATCH before it
-expires. Google: one Calendar channel (Tasks and People have no push), replaced before it expires
-because Google cannot renew a channel. A channel the provider no longer knows is opened afresh.
+Graph: one subscription per synced stream (events, contacts, tasks, and messages when the org saves
+emails), renewed by PATCH before it expires. Google: one Calendar channel (Tasks and People have no
+push), replaced before it expires because Google cannot renew a channel. A channel the provider no
+longer knows is opened afresh.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from connectors.google import watch as google_watch
 from connectors.google.connector import GoogleConnector
 from connectors.graph import subscriptions as graph_subs
 from connectors.graph.connector import GraphConnector
+from emails.models import EmailSettings
 from instant.models import NotificationChannel
 from instant.shared_secret import secret_hash, secret_new
 from syncengine.models import Mailbox, Provider
@@ -28,14 +30,17 @@ from syncengine.services.connectors import MailConnector, mail_connector_for
 from syncengine.services.streams import stream_specs
 
 log = logging.getLogger(__name__)
-GRAPH_STREAMS = ("events", "contacts", "tasks")
-GOOGLE_STREAMS = ("events",)  # Google Tasks and People offer no push notifications
+GRAPH_STREAMS = ("events", "contacts", "tasks", "emails")
+# Google Tasks and People offer no push; Gmail's (users.watch) goes through Cloud Pub/Sub: not done.
+GOOGLE_STREAMS = ("events",)
 
 
 def watched_streams(mailbox: Mailbox) -> list[str]:
-    """The mailbox's synced streams its provider can push for."""
+    """The mailbox's synced streams its provider can push for (emails when its org saves emails)."""
     pushable = {Provider.GRAPH: GRAPH_STREAMS, Provider.GOOGLE: GOOGLE_STREAMS}.get(mailbox.provider, ())
     synced = {spec.mail_side_stream for spec in stream_specs(mailbox.organization, mailbox)}
+    if EmailSettings.objects.filter(organization_id=mailbox.organization_id, enabled=True).exists():
+        synced.add("emails")
     return [stream for stream in pushable if stream in synced]
 
 

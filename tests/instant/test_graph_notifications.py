@@ -157,3 +157,26 @@ def test_it_syncs_when_graph_says_notifications_were_missed(instant: str, synced
     graph_server.app.subscriptions.send_lifecycle(channel.channel_id, "missed")
 
     assert wait_for(lambda: queued_sessions(synced.mailbox.pk)) == [Trigger.NOTIFICATION]
+
+
+def test_it_watches_the_inbox_too_when_the_org_saves_emails(instant: str, synced: Person, graph_server: Any):
+    from emails.models import EmailSettings
+
+    EmailSettings.objects.create(organization=synced.organization, enabled=True)
+    instant_maintain()
+    channel = NotificationChannel.objects.get(mailbox=synced.mailbox, stream="emails")
+    assert channel.resource == "me/messages"
+
+    graph_server.app.mail.deliver(
+        synced.tenant_id,
+        synced.graph_user_id,
+        {
+            "from": {"address": "ann@acme.example", "name": "Ann"},
+            "to": [synced.mailbox.address],
+            "subject": "Quote",
+        },
+    )
+
+    assert wait_for(lambda: queued_sessions(synced.mailbox.pk)) == [Trigger.NOTIFICATION]
+    [item] = [i for d in _deliveries(graph_server, channel.channel_id) for i in json.loads(d.body)["value"]]
+    assert item["changeType"] == "created" and "/Messages/" in item["resource"]
