@@ -70,6 +70,11 @@ class CalendarWatch:
                 for c in self.channels.values()
             ]  # fmt: skip
 
+    def forget_all(self) -> None:
+        """Drop every channel at once (tests tidying up a shared sandbox)."""
+        with self.app.lock:
+            self.channels.clear()
+
     # -- routes -------------------------------------------------------------------------------------
     def _watch(self, request: Request, user: User) -> Response:
         calendar = request.params["calendar"]

@@ -127,6 +127,11 @@ class GraphSubscriptions:
         if sub.lifecycle_url:
             self._push(sub.lifecycle_url, [item])
 
+    def forget_all(self) -> None:
+        """Drop every subscription at once (tests tidying up a shared sandbox)."""
+        with self.app.lock:
+            self.subscriptions.clear()
+
     def expire(self, subscription_id: str) -> None:
         """Let a subscription run out now (as if its expirationDateTime had passed)."""
         with self.app.lock:
@@ -266,9 +271,9 @@ class GraphSubscriptions:
             self._push(url, items)
 
     def _changes(self, sub: Subscription) -> list[dict[str, Any]]:
-        seq, current = self._snapshot(sub)
-        if seq == sub.mailbox_seq:
+        if self._mailbox(sub).seq == sub.mailbox_seq:  # nothing of this user changed: skip the walk
             return []
+        seq, current = self._snapshot(sub)
         changes: list[tuple[str, str]] = []
         for item_id, (item_seq, deleted) in current.items():
             before = sub.seen.get(item_id)
@@ -299,8 +304,7 @@ class GraphSubscriptions:
 
     def _snapshot(self, sub: Subscription) -> tuple[int, Items]:
         """The mailbox's change counter and the watched items' (counter, deleted), read under the lock."""
-        tenant = self.app.directory.tenants[sub.tenant_id]
-        mailbox = self.app._mailbox_of(tenant, sub.user_id)
+        mailbox = self._mailbox(sub)
         if sub.kind == "events":
             return mailbox.seq, {
                 e.id: (max([e.seq, *(x.seq for x in e.exceptions.values())]), e.deleted)
@@ -320,6 +324,9 @@ class GraphSubscriptions:
         return mailbox.seq, {
             i.id: (i.seq, i.deleted) for i in found if not sub.scope or i.folder_id == sub.scope
         }
+
+    def _mailbox(self, sub: Subscription) -> Any:
+        return self.app._mailbox_of(self.app.directory.tenants[sub.tenant_id], sub.user_id)
 
     def _push(self, url: str, items: list[dict[str, Any]]) -> None:
         self.pusher.send(url, json.dumps({"value": items}).encode(), {"Content-Type": "application/json"})

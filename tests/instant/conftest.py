@@ -20,11 +20,16 @@ _numbers = itertools.count(1)
 
 
 @pytest.fixture
-def instant(settings: Any, live_server: Any) -> str:
+def instant(
+    settings: Any, live_server: Any, graph_server: SandboxServer, google_server: SandboxServer
+) -> Any:
     settings.INSTANT_SYNC_ENABLED = True
     settings.WEBHOOK_BASE_URL = live_server.url
     settings.INSTANT_DEBOUNCE_SECONDS = 60
-    return str(live_server.url)
+    yield str(live_server.url)
+    # The sandboxes live for the whole run: leave them no receivers that are about to vanish.
+    graph_server.app.subscriptions.forget_all()
+    google_server.app.watch.forget_all()
 
 
 @pytest.fixture
