@@ -11,14 +11,17 @@ from django.dispatch import receiver
 from django_q.tasks import async_task
 
 from instant.models import NotificationChannel
-from syncengine.models import Outcome, SyncSession
+from syncengine.models import Outcome, Provider, SyncSession
+
+PUSHING = (Provider.GRAPH, Provider.GOOGLE)  # EWS streaming notifications are not done
 
 
 @receiver(post_save, sender=SyncSession, dispatch_uid="instant-open-after-session")
 def open_after_session(sender: type[SyncSession], instance: SyncSession, **kwargs: Any) -> None:
     if not settings.INSTANT_SYNC_ENABLED or instance.finished_at is None:
         return
-    if instance.outcome == Outcome.FAILED or instance.mailbox.suspended:
+    mailbox = instance.mailbox
+    if instance.outcome == Outcome.FAILED or mailbox.suspended or mailbox.provider not in PUSHING:
         return
     if not NotificationChannel.objects.filter(mailbox_id=instance.mailbox_id).exists():
         async_task("instant.tasks.open_channels", instance.mailbox_id, group="instant")
