@@ -28,8 +28,18 @@ def suspension_cause(mailbox: Mailbox) -> Cause:
 
 
 def mailbox_needs_reconnect(mailbox: Mailbox) -> bool:
-    """A new sign-in through the provider's consent page may fix it (OAuth providers only)."""
+    """A new sign-in through the provider's consent page may fix it (OAuth providers only).
+
+    Not for org-wide (app-only) mailboxes: nobody signs in to them; an org admin's new admin
+    consent resumes them (``admin_consent_record``)."""
+    if is_org_wide(mailbox):
+        return False
     return mailbox.provider in OAUTH_PROVIDERS and suspension_cause(mailbox) == "mailbox"
+
+
+def is_org_wide(mailbox: Mailbox) -> bool:
+    """Synced with the app's own access after an admin consent (provider_account mode "app")."""
+    return mailbox.provider == Provider.GRAPH and (mailbox.provider_account or {}).get("mode") == "app"
 
 
 def salesforce_needs_reconnect(connection: SalesforceConnection | None) -> bool:

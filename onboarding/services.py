@@ -60,7 +60,9 @@ def mailbox_connect(
         return created, True
     if mailbox.owner_id != getattr(owner, "pk", None):
         raise OnboardingError(f"{address} is already connected by someone else in {organization}.")
-    mailbox.provider_account = {**mailbox.provider_account, **provider_account}
+    # A person's own sign-in makes the mailbox delegated again, even one an admin had added org-wide.
+    kept = {k: v for k, v in mailbox.provider_account.items() if k != "mode"}
+    mailbox.provider_account = {**kept, **provider_account}
     mailbox.credentials = credentials
     fields = ["provider_account", "credentials"]
     if mailbox.status == MailboxStatus.ERROR:
@@ -104,9 +106,11 @@ def salesforce_connect(
     return connection
 
 
+@transaction.atomic
 def admin_consent_record(
     *, organization: Organization, tenant_id: str, scopes: list[str], granted_by: object
 ) -> MicrosoftAdminConsent:
+    """Record the consent, and resume the tenant's org-wide mailboxes that its loss had suspended."""
     consent, _ = MicrosoftAdminConsent.objects.update_or_create(
         organization=organization,
         defaults={
@@ -117,6 +121,16 @@ def admin_consent_record(
             "verified_at": timezone.now(),
         },
     )
+    org_wide = Mailbox.objects.filter(
+        organization=organization,
+        provider=Provider.GRAPH,
+        provider_account__mode=APP_MODE,
+        provider_account__tenant_id=tenant_id,
+        suspended=True,
+    )
+    for mailbox in org_wide:
+        if suspension_cause(mailbox) == "mailbox":
+            mailbox_resume(mailbox=mailbox)
     return consent
 
 

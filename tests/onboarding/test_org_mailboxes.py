@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from onboarding.models import MicrosoftAdminConsent
+from onboarding.selectors import mailbox_needs_reconnect
 from syncengine.models import Mailbox, Outcome, Role
 from syncengine.services.sessions import session_run
 from tests.conftest import GRAPH_CLIENT_ID, SYNC_KEY_FIELD, Person, event_body
@@ -102,6 +103,29 @@ def test_it_suspends_the_mailbox_naming_the_admin_consent_once_it_is_revoked(
 
     mailbox.refresh_from_db()
     assert mailbox.suspended and "admin consent" in mailbox.suspended_reason
+    assert not mailbox_needs_reconnect(mailbox)  # the owner cannot sign in for it: the admin consents
+
+
+def test_it_resumes_suspended_org_wide_mailboxes_when_the_admin_consents_again(
+    admin: Newcomer, alice: Person, consent: Consent, sales: dict[str, Any], graph: Any
+):
+    grant_consent(admin, alice, consent)
+    add(admin.client, alice, sales["mail"], alice.user)
+    mailbox = Mailbox.objects.get(address=sales["mail"])
+    graph.authority.revoke_admin_consent(alice.tenant_id, GRAPH_CLIENT_ID)
+    graph.expire_tokens(alice.tenant_id)
+    session_run(mailbox_id=mailbox.pk)
+    graph.create_event(
+        alice.tenant_id, sales["id"], event_body("After the pause", in_days(2), in_days(2, 11))
+    )
+
+    grant_consent(admin, alice, consent)
+    mailbox.refresh_from_db()
+    session = session_run(mailbox_id=mailbox.pk)
+
+    assert not mailbox.suspended
+    assert session is not None and session.outcome == Outcome.SUCCEEDED, session and session.error
+    assert session.counts["events"]["to_crm"]["created"] == 1
 
 
 def test_it_adds_every_rep_of_a_list_and_keeps_the_addresses_it_could_not_find(
@@ -204,3 +228,18 @@ def test_it_links_the_page_from_the_connect_page_once_consent_is_granted(
     after = admin.client.get(reverse("onboarding:connect")).content.decode()
 
     assert page_url(alice) not in before and page_url(alice) in after
+
+
+def test_it_makes_an_org_wide_mailbox_delegated_when_its_user_signs_in_to_it(
+    admin: Newcomer, alice: Person, alice_client: Client, consent: Consent, sales: dict[str, Any]
+):
+    grant_consent(admin, alice, consent)
+    add(admin.client, alice, sales["mail"], alice.user)
+    mailbox = Mailbox.objects.get(address=sales["mail"])
+
+    start = alice_client.get(reverse("onboarding:microsoft_start"), {"mailbox": mailbox.pk})
+    back(alice_client, consent.microsoft(started(start), sales["mail"]))
+
+    mailbox.refresh_from_db()
+    assert mailbox.provider_account == {"tenant_id": alice.tenant_id, "user_id": sales["id"]}
+    assert mailbox.credentials["refresh_token"]
