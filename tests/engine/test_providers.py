@@ -14,6 +14,7 @@ from sandbox.tls import SandboxCA
 from syncengine.models import Outcome, Provider
 from syncengine.services.sessions import session_run
 from tests.conftest import Person
+from tests.emails.conftest import enable_emails
 from tests.engine.test_events_to_salesforce import in_days, synced_events
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +124,53 @@ def test_it_suspends_an_exchange_mailbox_whose_password_no_longer_works(
     on_exchange.mailbox.refresh_from_db()
     assert on_exchange.mailbox.suspended
     assert "reconnect" in on_exchange.mailbox.suspended_reason.lower()
+
+
+def saved_emails(person: Person) -> list[dict[str, Any]]:
+    return person.salesforce.query_all("SELECT Id, Subject, FromAddress FROM EmailMessage")["records"]
+
+
+def test_it_saves_an_email_labelled_salesforce_in_gmail(
+    on_google: Person, google_server: SandboxServer, sandboxes
+):
+    enable_emails(on_google, sandboxes[0])
+    on_google.salesforce.Contact.create({"LastName": "Ito", "Email": "ana@globex.example"})
+    app = google_server.app
+    address = on_google.mailbox.address
+    synced(on_google)
+    label = app.create_mail_label(address, "Salesforce")  # the rep makes the label in Gmail
+    message = app.deliver_mail(address, "ana@globex.example", "Globex order", "Please find the PO")
+    app.label_mail(address, message["id"], add=[label])
+
+    session = synced(on_google)
+
+    [email] = saved_emails(on_google)
+    assert (email["Subject"], email["FromAddress"]) == ("Globex order", "ana@globex.example")
+    assert session.counts["emails"]
+    synced(on_google)
+    assert saved_emails(on_google) == [email], "saved once"
+
+
+def test_it_saves_an_email_categorised_salesforce_in_exchange(
+    on_exchange: Person, ews_server: SandboxServer, sandboxes
+):
+    enable_emails(on_exchange, sandboxes[0])
+    on_exchange.salesforce.Contact.create({"LastName": "Ito", "Email": "ana@globex.example"})
+    ews_server.app.create_item(
+        on_exchange.mailbox.address,
+        "inbox",
+        {
+            "Subject": "Globex order",
+            "Body": {"BodyType": "HTML", "text": "<p>Please find the PO</p>"},
+            "From": "ana@globex.example",
+            "ToRecipients": [on_exchange.mailbox.address],
+            "Categories": ["Salesforce"],
+        },
+    )
+
+    synced(on_exchange)
+
+    [email] = saved_emails(on_exchange)
+    assert (email["Subject"], email["FromAddress"]) == ("Globex order", "ana@globex.example")
+    synced(on_exchange)
+    assert saved_emails(on_exchange) == [email], "saved once"
