@@ -23,15 +23,18 @@ class Subscription:
 
 
 def subscription_resource(connector: GraphConnector, *, stream: str) -> str:
-    """What to watch for a stream: the same folder or list the engine syncs (looked up or made)."""
+    """What to watch for a stream: the same folder or list the engine syncs (looked up or made).
+
+    Under the same root the connector reads: ``me`` (delegated) or ``users/{id}`` (app-only mode)."""
+    who = str(getattr(connector, "_mailbox", "/me")).strip("/")
     if stream == "events":
-        return "me/events"
+        return f"{who}/events"
     if stream == "emails":
-        return "me/messages"
+        return f"{who}/messages"
     if stream == "contacts":
-        return f"me/contactFolders/{connector._container('contacts')}/contacts"
+        return f"{who}/contactFolders/{connector._container('contacts')}/contacts"
     if stream == "tasks":
-        return f"me/todo/lists/{connector._container('tasks')}/tasks"
+        return f"{who}/todo/lists/{connector._container('tasks')}/tasks"
     raise ValueError(f"no Graph subscription resource for stream {stream!r}")
 
 

@@ -120,3 +120,34 @@ def test_it_falls_silent_once_a_subscription_expires_or_is_deleted(
             connector, subscription_id=events.channel_id, expires_at=timezone.now() + timedelta(hours=1)
         )
     assert gone.value.status == 404
+
+
+def test_it_subscribes_under_users_paths_in_app_only_mode(instant: str, person: Person, graph_server: Any):
+    from connectors.graph.connector import GraphConnector
+    from tests.conftest import GRAPH_CLIENT_ID
+
+    graph = graph_server.app
+    graph.authority.require_admin_consent(person.tenant_id)
+    graph.authority.grant_admin_consent(person.tenant_id, GRAPH_CLIENT_ID)
+    base = mail_connector_for(person.mailbox)
+    account = {"tenant_id": person.tenant_id, "user_id": person.graph_user_id, "mode": "app"}
+    connector = GraphConnector(base.config, account, {}, sleep=lambda seconds: None)
+
+    resource = graph_subs.subscription_resource(connector, stream="events")
+    sub = graph_subs.subscription_create(
+        connector,
+        resource=resource,
+        notification_url=f"{instant}/hooks/graph/",
+        lifecycle_url="",
+        client_state="s",
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    person.outlook.create_event(
+        subject="Seen by the app",
+        start={"dateTime": "2026-12-01T10:00:00", "timeZone": "UTC"},
+        end={"dateTime": "2026-12-01T11:00:00", "timeZone": "UTC"},
+    )
+
+    assert resource == f"users/{person.graph_user_id}/events"
+    [item] = wait_for(lambda: _bodies(graph_server, sub.id))
+    assert item["resource"].startswith(f"Users/{person.graph_user_id}/Events/")
