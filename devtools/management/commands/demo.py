@@ -46,6 +46,7 @@ from devtools.world import (
     seed_provider_events,
     seed_tasks,
 )
+from emails.demo import seed_demo_emails
 from syncengine.models import Organization, Role, Trigger
 from syncengine.services.queue import enqueue_session
 
@@ -140,7 +141,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             "  Sessions run every minute; the demo users edit events, tasks and contacts, in Outlook and in "
-            "Salesforce, now and then. Ctrl-C stops.\n"
+            "Salesforce, now and then.\n  alice's Inbox holds an email from Nina North tagged 'Salesforce' "
+            "(saved and linked at her next session) and one from a blocklisted sender (never saved).\n"
+            "  Ctrl-C stops.\n"
         )
         self._live(control, org, people, options["activity_seconds"], options["exit_after"])
 
@@ -235,6 +238,9 @@ class Command(BaseCommand):
             seed_provider_events(control, person, count=events, seed=index + 1)
             people.append(person)
         seed_crm(control, org, owner_ids=[p.sf_user_id for p in people])
+        # Emails: one tagged "Salesforce" from a customer (saved, linked to Contact, Account and
+        # Opportunity at alice's next session), one from a blocklisted sender (never saved).
+        seed_demo_emails(control, org, people[0])
         passwords["admin"] = f"admin-demo-{secrets.token_hex(3)}"
         User.objects.create_superuser("admin", "admin@acme-demo.example", passwords["admin"])
         return org, people, passwords
