@@ -19,10 +19,12 @@ from django.conf import settings
 from connectors.base import WriteResult
 from connectors.graph.connector import GraphConnector
 from connectors.salesforce.connector import SalesforceConnector
+from syncengine.core.linking import ItemFacts
 from syncengine.core.planner import Action, Kind, Plan, plan_stream
 from syncengine.core.records import ChangeSet, ItemChange, PairState
 from syncengine.core.scope import SALESFORCE_CATEGORY
 from syncengine.models import Mailbox, Side, SyncIssue, SyncSession
+from syncengine.services.activity_links import link_new_activities
 from syncengine.services.engine_calendar import CalendarRules
 from syncengine.services.engine_dedup import Deduplication
 from syncengine.services.issues import CONFLICT_RESOLVED, issue_record, issues_resolve_for_items
@@ -73,6 +75,7 @@ class StreamSync(CalendarRules, Deduplication):
         self._meetings: dict[str, tuple[list[str], str]] = {}  # mail id -> (attendees, organizer)
         self._responses: dict[str, dict[str, str]] = {}  # mail id -> attendee address -> answer
         self._new_records: list[tuple[str, str, bool]] = []  # (crm id, mail id, joined someone's)
+        self._created: dict[str, dict[str, Any]] = {}  # crm id -> neutral values of records made now
 
     # -- gather -----------------------------------------------------------------------------------
     def run(self) -> StreamReport:
@@ -118,6 +121,7 @@ class StreamSync(CalendarRules, Deduplication):
         removals = [*self._stale_intents, *removals]
         self._tag_synced(pairs, upserts, removals)
         self._relate_attendees(upserts, removals)
+        self._link_new_records()
         state_commit(
             mailbox=self.mailbox,
             stream=self.stream,
@@ -263,8 +267,35 @@ class StreamSync(CalendarRules, Deduplication):
                 succeeded(action, action.state)
                 self.report.counts["to_crm"]["joined" if joined else "created"] += 1
                 self._new_records.append((result.id, action.mail_id, joined))
+                if not joined:
+                    self._created[result.id] = dict(action.crm_writes)
             else:
                 self._item_failed(action, result, Side.MAIL, "to_crm")
+
+    def _link_new_records(self) -> None:
+        """Events and Tasks made this session get their business record (WhatId), as emails do."""
+        if not self.spec.link_records or not self._created:
+            return
+        meetings = {crm_id: mail_id for crm_id, mail_id, _ in self._new_records}
+        items = []
+        for crm_id, values in self._created.items():
+            attendees, organizer = self._meetings.get(meetings.get(crm_id, ""), ([], ""))
+            facts = ItemFacts(
+                sender=organizer,
+                to=tuple(attendees),
+                subject=str(values.get("subject") or ""),
+                body=str(values.get("body") or ""),
+            )
+            items.append((crm_id, facts))
+        problems = link_new_activities(
+            self.crm,
+            mailbox=self.mailbox,
+            crm_object=self.rules.crm_object,
+            items=items,
+            today=self.now.date(),
+        )
+        for problem in problems:
+            self._issue("LINK_FAILED", problem)
 
     def _mail_creates(self, actions: list[Action], succeeded: Any) -> None:
         if not actions:

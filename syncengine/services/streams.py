@@ -36,6 +36,7 @@ class StreamSpec:
     mail_category: str = ""  # the category items made in the mailbox get (a calendar source's)
     only_category: str = ""  # mailbox items not synced yet count only with this category
     crm_filter: str = ""  # SOQL every Salesforce read of the stream adds
+    link_records: bool = False  # new records get their business record (WhatId) from the linker
     continuous_attendees: bool = True  # meetings: attendee changes after the first save follow too
 
     @property
@@ -145,6 +146,7 @@ def stream_specs(organization: Organization, mailbox: Mailbox | None = None) -> 
                 crm_scope=_event_scope,
                 window_days=days,
                 scope=event_scope(options, mailbox, foreign),
+                link_records=True,
                 tag_category=options.tag_synced_items,
                 continuous_attendees=options.sync_attendees_continuously,
                 natural_key=("subject", "start"),
@@ -164,6 +166,7 @@ def stream_specs(organization: Organization, mailbox: Mailbox | None = None) -> 
                 natural_key_scope="own",  # a task matches only the same owner's
                 # Tasks that record saved emails belong to email saving, not to the To Do list.
                 crm_filter="TaskSubtype != 'Email'",
+                link_records=True,
             )
         )
     if options.sync_contacts:

@@ -1,0 +1,58 @@
+"""New Events and Tasks linked to their business record (WhatId), with the same initial search and
+rules as saved emails (syncengine/core/linking.py): an Opportunity the filters select, else the
+Contact's Account, a Case number in the subject, a Salesforce record link in the body.
+
+One search for all of a session's new records, one update call per 200: a session that made nothing
+new costs nothing here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from blocklists.services import blocklist_for_mailbox
+from connectors.salesforce.connector import SalesforceConnector
+from syncengine.core.linking import ItemFacts, LinkFilters, LinkUser, link_item
+from syncengine.models import Mailbox
+from syncengine.services.lookup import search_session
+
+
+def link_filters_of(mailbox: Mailbox) -> LinkFilters:
+    """The org's applied record filters (set on its email settings page), else the reference's."""
+    from emails.models import EmailSettings  # the filters are the email settings' (a feature app)
+
+    settings = EmailSettings.objects.filter(organization=mailbox.organization).first()
+    return settings.link_filters() if settings else LinkFilters()
+
+
+def link_new_activities(
+    crm: SalesforceConnector,
+    *,
+    mailbox: Mailbox,
+    crm_object: str,
+    items: Sequence[tuple[str, ItemFacts]],
+    today: date,
+) -> list[str]:
+    """Set WhatId on new records where the linker finds a business record; the problems, if any."""
+    if not items:
+        return []
+    blocked = blocklist_for_mailbox(mailbox).blocks
+    user = LinkUser(crm.user_id, frozenset({mailbox.address.lower()}))
+    filters = link_filters_of(mailbox)
+    found = search_session(
+        crm, [f for _, f in items], user=user, is_blocked=blocked, today=today, filters=filters
+    )
+    updates: list[dict[str, object]] = []
+    for record_id, facts in items:
+        links = link_item(facts, user=user, found=found, is_blocked=blocked, today=today, filters=filters)
+        if links.what_id:
+            updates.append({"Id": record_id, "WhatId": links.what_id})
+    if not updates:
+        return []
+    results = crm.update(crm_object=crm_object, records=updates)
+    return [
+        f"Could not link the {crm_object} to {update['WhatId']}: {result.message}"
+        for update, result in zip(updates, results, strict=True)
+        if not result.ok
+    ]
