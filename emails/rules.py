@@ -25,7 +25,7 @@ from typing import Literal
 from syncengine.core.email_records import EmailRecord
 from syncengine.core.linking import Links
 
-Reason = Literal["folder", "category", "thread", "auto", "retry"]
+Reason = Literal["folder", "category", "thread", "auto", "retry", "resave"]
 AutoSaveMode = Literal["off", "inbound", "outbound", "both"]
 AutoTrackMode = Literal["people", "records", "all"]
 # Why an email is left alone (counted per session, for the dashboard and the logs).
@@ -86,6 +86,10 @@ def decide(
     if not email.internet_message_id:
         return Decision(skip="no_message_id")  # nothing to key "saved once" on
     if email.internet_message_id in saved_here:
+        # Put in the Salesforce folder again: an explicit re-save, which updates the saved email
+        # (relations to people who are Contacts or Leads by now, files) and never makes a second one.
+        if email.folder == "salesforce" and not retry:
+            return Decision(reason="resave")
         return Decision(skip="already_saved")
     if not outside_participants(email, is_blocked):
         return Decision(skip="internal_or_blocked")

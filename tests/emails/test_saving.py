@@ -316,3 +316,27 @@ def test_it_links_a_threads_later_emails_to_the_record_of_its_first_saved_email(
     later = next(r for r in saved(sf_server, person) if r["Subject"] == "RE: Deal terms")
     assert later["RelatedToId"] == world["deal"]
     assert ("FromAddress", carl) in relations(person, later["Id"])
+
+
+def test_it_updates_a_saved_email_put_in_the_salesforce_folder_again_and_never_makes_a_second(
+    person: Person, sf_server: Any, graph: Any
+):
+    enable_emails(person, sf_server)
+    world = crm_world(person)
+    tenant, user = person.tenant_id, person.graph_user_id
+    graph.mail.create_folder(tenant, user, "Salesforce emails")
+    deliver(graph, person, "Quote", cc=["bo@acme.example"], categories=["Salesforce"])
+    sync(person)
+    [record] = saved(sf_server, person)
+    bo = person.salesforce.Contact.create(
+        {"LastName": "Bo", "Email": "bo@acme.example", "AccountId": world["acme"]}
+    )["id"]
+    [inbox_copy] = [m for m in graph.mail.messages(tenant, user, "inbox") if m["subject"] == "Quote"]
+
+    graph.mail.move(tenant, user, inbox_copy["id"], "Salesforce emails")  # the explicit re-save
+    session = sync(person)
+
+    assert [r["Id"] for r in saved(sf_server, person)] == [record["Id"]], "updated, not saved twice"
+    assert ("CcAddress", bo) in relations(person, record["Id"])
+    assert email_counts(session)["reasons"] == {"resave": 1}
+    assert graph.mail.messages(tenant, user, "Salesforce emails") == [], "moved back to the Inbox"
