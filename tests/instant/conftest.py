@@ -66,7 +66,7 @@ def queued_sessions(mailbox_id: int) -> list[str]:
     return found
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+def wait_for(check: Callable[[], Any], timeout: float = 20.0) -> Any:  # generous: shared, busy CPUs
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = check()
