@@ -23,7 +23,6 @@ TRANSIENT = (
 )
 AUTH = (
     ews.UnauthorizedError,
-    ews.ErrorAccessDenied,
     ews.ErrorNonExistentMailbox,
     ews.ErrorImpersonateUserDenied,
 )
@@ -36,6 +35,14 @@ def from_exception(error: BaseException, last: LastResponse | None = None) -> Co
     text = str(error).split("\n")[0][:300]
     if isinstance(error, ews.ErrorInvalidSyncStateData):
         return CursorInvalidError(f"Exchange no longer accepts the sync state: {text}")
+    if isinstance(error, ews.ErrorAccessDenied):
+        # Usually one folder or item the account may not open, not a lost sign-in: fail that, keep syncing.
+        return ConnectorError(
+            "Exchange denied access to this folder or item (the account lacks permission on it; the "
+            f"mailbox's sign-in still works). Ask the Exchange admin to grant access. ({name}: {text})",
+            permanent=True,
+            code="MAIL_ACCESS_DENIED",
+        )
     if isinstance(error, AUTH):
         return ConnectorError(
             "Exchange no longer accepts this mailbox's sign-in (wrong or changed password, revoked token or "

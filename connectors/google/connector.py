@@ -22,7 +22,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
 from connectors.base import ConnectorError, CursorInvalidError, RetryPolicy, WriteResult, call_with_retry
-from connectors.google.errors import TRANSIENT, from_exception, google_error, parse_body, retry_after
+from connectors.google.errors import from_exception, google_error, parse_body, retry_after, throttled
 from connectors.google.mail import GmailMailMixin
 from connectors.google.streams import STREAMS, Stream
 from connectors.google.transport import SERVICES, CountingHttp, batch_uri, endpoint
@@ -297,8 +297,9 @@ class GoogleConnector(GmailMailMixin):
     def _batch(self, api: str, makers: Sequence[Callable[[], Any]]) -> list[tuple[int, Any]]:
         """Run requests in batches of 50; answers come back in input order as (status, body).
 
-        Items answered 429/5xx are sent again (after the longest Retry-After) up to the policy's
-        attempts; the rest of the batch is not repeated. A batch call itself is retried as a whole.
+        Items answered 429/5xx (or Calendar's 403 rate limits) are sent again (after the longest
+        Retry-After) up to the policy's attempts; the rest of the batch is not repeated. A batch call
+        itself is retried as a whole.
         """
         answers: list[tuple[int, Any] | None] = [None] * len(makers)
         pending = list(range(len(makers)))
@@ -327,7 +328,7 @@ class GoogleConnector(GmailMailMixin):
                         continue
                     status = int(error.resp.status) if isinstance(error, HttpError) else 500
                     body = parse_body(error.content) if isinstance(error, HttpError) else {}
-                    if status in TRANSIENT and attempt < attempts:
+                    if throttled(status, body) and attempt < attempts:
                         hint = retry_after(error.resp) if isinstance(error, HttpError) else None
                         wait = max(wait, hint if hint is not None else self.config.retry.base_delay)
                         still.append(index)

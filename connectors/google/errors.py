@@ -45,6 +45,14 @@ def _reasons(body: Any) -> tuple[str, str, set[str]]:
     return str(error.get("status", "")), str(error.get("message", "")), reasons - {""}
 
 
+def throttled(status: int, body: Any) -> bool:
+    """A per-request answer worth sending again: 429/5xx, or Calendar's 403 rate limits (which Google
+    documents as "retry with backoff"; a daily quota is not, and fails like any other 403)."""
+    if status in TRANSIENT:
+        return True
+    return status == 403 and bool(_reasons(body)[2] & {"rateLimitExceeded", "userRateLimitExceeded"})
+
+
 def google_error(status: int, body: Any, wait: float | None = None) -> ConnectorError:
     rpc_status, message, reasons = _reasons(body)
     code = next(iter(sorted(reasons)), "") or rpc_status or f"HTTP_{status}"

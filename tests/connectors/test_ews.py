@@ -19,6 +19,7 @@ from connectors.ews.transport import open_account
 from connectors.graph.connector import Window
 from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
+from syncengine.services.sessions import SUSPENDING_CODES
 
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 _numbers = itertools.count(1)
@@ -556,6 +557,25 @@ def test_it_reports_a_wrong_password_as_revoked_sign_in(rep: Rep):
     assert caught.value.permanent is True
     assert "reconnect the mailbox" in caught.value.message
     assert connector_calls_made(rep) == 1  # never retried
+
+
+def test_it_reports_access_denied_as_a_permanent_error_that_does_not_suspend(rep: Rep):
+    # Signed in fine, but the account may not open this (another person's) calendar: ErrorAccessDenied.
+    other = f"boss{next(_numbers)}@contoso.example"
+    rep.app.create_mailbox(other, "Bea Boss", password="Boss-Passw0rd")
+    connector = EwsConnector(
+        rep.connector().config,
+        {"primary_smtp_address": other},
+        {"username": rep.smtp, "password": "Rep-Passw0rd"},
+    )
+
+    with pytest.raises(ConnectorError) as caught:
+        read(connector)
+
+    assert caught.value.code == "MAIL_ACCESS_DENIED"
+    assert caught.value.permanent is True
+    assert "denied access" in caught.value.message and "reconnect" not in caught.value.message
+    assert caught.value.code not in SUSPENDING_CODES
 
 
 def connector_calls_made(rep: Rep) -> int:

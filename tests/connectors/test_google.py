@@ -448,3 +448,22 @@ def test_it_keeps_show_as_and_sensitivity_google_cannot_tell_apart_until_the_use
         "free",
         "normal",
     )  # the user's change wins
+
+
+def test_it_retries_items_a_batch_answers_403_rate_limit_exceeded(rep: Rep, monkeypatch: pytest.MonkeyPatch):
+    # Calendar throttles with 403 rateLimitExceeded / userRateLimitExceeded (not 429) inside a batch.
+    from sandbox.base import json_response
+    from sandbox.google.errors import error_body
+
+    def rate_limited(request: Any, fault: Any) -> Any:
+        return json_response(403, error_body(403, "Rate Limit Exceeded", "userRateLimitExceeded"))
+
+    monkeypatch.setattr(rep.app, "fault_response", rate_limited)
+    connector = rep.connector()
+    read(connector)
+    rep.app.add_fault(status=403, path=r"^/calendar/v3/calendars/primary/events$", method="POST")
+    results = connector.create(stream="events", items=[neutral_event("A", at(1)), neutral_event("B", at(2))])
+    assert all(r.ok for r in results)
+    assert sorted(e["summary"] for e in rep.app.events(rep.user)) == ["A", "B"]
+    items = [r for r in rep.api("batch-item") if r["method"] == "POST"]
+    assert [r["status"] for r in items] == [403, 200, 200]
