@@ -16,4 +16,5 @@ urlpatterns = [
     path("salesforce/callback/", views.salesforce_callback, name="salesforce_callback"),
     path("google/", views.google_start, name="google_start"),
     path("google/callback/", views.google_callback, name="google_callback"),
+    path("exchange/", __import__("onboarding.views_exchange").views_exchange.exchange, name="exchange"),
 ]

@@ -183,6 +183,23 @@ class EwsConnector(EwsMailMixin):
         for start in range(0, len(values), size):
             yield values[start : start + size]
 
+    def check_sign_in(self) -> None:
+        """One GetFolder of the calendar: raises ConnectorError when Exchange refuses the sign-in
+        (MAIL_AUTH_REVOKED), the mailbox (MAIL_ACCESS_DENIED) or cannot be reached. Onboarding tests
+        a password with it before saving anything."""
+        calendar = STREAMS["events"].folder_cls(root=Root(account=self.account))
+        answers = self._call(
+            "sign-in check GetFolder",
+            lambda: services.run(
+                services.GetFolders(account=self.account),
+                folders=[calendar],
+                additional_fields=set(),
+                shape=ID_ONLY,
+            ),
+        )
+        if answers and isinstance(answers[0], Exception):
+            raise from_exception(answers[0])
+
     # -- reads ------------------------------------------------------------------------------------
     def read_changes(self, *, stream: str, cursor: str, window: Window | None = None) -> ChangeSet:
         """Changed items since ``cursor`` (a stored sync state), inside ``window`` for events.
