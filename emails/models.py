@@ -1,6 +1,6 @@
 """Email saving: the org's settings, each mailbox's auto-save choice, the ledger of saved emails, the
 threads being saved whole and the emails waiting for a retry. Writes go through emails/services.py
-(settings) and emails/stream.py (the ledger).
+(settings) and emails/saving.py (the ledger).
 
 The ledger (``SavedEmail``) is keyed by (organization, InternetMessageId): one email is one Salesforce
 record for the whole org, however many of its mailboxes hold and save it. A row is written *before* the
@@ -174,6 +174,9 @@ class SavedThread(models.Model):
     # The business record the thread's first saved email was linked to: the thread's later emails are
     # linked to it too (the reference: "all emails in the thread get linked to the same records").
     what_id = models.CharField(max_length=18, blank=True)
+    # False while its other emails wait for a conversation read that a session had no room for
+    # (MAX_THREAD_READS): the next sessions read it, so a backfill's threads are saved whole, only later.
+    complete = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

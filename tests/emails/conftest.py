@@ -78,14 +78,15 @@ def sync(person: Person) -> SyncSession:
 
 
 def email_counts(session: SyncSession) -> dict[str, Any]:
-    """The session's email counts, flat: saved, created, failed, tagged, moved, read, threads_read,
-    files_too_large, reasons and skipped."""
+    """The session's email counts, flat: saved, created, failed, given_up, tagged, moved, read,
+    threads_read, threads_later, files_too_large, reasons and skipped."""
     counts = session.counts["emails"]
     return {
         **counts["to_crm"],
         **counts["to_mail"],
         "read": counts["read"]["emails"],
         "threads_read": counts["read"]["threads"],
+        "threads_later": counts["read"]["threads_later"],
         "files_too_large": counts["read"]["files_too_large"],
         "reasons": counts["saved because"],
         "skipped": counts["left alone"],

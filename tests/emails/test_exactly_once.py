@@ -1,5 +1,5 @@
-"""Exactly once: a Salesforce write whose answer never arrives, the same email in two mailboxes, and an
-email that cannot be saved becoming an issue that the next session retries."""
+"""Exactly once: a Salesforce write whose answer never arrives, the same email in two mailboxes, and the
+missing set-up said plainly (emails that cannot be saved: test_retries.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from emails.models import EmailSettings, PendingEmail, SavedEmail, SavedEmailMailbox
+from emails.models import EmailSettings, SavedEmail, SavedEmailMailbox
 from syncengine.models import Outcome, SyncIssue
 from syncengine.services.sessions import session_run
 from tests.conftest import SYNC_KEY_FIELD, Person
@@ -91,40 +91,6 @@ def test_it_saves_the_same_email_from_two_mailboxes_as_one_record_with_both_rela
     ledger = SavedEmail.objects.get()
     assert ledger.crm_id == email["Id"]
     assert set(ledger.savers.values_list("mailbox", flat=True)) == {person.mailbox.pk, bob.mailbox.pk}
-
-
-def test_it_keeps_an_email_that_cannot_be_saved_as_an_issue_and_saves_it_next_session(
-    person: Person, sf_server: Any, graph: Any
-):
-    enable_emails(person, sf_server)
-    crm_world(person)
-    # An admin made a field required that the engine does not fill: Salesforce refuses each email.
-    sf_server.app.add_field(person.sf_org_id, "EmailMessage", "Region__c", "string", length=20, required=True)
-    deliver(graph, person, "Refused at first", categories=["Salesforce"])
-
-    first = sync(person)
-
-    assert saved(sf_server, person) == []
-    assert first.outcome == Outcome.PARTIAL and email_counts(first)["failed"] == 1
-    issue = SyncIssue.objects.get(mailbox=person.mailbox, stream="emails", resolved=False)
-    assert "“Refused at first” could not be saved to Salesforce" in issue.message
-    assert "The next session tries again" in issue.message
-    assert PendingEmail.objects.filter(mailbox=person.mailbox).count() == 1
-
-    sync(person)  # still refused: still pending, the same issue counted again
-    issue.refresh_from_db()
-    assert issue.occurrences == 2 and not issue.resolved
-
-    sf_server.app.add_field(person.sf_org_id, "EmailMessage", "Region__c", "string", length=20)
-    fixed = sync(person)
-
-    assert subjects(sf_server, person) == ["Refused at first"]
-    assert email_counts(fixed)["reasons"] == {"retry": 1}
-    issue.refresh_from_db()
-    assert issue.resolved
-    assert not PendingEmail.objects.exists()
-    # Tagged and done: nothing more happens.
-    assert email_counts(sync(person))["saved"] == 0
 
 
 def test_it_says_which_field_salesforce_lacks_and_saves_the_emails_once_it_is_added(

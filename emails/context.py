@@ -1,0 +1,161 @@
+"""What one run of the email stream shares between its steps: the mailbox, its connectors, the org's
+settings, the report, and what the session has read so far (one conversation read per thread, capped)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from blocklists.core import Blocklist
+from blocklists.services import blocklist_for_mailbox
+from connectors.base import WriteResult
+from connectors.salesforce.connector import SalesforceConnector
+from emails.models import EmailSettings, MailboxEmailSettings
+from emails.rules import Decision, Reason, decide
+from syncengine.core.email_records import EmailAttachment, EmailChangeSet, EmailRecord, FolderRole
+from syncengine.core.linking import LinkFilters, Links, LinkUser
+from syncengine.models import Mailbox, SyncSession
+
+STREAM = "emails"
+FOLDERS: tuple[FolderRole, ...] = ("inbox", "sent", "salesforce")
+# Conversation reads per session: a backfill on activation (or many retries) could otherwise mean hundreds
+# of calls in one session. Threads over the cap are read in the next sessions (SavedThread.complete,
+# PendingEmail), so none is lost, only later.
+MAX_THREAD_READS = 50
+
+
+class MailboxMail(Protocol):
+    """What the stream needs of a mail connector (Graph today; EWS and Gmail implement the same)."""
+
+    calls: int
+
+    def read_email_changes(
+        self,
+        *,
+        folder: FolderRole,
+        cursor: str,
+        backfill_days: int = ...,
+        salesforce_folder: str = ...,
+        now: datetime | None = ...,
+    ) -> EmailChangeSet: ...
+
+    def read_conversation(self, conversation_id: str) -> list[EmailRecord]: ...
+
+    def read_attachments(
+        self, message_ids: Sequence[str], *, max_bytes: int = ..., include_inline: bool = ...
+    ) -> dict[str, list[EmailAttachment]]: ...
+
+    def set_email_categories(self, changes: Sequence[tuple[str, Sequence[str]]]) -> list[WriteResult]: ...
+
+    def move_emails(self, moves: Sequence[tuple[str, str]]) -> list[WriteResult]: ...
+
+    def ensure_mail_category(self, name: str = ..., color: str = ...) -> None: ...
+
+
+@dataclass
+class EmailReport:
+    """What the session did with emails (stored under ``SyncSession.counts["emails"]``)."""
+
+    read: int = 0
+    saved: int = 0  # emails this mailbox saved (new records, or its relations added to an existing one)
+    created: int = 0  # of those, records new in Salesforce
+    failed: int = 0
+    given_up: int = 0  # failed for good (a permanent error, or too many attempts): an issue says what to do
+    tagged: int = 0
+    moved: int = 0
+    threads_read: int = 0
+    threads_later: int = 0  # threads (or retries) left for the next session: over MAX_THREAD_READS
+    files_too_large: int = 0  # attachments over the org's size limit, left out (the email is saved)
+    reasons: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    issues: int = 0
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        """In the engine's shape, {direction: {what: count}}, which the dashboard lists as it is."""
+        return {
+            "to_crm": {
+                "saved": self.saved,
+                "created": self.created,
+                "failed": self.failed,
+                "given_up": self.given_up,
+            },
+            "to_mail": {"tagged": self.tagged, "moved": self.moved},
+            "read": {
+                "emails": self.read,
+                "threads": self.threads_read,
+                "threads_later": self.threads_later,
+                "files_too_large": self.files_too_large,
+            },
+            "saved because": dict(self.reasons),
+            "left alone": dict(self.skipped),
+        }
+
+
+@dataclass
+class Candidate:
+    email: EmailRecord
+    reason: Reason
+    needs_link: bool = False
+    links: Links | None = None
+
+
+class StreamContext:
+    """The state of one run; each step module (choosing, saving, mailbox_side) reads and adds to it."""
+
+    def __init__(
+        self,
+        *,
+        mailbox: Mailbox,
+        session: SyncSession | None,
+        mail: MailboxMail,
+        crm: SalesforceConnector,
+        now: datetime,
+        settings: EmailSettings,
+        own: MailboxEmailSettings,
+    ) -> None:
+        self.mailbox = mailbox
+        self.session = session
+        self.mail = mail
+        self.crm = crm
+        self.now = now
+        self.settings = settings
+        self.auto_save = own.auto_save
+        self.report = EmailReport()
+        self.addresses = frozenset({mailbox.address.lower()})
+        self.user = LinkUser(crm.user_id, self.addresses)
+        self.filters: LinkFilters = settings.link_filters()
+        self.blocklist: Blocklist = blocklist_for_mailbox(mailbox)
+        self.conversations: dict[str, list[EmailRecord]] = {}
+        self.saved_now: set[str] = set()  # InternetMessageIds this session saved
+        self.read_since: dict[FolderRole, datetime] = {}  # when each folder was last read
+        self.fresh: set[FolderRole] = set()  # folders read in full this session
+        self.session_emails: list[EmailRecord] = []
+        self.thread_what: dict[str, str] = {}  # conversation id -> the business record of its emails
+        self.threads_deferred: set[str] = set()  # threads to save whose read waits for the next session
+        self.threads_completed: set[str] = set()  # deferred threads read (and saved) this session
+
+    def conversation(self, conversation_id: str) -> list[EmailRecord] | None:
+        """One read per thread per session; None once the session's MAX_THREAD_READS are spent."""
+        if conversation_id not in self.conversations:
+            if self.report.threads_read >= MAX_THREAD_READS:
+                self.report.threads_later += 1
+                return None
+            self.conversations[conversation_id] = self.mail.read_conversation(conversation_id)
+            self.report.threads_read += 1
+        return self.conversations[conversation_id]
+
+    def decide(
+        self, email: EmailRecord, saved_here: set[str], threads: set[str], retry: bool = False
+    ) -> Decision:
+        return decide(
+            email,
+            is_blocked=self.blocklist.blocks,
+            saved_here=saved_here,
+            saved_threads=threads,
+            auto_save=self.auto_save,  # type: ignore[arg-type]
+            save_threads=self.settings.save_threads,
+            retry=retry,
+        )

@@ -1,0 +1,78 @@
+"""The mailbox side of the email stream: saved emails tagged and moved back, and the folder cursors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from emails.context import FOLDERS, Candidate, StreamContext
+from emails.models import SavedThread
+from emails.rules import SALESFORCE_CATEGORY
+from emails.services import CURSOR_SIDE, CURSOR_STREAMS
+from syncengine.core.email_records import EmailRecord, FolderRole
+from syncengine.models import SyncCursor
+
+CURSOR_SLACK = timedelta(minutes=10)  # clocks differ: better one conversation read too many
+
+
+def tag_and_move(
+    ctx: StreamContext, picked: list[Candidate], emails: list[EmailRecord], saved: set[str]
+) -> None:
+    """Saved emails get the "Salesforce" category (put back if it was taken off), and emails of the
+    Salesforce folder go back to Inbox or Sent Items (the reference)."""
+    done = ctx.saved_now | saved
+    seen: dict[str, EmailRecord] = {}
+    for email in [*emails, *(c.email for c in picked)]:
+        if not email.removed and email.internet_message_id in done and email.folder in FOLDERS:
+            seen.setdefault(email.id, email)
+    tags = [
+        (e.id, [*e.categories, SALESFORCE_CATEGORY])
+        for e in seen.values()
+        if ctx.settings.tag_saved and not e.has_category(SALESFORCE_CATEGORY)
+    ]
+    moves = [
+        (e.id, "sentitems" if _outgoing(ctx, e) else "inbox")
+        for e in seen.values()
+        if e.folder == "salesforce"
+    ]
+    if tags:
+        ctx.mail.ensure_mail_category(SALESFORCE_CATEGORY)
+        results = ctx.mail.set_email_categories(tags)
+        ctx.report.tagged += sum(r.ok for r in results)
+    if moves:
+        results = ctx.mail.move_emails(moves)
+        ctx.report.moved += sum(r.ok for r in results)
+
+
+def _outgoing(ctx: StreamContext, email: EmailRecord) -> bool:
+    return bool(email.from_) and email.from_.address in ctx.addresses  # type: ignore[union-attr]
+
+
+def cursor(ctx: StreamContext, role: FolderRole) -> str:
+    row = SyncCursor.objects.filter(
+        mailbox=ctx.mailbox, stream=CURSOR_STREAMS[role], side=CURSOR_SIDE
+    ).first()
+    if row is None:
+        return ""
+    # The previous read began before its cursor was stored, on another clock: hence the slack.
+    ctx.read_since[role] = row.updated_at - CURSOR_SLACK
+    return row.value
+
+
+def commit_cursors(ctx: StreamContext, cursors: dict[FolderRole, str]) -> None:
+    """The folder cursors, and the threads left over by earlier sessions that this one read whole."""
+    now = timezone.now()
+    with transaction.atomic():
+        for role, value in cursors.items():
+            SyncCursor.objects.update_or_create(
+                mailbox=ctx.mailbox,
+                stream=CURSOR_STREAMS[role],
+                side=CURSOR_SIDE,
+                defaults={"value": value, "updated_at": now},
+            )
+        if ctx.threads_completed:
+            SavedThread.objects.filter(
+                mailbox=ctx.mailbox, conversation_id__in=list(ctx.threads_completed)
+            ).update(complete=True)
