@@ -63,6 +63,8 @@ def begin(*, redirect_uri: str, login_hint: str = "") -> dict[str, Any]:
 
 
 def finish(*, flow: dict[str, Any], answer: dict[str, str]) -> MicrosoftAccount:
+    if answer.get("state") != flow.get("state"):  # before any text of the answer reaches the user
+        raise OnboardingError("This Microsoft answer does not match our request: start again.")
     if answer.get("error"):
         raise OnboardingError(_declined("Microsoft 365", answer))
     try:

@@ -85,7 +85,18 @@ def salesforce_connect(
     username: str,
     credentials: dict[str, str],
 ) -> SalesforceConnection:
-    """Create or renew the user's Salesforce connection, and resume what its loss had suspended."""
+    """Create or renew the user's Salesforce connection, and resume what its loss had suspended.
+
+    An organization syncs with one Salesforce org: meetings and saved emails are shared records across
+    its mailboxes, and company data must not flow into someone's personal org.
+    """
+    others = SalesforceConnection.objects.filter(organization=organization).exclude(user=user)
+    their_org = others.exclude(salesforce_org_id="").values_list("salesforce_org_id", flat=True).first()
+    if their_org and their_org != org_id:
+        raise OnboardingError(
+            f"{organization} syncs with another Salesforce org: sign in to your company's Salesforce "
+            "(ask your Salesforce admin if you are not sure which one)."
+        )
     connection, _ = SalesforceConnection.objects.update_or_create(
         user=user,
         defaults={
@@ -110,7 +121,23 @@ def salesforce_connect(
 def admin_consent_record(
     *, organization: Organization, tenant_id: str, scopes: list[str], granted_by: object
 ) -> MicrosoftAdminConsent:
-    """Record the consent, and resume the tenant's org-wide mailboxes that its loss had suspended."""
+    """Record the consent, and resume the tenant's org-wide mailboxes that its loss had suspended.
+
+    The tenant in the consent answer is only a claim (the callback's query string): it is accepted for a
+    tenant where members of this organization signed in themselves, and that no other organization holds,
+    so an admin cannot attach someone else's tenant, whose id is public, to their organization.
+    """
+    mailboxes = Mailbox.objects.filter(
+        organization=organization, provider=Provider.GRAPH, provider_account__tenant_id=tenant_id
+    )
+    # In Python: a JSON key that is absent is NULL in SQL, and exclude() would drop those rows too.
+    if not any(m.provider_account.get("mode") != APP_MODE for m in mailboxes):
+        raise OnboardingError(
+            "Admin consent is accepted for the Microsoft 365 tenant your organization's members sign in "
+            "to: connect a Microsoft 365 mailbox of that tenant first, then grant admin consent."
+        )
+    if MicrosoftAdminConsent.objects.filter(tenant_id=tenant_id).exclude(organization=organization).exists():
+        raise OnboardingError("This Microsoft 365 tenant is already connected to another organization.")
     consent, _ = MicrosoftAdminConsent.objects.update_or_create(
         organization=organization,
         defaults={

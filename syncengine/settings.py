@@ -177,6 +177,8 @@ GRAPH_SCOPES = env.list(
     "GRAPH_SCOPES",
     default=[
         "https://graph.microsoft.com/Calendars.ReadWrite",
+        "https://graph.microsoft.com/Tasks.ReadWrite",
+        "https://graph.microsoft.com/Contacts.ReadWrite",
         "https://graph.microsoft.com/Mail.ReadWrite",
         "https://graph.microsoft.com/MailboxSettings.ReadWrite",
     ],

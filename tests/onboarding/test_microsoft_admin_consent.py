@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from onboarding.models import MicrosoftAdminConsent
-from syncengine.models import Role
+from syncengine.models import Organization, Role
 from tests.conftest import GRAPH_CLIENT_ID, Person
 from tests.dashboard.support import text_of
 from tests.onboarding.conftest import GRAPH_PASSWORD, Consent, Newcomer, back, started
@@ -88,3 +88,30 @@ def test_it_refuses_an_answer_whose_state_is_not_ours(admin: Newcomer, alice: Pe
 
     assert not MicrosoftAdminConsent.objects.exists()
     assert "does not match our request" in text_of(response)
+
+
+def test_it_refuses_a_consent_answer_naming_a_tenant_its_organization_does_not_sign_in_to(
+    admin: Newcomer, alice: Person, make_person: Any, sandboxes: Any
+):
+    victim = make_person("victim")  # another company's tenant, with the app consented there
+    sandboxes[1].app.authority.grant_admin_consent(victim.tenant_id, GRAPH_CLIENT_ID)
+    state = parse_qs(urlsplit(started(_start(admin, alice))).query)["state"][0]
+
+    forged = {"state": state, "admin_consent": "True", "tenant": victim.tenant_id}
+    response = admin.client.get(reverse("onboarding:microsoft_admin_callback"), forged, follow=True)
+
+    assert "connect a Microsoft 365 mailbox of that tenant first" in text_of(response)
+    assert not MicrosoftAdminConsent.objects.exists()
+
+
+def test_it_refuses_a_tenant_another_organization_already_holds(
+    admin: Newcomer, alice: Person, consent: Consent
+):
+    rival = Organization.objects.create(name="Rival", slug="rival")
+    MicrosoftAdminConsent.objects.create(organization=rival, tenant_id=alice.tenant_id)
+    location = consent.microsoft(started(_start(admin, alice)), admin.address)
+
+    response = back(admin.client, location)
+
+    assert "already connected to another organization" in text_of(response)
+    assert not MicrosoftAdminConsent.objects.filter(organization=alice.organization).exists()

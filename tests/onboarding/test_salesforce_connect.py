@@ -84,3 +84,17 @@ def test_it_renews_an_existing_connection_in_place(
     assert connection.pk == alice.connection.pk
     assert connection.status == ConnectionStatus.CONNECTED and connection.status_message == ""
     salesforce_for(connection).refresh()
+
+
+def test_it_refuses_a_salesforce_org_other_than_the_organizations(
+    bob: Newcomer, alice: Person, consent: Consent, sandboxes: Any
+):
+    SalesforceConnection.objects.filter(pk=alice.connection.pk).update(
+        salesforce_org_id="00Dpersonal000000AAA"
+    )
+    location = consent.salesforce(started(bob.client.get(START)), bob.sf_username)
+
+    response = back(bob.client, location)
+
+    assert not SalesforceConnection.objects.filter(user=bob.user).exists()
+    assert "syncs with another Salesforce org" in text_of(response)
