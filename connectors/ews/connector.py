@@ -311,7 +311,7 @@ class EwsConnector(EwsMailMixin):
         """Every SyncFolderItems change after ``sync_state`` (None: from the start), page by page, each
         page retried on its own; and the sync state to store."""
         fields = {f for f in folder.normalize_fields(fields=list(field_names)) if not f.field.is_attribute}
-        service = SyncFolderItems(account=self.account)
+        service = services.SyncItems(account=self.account)
         page_size = min(max(1, self.config.page_size), MAX_SYNC_PAGE)
         changes: list[tuple[str, Any]] = []
         while True:
@@ -329,6 +329,8 @@ class EwsConnector(EwsMailMixin):
                     )
                 )
                 for answer in answers:
+                    # The call's one response message failed (the folder, the sync state, the sign-in):
+                    # a whole-call error. Items that fail come back as Unreadable, not here.
                     if isinstance(answer, Exception):
                         raise answer
                 return answers
@@ -342,6 +344,8 @@ class EwsConnector(EwsMailMixin):
     def _change(
         spec: EwsStream, change_type: str, item: Any, window: Window | None, *, full: bool
     ) -> ItemChange | None:
+        if isinstance(item, services.Unreadable):
+            return ItemChange(id=item.id, values={"_error": item.error}) if item.id else None
         if change_type == SyncFolderItems.DELETE:
             # Deleted or moved out of the folder: the engine confirms which with exists().
             return None if full else ItemChange(id=str(item.id), removed=True)
@@ -351,9 +355,10 @@ class EwsConnector(EwsMailMixin):
             return None  # read flags; distribution lists in Contacts
         try:
             change = spec.to_change(item)
-        except ValueError as error:
+        except Exception as error:  # one item we cannot convert is that item's issue, not the folder's
             label = str(getattr(item, "subject", "") or getattr(item, "display_name", "") or "")
-            return ItemChange(id=str(item.id), label=label, values={"_error": str(error)})
+            message = str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
+            return ItemChange(id=str(item.id), label=label, values={"_error": message[:300]})
         if (
             window is not None
             and not change.deleted

@@ -38,6 +38,7 @@ from exchangelib.restriction import Restriction
 from connectors.base import ConnectorError, CursorInvalidError, WriteResult
 from connectors.ews import services
 from connectors.ews.common import stamp
+from connectors.ews.services import Unreadable
 from connectors.graph.mail import html_to_text
 from syncengine.core.email_records import (
     EmailAddress,
@@ -239,9 +240,16 @@ class EwsMailMixin:
                     found.pop(str(item.id), None)
                     found[str(item.id)] = EmailRecord(id=str(item.id), folder=role, removed=True)
                 continue
+            if isinstance(item, Unreadable):  # one email we cannot parse does not hold the folder back
+                log.warning("EWS %s: email %s skipped: %s", role, item.id, item.error)
+                continue
             if change_type not in ("create", "update") or not isinstance(item, Message):
                 continue  # read flags; meeting requests are calendar business
-            record = to_record(item, role)
+            try:
+                record = to_record(item, role)
+            except Exception as error:  # the same for one we cannot convert
+                log.warning("EWS %s: email %s skipped: %r", role, item.id, error)
+                continue
             if floor is not None and record.received_at and record.received_at < _z(floor):
                 continue
             folder_id = folder_id or record.folder_id

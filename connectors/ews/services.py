@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from exchangelib.errors import ResponseMessageError
+from exchangelib.properties import ItemId
 from exchangelib.services import (
     CreateFolder,
     CreateItem,
@@ -22,6 +23,7 @@ from exchangelib.services import (
     GetItem,
     GetUserConfiguration,
     MoveItem,
+    SyncFolderItems,
     UpdateItem,
     UpdateUserConfiguration,
 )
@@ -86,6 +88,27 @@ class CreateUserConfigurations(CreateUserConfiguration):
 
 class UpdateUserConfigurations(UpdateUserConfiguration):
     pass
+
+
+class Unreadable:
+    """A changed item exchangelib could not turn into an object (an item type or value it does not
+    know): reported as that item's error, so the rest of the folder is still read."""
+
+    def __init__(self, item_id: str, error: Exception) -> None:
+        self.id = item_id
+        self.error = f"Exchange item not readable: {type(error).__name__}: {str(error)[:200]}"
+
+
+class SyncItems(SyncFolderItems):
+    """SyncFolderItems where one item that cannot be parsed does not fail the whole page."""
+
+    def _elem_to_obj(self, elem: Any) -> tuple[str, Any]:
+        try:
+            return super()._elem_to_obj(elem)
+        except Exception as error:  # any parse failure of this one element
+            found = elem.find(f".//{ItemId.response_tag()}")
+            item_id = found.get(ItemId.ID_ATTR, "") if found is not None else ""
+            return self.change_types_map.get(elem.tag, self.UPDATE), Unreadable(item_id, error)
 
 
 def run(service: Any, **kwargs: Any) -> list[Any]:

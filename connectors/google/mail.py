@@ -44,6 +44,7 @@ LABEL_COLORS = {"preset7": {"backgroundColor": "#4a86e8", "textColor": "#ffffff"
 DEFAULT_BACKFILL_DAYS = 6
 DEFAULT_ATTACHMENT_LIMIT = 25 * 1024 * 1024
 SYSTEM_FOLDERS: dict[str, FolderRole] = {"INBOX": "inbox", "SENT": "sent"}
+MAX_RETRY_IDS = 500  # unreadable messages a cursor carries to be fetched again
 DESTINATIONS = {"inbox": "INBOX", "sentitems": "SENT"}  # move_emails' well-known names
 
 
@@ -256,8 +257,9 @@ class GmailMailMixin:
             label = str(state["label"])
             if folder == "salesforce":
                 self._gmail["salesforce"] = label
+            retry = [str(i) for i in state.get("retry") or []]
             try:
-                return self._read_history(folder, label, str(state["history"]))
+                return self._read_history(folder, label, str(state["history"]), retry)
             except CursorInvalidError:
                 log.info("Gmail history id for %s no longer valid; reading in full", folder)
         if folder == "salesforce":
@@ -283,13 +285,17 @@ class GmailMailMixin:
             ),
         ):
             ids += [str(m["id"]) for m in page.get("messages") or []]
-        records = [r for r in self._fetch(ids, role_hint=role) if not r.removed and r.folder == role]
-        cursor = json.dumps({"role": role, "history": history, "label": label})
+        fetched, failed = self._fetch(ids, role_hint=role)
+        records = [r for r in fetched if not r.removed and r.folder == role]
+        cursor = _next_cursor(role, history, label, failed)
         return EmailChangeSet(items=tuple(records), next_cursor=cursor, full=True)
 
-    def _read_history(self, role: FolderRole, label: str, start: str) -> EmailChangeSet:
+    def _read_history(
+        self, role: FolderRole, label: str, start: str, retry: Sequence[str] = ()
+    ) -> EmailChangeSet:
         users = self._users()
-        touched: dict[str, bool] = {}  # message id -> it was deleted
+        # Messages an earlier read could not fetch are fetched again (and kept for later if they still fail).
+        touched: dict[str, bool] = dict.fromkeys(retry, False)  # message id -> it was deleted
         left: set[str] = set()  # lost this folder's label
         history = start
         try:
@@ -317,19 +323,29 @@ class GmailMailMixin:
                 raise CursorInvalidError(error.message) from error
             raise
         alive = [i for i, deleted in touched.items() if not deleted]
-        fetched = {r.id: r for r in self._fetch(alive, role_hint=role)}
+        answers, failed = self._fetch(alive, role_hint=role)
+        fetched = {r.id: r for r in answers}
         items: list[EmailRecord] = []
         for message_id, deleted in touched.items():
+            if message_id in failed:
+                continue  # read again next time: neither saved nor taken for removed
             record = fetched.get(message_id)
             if record is not None and not record.removed and record.folder == role:
                 items.append(record)
             elif deleted or message_id in left or record is None or record.removed:
                 items.append(EmailRecord(id=message_id, folder=role, removed=True))
-        cursor = json.dumps({"role": role, "history": history, "label": label})
+        cursor = _next_cursor(role, history, label, failed)
         return EmailChangeSet(items=tuple(items), next_cursor=cursor, full=False)
 
-    def _fetch(self, ids: Sequence[str], role_hint: FolderRole | None = None) -> list[EmailRecord]:
-        """Full messages in batches of 50; a message gone meanwhile comes back ``removed``."""
+    def _fetch(
+        self, ids: Sequence[str], role_hint: FolderRole | None = None
+    ) -> tuple[list[EmailRecord], dict[str, str]]:
+        """Full messages in batches of 50, and {id: reason} of those Gmail would not give us.
+
+        A message gone meanwhile comes back ``removed``. One message Gmail refuses (or cannot convert)
+        must not hold the folder's history id back forever: it is left out, named in the cursor and
+        fetched again by the next read. Only when every message failed for a transient reason (Gmail
+        itself is down or throttling) does the read fail, so the session retries it whole."""
         users = self._users()
         answers = self._batch(
             "gmail", [lambda i=i: users.messages().get(userId="me", id=i, format="full") for i in ids]
@@ -342,15 +358,27 @@ class GmailMailMixin:
         ]
         names = self._user_label_names(seen) if ids else {}
         out: list[EmailRecord] = []
+        failed: dict[str, str] = {}
+        transient: list[ConnectorError] = []
         for message_id, (status, body) in zip(ids, answers, strict=True):
             if status in (404, 410):
                 out.append(EmailRecord(id=message_id, folder=role_hint or "other", removed=True))
-            elif status != 200:
-                raise google_error(status, body)
-            else:
+                continue
+            if status != 200:
+                error = google_error(status, body)
+                transient += [] if error.permanent else [error]
+                failed[message_id] = error.message
+                continue
+            try:
                 role, folder_id = role_of(body.get("labelIds") or [], self._gmail["salesforce"])
                 out.append(to_record(body, role, folder_id, names))
-        return out
+            except (ValueError, TypeError, KeyError, AttributeError) as error:  # a message we cannot read
+                failed[message_id] = f"Gmail message not readable: {error!r}"[:300]
+        if transient and len(transient) == len(ids):
+            raise transient[0]
+        for message_id, reason in failed.items():
+            log.warning("Gmail message %s not read this time (read again next time): %s", message_id, reason)
+        return out, failed
 
     def read_conversation(self, conversation_id: str) -> list[EmailRecord]:
         """Every email of a thread in this mailbox, oldest first: one call."""
@@ -394,7 +422,11 @@ class GmailMailMixin:
             if status in (404, 410):
                 continue
             if status != 200:
-                raise google_error(status, body)
+                error = google_error(status, body)
+                if not error.permanent:
+                    raise error  # Gmail is busy: the session tries again
+                log.warning("Gmail message %s: attachments not readable: %s", message_id, error.message)
+                continue
             for part in _walk(body.get("payload") or {}):
                 if not part.get("filename"):
                     continue
@@ -420,8 +452,11 @@ class GmailMailMixin:
                 out[message_id].append(_attachment(message_id, part, _data({"body": body}), ""))
             elif status in (404, 410):
                 out[message_id].append(_attachment(message_id, part, None, "gone"))
-            else:
-                raise google_error(status, body)
+            elif not (error := google_error(status, body)).permanent:
+                raise error  # Gmail is busy: the session tries again
+            else:  # this one file is refused: the email and its other files are not held back
+                log.warning("Gmail attachment of %s not readable: %s", message_id, error.message)
+                out[message_id].append(_attachment(message_id, part, None, "unreadable"))
         return out
 
     # -- writes ------------------------------------------------------------------------------------
@@ -469,6 +504,13 @@ class GmailMailMixin:
             makers.append(lambda i=message_id, c=change: users.messages().modify(userId="me", id=i, body=c))
         answers = self._batch("gmail", makers)
         return [_write_result(s, b, i) for (s, b), (i, _) in zip(answers, moves, strict=True)]
+
+
+def _next_cursor(role: FolderRole, history: str, label: str, failed: Mapping[str, str]) -> str:
+    state: dict[str, Any] = {"role": role, "history": history, "label": label}
+    if failed:
+        state["retry"] = sorted(failed)[:MAX_RETRY_IDS]
+    return json.dumps(state)
 
 
 def _skip_reason(part: Mapping[str, Any], max_bytes: int, include_inline: bool) -> str:

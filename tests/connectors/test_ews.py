@@ -816,3 +816,32 @@ def test_it_round_trips_every_show_as_and_sensitivity_value(rep: Rep):
     back = {ch.id: ch.values for ch in read(connector).changes}
 
     assert [(back[r.id]["show_as"], back[r.id]["sensitivity"]) for r in made] == pairs
+
+
+def test_it_reads_past_an_item_it_cannot_parse_and_reports_it_as_that_items_error(
+    rep: Rep, monkeypatch: pytest.MonkeyPatch
+):
+    # Exchange answers an item type exchangelib does not know: that one item fails, not the folder.
+    from sandbox.ews import operations
+
+    broken = rep.add_event("Odd item")
+    fine = rep.add_event("Fine")
+    render = operations.render_item
+
+    def odd_kind(item: Any, mailbox: Any) -> Any:
+        node = render(item, mailbox)
+        if item.id == broken["id"]:
+            node.tag = node.tag.replace("CalendarItem", "FutureItemType")
+        return node
+
+    monkeypatch.setattr(operations, "render_item", odd_kind)
+    connector = rep.connector()
+
+    changes = read(connector)
+
+    by_id = {ch.id: ch for ch in changes.changes}
+    assert by_id[fine["id"]].values["subject"] == "Fine"
+    assert "FutureItemType" in by_id[broken["id"]].values["_error"]
+    assert set(by_id[broken["id"]].values) == {"_error"}
+    monkeypatch.undo()
+    assert read(connector, changes.next_cursor).changes == []  # the cursor moved past it

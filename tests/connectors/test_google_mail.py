@@ -154,3 +154,30 @@ def test_it_refuses_folders_it_does_not_read(rep: Rep):
     with pytest.raises(ConnectorError) as caught:
         rep.connector().read_email_changes(folder="other", cursor="")
     assert caught.value.code == "UNSUPPORTED_FOLDER" and caught.value.permanent
+
+
+def test_it_reads_past_a_message_gmail_refuses_and_fetches_it_again_next_time(rep: Rep):
+    fine = rep.app.deliver_mail(rep.user, "a@client.example", "Fine", "1")
+    refused = rep.app.deliver_mail(rep.user, "b@client.example", "Refused", "2")
+    rep.app.add_fault(status=400, path=rf"/messages/{refused['id']}$", method="GET", count=1)
+
+    first = rep.connector().read_email_changes(folder="inbox", cursor="")
+
+    assert [e.subject for e in first.items] == ["Fine"]  # the folder is not held back
+    assert json.loads(first.next_cursor)["retry"] == [refused["id"]]
+    later = rep.app.deliver_mail(rep.user, "c@client.example", "Later", "3")
+    second = rep.connector().read_email_changes(folder="inbox", cursor=first.next_cursor)
+    assert {e.id: e.subject for e in second.items} == {refused["id"]: "Refused", later["id"]: "Later"}
+    assert not any(e.removed for e in second.items)
+    assert "retry" not in json.loads(second.next_cursor)
+    assert fine["id"] not in {e.id for e in second.items}
+
+
+def test_it_still_fails_the_read_when_gmail_is_down_for_every_message(rep: Rep):
+    rep.app.deliver_mail(rep.user, "a@client.example", "One", "1")
+    rep.app.add_fault(status=503, path=r"/gmail/v1/users/me/messages/[^/]+$", method="GET", count=20)
+
+    with pytest.raises(ConnectorError) as caught:
+        rep.connector().read_email_changes(folder="inbox", cursor="")
+
+    assert caught.value.permanent is False
