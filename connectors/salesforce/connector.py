@@ -141,11 +141,13 @@ class SalesforceConnector:
         label_field: str = "",
         extra_where: str = "",
         always_where: str = "",
+        widen_where: str = "",
     ) -> ChangeSet:
         """Records of this user changed since ``cursor`` (a SystemModstamp), deletions included.
 
         One queryAll reads both live and deleted rows, so a quiet stream costs one call. ``extra_where``
-        narrows the first, full read (the calendar window); ``always_where`` every read.
+        narrows the first, full read (the calendar window); ``always_where`` every read; ``widen_where``
+        adds to a read of changes the rows it matches, whatever their age.
         """
         key_field = self.config.sync_key_field
         extra = [label_field] if label_field else []
@@ -155,7 +157,9 @@ class SalesforceConnector:
             where.append(f"({always_where})")
         since = parse_instant(cursor) if cursor else None
         if since is not None:
-            where.append(f"SystemModstamp >= {(since - CURSOR_OVERLAP).strftime('%Y-%m-%dT%H:%M:%SZ')}")
+            changed = f"SystemModstamp >= {(since - CURSOR_OVERLAP).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+            # widen_where: also every row it matches (a calendar window that moved on), in the same query.
+            where.append(f"({changed} OR ({widen_where}))" if widen_where else changed)
         elif extra_where:
             where.append(f"({extra_where})")
             where.append("IsDeleted = false")

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 
 from connectors.base import WriteResult
-from connectors.graph.connector import GraphConnector
+from connectors.graph.connector import GraphConnector, Window
 from connectors.salesforce.connector import SalesforceConnector
 from syncengine.core.linking import ItemFacts
 from syncengine.core.planner import Action, Kind, Plan, plan_stream
@@ -87,14 +87,17 @@ class StreamSync(CalendarRules, Deduplication):
         mail_set = self.mail.read_changes(
             stream=self.spec.mail_side_stream, cursor=mail_cursor, window=window
         )
+        crm_cursor, moved = _crm_cursor_in(cursors.get(Side.CRM, ""), window)
         crm_set = self.crm.read_changes(
             crm_object=self.rules.crm_object,
             fields=self.rules.read_fields,
-            cursor=cursors.get(Side.CRM, ""),
+            cursor=crm_cursor,
             neutral=self.rules.neutral_from_crm,
             label_field=self.spec.label_field,
             extra_where=self.spec.crm_scope(window),
             always_where=self.spec.crm_filter,
+            # The window moved since the last read: records that came into it are read too.
+            widen_where=self.spec.crm_scope(window) if moved else "",
         )
         if self._side_suddenly_empty(mail_set, crm_set, pairs):
             return self.report
@@ -128,7 +131,7 @@ class StreamSync(CalendarRules, Deduplication):
             crm_object=self.rules.crm_object,
             upserts=upserts,
             removals=removals,
-            cursors={Side.MAIL: mail_set.next_cursor, Side.CRM: crm_set.next_cursor},
+            cursors={Side.MAIL: mail_set.next_cursor, Side.CRM: _crm_cursor_out(crm_set.next_cursor, window)},
         )
         return self.report
 
@@ -429,3 +432,21 @@ class StreamSync(CalendarRules, Deduplication):
             crm_object=self.rules.crm_object,
             **kwargs,
         )
+
+
+def _crm_cursor_in(stored: str, window: Window | None) -> tuple[str, bool]:
+    """A windowed stream's Salesforce cursor carries the window's days: (stamp, window moved)."""
+    if window is None:
+        return stored, False
+    day, bar, stamp = stored.partition("|")
+    if not bar:  # a cursor kept before windows were noted: read the window once
+        return stored, bool(stored)
+    return stamp, day != _day(window)
+
+
+def _crm_cursor_out(stamp: str, window: Window | None) -> str:
+    return f"{_day(window)}|{stamp}" if window is not None else stamp
+
+
+def _day(window: Window) -> str:
+    return f"{window.start:%Y-%m-%d}~{window.end:%Y-%m-%d}"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from syncengine.models import Mailbox, SyncSettings
+from syncengine.models import ItemPair, Mailbox, SyncSettings
 from syncengine.services.sessions import session_run
+from syncengine.services.streams import sync_settings_for
 from tests.conftest import Person, event_body
 from tests.engine.test_events_to_salesforce import in_days, synced_events
 
@@ -260,3 +261,37 @@ def test_it_leaves_out_a_salesforce_event_outside_the_window_when_it_is_read_as_
         "GET", f"/me/calendarView?startDateTime={in_days(190, 0)}Z&endDateTime={in_days(210, 0)}Z"
     )["value"]
     assert view == []
+
+
+def test_it_brings_down_a_salesforce_event_once_the_window_reaches_it_and_keeps_deletions(
+    person: Person, sandboxes
+):
+    sf_app = sandboxes[0].app
+
+    def salesforce_event(subject: str, days: int) -> str:
+        start, end = in_days(days, 9) + "Z", in_days(days, 10) + "Z"
+        body = {"Subject": subject, "StartDateTime": start, "EndDateTime": end, "OwnerId": person.sf_user_id}
+        return person.salesforce.Event.create(body)["id"]
+
+    sync_settings_for(person.organization)
+    SyncSettings.objects.filter(organization=person.organization).update(window_days_ahead=5)
+    person.outlook.create_event(**event_body("Soon", in_days(2, 9), in_days(2, 10)))
+    run(person)
+    [soon] = synced_events(person)
+    salesforce_event("Far ahead", 8)
+    run(person)  # outside the window: not in the calendar yet
+    sf_app.advance_clock(3600)
+    salesforce_event("Nearby", 3)
+    run(person)  # the cursor moves past "Far ahead": a read of changes alone never sees it again
+    sf_app.advance_clock(3600)
+    person.salesforce.Event.delete(soon["Id"])
+
+    SyncSettings.objects.filter(organization=person.organization).update(window_days_ahead=10)
+    session = run(person)  # the window now reaches it (as the days pass)
+
+    view = person.outlook.call(
+        "GET", f"/me/calendarView?startDateTime={in_days(7, 0)}Z&endDateTime={in_days(9, 0)}Z"
+    )["value"]
+    assert [e["subject"] for e in view] == ["Far ahead"]
+    assert session.counts["events"]["to_mail"]["created"] == 1
+    assert not ItemPair.objects.filter(crm_id=soon["Id"]).exists(), "the deletion was read with the window"
