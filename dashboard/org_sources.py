@@ -50,9 +50,21 @@ class CalendarSourceForm(forms.ModelForm):
 
     def clean_crm_object(self) -> str:
         name = str(self.cleaned_data["crm_object"]).strip()
-        if CalendarSource.objects.filter(organization=self.organization, crm_object__iexact=name).exists():
+        shown = CalendarSource.objects.filter(organization=self.organization, crm_object__iexact=name)
+        if shown.filter(enabled=True).exists():
             raise forms.ValidationError(f"{name} is already shown in calendars.")
         return name
+
+    def save_source(self) -> CalendarSource:
+        """A source stopped before is taken up again (its items, pairs and cursors are still there)."""
+        data = {name: self.cleaned_data.get(name) or "" for name in self.Meta.fields if name != "two_way"}
+        data["two_way"] = bool(self.cleaned_data.get("two_way"))
+        source, _ = CalendarSource.objects.update_or_create(
+            organization=self.organization,
+            crm_object__iexact=data["crm_object"],
+            defaults={**data, "organization": self.organization, "enabled": True},
+        )
+        return source
 
     def source_fields(self) -> SourceFields:
         data = self.cleaned_data
@@ -90,9 +102,7 @@ def org_calendar_sources(request: HttpRequest, organization_id: int) -> HttpResp
     if request.method == "POST" and form.is_valid():
         problems = _problems(organization, request.user, form.source_fields())
         if not problems:
-            source = form.save(commit=False)
-            source.organization = organization
-            source.save()
+            source = form.save_source()
             messages.success(
                 request, f"{source.crm_object} records will appear in calendars from the next session."
             )
@@ -101,7 +111,7 @@ def org_calendar_sources(request: HttpRequest, organization_id: int) -> HttpResp
         organization,
         form=form,
         problems=problems,
-        sources=CalendarSource.objects.filter(organization=organization).order_by("crm_object"),
+        sources=CalendarSource.objects.filter(organization=organization, enabled=True).order_by("crm_object"),
         active="calendar_sources",
     )
     return render(request, "dashboard/org_calendar_sources.html", context)
@@ -111,8 +121,11 @@ def org_calendar_sources(request: HttpRequest, organization_id: int) -> HttpResp
 @require_POST
 def org_calendar_source_remove(request: HttpRequest, organization_id: int, source_id: int) -> HttpResponse:
     organization = _administered(request, organization_id)
-    source = get_object_or_404(CalendarSource, organization=organization, pk=source_id)
-    source.delete()
+    source = get_object_or_404(CalendarSource, organization=organization, pk=source_id, enabled=True)
+    # Stopped, not deleted: its category stays known, so the items already in calendars are never
+    # taken for calendar items to save as Events.
+    source.enabled = False
+    source.save(update_fields=["enabled"])
     messages.success(
         request,
         f"{source.crm_object} records are no longer shown in calendars; the items there stay as they are.",

@@ -130,14 +130,16 @@ def stream_specs(organization: Organization, mailbox: Mailbox | None = None) -> 
     }
     specs: list[StreamSpec] = []
     days = (options.window_days_back, options.window_days_ahead)
-    sources = list(CalendarSource.objects.filter(organization=organization, enabled=True).order_by("pk"))
+    every_source = list(CalendarSource.objects.filter(organization=organization).order_by("pk"))
+    sources = [source for source in every_source if source.enabled]
     if options.sync_events:
         rules = event_rules(
             create_in_mail=options.events_from_salesforce,
             delete_in_mail=not options.events_deleted_in_salesforce_leave_mailbox,
             **common,
         )
-        foreign = frozenset(source.category for source in sources)
+        # Stopped sources too: their items stay in calendars and are never saved as Events.
+        foreign = frozenset(source.category for source in every_source)
         specs.append(
             StreamSpec(
                 one_way(rules_for(organization, rules), options.events_direction),

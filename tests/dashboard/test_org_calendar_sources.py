@@ -96,8 +96,13 @@ def test_it_stops_showing_a_source(boss_client: Client, boss: Person):
 
     boss_client.post(reverse("dashboard:org_calendar_source_remove", args=[boss.organization.pk, source.pk]))
 
-    assert not CalendarSource.objects.exists()
     assert [spec.stream for spec in stream_specs(boss.organization)] == ["events", "tasks", "contacts"]
+    events = stream_specs(boss.organization)[0]
+    assert events.scope is not None and "Salesforce Task" in events.scope.foreign_categories, (
+        "its items already in calendars are still never saved as Events"
+    )
+    boss_client.post(page_url(boss), source_form())
+    assert [s.pk for s in CalendarSource.objects.filter(enabled=True)] == [source.pk], "taken up again"
 
 
 def test_it_shows_the_page_to_org_admins_of_that_organization_only(
