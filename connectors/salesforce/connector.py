@@ -18,7 +18,7 @@ from simple_salesforce import Salesforce
 from connectors.base import ConnectorError, RetryPolicy, WriteResult, call_with_retry
 from connectors.http import make_session
 from connectors.salesforce.errors import TRANSIENT_ITEM_CODES, first_error, translate
-from connectors.salesforce.soql import packed, packed_in
+from connectors.salesforce.soql import packed, packed_in, quote
 from mapping.converters import parse_instant
 from syncengine.core.records import ChangeSet, ItemChange
 
@@ -352,7 +352,7 @@ def _soql_literal(value: Any) -> str:
     if _DATETIME.match(text):
         parsed = parse_instant(text)
         return parsed.strftime("%Y-%m-%dT%H:%M:%SZ") if parsed else text
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return quote(text)
 
 
 def comparable(value: Any) -> Any:

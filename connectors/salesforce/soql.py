@@ -15,14 +15,20 @@ URI_BUDGET = 12_000  # bytes of encoded query string per call, leaving room for 
 _ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
 
 
+_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "'": "\\'", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+)
+
+
 def quote(value: str) -> str:
-    """A SOQL string literal."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    """A SOQL string literal: every character SOQL escapes is escaped (an odd address with a line break
+    must not break a whole session's lookup query)."""
+    return "'" + value.translate(_ESCAPES) + "'"
 
 
 def like_contains(value: str) -> str:
     """A LIKE pattern literal matching text that contains ``value`` (``%``/``_`` in it taken literally)."""
-    text = value.replace("\\", "\\\\").replace("'", "\\'").replace("%", "\\%").replace("_", "\\_")
+    text = value.translate(_ESCAPES).replace("%", "\\%").replace("_", "\\_")
     return f"'%{text}%'"
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 
-from connectors.base import WriteResult
+from connectors.base import ConnectorError, WriteResult
 from connectors.graph.connector import GraphConnector, Window
 from connectors.salesforce.connector import SalesforceConnector
 from syncengine.core.linking import ItemFacts
@@ -27,6 +28,7 @@ from syncengine.models import Mailbox, Side, SyncIssue, SyncSession
 from syncengine.services.activity_links import link_new_activities
 from syncengine.services.engine_calendar import CalendarRules
 from syncengine.services.engine_dedup import Deduplication
+from syncengine.services.failures import SESSION_WIDE_CODES
 from syncengine.services.issues import CONFLICT_RESOLVED, issue_record, issues_resolve_for_items
 from syncengine.services.state import cursors_load, intents_record, pairs_load, state_commit
 from syncengine.services.streams import StreamSpec
@@ -122,9 +124,10 @@ class StreamSync(CalendarRules, Deduplication):
         upserts, removals = self._execute(plan)
         upserts = [*self._resolved, *upserts]  # later states of the same pair win in the commit
         removals = [*self._stale_intents, *removals]
-        self._tag_synced(pairs, upserts, removals)
-        self._relate_attendees(upserts, removals)
-        self._link_new_records()
+        # Follow-ups after the writes: one failing records an issue, never holds back the commit.
+        self._follow_up("category", lambda: self._tag_synced(pairs, upserts, removals))
+        self._follow_up("attendees", lambda: self._relate_attendees(upserts, removals))
+        self._follow_up("links", self._link_new_records)
         state_commit(
             mailbox=self.mailbox,
             stream=self.stream,
@@ -274,6 +277,16 @@ class StreamSync(CalendarRules, Deduplication):
                     self._created[result.id] = dict(action.crm_writes)
             else:
                 self._item_failed(action, result, Side.MAIL, "to_crm")
+
+    def _follow_up(self, what: str, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except ConnectorError as error:
+            if error.code in SESSION_WIDE_CODES:
+                raise
+            self._issue(
+                "FOLLOW_UP_FAILED", f"Synced, but the {what} step after it failed: {error}"
+            )
 
     def _link_new_records(self) -> None:
         """Events and Tasks made this session get their business record (WhatId), as emails do."""

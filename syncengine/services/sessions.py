@@ -25,6 +25,7 @@ from syncengine.models import (
 )
 from syncengine.services.connectors import mail_connector_for, salesforce_for
 from syncengine.services.engine import StreamSync
+from syncengine.services.failures import SESSION_WIDE_CODES, SUSPENDING_CODES
 from syncengine.services.issues import issue_record
 from syncengine.services.leases import lease_claim, lease_release
 from syncengine.services.mailboxes import mailbox_suspend
@@ -33,10 +34,6 @@ from syncengine.services.streams import stream_specs
 log = logging.getLogger(__name__)
 SUSPEND_AFTER_FAILURES = 10
 MAX_BACKOFF = timedelta(hours=6)
-# Failures no retry can fix: suspend at once, with the reason, until a person acts.
-SUSPENDING_CODES = {"CRM_AUTH_REVOKED", "MAIL_AUTH_REVOKED", "SALESFORCE_NOT_CONNECTED"}
-# Failures that end the whole session rather than one stream.
-SESSION_WIDE_CODES = SUSPENDING_CODES | {"REQUEST_LIMIT_EXCEEDED", "NETWORK"}
 
 
 def session_run(*, mailbox_id: int, trigger: str = Trigger.SCHEDULE) -> SyncSession | None:
@@ -139,6 +136,19 @@ def _sync_streams(
             code="STREAM_FAILED",
             message=f"Emails were not saved this time; the next session retries. {error.message}",
         )
+        emails = None
+    except Exception as error:  # a bug in email saving must not lose the other streams' work
+        log.exception("mailbox %s: the email stream crashed", mailbox.pk)
+        troubled = True
+        issue_record(
+            mailbox=mailbox,
+            session=session,
+            stream="emails",
+            code="STREAM_FAILED",
+            message=f"Emails were not saved this time (internal error {type(error).__name__}); the support "
+            "team can see the details in the logs, and the next session retries.",
+        )
+        emails = None
     else:
         if emails is not None:
             counts["emails"] = emails.as_dict()

@@ -19,7 +19,7 @@ from connectors.ews.transport import open_account
 from connectors.graph.connector import Window
 from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
-from syncengine.services.sessions import SUSPENDING_CODES
+from syncengine.services.failures import SUSPENDING_CODES
 
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 _numbers = itertools.count(1)
@@ -845,3 +845,19 @@ def test_it_reads_past_an_item_it_cannot_parse_and_reports_it_as_that_items_erro
     assert set(by_id[broken["id"]].values) == {"_error"}
     monkeypatch.undo()
     assert read(connector, changes.next_cursor).changes == []  # the cursor moved past it
+
+
+def test_it_never_logs_the_password_exchangelib_sends_in_its_headers(
+    rep: Rep, caplog: pytest.LogCaptureFixture
+):
+    import base64
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    rep.add_event("Logged")
+
+    read(rep.connector())
+
+    assert "Request headers" in caplog.text and "[redacted]" in caplog.text
+    basic = base64.b64encode(f"{rep.smtp}:Rep-Passw0rd".encode()).decode()
+    assert basic not in caplog.text and "Rep-Passw0rd" not in caplog.text

@@ -323,3 +323,19 @@ def test_it_reads_api_usage_from_sforce_limit_info(person: Person, sf_server: An
 
     read(connector)
     assert connector.api_usage == f"{used + 1}/100000"
+
+
+def test_it_finds_records_whose_values_hold_characters_soql_escapes(person: Person):
+    odd = 'O\'Brien "Jr"\\\nline two\ttab'
+    person.salesforce.Contact.create({"LastName": odd})
+    connector = salesforce_for(person.connection)
+
+    found = connector.find_matches(
+        crm_object="Contact",
+        fields=["LastName"],
+        match_fields=["LastName"],
+        candidates=[(odd,)],
+        neutral=lambda row: {"last_name": row["LastName"]},
+    )
+
+    assert [values for _, values, _ in found.values()] == [{"last_name": odd}]

@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 
 from blocklists.models import OrgBlocklistEntry
-from syncengine.models import ItemPair
+from syncengine.models import ItemPair, SyncIssue
 from syncengine.services.sessions import session_run
 from tests.conftest import SYNC_KEY_FIELD, Person, event_body
 from tests.engine.test_events_to_salesforce import in_days, synced_events
@@ -219,3 +219,25 @@ def test_it_gives_colleagues_relations_the_answer_they_gave_in_outlook(make_pers
         if r["EventId"] == event["Id"]
     }
     assert statuses == {bob.sf_user_id: "Accepted", cy.sf_user_id: "New"}, "tentative is undecided"
+
+
+def test_it_keeps_a_saved_meeting_when_relating_its_attendees_fails(person: Person, sandboxes):
+    sf_app = sandboxes[0].app
+    person.salesforce.Contact.create({"LastName": "Ito", "Email": "ana@globex.example"})
+    person.outlook.create_event(
+        **event_body(
+            "Globex renewal", in_days(2, 14), in_days(2, 15), attendees=[attendee("ana@globex.example")]
+        )
+    )
+    sf_app.add_fault(status=503, method="POST", path=r".*/composite/sobjects$", count=20)
+
+    session = session_run(mailbox_id=person.mailbox.pk)
+
+    assert session is not None and session.outcome == "partial"
+    [event] = synced_events(person)
+    assert ItemPair.objects.filter(crm_id=event["Id"]).exists(), "the pair is committed"
+    issue = SyncIssue.objects.get(code="FOLLOW_UP_FAILED")
+    assert "attendees" in issue.message
+    sf_app.clear()
+    run(person)
+    assert len(synced_events(person)) == 1, "no twin next time"
