@@ -8,6 +8,8 @@ the environment's), so a connector's calls are its own to count.
 from __future__ import annotations
 
 import contextlib
+import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +23,25 @@ from exchangelib.protocol import Protocol
 from exchangelib.transport import BASIC, NTLM, OAUTH2
 
 from mapping.timezones import ConversionError, to_iana
+
+
+class RedactAuthorization(logging.Filter):
+    """exchangelib logs each request's headers (at DEBUG, and with any error), Authorization included:
+    Basic is the password in base64. Blank the header's value before any handler sees the record."""
+
+    HEADER = re.compile(r"""(['"]authorization['"]\s*:\s*['"])[^'"]*""", re.IGNORECASE)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "uthorization" in message:
+            record.msg, record.args = self.HEADER.sub(r"\1[redacted]", message), None
+        return True
+
+
+for _name in ("exchangelib.util", "exchangelib.transport"):  # the two that log request headers
+    _logger = logging.getLogger(_name)
+    if not any(isinstance(f, RedactAuthorization) for f in _logger.filters):
+        _logger.addFilter(RedactAuthorization())
 
 
 @dataclass

@@ -181,3 +181,24 @@ def test_it_still_fails_the_read_when_gmail_is_down_for_every_message(rep: Rep):
         rep.connector().read_email_changes(folder="inbox", cursor="")
 
     assert caught.value.permanent is False
+
+
+def test_it_skips_one_attachment_gmail_refuses_and_keeps_the_others(rep: Rep):
+    message = rep.app.deliver_mail(
+        rep.user,
+        "lee@client.example",
+        "Files",
+        "Two attached.",
+        attachments=[
+            {"filename": "a.txt", "content": "first", "mime_type": "text/plain"},
+            {"filename": "b.txt", "content": "second", "mime_type": "text/plain"},
+        ],
+    )
+    rep.app.add_fault(status=400, path=r"/attachments/[^/]+$", method="GET", count=1)
+
+    files = rep.connector().read_attachments([message["id"]], max_bytes=1000)
+
+    by_name = {a.name: a for a in files[message["id"]]}
+    assert sorted(by_name) == ["a.txt", "b.txt"]
+    assert [a.skipped for a in files[message["id"]]].count("unreadable") == 1
+    assert {a.content for a in files[message["id"]]} - {None} in ({b"first"}, {b"second"})

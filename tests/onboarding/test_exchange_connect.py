@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 import logging
 from typing import Any
@@ -66,7 +67,8 @@ def test_it_connects_a_mailbox_after_one_ews_call_that_proves_the_password(
     assert mailbox.provider_account == {"primary_smtp_address": smtp, "service_endpoint": ""}
     assert mailbox.credentials == {"username": smtp, "password": PASSWORD, "auth_type": "basic"}
     assert [r["operation"] for r in _soap_calls(exchange)] == ["GetFolder"]
-    assert PASSWORD not in caplog.text
+    basic = base64.b64encode(f"{smtp}:{PASSWORD}".encode()).decode()
+    assert PASSWORD not in caplog.text and basic not in caplog.text
     # What was saved is what the engine signs in with.
     exchange.app.create_item(
         smtp, "calendar", {"Subject": "x", "Start": "2030-01-01T10:00:00Z", "End": "2030-01-01T11:00:00Z"}
