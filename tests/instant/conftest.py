@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -76,7 +77,8 @@ def wait_for(check: Callable[[], Any], timeout: float = 20.0) -> Any:  # generou
     raise AssertionError(f"gave up waiting for {check}")
 
 
-def event(subject: str, day: str = "2026-12-01") -> dict[str, Any]:
+def event(subject: str, day: str = "") -> dict[str, Any]:
+    day = day or (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%d")  # always ahead of today
     return {
         "subject": subject,
         "start": {"dateTime": f"{day}T10:00:00", "timeZone": "UTC"},
