@@ -228,3 +228,24 @@ def test_it_adds_the_salesforce_category_to_the_master_list_once(box: Box):
     names = [c["name"] for c in box.app.master_categories(box.smtp)]
     assert names == ["Salesforce", "Customer"]
     assert box.operations() == ["GetUserConfiguration", "UpdateUserConfiguration", "GetUserConfiguration"]
+
+
+def test_it_reads_past_an_email_it_cannot_parse(box: Box, monkeypatch: pytest.MonkeyPatch):
+    # Exchange answers an item type exchangelib does not know: that email is left out, the folder read.
+    from sandbox.ews import operations
+
+    odd = box.deliver("Odd")
+    fine = box.deliver("Fine")
+    render = operations.render_item
+
+    def odd_kind(item: Any, mailbox: Any) -> Any:
+        node = render(item, mailbox)
+        if item.id == odd["id"]:
+            node.tag = node.tag.replace("Message", "FutureMessageType")
+        return node
+
+    monkeypatch.setattr(operations, "render_item", odd_kind)
+
+    changes = box.connector.read_email_changes(folder="inbox", cursor="")
+
+    assert [e.id for e in changes.items] == [fine["id"]]
