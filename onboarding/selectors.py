@@ -28,13 +28,14 @@ def suspension_cause(mailbox: Mailbox) -> Cause:
 
 
 def mailbox_needs_reconnect(mailbox: Mailbox) -> bool:
-    """A new sign-in through the provider's consent page may fix it (OAuth providers only).
+    """A new sign-in may fix it: the provider's consent page, or the Exchange page's password.
 
     Not for org-wide (app-only) mailboxes: nobody signs in to them; an org admin's new admin
     consent resumes them (``admin_consent_record``)."""
     if is_org_wide(mailbox):
         return False
-    return mailbox.provider in OAUTH_PROVIDERS and suspension_cause(mailbox) == "mailbox"
+    signs_in = mailbox.provider in OAUTH_PROVIDERS or mailbox.provider == Provider.EWS
+    return signs_in and suspension_cause(mailbox) == "mailbox"
 
 
 def is_org_wide(mailbox: Mailbox) -> bool:

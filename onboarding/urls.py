@@ -1,6 +1,6 @@
 from django.urls import path
 
-from onboarding import views, views_org
+from onboarding import views, views_exchange, views_org
 
 app_name = "onboarding"
 
@@ -16,5 +16,5 @@ urlpatterns = [
     path("salesforce/callback/", views.salesforce_callback, name="salesforce_callback"),
     path("google/", views.google_start, name="google_start"),
     path("google/callback/", views.google_callback, name="google_callback"),
-    path("exchange/", __import__("onboarding.views_exchange").views_exchange.exchange, name="exchange"),
+    path("exchange/", views_exchange.exchange, name="exchange"),
 ]

@@ -125,6 +125,8 @@ def test_it_reconnects_a_mailbox_suspended_for_a_changed_password(
         automatic=True,
     )
     url = f"{URL}?mailbox={mailbox.pk}"
+    dashboard = alice_client.get("/").content.decode()
+    assert f'href="{url}"' in dashboard, "the dashboard offers the one-click Reconnect"
     form = alice_client.get(url).content.decode()
     assert f'value="{smtp}"' in form and "Reconnect" in form
 
