@@ -284,9 +284,7 @@ class StreamSync(CalendarRules, Deduplication):
         except ConnectorError as error:
             if error.code in SESSION_WIDE_CODES:
                 raise
-            self._issue(
-                "FOLLOW_UP_FAILED", f"Synced, but the {what} step after it failed: {error}"
-            )
+            self._issue("FOLLOW_UP_FAILED", f"Synced, but the {what} step after it failed: {error}")
 
     def _link_new_records(self) -> None:
         """Events and Tasks made this session get their business record (WhatId), as emails do."""
