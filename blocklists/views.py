@@ -48,6 +48,7 @@ from blocklists.services import (
 )
 from mapping.defaults import DEFAULT_TABLES
 from mapping.models import StreamChoice
+from syncengine import selectors
 from syncengine.models import Organization, Role
 
 REASONS = {
@@ -70,8 +71,7 @@ def _member_of(request: HttpRequest, organization_id: int) -> Organization:
 
 def _administered(request: HttpRequest, organization_id: int) -> Organization:
     """Only an org admin of this very organization gets it; anyone else gets 404."""
-    admins_of = Organization.objects.filter(memberships__user=request.user, memberships__role=Role.ORG_ADMIN)
-    return get_object_or_404(admins_of, pk=organization_id)
+    return get_object_or_404(selectors.administered_organizations(user=request.user), pk=organization_id)
 
 
 def _shown(values: list[str]) -> str:

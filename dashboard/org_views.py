@@ -22,7 +22,8 @@ from mapping.defaults import DEFAULT_TABLES
 from mapping.models import FieldMapping, MappingDirection, StreamChoice
 from mapping.services import MappingError, mapping_reset, mapping_save
 from mapping.validation import Row
-from syncengine.models import ConnectionStatus, Organization, Role, SalesforceConnection
+from syncengine import selectors
+from syncengine.models import ConnectionStatus, Organization, SalesforceConnection
 from syncengine.services.connectors import salesforce_for
 from syncengine.services.streams import sync_settings_for
 
@@ -34,9 +35,7 @@ NO_CONNECTION = (
 
 def _administered(request: HttpRequest, organization_id: int) -> Organization:
     """Only an org admin of this very organization gets it; anyone else gets 404."""
-    # One filter() call: the user and the role must be on the same membership.
-    admins_of = Organization.objects.filter(memberships__user=request.user, memberships__role=Role.ORG_ADMIN)
-    return get_object_or_404(admins_of, pk=organization_id)
+    return get_object_or_404(selectors.administered_organizations(user=request.user), pk=organization_id)
 
 
 def _stream_or_404(stream: str) -> str:

@@ -23,15 +23,15 @@ from emails.services import (
 )
 from mapping.defaults import DEFAULT_TABLES
 from mapping.models import StreamChoice
-from syncengine.models import Mailbox, Organization, Role
+from syncengine import selectors
+from syncengine.models import Mailbox, Organization
 
 RECENT = 20
 
 
 def _administered(request: HttpRequest, organization_id: int) -> Organization:
     """Only an org admin of this very organization gets it; anyone else gets 404."""
-    admins_of = Organization.objects.filter(memberships__user=request.user, memberships__role=Role.ORG_ADMIN)
-    return get_object_or_404(admins_of, pk=organization_id)
+    return get_object_or_404(selectors.administered_organizations(user=request.user), pk=organization_id)
 
 
 def _own_mailbox(request: HttpRequest, mailbox_id: int) -> Mailbox:

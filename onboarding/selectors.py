@@ -6,7 +6,8 @@ from typing import Literal
 
 from django.db.models import QuerySet
 
-from syncengine.models import ConnectionStatus, Mailbox, Organization, Provider, Role, SalesforceConnection
+from syncengine.models import ConnectionStatus, Mailbox, Organization, Provider, SalesforceConnection
+from syncengine.selectors import administered_organizations
 
 Cause = Literal["", "user", "salesforce", "mailbox"]
 USER_PREFIX = "Suspended by user: "  # what mailbox_suspend puts before a person's own reason
@@ -52,4 +53,4 @@ def organizations_of(*, user: object) -> QuerySet[Organization]:
 
 
 def admin_organizations_of(*, user: object) -> QuerySet[Organization]:
-    return organizations_of(user=user).filter(memberships__role=Role.ORG_ADMIN)
+    return administered_organizations(user=user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from syncengine.models import Mailbox, SalesforceConnection, SyncIssue, SyncSession
+from syncengine.models import Mailbox, Organization, Role, SalesforceConnection, SyncIssue, SyncSession
 
 
 def mailboxes_of(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Mailbox]:
@@ -34,3 +34,12 @@ def open_issue_count(*, mailbox: Mailbox) -> int:
 def issues_of(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[SyncIssue]:
     """Issues of the mailboxes the user may see."""
     return SyncIssue.objects.filter(mailbox__in=mailboxes_of(user=user))
+
+
+def administered_organizations(*, user: object) -> QuerySet[Organization]:
+    """The organizations this user is an org admin of. One filter() call on purpose: the user and the
+    admin role must be on the same membership (two calls would let any member of an organization that
+    has an admin through)."""
+    return Organization.objects.filter(memberships__user=user, memberships__role=Role.ORG_ADMIN).order_by(
+        "name", "pk"
+    )

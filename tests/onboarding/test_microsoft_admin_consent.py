@@ -57,8 +57,10 @@ def test_it_records_the_consent_for_the_organization(
     assert "Granted" in text_of(admin.client.get(reverse("onboarding:connect")))
 
 
-def test_it_answers_404_to_members_who_are_not_org_admins(bob: Newcomer, alice: Person):
+def test_it_answers_404_to_members_who_are_not_org_admins(bob: Newcomer, alice: Person, admin: Newcomer):
+    # The organization has an admin (olga): being a member of it is still not enough.
     assert _start(bob, alice).status_code == 404
+    assert _start(admin, alice).status_code == 302
 
 
 def test_it_records_nothing_when_a_non_admin_signs_in(
