@@ -122,9 +122,12 @@ def rosters_load(*, mailbox: Mailbox, sync_keys: Iterable[str]) -> dict[str, fro
 
 
 def rosters_save(*, mailbox: Mailbox, rosters: dict[str, frozenset[str]], forget: Iterable[str] = ()) -> None:
+    """Store the meetings' attendees in one statement (an upsert on mailbox + sync key)."""
     with transaction.atomic():
         MeetingRoster.objects.filter(mailbox=mailbox, sync_key__in=list(forget)).delete()
-        for sync_key, attendees in rosters.items():
-            MeetingRoster.objects.update_or_create(
-                mailbox=mailbox, sync_key=sync_key, defaults={"attendees": sorted(attendees)}
-            )
+        MeetingRoster.objects.bulk_create(
+            [MeetingRoster(mailbox=mailbox, sync_key=k, attendees=sorted(v)) for k, v in rosters.items()],
+            update_conflicts=True,
+            unique_fields=["mailbox", "sync_key"],
+            update_fields=["attendees", "updated_at"],
+        )
