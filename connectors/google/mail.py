@@ -293,18 +293,12 @@ class GmailMailMixin:
     def _read_history(
         self, role: FolderRole, label: str, start: str, retry: Sequence[str] = ()
     ) -> EmailChangeSet:
-        users = self._users()
         # Messages an earlier read could not fetch are fetched again (and kept for later if they still fail).
         touched: dict[str, bool] = dict.fromkeys(retry, False)  # message id -> it was deleted
         left: set[str] = set()  # lost this folder's label
         history = start
         try:
-            for page in self._pages(
-                f"{role} mail history",
-                lambda t: users.history().list(
-                    userId="me", startHistoryId=start, maxResults=500, pageToken=t or None
-                ),
-            ):
+            for page in self._history_pages(role, start):
                 for record in page.get("history") or []:
                     for kind in ("messagesDeleted", "messagesAdded", "labelsAdded", "labelsRemoved"):
                         for item in record.get(kind) or []:
@@ -336,6 +330,22 @@ class GmailMailMixin:
                 items.append(EmailRecord(id=message_id, folder=role, removed=True))
         cursor = _next_cursor(role, history, label, failed)
         return EmailChangeSet(items=tuple(items), next_cursor=cursor, full=False)
+
+    def _history_pages(self, role: FolderRole, start: str) -> list[dict[str, Any]]:
+        """Gmail's history is the mailbox's, not a label's: the folders read from the same history id in
+        one session share one read (a quiet session: one call for all three folders)."""
+        cache: dict[str, list[dict[str, Any]]] = self.__dict__.setdefault("_gmail_history", {})
+        if start not in cache:
+            users = self._users()
+            cache[start] = list(
+                self._pages(
+                    f"{role} mail history",
+                    lambda t: users.history().list(
+                        userId="me", startHistoryId=start, maxResults=500, pageToken=t or None
+                    ),
+                )
+            )
+        return cache[start]
 
     def _fetch(
         self, ids: Sequence[str], role_hint: FolderRole | None = None

@@ -148,7 +148,9 @@ def test_it_saves_an_email_labelled_salesforce_in_gmail(
     assert (email["Subject"], email["FromAddress"]) == ("Globex order", "ana@globex.example")
     assert session.counts["emails"]
     synced(on_google)
+    quiet = synced(on_google)
     assert saved_emails(on_google) == [email], "saved once"
+    assert quiet.api_calls["mail"] == 4, "a read per stream, and one Gmail history read for all three folders"
 
 
 def test_it_saves_an_email_categorised_salesforce_in_exchange(
