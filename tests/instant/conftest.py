@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from django_q.brokers import get_broker
+from django_q.brokers.orm import ORM
 from django_q.models import OrmQ
+from django_q.signing import SignedPackage
 
 from sandbox.base import SandboxServer
 from syncengine.models import Mailbox, Provider
@@ -57,11 +60,25 @@ def on_google(settings: Any, make_person: Callable[..., Person], google_server: 
     return person
 
 
+def _waiting_tasks() -> list[dict[str, Any]]:
+    """What waits in django-q2's queue, read without taking it: the ORM broker's table, or Redis's list."""
+    broker = get_broker()
+    if isinstance(broker, ORM):
+        return [message.task for message in OrmQ.objects.all()]
+    raw = broker.connection.lrange(broker.list_key, 0, -1)  # type: ignore[attr-defined]
+    return [SignedPackage.loads(item) for item in raw]
+
+
+@pytest.fixture(autouse=True)
+def _empty_queue() -> None:
+    """Each test starts with an empty queue (Redis keeps what earlier tests and runs left there)."""
+    get_broker().purge_queue()
+
+
 def queued_sessions(mailbox_id: int) -> list[str]:
     """The triggers of the sessions waiting in django-q2's queue for this mailbox."""
     found = []
-    for message in OrmQ.objects.all():
-        task = message.task
+    for task in _waiting_tasks():
         if task["func"] == "syncengine.tasks.run_mailbox_session" and task["args"][0] == mailbox_id:
             found.append(task["args"][1])
     return found

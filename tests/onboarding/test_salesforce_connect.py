@@ -89,9 +89,7 @@ def test_it_renews_an_existing_connection_in_place(
 def test_it_refuses_a_salesforce_org_other_than_the_organizations(
     bob: Newcomer, alice: Person, consent: Consent, sandboxes: Any
 ):
-    SalesforceConnection.objects.filter(pk=alice.connection.pk).update(
-        salesforce_org_id="00Dpersonal000000AAA"
-    )
+    SalesforceConnection.objects.filter(pk=alice.connection.pk).update(salesforce_org_id="00Dpersonal00000AA")
     location = consent.salesforce(started(bob.client.get(START)), bob.sf_username)
 
     response = back(bob.client, location)
