@@ -147,9 +147,9 @@ def provision_person(
     password: str,
     role: str = Role.USER,
 ) -> DemoPerson:
-    address = f"{username}@{org.domain}"
-    user = User.objects.create_user(username=username, password=password, first_name=display_name.split()[0])
-    Membership.objects.create(user=user, organization=org.organization, role=role)
+    user, address, sf_user_id, connection = _person_and_salesforce(
+        control, org, username=username, display_name=display_name, password=password, role=role
+    )
     graph_user = control.graph(
         "POST", f"/tenants/{org.tenant_id}/users", {"mail": address, "display_name": display_name}
     )
@@ -165,26 +165,7 @@ def provision_person(
         provider_account={"tenant_id": org.tenant_id, "user_id": graph_user["id"]},
         credentials={"refresh_token": graph_refresh},
     )
-    sf_user = control.sf(
-        "POST",
-        f"/orgs/{org.sf_org_id}/users",
-        {"username": f"{address}.crm", "email": address, "name": display_name},
-    )
-    sf_refresh = control.sf(
-        "POST",
-        f"/orgs/{org.sf_org_id}/users/{sf_user['id']}/refresh-token",
-        {"client_id": settings.SALESFORCE_CLIENT_ID},
-    )["refresh_token"]
-    connection = SalesforceConnection.objects.create(
-        user=user,
-        organization=org.organization,
-        instance_url=control.salesforce_url,
-        salesforce_user_id=sf_user["id"],
-        salesforce_org_id=org.sf_org_id,
-        username=sf_user["username"],
-        credentials={"refresh_token": sf_refresh},
-    )
-    return DemoPerson(user, mailbox, connection, graph_user["id"], sf_user["id"])
+    return DemoPerson(user, mailbox, connection, graph_user["id"], sf_user_id)
 
 
 def _person_and_salesforce(
