@@ -214,6 +214,9 @@ class SandboxApp:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in one write, with TCP_NODELAY: otherwise Nagle's algorithm waits for
+    # the client's delayed ACK and every answer takes ~40 ms more than the work it does.
+    disable_nagle_algorithm = True
     app: SandboxApp
     base_url: str
 
@@ -238,9 +241,11 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
         if response.body and self.command != "HEAD":
-            self.wfile.write(response.body)
+            self._headers_buffer.append(b"\r\n" + response.body)  # type: ignore[attr-defined]
+            self.flush_headers()
+        else:
+            self.end_headers()
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _serve  # noqa: N815 - stdlib names
 
