@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from syncengine.core.records import ChangeSet
+from syncengine.core.records import ChangeSet, ItemChange
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -119,6 +119,18 @@ class CrmConnector(Protocol):
         """Create-or-update by the sync-key External ID (repeatable); one result per record."""
         ...
 
+    def read_items(
+        self,
+        *,
+        crm_object: str,
+        fields: Sequence[str],
+        ids: Sequence[str],
+        neutral: Callable[[Mapping[str, Any]], dict[str, Any]],
+        label_field: str = "",
+    ) -> dict[str, ItemChange]:
+        """These records as they are now (deleted ones too), batched: id -> change."""
+        ...
+
     def update(self, *, crm_object: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]: ...
 
     def delete(self, *, ids: Sequence[str]) -> list[WriteResult]: ...
@@ -139,6 +151,10 @@ class MailConnector(Protocol):
 
     def exists(self, *, stream: str, ids: Sequence[str]) -> dict[str, bool]:
         """Which of these items still exist (to tell a deletion from leaving the read's scope)."""
+        ...
+
+    def read_items(self, *, stream: str, ids: Sequence[str]) -> list[ItemChange]:
+        """These items as they are now, as a read reports them, batched; one gone reads as deleted."""
         ...
 
     def create(self, *, stream: str, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]: ...

@@ -324,6 +324,7 @@ class Outcome(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     PARTIAL = "partial", "Succeeded with issues"
+    HALTED = "halted", "Halted: needs your decision"
     FAILED = "failed", "Failed"
 
 
@@ -353,8 +354,20 @@ class SyncSession(models.Model):
         return (self.finished_at - self.started_at).total_seconds()
 
 
+class RetryState(models.TextChoices):
+    """Whether the engine tries an item's failed write again: a person's choice, kept as a code."""
+
+    NONE = "", "Nothing to retry"
+    AUTO = "auto", "Retried at every session"
+    STOPPED = "stopped", "Stopped by a person: unsynced until the item changes or is re-tagged"
+
+
 class SyncIssue(models.Model):
-    """A problem with one item (or one stream), kept until resolved so a person can act on it."""
+    """A problem with one item (or one stream), kept until resolved so a person can act on it.
+
+    ``resolved`` says whether it is shown; ``retry`` whether the engine still tries the item again
+    (a person hiding a transient failure does not stop its retries; "Stop trying" does).
+    """
 
     mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="issues")
     session = models.ForeignKey(
@@ -370,6 +383,7 @@ class SyncIssue(models.Model):
     details = models.JSONField(default=dict, blank=True)
     occurrences = models.PositiveIntegerField(default=1)
     resolved = models.BooleanField(default=False)
+    retry = models.CharField(max_length=10, choices=RetryState.choices, default=RetryState.NONE, blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
 
@@ -379,3 +393,45 @@ class SyncIssue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message[:60]}"
+
+
+class HeldSide(models.TextChoices):
+    """The side a held deletion would delete on."""
+
+    MAIL = "mail", "the mailbox"
+    CRM = "crm", "Salesforce"
+
+
+class HeldDecision(models.TextChoices):
+    UNDECIDED = "", "Waiting for a decision"
+    CONFIRM = "confirm", "Confirmed: delete it"
+    RESTORE = "restore", "Restore it on the side that lost it"
+
+
+class HeldDeletion(models.Model):
+    """A deletion the mass-delete guard stopped: kept (not applied, not forgotten) until the mailbox's
+    owner confirms it or restores the item; the next session carries the decision out."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="held_deletions")
+    stream = models.CharField(max_length=20)
+    sync_key = models.CharField(max_length=80)
+    side = models.CharField(max_length=4, choices=HeldSide.choices)
+    mail_id = models.CharField(max_length=512, blank=True)
+    crm_id = models.CharField(max_length=18, blank=True)
+    item_label = models.CharField(max_length=300, blank=True)
+    decision = models.CharField(max_length=10, choices=HeldDecision.choices, default="", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    held_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "stream", "sync_key"], name="one_hold_per_pair")
+        ]
+        indexes = [models.Index(fields=["mailbox", "stream"])]
+
+    def __str__(self) -> str:
+        what = self.item_label or self.sync_key
+        return f"{self.stream} {what}: delete in {self.side} ({self.decision or 'held'})"

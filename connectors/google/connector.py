@@ -26,7 +26,7 @@ from connectors.google.errors import from_exception, google_error, parse_body, r
 from connectors.google.mail import GmailMailMixin
 from connectors.google.streams import STREAMS, Stream
 from connectors.google.transport import SERVICES, CountingHttp, batch_uri, endpoint
-from syncengine.core.records import ChangeSet
+from syncengine.core.records import ChangeSet, ItemChange
 
 log = logging.getLogger(__name__)
 BATCH_LIMIT = 50
@@ -218,6 +218,22 @@ class GoogleConnector(GmailMailMixin):
                 out[item_id] = False
             else:
                 raise google_error(status, body)
+        return out
+
+    def read_items(self, *, stream: str, ids: Sequence[str]) -> list[ItemChange]:
+        """These items as they are now, as a read reports them (one batch call per 50); an item that
+        no longer exists reads as deleted. The engine retries failed items with this."""
+        spec, container = _spec(stream), self._container(stream)
+        service = self._service(spec.api)
+        answers = self._batch(spec.api, [lambda i=i: spec.get(service, container, i) for i in ids])
+        out: list[ItemChange] = []
+        for item_id, (status, body) in zip(ids, answers, strict=True):
+            if status in (404, 410) or (status == 200 and spec.gone(body or {})):
+                out.append(ItemChange(id=item_id, deleted=True))
+            elif status != 200:
+                raise google_error(status, body)
+            else:
+                out.append(spec.item_change(body or {}, container))
         return out
 
     # -- writes -----------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ class Stream(Protocol):
     def patch(self, service: Any, container: str, item_id: str, body: dict[str, Any]) -> Any: ...
     def delete(self, service: Any, container: str, item_id: str) -> Any: ...
     def gone(self, item: Mapping[str, Any]) -> bool: ...
+    def item_change(self, item: Mapping[str, Any], container: str) -> ItemChange: ...
     def cursor_expired(self, state: dict[str, Any], max_age: timedelta) -> bool: ...
     def needs_current(self, values: Mapping[str, Any]) -> bool: ...
     def body(
@@ -119,6 +120,9 @@ class EventsStream:
     def gone(self, item: Mapping[str, Any]) -> bool:
         return item.get("status") == "cancelled"
 
+    def item_change(self, item: Mapping[str, Any], container: str) -> ItemChange:
+        return _convert(item, events.to_change, str(item.get("summary") or ""))
+
     def needs_current(self, values: Mapping[str, Any]) -> bool:
         return events.needs_current(values)
 
@@ -195,6 +199,9 @@ class TasksStream:
     def gone(self, item: Mapping[str, Any]) -> bool:
         return bool(item.get("deleted"))
 
+    def item_change(self, item: Mapping[str, Any], container: str) -> ItemChange:
+        return _convert(item, tasks.to_change, str(item.get("title") or ""))
+
     def needs_current(self, values: Mapping[str, Any]) -> bool:
         return tasks.needs_current(values)
 
@@ -265,6 +272,10 @@ class ContactsStream:
 
     def gone(self, item: Mapping[str, Any]) -> bool:
         return bool((item.get("metadata") or {}).get("deleted"))
+
+    def item_change(self, item: Mapping[str, Any], container: str) -> ItemChange:
+        # A person no longer in the synced group reads as removed, as in a read of changes.
+        return _convert(item, lambda p: contacts.to_change(p, container), contacts.label(item))
 
     def needs_current(self, values: Mapping[str, Any]) -> bool:
         return True  # updateContact needs the person's etag, and lists are written whole

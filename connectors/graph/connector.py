@@ -297,11 +297,33 @@ class GraphConnector(GraphMailMixin):
                 raise graph_error(status, body)
         return out
 
-    def _get_items(self, stream: str, ids: Sequence[str], select: str = "") -> list[tuple[int, Any]]:
+    def read_items(self, *, stream: str, ids: Sequence[str]) -> list[ItemChange]:
+        """These items as they are now, as a read reports them (one $batch call per 20); an item
+        that no longer exists reads as deleted. The engine retries failed items with this."""
+        headers = {"Prefer": 'outlook.timezone="UTC", outlook.body-content-type="text"'}
+        spec = _spec(stream)
+        out: list[ItemChange] = []
+        for item_id, (status, body) in zip(ids, self._get_items(stream, ids, headers=headers), strict=True):
+            if status == 404:
+                out.append(ItemChange(id=item_id, deleted=True))
+            elif status != 200:
+                raise graph_error(status, body)
+            else:
+                try:
+                    out.append(spec.to_change(body or {}))
+                except (graph_events.UnknownTimeZoneError, ValueError) as error:
+                    label = str((body or {}).get("subject") or (body or {}).get("displayName") or "")
+                    out.append(ItemChange(id=item_id, label=label, values={"_error": str(error)}))
+        return out
+
+    def _get_items(
+        self, stream: str, ids: Sequence[str], select: str = "", headers: Mapping[str, str] | None = None
+    ) -> list[tuple[int, Any]]:
         spec, container = _spec(stream), self._container(stream)
         query = f"?$select={select}" if select else ""
+        extra = {"headers": dict(headers)} if headers else {}
         return self._batch(
-            [{"method": "GET", "url": self._mailbox + spec.item(container, i) + query} for i in ids]
+            [{"method": "GET", "url": self._mailbox + spec.item(container, i) + query, **extra} for i in ids]
         )
 
     # -- writes -----------------------------------------------------------------------------------

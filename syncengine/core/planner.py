@@ -8,7 +8,8 @@ Field-level three-way merge against what each side held after the last sync:
   own write coming back in the next delta) is no change at all.
 
 Deletions are never inferred from absence, and a session that would delete more than a set share
-of a stream is halted for that direction instead of propagated.
+of a stream is halted for that direction instead of propagated: the halted deletions are handed back
+(``Plan.held``) to be kept until a person confirms them or restores the items (``Held``).
 """
 
 from __future__ import annotations
@@ -68,11 +69,22 @@ class Notice:
     crm_id: str = ""
 
 
+@dataclass(frozen=True)
+class Held:
+    """A deletion the mass-delete guard stopped in an earlier session, and a person's decision."""
+
+    sync_key: str
+    side: str  # where the deletion would happen: "crm" | "mail"
+    decision: str = ""  # "" (waiting: the pair is left alone) | "confirm" | "restore"
+    label: str = ""
+
+
 @dataclass
 class Plan:
     actions: list[Action] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    held: list[Action] = field(default_factory=list)  # deletions the guard stopped in this plan
 
     def of_kind(self, *kinds: Kind) -> list[Action]:
         return [a for a in self.actions if a.kind in kinds]
@@ -85,9 +97,15 @@ def plan_stream(
     pairs: Iterable[PairState],
     mail_changes: Iterable[ItemChange],
     crm_changes: Iterable[ItemChange],
+    held: Iterable[Held] = (),
 ) -> Plan:
-    """Decide what to do with one stream's changes. ``scope`` makes sync keys unique per mailbox."""
+    """Decide what to do with one stream's changes. ``scope`` makes sync keys unique per mailbox.
+
+    ``held``: pairs whose deletion waits for a person. Their changes are left alone until a decision;
+    a decision becomes the deletion (confirmed) or the item made again from its pair (restored).
+    """
     plan = Plan()
+    holds = {h.sync_key: h for h in held}
     by_key = {p.sync_key: p for p in pairs}
     by_mail = {p.mail_id: p for p in by_key.values() if p.mail_id}
     by_crm = {p.crm_id: p for p in by_key.values() if p.crm_id}
@@ -111,10 +129,28 @@ def plan_stream(
         crm_by_key[key] = change
 
     for key in sorted(set(mail_by_key) | set(crm_by_key)):
+        if key in holds:
+            continue
         _plan_item(plan, rules, key, by_key.get(key), mail_by_key.get(key), crm_by_key.get(key))
 
     _guard_mass_deletes(plan, rules, len(by_key))
+    # A person's decision is not a wave of deletions to guard against: it comes after the guard.
+    for key in sorted(holds):
+        pair = by_key.get(key)
+        if pair is not None and holds[key].decision:
+            plan.actions.append(_decided(rules, pair, holds[key]))
     return plan
+
+
+def _decided(rules: StreamRules, pair: PairState, held: Held) -> Action:
+    """What a person decided about a held deletion: delete it now, or make the lost item again."""
+    key, label = pair.sync_key, held.label
+    if held.decision == "confirm":
+        kind = Kind.DELETE_CRM if held.side == "crm" else Kind.DELETE_MAIL
+        return Action(kind, key, label, pair.mail_id, pair.crm_id)
+    if held.side == "crm":  # the mail item was deleted: make it again from the Salesforce record
+        return _restore_in_mail(rules, pair, None, label)
+    return _restore_in_crm(rules, pair, None, label)  # the record was deleted: again from the mail item
 
 
 def _plan_item(
@@ -360,11 +396,13 @@ def _guard_mass_deletes(plan: Plan, rules: StreamRules, pair_count: int) -> None
         deletes = plan.of_kind(kind)
         if len(deletes) > limit:
             plan.actions = [a for a in plan.actions if a.kind is not kind]
+            plan.held += deletes
             plan.notices.append(
                 Notice(
                     "MASS_DELETE_HALTED",
                     f"{len(deletes)} of {pair_count} {rules.stream} would be deleted in {side} in one "
-                    f"session (limit {limit}); nothing was deleted. Check the other side, then confirm.",
+                    f"session (limit {limit}); nothing was deleted and the stream's deletions wait for "
+                    "your decision on the dashboard: confirm them, or restore the items.",
                 )
             )
 

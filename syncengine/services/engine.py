@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 
 from connectors.base import ConnectorError, WriteResult
 from connectors.graph.connector import GraphConnector, Window
@@ -24,11 +25,12 @@ from syncengine.core.linking import ItemFacts
 from syncengine.core.planner import Action, Kind, Plan, plan_stream
 from syncengine.core.records import ChangeSet, ItemChange, PairState
 from syncengine.core.scope import SALESFORCE_CATEGORY
-from syncengine.models import Mailbox, Side, SyncIssue, SyncSession
+from syncengine.models import Mailbox, RetryState, Side, SyncIssue, SyncSession
 from syncengine.services.activity_links import link_new_activities
 from syncengine.services.engine_calendar import CalendarRules
 from syncengine.services.engine_dedup import Deduplication
 from syncengine.services.failures import SESSION_WIDE_CODES
+from syncengine.services.held import MASS_DELETE_HALTED, deletions_held, deletions_hold, deletions_settle
 from syncengine.services.issues import CONFLICT_RESOLVED, issue_record, issues_resolve_for_items
 from syncengine.services.state import cursors_load, intents_record, pairs_load, state_commit
 from syncengine.services.streams import StreamSpec
@@ -40,7 +42,7 @@ log = logging.getLogger(__name__)
 class StreamReport:
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     issues: int = 0
-    halted: bool = False
+    halted: bool = False  # stopped for this session, or deletions wait for a person's decision
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         return {direction: dict(c) for direction, c in self.counts.items()}
@@ -78,6 +80,7 @@ class StreamSync(CalendarRules, Deduplication):
         self._responses: dict[str, dict[str, str]] = {}  # mail id -> attendee address -> answer
         self._new_records: list[tuple[str, str, bool]] = []  # (crm id, mail id, joined someone's)
         self._created: dict[str, dict[str, Any]] = {}  # crm id -> neutral values of records made now
+        self._vanished: dict[str, set[str]] = {Side.MAIL: set(), Side.CRM: set()}  # retried, gone, unpaired
 
     # -- gather -----------------------------------------------------------------------------------
     def run(self) -> StreamReport:
@@ -105,10 +108,14 @@ class StreamSync(CalendarRules, Deduplication):
             return self.report
 
         self._crm_read = crm_set.changes
-        mail_changes = self._in_scope(self._drop_unreadable(mail_set.changes), pairs)
-        mail_changes = self._with_pending(Side.MAIL, mail_changes)
-        crm_changes = self._with_pending(Side.CRM, self._crm_in_window(crm_set.changes, pairs, window))
-        mail_changes = self._confirm_removals(mail_changes, mail_set, pairs)
+        held = deletions_held(mailbox=self.mailbox, stream=self.stream)
+        held_keys = {h.sync_key for h in held}
+        # Items whose write failed earlier are read again as they are now, then mapped like any change.
+        mail_changes = self._with_pending(Side.MAIL, mail_set.changes)
+        mail_changes = self._in_scope(self._drop_unreadable(mail_changes), pairs)
+        crm_changes = self._crm_in_window(self._with_pending(Side.CRM, crm_set.changes), pairs, window)
+        unheld = [p for p in pairs if p.sync_key not in held_keys]  # a held pair waits for a person
+        mail_changes = self._confirm_removals(mail_changes, mail_set, unheld)
 
         plan = plan_stream(
             rules=self.rules,
@@ -116,11 +123,14 @@ class StreamSync(CalendarRules, Deduplication):
             pairs=pairs,
             mail_changes=mail_changes,
             crm_changes=crm_changes,
+            held=held,
         )
         self._link_existing(plan)
         # Conflicts and notices are recorded before any write: a worker that dies after writing
         # must not take with it the record of what it overwrote.
         self._record_plan_findings(plan)
+        if plan.held:  # kept, neither applied nor forgotten, while the cursor moves on
+            deletions_hold(mailbox=self.mailbox, stream=self.stream, actions=plan.held)
         upserts, removals = self._execute(plan)
         upserts = [*self._resolved, *upserts]  # later states of the same pair win in the commit
         removals = [*self._stale_intents, *removals]
@@ -136,7 +146,45 @@ class StreamSync(CalendarRules, Deduplication):
             removals=removals,
             cursors={Side.MAIL: mail_set.next_cursor, Side.CRM: _crm_cursor_out(crm_set.next_cursor, window)},
         )
+        issues_resolve_for_items(
+            mailbox=self.mailbox,
+            stream=self.stream,
+            mail_ids=self._vanished[Side.MAIL],
+            crm_ids=self._vanished[Side.CRM],
+        )
+        self._settle_held(held, pairs, plan, upserts, removals)
         return self.report
+
+    def _settle_held(
+        self,
+        held: list[Any],
+        pairs: list[PairState],
+        plan: Plan,
+        upserts: list[PairState],
+        removals: list[str],
+    ) -> None:
+        """Drop the holds whose decision was carried out (or whose pair is gone); while any waits for a
+        decision, the stream is halted: the session says so, and so does the stream's issue."""
+        done = set(removals) | {s.sync_key for s in upserts}
+        paired = {p.sync_key for p in pairs}
+        settled = {h.sync_key for h in held if h.decision and h.sync_key in done}
+        settled |= {h.sync_key for h in held if h.sync_key not in paired}
+        deletions_settle(mailbox=self.mailbox, stream=self.stream, sync_keys=settled)
+        new = {a.sync_key for a in plan.held}
+        waiting = [h for h in held if not h.decision and h.sync_key not in settled and h.sync_key not in new]
+        count = len(waiting) + len(new)
+        if not count:
+            return
+        self.report.halted = True
+        self.report.counts["held"]["deletions"] = count
+        if waiting and not plan.held:  # a halt of an earlier session: still waiting
+            sides = {"crm": "Salesforce", "mail": "the mailbox"}
+            where = " and ".join(sorted({sides[h.side] for h in waiting}))
+            self._issue(
+                MASS_DELETE_HALTED,
+                f"{count} {self.stream} deletions in {where} are held and wait for your decision on the "
+                "dashboard: confirm them, or restore the items. Nothing is deleted until then.",
+            )
 
     def _side_suddenly_empty(self, mail_set: ChangeSet, crm_set: ChangeSet, pairs: list[PairState]) -> bool:
         """A full read that comes back empty while we hold pairs is a broken side, not a wipe-out."""
@@ -169,18 +217,48 @@ class StreamSync(CalendarRules, Deduplication):
         return kept
 
     def _with_pending(self, side: str, changes: list[ItemChange]) -> list[ItemChange]:
-        """Add items whose write failed in an earlier session, unless the side reported them again."""
-        seen = {c.id for c in changes}
-        pending = SyncIssue.objects.filter(
-            mailbox=self.mailbox, stream=self.stream, resolved=False, details__pending__side=side
-        ).values_list("details", flat=True)
-        extra = []
-        for details in pending:
-            change = ItemChange(**details["pending"]["change"])
-            if change.id not in seen:
-                seen.add(change.id)
-                extra.append(change)
+        """Add items whose write failed in an earlier session, unless the side reported them again:
+        read again from their side as they are now (one batched read), so they are mapped with the
+        current rules and carry the current values, never the ones mapped when they failed."""
+        pending = self._pending(side)
+        ids = sorted(set(pending) - {c.id for c in changes})
+        if not ids:
+            return changes
+        paired = {(p.mail_id if side == Side.MAIL else p.crm_id) for p in self._pairs}
+        if side == Side.MAIL:
+            extra = self.mail.read_items(stream=self.spec.mail_side_stream, ids=ids)
+        else:
+            found = self.crm.read_items(
+                crm_object=self.rules.crm_object,
+                fields=self.rules.read_fields,
+                ids=ids,
+                neutral=self.rules.neutral_from_crm,
+                label_field=self.spec.label_field,
+            )
+            # Not returned at all: gone for good if its deletion was what failed, else read next time.
+            extra = [found.get(i) or ItemChange(id=i, deleted=True) for i in ids if i in found or pending[i]]
+        for change in extra:
+            if change.deleted and change.id not in paired:  # nothing left to sync
+                self._vanished[side].add(change.id)
         return changes + extra
+
+    def _pending(self, side: str) -> dict[str, bool]:
+        """Items of a side retried this session: id -> whether the write that failed was a deletion.
+        Hidden issues are retried too; an issue a person stopped is not."""
+        rows = (
+            SyncIssue.objects.filter(mailbox=self.mailbox, stream=self.stream, details__pending__side=side)
+            .filter(Q(retry=RetryState.AUTO) | Q(retry=RetryState.NONE, resolved=False))
+            .values_list("details", flat=True)
+        )
+        out: dict[str, bool] = {}
+        for details in rows:
+            pending = details["pending"]
+            legacy = pending.get("change") or {}  # issues stored before retries read items again
+            item_id = str(pending.get("id") or legacy.get("id") or "")
+            deleted = bool(pending.get("deleted") or legacy.get("deleted"))
+            if item_id:
+                out[item_id] = out.get(item_id, False) or deleted
+        return out
 
     def _confirm_removals(
         self, changes: list[ItemChange], mail_set: ChangeSet, pairs: list[PairState]
@@ -386,31 +464,32 @@ class StreamSync(CalendarRules, Deduplication):
         return result.ok
 
     def _item_failed(self, action: Action, result: WriteResult, source: str, direction: str) -> None:
-        """Keep the item: record why, and keep the change so the next session tries it again."""
+        """Keep the item: record why, and which item to read again so the next session retries it.
+
+        Only the item's id and side are kept: a retry reads the item as it is then and maps it with
+        the rules of then, so a mapping fixed meanwhile is used and stale values are never replayed.
+        """
         self.report.counts[direction]["failed"] += 1
         target = "Salesforce" if direction == "to_crm" else "the mailbox"
-        change = ItemChange(
-            id=action.mail_id if source == Side.MAIL else action.crm_id,
-            values=action.crm_writes if source == Side.MAIL else action.mail_writes,
-            deleted=action.kind in (Kind.DELETE_CRM, Kind.DELETE_MAIL),
-            label=action.label,
-        )
-        if action.kind is Kind.UPDATE and action.state is not None:  # replay the side's full values
-            values = action.state.synced["mail" if source == Side.MAIL else "crm"]
-            change = ItemChange(id=change.id, values=values, label=action.label)
+        pending = {
+            "side": source,
+            "id": action.mail_id if source == Side.MAIL else action.crm_id,
+            "deleted": action.kind in (Kind.DELETE_CRM, Kind.DELETE_MAIL),
+        }
         self._issue(
             result.code or "WRITE_FAILED",
             f"Could not write to {target}: {result.message or result.code}",
             mail_id=action.mail_id,
             crm_id=action.crm_id,
             label=action.label,
-            details={"pending": {"side": source, "change": asdict(change)}, "permanent": result.permanent},
+            details={"pending": pending, "permanent": result.permanent},
+            retry=RetryState.AUTO,
         )
 
     # -- findings ---------------------------------------------------------------------------------
     def _record_plan_findings(self, plan: Plan) -> None:
         for notice in plan.notices:
-            if notice.code == "MASS_DELETE_HALTED":
+            if notice.code == MASS_DELETE_HALTED:
                 self.report.halted = True
             self._issue(
                 notice.code, notice.message, mail_id=notice.mail_id, crm_id=notice.crm_id, label=notice.label

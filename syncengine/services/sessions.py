@@ -63,8 +63,9 @@ def _run(mailbox: Mailbox, session: SyncSession) -> None:
             )
         crm = salesforce_for(connection)
         mail = mail_connector_for(mailbox)
-        session.counts, troubled = _sync_streams(mailbox, session, mail, crm, now)
-        session.outcome = Outcome.PARTIAL if troubled else Outcome.SUCCEEDED
+        session.counts, troubled, halted = _sync_streams(mailbox, session, mail, crm, now)
+        # A halted stream waits for a person: the session did not simply succeed.
+        session.outcome = Outcome.HALTED if halted else Outcome.PARTIAL if troubled else Outcome.SUCCEEDED
         _mark_connection(connection, ok=True, usage=crm.api_usage)
     except ConnectorError as error:
         failure = error
@@ -90,10 +91,11 @@ def _run(mailbox: Mailbox, session: SyncSession) -> None:
 
 def _sync_streams(
     mailbox: Mailbox, session: SyncSession, mail: GraphConnector, crm: SalesforceConnector, now: datetime
-) -> tuple[dict[str, object], bool]:
-    """Each enabled stream in turn; one stream's trouble does not hold the others back."""
+) -> tuple[dict[str, object], bool, bool]:
+    """Each enabled stream in turn; one stream's trouble does not hold the others back.
+    Returns the counts, whether anything went wrong, and whether a stream was halted."""
     counts: dict[str, object] = {}
-    troubled = False
+    troubled = halted = False
     # A stream the provider cannot sync is left out here and named on the dashboard instead.
     supported = getattr(mail, "SUPPORTED_STREAMS", None)
     specs = [
@@ -123,6 +125,7 @@ def _sync_streams(
             continue
         counts[spec.stream] = report.as_dict()
         troubled = troubled or bool(report.issues or report.halted)
+        halted = halted or report.halted
     try:  # emails: one way, saved once (emails/stream.py); guarded like the streams above
         emails = email_stream_run(mailbox=mailbox, session=session, mail=mail, crm=crm, now=now)
     except ConnectorError as error:
@@ -157,7 +160,7 @@ def _sync_streams(
         raise ConnectorError(
             "No stream could be synced; see the issues.", permanent=False, code="ALL_STREAMS_FAILED"
         )
-    return counts, troubled
+    return counts, troubled, halted
 
 
 def _mark_connection(
@@ -205,7 +208,7 @@ def _after_session(mailbox: Mailbox, session: SyncSession, failure: ConnectorErr
     fields.update(
         consecutive_failures=0,
         status=MailboxStatus.WARNING
-        if session.outcome == Outcome.PARTIAL or _has_open_issues(mailbox)
+        if session.outcome in (Outcome.PARTIAL, Outcome.HALTED) or _has_open_issues(mailbox)
         else MailboxStatus.OK,
         status_message="",
         next_due_at=finished + interval + jitter,
