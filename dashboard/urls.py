@@ -10,6 +10,13 @@ urlpatterns = [
     path("mailboxes/<int:mailbox_id>/suspend/", views.suspend, name="suspend"),
     path("mailboxes/<int:mailbox_id>/resume/", views.resume, name="resume"),
     path("issues/<int:issue_id>/dismiss/", views.dismiss_issue, name="dismiss_issue"),
+    path("issues/<int:issue_id>/retry/", views.retry_issue, name="retry_issue"),
+    path("issues/<int:issue_id>/stop-retrying/", views.stop_retrying_issue, name="stop_retrying_issue"),
+    path(
+        "mailboxes/<int:mailbox_id>/held-deletions/<str:stream>/<str:decision>/",
+        views.decide_deletions,
+        name="decide_deletions",
+    ),
     path("org/<int:organization_id>/settings/", org_views.org_settings, name="org_settings"),
     path("org/<int:organization_id>/mappings/<str:stream>/", org_views.org_mappings, name="org_mappings"),
     path(

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 from dashboard.forms import SuspendForm
 from onboarding.selectors import mailbox_needs_reconnect, salesforce_needs_reconnect
 from syncengine import selectors
-from syncengine.models import Mailbox
-from syncengine.services.issues import issue_dismiss
+from syncengine.models import HeldDecision, Mailbox, SyncIssue
+from syncengine.services.held import deletions_decide
+from syncengine.services.issues import issue_dismiss, issue_retry_now, issue_stop_retrying
 from syncengine.services.mailboxes import mailbox_force_sync, mailbox_resume, mailbox_suspend
 from syncengine.services.streams import unsupported_streams
 
@@ -30,6 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "mailbox": mailbox,
             "sessions": selectors.recent_sessions(mailbox=mailbox),
             "issues": selectors.open_issues(mailbox=mailbox),
+            "held": selectors.held_deletions(mailbox=mailbox),
             "issue_count": selectors.open_issue_count(mailbox=mailbox),
             "reconnect": mailbox_needs_reconnect(mailbox),
             "unsupported": unsupported_streams(mailbox),
@@ -79,10 +81,56 @@ def resume(request: HttpRequest, mailbox_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("dashboard:home"))
 
 
+def _own_open_issue(request: HttpRequest, issue_id: int) -> SyncIssue:
+    return get_object_or_404(
+        selectors.issues_of(user=request.user).select_related("mailbox"), pk=issue_id, resolved=False
+    )
+
+
 @login_required
 @require_POST
 def dismiss_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
-    issue = get_object_or_404(selectors.issues_of(user=request.user), pk=issue_id, resolved=False)
-    issue_dismiss(issue=issue)
-    messages.success(request, "The issue was dismissed.")
+    if issue_dismiss(issue=_own_open_issue(request, issue_id)):
+        messages.success(request, "The issue is hidden. The item is still retried at every session.")
+    else:
+        messages.success(request, "The issue was dismissed.")
+    return HttpResponseRedirect(reverse("dashboard:home"))
+
+
+@login_required
+@require_POST
+def retry_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
+    if issue_retry_now(issue=_own_open_issue(request, issue_id)):
+        messages.success(request, "A sync session was queued; it retries this item within seconds.")
+    else:
+        messages.error(request, "This mailbox is suspended: resume it to retry.")
+    return HttpResponseRedirect(reverse("dashboard:home"))
+
+
+@login_required
+@require_POST
+def stop_retrying_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
+    issue_stop_retrying(issue=_own_open_issue(request, issue_id))
+    messages.success(
+        request,
+        "The engine stopped trying this item. It stays unsynced until it changes or is tagged again.",
+    )
+    return HttpResponseRedirect(reverse("dashboard:home"))
+
+
+@login_required
+@require_POST
+def decide_deletions(request: HttpRequest, mailbox_id: int, stream: str, decision: str) -> HttpResponse:
+    mailbox = _own_mailbox(request, mailbox_id)
+    if decision not in (HeldDecision.CONFIRM, HeldDecision.RESTORE):
+        return HttpResponse("Unknown decision.", status=400)
+    count, queued = deletions_decide(mailbox=mailbox, stream=stream, decision=decision, user=request.user)
+    if not count:
+        messages.error(request, "No deletions are waiting for a decision there.")
+    else:
+        done = "deletes them" if decision == HeldDecision.CONFIRM else "restores them"
+        when = "within seconds" if queued else "once you resume the mailbox"
+        messages.success(
+            request, f"{count} held {stream} deletions decided: the next session {done}, {when}."
+        )
     return HttpResponseRedirect(reverse("dashboard:home"))

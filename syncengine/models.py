@@ -394,6 +394,13 @@ class SyncIssue(models.Model):
     def __str__(self) -> str:
         return f"{self.code}: {self.message[:60]}"
 
+    @property
+    def retries(self) -> bool:
+        """Whether the engine tries this issue's item again at every session."""
+        if self.retry:
+            return self.retry == RetryState.AUTO
+        return "pending" in (self.details or {}) and not self.resolved  # kept before retry was a field
+
 
 class HeldSide(models.TextChoices):
     """The side a held deletion would delete on."""

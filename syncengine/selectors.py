@@ -5,7 +5,16 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from syncengine.models import Mailbox, Organization, Role, SalesforceConnection, SyncIssue, SyncSession
+from syncengine.models import (
+    HeldDecision,
+    HeldDeletion,
+    Mailbox,
+    Organization,
+    Role,
+    SalesforceConnection,
+    SyncIssue,
+    SyncSession,
+)
 
 
 def mailboxes_of(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Mailbox]:
@@ -25,6 +34,22 @@ def recent_sessions(*, mailbox: Mailbox, limit: int = 10) -> list[SyncSession]:
 
 def open_issues(*, mailbox: Mailbox, limit: int = 50) -> list[SyncIssue]:
     return list(SyncIssue.objects.filter(mailbox=mailbox, resolved=False).order_by("-last_seen_at")[:limit])
+
+
+def held_deletions(*, mailbox: Mailbox, sample: int = 5) -> list[dict[str, object]]:
+    """Per stream, the deletions that wait for the owner's decision: how many, where, a few names."""
+    waiting = HeldDeletion.objects.filter(mailbox=mailbox, decision=HeldDecision.UNDECIDED).order_by("pk")
+    groups: dict[tuple[str, str], dict[str, object]] = {}
+    for held in waiting:
+        group = groups.setdefault(
+            (held.stream, held.side),
+            {"stream": held.stream, "side": held.get_side_display(), "count": 0, "labels": []},
+        )
+        group["count"] = int(group["count"]) + 1  # type: ignore[call-overload]
+        labels = group["labels"]
+        if isinstance(labels, list) and len(labels) < sample:
+            labels.append(held.item_label or "(no title)")
+    return list(groups.values())
 
 
 def open_issue_count(*, mailbox: Mailbox) -> int:

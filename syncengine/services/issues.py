@@ -76,17 +76,10 @@ def issues_resolve_for_items(*, mailbox: Mailbox, stream: str, mail_ids: set[str
     return (by_mail | by_crm).update(resolved=True, retry=RetryState.NONE, last_seen_at=timezone.now())
 
 
-def issue_retries(issue: SyncIssue) -> bool:
-    """Whether the engine tries this issue's item again at every session."""
-    if issue.retry:
-        return issue.retry == RetryState.AUTO
-    return "pending" in (issue.details or {}) and not issue.resolved  # kept before retry was a field
-
-
 def issue_dismiss(*, issue: SyncIssue) -> bool:
     """A person has seen it: hide the issue. Its item's retries go on (only "Stop trying" ends them);
     returns whether they do."""
-    retries = issue_retries(issue)
+    retries = issue.retries
     SyncIssue.objects.filter(pk=issue.pk).update(
         resolved=True,
         retry=RetryState.AUTO if retries else issue.retry,
