@@ -38,13 +38,15 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         for mailbox in selectors.mailboxes_of(user=request.user)
     ]
-    salesforce = selectors.salesforce_connection_of(user=request.user)
-    context = {
-        "mailboxes": mailboxes,
-        "salesforce": salesforce,
-        "salesforce_reconnect": salesforce_needs_reconnect(salesforce),
-        "suspend_form": SuspendForm(),
-    }
+    salesforce = [
+        {
+            "organization": organization,
+            "connection": connection,
+            "reconnect": salesforce_needs_reconnect(connection),
+        }
+        for organization, connection in selectors.salesforce_connections_of(user=request.user)
+    ]
+    context = {"mailboxes": mailboxes, "salesforce": salesforce, "suspend_form": SuspendForm()}
     return render(request, "dashboard/home.html", context)
 
 

@@ -13,6 +13,7 @@ from syncengine.models import (
     ConnectionStatus,
     Mailbox,
     MailboxStatus,
+    Membership,
     Organization,
     Provider,
     SalesforceConnection,
@@ -85,11 +86,14 @@ def salesforce_connect(
     username: str,
     credentials: dict[str, str],
 ) -> SalesforceConnection:
-    """Create or renew the user's Salesforce connection, and resume what its loss had suspended.
+    """Create or renew the user's Salesforce connection in ``organization`` (one of their memberships),
+    and resume that organization's mailboxes its loss had suspended.
 
     An organization syncs with one Salesforce org: meetings and saved emails are shared records across
     its mailboxes, and company data must not flow into someone's personal org.
     """
+    if not Membership.objects.filter(user=user, organization=organization).exists():
+        raise OnboardingError(f"You are not a member of {organization}: ask its org admin to add you.")
     others = SalesforceConnection.objects.filter(organization=organization).exclude(user=user)
     their_org = others.exclude(salesforce_org_id="").values_list("salesforce_org_id", flat=True).first()
     if their_org and their_org != org_id:
@@ -97,10 +101,12 @@ def salesforce_connect(
             f"{organization} syncs with another Salesforce org: sign in to your company's Salesforce "
             "(ask your Salesforce admin if you are not sure which one)."
         )
+    # One connection per user and organization: connecting for one organization never moves another
+    # organization's mailboxes onto this Salesforce.
     connection, _ = SalesforceConnection.objects.update_or_create(
         user=user,
+        organization=organization,
         defaults={
-            "organization": organization,
             "instance_url": instance_url,
             "salesforce_org_id": org_id,
             "salesforce_user_id": user_id,
@@ -111,7 +117,7 @@ def salesforce_connect(
             "connected_at": timezone.now(),
         },
     )
-    for mailbox in Mailbox.objects.filter(owner=user, suspended=True):
+    for mailbox in Mailbox.objects.filter(owner=user, organization=organization, suspended=True):
         if suspension_cause(mailbox) == "salesforce":
             mailbox_resume(mailbox=mailbox)
     return connection

@@ -64,9 +64,9 @@ def connect(request: HttpRequest) -> HttpResponse:
     granted = MicrosoftAdminConsent.objects.filter(organization__in=admin_orgs)
     consents = {c.organization_id: c for c in granted}
     context = {
-        "organizations": selectors.organizations_of(user=request.user),
+        # Each membership with the user's Salesforce connection there: one per organization.
+        "organizations": engine_selectors.salesforce_connections_of(user=request.user),
         "admin_organizations": [(org, consents.get(org.pk)) for org in admin_orgs],
-        "salesforce": engine_selectors.salesforce_connection_of(user=request.user),
         "google_enabled": bool(settings.GOOGLE_CLIENT_ID),
     }
     return render(request, "onboarding/connect.html", context)
@@ -159,7 +159,7 @@ def salesforce_start(request: HttpRequest) -> HttpResponse:
         organization = _organization(request, request.GET.get("org"))
     except OnboardingError as error:
         return _failed(request, error)
-    current = engine_selectors.salesforce_connection_of(user=request.user)
+    current = engine_selectors.salesforce_connection_of(user=request.user, organization=organization)
     state, (verifier, challenge) = pending.new_state(), pending.pkce_pair()
     pending.remember(
         request, "salesforce", {"state": state, "verifier": verifier, "organization_id": organization.pk}

@@ -213,9 +213,12 @@ class ConnectionStatus(models.TextChoices):
 
 
 class SalesforceConnection(models.Model):
-    """One user's authorised access to their org's Salesforce."""
+    """One user's authorised access to one organization's Salesforce (a member of two organizations
+    has one connection in each: a mailbox syncs with its own organization's Salesforce only)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="salesforce")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="salesforce_connections"
+    )
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="salesforce_connections"
     )
@@ -231,8 +234,15 @@ class SalesforceConnection(models.Model):
     api_usage = models.CharField(max_length=40, blank=True)  # last Sforce-Limit-Info seen, e.g. "12/15000"
     connected_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="one_salesforce_connection_per_user_org"
+            )
+        ]
+
     def __str__(self) -> str:
-        return f"Salesforce for {self.user} ({self.instance_url})"
+        return f"Salesforce for {self.user} in {self.organization_id} ({self.instance_url})"
 
 
 class Side(models.TextChoices):
@@ -339,6 +349,7 @@ class SyncSession(models.Model):
     # {"mail": 2, "crm": 1} — HTTP requests each side answered (login traffic included separately)
     api_calls = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=60, blank=True)  # why it failed, e.g. SALESFORCE_NOT_CONNECTED
 
     class Meta:
         ordering = ["-started_at"]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from syncengine.models import (
     HeldDecision,
     HeldDeletion,
     Mailbox,
+    Membership,
     Organization,
     Role,
     SalesforceConnection,
@@ -17,15 +18,49 @@ from syncengine.models import (
 )
 
 
+def owner_is_member() -> Exists:
+    """True for a mailbox whose owner is (still) a member of the mailbox's organization: nothing of a
+    mailbox is shown, synced or queued once its owner's membership is gone."""
+    return Exists(
+        Membership.objects.filter(user_id=OuterRef("owner_id"), organization_id=OuterRef("organization_id"))
+    )
+
+
+def member_mailboxes() -> QuerySet[Mailbox]:
+    return Mailbox.objects.filter(owner_is_member())
+
+
 def mailboxes_of(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Mailbox]:
-    """The mailboxes a user may see and act on: their own."""
+    """The mailboxes a user may see and act on: their own, in the organizations they are a member of."""
     if not user.is_authenticated:
         return Mailbox.objects.none()
-    return Mailbox.objects.filter(owner=user).select_related("organization").order_by("address")
+    return member_mailboxes().filter(owner=user).select_related("organization").order_by("address")
 
 
-def salesforce_connection_of(*, user: AbstractBaseUser) -> SalesforceConnection | None:
-    return SalesforceConnection.objects.filter(user=user).first()
+def salesforce_connection_of(
+    *, user: AbstractBaseUser, organization: Organization
+) -> SalesforceConnection | None:
+    """The user's Salesforce connection in this organization (one per user and organization)."""
+    return SalesforceConnection.objects.filter(user=user, organization=organization).first()
+
+
+def salesforce_connection_for(*, mailbox: Mailbox) -> SalesforceConnection | None:
+    """The Salesforce a mailbox syncs with: its owner's connection in the mailbox's own organization,
+    never one the owner made for another organization."""
+    return SalesforceConnection.objects.filter(
+        user_id=mailbox.owner_id, organization_id=mailbox.organization_id
+    ).first()
+
+
+def salesforce_connections_of(
+    *, user: AbstractBaseUser | AnonymousUser
+) -> list[tuple[Organization, SalesforceConnection | None]]:
+    """Each organization the user is a member of, with their Salesforce connection there (or None)."""
+    if not user.is_authenticated:
+        return []
+    organizations = Organization.objects.filter(memberships__user=user).order_by("name", "pk")
+    connections = {c.organization_id: c for c in SalesforceConnection.objects.filter(user=user)}
+    return [(organization, connections.get(organization.pk)) for organization in organizations]
 
 
 def recent_sessions(*, mailbox: Mailbox, limit: int = 10) -> list[SyncSession]:

@@ -23,6 +23,7 @@ from syncengine.models import (
     SyncSession,
     Trigger,
 )
+from syncengine.selectors import salesforce_connection_for
 from syncengine.services.connectors import mail_connector_for, salesforce_for
 from syncengine.services.engine import StreamSync
 from syncengine.services.failures import SESSION_WIDE_CODES, SUSPENDING_CODES
@@ -56,10 +57,13 @@ def _run(mailbox: Mailbox, session: SyncSession) -> None:
     mail = crm = None
     failure: ConnectorError | None = None
     try:
-        connection = SalesforceConnection.objects.filter(user=mailbox.owner).first()
+        # The mailbox's own organization's Salesforce: never one its owner connected for another one.
+        connection = salesforce_connection_for(mailbox=mailbox)
         if connection is None:
             raise ConnectorError(
-                "Connect Salesforce to start syncing.", permanent=True, code="SALESFORCE_NOT_CONNECTED"
+                f"Connect Salesforce for {mailbox.organization} to start syncing this mailbox.",
+                permanent=True,
+                code="SALESFORCE_NOT_CONNECTED",
             )
         crm = salesforce_for(connection)
         mail = mail_connector_for(mailbox)
@@ -71,6 +75,7 @@ def _run(mailbox: Mailbox, session: SyncSession) -> None:
         failure = error
         session.outcome = Outcome.FAILED
         session.error = error.message
+        session.error_code = error.code or ""
     except Exception as error:  # a bug must not kill the worker or hide the mailbox's state
         log.exception("mailbox %s: session %s crashed", mailbox.pk, session.pk)
         session.outcome = Outcome.FAILED
@@ -194,7 +199,7 @@ def _after_session(mailbox: Mailbox, session: SyncSession, failure: ConnectorErr
         Mailbox.objects.filter(pk=mailbox.pk).update(**fields)
         if failure is not None and failure.code in SUSPENDING_CODES:
             if failure.code == "CRM_AUTH_REVOKED":
-                connection = SalesforceConnection.objects.filter(user=mailbox.owner).first()
+                connection = salesforce_connection_for(mailbox=mailbox)
                 if connection is not None:
                     _mark_connection(connection, ok=False, message=failure.message)
             mailbox_suspend(mailbox=mailbox, reason=failure.message, automatic=True)

@@ -114,4 +114,6 @@ def test_it_offers_to_connect_salesforce_when_it_is_missing(alice: Person, alice
 
     home = text_of(alice_client.get(reverse("dashboard:home")))
 
-    assert _link(home, "Connect Salesforce") == reverse("onboarding:salesforce_start")
+    assert _link(home, "Connect Salesforce") == (
+        f"{reverse('onboarding:salesforce_start')}?org={alice.organization.pk}"
+    )

@@ -8,10 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from syncengine.models import ConnectionStatus, SalesforceConnection
+from syncengine.models import ConnectionStatus, Mailbox, SalesforceConnection
 from syncengine.services.connectors import salesforce_for
+from syncengine.services.sessions import session_run
 from tests.conftest import Person
 from tests.dashboard.support import text_of
+from tests.memberships import join_organization
 from tests.onboarding.conftest import Consent, Newcomer, back, started
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +98,24 @@ def test_it_refuses_a_salesforce_org_other_than_the_organizations(
 
     assert not SalesforceConnection.objects.filter(user=bob.user).exists()
     assert "syncs with another Salesforce org" in text_of(response)
+
+
+def test_it_connects_salesforce_for_the_chosen_organization_and_keeps_the_others(
+    alice: Person, alice_client: Any, consent: Consent, sandboxes: Any, make_person: Any
+):
+    beta = make_person("beta")  # another organization, with its own Salesforce org
+    second = join_organization(alice, beta, sandboxes, salesforce=False)
+    session_run(mailbox_id=second.mailbox.pk)  # no Salesforce in beta yet: suspended, with the reason
+    sf_user = sandboxes[0].app.create_user(beta.sf_org_id, "alice@beta.sf", "alice@beta.example", "Alice")
+    page = text_of(alice_client.get(reverse("onboarding:connect")))
+    assert f'{START}?org={beta.organization.pk}">Connect Salesforce' in page
+    assert f'{START}?org={alice.organization.pk}">Reconnect Salesforce' in page
+
+    start = alice_client.get(START, {"org": beta.organization.pk})
+    back(alice_client, consent.salesforce(started(start), sf_user["username"]))
+
+    ours = SalesforceConnection.objects.get(user=alice.user, organization=alice.organization)
+    assert ours.pk == alice.connection.pk and ours.salesforce_org_id == alice.sf_org_id
+    theirs = SalesforceConnection.objects.get(user=alice.user, organization=beta.organization)
+    assert theirs.salesforce_org_id == beta.sf_org_id and theirs.salesforce_user_id == sf_user["id"]
+    assert not Mailbox.objects.get(pk=second.mailbox.pk).suspended  # resumed by its own organization's
