@@ -7,6 +7,7 @@ from django.db import models
 
 from syncengine.models import (
     CalendarSource,
+    HeldDeletion,
     ItemPair,
     Mailbox,
     MeetingRoster,
@@ -97,3 +98,17 @@ class CalendarSourceAdmin(admin.ModelAdmin):
 class MeetingRosterAdmin(admin.ModelAdmin):
     list_display = ["mailbox", "sync_key", "updated_at"]
     search_fields = ["sync_key"]
+
+
+@admin.register(HeldDeletion)
+class HeldDeletionAdmin(admin.ModelAdmin):
+    """Read-only: the decision is the mailbox owner's, taken on the dashboard."""
+
+    list_display = ["mailbox", "stream", "side", "item_label", "decision", "held_at"]
+    list_filter = ["decision", "side", "stream"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

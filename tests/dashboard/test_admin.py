@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from syncengine.models import CalendarSource
+from syncengine.models import CalendarSource, HeldDeletion
 from syncengine.services.sessions import session_run
 from tests.conftest import Person, event_body
 from tests.dashboard.support import in_days
@@ -41,6 +41,7 @@ def synced_alice(alice: Person) -> Person:
     attendees = [{"emailAddress": {"address": "ana@globex.example"}, "type": "required"}]
     alice.outlook.create_event(**event_body("Globex", in_days(2), in_days(2, 11), attendees=attendees))
     session_run(mailbox_id=alice.mailbox.pk)
+    HeldDeletion.objects.create(mailbox=alice.mailbox, stream="events", sync_key="k1", side="crm")
     alice.mailbox.refresh_from_db()
     alice.connection.refresh_from_db()
     return alice
