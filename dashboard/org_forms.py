@@ -81,7 +81,9 @@ class SyncSettingsForm(forms.ModelForm):
             "tasks_direction": "Tasks sync",
             "contacts_direction": "Contacts sync",
             "events_from_salesforce": "Events from Salesforce",
-            "events_deleted_in_salesforce_leave_mailbox": "Salesforce deletions leave the calendar item",
+            "events_deleted_in_salesforce_leave_mailbox": (
+                "Events saved from the calendar and deleted in Salesforce stay in the calendar"
+            ),
             "contacts_auto_removal": "Contacts auto-removal",
             "save_unresponded_invitations": "Save invitations not answered yet",
             "save_internal_meetings": "Save internal meetings",

@@ -63,7 +63,10 @@ class SyncSettings(models.Model):
     )
     events_deleted_in_salesforce_leave_mailbox = models.BooleanField(
         default=True,
-        help_text="A Salesforce deletion only unlinks the calendar item (off: it deletes the item too)",
+        help_text="An Event deleted in Salesforce that was saved from the calendar: the calendar item stays, "
+        "without the Salesforce category, and is not saved again unless its user tags it again (off: the "
+        "item is deleted from the calendar too). Events that came from Salesforce always leave the calendar "
+        "with their Salesforce deletion.",
     )
     contacts_auto_removal = models.BooleanField(
         default=False,
@@ -306,6 +309,7 @@ class ItemPair(models.Model):
     mail_hash = models.CharField(max_length=64, blank=True)
     crm_hash = models.CharField(max_length=64, blank=True)
     mail_seen = models.BooleanField(default=True)  # see PairState.mail_seen
+    tombstone = models.CharField(max_length=8, blank=True)  # see PairState.tombstone
     synced_values = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

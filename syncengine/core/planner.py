@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -32,6 +32,7 @@ class Kind(StrEnum):
     DELETE_MAIL = "delete_mail"
     UNLINK = "unlink"  # forget the pair, touch neither side (left the window, unshared)
     FORGET = "forget"  # both sides are gone: drop the stored pair
+    TOMBSTONE = "tombstone"  # deleted in Salesforce, the mail item stays: remember it, never save it again
     REFRESH = "refresh"  # only version markers moved: store them, write nothing
 
 
@@ -165,6 +166,9 @@ def _plan_item(
     if pair is None:
         _plan_new(plan, rules, key, mail, crm, label)
         return
+    if pair.tombstone:
+        _plan_tombstoned(plan, rules, pair, mail, label)
+        return
 
     mail_gone = mail is not None and mail.deleted
     crm_gone = crm is not None and crm.deleted
@@ -185,13 +189,35 @@ def _plan_item(
         if rules.restore_in_crm and pair.mail_id and pair.origin != "shared":
             plan.actions.append(_restore_in_crm(rules, pair, mail, label))
             return
-        kind = Kind.DELETE_MAIL if rules.delete_in_mail and pair.mail_id else Kind.UNLINK
-        plan.actions.append(Action(kind, key, label, pair.mail_id, pair.crm_id))
+        if not pair.mail_id:
+            plan.actions.append(Action(Kind.UNLINK, key, label, pair.mail_id, pair.crm_id))
+        elif rules.delete_in_mail or pair.origin == "crm":
+            # An item that came from Salesforce goes with its record (the reference's deletion table);
+            # one made in the mailbox only when the org's setting says so.
+            plan.actions.append(Action(Kind.DELETE_MAIL, key, label, pair.mail_id, pair.crm_id))
+        else:
+            state = replace(pair, crm_id="", crm_version="", crm_hash="", tombstone="untag")
+            plan.actions.append(Action(Kind.TOMBSTONE, key, label, pair.mail_id, pair.crm_id, state=state))
         return
     if mail is not None and mail.removed:  # left the window, still exists: keep both, stop syncing
         plan.actions.append(Action(Kind.UNLINK, key, label, pair.mail_id, pair.crm_id))
         return
     _plan_merge(plan, rules, pair, mail, crm, label)
+
+
+def _plan_tombstoned(
+    plan: Plan, rules: StreamRules, pair: PairState, mail: ItemChange | None, label: str
+) -> None:
+    """A pair whose record was deleted in Salesforce. The engine passes on a change of its mail item
+    only when the user tagged it again, which saves it again as a new record."""
+    if mail is None:  # Salesforce reporting the deletion again: nothing to do
+        return
+    if mail.deleted:
+        plan.actions.append(Action(Kind.FORGET, pair.sync_key, label, pair.mail_id))
+        return
+    if mail.removed:
+        return  # out of the window: the tombstone stays, so coming back does not save it again
+    _plan_new(plan, rules, pair.sync_key, mail, None, label)
 
 
 def _plan_new(

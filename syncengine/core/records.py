@@ -54,6 +54,11 @@ class PairState:
     # False while the engine's own mail-side create has not come back in a delta: a mail delta
     # only reports deletions of items it has shown, so such an item is checked by id instead.
     mail_seen: bool = True
+    # A Salesforce deletion remembered on a pair whose mail item stays (its record id is gone): ""
+    # while both live; "untag": the "Salesforce" category is still to be taken off the item; "quiet":
+    # it was, so the user giving it back means "save it again"; "kept": the category could not be
+    # taken off alone (an occurrence: it lives on its series), so the item is simply never saved again.
+    tombstone: str = ""
     # What each side held after the last sync, per field rule key: {"mail": {...}, "crm": {...}}.
     synced: dict[str, dict[str, Any]] = field(default_factory=lambda: {"mail": {}, "crm": {}})
 

@@ -136,6 +136,7 @@ class StreamSync(CalendarRules, Deduplication):
         removals = [*self._stale_intents, *removals]
         # Follow-ups after the writes: one failing records an issue, never holds back the commit.
         self._follow_up("category", lambda: self._tag_synced(pairs, upserts, removals))
+        self._follow_up("deletion", lambda: upserts.extend(self._settle_tombstones(pairs, upserts, removals)))
         self._follow_up("attendees", lambda: self._relate_attendees(upserts, removals))
         self._follow_up("links", self._link_new_records)
         state_commit(
@@ -327,6 +328,9 @@ class StreamSync(CalendarRules, Deduplication):
         for action in plan.of_kind(Kind.UNLINK, Kind.FORGET):
             succeeded(action, None)
             self.report.counts["pairs"]["unlinked"] += 1
+        for action in plan.of_kind(Kind.TOMBSTONE):
+            succeeded(action, action.state)
+            self.report.counts["pairs"]["deleted_in_salesforce"] += 1
         for action in plan.of_kind(Kind.REFRESH):
             succeeded(action, action.state)
         issues_resolve_for_items(

@@ -60,6 +60,7 @@ class CalendarRules:
     def _in_scope(self, changes: list[ItemChange], pairs: list[PairState]) -> list[ItemChange]:
         """Keep what the scope saves (or what is already synced); turn "Salesforce Unsync" into a
         deletion of the Salesforce record. Remember synced items that lack the category."""
+        changes = self._past_tombstones(changes, pairs)
         scope = self.spec.scope
         paired = {p.mail_id for p in pairs if p.mail_id}
         if self.spec.only_category:  # another object's stream: only its own items, or what it made
@@ -103,6 +104,25 @@ class CalendarRules:
         return kept
 
     @staticmethod
+    def _past_tombstones(changes: list[ItemChange], pairs: list[PairState]) -> list[ItemChange]:
+        """Items whose record was deleted in Salesforce are never saved again on their own: only
+        their deletion, or the user giving back the category we took off (saving it anew), passes."""
+        tombstones = {p.mail_id: p.tombstone for p in pairs if p.tombstone and p.mail_id}
+        if not tombstones:
+            return changes
+        return [
+            c
+            for c in changes
+            if c.id not in tombstones
+            or c.deleted
+            or c.removed
+            or (
+                tombstones[c.id] == "quiet"
+                and has_category(c.meta.get("categories") or [], SALESFORCE_CATEGORY)
+            )
+        ]
+
+    @staticmethod
     def _crm_in_window(changes: list[ItemChange], pairs: list[PairState], window: Any) -> list[ItemChange]:
         """A change read after the first read is not limited to the window: a record not synced yet
         comes to the calendar only when it falls inside the window, as the first read would have it."""
@@ -121,8 +141,7 @@ class CalendarRules:
 
     def _tag_synced(self, pairs: list[PairState], upserts: list[PairState], removals: list[str]) -> None:
         """Give synced calendar items the "Salesforce" category (and put it back if removed)."""
-        gone = set(removals)
-        synced = {p.mail_id for p in pairs if p.sync_key not in gone} | {s.mail_id for s in upserts}
+        synced = {p.mail_id for p in _final_states(pairs, upserts, removals) if not p.tombstone}
         # An occurrence's category is set on its series: tagging each occurrence would turn every
         # one of them into an exception of the series in the user's calendar.
         targets: dict[str, list[str]] = {}
@@ -140,6 +159,50 @@ class CalendarRules:
                     f"Could not set the Salesforce category: {result.message}",
                     mail_id=item_id,
                 )
+
+    def _settle_tombstones(
+        self, pairs: list[PairState], upserts: list[PairState], removals: list[str]
+    ) -> list[PairState]:
+        """Take the "Salesforce" category off items whose record was deleted in Salesforce (the
+        reference's deletion table), so the calendar no longer says they are saved."""
+        waiting = [p for p in _final_states(pairs, upserts, removals) if p.tombstone == "untag"]
+        if not waiting:
+            return []
+        if not self.spec.tag_category:  # nothing to take off: the item simply stays unsaved
+            return [replace(p, tombstone="kept") for p in waiting]
+        current = {
+            c.id: c
+            for c in self.mail.read_items(stream=self.spec.mail_side_stream, ids=[p.mail_id for p in waiting])
+        }
+        settled: list[PairState] = []
+        untag: list[tuple[PairState, list[str]]] = []
+        for pair in waiting:
+            item = current.get(pair.mail_id)
+            if item is None or item.deleted:
+                continue  # its deletion comes in a delta and drops the pair
+            categories = [str(c) for c in item.meta.get("categories") or []]
+            if item.meta.get("series_master_id"):
+                settled.append(replace(pair, tombstone="kept"))  # the category is the whole series'
+            elif has_category(categories, SALESFORCE_CATEGORY):
+                untag.append((pair, [c for c in categories if not has_category([c], SALESFORCE_CATEGORY)]))
+            else:
+                settled.append(replace(pair, tombstone="quiet"))
+        if untag:
+            results = self.mail.update(
+                stream=self.spec.mail_side_stream,
+                items=[(pair.mail_id, {"categories": categories}) for pair, categories in untag],
+            )
+            for (pair, _), result in zip(untag, results, strict=True):
+                if result.ok:
+                    settled.append(replace(pair, tombstone="quiet"))
+                else:  # stays "untag": the next session tries again
+                    self._issue(
+                        "CATEGORY_NOT_REMOVED",
+                        "Deleted in Salesforce; the Salesforce category could not be taken off the "
+                        f"calendar item: {result.message}",
+                        mail_id=pair.mail_id,
+                    )
+        return settled
 
     def _relate_attendees(self, upserts: list[PairState], removals: list[str]) -> None:
         """Relate a new meeting's attendees; afterwards follow the mailbox's attendee changes."""
@@ -232,3 +295,12 @@ class CalendarRules:
                     "ATTENDEES_NOT_ADDED", f"Could not add attendees: {result.message}", mail_id=mail_id
                 )
         return grown
+
+
+def _final_states(pairs: list[PairState], upserts: list[PairState], removals: list[str]) -> list[PairState]:
+    """Each pair as the commit will store it: a later state of a pair wins, removed ones are gone."""
+    final = {p.sync_key: p for p in pairs}
+    final.update({s.sync_key: s for s in upserts})
+    for key in set(removals) - {s.sync_key for s in upserts}:
+        final.pop(key, None)
+    return list(final.values())

@@ -34,7 +34,7 @@ class Deduplication:
         """Pairs a dead worker left half-made (see intents_record): find their records by sync key.
         Found: the pair is whole again. Not found: the create never happened; forget the intent,
         the mail change is read again and created as usual."""
-        intents = {p.sync_key: p for p in pairs if not p.crm_id and p.origin == "mail"}
+        intents = {p.sync_key: p for p in pairs if not p.crm_id and p.origin == "mail" and not p.tombstone}
         if not intents:
             return pairs
         found = self.crm.ids_by_sync_key(crm_object=self.rules.crm_object, keys=sorted(intents))

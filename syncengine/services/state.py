@@ -20,6 +20,7 @@ STATE_FIELDS = [
     "mail_hash",
     "crm_hash",
     "mail_seen",
+    "tombstone",
 ]
 PAIR_FIELDS = [*STATE_FIELDS, "synced_values", "updated_at"]
 
@@ -48,9 +49,9 @@ def intents_record(*, mailbox: Mailbox, stream: str, crm_object: str, states: It
     yet). A worker that dies after the create but before the commit leaves these behind, and the
     next session finds the records by their sync keys instead of losing track of them."""
     intents = [replace(s, crm_id="", mail_seen=False) for s in states]
-    known = set(
+    known = set(  # a tombstone gives way: the user saved the item again, as a new record
         ItemPair.objects.filter(
-            mailbox=mailbox, stream=stream, sync_key__in=[s.sync_key for s in intents]
+            mailbox=mailbox, stream=stream, sync_key__in=[s.sync_key for s in intents], tombstone=""
         ).values_list("sync_key", flat=True)
     )
     state_commit(
@@ -93,6 +94,7 @@ def state_commit(
         row.origin = state.origin
         row.mail_version = state.mail_version[:200]
         row.mail_seen = state.mail_seen
+        row.tombstone = state.tombstone
         row.crm_version = state.crm_version[:40]
         row.mail_hash = state.mail_hash
         row.crm_hash = state.crm_hash

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from mapping.defaults import event_rules
@@ -172,10 +173,36 @@ def test_it_only_unlinks_an_item_that_left_the_window():
     assert action.kind is Kind.UNLINK
 
 
-def test_it_keeps_the_mail_item_when_salesforce_deletes_by_default():
+def test_it_keeps_the_mail_item_and_remembers_the_deletion_when_salesforce_deletes_by_default():
     pair = synced_pair()
     [action] = plan(pairs=[pair], crm=[ItemChange(id=pair.crm_id, deleted=True)]).actions
-    assert action.kind is Kind.UNLINK
+    assert action.kind is Kind.TOMBSTONE
+    assert action.state is not None and (action.state.crm_id, action.state.tombstone) == ("", "untag")
+
+
+def test_it_deletes_the_mail_item_of_a_record_that_came_from_salesforce_when_salesforce_deletes_it():
+    pair = replace(synced_pair(), origin="crm")
+    [action] = plan(pairs=[pair], crm=[ItemChange(id=pair.crm_id, deleted=True)]).actions
+    assert action.kind is Kind.DELETE_MAIL
+
+
+def test_it_saves_a_tombstoned_item_again_only_as_a_new_create():
+    pair = replace(synced_pair(), crm_id="", tombstone="quiet")
+    [action] = plan(pairs=[pair], mail=[ItemChange(id=pair.mail_id, values=values(subject="Again"))]).actions
+    assert action.kind is Kind.CREATE_CRM and action.sync_key == pair.sync_key
+    assert action.state is not None and action.state.tombstone == ""
+
+
+def test_it_ignores_salesforce_reporting_a_tombstoned_deletion_again():
+    pair = replace(synced_pair(), crm_id="", tombstone="quiet")
+    deleted_again = ItemChange(id="00U000000000001AAA", deleted=True, sync_key=pair.sync_key)
+    assert plan(pairs=[pair], crm=[deleted_again]).actions == []
+
+
+def test_it_forgets_a_tombstone_once_its_mail_item_is_deleted():
+    pair = replace(synced_pair(), crm_id="", tombstone="quiet")
+    [action] = plan(pairs=[pair], mail=[ItemChange(id=pair.mail_id, deleted=True)]).actions
+    assert action.kind is Kind.FORGET
 
 
 def test_it_deletes_the_mail_item_when_the_org_setting_says_so():
