@@ -100,7 +100,7 @@ def _current_table(organization: Organization, stream: str) -> tuple[list[dict[s
     else:
         rows = [
             (row.mail_field, row.crm_field, row.direction, row.converter, length)
-            for row, length in DEFAULT_TABLES[stream].rows
+            for row, length, _ in DEFAULT_TABLES[stream].rows
         ]
     table = [
         {

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from connectors.salesforce.soql import literal
 from mapping.registry import make_rule
 from mapping.timezones import parse_date
 from syncengine.core.rules import Direction, FieldRule, StreamRules
@@ -79,9 +80,10 @@ def source_rules(stream: str, fields: SourceFields, *, two_way: bool = False) ->
 def window_condition(fields: SourceFields, start: datetime, end: datetime) -> str:
     """SOQL for the records inside the calendar window."""
     if fields.date_field:
-        return f"{fields.date_field} >= {start:%Y-%m-%d} AND {fields.date_field} < {end:%Y-%m-%d}"
+        first, after = literal(start.date(), "date"), literal(end.date(), "date")
+        return f"{fields.date_field} >= {first} AND {fields.date_field} < {after}"
     last = fields.end_field or fields.start_field
-    return f"{last} >= {start:%Y-%m-%dT%H:%M:%SZ} AND {fields.start_field} < {end:%Y-%m-%dT%H:%M:%SZ}"
+    return f"{last} >= {literal(start, 'datetime')} AND {fields.start_field} < {literal(end, 'datetime')}"
 
 
 def check_source(fields: SourceFields, describe: Mapping[str, Any], sync_key_field: str) -> list[str]:

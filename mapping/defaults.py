@@ -17,13 +17,14 @@ from syncengine.core.rules import FieldRule, StreamRules
 @dataclass(frozen=True)
 class DefaultTable:
     crm_object: str
-    rows: tuple[tuple[Row, int | None], ...]  # (row, Salesforce's length limit of the field)
+    # (row, Salesforce's length limit of the field, its describe type in a standard org)
+    rows: tuple[tuple[Row, int | None, str], ...]
 
 
-def _rows(*rows: tuple[str, str, str, str, int | None]) -> tuple[tuple[Row, int | None], ...]:
+def _rows(*rows: tuple[str, str, str, str, int | None, str]) -> tuple[tuple[Row, int | None, str], ...]:
     return tuple(
-        (Row(key, crm_field, direction, converter), length)
-        for key, crm_field, direction, converter, length in rows
+        (Row(key, crm_field, direction, converter), length, crm_type)
+        for key, crm_field, direction, converter, length, crm_type in rows
     )
 
 
@@ -31,69 +32,69 @@ DEFAULT_TABLES: dict[str, DefaultTable] = {
     "events": DefaultTable(
         "Event",
         _rows(
-            ("subject", "Subject", "both", "text", 255),
-            ("body", "Description", "both", "text", 32000),
-            ("start", "StartDateTime", "both", "datetime", None),
-            ("end", "EndDateTime", "both", "datetime", None),
-            ("is_all_day", "IsAllDayEvent", "both", "boolean", None),
-            ("location", "Location", "both", "text", 255),
-            ("show_as", "ShowAs", "both", "show_as", None),
-            ("sensitivity", "IsPrivate", "to_crm", "sensitivity_private", None),
+            ("subject", "Subject", "both", "text", 255, "combobox"),
+            ("body", "Description", "both", "text", 32000, "textarea"),
+            ("start", "StartDateTime", "both", "datetime", None, "datetime"),
+            ("end", "EndDateTime", "both", "datetime", None, "datetime"),
+            ("is_all_day", "IsAllDayEvent", "both", "boolean", None, "boolean"),
+            ("location", "Location", "both", "text", 255, "string"),
+            ("show_as", "ShowAs", "both", "show_as", None, "picklist"),
+            ("sensitivity", "IsPrivate", "to_crm", "sensitivity_private", None, "boolean"),
         ),
     ),
     "tasks": DefaultTable(
         "Task",
         _rows(
-            ("subject", "Subject", "both", "text", 255),
-            ("body", "Description", "both", "text", 32000),
-            ("status", "Status", "both", "task_status", None),
-            ("importance", "Priority", "both", "task_priority", None),
-            ("due_date", "ActivityDate", "both", "date", None),
-            ("reminder_on", "IsReminderSet", "both", "boolean", None),
-            ("reminder_at", "ReminderDateTime", "both", "datetime", None),
+            ("subject", "Subject", "both", "text", 255, "combobox"),
+            ("body", "Description", "both", "text", 32000, "textarea"),
+            ("status", "Status", "both", "task_status", None, "picklist"),
+            ("importance", "Priority", "both", "task_priority", None, "picklist"),
+            ("due_date", "ActivityDate", "both", "date", None, "date"),
+            ("reminder_on", "IsReminderSet", "both", "boolean", None, "boolean"),
+            ("reminder_at", "ReminderDateTime", "both", "datetime", None, "datetime"),
         ),
     ),
     "contacts": DefaultTable(
         "Contact",
         _rows(
-            ("salutation", "Salutation", "both", "text", 40),
-            ("first_name", "FirstName", "both", "text", 40),
-            ("middle_name", "MiddleName", "both", "text", 40),
-            ("last_name", "LastName", "both", "last_name", 80),
-            ("suffix", "Suffix", "both", "text", 40),
-            ("email", "Email", "both", "email", 80),
-            ("phone", "Phone", "both", "phone", 40),
-            ("mobile_phone", "MobilePhone", "both", "phone", 40),
-            ("home_phone", "HomePhone", "both", "phone", 40),
-            ("other_phone", "OtherPhone", "both", "phone", 40),
-            ("job_title", "Title", "both", "text", 128),
-            ("department", "Department", "both", "text", 80),
-            ("assistant_name", "AssistantName", "both", "text", 40),
-            ("birthday", "Birthdate", "both", "date", None),
-            ("notes", "Description", "both", "text", 32000),
-            ("mailing_street", "MailingStreet", "both", "text", 255),
-            ("mailing_city", "MailingCity", "both", "text", 40),
-            ("mailing_state", "MailingState", "both", "text", 40),
-            ("mailing_postal_code", "MailingPostalCode", "both", "text", 20),
-            ("mailing_country", "MailingCountry", "both", "text", 80),
-            ("other_street", "OtherStreet", "both", "text", 255),
-            ("other_city", "OtherCity", "both", "text", 40),
-            ("other_state", "OtherState", "both", "text", 40),
-            ("other_postal_code", "OtherPostalCode", "both", "text", 20),
-            ("other_country", "OtherCountry", "both", "text", 80),
+            ("salutation", "Salutation", "both", "text", 40, "picklist"),
+            ("first_name", "FirstName", "both", "text", 40, "string"),
+            ("middle_name", "MiddleName", "both", "text", 40, "string"),
+            ("last_name", "LastName", "both", "last_name", 80, "string"),
+            ("suffix", "Suffix", "both", "text", 40, "string"),
+            ("email", "Email", "both", "email", 80, "email"),
+            ("phone", "Phone", "both", "phone", 40, "phone"),
+            ("mobile_phone", "MobilePhone", "both", "phone", 40, "phone"),
+            ("home_phone", "HomePhone", "both", "phone", 40, "phone"),
+            ("other_phone", "OtherPhone", "both", "phone", 40, "phone"),
+            ("job_title", "Title", "both", "text", 128, "string"),
+            ("department", "Department", "both", "text", 80, "string"),
+            ("assistant_name", "AssistantName", "both", "text", 40, "string"),
+            ("birthday", "Birthdate", "both", "date", None, "date"),
+            ("notes", "Description", "both", "text", 32000, "textarea"),
+            ("mailing_street", "MailingStreet", "both", "text", 255, "textarea"),
+            ("mailing_city", "MailingCity", "both", "text", 40, "string"),
+            ("mailing_state", "MailingState", "both", "text", 40, "string"),
+            ("mailing_postal_code", "MailingPostalCode", "both", "text", 20, "string"),
+            ("mailing_country", "MailingCountry", "both", "text", 80, "string"),
+            ("other_street", "OtherStreet", "both", "text", 255, "textarea"),
+            ("other_city", "OtherCity", "both", "text", 40, "string"),
+            ("other_state", "OtherState", "both", "text", 40, "string"),
+            ("other_postal_code", "OtherPostalCode", "both", "text", 20, "string"),
+            ("other_country", "OtherCountry", "both", "text", 80, "string"),
         ),
     ),
 }
 
 
 def default_rows(stream: str) -> list[Row]:
-    return [row for row, _ in DEFAULT_TABLES[stream].rows]
+    return [row for row, _, _ in DEFAULT_TABLES[stream].rows]
 
 
 def default_fields(stream: str) -> tuple[FieldRule, ...]:
     return tuple(
-        make_rule(row.mail_field, row.crm_field, row.converter, row.direction, length)
-        for row, length in DEFAULT_TABLES[stream].rows
+        make_rule(row.mail_field, row.crm_field, row.converter, row.direction, length, crm_type)
+        for row, length, crm_type in DEFAULT_TABLES[stream].rows
     )
 
 

@@ -37,6 +37,8 @@ class FieldMapping(models.Model):
     position = models.PositiveIntegerField(default=0)
     # Taken from the org's Salesforce describe when the row is validated: values are cut to fit.
     max_length = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Likewise: the field's describe type, which decides how its values are written in SOQL.
+    crm_type = models.CharField(max_length=40, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["organization", "stream", "position", "pk"]

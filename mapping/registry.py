@@ -187,7 +187,10 @@ def make_rule(
     converter: str,
     direction: Direction | str = Direction.BOTH,
     max_length: int | None = None,
+    crm_type: str = "",
 ) -> FieldRule:
     """A FieldRule from stored data: the converter is named, not imported."""
     chosen = get(converter)
-    return FieldRule(key, crm_field, Direction(direction), chosen.to_crm, chosen.to_mail, max_length)
+    return FieldRule(
+        key, crm_field, Direction(direction), chosen.to_crm, chosen.to_mail, max_length, crm_type
+    )

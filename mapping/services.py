@@ -21,7 +21,7 @@ def rules_for(organization: Organization, base: StreamRules) -> StreamRules:
     if not rows:
         return base
     fields = tuple(
-        registry.make_rule(r.mail_field, r.crm_field, r.converter, r.direction, r.max_length)
+        registry.make_rule(r.mail_field, r.crm_field, r.converter, r.direction, r.max_length, r.crm_type)
         for r in rows
         if r.direction != Direction.NONE
     )
@@ -56,6 +56,7 @@ def mapping_save(
             converter=c.row.converter,
             position=position,
             max_length=c.max_length,
+            crm_type=c.crm_type,
         )
         for position, c in enumerate(checked)
     )

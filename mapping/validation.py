@@ -27,6 +27,7 @@ class CheckedRow:
     row: Row
     crm_field: str  # the describe's spelling
     max_length: int | None
+    crm_type: str = ""  # the describe's type
 
 
 class MappingError(ValueError):
@@ -87,7 +88,9 @@ def validate_table(
                 )
             writers[row.mail_field] = field["name"]
         length = field.get("length") or None
-        checked.append(CheckedRow(row, str(field["name"]), int(length) if length else None))
+        checked.append(
+            CheckedRow(row, str(field["name"]), int(length) if length else None, str(field["type"]))
+        )
     if problems:
         raise MappingError(problems)
     return checked

@@ -18,7 +18,7 @@ from simple_salesforce import Salesforce
 from connectors.base import ConnectorError, RetryPolicy, WriteResult, call_with_retry
 from connectors.http import make_session
 from connectors.salesforce.errors import TRANSIENT_ITEM_CODES, first_error, translate
-from connectors.salesforce.soql import packed, packed_in, quote
+from connectors.salesforce.soql import literal, packed, packed_in
 from mapping.converters import parse_instant
 from syncengine.core.records import ChangeSet, ItemChange
 
@@ -152,12 +152,12 @@ class SalesforceConnector:
         key_field = self.config.sync_key_field
         extra = [label_field] if label_field else []
         select = ", ".join(dict.fromkeys(["Id", "SystemModstamp", "IsDeleted", key_field, *fields, *extra]))
-        where = [f"OwnerId = '{_soql_id(self.user_id)}'"]
+        where = [f"OwnerId = {literal(_soql_id(self.user_id), 'reference')}"]
         if always_where:  # records the stream never syncs, on every read (e.g. Tasks made by saved emails)
             where.append(f"({always_where})")
         since = parse_instant(cursor) if cursor else None
         if since is not None:
-            changed = f"SystemModstamp >= {(since - CURSOR_OVERLAP).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+            changed = f"SystemModstamp >= {literal(since - CURSOR_OVERLAP, 'datetime')}"
             # widen_where: also every row it matches (a calendar window that moved on), in the same query.
             where.append(f"({changed} OR ({widen_where}))" if widen_where else changed)
         elif extra_where:
@@ -221,28 +221,35 @@ class SalesforceConnector:
         *,
         crm_object: str,
         fields: Sequence[str],
-        match_fields: Sequence[str],
+        match_fields: Mapping[str, str],
         candidates: Sequence[tuple[Any, ...]],
         neutral: Callable[[Mapping[str, Any]], dict[str, Any]],
     ) -> dict[tuple[Any, ...], tuple[str, dict[str, Any], str]]:
         """Existing records whose ``match_fields`` equal a candidate (the oldest wins), with their
-        sync key: the natural-key lookup that prevents twins. One field: ``IN``; several: an ``OR`` of
-        ``AND``s; as few queries as Salesforce's URI limit allows."""
+        sync key: the natural-key lookup that prevents twins. ``match_fields``: field -> its describe
+        type, which alone decides each literal's form. One field: ``IN``; several: an ``OR`` of
+        ``AND``s; as few queries as Salesforce's URI limit allows. A candidate that cannot be a value
+        of its fields' types matches nothing (it is created as new)."""
         found: dict[tuple[Any, ...], tuple[str, dict[str, Any], str]] = {}
+        typed = list(match_fields.items())
+        rendered: list[list[str]] = []
+        for candidate in candidates:
+            try:
+                rendered.append([literal(v, t) for v, (_, t) in zip(candidate, typed, strict=True)])
+            except ValueError:
+                log.info("natural-key candidate skipped: a value does not fit its field's type")
         key_field = self.config.sync_key_field
         select = ", ".join(dict.fromkeys(["Id", "CreatedDate", key_field, *match_fields, *fields]))
         # Split only where the query would pass the URI limit (Salesforce answers 414 beyond ~16 KB).
         head = f"SELECT {select} FROM {crm_object}"  # noqa: S608
         order = "ORDER BY CreatedDate ASC"
-        if len(match_fields) == 1:
-            literals = [_soql_literal(c[0]) for c in candidates]
-            queries = packed_in(head, match_fields[0], literals, order) if literals else []
+        if len(typed) == 1:
+            literals = [r[0] for r in rendered]
+            queries = packed_in(head, typed[0][0], literals, order) if literals else []
         else:
             conditions = [
-                "("
-                + " AND ".join(f"{f} = {_soql_literal(v)}" for f, v in zip(match_fields, c, strict=True))
-                + ")"
-                for c in candidates
+                "(" + " AND ".join(f"{f} = {v}" for (f, _), v in zip(typed, r, strict=True)) + ")"
+                for r in rendered
             ]
             queries = packed(head, conditions, order) if conditions else []
         for soql in queries:
@@ -255,7 +262,7 @@ class SalesforceConnector:
         """Records carrying these sync keys, in as few queries as the URI limit allows: key -> id."""
         field = self.config.sync_key_field
         found: dict[str, str] = {}
-        literals = [_soql_literal(k) for k in keys]
+        literals = [literal(k, "string") for k in keys]  # the sync key is a Text External ID
         for soql in packed_in(f"SELECT Id, {field} FROM {crm_object}", field, literals) if literals else []:  # noqa: S608
             for row in self.query(soql):
                 found[str(row[field])] = row["Id"]
@@ -374,23 +381,7 @@ def _neutral_stamp(stamp: str) -> str:
     return parsed.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if parsed else ""
 
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$")
-
-
-def _soql_literal(value: Any) -> str:
-    """A SOQL literal: dates and date-times bare, booleans and numbers bare, text quoted."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    text = str(value)
-    if _DATE.match(text):
-        return text
-    if _DATETIME.match(text):
-        parsed = parse_instant(text)
-        return parsed.strftime("%Y-%m-%dT%H:%M:%SZ") if parsed else text
-    return quote(text)
 
 
 def comparable(value: Any) -> Any:

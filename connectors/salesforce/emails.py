@@ -22,7 +22,7 @@ from typing import Any
 
 from connectors.base import WriteResult
 from connectors.salesforce.connector import COLLECTION_LIMIT, SalesforceConnector
-from connectors.salesforce.soql import Terms, chunked, quote_id
+from connectors.salesforce.soql import Terms, chunked, literal
 from syncengine.core.linking import PersonLink
 
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # Salesforce's file limit for synced attachments (reference)
@@ -260,4 +260,4 @@ def _upload_batches(uploads: list[tuple[str, dict[str, Any]]]) -> list[list[tupl
 
 def _by_ids(select: str, field_name: str, ids: Sequence[str]) -> list[str]:
     ids = list(dict.fromkeys(ids))
-    return chunked(select, [Terms(field_name, [quote_id(i) for i in ids])]) if ids else []
+    return chunked(select, [Terms(field_name, [literal(i, "reference") for i in ids])]) if ids else []

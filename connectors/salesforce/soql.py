@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 URI_BUDGET = 12_000  # bytes of encoded query string per call, leaving room for the path and headers
@@ -36,6 +38,72 @@ def quote_id(value: str) -> str:
     if not _ID.match(value):
         raise ValueError(f"not a Salesforce id: {value!r}")
     return f"'{value}'"
+
+
+# describe ``type`` -> how SOQL spells its literals. Anything not listed is refused, never guessed.
+TEXT_TYPES = frozenset(
+    {
+        "string",
+        "textarea",
+        "email",
+        "phone",
+        "url",
+        "picklist",
+        "multipicklist",
+        "combobox",
+        "encryptedstring",
+    }
+)
+ID_TYPES = frozenset({"id", "reference"})
+NUMBER_TYPES = frozenset({"int", "long", "double", "currency", "percent"})
+
+
+def literal(value: Any, field_type: str) -> str:
+    """The SOQL literal of ``value`` for a field of describe type ``field_type``.
+
+    The type comes from the field, never from how the value looks: a subject "2030-01-15" is a
+    quoted string, a date field's value a bare date. A value that cannot be of that type raises
+    ValueError (a bad literal must not become a query Salesforce refuses whole)."""
+    if value is None:
+        return "null"
+    if field_type in TEXT_TYPES:
+        return quote(value if isinstance(value, str) else str(value))
+    if field_type in ID_TYPES:
+        return quote_id(str(value))
+    if field_type == "boolean":
+        if not isinstance(value, bool):
+            raise ValueError(f"not a boolean: {value!r}")
+        return "true" if value else "false"
+    if field_type in NUMBER_TYPES:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"not a number: {value!r}")
+        return repr(value) if isinstance(value, float) else str(value)
+    if field_type == "date":
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value.isoformat()
+        if not isinstance(value, str) or not _DAY.match(value):
+            raise ValueError(f"not a date: {value!r}")
+        return date.fromisoformat(value).isoformat()
+    if field_type == "datetime":
+        moment = value if isinstance(value, datetime) else _instant(str(value))
+        if moment.tzinfo is None:
+            raise ValueError(f"not a date-time with its offset: {value!r}")
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    raise ValueError(f"no SOQL literal for a {field_type or 'untyped'} field")
+
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_INSTANT = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _instant(text: str) -> datetime:
+    """An ISO instant with its offset, in Salesforce's or Graph's spelling (``.000+0000``, ``Z``)."""
+    match = _INSTANT.match(text.strip())
+    if match is None:
+        raise ValueError(f"not a date-time with its offset: {text!r}")
+    head, fraction, zone = match.groups()
+    zone = "+00:00" if zone == "Z" else f"{zone[:3]}:{zone[-2:]}"
+    return datetime.fromisoformat(f"{head}.{(fraction or '0')[:6]}{zone}")
 
 
 @dataclass(frozen=True)

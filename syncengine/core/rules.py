@@ -35,6 +35,7 @@ class FieldRule:
     to_crm: Callable[[Any], Any] = _identity
     to_mail: Callable[[Any], Any] = _identity
     max_length: int | None = None  # Salesforce's limit: longer values are cut, with an issue
+    crm_type: str = ""  # the field's describe type: it alone decides how a SOQL literal is written
 
     def crm_value(self, value: Any) -> tuple[Any, bool]:
         """The value to write to Salesforce and whether it had to be cut to fit."""

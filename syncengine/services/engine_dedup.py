@@ -11,7 +11,7 @@ from typing import Any
 from connectors.salesforce.connector import SalesforceConnector, comparable
 from syncengine.core.planner import Action, Kind, Plan, link_to_existing
 from syncengine.core.records import ItemChange, PairState
-from syncengine.core.rules import StreamRules
+from syncengine.core.rules import FieldRule, StreamRules
 from syncengine.services.streams import StreamSpec
 
 
@@ -69,7 +69,7 @@ class Deduplication:
             found |= self.crm.find_matches(
                 crm_object=self.rules.crm_object,
                 fields=self.rules.read_fields,
-                match_fields=[rules[k].crm_field for k in keys],
+                match_fields=self._match_types([rules[k] for k in keys]),
                 candidates=missing,
                 neutral=self.rules.neutral_from_crm,
             )
@@ -94,6 +94,16 @@ class Deduplication:
         ]
         if linked:
             self.report.counts["pairs"]["linked"] += len(linked)
+
+    def _match_types(self, rules: list[FieldRule]) -> dict[str, str]:
+        """Each match field's describe type, as stored with the mapping; a row stored before types
+        were kept is typed from a describe of the object (one call, only then)."""
+        types = {r.crm_field: r.crm_type for r in rules}
+        if not all(types.values()):
+            described = self.crm.describe(self.rules.crm_object).get("fields", [])
+            by_name = {str(f["name"]).lower(): str(f["type"]) for f in described}
+            types = {f: t or by_name.get(f.lower(), "") for f, t in types.items()}
+        return types
 
     def _matches_read(
         self, keys: tuple[str, ...], changes: list[ItemChange]

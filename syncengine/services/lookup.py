@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.salesforce.soql import Terms, chunked, like_contains, quote, quote_id
+from connectors.salesforce.soql import Terms, chunked, like_contains, literal
 from mapping.converters import parse_instant
 from syncengine.core.linking import (
     AccountRow,
@@ -61,7 +61,7 @@ def lookup(
 ) -> Found:
     filters = filters or LinkFilters()
     addresses = sorted(request.addresses)
-    emails = [quote(a) for a in addresses]
+    emails = [literal(a, "email") for a in addresses]
 
     contact_fields = list(
         dict.fromkeys(["Id", "AccountId", "OwnerId", "LastModifiedDate", *contact_email_fields])
@@ -100,7 +100,10 @@ def lookup(
         crm,
         "Case",
         ["Id", "CaseNumber", "IsClosed", "CreatedDate", "AccountId"],
-        [Terms("CaseNumber", [quote(n) for n in sorted(request.case_numbers)]), _ids(request.ids("Case"))],
+        [
+            Terms("CaseNumber", [literal(n, "string") for n in sorted(request.case_numbers)]),
+            _ids(request.ids("Case")),
+        ],
     )
     cases = tuple(
         CaseRow(
@@ -126,14 +129,14 @@ def lookup(
 
     first, last = filters.opportunity_window(today)
     on_accounts = sorted(contact_accounts(people)) if filters.link_opportunities else []
-    window = f"CloseDate >= {first.isoformat()} AND CloseDate <= {last.isoformat()}"
-    guard = f"OwnerId = {quote_id(user.id)} AND {window}"
+    window = f"CloseDate >= {literal(first, 'date')} AND CloseDate <= {literal(last, 'date')}"
+    guard = f"OwnerId = {literal(user.id, 'reference')} AND {window}"
     opportunity_rows = _rows(
         crm,
         "Opportunity",
         ["Id", "AccountId", "OwnerId", "IsClosed", "CloseDate", "LastModifiedDate"],
         [
-            Terms("AccountId", [quote_id(a) for a in on_accounts], guard=guard),
+            Terms("AccountId", [literal(a, "reference") for a in on_accounts], guard=guard),
             _ids(request.ids("Opportunity")),
         ],
         order="ORDER BY LastModifiedDate DESC",
@@ -153,7 +156,7 @@ def lookup(
 
 
 def _ids(ids: Iterable[str]) -> Terms:
-    return Terms("Id", [quote_id(i) for i in sorted(ids)])
+    return Terms("Id", [literal(i, "id") for i in sorted(ids)])
 
 
 def _rows(

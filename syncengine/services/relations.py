@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.salesforce.soql import packed_in, quote
+from connectors.salesforce.soql import literal, packed_in
 
 MAX_CONTACTS = 50
 
@@ -31,9 +31,13 @@ class Meeting:
 RELATION_STATUS = {"accepted": "Accepted", "declined": "Declined"}
 
 
+# The describe type of each field these queries filter on (it decides how a literal is written).
+_TYPES = {"Email": "email", "EventId": "reference", "Id": "id"}
+
+
 def _rows(crm: SalesforceConnector, select: str, field: str, values: Iterable[str]) -> list[dict]:
     """``select WHERE field IN values``, split only where the URI limit needs it."""
-    literals = [quote(v) for v in sorted(set(values))]
+    literals = [literal(v, _TYPES[field]) for v in sorted(set(values))]
     return [
         row for soql in (packed_in(select, field, literals) if literals else []) for row in crm.query(soql)
     ]

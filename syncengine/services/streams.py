@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from connectors.graph.connector import Window
+from connectors.salesforce.soql import literal
 from mapping.calendar_sources import SourceFields, source_rules, window_condition
 from mapping.defaults import contact_rules, event_rules, task_rules
 from mapping.services import rules_for
@@ -16,8 +17,6 @@ from syncengine.core.rules import StreamRules, one_way
 from syncengine.core.scope import EventScope
 from syncengine.models import CalendarSource, Mailbox, Organization, SyncSettings
 from syncengine.services.connectors import supported_streams
-
-DATETIME = "%Y-%m-%dT%H:%M:%SZ"
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ class StreamSpec:
 def _event_scope(window: Window | None) -> str:
     if window is None:
         return ""
-    start, end = window.start.strftime(DATETIME), window.end.strftime(DATETIME)
+    start, end = literal(window.start, "datetime"), literal(window.end, "datetime")
     return f"EndDateTime >= {start} AND StartDateTime < {end}"
 
 

@@ -333,7 +333,7 @@ def test_it_finds_records_whose_values_hold_characters_soql_escapes(person: Pers
     found = connector.find_matches(
         crm_object="Contact",
         fields=["LastName"],
-        match_fields=["LastName"],
+        match_fields={"LastName": "string"},
         candidates=[(odd,)],
         neutral=lambda row: {"last_name": row["LastName"]},
     )

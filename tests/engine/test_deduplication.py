@@ -101,3 +101,15 @@ def test_it_links_an_outlook_meeting_to_the_same_meeting_already_in_salesforce(p
     outlook = person.outlook.call("GET", "/me/events")["value"]
     assert [e["subject"] for e in outlook] == ["Board meeting"]
     assert outlook[0]["location"]["displayName"] == "HQ"
+
+
+def test_it_saves_a_meeting_whose_subject_looks_like_a_date(person: Person):
+    # The natural-key lookup types each literal from the field's describe type: a date-shaped
+    # subject is still a quoted string (Salesforce refuses the whole query otherwise).
+    start, end = in_days(3, 9), in_days(3, 10)
+    guest = {"emailAddress": {"address": "ana@globex.example"}, "type": "required"}
+    person.outlook.create_event(**event_body("2030-01-15", start, end, attendees=[guest]))
+
+    run(person)
+
+    assert [e["Subject"] for e in synced_events(person)] == ["2030-01-15"]

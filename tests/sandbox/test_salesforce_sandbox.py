@@ -653,3 +653,32 @@ def test_it_serves_identity_and_revokes_tokens(tenant: Tenant) -> None:
         },
     )
     assert refused.json()["error"] == "invalid_grant"
+
+
+def test_it_types_soql_literals_strictly_like_salesforce(tenant: Tenant) -> None:
+    """A literal's form must fit its field's type: a quoted date on a date field, an unquoted date on
+    a text field or a date on a date/time field is refused, as Salesforce refuses them."""
+    sf = tenant.sf()
+    refused = [
+        "SELECT Id FROM Event WHERE Subject = 2030-01-15",
+        "SELECT Id FROM Event WHERE ActivityDate = '2030-01-15'",
+        "SELECT Id FROM Event WHERE StartDateTime = 2030-01-15",
+        "SELECT Id FROM Event WHERE ActivityDate = 2030-01-15T10:00:00Z",
+        "SELECT Id FROM Event WHERE IsPrivate = 'true'",
+        "SELECT Id FROM Event WHERE DurationInMinutes = '30'",
+        "SELECT Id FROM Event WHERE Subject IN ('a', 2030-01-15)",
+    ]
+    for soql in refused:
+        with pytest.raises(SalesforceMalformedRequest) as exc:
+            sf.query(soql)
+        assert _error(exc)["errorCode"] == "INVALID_FIELD", soql
+    sf.Event.create(
+        {"Subject": "2030-01-15", "StartDateTime": "2030-01-15T10:00:00Z", "DurationInMinutes": 30}
+    )
+    accepted = [
+        "SELECT Id FROM Event WHERE Subject = '2030-01-15'",
+        "SELECT Id FROM Event WHERE ActivityDate = 2030-01-15",
+        "SELECT Id FROM Event WHERE StartDateTime = 2030-01-15T10:00:00Z",
+    ]
+    for soql in accepted:
+        assert sf.query(soql)["totalSize"] == 1, soql
