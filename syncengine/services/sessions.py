@@ -27,7 +27,7 @@ from syncengine.services.connectors import mail_connector_for, salesforce_for
 from syncengine.services.engine import StreamSync
 from syncengine.services.failures import SESSION_WIDE_CODES, SUSPENDING_CODES
 from syncengine.services.issues import issue_record
-from syncengine.services.leases import lease_claim, lease_release
+from syncengine.services.leases import Lease, LeaseLostError, lease_claim, lease_release, lease_renew
 from syncengine.services.mailboxes import mailbox_suspend
 from syncengine.services.streams import stream_specs
 
@@ -45,16 +45,17 @@ def session_run(*, mailbox_id: int, trigger: str = Trigger.SCHEDULE) -> SyncSess
     mailbox = Mailbox.objects.select_related("owner", "organization").get(pk=mailbox_id)
     session = SyncSession.objects.create(mailbox=mailbox, trigger=trigger)
     try:
-        _run(mailbox, session)
+        _run(mailbox, session, Lease(mailbox_id=mailbox_id, token=token))
     finally:
         lease_release(mailbox_id=mailbox_id, token=token)
     return session
 
 
-def _run(mailbox: Mailbox, session: SyncSession) -> None:
+def _run(mailbox: Mailbox, session: SyncSession, lease: Lease) -> None:
     now = timezone.now()
     mail = crm = None
     failure: ConnectorError | None = None
+    lost = False
     try:
         connection = SalesforceConnection.objects.filter(user=mailbox.owner).first()
         if connection is None:
@@ -63,13 +64,22 @@ def _run(mailbox: Mailbox, session: SyncSession) -> None:
             )
         crm = salesforce_for(connection)
         mail = mail_connector_for(mailbox)
-        session.counts, troubled = _sync_streams(mailbox, session, mail, crm, now)
+        session.counts, troubled = _sync_streams(mailbox, session, mail, crm, now, lease)
         session.outcome = Outcome.PARTIAL if troubled else Outcome.SUCCEEDED
         _mark_connection(connection, ok=True, usage=crm.api_usage)
     except ConnectorError as error:
         failure = error
         session.outcome = Outcome.FAILED
         session.error = error.message
+    except LeaseLostError as error:
+        # Another session owns the mailbox now: its schedule and status are that session's to set.
+        lost = True
+        log.warning("%s", error)
+        session.outcome = Outcome.FAILED
+        session.error = (
+            "This session ran longer than its lease and another session took over the mailbox; this "
+            "one stopped without committing, and the other carries on from the last commit."
+        )
     except Exception as error:  # a bug must not kill the worker or hide the mailbox's state
         log.exception("mailbox %s: session %s crashed", mailbox.pk, session.pk)
         session.outcome = Outcome.FAILED
@@ -85,11 +95,17 @@ def _run(mailbox: Mailbox, session: SyncSession) -> None:
             "crm_login": crm.token_calls if crm else 0,
         }
         session.save()
-    _after_session(mailbox, session, failure)
+    if not lost:
+        _after_session(mailbox, session, failure)
 
 
 def _sync_streams(
-    mailbox: Mailbox, session: SyncSession, mail: GraphConnector, crm: SalesforceConnector, now: datetime
+    mailbox: Mailbox,
+    session: SyncSession,
+    mail: GraphConnector,
+    crm: SalesforceConnector,
+    now: datetime,
+    lease: Lease,
 ) -> tuple[dict[str, object], bool]:
     """Each enabled stream in turn; one stream's trouble does not hold the others back."""
     counts: dict[str, object] = {}
@@ -103,9 +119,10 @@ def _sync_streams(
     ]
     failed = 0
     for spec in specs:
+        lease_renew(lease=lease)  # a long session keeps its mailbox; one that lost it stops here
         try:
             report = StreamSync(
-                mailbox=mailbox, session=session, spec=spec, mail=mail, crm=crm, now=now
+                mailbox=mailbox, lease=lease, session=session, spec=spec, mail=mail, crm=crm, now=now
             ).run()
         except ConnectorError as error:
             if error.code in SESSION_WIDE_CODES:
@@ -123,8 +140,11 @@ def _sync_streams(
             continue
         counts[spec.stream] = report.as_dict()
         troubled = troubled or bool(report.issues or report.halted)
+    lease_renew(lease=lease)
     try:  # emails: one way, saved once (emails/stream.py); guarded like the streams above
-        emails = email_stream_run(mailbox=mailbox, session=session, mail=mail, crm=crm, now=now)
+        emails = email_stream_run(mailbox=mailbox, lease=lease, session=session, mail=mail, crm=crm, now=now)
+    except LeaseLostError:
+        raise
     except ConnectorError as error:
         if error.code in SESSION_WIDE_CODES:
             raise
