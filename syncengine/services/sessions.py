@@ -25,15 +25,18 @@ from syncengine.models import (
 )
 from syncengine.services.connectors import mail_connector_for, salesforce_for
 from syncengine.services.engine import StreamSync
-from syncengine.services.failures import SESSION_WIDE_CODES, SUSPENDING_CODES
+from syncengine.services.failures import (
+    INTERNAL_ERROR,
+    SESSION_WIDE_CODES,
+    SUSPENDING_CODES,
+    failure_backoff,
+)
 from syncengine.services.issues import issue_record
 from syncengine.services.leases import Lease, LeaseLostError, lease_claim, lease_release, lease_renew
 from syncengine.services.mailboxes import mailbox_suspend
 from syncengine.services.streams import stream_specs
 
 log = logging.getLogger(__name__)
-SUSPEND_AFTER_FAILURES = 10
-MAX_BACKOFF = timedelta(hours=6)
 
 
 def session_run(*, mailbox_id: int, trigger: str = Trigger.SCHEDULE) -> SyncSession | None:
@@ -201,29 +204,33 @@ def _after_session(mailbox: Mailbox, session: SyncSession, failure: ConnectorErr
     fields = {"last_synced_at": finished}
     if session.outcome == Outcome.FAILED:
         failures = mailbox.consecutive_failures + 1
-        backoff = min(interval * 2 ** min(failures - 1, 8), MAX_BACKOFF)
+        code = (failure.code or "UNKNOWN") if failure is not None else INTERNAL_ERROR
+        backoff = failure_backoff(
+            interval=interval,
+            failures=failures,
+            cap=timedelta(minutes=settings.SYNC_MAX_BACKOFF_MINUTES),
+            retry_after=failure.retry_after if failure is not None else None,
+        )
         fields.update(
             consecutive_failures=failures,
             status=MailboxStatus.ERROR,
             status_message=session.error[:500],
+            cause_code=code[:60],
             next_due_at=finished + backoff + jitter,
         )
         Mailbox.objects.filter(pk=mailbox.pk).update(**fields)
+        # Only a cause no retry can fix suspends; a transient one (however long) backs off and keeps
+        # probing, so a provider down for a weekend is picked up again once it is back.
         if failure is not None and failure.code in SUSPENDING_CODES:
             if failure.code == "CRM_AUTH_REVOKED":
                 connection = SalesforceConnection.objects.filter(user=mailbox.owner).first()
                 if connection is not None:
                     _mark_connection(connection, ok=False, message=failure.message)
-            mailbox_suspend(mailbox=mailbox, reason=failure.message, automatic=True)
-        elif failures >= SUSPEND_AFTER_FAILURES:
-            mailbox_suspend(
-                mailbox=mailbox,
-                reason=f"Suspended after {failures} failed sessions in a row. Last error: {session.error}",
-                automatic=True,
-            )
+            mailbox_suspend(mailbox=mailbox, reason=failure.message, automatic=True, code=failure.code)
         return
     fields.update(
         consecutive_failures=0,
+        cause_code="",
         status=MailboxStatus.WARNING
         if session.outcome == Outcome.PARTIAL or _has_open_issues(mailbox)
         else MailboxStatus.OK,

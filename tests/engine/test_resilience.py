@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from syncengine.core.records import PairState
 from syncengine.models import ItemPair, Mailbox, MailboxStatus, Outcome, SyncCursor, SyncIssue, SyncSession
+from syncengine.services.failures import failure_backoff
 from syncengine.services.leases import Lease, LeaseLostError, lease_claim, lease_renew
 from syncengine.services.sessions import session_run
 from syncengine.services.state import state_commit
@@ -270,3 +271,54 @@ def test_it_commits_nothing_from_a_sync_mailbox_run_whose_lease_another_session_
     assert run.outcome == Outcome.FAILED and "another session took over" in run.error
     mailbox = Mailbox.objects.get(pk=person.mailbox.pk)
     assert mailbox.lease_token == second  # the first run's release left the second's lease alone
+
+
+@pytest.mark.django_db
+def test_it_keeps_probing_a_mailbox_whose_provider_is_down_and_never_suspends_it(
+    person: Person, sandboxes, settings
+):
+    settings.RETRY_MAX_ATTEMPTS = 1  # each session fails at once: no waiting inside a call
+    settings.SYNC_MAX_BACKOFF_MINUTES = 120
+    reachable = settings.GRAPH_API_URL
+    settings.GRAPH_API_URL = "https://127.0.0.1:9/v1.0"  # Microsoft 365 down for the weekend
+    person.outlook.create_event(**event_body("Monday call", in_days(3), in_days(3, 11)))
+
+    for _ in range(15):
+        failed = session_run(mailbox_id=person.mailbox.pk)
+        assert failed is not None and failed.outcome == Outcome.FAILED
+
+    mailbox = Mailbox.objects.get(pk=person.mailbox.pk)
+    assert not mailbox.suspended
+    assert mailbox.status == MailboxStatus.ERROR and mailbox.cause_code == "NETWORK"
+    assert mailbox.consecutive_failures == 15
+    wait = mailbox.next_due_at - failed.finished_at
+    cap, jitter = timedelta(minutes=120), timedelta(seconds=settings.SYNC_JITTER_SECONDS)
+    assert cap - jitter <= wait <= cap + jitter
+
+    settings.GRAPH_API_URL = reachable  # back on Monday: the next probe syncs
+    back = session_run(mailbox_id=person.mailbox.pk)
+
+    assert back is not None and back.outcome == Outcome.SUCCEEDED, back.error
+    mailbox.refresh_from_db()
+    assert (mailbox.consecutive_failures, mailbox.cause_code, mailbox.status) == (0, "", MailboxStatus.OK)
+    assert [e["Subject"] for e in synced_events(person)] == ["Monday call"]
+
+
+def test_it_backs_off_doubling_up_to_a_cap_and_at_least_what_the_provider_asked():
+    interval, cap = timedelta(minutes=30), timedelta(hours=2)
+    waits = [failure_backoff(interval=interval, failures=n, cap=cap) for n in (1, 2, 3, 4, 50)]
+    assert waits == [timedelta(minutes=30), timedelta(hours=1), cap, cap, cap]
+    asked = failure_backoff(interval=interval, failures=1, cap=cap, retry_after=3600)
+    assert asked == timedelta(hours=1)
+    assert failure_backoff(interval=interval, failures=1, cap=cap, retry_after=86400) == cap
+
+
+@pytest.mark.django_db
+def test_it_stores_the_cause_of_a_suspension_as_a_code(person: Person, sandboxes):
+    _, graph_server = sandboxes
+    graph_server.app.revoke_refresh_tokens(person.tenant_id, person.graph_user_id)
+
+    session_run(mailbox_id=person.mailbox.pk)
+
+    mailbox = Mailbox.objects.get(pk=person.mailbox.pk)
+    assert mailbox.suspended and mailbox.cause_code == "MAIL_AUTH_REVOKED"
