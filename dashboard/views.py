@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dashboard.forms import SuspendForm
-from onboarding.selectors import mailbox_needs_reconnect, salesforce_needs_reconnect
+from onboarding.selectors import is_org_wide, mailbox_needs_reconnect, salesforce_needs_reconnect
 from syncengine import selectors
 from syncengine.models import HeldDecision, Mailbox, SyncIssue
+from syncengine.services.failures import Advice, cause_advice
 from syncengine.services.held import deletions_decide
 from syncengine.services.issues import issue_dismiss, issue_retry_now, issue_stop_retrying
 from syncengine.services.mailboxes import mailbox_force_sync, mailbox_resume, mailbox_suspend
@@ -34,6 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "held": selectors.held_deletions(mailbox=mailbox),
             "issue_count": selectors.open_issue_count(mailbox=mailbox),
             "reconnect": mailbox_needs_reconnect(mailbox),
+            "advice": _advice(mailbox),
             "unsupported": unsupported_streams(mailbox),
         }
         for mailbox in selectors.mailboxes_of(user=request.user)
@@ -48,6 +50,15 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     context = {"mailboxes": mailboxes, "salesforce": salesforce, "suspend_form": SuspendForm()}
     return render(request, "dashboard/home.html", context)
+
+
+def _advice(mailbox: Mailbox) -> Advice:
+    return cause_advice(
+        code=mailbox.cause_code,
+        suspended=mailbox.suspended,
+        org_wide=is_org_wide(mailbox),
+        next_try=mailbox.next_due_at,
+    )
 
 
 @login_required

@@ -18,6 +18,7 @@ from emails.rules import Decision, Reason, decide
 from syncengine.core.email_records import EmailAttachment, EmailChangeSet, EmailRecord, FolderRole
 from syncengine.core.linking import LinkFilters, Links, LinkUser
 from syncengine.models import Mailbox, SyncSession
+from syncengine.services.leases import Lease
 
 STREAM = "emails"
 FOLDERS: tuple[FolderRole, ...] = ("inbox", "sent", "salesforce")
@@ -109,6 +110,7 @@ class StreamContext:
         self,
         *,
         mailbox: Mailbox,
+        lease: Lease,
         session: SyncSession | None,
         mail: MailboxMail,
         crm: SalesforceConnector,
@@ -117,6 +119,7 @@ class StreamContext:
         own: MailboxEmailSettings,
     ) -> None:
         self.mailbox = mailbox
+        self.lease = lease  # fences each commit of the stream (syncengine/services/leases.py)
         self.session = session
         self.mail = mail
         self.crm = crm

@@ -13,6 +13,7 @@ from emails.rules import SALESFORCE_CATEGORY
 from emails.services import CURSOR_SIDE, CURSOR_STREAMS
 from syncengine.core.email_records import EmailRecord, FolderRole
 from syncengine.models import SyncCursor
+from syncengine.services.leases import lease_renew
 
 CURSOR_SLACK = timedelta(minutes=10)  # clocks differ: better one conversation read too many
 
@@ -65,6 +66,7 @@ def commit_cursors(ctx: StreamContext, cursors: dict[FolderRole, str]) -> None:
     """The folder cursors, and the threads left over by earlier sessions that this one read whole."""
     now = timezone.now()
     with transaction.atomic():
+        lease_renew(lease=ctx.lease, now=now)  # a session that lost its lease writes nothing
         for role, value in cursors.items():
             SyncCursor.objects.update_or_create(
                 mailbox=ctx.mailbox,

@@ -28,6 +28,7 @@ from emails.fields import email_to_save, sync_key, task_to_save
 from emails.models import PendingEmail, SaveAs, SavedEmail, SavedEmailMailbox, SavedThread
 from syncengine.models import SyncIssue
 from syncengine.services.issues import issue_dismiss, issue_record, issues_resolve_for_items
+from syncengine.services.leases import lease_renew
 
 log = logging.getLogger(__name__)
 # Sessions that try one email before it is given up on: a transient error lasting this long is not one.
@@ -107,6 +108,7 @@ def _intents(
     ]
     if not new:
         return
+    lease_renew(lease=ctx.lease)  # a session that lost its lease stops before the Salesforce write
     SavedEmail.objects.bulk_create(new, ignore_conflicts=True)  # another mailbox may be saving it too
     for row in SavedEmail.objects.filter(
         organization_id=ctx.mailbox.organization_id,
@@ -143,6 +145,7 @@ def _commit_saves(
     ledger: dict[str, SavedEmail],
 ) -> None:
     now = timezone.now()
+    lease_renew(lease=ctx.lease, now=now)  # a session that lost its lease writes nothing
     done: list[SavedEmail] = []
     savers: list[SavedEmailMailbox] = []
     threads: set[str] = set()

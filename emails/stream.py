@@ -31,13 +31,20 @@ from emails.context import FOLDERS, MAX_THREAD_READS, EmailReport, MailboxMail, 
 from emails.models import EmailSettings, MailboxEmailSettings, SavedThread
 from emails.saving import MAX_SAVE_ATTEMPTS
 from syncengine.models import Mailbox, SyncSession
+from syncengine.services.leases import Lease
 
 __all__ = ["MAX_SAVE_ATTEMPTS", "MAX_THREAD_READS", "EmailReport", "MailboxMail", "email_stream_run"]
 log = logging.getLogger(__name__)
 
 
 def email_stream_run(
-    *, mailbox: Mailbox, session: SyncSession | None, mail: Any, crm: SalesforceConnector, now: datetime
+    *,
+    mailbox: Mailbox,
+    lease: Lease,
+    session: SyncSession | None,
+    mail: Any,
+    crm: SalesforceConnector,
+    now: datetime,
 ) -> EmailReport | None:
     """Run the email stream for this mailbox; None when its organization does not save emails."""
     settings = EmailSettings.objects.filter(organization_id=mailbox.organization_id, enabled=True).first()
@@ -50,7 +57,7 @@ def email_stream_run(
         mailbox=mailbox
     )
     ctx = StreamContext(
-        mailbox=mailbox, session=session, mail=mail, crm=crm, now=now, settings=settings, own=own
+        mailbox=mailbox, lease=lease, session=session, mail=mail, crm=crm, now=now, settings=settings, own=own
     )
     return _run(ctx)
 

@@ -8,24 +8,24 @@ from django.db.models import QuerySet
 
 from syncengine.models import ConnectionStatus, Mailbox, Organization, Provider, SalesforceConnection
 from syncengine.selectors import administered_organizations
+from syncengine.services.failures import MAIL_SIGN_IN_CODES, SALESFORCE_SIGN_IN_CODES, USER_SUSPENDED
 
 Cause = Literal["", "user", "salesforce", "mailbox"]
-USER_PREFIX = "Suspended by user: "  # what mailbox_suspend puts before a person's own reason
-# The engine suspends with the connector's message; these are the Salesforce sign-in ones
-# (connectors/salesforce: "reconnect Salesforce"; services/sessions: "Connect Salesforce ...").
-SALESFORCE_MARKERS = ("reconnect Salesforce", "Connect Salesforce")
 OAUTH_PROVIDERS = (Provider.GRAPH, Provider.GOOGLE)
 
 
 def suspension_cause(mailbox: Mailbox) -> Cause:
+    """Who can end the suspension, from the cause code the engine stored (never from its message)."""
     if not mailbox.suspended:
         return ""
-    reason = mailbox.suspended_reason
-    if reason.startswith(USER_PREFIX):
+    code = mailbox.cause_code
+    if code == USER_SUSPENDED:
         return "user"
-    if any(marker in reason for marker in SALESFORCE_MARKERS):
+    if code in SALESFORCE_SIGN_IN_CODES:
         return "salesforce"
-    return "mailbox"  # revoked or expired sign-in, or repeated failures: a new sign-in may fix it
+    if code in MAIL_SIGN_IN_CODES:
+        return "mailbox"  # revoked or expired sign-in: a new sign-in fixes it
+    return ""  # anything else: resuming is what is left to do
 
 
 def mailbox_needs_reconnect(mailbox: Mailbox) -> bool:

@@ -195,6 +195,12 @@ class Mailbox(models.Model):
     lease_token = models.CharField(max_length=64, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    # Why the last session failed or the mailbox is suspended, as a code (a ConnectorError code,
+    # "INTERNAL_ERROR", "USER_SUSPENDED"); "" when all is well. The dashboard's advice reads it.
+    cause_code = models.CharField(max_length=60, blank=True)
+    # A session is queued and has not started yet (cleared by the lease claim): one at most.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    forced_at = models.DateTimeField(null=True, blank=True)  # the last Force sync (its cool-down)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -154,6 +154,9 @@ SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=30)
 SYNC_JITTER_SECONDS = env.int("SYNC_JITTER_SECONDS", default=300)
 SYNC_SCHEDULER_TICK_MINUTES = env.int("SYNC_SCHEDULER_TICK_MINUTES", default=1)
 SYNC_LEASE_SECONDS = SYNC_SESSION_TIMEOUT + 60
+# After failed sessions a mailbox waits its interval doubled per failure, never longer than this:
+# transient causes (outages, limits) never suspend it, it keeps probing at least this often.
+SYNC_MAX_BACKOFF_MINUTES = env.int("SYNC_MAX_BACKOFF_MINUTES", default=120)
 SYNC_WINDOW_DAYS_BACK = env.int("SYNC_WINDOW_DAYS_BACK", default=14)
 SYNC_WINDOW_DAYS_AHEAD = env.int("SYNC_WINDOW_DAYS_AHEAD", default=60)
 # Stop a stream instead of propagating when one session would delete more than this share of it.

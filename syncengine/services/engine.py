@@ -32,6 +32,7 @@ from syncengine.services.engine_dedup import Deduplication
 from syncengine.services.failures import SESSION_WIDE_CODES
 from syncengine.services.held import MASS_DELETE_HALTED, deletions_held, deletions_hold, deletions_settle
 from syncengine.services.issues import CONFLICT_RESOLVED, issue_record, issues_resolve_for_items
+from syncengine.services.leases import Lease
 from syncengine.services.state import cursors_load, intents_record, pairs_load, state_commit
 from syncengine.services.streams import StreamSpec
 
@@ -53,6 +54,7 @@ class StreamSync(CalendarRules, Deduplication):
         self,
         *,
         mailbox: Mailbox,
+        lease: Lease,
         session: SyncSession,
         spec: StreamSpec,
         mail: GraphConnector,
@@ -60,6 +62,7 @@ class StreamSync(CalendarRules, Deduplication):
         now: datetime,
     ) -> None:
         self.mailbox = mailbox
+        self.lease = lease  # every commit of this stream is fenced by it (services/leases.py)
         self.session = session
         self.spec = spec
         self.rules = spec.rules
@@ -141,6 +144,7 @@ class StreamSync(CalendarRules, Deduplication):
         self._follow_up("links", self._link_new_records)
         state_commit(
             mailbox=self.mailbox,
+            lease=self.lease,
             stream=self.stream,
             crm_object=self.rules.crm_object,
             upserts=upserts,
@@ -307,6 +311,7 @@ class StreamSync(CalendarRules, Deduplication):
         if creates:
             intents_record(
                 mailbox=self.mailbox,
+                lease=self.lease,
                 stream=self.stream,
                 crm_object=self.rules.crm_object,
                 states=[a.state for a in creates if a.state is not None],

@@ -18,6 +18,7 @@ from connectors.salesforce.connector import SalesforceConnector
 from syncengine.core.records import ItemChange, PairState
 from syncengine.core.scope import SALESFORCE_CATEGORY, Decision, event_decision, has_category
 from syncengine.models import Mailbox
+from syncengine.services.leases import Lease
 from syncengine.services.relations import Meeting, relate_attendees, related_addresses, unrelate_attendees
 from syncengine.services.state import rosters_load, rosters_save
 from syncengine.services.streams import StreamSpec
@@ -42,6 +43,7 @@ class CalendarRules:
 
     spec: StreamSpec
     mailbox: Mailbox
+    lease: Lease
     mail: GraphConnector
     crm: SalesforceConnector
     stream: str
@@ -258,7 +260,9 @@ class CalendarRules:
             self._issue("RELATION_FAILED", problem)
         if self.spec.continuous_attendees:
             rosters |= self._attendees_from_salesforce(paired, {**before, **rosters}, gone)
-        rosters_save(mailbox=self.mailbox, rosters=rosters, forget=[k for k in gone if k in before])
+        rosters_save(
+            mailbox=self.mailbox, lease=self.lease, rosters=rosters, forget=[k for k in gone if k in before]
+        )
 
     def _attendees_from_salesforce(
         self, paired: dict[str, PairState], rosters: dict[str, frozenset[str]], gone: set[str]

@@ -10,7 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from syncengine.models import Mailbox, MailboxStatus, Organization, Provider, Trigger
+from syncengine.services.failures import USER_SUSPENDED
 from syncengine.services.queue import enqueue_session
+
+UNKNOWN_CAUSE = "UNKNOWN"
 
 
 def mailbox_create(
@@ -45,10 +48,12 @@ def mailbox_force_sync(*, mailbox: Mailbox) -> bool:
     return True
 
 
-def mailbox_suspend(*, mailbox: Mailbox, reason: str, automatic: bool = False) -> None:
+def mailbox_suspend(*, mailbox: Mailbox, reason: str, automatic: bool = False, code: str = "") -> None:
+    """``code`` names the cause (failures.py); a person's own suspension is ``USER_SUSPENDED``."""
     prefix = "" if automatic else "Suspended by user: "
     Mailbox.objects.filter(pk=mailbox.pk).update(
         suspended=True,
+        cause_code=(code or (UNKNOWN_CAUSE if automatic else USER_SUSPENDED))[:60],
         suspended_reason=(prefix + reason)[:500],
         suspended_at=timezone.now(),
         status=MailboxStatus.SUSPENDED,
@@ -62,6 +67,7 @@ def mailbox_resume(*, mailbox: Mailbox) -> None:
         suspended_reason="",
         suspended_at=None,
         consecutive_failures=0,
+        cause_code="",
         status=MailboxStatus.NEW if mailbox.last_synced_at is None else MailboxStatus.OK,
         next_due_at=timezone.now(),
     )

@@ -26,15 +26,18 @@ from syncengine.models import (
 from syncengine.selectors import salesforce_connection_for
 from syncengine.services.connectors import mail_connector_for, salesforce_for
 from syncengine.services.engine import StreamSync
-from syncengine.services.failures import SESSION_WIDE_CODES, SUSPENDING_CODES
+from syncengine.services.failures import (
+    INTERNAL_ERROR,
+    SESSION_WIDE_CODES,
+    SUSPENDING_CODES,
+    failure_backoff,
+)
 from syncengine.services.issues import issue_record
-from syncengine.services.leases import lease_claim, lease_release
+from syncengine.services.leases import Lease, LeaseLostError, lease_claim, lease_release, lease_renew
 from syncengine.services.mailboxes import mailbox_suspend
 from syncengine.services.streams import stream_specs
 
 log = logging.getLogger(__name__)
-SUSPEND_AFTER_FAILURES = 10
-MAX_BACKOFF = timedelta(hours=6)
 
 
 def session_run(*, mailbox_id: int, trigger: str = Trigger.SCHEDULE) -> SyncSession | None:
@@ -46,16 +49,17 @@ def session_run(*, mailbox_id: int, trigger: str = Trigger.SCHEDULE) -> SyncSess
     mailbox = Mailbox.objects.select_related("owner", "organization").get(pk=mailbox_id)
     session = SyncSession.objects.create(mailbox=mailbox, trigger=trigger)
     try:
-        _run(mailbox, session)
+        _run(mailbox, session, Lease(mailbox_id=mailbox_id, token=token))
     finally:
         lease_release(mailbox_id=mailbox_id, token=token)
     return session
 
 
-def _run(mailbox: Mailbox, session: SyncSession) -> None:
+def _run(mailbox: Mailbox, session: SyncSession, lease: Lease) -> None:
     now = timezone.now()
     mail = crm = None
     failure: ConnectorError | None = None
+    lost = False
     try:
         # The mailbox's own organization's Salesforce: never one its owner connected for another one.
         connection = salesforce_connection_for(mailbox=mailbox)
@@ -67,7 +71,7 @@ def _run(mailbox: Mailbox, session: SyncSession) -> None:
             )
         crm = salesforce_for(connection)
         mail = mail_connector_for(mailbox)
-        session.counts, troubled, halted = _sync_streams(mailbox, session, mail, crm, now)
+        session.counts, troubled, halted = _sync_streams(mailbox, session, mail, crm, now, lease)
         # A halted stream waits for a person: the session did not simply succeed.
         session.outcome = Outcome.HALTED if halted else Outcome.PARTIAL if troubled else Outcome.SUCCEEDED
         _mark_connection(connection, ok=True, usage=crm.api_usage)
@@ -76,6 +80,15 @@ def _run(mailbox: Mailbox, session: SyncSession) -> None:
         session.outcome = Outcome.FAILED
         session.error = error.message
         session.error_code = error.code or ""
+    except LeaseLostError as error:
+        # Another session owns the mailbox now: its schedule and status are that session's to set.
+        lost = True
+        log.warning("%s", error)
+        session.outcome = Outcome.FAILED
+        session.error = (
+            "This session ran longer than its lease and another session took over the mailbox; this "
+            "one stopped without committing, and the other carries on from the last commit."
+        )
     except Exception as error:  # a bug must not kill the worker or hide the mailbox's state
         log.exception("mailbox %s: session %s crashed", mailbox.pk, session.pk)
         session.outcome = Outcome.FAILED
@@ -91,11 +104,17 @@ def _run(mailbox: Mailbox, session: SyncSession) -> None:
             "crm_login": crm.token_calls if crm else 0,
         }
         session.save()
-    _after_session(mailbox, session, failure)
+    if not lost:
+        _after_session(mailbox, session, failure)
 
 
 def _sync_streams(
-    mailbox: Mailbox, session: SyncSession, mail: GraphConnector, crm: SalesforceConnector, now: datetime
+    mailbox: Mailbox,
+    session: SyncSession,
+    mail: GraphConnector,
+    crm: SalesforceConnector,
+    now: datetime,
+    lease: Lease,
 ) -> tuple[dict[str, object], bool, bool]:
     """Each enabled stream in turn; one stream's trouble does not hold the others back.
     Returns the counts, whether anything went wrong, and whether a stream was halted."""
@@ -110,9 +129,10 @@ def _sync_streams(
     ]
     failed = 0
     for spec in specs:
+        lease_renew(lease=lease)  # a long session keeps its mailbox; one that lost it stops here
         try:
             report = StreamSync(
-                mailbox=mailbox, session=session, spec=spec, mail=mail, crm=crm, now=now
+                mailbox=mailbox, lease=lease, session=session, spec=spec, mail=mail, crm=crm, now=now
             ).run()
         except ConnectorError as error:
             if error.code in SESSION_WIDE_CODES:
@@ -131,8 +151,11 @@ def _sync_streams(
         counts[spec.stream] = report.as_dict()
         troubled = troubled or bool(report.issues or report.halted)
         halted = halted or report.halted
+    lease_renew(lease=lease)
     try:  # emails: one way, saved once (emails/stream.py); guarded like the streams above
-        emails = email_stream_run(mailbox=mailbox, session=session, mail=mail, crm=crm, now=now)
+        emails = email_stream_run(mailbox=mailbox, lease=lease, session=session, mail=mail, crm=crm, now=now)
+    except LeaseLostError:
+        raise
     except ConnectorError as error:
         if error.code in SESSION_WIDE_CODES:
             raise
@@ -189,29 +212,33 @@ def _after_session(mailbox: Mailbox, session: SyncSession, failure: ConnectorErr
     fields = {"last_synced_at": finished}
     if session.outcome == Outcome.FAILED:
         failures = mailbox.consecutive_failures + 1
-        backoff = min(interval * 2 ** min(failures - 1, 8), MAX_BACKOFF)
+        code = (failure.code or "UNKNOWN") if failure is not None else INTERNAL_ERROR
+        backoff = failure_backoff(
+            interval=interval,
+            failures=failures,
+            cap=timedelta(minutes=settings.SYNC_MAX_BACKOFF_MINUTES),
+            retry_after=failure.retry_after if failure is not None else None,
+        )
         fields.update(
             consecutive_failures=failures,
             status=MailboxStatus.ERROR,
             status_message=session.error[:500],
+            cause_code=code[:60],
             next_due_at=finished + backoff + jitter,
         )
         Mailbox.objects.filter(pk=mailbox.pk).update(**fields)
+        # Only a cause no retry can fix suspends; a transient one (however long) backs off and keeps
+        # probing, so a provider down for a weekend is picked up again once it is back.
         if failure is not None and failure.code in SUSPENDING_CODES:
             if failure.code == "CRM_AUTH_REVOKED":
                 connection = salesforce_connection_for(mailbox=mailbox)
                 if connection is not None:
                     _mark_connection(connection, ok=False, message=failure.message)
-            mailbox_suspend(mailbox=mailbox, reason=failure.message, automatic=True)
-        elif failures >= SUSPEND_AFTER_FAILURES:
-            mailbox_suspend(
-                mailbox=mailbox,
-                reason=f"Suspended after {failures} failed sessions in a row. Last error: {session.error}",
-                automatic=True,
-            )
+            mailbox_suspend(mailbox=mailbox, reason=failure.message, automatic=True, code=failure.code)
         return
     fields.update(
         consecutive_failures=0,
+        cause_code="",
         status=MailboxStatus.WARNING
         if session.outcome in (Outcome.PARTIAL, Outcome.HALTED) or _has_open_issues(mailbox)
         else MailboxStatus.OK,

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from syncengine.core.records import PairState
 from syncengine.models import ItemPair, Mailbox, MeetingRoster, SyncCursor
+from syncengine.services.leases import Lease, lease_renew
 
 STATE_FIELDS = [
     "mail_id",
@@ -44,7 +45,9 @@ def cursors_load(*, mailbox: Mailbox, stream: str) -> dict[str, str]:
     return dict(rows)
 
 
-def intents_record(*, mailbox: Mailbox, stream: str, crm_object: str, states: Iterable[PairState]) -> None:
+def intents_record(
+    *, mailbox: Mailbox, lease: Lease, stream: str, crm_object: str, states: Iterable[PairState]
+) -> None:
     """Before creating records in Salesforce, note which mail items they are for (no record id
     yet). A worker that dies after the create but before the commit leaves these behind, and the
     next session finds the records by their sync keys instead of losing track of them."""
@@ -56,6 +59,7 @@ def intents_record(*, mailbox: Mailbox, stream: str, crm_object: str, states: It
     )
     state_commit(
         mailbox=mailbox,
+        lease=lease,
         stream=stream,
         crm_object=crm_object,
         upserts=[s for s in intents if s.sync_key not in known],
@@ -68,14 +72,20 @@ def intents_record(*, mailbox: Mailbox, stream: str, crm_object: str, states: It
 def state_commit(
     *,
     mailbox: Mailbox,
+    lease: Lease,
     stream: str,
     crm_object: str,
     upserts: Iterable[PairState],
     removals: Iterable[str],
     cursors: dict[str, str],
 ) -> None:
-    """Store pair changes and the new cursors in one transaction: all of it, or none of it."""
+    """Store pair changes and the new cursors in one transaction: all of it, or none of it.
+
+    Only while the session holds the mailbox's lease: one that lost it raises ``LeaseLostError`` first
+    and writes nothing.
+    """
     now = timezone.now()
+    lease_renew(lease=lease, now=now)
     upserts = list({s.sync_key: s for s in upserts}.values())  # the last state of a pair wins
     existing = {
         p.sync_key: p
@@ -123,9 +133,12 @@ def rosters_load(*, mailbox: Mailbox, sync_keys: Iterable[str]) -> dict[str, fro
     return {row.sync_key: frozenset(row.attendees) for row in rows}
 
 
-def rosters_save(*, mailbox: Mailbox, rosters: dict[str, frozenset[str]], forget: Iterable[str] = ()) -> None:
+def rosters_save(
+    *, mailbox: Mailbox, lease: Lease, rosters: dict[str, frozenset[str]], forget: Iterable[str] = ()
+) -> None:
     """Store the meetings' attendees in one statement (an upsert on mailbox + sync key)."""
     with transaction.atomic():
+        lease_renew(lease=lease)
         MeetingRoster.objects.filter(mailbox=mailbox, sync_key__in=list(forget)).delete()
         MeetingRoster.objects.bulk_create(
             [MeetingRoster(mailbox=mailbox, sync_key=k, attendees=sorted(v)) for k, v in rosters.items()],

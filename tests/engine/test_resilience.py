@@ -14,9 +14,12 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from syncengine.models import ItemPair, Mailbox, MailboxStatus, Outcome, SyncIssue
-from syncengine.services.leases import lease_claim
+from syncengine.core.records import PairState
+from syncengine.models import ItemPair, Mailbox, MailboxStatus, Outcome, SyncCursor, SyncIssue, SyncSession
+from syncengine.services.failures import failure_backoff
+from syncengine.services.leases import Lease, LeaseLostError, lease_claim, lease_renew
 from syncengine.services.sessions import session_run
+from syncengine.services.state import state_commit
 from syncengine.tasks import enqueue_due_sessions
 from tests.conftest import SYNC_KEY_FIELD, Person, event_body
 from tests.engine.test_events_to_salesforce import in_days, synced_events
@@ -185,3 +188,137 @@ def test_it_keeps_failed_items_and_retries_them_once_the_cause_is_fixed(person: 
     assert retried.counts["events"]["to_crm"] == {"created": 2}
     assert sorted(e["Subject"] for e in synced_events(person)) == ["Follow-up", "Kickoff"]
     assert not SyncIssue.objects.filter(mailbox=person.mailbox, resolved=False).exists()
+
+
+@pytest.mark.django_db
+def test_it_refuses_the_commit_of_a_session_that_lost_its_lease(person: Person):
+    first = lease_claim(mailbox_id=person.mailbox.pk)
+    assert first is not None
+    # The first session runs past its lease; a second one claims the mailbox.
+    Mailbox.objects.filter(pk=person.mailbox.pk).update(
+        lease_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    second = lease_claim(mailbox_id=person.mailbox.pk)
+    assert second is not None
+
+    with pytest.raises(LeaseLostError):
+        state_commit(
+            mailbox=person.mailbox,
+            lease=Lease(mailbox_id=person.mailbox.pk, token=first),
+            stream="events",
+            crm_object="Event",
+            upserts=[PairState(sync_key="k1", mail_id="m1", crm_id="00U000000000001AAA")],
+            removals=[],
+            cursors={"mail": "delta-after-the-first-session"},
+        )
+
+    assert not ItemPair.objects.filter(mailbox=person.mailbox).exists()
+    assert not SyncCursor.objects.filter(mailbox=person.mailbox).exists()
+    assert Mailbox.objects.get(pk=person.mailbox.pk).lease_token == second
+
+
+@pytest.mark.django_db
+def test_it_renews_the_lease_of_a_session_that_still_holds_it(person: Person):
+    token = lease_claim(mailbox_id=person.mailbox.pk)
+    assert token is not None
+    later = timezone.now() + timedelta(minutes=10)
+
+    lease_renew(lease=Lease(mailbox_id=person.mailbox.pk, token=token), now=later)
+
+    expires = Mailbox.objects.get(pk=person.mailbox.pk).lease_expires_at
+    assert expires == later + timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_commits_nothing_from_a_sync_mailbox_run_whose_lease_another_session_took(
+    person: Person, sandboxes
+):
+    sf_server, _ = sandboxes
+    for i in range(3):
+        person.outlook.create_event(**event_body(f"Call {i}", in_days(1 + i), in_days(1 + i, 11)))
+    # Salesforce does the write, then is slow to answer: meanwhile the run's lease runs out.
+    sf_server.app.add_fault(
+        path=rf"/composite/sobjects/Event/{SYNC_KEY_FIELD}$", method="PATCH", delay_after=3
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "sync_mailbox", str(person.mailbox.pk)],
+        cwd=settings.BASE_DIR,
+        env=worker_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(sf_server.app.records(person.sf_org_id, "Event")) < 3:
+            assert worker.poll() is None, worker.communicate()
+            assert time.monotonic() < deadline, "the run never wrote to Salesforce"
+            time.sleep(0.05)
+        Mailbox.objects.filter(pk=person.mailbox.pk).update(
+            lease_expires_at=timezone.now() - timedelta(seconds=1)
+        )
+        second = lease_claim(mailbox_id=person.mailbox.pk)
+        assert second is not None
+        worker.wait(timeout=60)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+
+    # Only the intents noted before the write (no record id), no cursor: the second session redoes it.
+    assert not ItemPair.objects.filter(mailbox=person.mailbox).exclude(crm_id="").exists()
+    assert not SyncCursor.objects.filter(mailbox=person.mailbox, stream="events").exists()
+    run = SyncSession.objects.get(mailbox=person.mailbox)
+    assert run.outcome == Outcome.FAILED and "another session took over" in run.error
+    mailbox = Mailbox.objects.get(pk=person.mailbox.pk)
+    assert mailbox.lease_token == second  # the first run's release left the second's lease alone
+
+
+@pytest.mark.django_db
+def test_it_keeps_probing_a_mailbox_whose_provider_is_down_and_never_suspends_it(
+    person: Person, sandboxes, settings
+):
+    settings.RETRY_MAX_ATTEMPTS = 1  # each session fails at once: no waiting inside a call
+    settings.SYNC_MAX_BACKOFF_MINUTES = 120
+    reachable = settings.GRAPH_API_URL
+    settings.GRAPH_API_URL = "https://127.0.0.1:9/v1.0"  # Microsoft 365 down for the weekend
+    person.outlook.create_event(**event_body("Monday call", in_days(3), in_days(3, 11)))
+
+    for _ in range(15):
+        failed = session_run(mailbox_id=person.mailbox.pk)
+        assert failed is not None and failed.outcome == Outcome.FAILED
+
+    mailbox = Mailbox.objects.get(pk=person.mailbox.pk)
+    assert not mailbox.suspended
+    assert mailbox.status == MailboxStatus.ERROR and mailbox.cause_code == "NETWORK"
+    assert mailbox.consecutive_failures == 15
+    wait = mailbox.next_due_at - failed.finished_at
+    cap, jitter = timedelta(minutes=120), timedelta(seconds=settings.SYNC_JITTER_SECONDS)
+    assert cap - jitter <= wait <= cap + jitter
+
+    settings.GRAPH_API_URL = reachable  # back on Monday: the next probe syncs
+    back = session_run(mailbox_id=person.mailbox.pk)
+
+    assert back is not None and back.outcome == Outcome.SUCCEEDED, back.error
+    mailbox.refresh_from_db()
+    assert (mailbox.consecutive_failures, mailbox.cause_code, mailbox.status) == (0, "", MailboxStatus.OK)
+    assert [e["Subject"] for e in synced_events(person)] == ["Monday call"]
+
+
+def test_it_backs_off_doubling_up_to_a_cap_and_at_least_what_the_provider_asked():
+    interval, cap = timedelta(minutes=30), timedelta(hours=2)
+    waits = [failure_backoff(interval=interval, failures=n, cap=cap) for n in (1, 2, 3, 4, 50)]
+    assert waits == [timedelta(minutes=30), timedelta(hours=1), cap, cap, cap]
+    asked = failure_backoff(interval=interval, failures=1, cap=cap, retry_after=3600)
+    assert asked == timedelta(hours=1)
+    assert failure_backoff(interval=interval, failures=1, cap=cap, retry_after=86400) == cap
+
+
+@pytest.mark.django_db
+def test_it_stores_the_cause_of_a_suspension_as_a_code(person: Person, sandboxes):
+    _, graph_server = sandboxes
+    graph_server.app.revoke_refresh_tokens(person.tenant_id, person.graph_user_id)
+
+    session_run(mailbox_id=person.mailbox.pk)
+
+    mailbox = Mailbox.objects.get(pk=person.mailbox.pk)
+    assert mailbox.suspended and mailbox.cause_code == "MAIL_AUTH_REVOKED"

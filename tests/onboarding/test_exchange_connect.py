@@ -123,6 +123,7 @@ def test_it_reconnects_a_mailbox_suspended_for_a_changed_password(
         mailbox=mailbox,
         reason="Exchange no longer accepts this mailbox's sign-in: reconnect the mailbox.",
         automatic=True,
+        code="MAIL_AUTH_REVOKED",
     )
     url = f"{URL}?mailbox={mailbox.pk}"
     dashboard = alice_client.get("/").content.decode()
