@@ -16,7 +16,12 @@ from syncengine.models import HeldDecision, Mailbox, SyncIssue
 from syncengine.services.failures import Advice, cause_advice
 from syncengine.services.held import deletions_decide
 from syncengine.services.issues import issue_dismiss, issue_retry_now, issue_stop_retrying
-from syncengine.services.mailboxes import mailbox_force_sync, mailbox_resume, mailbox_suspend
+from syncengine.services.mailboxes import (
+    force_sync_next_at,
+    mailbox_force_sync,
+    mailbox_resume,
+    mailbox_suspend,
+)
 from syncengine.services.streams import unsupported_streams
 
 
@@ -36,6 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "issue_count": selectors.open_issue_count(mailbox=mailbox),
             "reconnect": mailbox_needs_reconnect(mailbox),
             "advice": _advice(mailbox),
+            "force_next_at": force_sync_next_at(mailbox),
             "unsupported": unsupported_streams(mailbox),
         }
         for mailbox in selectors.mailboxes_of(user=request.user)
@@ -65,12 +71,21 @@ def _advice(mailbox: Mailbox) -> Advice:
 @require_POST
 def force_sync(request: HttpRequest, mailbox_id: int) -> HttpResponse:
     mailbox = _own_mailbox(request, mailbox_id)
-    if mailbox_force_sync(mailbox=mailbox):
+    answer = mailbox_force_sync(mailbox=mailbox)
+    if answer.queued:
         messages.success(
             request, f"A sync session for {mailbox.address} was queued; it starts within seconds."
         )
-    else:
+    elif answer.refused == "suspended":
         messages.error(request, "This mailbox is suspended: resume it to sync.")
+    elif answer.refused == "too_soon" and answer.next_at is not None:
+        messages.info(
+            request,
+            f"{mailbox.address} was force-synced a moment ago; the next Force sync may run at "
+            f"{answer.next_at:%H:%M:%S} (UTC).",
+        )
+    else:
+        messages.info(request, f"A sync session for {mailbox.address} is already queued.")
     return HttpResponseRedirect(reverse("dashboard:home"))
 
 

@@ -8,7 +8,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -19,10 +20,25 @@ from instant.services.notifications import (
 )
 
 MAX_BODY = 1_000_000  # Graph batches notifications; a megabyte is far beyond any real batch
+# Graph batches a subscription's notifications; a real batch is far smaller than this. A larger
+# one is refused whole, before any query: it can only be a flood.
+MAX_ITEMS = 1000
+
+
+def _enabled(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """With instant sync off the hooks do not exist: 404, no query, no log line."""
+
+    def guarded(request: HttpRequest) -> HttpResponse:
+        if not settings.INSTANT_SYNC_ENABLED:
+            raise Http404
+        return view(request)
+
+    return guarded
 
 
 def _graph(accept: Callable[[list[dict[str, Any]]], int]) -> Callable[[HttpRequest], HttpResponse]:
     @csrf_exempt
+    @_enabled
     @require_POST
     def view(request: HttpRequest) -> HttpResponse:
         token = request.GET.get("validationToken")
@@ -49,7 +65,7 @@ def _items(request: HttpRequest) -> list[dict[str, Any]] | None:
     except (ValueError, UnicodeDecodeError):
         return None
     items = payload.get("value") if isinstance(payload, dict) else None
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+    if not isinstance(items, list) or len(items) > MAX_ITEMS or not all(isinstance(i, dict) for i in items):
         return None
     return items
 
@@ -59,6 +75,7 @@ graph_lifecycle_hook = _graph(graph_lifecycle_accept)
 
 
 @csrf_exempt
+@_enabled
 @require_POST
 def google_hook(request: HttpRequest) -> HttpResponse:
     channel_id = request.headers.get("X-Goog-Channel-ID", "")

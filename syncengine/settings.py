@@ -154,6 +154,9 @@ SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=30)
 SYNC_JITTER_SECONDS = env.int("SYNC_JITTER_SECONDS", default=300)
 SYNC_SCHEDULER_TICK_MINUTES = env.int("SYNC_SCHEDULER_TICK_MINUTES", default=1)
 SYNC_LEASE_SECONDS = SYNC_SESSION_TIMEOUT + 60
+# Force sync queues at most one session per mailbox, and not again within this many seconds: a
+# button pressed 300 times costs one session, not 300 sessions of the org's Salesforce API budget.
+FORCE_SYNC_COOLDOWN_SECONDS = env.int("FORCE_SYNC_COOLDOWN_SECONDS", default=60)
 # After failed sessions a mailbox waits its interval doubled per failure, never longer than this:
 # transient causes (outages, limits) never suspend it, it keeps probing at least this often.
 SYNC_MAX_BACKOFF_MINUTES = env.int("SYNC_MAX_BACKOFF_MINUTES", default=120)

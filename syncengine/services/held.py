@@ -76,4 +76,4 @@ def deletions_decide(
         SyncIssue.objects.filter(
             mailbox=mailbox, stream=stream, code=MASS_DELETE_HALTED, resolved=False
         ).update(resolved=True, last_seen_at=timezone.now())
-    return decided, bool(decided) and mailbox_force_sync(mailbox=mailbox)
+    return decided, bool(decided) and bool(mailbox_force_sync(mailbox=mailbox))

@@ -100,4 +100,4 @@ def issue_retry_now(*, issue: SyncIssue) -> bool:
     """Try the item again at once: a session is queued (False: the mailbox is suspended)."""
     if "pending" in (issue.details or {}):
         SyncIssue.objects.filter(pk=issue.pk).update(retry=RetryState.AUTO)
-    return mailbox_force_sync(mailbox=issue.mailbox)
+    return bool(mailbox_force_sync(mailbox=issue.mailbox))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from syncengine.models import Mailbox, MailboxStatus, Organization, Provider, Trigger
@@ -39,13 +41,47 @@ def mailbox_create(
     )
 
 
-def mailbox_force_sync(*, mailbox: Mailbox) -> bool:
-    """Queue a session now. False when the mailbox is suspended (resume it first)."""
-    if mailbox.suspended:
-        return False
-    Mailbox.objects.filter(pk=mailbox.pk).update(next_due_at=timezone.now())
-    transaction.on_commit(lambda: enqueue_session(mailbox_id=mailbox.pk, trigger=Trigger.FORCE))
-    return True
+@dataclass(frozen=True)
+class ForceSync:
+    """What a Force sync did: queued a session, or why not (and when the next may run)."""
+
+    queued: bool
+    refused: str = ""  # "" | "suspended" | "already_queued" | "too_soon"
+    next_at: datetime | None = None
+
+    def __bool__(self) -> bool:
+        return self.queued
+
+
+def force_sync_next_at(mailbox: Mailbox, now: datetime | None = None) -> datetime | None:
+    """When the mailbox's next Force sync may run; None when it may run now."""
+    if mailbox.forced_at is None:
+        return None
+    next_at = mailbox.forced_at + timedelta(seconds=settings.FORCE_SYNC_COOLDOWN_SECONDS)
+    return next_at if next_at > (now or timezone.now()) else None
+
+
+def mailbox_force_sync(*, mailbox: Mailbox) -> ForceSync:
+    """Queue a session now, at most one per mailbox and one per cool-down (a conditional UPDATE, so
+    concurrent clicks cannot both win). A queued mark older than a lease is a lost message: retaken."""
+    now = timezone.now()
+    free = Q(queued_at__isnull=True) | Q(queued_at__lt=now - timedelta(seconds=settings.SYNC_LEASE_SECONDS))
+    rested = Q(forced_at__isnull=True) | Q(
+        forced_at__lte=now - timedelta(seconds=settings.FORCE_SYNC_COOLDOWN_SECONDS)
+    )
+    won = Mailbox.objects.filter(free, rested, pk=mailbox.pk, suspended=False).update(
+        queued_at=now, forced_at=now, next_due_at=now
+    )
+    if won:
+        transaction.on_commit(lambda: enqueue_session(mailbox_id=mailbox.pk, trigger=Trigger.FORCE))
+        return ForceSync(queued=True, next_at=now + timedelta(seconds=settings.FORCE_SYNC_COOLDOWN_SECONDS))
+    current = Mailbox.objects.get(pk=mailbox.pk)
+    if current.suspended:
+        return ForceSync(queued=False, refused="suspended")
+    next_at = force_sync_next_at(current, now)
+    if next_at is not None:
+        return ForceSync(queued=False, refused="too_soon", next_at=next_at)
+    return ForceSync(queued=False, refused="already_queued")
 
 
 def mailbox_suspend(*, mailbox: Mailbox, reason: str, automatic: bool = False, code: str = "") -> None:

@@ -40,7 +40,7 @@ def sessions_enqueue_due() -> int:
     # Push the due time past the queue's retry window so the next tick does not queue it twice;
     # the session sets the real next due time when it finishes.
     Mailbox.objects.filter(pk__in=due).update(
-        next_due_at=now + timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+        next_due_at=now + timedelta(seconds=settings.SYNC_LEASE_SECONDS), queued_at=now
     )
     for mailbox_id in due:
         enqueue_session(mailbox_id=mailbox_id, trigger=Trigger.SCHEDULE)
