@@ -18,6 +18,7 @@ from emails.rules import Decision, Reason, decide
 from syncengine.core.email_records import EmailAttachment, EmailChangeSet, EmailRecord, FolderRole
 from syncengine.core.linking import LinkFilters, Links, LinkUser
 from syncengine.models import Mailbox, SyncSession
+from syncengine.services.activity_links import link_filters_of
 from syncengine.services.leases import Lease
 
 STREAM = "emails"
@@ -129,7 +130,7 @@ class StreamContext:
         self.report = EmailReport()
         self.addresses = frozenset({mailbox.address.lower()})
         self.user = LinkUser(crm.user_id, self.addresses)
-        self.filters: LinkFilters = settings.link_filters()
+        self.filters: LinkFilters = link_filters_of(mailbox)
         self.blocklist: Blocklist = blocklist_for_mailbox(mailbox)
         self.conversations: dict[str, list[EmailRecord]] = {}
         self.saved_now: set[str] = set()  # InternetMessageIds this session saved

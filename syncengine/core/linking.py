@@ -29,15 +29,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-FREE_EMAIL_DOMAINS = frozenset(
-    {
-        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "hotmail.com",
-        "hotmail.co.uk", "outlook.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com",
-        "mac.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com", "mail.ru", "yandex.ru",
-        "yandex.com", "proton.me", "protonmail.com", "zoho.com", "qq.com", "163.com",
-    }
-)  # fmt: skip
-
 # Key prefixes of the records a body link may name.
 PREFIXES = {"001": "Account", "003": "Contact", "00Q": "Lead", "006": "Opportunity", "500": "Case"}
 _ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
@@ -58,7 +49,9 @@ class LinkFilters:
     case_open_only: bool = True
     case_created_within_days: int = 90
     account_by_domain: bool = True
-    free_email_domains: frozenset[str] = FREE_EMAIL_DOMAINS
+    # The org's free-email list (blocklists: the defaults with the org's own changes), given by the
+    # caller: one list, the one the org admin edits, for linking as for saving.
+    free_email_domains: frozenset[str] = frozenset()
 
     def opportunity_window(self, today: date) -> tuple[date, date]:
         return (

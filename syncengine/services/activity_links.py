@@ -9,9 +9,10 @@ new costs nothing here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
-from blocklists.services import blocklist_for_mailbox
+from blocklists.services import blocklist_for_mailbox, free_domains_of
 from connectors.salesforce.connector import SalesforceConnector
 from syncengine.core.linking import ItemFacts, LinkFilters, LinkUser, link_item
 from syncengine.models import Mailbox
@@ -19,11 +20,13 @@ from syncengine.services.lookup import search_session
 
 
 def link_filters_of(mailbox: Mailbox) -> LinkFilters:
-    """The org's applied record filters (set on its email settings page), else the reference's."""
+    """The org's applied record filters (set on its email settings page, else the reference's), with
+    the org's own free-email list: every linker of the org reads this one."""
     from emails.models import EmailSettings  # the filters are the email settings' (a feature app)
 
     settings = EmailSettings.objects.filter(organization=mailbox.organization).first()
-    return settings.link_filters() if settings else LinkFilters()
+    filters = settings.link_filters() if settings else LinkFilters()
+    return replace(filters, free_email_domains=frozenset(free_domains_of(mailbox.organization)))
 
 
 def link_new_activities(

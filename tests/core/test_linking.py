@@ -39,7 +39,11 @@ def never(_: str) -> bool:
     return False
 
 
+FREE = LinkFilters(free_email_domains=frozenset({"gmail.com", "gmx.de"}))  # the org's list, as given
+
+
 def link(item: ItemFacts, found: Found, **kw: Any):
+    kw.setdefault("filters", FREE)
     return link_item(item, user=ME, found=found, is_blocked=kw.pop("is_blocked", never), today=TODAY, **kw)
 
 
@@ -177,6 +181,16 @@ def test_it_finds_the_account_by_website_domain_only_when_no_person_was_found():
     )
 
 
+def test_it_treats_as_free_email_exactly_the_domains_the_org_lists():
+    gmx = AccountRow("001000000000009AAA", "GMX", "gmx.de")
+    listed = link(inbound("ann@gmx.de"), Found(accounts=(gmx,)), filters=FREE)
+    removed_by_the_org = link(inbound("ann@gmx.de"), Found(accounts=(gmx,)), filters=LinkFilters())
+    assert (listed.what_id, removed_by_the_org.what_id) == ("", gmx.id)
+    acme = AccountRow(ACME, "Acme", "acme.example")
+    added = LinkFilters(free_email_domains=frozenset({"acme.example"}))
+    assert link(inbound("stranger@acme.example"), Found(accounts=(acme,)), filters=added).what_id == ""
+
+
 def test_it_links_the_case_named_in_the_subject_when_it_is_open_and_recent():
     ann = contact(1, "ann@acme.example", account=ACME)
     recent = datetime(2026, 11, 1, tzinfo=UTC)
@@ -256,7 +270,7 @@ def test_it_gathers_one_request_for_a_whole_session():
     assert request.ids("Account") == {ACME} and request.ids("Case") == frozenset()
 
     found = Found(contacts=(contact(1, "ann@acme.example", account=ACME),))
-    assert unresolved_domains(request.addresses | {"x@gmail.com"}, found, LinkFilters()) == {"beta.example"}
+    assert unresolved_domains(request.addresses | {"x@gmail.com"}, found, FREE) == {"beta.example"}
     assert contact_accounts(found) == {ACME}
 
 
@@ -278,7 +292,7 @@ def test_it_exposes_the_references_default_filters_as_frozen_settings():
     filters = LinkFilters()
     assert (filters.opportunity_closed_within_days, filters.opportunity_close_within_days) == (365, 180)
     assert (filters.case_open_only, filters.case_created_within_days) == (True, 90)
-    assert "gmail.com" in filters.free_email_domains
+    assert filters.free_email_domains == frozenset()  # the org's list is always given by the caller
     assert filters.opportunity_window(TODAY) == (TODAY - timedelta(days=365), TODAY + timedelta(days=180))
     with pytest.raises(FrozenInstanceError):
         filters.case_created_within_days = 1  # type: ignore[misc]

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from blocklists.services import free_domain_remove, free_domains_add
+from syncengine.services.activity_links import link_filters_of
 from syncengine.services.sessions import session_run
 from tests.conftest import Person, event_body
 from tests.emails.conftest import crm_world
@@ -72,3 +74,12 @@ def test_it_links_nothing_and_asks_nothing_when_no_record_fits(person: Person, s
         r for r in sf_app.requests(tenant=person.sf_org_id) if r["method"] == "GET" and "query" in r["path"]
     ]
     assert len(queries) == 4, "the three streams' reads and one natural-key look-up: the linker asked nothing"
+
+
+def test_it_links_with_the_orgs_own_free_email_list(person: Person):
+    free_domain_remove(organization=person.organization, domain="gmx.de", changed_by=None)
+    free_domains_add(organization=person.organization, texts=["mail.corp-free.example"], changed_by=None)
+
+    free = link_filters_of(person.mailbox).free_email_domains
+
+    assert "gmx.de" not in free and "mail.corp-free.example" in free and "gmail.com" in free
