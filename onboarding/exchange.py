@@ -52,7 +52,23 @@ class ExchangeForm(forms.Form):
             raise ValidationError(
                 "The EWS URL must start with https:// (a password is never sent unencrypted)."
             )
+        if not _config().allows(url):
+            # Checked before any call: the server never sends a password to a host a member typed.
+            raise ValidationError(
+                "This Exchange server is not one this service may connect to. Leave the URL empty to use "
+                "your organization's server, or ask your admin to allow it."
+            )
         return url
+
+
+def _config() -> EwsConfig:
+    return EwsConfig(
+        service_endpoint=settings.EWS_SERVICE_ENDPOINT,
+        allowed_hosts=frozenset(h.lower() for h in settings.EWS_ALLOWED_HOSTS),
+        ca_bundle=settings.OUTBOUND_CA_BUNDLE,
+        timeout=settings.HTTP_TIMEOUT_SECONDS,
+        retry=RetryPolicy(max_attempts=1),  # a person is waiting: one try, and tell them
+    )
 
 
 def exchange_connect(
@@ -84,14 +100,8 @@ def exchange_connect(
 
 
 def _check_sign_in(account: dict[str, str], credentials: dict[str, str]) -> None:
-    config = EwsConfig(
-        service_endpoint=settings.EWS_SERVICE_ENDPOINT,
-        ca_bundle=settings.OUTBOUND_CA_BUNDLE,
-        timeout=settings.HTTP_TIMEOUT_SECONDS,
-        retry=RetryPolicy(max_attempts=1),  # a person is waiting: one try, and tell them
-    )
     try:
-        EwsConnector(config, account, credentials).check_sign_in()
+        EwsConnector(_config(), account, credentials).check_sign_in()
     except ConnectorError as error:
         raise OnboardingError(_message(error, account["primary_smtp_address"])) from None
 
@@ -104,10 +114,9 @@ def _message(error: ConnectorError, address: str) -> str:
         )
     if error.code == "MAIL_ACCESS_DENIED":
         return f"Exchange accepted the sign-in, but it may not open the mailbox {address}. Nothing was saved."
-    if error.code == "TLS_UNTRUSTED":
-        return "The Exchange server's TLS certificate is not trusted here: ask your admin. Nothing was saved."
-    if error.code == "MAIL_CONFIG":
-        return f"This Exchange setting is not usable: {error.message}. Nothing was saved."
-    if not error.permanent:
-        return "The Exchange server could not be reached or is busy: check the EWS URL, or try again later."
-    return f"Exchange refused the sign-in check ({error.code}). Nothing was saved."
+    # Anything else gets one message: what answered (a TLS error, a refused port, another service)
+    # is not told apart, so the form cannot be used to probe the network behind this server.
+    return (
+        "The sign-in could not be checked with this Exchange server: check the EWS URL, or try again "
+        "later. Nothing was saved."
+    )

@@ -228,6 +228,9 @@ GOOGLE_OAUTH_SCOPES = env.list(
 GOOGLE_API_URL = env.str("GOOGLE_API_URL", default="")
 # Exchange on-premises: the default EWS endpoint (a mailbox may name its own, from autodiscover).
 EWS_SERVICE_ENDPOINT = env.str("EWS_SERVICE_ENDPOINT", default="")
+# Other Exchange servers (host or host:port; private addresses allowed: on-premises servers are) that
+# mailboxes may name. A member's typed URL is refused unless its host is here or is the endpoint's.
+EWS_ALLOWED_HOSTS = env.list("EWS_ALLOWED_HOSTS", default=[])
 
 # Instant sync: providers call us when a mailbox changes (Graph subscriptions, Google Calendar
 # channels) and a session is queued within seconds; the schedule above stays as the safety net.

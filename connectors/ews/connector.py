@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from exchangelib import Account, CalendarItem, EWSDateTime
@@ -59,6 +60,20 @@ class EwsConfig:
     build: tuple[int, int, int, int] = (15, 1, 2507, 6)  # Exchange 2016 CU; skips version probing
     page_size: int = MAX_SYNC_PAGE
     batch_size: int = 100  # items per CreateItem / UpdateItem / DeleteItem / GetItem call
+    # The Exchange hosts (host or host:port) a password may be sent to, besides service_endpoint's:
+    # an operator's choice, never a user's (a mailbox naming another host is refused before any call).
+    allowed_hosts: frozenset[str] = frozenset()
+
+    def allows(self, endpoint: str) -> bool:
+        return endpoint_host(endpoint) in {*self.allowed_hosts, endpoint_host(self.service_endpoint)} - {""}
+
+
+def endpoint_host(url: str) -> str:
+    """``host`` or ``host:port`` of an https EWS URL, lowercased; "" for anything else."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        return ""
+    return f"{parts.hostname.lower()}:{parts.port}" if parts.port else parts.hostname.lower()
 
 
 class EwsConnector(EwsMailMixin):
@@ -78,6 +93,13 @@ class EwsConnector(EwsMailMixin):
         self.config = config
         self.smtp_address = str(account["primary_smtp_address"])
         self.endpoint = str(account.get("service_endpoint") or config.service_endpoint)
+        if not config.allows(self.endpoint):
+            raise ConnectorError(
+                "This mailbox names an Exchange server that is not on this server's list of allowed "
+                "Exchange hosts (EWS_ALLOWED_HOSTS); its password is not sent there.",
+                permanent=True,
+                code="MAIL_CONFIG",
+            )
         self.time_zone = str(account.get("time_zone") or "UTC")
         self.credentials = dict(credentials)
         self._on_credentials = on_credentials  # passwords are not refreshed; kept for the shared signature

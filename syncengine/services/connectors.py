@@ -69,7 +69,11 @@ def mail_connector_for(mailbox: Mailbox) -> MailConnector:
         )
         return GoogleConnector(google, mailbox.provider_account, mailbox.credentials, on_credentials=store)
     if mailbox.provider == Provider.EWS:
-        ews = EwsConfig(service_endpoint=settings.EWS_SERVICE_ENDPOINT, **common)
+        ews = EwsConfig(
+            service_endpoint=settings.EWS_SERVICE_ENDPOINT,
+            allowed_hosts=frozenset(h.lower() for h in settings.EWS_ALLOWED_HOSTS),
+            **common,
+        )
         return EwsConnector(ews, mailbox.provider_account, mailbox.credentials, on_credentials=store)
     config = GraphConfig(
         authority_host=settings.GRAPH_AUTHORITY_HOST,

@@ -15,6 +15,7 @@ from sandbox.base import SandboxServer
 from syncengine.models import Mailbox, MailboxStatus, Provider
 from syncengine.services.connectors import mail_connector_for
 from syncengine.services.mailboxes import mailbox_suspend
+from syncengine.services.sessions import session_run
 from tests.conftest import Person
 
 pytestmark = pytest.mark.django_db
@@ -101,11 +102,12 @@ def test_it_requires_https_and_an_endpoint_when_the_server_has_none(
     assert _soap_calls(exchange) == [] and not Mailbox.objects.filter(address=smtp).exists()
 
 
-def test_it_keeps_a_typed_endpoint_for_the_mailbox(
+def test_it_keeps_a_typed_endpoint_on_an_allowed_host_for_the_mailbox(
     alice_client: Client, exchange: SandboxServer, smtp: str, settings: Any
 ):
     endpoint = f"{exchange.url}/EWS/Exchange.asmx"
     settings.EWS_SERVICE_ENDPOINT = ""
+    settings.EWS_ALLOWED_HOSTS = [f"127.0.0.1:{exchange.port}"]
 
     assert _post(alice_client, smtp, service_endpoint=endpoint).status_code == 302
 
@@ -151,3 +153,42 @@ def test_it_reconnects_only_the_users_own_exchange_mailbox(
     assert alice_client.get(f"{URL}?mailbox={alice.mailbox.pk}").status_code == 404  # a Graph mailbox
     assert alice_client.get(f"{URL}?mailbox=abc").status_code == 404
     assert alice_client.get(f"{URL}?org=999999").status_code == 404
+
+
+def test_it_never_sends_a_password_to_a_host_a_member_typed(
+    alice_client: Client, exchange: SandboxServer, smtp: str, settings: Any
+):
+    settings.EWS_ALLOWED_HOSTS = []
+    for endpoint in ("https://169.254.169.254/EWS/Exchange.asmx", "https://127.0.0.1:6379/EWS/Exchange.asmx"):
+        refused = _post(alice_client, smtp, service_endpoint=endpoint)
+        assert (
+            refused.status_code == 400 and "not one this service may connect to" in refused.content.decode()
+        )
+    assert _soap_calls(exchange) == [] and not Mailbox.objects.filter(address=smtp).exists()
+
+
+def test_it_refuses_at_sync_time_an_endpoint_no_longer_allowed(
+    alice_client: Client, exchange: SandboxServer, smtp: str, settings: Any
+):
+    assert _post(alice_client, smtp).status_code == 302
+    mailbox = Mailbox.objects.get(address=smtp)
+    Mailbox.objects.filter(pk=mailbox.pk).update(  # e.g. repointed behind the engine's back
+        provider_account={"primary_smtp_address": smtp, "service_endpoint": "https://evil.example/EWS"}
+    )
+    before = len(_soap_calls(exchange))
+
+    session = session_run(mailbox_id=mailbox.pk)
+
+    assert session is not None and session.outcome == "failed" and "EWS_ALLOWED_HOSTS" in session.error
+    assert len(_soap_calls(exchange)) == before
+
+
+def test_it_gives_one_message_whatever_answered_the_sign_in_check(
+    alice_client: Client, exchange: SandboxServer, smtp: str, settings: Any
+):
+    settings.EWS_ALLOWED_HOSTS = ["127.0.0.1:9", f"127.0.0.1:{exchange.port}"]
+    closed = _post(alice_client, smtp, service_endpoint="https://127.0.0.1:9/EWS/Exchange.asmx")
+    not_ews = _post(alice_client, smtp, service_endpoint=f"{exchange.url}/not-ews")
+    texts = [r.content.decode() for r in (closed, not_ews)]
+    assert [r.status_code for r in (closed, not_ews)] == [400, 400]
+    assert all("could not be checked with this Exchange server" in t for t in texts)
