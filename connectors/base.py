@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from syncengine.core.records import ChangeSet, ItemChange
 
@@ -47,12 +48,34 @@ class ConnectorError(Exception):
         self.auth_expired = auth_expired
 
 
+def within(url: str, base: str) -> bool:
+    """Whether ``url`` is on ``base``'s scheme, host and port and under its path: the only links a
+    connector follows with a credential (a stored cursor or a page's next link naming another host
+    is never sent the token)."""
+    got, home = urlsplit(url), urlsplit(base)
+    if (got.scheme.lower(), got.hostname, got.port) != (home.scheme.lower(), home.hostname, home.port):
+        return False
+    if got.username is not None or got.password is not None:
+        return False
+    prefix = home.path.rstrip("/")
+    return got.path == prefix or got.path.startswith(prefix + "/")
+
+
 class CursorInvalidError(ConnectorError):
     """The stored cursor is no longer accepted (Graph 410, Google 410, Gmail 404): read in full."""
 
     def __init__(self, message: str) -> None:
         # Repeating the same read cannot help; the caller starts a full read instead.
         super().__init__(message, permanent=True, code="CURSOR_INVALID")
+
+
+class ForeignLinkError(CursorInvalidError):
+    """A link to follow (a stored cursor, a next page) names a host that is not the provider's: it is
+    not followed, and a caller that reads in full on an invalid cursor does so."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} pointed outside the provider's API; it was not followed.")
+        self.code = "FOREIGN_LINK"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 from simple_salesforce import Salesforce
 
-from connectors.base import ConnectorError, RetryPolicy, WriteResult, call_with_retry
+from connectors.base import ConnectorError, ForeignLinkError, RetryPolicy, WriteResult, call_with_retry
 from connectors.http import make_session
 from connectors.salesforce.errors import TRANSIENT_ITEM_CODES, first_error, translate
 from connectors.salesforce.soql import literal, packed, packed_in
@@ -130,6 +130,13 @@ class SalesforceConnector:
 
         return call_with_retry(attempt, policy=self.config.retry, refresh_auth=self.refresh, what=what)
 
+    def _more(self, next_records_url: str) -> Any:
+        """The next page of a query. simple-salesforce joins the link onto the instance host, so only
+        a plain API path is followed: "@host" or "//host" would send the session to another host."""
+        if not _API_PATH.match(next_records_url):
+            raise ForeignLinkError("Salesforce's next-page link")
+        return self._call("soql-more", lambda sf: sf.query_more(next_records_url, identifier_is_url=True))
+
     # -- reads ------------------------------------------------------------------------------------
     def read_changes(
         self,
@@ -177,9 +184,7 @@ class SalesforceConnector:
             if page.get("done", True):
                 break
             next_url = page["nextRecordsUrl"]
-            page = self._call(
-                "soql-more", lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True)
-            )
+            page = self._more(next_url)
         if not newest:
             # Nothing to read yet: start the cursor at Salesforce's own "now", so the next read
             # asks only for changes (deletions included) rather than everything again.
@@ -211,7 +216,7 @@ class SalesforceConnector:
                 if page.get("done", True):
                     break
                 url = page["nextRecordsUrl"]
-                page = self._call("soql-more", lambda sf, u=url: sf.query_more(u, identifier_is_url=True))
+                page = self._more(url)
         # Salesforce answers 15- or 18-character ids; the caller asked with its own spelling.
         by_prefix = {k[:15]: v for k, v in found.items()}
         return {i: by_prefix[i[:15]] for i in ids if i[:15] in by_prefix}
@@ -293,7 +298,7 @@ class SalesforceConnector:
             if page.get("done", True):
                 return rows
             url = page["nextRecordsUrl"]
-            page = self._call("soql-more", lambda sf, u=url: sf.query_more(u, identifier_is_url=True))
+            page = self._more(url)
 
     def update(self, *, crm_object: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
         body = [{"attributes": {"type": crm_object}, **r} for r in records]
@@ -381,6 +386,8 @@ def _neutral_stamp(stamp: str) -> str:
     return parsed.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if parsed else ""
 
 
+# A next-page link as Salesforce sends it: a plain path under the API, nothing that names a host.
+_API_PATH = re.compile(r"^/services/data/v\d+\.\d+/[A-Za-z0-9/_.\-]*$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$")
 
 
