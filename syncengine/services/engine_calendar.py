@@ -15,7 +15,7 @@ from blocklists.core import REASON_INTERNAL, REASON_INTERNAL_ADDRESS, Blocklist
 from blocklists.services import blocklist_for_mailbox
 from connectors.graph.connector import GraphConnector
 from connectors.salesforce.connector import SalesforceConnector
-from syncengine.core.records import ItemChange, PairState
+from syncengine.core.records import ItemChange, PairState, content_hash
 from syncengine.core.scope import SALESFORCE_CATEGORY, Decision, event_decision, has_category
 from syncengine.models import Mailbox
 from syncengine.services.leases import Lease
@@ -268,9 +268,13 @@ class CalendarRules:
         self, paired: dict[str, PairState], rosters: dict[str, frozenset[str]], gone: set[str]
     ) -> dict[str, frozenset[str]]:
         """People related in Salesforce to a synced meeting's Event join the calendar item (the
-        reference: added with an unknown response); one removed there stays. Only Events this session
-        read as changed are looked at, so a quiet session costs nothing."""
-        changed = {c.id for c in self._crm_read if not c.deleted}
+        reference: added with an unknown response); one removed there stays. Only Events whose content
+        changed since the last sync are looked at, so a quiet session costs nothing: the Salesforce
+        read returns again the rows of its overlap and our own writes, whose content is unchanged."""
+        synced = {p.crm_id: p.crm_hash for p in self._pairs if p.crm_id}
+        changed = {
+            c.id for c in self._crm_read if not c.deleted and content_hash(c.values) != synced.get(c.id)
+        }
         meetings = {
             p.crm_id: p
             for p in paired.values()

@@ -16,6 +16,8 @@ from connectors.salesforce.connector import SalesforceConnector
 from connectors.salesforce.soql import literal, packed_in
 
 MAX_CONTACTS = 50
+# Salesforce ids begin with their object's key prefix: who a relation is, without asking.
+KEY_PREFIXES = {"Contact": "003", "Lead": "00Q", "User": "005"}
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def _repoint_who(crm: SalesforceConnector, rows: list[dict], doomed: list[dict])
                 for r in rows
                 if r["EventId"] == event["Id"]
                 and (event["Id"], r["RelationId"]) not in gone
-                and str(r["RelationId"]).startswith(("003", "00Q"))
+                and str(r["RelationId"]).startswith((KEY_PREFIXES["Contact"], KEY_PREFIXES["Lead"]))
             ]
             updates.append({"Id": event["Id"], "WhoId": left[0] if left else None})
     return [
@@ -159,12 +161,14 @@ def _repoint_who(crm: SalesforceConnector, rows: list[dict], doomed: list[dict])
 def related_addresses(
     crm: SalesforceConnector, event_ids: Sequence[str], owner_id: str
 ) -> dict[str, set[str]]:
-    """The e-mail addresses of the people related to each Event (its owner left out): four queries."""
+    """The e-mail addresses of the people related to each Event (its owner left out): the relations,
+    then one query per kind of person among them (Contact, Lead, User)."""
     rows = _rows(crm, "SELECT EventId, RelationId FROM EventRelation", "EventId", event_ids)
     people = {str(r["RelationId"]) for r in rows} - {owner_id}
     emails: dict[str, str] = {}
-    for sobject in ("Contact", "Lead", "User"):
-        for row in _rows(crm, f"SELECT Id, Email FROM {sobject}", "Id", people):  # noqa: S608
+    for sobject, prefix in KEY_PREFIXES.items():  # each object asked only for its own ids
+        ids = {i for i in people if i.startswith(prefix)}
+        for row in _rows(crm, f"SELECT Id, Email FROM {sobject}", "Id", ids):  # noqa: S608
             if row.get("Email"):
                 emails[str(row["Id"])] = str(row["Email"]).lower()
     out: dict[str, set[str]] = {}

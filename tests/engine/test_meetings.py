@@ -10,7 +10,7 @@ from blocklists.models import OrgBlocklistEntry
 from syncengine.models import ItemPair, SyncIssue
 from syncengine.services.sessions import session_run
 from tests.conftest import SYNC_KEY_FIELD, Person, event_body
-from tests.engine.test_events_to_salesforce import in_days, synced_events
+from tests.engine.test_events_to_salesforce import in_days, sf_writes, synced_events
 
 pytestmark = pytest.mark.django_db
 
@@ -242,3 +242,66 @@ def test_it_keeps_a_saved_meeting_when_relating_its_attendees_fails(person: Pers
     sf_app.clear()
     run(person)
     assert len(synced_events(person)) == 1, "no twin next time"
+
+
+def sf_reads(sf_app, person: Person) -> list[str]:
+    """The SOQL of every Salesforce read the person's org received."""
+    return [
+        str(r["query"].get("q", ""))
+        for r in sf_app.requests(tenant=person.sf_org_id, kind="api")
+        if r["method"] == "GET"
+    ]
+
+
+def test_it_reads_salesforce_once_per_stream_in_a_quiet_session_of_a_mailbox_with_meetings(
+    make_person, sandboxes
+):
+    sf_server, graph_server = sandboxes
+    alice = make_person("alice")
+    bob = make_person("bob", organization=alice.organization)
+    alice.salesforce.Contact.create({"LastName": "Ito", "Email": "ana@globex.example"})
+    alice.salesforce.Lead.create({"LastName": "Lee", "Company": "Gamma", "Email": "lee@gamma.example"})
+    for day, who in ((2, "ana@globex.example"), (3, "lee@gamma.example")):
+        alice.outlook.create_event(
+            **event_body(
+                f"Review {day}",
+                in_days(day, 14),
+                in_days(day, 15),
+                attendees=[attendee(bob.mailbox.address), attendee(who)],
+            )
+        )
+    run(alice)
+    assert len(synced_events(alice)) == 2
+    sf_server.app.clear()
+    graph_server.app.clear()
+
+    quiet = run(alice)
+
+    assert quiet.counts == {"events": {}, "tasks": {}, "contacts": {}}
+    reads = sf_reads(sf_server.app, alice)
+    assert [q.split(" FROM ")[1].split()[0] for q in reads] == ["Event", "Task", "Contact"], reads
+    assert sf_writes(alice, sf_server) == []
+    assert quiet.api_calls["crm"] == 3
+
+
+def test_it_asks_only_for_the_kinds_of_people_related_to_a_meeting_changed_in_salesforce(
+    person: Person, sandboxes
+):
+    sf_app = sandboxes[0].app
+    dee = person.salesforce.Contact.create({"LastName": "Dahl", "Email": "dee@globex.example"})["id"]
+    person.salesforce.Contact.create({"LastName": "Ito", "Email": "ana@globex.example"})
+    person.outlook.create_event(
+        **event_body(
+            "Globex renewal", in_days(2, 14), in_days(2, 15), attendees=[attendee("ana@globex.example")]
+        )
+    )
+    run(person)
+    [event] = synced_events(person)
+    person.salesforce.EventRelation.create({"EventId": event["Id"], "RelationId": dee, "IsParent": True})
+    person.salesforce.Event.update(event["Id"], {"Description": "Dee joins"})
+    sf_app.clear()
+
+    run(person)
+
+    asked = [q.split(" FROM ")[1].split()[0] for q in sf_reads(sf_app, person)]
+    assert asked == ["Event", "EventRelation", "Contact", "Task", "Contact"], "no Lead or User lookup"
