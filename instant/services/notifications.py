@@ -30,8 +30,8 @@ def _authentic(channel_id: str, secret: str) -> NotificationChannel | None:
     return channel if secret_matches(secret, channel.secret_hash) else None
 
 
-def _touch(channel: NotificationChannel) -> None:
-    NotificationChannel.objects.filter(pk=channel.pk).update(
+def _touch(*channels: NotificationChannel) -> None:
+    NotificationChannel.objects.filter(pk__in=[c.pk for c in channels]).update(
         last_notified_at=timezone.now(), notifications=F("notifications") + 1
     )
 
@@ -62,9 +62,7 @@ def graph_notifications_accept(items: Iterable[Mapping[str, Any]]) -> int:
     if refused:
         log.warning("Graph notifications refused: %d unknown subscription(s) or wrong clientState", refused)
     if channels:
-        NotificationChannel.objects.filter(pk__in=[c.pk for c in channels]).update(
-            last_notified_at=timezone.now(), notifications=F("notifications") + 1
-        )
+        _touch(*channels)
     for mailbox_id in sorted({c.mailbox_id for c in channels}):
         mailbox_wake(mailbox_id=mailbox_id)
     return len(channels)
