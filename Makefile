@@ -21,7 +21,10 @@ test: $(STAMP)
 	mkdir -p var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	SECRET_KEY=$$(python3 -c "import secrets; print(secrets.token_urlsafe(50))") ALLOWED_HOSTS=sync.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
+	SECRET_KEY=$$(python3 -c "import secrets; print(secrets.token_urlsafe(50))") \
+	FIELD_ENCRYPTION_KEYS=$$($(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())") \
+	FIELD_ENCRYPTION_DERIVED_KEY=off ALLOWED_HOSTS=sync.example.com \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 	SECRET_KEY=tests-only-not-secret $(BIN)/python manage.py collectstatic --noinput -v0
 	scripts/ensure-browser
 	SECRET_KEY=tests-only-not-secret DEBUG=0 SECURE_SSL_REDIRECT=0 $(BIN)/pytest -q -p no:cacheprovider

@@ -36,14 +36,12 @@ def _administered(request: HttpRequest, organization_id: int) -> Organization:
 
 def _own_mailbox(request: HttpRequest, mailbox_id: int) -> Mailbox:
     """Only the mailbox's owner changes its auto-save; anyone else gets 404."""
-    return get_object_or_404(
-        Mailbox.objects.select_related("organization"), pk=mailbox_id, owner=request.user
-    )
+    return get_object_or_404(selectors.mailboxes_of(user=request.user), pk=mailbox_id)
 
 
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
-    mailboxes = Mailbox.objects.filter(owner=request.user).select_related("organization").order_by("pk")
+    mailboxes = selectors.mailboxes_of(user=request.user).order_by("pk")
     rows = []
     for mailbox in mailboxes:
         own = mailbox_email_settings_for(mailbox)
@@ -57,7 +55,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             }
         )
     recent = (
-        SavedEmailMailbox.objects.filter(mailbox__owner=request.user)
+        SavedEmailMailbox.objects.filter(mailbox__in=selectors.mailboxes_of(user=request.user))
         .select_related("saved_email", "mailbox")
         .order_by("-saved_at")[:RECENT]
     )

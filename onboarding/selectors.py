@@ -6,6 +6,7 @@ from typing import Literal
 
 from django.db.models import QuerySet
 
+from syncengine.crypto import is_unreadable
 from syncengine.models import ConnectionStatus, Mailbox, Organization, Provider, SalesforceConnection
 from syncengine.selectors import administered_organizations
 from syncengine.services.failures import MAIL_SIGN_IN_CODES, SALESFORCE_SIGN_IN_CODES, USER_SUSPENDED
@@ -36,7 +37,8 @@ def mailbox_needs_reconnect(mailbox: Mailbox) -> bool:
     if is_org_wide(mailbox):
         return False
     signs_in = mailbox.provider in OAUTH_PROVIDERS or mailbox.provider == Provider.EWS
-    return signs_in and suspension_cause(mailbox) == "mailbox"
+    # A sign-in this server's keys cannot open needs a new one now, before a session finds out.
+    return signs_in and (suspension_cause(mailbox) == "mailbox" or is_unreadable(mailbox.credentials))
 
 
 def is_org_wide(mailbox: Mailbox) -> bool:
@@ -45,7 +47,11 @@ def is_org_wide(mailbox: Mailbox) -> bool:
 
 
 def salesforce_needs_reconnect(connection: SalesforceConnection | None) -> bool:
-    return connection is None or connection.status != ConnectionStatus.CONNECTED
+    return (
+        connection is None
+        or connection.status != ConnectionStatus.CONNECTED
+        or is_unreadable(connection.credentials)
+    )
 
 
 def organizations_of(*, user: object) -> QuerySet[Organization]:

@@ -25,8 +25,11 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-dev-only-key-do-not-use-in-production-0123456789abcdef"
 
 # Fernet keys for tokens at rest, newest first (comma separated); rotation = prepend a new key.
-# Without them a key is derived from SECRET_KEY, so changing SECRET_KEY then needs a re-connect.
+# Production requires them (deploy check). Without them a key is derived from SECRET_KEY (development
+# only: changing SECRET_KEY would then make every stored token unreadable); once values written under
+# it are rotated onto FIELD_ENCRYPTION_KEYS, FIELD_ENCRYPTION_DERIVED_KEY=off retires it.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+FIELD_ENCRYPTION_DERIVED_KEY = env.bool("FIELD_ENCRYPTION_DERIVED_KEY", default=True)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

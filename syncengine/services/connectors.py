@@ -6,12 +6,14 @@ from typing import Any
 
 from django.conf import settings
 
-from connectors.base import RetryPolicy
+from connectors.base import ConnectorError, RetryPolicy
 from connectors.ews.connector import EwsConfig, EwsConnector
 from connectors.google.connector import GoogleConfig, GoogleConnector
-from connectors.graph.connector import GraphConfig, GraphConnector
+from connectors.graph.connector import APP_MODE, GraphConfig, GraphConnector
 from connectors.salesforce.connector import SalesforceConfig, SalesforceConnector
+from syncengine.crypto import is_unreadable
 from syncengine.models import Mailbox, Provider, SalesforceConnection
+from syncengine.services.failures import CRM_CREDENTIALS_UNREADABLE, MAIL_CREDENTIALS_UNREADABLE
 
 
 def retry_policy() -> RetryPolicy:
@@ -19,6 +21,13 @@ def retry_policy() -> RetryPolicy:
 
 
 def salesforce_for(connection: SalesforceConnection) -> SalesforceConnector:
+    if is_unreadable(connection.credentials):
+        raise ConnectorError(
+            "The stored Salesforce sign-in cannot be read with this server's encryption keys: "
+            "reconnect Salesforce.",
+            permanent=True,
+            code=CRM_CREDENTIALS_UNREADABLE,
+        )
     config = SalesforceConfig(
         login_url=settings.SALESFORCE_LOGIN_URL,
         client_id=settings.SALESFORCE_CLIENT_ID,
@@ -49,6 +58,14 @@ MailConnector = GraphConnector | GoogleConnector | EwsConnector
 
 def mail_connector_for(mailbox: Mailbox) -> MailConnector:
     """The mailbox's provider connector; each keeps refreshed credentials on the mailbox at once."""
+    app_only = mailbox.provider_account.get("mode") == APP_MODE  # app tokens: nothing stored to read
+    if is_unreadable(mailbox.credentials) and not app_only:
+        raise ConnectorError(
+            "The stored sign-in to this mailbox cannot be read with this server's encryption keys: "
+            "reconnect the mailbox.",
+            permanent=True,
+            code=MAIL_CREDENTIALS_UNREADABLE,
+        )
 
     def store(creds: dict[str, Any]) -> None:
         mailbox.credentials = creds

@@ -10,8 +10,12 @@ from typing import Literal
 
 # Failures no retry can fix: suspend the mailbox at once, with the reason, until a person acts.
 # Everything else is transient (an outage, a limit, a bug being fixed): back off and keep probing.
-MAIL_SIGN_IN_CODES = {"MAIL_AUTH_REVOKED"}  # a new sign-in to the mailbox fixes these
-SALESFORCE_SIGN_IN_CODES = {"CRM_AUTH_REVOKED", "SALESFORCE_NOT_CONNECTED"}  # connecting Salesforce does
+# A stored sign-in this server's keys cannot open (a key lost or changed) is fixed the same way.
+MAIL_CREDENTIALS_UNREADABLE = "MAIL_CREDENTIALS_UNREADABLE"
+CRM_CREDENTIALS_UNREADABLE = "CRM_CREDENTIALS_UNREADABLE"
+# A new sign-in to the mailbox fixes these; connecting Salesforce again fixes the next ones.
+MAIL_SIGN_IN_CODES = {"MAIL_AUTH_REVOKED", MAIL_CREDENTIALS_UNREADABLE}
+SALESFORCE_SIGN_IN_CODES = {"CRM_AUTH_REVOKED", "SALESFORCE_NOT_CONNECTED", CRM_CREDENTIALS_UNREADABLE}
 SUSPENDING_CODES = MAIL_SIGN_IN_CODES | SALESFORCE_SIGN_IN_CODES
 # Failures that end the whole session rather than one stream (or one step of it).
 SESSION_WIDE_CODES = SUSPENDING_CODES | {"REQUEST_LIMIT_EXCEEDED", "NETWORK"}
@@ -47,6 +51,17 @@ def cause_advice(
 ) -> Advice:
     """The cause named for a person, with the one action that fixes it ("" when all is well)."""
     when = f" The next try is at {next_try:%H:%M} (UTC)." if next_try and not suspended else ""
+    if code in (MAIL_CREDENTIALS_UNREADABLE, CRM_CREDENTIALS_UNREADABLE):
+        which, action = (
+            ("mailbox", "reconnect_mailbox")
+            if code == MAIL_CREDENTIALS_UNREADABLE
+            else ("Salesforce", "reconnect_salesforce")
+        )
+        return Advice(
+            f"The stored sign-in to your {which} can no longer be read by this server (its encryption "
+            f"key changed). Reconnect your {which}: the sync state is kept and nothing is synced twice.",
+            action,
+        )
     if code in MAIL_SIGN_IN_CODES:
         if org_wide:
             return Advice(

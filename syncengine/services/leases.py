@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from syncengine.models import Mailbox
+from syncengine.selectors import owner_is_member
 
 
 class LeaseLostError(Exception):
@@ -49,7 +50,8 @@ def lease_claim(*, mailbox_id: int, now: datetime | None = None) -> str | None:
     token = secrets.token_hex(16)
     now = now or timezone.now()
     claimed = (
-        Mailbox.objects.filter(pk=mailbox_id, suspended=False)
+        # Only a mailbox whose owner is still a member of its organization syncs.
+        Mailbox.objects.filter(owner_is_member(), pk=mailbox_id, suspended=False)
         .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
         # The queued session (if any) is the one starting now: the next may be queued again.
         .update(lease_token=token, lease_expires_at=_expiry(now), queued_at=None)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from syncengine.models import Mailbox, Trigger
+from syncengine.selectors import owner_is_member
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def sessions_enqueue_due() -> int:
     # Due before the next tick counts as due now: otherwise every session starts up to a tick late.
     horizon = now + timedelta(minutes=settings.SYNC_SCHEDULER_TICK_MINUTES) / 2
     due = list(
-        Mailbox.objects.filter(suspended=False, next_due_at__lte=horizon)
+        Mailbox.objects.filter(owner_is_member(), suspended=False, next_due_at__lte=horizon)
         .exclude(lease_expires_at__gt=now)
         .values_list("pk", flat=True)
     )

@@ -27,6 +27,7 @@ from syncengine.selectors import salesforce_connection_for
 from syncengine.services.connectors import mail_connector_for, salesforce_for
 from syncengine.services.engine import StreamSync
 from syncengine.services.failures import (
+    CRM_CREDENTIALS_UNREADABLE,
     INTERNAL_ERROR,
     SESSION_WIDE_CODES,
     SUSPENDING_CODES,
@@ -230,7 +231,7 @@ def _after_session(mailbox: Mailbox, session: SyncSession, failure: ConnectorErr
         # Only a cause no retry can fix suspends; a transient one (however long) backs off and keeps
         # probing, so a provider down for a weekend is picked up again once it is back.
         if failure is not None and failure.code in SUSPENDING_CODES:
-            if failure.code == "CRM_AUTH_REVOKED":
+            if failure.code in ("CRM_AUTH_REVOKED", CRM_CREDENTIALS_UNREADABLE):
                 connection = salesforce_connection_for(mailbox=mailbox)
                 if connection is not None:
                     _mark_connection(connection, ok=False, message=failure.message)
