@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from audit.staff_admin import StaffAdmin
 from blocklists.models import BlocklistSettings, FreeDomainChange, OrgBlocklistEntry, UserBlocklistEntry
 
 
 @admin.register(BlocklistSettings)
-class BlocklistSettingsAdmin(admin.ModelAdmin):
+class BlocklistSettingsAdmin(StaffAdmin):
     list_display = ["organization", "free_domains_enabled", "users_may_remove_org_entries"]
 
 
 @admin.register(OrgBlocklistEntry)
-class OrgBlocklistEntryAdmin(admin.ModelAdmin):
+class OrgBlocklistEntryAdmin(StaffAdmin):
     list_display = ["value", "organization", "added_by", "added_at", "note"]
     list_filter = ["organization"]
     search_fields = ["value", "note"]
@@ -21,7 +22,7 @@ class OrgBlocklistEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(UserBlocklistEntry)
-class UserBlocklistEntryAdmin(admin.ModelAdmin):
+class UserBlocklistEntryAdmin(StaffAdmin):
     list_display = ["value", "action", "user", "organization", "added_at"]
     list_filter = ["action", "organization"]
     search_fields = ["value", "user__username"]
@@ -29,7 +30,7 @@ class UserBlocklistEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(FreeDomainChange)
-class FreeDomainChangeAdmin(admin.ModelAdmin):
+class FreeDomainChangeAdmin(StaffAdmin):
     list_display = ["domain", "included", "organization", "changed_by", "changed_at"]
     list_filter = ["included", "organization"]
     search_fields = ["domain"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import api, org_sources, org_views, views
+from dashboard import api, org_audit, org_sources, org_views, views
 
 app_name = "dashboard"
 
@@ -34,5 +34,6 @@ urlpatterns = [
         org_sources.org_calendar_source_remove,
         name="org_calendar_source_remove",
     ),
+    path("org/<int:organization_id>/audit/", org_audit.org_audit, name="org_audit"),
     path("api/mailboxes/<int:mailbox_id>/status/", api.MailboxStatusApi.as_view(), name="api_status"),
 ]

@@ -1,15 +1,17 @@
 from django.contrib import admin
 
+from audit.staff_admin import StaffAdmin
 from emails.models import EmailSettings, MailboxEmailSettings, PendingEmail, SavedEmail, SavedEmailMailbox
 
 
 @admin.register(EmailSettings)
-class EmailSettingsAdmin(admin.ModelAdmin):
+class EmailSettingsAdmin(StaffAdmin):
     list_display = ("organization", "enabled", "save_as", "auto_track", "backfill_days", "max_attachment_mb")
 
 
 @admin.register(MailboxEmailSettings)
-class MailboxEmailSettingsAdmin(admin.ModelAdmin):
+class MailboxEmailSettingsAdmin(StaffAdmin):
+    organization_path = "mailbox__organization"
     list_display = ("mailbox", "auto_save", "activated_at")
 
 
@@ -20,7 +22,7 @@ class SaverInline(admin.TabularInline):
 
 
 @admin.register(SavedEmail)
-class SavedEmailAdmin(admin.ModelAdmin):
+class SavedEmailAdmin(StaffAdmin):
     """The ledger: read it here, never edit it (the stream owns it)."""
 
     list_display = ("subject", "organization", "crm_object", "crm_id", "saved_at")
@@ -30,6 +32,7 @@ class SavedEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(PendingEmail)
-class PendingEmailAdmin(admin.ModelAdmin):
+class PendingEmailAdmin(StaffAdmin):
+    organization_path = "mailbox__organization"
     list_display = ("mailbox", "internet_message_id", "reason", "attempts", "updated_at")
     readonly_fields = ("mailbox", "internet_message_id", "conversation_id", "mail_id", "reason", "attempts")

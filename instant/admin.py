@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from audit.staff_admin import StaffAdmin
 from instant.models import MailboxWake, NotificationChannel
 
 
 @admin.register(NotificationChannel)
-class NotificationChannelAdmin(admin.ModelAdmin):
+class NotificationChannelAdmin(StaffAdmin):
+    organization_path = "mailbox__organization"
     list_display = ("mailbox", "provider", "stream", "expires_at", "last_notified_at", "notifications")
     list_filter = ("provider", "stream")
     search_fields = ("mailbox__address", "channel_id")
@@ -20,7 +22,8 @@ class NotificationChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(MailboxWake)
-class MailboxWakeAdmin(admin.ModelAdmin):
+class MailboxWakeAdmin(StaffAdmin):
+    organization_path = "mailbox__organization"
     list_display = ("mailbox", "queued_at", "last_notified_at", "pending")
     readonly_fields = ("mailbox", "queued_at", "last_notified_at", "pending")
 

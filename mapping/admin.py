@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from audit.staff_admin import StaffAdmin
 from mapping.models import FieldMapping
 
 
 @admin.register(FieldMapping)
-class FieldMappingAdmin(admin.ModelAdmin):
+class FieldMappingAdmin(StaffAdmin):
     list_display = [
         "organization",
         "stream",

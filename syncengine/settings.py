@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "onboarding",
     "devtools",
     "instant",
+    "audit",  # last: its admin re-registers other apps' models under the staff rules
 ]
 
 MIDDLEWARE = [

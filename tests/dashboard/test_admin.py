@@ -127,7 +127,7 @@ def test_it_keeps_the_credentials_when_support_saves_the_mailbox(admin_client_: 
     form = admin_client_.get(change_url).context["adminform"].form
     data = {name: form[name].value() for name in form.fields}
     data = {k: ("" if v is None else v) for k, v in data.items()}
-    data["status_message"] = "checked by support"
+    data["sync_interval_minutes"] = 45
     if "next_due_at" in data:
         due = mailbox.next_due_at
         data.pop("next_due_at")
@@ -145,5 +145,5 @@ def test_it_keeps_the_credentials_when_support_saves_the_mailbox(admin_client_: 
     assert response.status_code == 302, response.context["adminform"].form.errors
     before = mailbox.credentials
     mailbox.refresh_from_db()
-    assert mailbox.status_message == "checked by support"
+    assert mailbox.sync_interval_minutes == 45
     assert mailbox.credentials == before

@@ -1,0 +1,161 @@
+"""The Django admin is no way around the rules: staff see only the organizations they support, cannot
+repoint where secrets go or move data between owners, cannot edit cursors or worker code, and every
+change they make is in an audit log the organization's admins read."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+from django_q.models import Schedule
+
+from audit.models import AuditEntry
+from syncengine.models import Membership, Role, SalesforceConnection, SyncCursor, SyncSettings
+from tests.conftest import Person
+from tests.dashboard.support import text_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _staff(name: str, *, supports: Person | None = None, superuser: bool = False) -> Client:
+    user = User.objects.create_user(name, f"{name}@operator.example", "pw-for-tests-only", is_staff=True)
+    if superuser:
+        user.is_superuser = True
+        user.save()
+    user.user_permissions.set(Permission.objects.all())  # every model permission: the rules still hold
+    if supports is not None:
+        Membership.objects.create(user=user, organization=supports.organization, role=Role.SUPPORT)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_it_shows_support_staff_only_the_organizations_they_support(alice: Person, outsider: Person):
+    staff = _staff("sam", supports=alice)
+
+    listing = text_of(staff.get("/admin/syncengine/mailbox/"))
+
+    assert alice.mailbox.address in listing
+    assert outsider.mailbox.address not in listing
+    assert staff.get(f"/admin/syncengine/mailbox/{outsider.mailbox.pk}/change/").status_code in (302, 404)
+
+
+def test_it_keeps_where_a_token_is_sent_read_only_even_for_a_superuser(alice: Person):
+    staff = _staff("root", superuser=True)
+    before = SalesforceConnection.objects.get(pk=alice.connection.pk).instance_url
+
+    answer = staff.post(
+        f"/admin/syncengine/salesforceconnection/{alice.connection.pk}/change/",
+        {
+            "instance_url": "https://attacker.example",
+            "user": alice.user.pk,
+            "organization": alice.organization.pk,
+        },
+    )
+
+    assert answer.status_code == 403
+    assert SalesforceConnection.objects.get(pk=alice.connection.pk).instance_url == before
+
+
+def test_it_keeps_a_mailboxs_owner_organization_and_endpoint_read_only(alice: Person, outsider: Person):
+    staff = _staff("root", superuser=True)
+    page = f"/admin/syncengine/mailbox/{alice.mailbox.pk}/change/"
+
+    staff.post(
+        page,
+        {
+            "owner": outsider.user.pk,
+            "organization": outsider.organization.pk,
+            "provider_account": '{"service_endpoint": "https://attacker.example/EWS/Exchange.asmx"}',
+            "sync_interval_minutes": 15,
+            "next_due_at_0": "2030-01-01",
+            "next_due_at_1": "00:00:00",
+        },
+    )
+
+    alice.mailbox.refresh_from_db()
+    assert alice.mailbox.owner_id == alice.user.pk
+    assert alice.mailbox.organization_id == alice.organization.pk
+    assert "service_endpoint" not in alice.mailbox.provider_account
+    assert alice.mailbox.sync_interval_minutes == 15  # what is editable still saves, audited below
+    entry = AuditEntry.objects.get(object_type="syncengine.mailbox", object_id=str(alice.mailbox.pk))
+    assert entry.changes["sync_interval_minutes"] == ["30", "15"]
+    assert entry.actor_name == "root"
+    assert entry.organization_id == alice.organization.pk
+
+
+def test_it_lets_nobody_edit_a_cursor(alice: Person):
+    cursor = SyncCursor.objects.create(mailbox=alice.mailbox, stream="events", side="mail", value="x")
+    staff = _staff("root", superuser=True)
+
+    staff.post(f"/admin/syncengine/synccursor/{cursor.pk}/change/", {"value": "https://attacker.example/"})
+
+    assert SyncCursor.objects.get(pk=cursor.pk).value == "x"
+
+
+def test_it_lets_only_superusers_change_what_workers_run(db: None):
+    schedule = Schedule.objects.create(
+        func="syncengine.tasks.enqueue_due_sessions", schedule_type=Schedule.MINUTES
+    )
+    staff = _staff("sam")
+
+    staff.post(
+        f"/admin/django_q/schedule/{schedule.pk}/change/",
+        {"func": "os.system", "schedule_type": Schedule.MINUTES, "repeats": -1},
+    )
+
+    assert Schedule.objects.get(pk=schedule.pk).func == "syncengine.tasks.enqueue_due_sessions"
+
+
+def test_it_lets_only_superusers_change_memberships(alice: Person):
+    staff = _staff("sam", supports=alice)
+    membership = Membership.objects.get(user=alice.user, organization=alice.organization)
+
+    staff.post(
+        f"/admin/syncengine/membership/{membership.pk}/change/",
+        {"user": alice.user.pk, "organization": alice.organization.pk, "role": Role.ORG_ADMIN},
+    )
+
+    assert Membership.objects.get(pk=membership.pk).role == Role.USER
+
+
+def test_it_shows_the_org_admin_every_staff_change_to_their_organization(make_person, alice: Person):
+    admin = make_person("boss", organization=alice.organization, role=Role.ORG_ADMIN)
+    settings_row, _ = SyncSettings.objects.get_or_create(organization=alice.organization)
+    staff = _staff("sam", supports=alice)
+    form = staff.get(f"/admin/syncengine/syncsettings/{settings_row.pk}/change/").context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, (list, dict))}
+    data["sync_tasks"] = "" if settings_row.sync_tasks else "on"
+    for name, value in list(data.items()):
+        if value is True:
+            data[name] = "on"
+        elif value is False:
+            data.pop(name)
+    staff.post(f"/admin/syncengine/syncsettings/{settings_row.pk}/change/", data)
+    assert AuditEntry.objects.filter(organization=alice.organization).exists()
+
+    page = Client()
+    page.force_login(admin.user)
+    text = text_of(page.get(f"/org/{alice.organization.pk}/audit/"))
+
+    assert "sam" in text
+    assert "sync_tasks" in text
+
+
+def test_it_hides_the_audit_log_from_anyone_but_the_organizations_admins(alice: Person):
+    client = Client()
+    client.force_login(alice.user)
+
+    assert client.get(f"/org/{alice.organization.pk}/audit/").status_code == 404
+
+
+def test_it_never_writes_a_secret_into_the_audit_log(alice: Person):
+    staff = _staff("root", superuser=True)
+    secret = alice.connection.credentials["refresh_token"]
+
+    staff.post(f"/admin/syncengine/salesforceconnection/{alice.connection.pk}/delete/", {"post": "yes"})
+
+    entry = AuditEntry.objects.get(object_type="syncengine.salesforceconnection")
+    assert entry.action == "delete"
+    assert secret not in str(entry.changes)
+    assert entry.changes["credentials"] == ["<secret>", None]
