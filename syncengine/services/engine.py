@@ -348,7 +348,9 @@ class StreamSync(CalendarRules, Deduplication):
             return
         key_field = settings.SALESFORCE_SYNC_KEY_FIELD
         fixed = dict(self.rules.crm_create_values)  # under the mapped values: no row maps both
-        records = [{key_field: a.sync_key, **fixed, **self.rules.crm_fields(a.crm_writes)[0]} for a in actions]
+        records = [
+            {key_field: a.sync_key, **fixed, **self.rules.crm_fields(a.crm_writes)[0]} for a in actions
+        ]
         results = self.crm.upsert(crm_object=self.rules.crm_object, records=records)
         for action, result in zip(actions, results, strict=True):
             assert action.state is not None
