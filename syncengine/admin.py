@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db import models
+from django.http import HttpRequest
 
 from syncengine.models import (
     CalendarSource,
@@ -90,8 +91,17 @@ class SyncIssueAdmin(admin.ModelAdmin):
 
 @admin.register(CalendarSource)
 class CalendarSourceAdmin(admin.ModelAdmin):
+    """Read-only: a source is checked against its object's describe when an org admin adds it on
+    the dashboard (mapping.calendar_sources.check_source); a form here would skip that check."""
+
     list_display = ["organization", "crm_object", "category", "enabled", "created_at"]
     list_filter = ["enabled"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(MeetingRoster)
