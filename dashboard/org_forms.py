@@ -109,8 +109,10 @@ class MappingRowForm(forms.Form):
     """One row of a mapping table. Whether the Salesforce field exists and suits the converter is
     checked against the org's describe by ``mapping_save``, not here."""
 
-    mail_field = forms.ChoiceField(label="Mailbox field")
+    mail_field = forms.ChoiceField(label="Mailbox field", required=False)
     crm_field = forms.CharField(label="Salesforce field", max_length=80)
+    # Instead of a mailbox field: the value every new record gets (a required field nothing fills).
+    value = forms.CharField(label="Fixed value", max_length=255, required=False)
     direction = forms.ChoiceField(
         label="Direction", choices=MappingDirection.choices, initial=MappingDirection.BOTH
     )
@@ -119,14 +121,25 @@ class MappingRowForm(forms.Form):
 
     def __init__(self, *args: Any, stream: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mail_field"].choices = [("", "—")] + [(f, f) for f in mail_fields_of(stream)]
+        self.fields["mail_field"].choices = [("", "— fixed value")] + [(f, f) for f in mail_fields_of(stream)]
         self.fields["converter"].choices = converter_choices()
         self.fields["crm_field"].widget.attrs.update({"placeholder": "e.g. Region__c", "size": 18})
+        self.fields["value"].widget.attrs.update({"placeholder": "only without a mailbox field", "size": 14})
         for field in self.fields.values():  # the page shows the labels once, as column headings
             field.widget.attrs.setdefault("aria-label", field.label)
 
     def clean_crm_field(self) -> str:
         return self.cleaned_data["crm_field"].strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        mail_field, value = data.get("mail_field"), str(data.get("value") or "").strip()
+        if not mail_field and not value:
+            raise ValidationError("Choose a mailbox field, or give a fixed value for new records.")
+        if mail_field and value:
+            raise ValidationError("A row maps a mailbox field or gives a fixed value, not both.")
+        data["value"] = value
+        return data
 
 
 class BaseMappingFormSet(forms.BaseFormSet):
@@ -162,6 +175,7 @@ class BaseMappingFormSet(forms.BaseFormSet):
                 crm_field=form.cleaned_data["crm_field"],
                 direction=form.cleaned_data["direction"],
                 converter=form.cleaned_data["converter"],
+                value=form.cleaned_data["value"],
             )
             for form in self.forms
             if form.cleaned_data and not (self.can_delete and self._should_delete_form(form))

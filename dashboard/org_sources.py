@@ -78,7 +78,7 @@ class CalendarSourceForm(forms.ModelForm):
         )
 
 
-def _problems(organization: Organization, user: object, fields: SourceFields) -> list[str]:
+def _problems(organization: Organization, user: object, fields: SourceFields, two_way: bool) -> list[str]:
     connection = _connection_for(organization, user)
     if connection is None:
         return [NO_CONNECTION.replace("the table is", "the object is")]
@@ -89,7 +89,7 @@ def _problems(organization: Organization, user: object, fields: SourceFields) ->
             describe = {}
         else:
             return [f"Salesforce did not describe {fields.crm_object}, so nothing was saved: {error}"]
-    return check_source(fields, describe, settings.SALESFORCE_SYNC_KEY_FIELD)
+    return check_source(fields, describe, settings.SALESFORCE_SYNC_KEY_FIELD, two_way=two_way)
 
 
 @login_required
@@ -100,7 +100,8 @@ def org_calendar_sources(request: HttpRequest, organization_id: int) -> HttpResp
     form = CalendarSourceForm(data, organization=organization)
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
-        problems = _problems(organization, request.user, form.source_fields())
+        two_way = bool(form.cleaned_data.get("two_way"))
+        problems = _problems(organization, request.user, form.source_fields(), two_way)
         if not problems:
             source = form.save_source()
             messages.success(

@@ -96,10 +96,10 @@ def _current_table(organization: Organization, stream: str) -> tuple[list[dict[s
     directions = dict(MappingDirection.choices)
     stored = list(FieldMapping.objects.filter(organization=organization, stream=stream))
     if stored:
-        rows = [(r.mail_field, r.crm_field, r.direction, r.converter, r.max_length) for r in stored]
+        rows = [(r.mail_field, r.crm_field, r.direction, r.converter, r.max_length, r.value) for r in stored]
     else:
         rows = [
-            (row.mail_field, row.crm_field, row.direction, row.converter, length)
+            (row.mail_field, row.crm_field, row.direction, row.converter, length, row.value)
             for row, length, _ in DEFAULT_TABLES[stream].rows
         ]
     table = [
@@ -107,11 +107,12 @@ def _current_table(organization: Organization, stream: str) -> tuple[list[dict[s
             "mail_field": mail_field,
             "crm_field": crm_field,
             "direction": direction,
-            "direction_label": directions.get(direction, direction),
+            "direction_label": directions.get(direction, direction) if mail_field else "On new records",
             "converter": converter,
             "max_length": max_length,
+            "value": value,
         }
-        for mail_field, crm_field, direction, converter, max_length in rows
+        for mail_field, crm_field, direction, converter, max_length, value in rows
     ]
     return table, not stored
 
@@ -133,7 +134,9 @@ def org_mappings(request: HttpRequest, organization_id: int, stream: str) -> Htt
                 return HttpResponseRedirect(reverse("dashboard:org_mappings", args=[organization.pk, stream]))
     else:
         initial = [
-            {k: row[k] for k in ("mail_field", "crm_field", "direction", "converter")} for row in table
+            {k: row[k] for k in ("mail_field", "crm_field", "direction", "value")}
+            | {"converter": row["converter"] or "text"}  # a fixed value has none; the form needs one
+            for row in table
         ]
         formset = MappingFormSet(initial=initial, prefix=MAPPING_PREFIX, form_kwargs={"stream": stream})
     context = _page(

@@ -14,6 +14,7 @@ from typing import Any
 
 from connectors.salesforce.soql import literal
 from mapping.registry import make_rule
+from mapping.requirements import engine_owned, label_of, required_on_create
 from mapping.timezones import parse_date
 from syncengine.core.rules import Direction, FieldRule, StreamRules
 
@@ -86,13 +87,15 @@ def window_condition(fields: SourceFields, start: datetime, end: datetime) -> st
     return f"{last} >= {literal(start, 'datetime')} AND {fields.start_field} < {literal(end, 'datetime')}"
 
 
-def check_source(fields: SourceFields, describe: Mapping[str, Any], sync_key_field: str) -> list[str]:
+def check_source(
+    fields: SourceFields, describe: Mapping[str, Any], sync_key_field: str, *, two_way: bool = False
+) -> list[str]:
     """Everything wrong with a source against its object's describe, in words an admin can act on."""
     name = fields.crm_object
     if not describe:
         return [f"Salesforce has no object {name} (check the API name, e.g. Project_Milestone__c)."]
     types = {str(f["name"]): str(f["type"]) for f in describe.get("fields", [])}
-    problems: list[str] = []
+    problems = _ownership_problems(fields, describe, sync_key_field, two_way)
 
     def expect(field: str, wanted: set[str], what: str) -> None:
         if field not in types:
@@ -120,4 +123,43 @@ def check_source(fields: SourceFields, describe: Mapping[str, Any], sync_key_fie
             f"{name} needs the engine's sync key field {sync_key_field} (an External ID text field) "
             "before its records can be shown in calendars."
         )
+    return problems
+
+
+def _chosen(fields: SourceFields) -> list[str]:
+    """The fields a source maps, in the form's order; with two way, all of them are written."""
+    named = (fields.subject_field, fields.date_field, fields.start_field, fields.end_field)
+    return [f for f in (*named, fields.description_field) if f]
+
+
+def _ownership_problems(
+    fields: SourceFields, describe: Mapping[str, Any], sync_key_field: str, two_way: bool
+) -> list[str]:
+    """The same table rules as a stream's mapping (mapping.requirements): the engine's own fields
+    are never mapped; a two-way source writes its fields and must fill what a new record requires."""
+    name = fields.crm_object
+    by_name = {str(f["name"]).lower(): f for f in describe.get("fields", [])}
+    owned = engine_owned(name, sync_key_field)
+    problems = [
+        f"{name}.{field} cannot be used: {owned[field.lower()]}."
+        for field in _chosen(fields)
+        if field.lower() in owned
+    ]
+    if not two_way:
+        return problems
+    for field in _chosen(fields):
+        found = by_name.get(field.lower())
+        if (
+            found is not None
+            and field.lower() not in owned
+            and not (found.get("createable") and found.get("updateable"))
+        ):
+            problems.append(f"{name}.{field} cannot be written, so the source cannot be two way.")
+    written = {f.lower() for f in _chosen(fields)}
+    problems += [
+        f"{name} requires {label_of(f)} on every new record, and no field of the source fills it: "
+        "a two-way source cannot save calendar items as its records."
+        for f in required_on_create(describe, sync_key_field)
+        if str(f["name"]).lower() not in written
+    ]
     return problems

@@ -26,7 +26,11 @@ class FieldMapping(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="field_mappings")
     stream = models.CharField(max_length=20, choices=StreamChoice.choices)
-    mail_field = models.CharField(max_length=60, help_text="The mailbox field (neutral name), e.g. subject")
+    mail_field = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="The mailbox field (neutral name), e.g. subject; blank for a fixed value",
+    )
     crm_field = models.CharField(
         max_length=80, help_text="The Salesforce field API name, e.g. Subject or Region__c"
     )
@@ -35,6 +39,9 @@ class FieldMapping(models.Model):
     )
     converter = models.CharField(max_length=40, default="text", help_text="How values are converted")
     position = models.PositiveIntegerField(default=0)
+    # A fixed value (no mailbox field): what every new record gets in crm_field, e.g. a required
+    # custom field no mailbox field fills. Checked against the field's describe like the rest.
+    value = models.CharField(max_length=255, blank=True, default="")
     # Taken from the org's Salesforce describe when the row is validated: values are cut to fit.
     max_length = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # Likewise: the field's describe type, which decides how its values are written in SOQL.
@@ -49,4 +56,6 @@ class FieldMapping(models.Model):
         ]
 
     def __str__(self) -> str:
+        if not self.mail_field:
+            return f"{self.stream}: {self.crm_field} = {self.value!r} on create"
         return f"{self.stream}: {self.mail_field} -> {self.crm_field} ({self.direction})"

@@ -358,8 +358,9 @@ class SalesforceSandbox(SandboxApp):
         unique: bool = False,
         required: bool = False,
         picklist_values: list[str] | None = None,
+        default: Any = None,
     ) -> dict[str, Any]:
-        definition = custom_field(name, type, length, external_id, unique, required, picklist_values)
+        definition = custom_field(name, type, length, external_id, unique, required, picklist_values, default)
         with self.lock:
             self.store.add_field(self._org(org_id), sobject, definition)
         return definition.describe()

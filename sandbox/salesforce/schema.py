@@ -449,7 +449,10 @@ def custom_field(
     unique: bool = False,
     required: bool = False,
     picklist_values: list[str] | None = None,
+    default: Any = None,
 ) -> FieldDef:
+    """A custom field as Setup makes it; with a ``default`` Salesforce fills it in on create
+    (describe: defaultedOnCreate), so even a required one may be left out of a new record."""
     if not re.match(r"^[A-Za-z][A-Za-z0-9_]*__c$", name):
         raise ValueError(f"custom field names end in __c: {name!r}")
     kind = type.lower()
@@ -470,6 +473,6 @@ def custom_field(
         unique=unique,
         picklist=tuple(picklist_values or ()),
         restricted=kind in {"picklist", "multipicklist"},
-        default=False if kind == "boolean" else None,
+        default=default if default is not None else (False if kind == "boolean" else None),
         custom=True,
     )

@@ -75,6 +75,9 @@ class StreamRules:
     # Keys written when a Salesforce record makes a new mail item; None: the to-mail ones. One-way
     # to Salesforce still brings Salesforce-made items down whole, though later edits go up only.
     mail_create_keys: frozenset[str] | None = None
+    # Fixed values a new Salesforce record gets (Salesforce field -> value), for fields Salesforce
+    # requires that no mailbox field fills (an org's required custom field, say).
+    crm_create_values: tuple[tuple[str, Any], ...] = ()
     max_delete_share: float = 0.5
     max_delete_min_count: int = 10
 

@@ -347,7 +347,10 @@ class StreamSync(CalendarRules, Deduplication):
         if not actions:
             return
         key_field = settings.SALESFORCE_SYNC_KEY_FIELD
-        records = [{key_field: a.sync_key, **self.rules.crm_fields(a.crm_writes)[0]} for a in actions]
+        fixed = dict(self.rules.crm_create_values)  # under the mapped values: no row maps both
+        records = [
+            {key_field: a.sync_key, **fixed, **self.rules.crm_fields(a.crm_writes)[0]} for a in actions
+        ]
         results = self.crm.upsert(crm_object=self.rules.crm_object, records=records)
         for action, result in zip(actions, results, strict=True):
             assert action.state is not None

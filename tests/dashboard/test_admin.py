@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from mapping.models import FieldMapping
 from syncengine.models import CalendarSource, HeldDeletion
 from syncengine.services.sessions import session_run
 from tests.conftest import Person, event_body
@@ -147,3 +148,21 @@ def test_it_keeps_the_credentials_when_support_saves_the_mailbox(admin_client_: 
     mailbox.refresh_from_db()
     assert mailbox.sync_interval_minutes == 45
     assert mailbox.credentials == before
+
+
+@pytest.mark.parametrize(("app", "model"), [("syncengine", "calendarsource"), ("mapping", "fieldmapping")])
+def test_it_lets_support_read_but_not_write_what_is_checked_against_describe(
+    admin_client_: Client, synced_alice: Person, app: str, model: str
+):
+    FieldMapping.objects.create(organization=synced_alice.organization, stream="events", mail_field="subject")
+    obj = apps.get_model(app, model).objects.get()
+    change_url = reverse(f"admin:{app}_{model}_change", args=[obj.pk])
+
+    add = admin_client_.get(reverse(f"admin:{app}_{model}_add"))
+    change = admin_client_.post(change_url, {"crm_object": "Account", "crm_field": "MailSync_Key__c"})
+
+    assert add.status_code == 403
+    assert change.status_code == 403
+    assert admin_client_.get(change_url).status_code == 200  # still readable
+    assert CalendarSource.objects.get().crm_object == "Task"
+    assert FieldMapping.objects.get().crm_field == ""

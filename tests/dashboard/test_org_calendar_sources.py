@@ -112,3 +112,37 @@ def test_it_shows_the_page_to_org_admins_of_that_organization_only(
     outsider_client = Client()
     outsider_client.force_login(outsider.user)
     assert outsider_client.get(page_url(alice)).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["subject_field", "description_field"])
+def test_it_refuses_the_sync_key_as_a_field_of_a_source(boss_client: Client, boss: Person, role: str):
+    response = boss_client.post(page_url(boss), source_form(**{role: "MailSync_Key__c"}))
+
+    assert "Task.MailSync_Key__c cannot be used: MailSync_Key__c is the engine&#x27;s sync key" in text_of(
+        response
+    )
+    assert not CalendarSource.objects.exists()
+
+
+def test_it_refuses_a_two_way_source_that_leaves_a_required_field_empty(
+    boss_client: Client, boss: Person, sandboxes
+):
+    sandboxes[0].app.add_field(boss.sf_org_id, "Task", "Region__c", "string", length=40, required=True)
+
+    two_way = boss_client.post(page_url(boss), source_form(two_way="on"))
+
+    assert "Task requires Region (Region__c) on every new record" in text_of(two_way)
+    assert not CalendarSource.objects.exists()
+    # One way, the engine never makes Task records, so the same source is fine.
+    one_way = boss_client.post(page_url(boss), source_form())
+    assert one_way.status_code == 302
+    assert CalendarSource.objects.get().two_way is False
+
+
+def test_it_refuses_a_two_way_source_whose_fields_cannot_be_written(boss_client: Client, boss: Person):
+    response = boss_client.post(
+        page_url(boss), source_form(two_way="on", date_field="", start_field="CreatedDate")
+    )
+
+    assert "Task.CreatedDate cannot be written, so the source cannot be two way." in text_of(response)
+    assert not CalendarSource.objects.exists()

@@ -19,7 +19,7 @@ from tests.dashboard.support import in_days, text_of
 
 pytestmark = pytest.mark.django_db
 
-RowTuple = tuple[str, str, str, str]  # mail_field, crm_field, direction, converter
+RowTuple = tuple[str, ...]  # mail_field, crm_field, direction, converter[, fixed value]
 
 
 @pytest.fixture
@@ -70,20 +70,22 @@ def table_data(rows: list[RowTuple], blank_rows: int = 2, **extra: str) -> dict[
         **extra,
     }
     blank = ("", "", "both", "text")
-    for i, (mail_field, crm_field, direction, converter) in enumerate(rows + [blank] * blank_rows):
+    for i, row in enumerate(rows + [blank] * blank_rows):
+        mail_field, crm_field, direction, converter, *value = row
         data |= {
             f"rows-{i}-mail_field": mail_field,
             f"rows-{i}-crm_field": crm_field,
             f"rows-{i}-direction": direction,
             f"rows-{i}-converter": converter,
+            f"rows-{i}-value": value[0] if value else "",
         }
     return data
 
 
-def stored(person: Person, stream: str = "events") -> list[tuple]:
+def stored(person: Person, stream: str = "events", *extra: str) -> list[tuple]:
     return list(
         FieldMapping.objects.filter(organization=person.organization, stream=stream).values_list(
-            "mail_field", "crm_field", "direction", "converter", "position", "max_length"
+            "mail_field", "crm_field", "direction", "converter", "position", "max_length", *extra
         )
     )
 
@@ -315,3 +317,91 @@ def test_it_refuses_a_mapping_post_without_the_csrf_token(boss: Person, sf_app: 
     assert response.status_code == 403
     assert stored(boss) == before
     assert describe_calls(sf_app, boss) == 0
+
+
+def saved_once_with_region(boss_client: Client, boss: Person, sf_app: Any) -> list[tuple]:
+    """A custom table stored first, so a refused save can be seen to leave it as it was."""
+    sf_app.add_field(boss.sf_org_id, "Event", "Region__c", "string", length=40)
+    assert boss_client.post(page_url(boss), table_data(with_location_in("Region__c"))).status_code == 302
+    return stored(boss)
+
+
+def test_it_refuses_an_event_table_without_start_and_end_and_keeps_the_stored_one(
+    boss_client: Client, boss: Person, sf_app: Any
+):
+    before = saved_once_with_region(boss_client, boss, sf_app)
+    rows = [r for r in with_location_in("Region__c") if r[0] not in ("start", "end")]
+
+    response = boss_client.post(page_url(boss), table_data(rows))
+
+    page = text_of(response)
+    assert response.status_code == 200
+    assert "Nothing was saved" in page
+    assert "Event requires Start Date Time (StartDateTime) on every new record: map &#x27;start&#x27;" in page
+    assert "Event requires End Date Time (EndDateTime) on every new record: map &#x27;end&#x27;" in page
+    assert stored(boss) == before
+
+
+def test_it_refuses_a_row_mapped_onto_the_sync_key(boss_client: Client, boss: Person, sf_app: Any):
+    before = saved_once_with_region(boss_client, boss, sf_app)
+
+    response = boss_client.post(page_url(boss), table_data(with_location_in(SYNC_KEY_FIELD)))
+
+    page = text_of(response)
+    assert f"location -&gt; {SYNC_KEY_FIELD}: Event.{SYNC_KEY_FIELD} cannot be mapped" in page
+    assert "the engine&#x27;s sync key" in page
+    assert stored(boss) == before
+
+
+@pytest.mark.parametrize("field", ["OwnerId", "WhoId", "WhatId"])
+def test_it_refuses_owner_and_who_what_as_targets_on_the_page(
+    boss_client: Client, boss: Person, sf_app: Any, field: str
+):
+    rows = [*defaults("tasks"), ("reminder_on", field, "to_mail", "text")]
+    rows = [r for r in rows if r[:2] != ("reminder_on", "IsReminderSet")]
+
+    response = boss_client.post(page_url(boss, "tasks"), table_data(rows))
+
+    assert f"reminder_on -&gt; {field}: Task.{field} cannot be mapped" in text_of(response)
+    assert stored(boss, "tasks") == []
+
+
+def test_it_names_a_required_field_nothing_fills_then_saves_it_as_a_fixed_value_a_session_writes(
+    boss_client: Client, boss: Person, alice: Person, sf_app: Any
+):
+    sf_app.add_field(boss.sf_org_id, "Event", "Region__c", "string", length=40, required=True)
+
+    refused = boss_client.post(page_url(boss), table_data(defaults()))
+
+    assert "Event requires Region (Region__c) on every new record" in text_of(refused)
+    assert stored(boss) == []
+
+    saved = boss_client.post(
+        page_url(boss), table_data([*defaults(), ("", "Region__c", "both", "text", "EMEA")]), follow=True
+    )
+
+    assert saved.redirect_chain == [(page_url(boss), 302)]
+    assert ("", "Region__c", "to_crm", "", len(defaults()), 40, "EMEA") in stored(boss, "events", "value")
+    assert "<em>fixed value</em> <code>EMEA</code></td><td>Region__c</td><td>On new records</td>" in text_of(
+        saved
+    )
+    alice.outlook.create_event(**event_body("Kickoff", in_days(1), in_days(1, 11)))
+    session = session_run(mailbox_id=alice.mailbox.pk)
+    assert session is not None and session.counts["events"]["to_crm"] == {"created": 1}
+    [event] = alice.salesforce.query(f"SELECT Region__c FROM Event WHERE {SYNC_KEY_FIELD} != null")["records"]
+    assert event["Region__c"] == "EMEA"
+
+
+def test_it_asks_for_a_mailbox_field_or_a_fixed_value_in_a_row(boss_client: Client, boss: Person):
+    response = boss_client.post(page_url(boss), table_data([*defaults(), ("", "Region__c", "both", "text")]))
+
+    assert "Choose a mailbox field, or give a fixed value for new records." in text_of(response)
+    assert stored(boss) == []
+
+
+def test_it_still_saves_a_valid_table_of_every_stream(boss_client: Client, boss: Person):
+    for stream in ("events", "tasks", "contacts"):
+        response = boss_client.post(page_url(boss, stream), table_data(defaults(stream)))
+
+        assert response.status_code == 302, text_of(response)
+        assert [r[1] for r in stored(boss, stream)] == [r[1] for r in defaults(stream)]

@@ -682,3 +682,32 @@ def test_it_types_soql_literals_strictly_like_salesforce(tenant: Tenant) -> None
     ]
     for soql in accepted:
         assert sf.query(soql)["totalSize"] == 1, soql
+
+
+def test_it_describes_which_fields_a_new_record_needs_as_salesforce_does(tenant: Tenant) -> None:
+    """Required on create = createable, not nillable, not defaultedOnCreate (the mapping check reads it)."""
+    sf = tenant.sf()
+    tenant.app.add_field(
+        tenant.org_id, "Task", "Tier__c", "picklist", required=True, picklist_values=["A", "B"], default="B"
+    )
+    tenant.app.add_field(tenant.org_id, "Task", "Region__c", "string", length=40, required=True)
+
+    def flags(sobject: str) -> dict[str, tuple[bool, bool, bool]]:
+        fields = getattr(sf, sobject).describe()["fields"]
+        return {f["name"]: (f["createable"], f["nillable"], f["defaultedOnCreate"]) for f in fields}
+
+    task, event, contact = flags("Task"), flags("Event"), flags("Contact")
+    assert task["Status"] == task["Priority"] == (True, False, True)  # picklist defaults
+    assert task["Tier__c"] == (True, False, True) and task["Region__c"] == (True, False, False)
+    assert task["OwnerId"] == (True, False, True) and task["Id"] == (False, False, False)
+    assert contact["LastName"] == (True, False, False)
+    assert event["IsAllDayEvent"] == (True, False, True)  # a checkbox is never null
+    assert event["StartDateTime"][1] and event["DurationInMinutes"][1]  # required only by the times rule
+    # Salesforce fills the defaulted field in, and refuses a record without the other one.
+    with pytest.raises(SalesforceMalformedRequest) as missing:
+        sf.Task.create({"Subject": "Call"})
+    assert (
+        _error(missing)["errorCode"] == "REQUIRED_FIELD_MISSING" and "Region__c" in _error(missing)["message"]
+    )
+    made = sf.Task.create({"Subject": "Call", "Region__c": "EMEA"})
+    assert sf.Task.get(made["id"])["Tier__c"] == "B"
