@@ -163,6 +163,12 @@ SYNC_LEASE_SECONDS = SYNC_SESSION_TIMEOUT + 60
 FORCE_SYNC_COOLDOWN_SECONDS = env.int("FORCE_SYNC_COOLDOWN_SECONDS", default=60)
 # After failed sessions a mailbox waits its interval doubled per failure, never longer than this:
 # transient causes (outages, limits) never suspend it, it keeps probing at least this often.
+# Retention (a daily clean-up): sessions, resolved issues, decided held deletions and django-q task
+# results older than RETENTION_DAYS go (each mailbox's latest RETENTION_KEEP_SESSIONS sessions stay);
+# the audit log is kept AUDIT_RETENTION_DAYS.
+RETENTION_DAYS = env.int("RETENTION_DAYS", default=90)
+RETENTION_KEEP_SESSIONS = max(env.int("RETENTION_KEEP_SESSIONS", default=20), 1)
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)
 SYNC_MAX_BACKOFF_MINUTES = env.int("SYNC_MAX_BACKOFF_MINUTES", default=120)
 SYNC_WINDOW_DAYS_BACK = env.int("SYNC_WINDOW_DAYS_BACK", default=14)
 SYNC_WINDOW_DAYS_AHEAD = env.int("SYNC_WINDOW_DAYS_AHEAD", default=60)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from syncengine.models import Trigger
 from syncengine.services.queue import sessions_enqueue_due
+from syncengine.services.retention import retention_cleanup
 from syncengine.services.sessions import session_run
 
 
@@ -16,3 +17,7 @@ def run_mailbox_session(mailbox_id: int, trigger: str = Trigger.SCHEDULE) -> str
 
 def enqueue_due_sessions() -> int:
     return sessions_enqueue_due()
+
+
+def clean_up_old_records() -> dict[str, int]:
+    return retention_cleanup()
