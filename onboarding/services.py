@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import fnmatch
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from connectors.graph.connector import APP_MODE
 from onboarding.errors import OnboardingError
 from onboarding.models import MicrosoftAdminConsent
@@ -169,9 +174,24 @@ def admin_consent_record(
 
 @transaction.atomic
 def org_mailbox_add(
-    *, organization: Organization, tenant_id: str, owner: object, user_id: str, address: str
+    *,
+    organization: Organization,
+    tenant_id: str,
+    owner: object,
+    user_id: str,
+    address: str,
+    added_by: object,
 ) -> Mailbox:
-    """A mailbox of the tenant synced with the app's own access (admin consent), owned by ``owner``."""
+    """A mailbox of the tenant synced with the app's own access (admin consent), owned by ``owner``
+    (a member of the organization), within the operator's ORG_MAILBOX_ALLOWED_ADDRESSES; who added
+    it is kept on the mailbox and in the organization's audit log."""
+    if not org_mailbox_address_allowed(address):
+        raise OnboardingError(
+            f"{address} cannot be added: this server's operator allows org-wide mailboxes only for "
+            "some addresses (ORG_MAILBOX_ALLOWED_ADDRESSES)."
+        )
+    if not Membership.objects.filter(user=owner, organization=organization).exists():
+        raise OnboardingError(f"{owner} is not a member of {organization}: choose one of its members.")
     existing = (
         Mailbox.objects.select_for_update()
         .filter(organization=organization, provider=Provider.GRAPH, address__iexact=address)
@@ -180,11 +200,28 @@ def org_mailbox_add(
     )
     if existing is not None:
         raise OnboardingError(f"{address} is already synced in {organization} (owner: {existing.owner}).")
-    return mailbox_create(
+    mailbox = mailbox_create(
         organization=organization,
         owner=owner,
         provider=Provider.GRAPH,
         address=address,
         provider_account={"tenant_id": tenant_id, "user_id": user_id, "mode": APP_MODE},
         credentials={},  # app-only tokens come from the app's own secret, per tenant, never stored
+        added_by=added_by,
     )
+    audit_record(
+        actor=added_by,
+        organization_id=organization.pk,
+        action=AuditAction.ADD,
+        obj=mailbox,
+        changes={"address": [None, mailbox.address], "owner": [None, str(owner)], "mode": [None, "org-wide"]},
+        source="org_admin",
+    )
+    return mailbox
+
+
+def org_mailbox_address_allowed(address: str) -> bool:
+    """Whether the operator's patterns (``*@sales.example.com``, case-insensitive) let it be added;
+    no patterns: any address of the consenting tenant."""
+    patterns = [p.lower() for p in settings.ORG_MAILBOX_ALLOWED_ADDRESSES]
+    return not patterns or any(fnmatch.fnmatchcase(address.lower(), p) for p in patterns)

@@ -68,6 +68,7 @@ def _add_all(
                 owner=owner,
                 user_id=found.id,
                 address=found.address,
+                added_by=request.user,
             )
         except OnboardingError as error:
             messages.error(request, error.message)
@@ -88,7 +89,7 @@ def _page(
         Mailbox.objects.filter(
             organization=organization, provider=Provider.GRAPH, provider_account__mode=APP_MODE
         )
-        .select_related("owner")
+        .select_related("owner", "added_by")
         .order_by("address")
     )
     context = {"organization": organization, "consent": consent, "form": form, "mailboxes": mailboxes}

@@ -201,6 +201,10 @@ class Mailbox(models.Model):
     # A session is queued and has not started yet (cleared by the lease claim): one at most.
     queued_at = models.DateTimeField(null=True, blank=True)
     forced_at = models.DateTimeField(null=True, blank=True)  # the last Force sync (its cool-down)
+    # Who added an org-wide mailbox for its owner (None: the owner connected it themselves).
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -163,6 +163,9 @@ SYNC_LEASE_SECONDS = SYNC_SESSION_TIMEOUT + 60
 FORCE_SYNC_COOLDOWN_SECONDS = env.int("FORCE_SYNC_COOLDOWN_SECONDS", default=60)
 # After failed sessions a mailbox waits its interval doubled per failure, never longer than this:
 # transient causes (outages, limits) never suspend it, it keeps probing at least this often.
+# Which addresses org admins may add as org-wide mailboxes (fnmatch patterns such as
+# "*@sales.example.com", comma separated); empty: any mailbox of the consenting tenant.
+ORG_MAILBOX_ALLOWED_ADDRESSES = env.list("ORG_MAILBOX_ALLOWED_ADDRESSES", default=[])
 # Retention (a daily clean-up): sessions, resolved issues, decided held deletions and django-q task
 # results older than RETENTION_DAYS go (each mailbox's latest RETENTION_KEEP_SESSIONS sessions stay);
 # the audit log is kept AUDIT_RETENTION_DAYS.

@@ -26,6 +26,7 @@ def mailbox_create(
     address: str,
     provider_account: dict[str, str],
     credentials: dict[str, str],
+    added_by: object = None,
 ) -> Mailbox:
     """A new mailbox starts at a random point of its interval, so mailboxes do not sync in step."""
     interval = settings.SYNC_INTERVAL_MINUTES
@@ -36,6 +37,7 @@ def mailbox_create(
         address=address,
         provider_account=provider_account,
         credentials=credentials,
+        added_by=added_by,
         sync_interval_minutes=interval,
         next_due_at=timezone.now() + timedelta(seconds=random.uniform(0, min(interval * 60, 120))),
     )

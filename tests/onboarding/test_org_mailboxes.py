@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from onboarding.models import MicrosoftAdminConsent
 from onboarding.selectors import mailbox_needs_reconnect
 from syncengine.models import Mailbox, Outcome, Role
@@ -243,3 +244,35 @@ def test_it_makes_an_org_wide_mailbox_delegated_when_its_user_signs_in_to_it(
     mailbox.refresh_from_db()
     assert mailbox.provider_account == {"tenant_id": alice.tenant_id, "user_id": sales["id"]}
     assert mailbox.credentials["refresh_token"]
+
+
+def test_it_records_who_added_an_org_wide_mailbox_and_shows_it_to_the_orgs_admins(
+    admin: Newcomer, alice: Person, consent: Consent, sales: dict[str, Any]
+):
+    grant_consent(admin, alice, consent)
+
+    response = add(admin.client, alice, sales["mail"], alice.user)
+
+    mailbox = Mailbox.objects.get(organization=alice.organization, address=sales["mail"])
+    assert mailbox.added_by == admin.user
+    assert f"added by {admin.user.get_username()}" in text_of(response)
+    entry = AuditEntry.objects.get(organization=alice.organization, object_id=str(mailbox.pk))
+    assert (entry.actor_name, entry.action, entry.source) == (admin.user.get_username(), "add", "org_admin")
+    assert entry.changes["owner"] == [None, str(alice.user)]
+    audit_page = text_of(admin.client.get(reverse("dashboard:org_audit", args=[alice.organization.pk])))
+    assert sales["mail"] in audit_page
+
+
+def test_it_adds_only_the_addresses_the_operator_allows(
+    settings, admin: Newcomer, alice: Person, consent: Consent, sales: dict[str, Any], graph: Any
+):
+    settings.ORG_MAILBOX_ALLOWED_ADDRESSES = ["shared-*@*"]
+    grant_consent(admin, alice, consent)
+    allowed = graph.create_user(alice.tenant_id, f"shared-desk@{alice.organization.slug}.example", "Desk")
+
+    response = add(admin.client, alice, f"{sales['mail']}\n{allowed['mail']}", alice.user)
+
+    addresses = set(Mailbox.objects.filter(organization=alice.organization).values_list("address", flat=True))
+    assert allowed["mail"] in addresses
+    assert sales["mail"] not in addresses
+    assert "ORG_MAILBOX_ALLOWED_ADDRESSES" in text_of(response)
