@@ -24,7 +24,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -47,7 +47,7 @@ from devtools.world import (
     seed_tasks,
 )
 from emails.demo import seed_demo_emails
-from syncengine.models import Organization, Role, Trigger
+from syncengine.models import Membership, Organization, Role, Trigger
 from syncengine.services.queue import enqueue_session
 
 DEMO_SLUG = "demo"
@@ -134,7 +134,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  Dashboard:  {url}")
         for username, password in passwords.items():
             self.stdout.write(f"  Sign in as: {username} / {password}")
-        self.stdout.write(f"  Admin:      {url}admin/  (admin / {passwords['admin']})")
+        self.stdout.write(
+            f"  Admin:      {url}admin/  (admin / {passwords['admin']}; support staff: "
+            f"support / {passwords['support']})"
+        )
         self.stdout.write(
             f"  Sandboxes: Salesforce {endpoints['salesforce']}, Graph {endpoints['graph']}, "
             f"Google {endpoints['google']}, Exchange (EWS) {endpoints['ews']}"
@@ -243,6 +246,13 @@ class Command(BaseCommand):
         seed_demo_emails(control, org, people[0])
         passwords["admin"] = f"admin-demo-{secrets.token_hex(3)}"
         User.objects.create_superuser("admin", "admin@acme-demo.example", passwords["admin"])
+        # Support staff: the Django admin, read-mostly, scoped to the organizations they support.
+        passwords["support"] = f"support-demo-{secrets.token_hex(3)}"
+        support = User.objects.create_user(
+            "support", "support@operator-demo.example", passwords["support"], is_staff=True
+        )
+        support.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+        Membership.objects.create(user=support, organization=org.organization, role=Role.SUPPORT)
         return org, people, passwords
 
     def _live(
