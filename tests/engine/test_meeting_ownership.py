@@ -117,7 +117,9 @@ def test_it_moves_ownership_to_the_organizers_mailbox_when_it_first_sees_the_mee
     assert run(gina).counts["events"] == {} and run(bob).counts["events"] == {}, "quiet afterwards"
 
 
-def test_it_keeps_the_event_when_an_attendee_deletes_their_copy(make_person, on_google, sandboxes, google_server):
+def test_it_keeps_the_event_when_an_attendee_deletes_their_copy(
+    make_person, on_google, sandboxes, google_server
+):
     sf_server, graph_server = sandboxes
     bob = make_person("bob")
     gina = on_google("gina", bob.organization)
