@@ -22,6 +22,7 @@ from syncengine.core.meetings import (
 )
 from syncengine.core.planner import Action, Kind, Plan
 from syncengine.core.records import ItemChange, PairState
+from syncengine.core.scope import ANSWERED
 from syncengine.models import Mailbox, RetryState, Side
 from syncengine.selectors import saved_meetings, synced_users
 from syncengine.services.relations import attendance_release
@@ -99,19 +100,20 @@ class MeetingOwnership:
         if scope is None or scope.save_unresponded_invitations:
             return
         creates = [a for a in plan.of_kind(Kind.CREATE_CRM) if a.mail_id in self._meetings]
-        pending = [a for a in creates if not self._organizes(a.mail_id)]
+        pending = [
+            a
+            for a in creates
+            if self._answers.get(a.mail_id, "") not in ANSWERED and not self._organizes(a.mail_id)
+        ]
         if not pending:
             return
         synced = self._synced(self._meetings[a.mail_id][1] for a in pending)
         organizer_of = {a.mail_id: self._meetings[a.mail_id][1].strip().lower() for a in pending}
-        saved = {
-            key
-            for _, key in saved_meetings(
-                mailbox_ids=[pk for a in pending for pk in synced.get(organizer_of[a.mail_id], [])],
-                stream=self.stream,
-                sync_keys=[a.sync_key for a in pending],
-            )
-        }
+        saved = saved_meetings(
+            mailbox_ids=[pk for a in pending for pk in synced.get(organizer_of[a.mail_id], [])],
+            stream=self.stream,
+            sync_keys=[a.sync_key for a in pending],
+        )
         waiting = {
             id(a)
             for a in pending
@@ -119,7 +121,10 @@ class MeetingOwnership:
                 role=self._role(organizer_of[a.mail_id], self._answers.get(a.mail_id, ""), synced),
                 response=self._answers.get(a.mail_id, ""),
                 save_unresponded_invitations=scope.save_unresponded_invitations,
-                organizer_saved=a.sync_key in saved,
+                # Saved by the organizer's own mailbox, not by another attendee's.
+                organizer_saved=any(
+                    (pk, a.sync_key) in saved for pk in synced.get(organizer_of[a.mail_id], [])
+                ),
             )
         }
         if not waiting:
