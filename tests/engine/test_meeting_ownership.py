@@ -12,6 +12,8 @@ import pytest
 
 from sandbox.base import SandboxServer
 from syncengine.models import ItemPair, Provider, SyncIssue
+from syncengine.selectors import synced_users
+from syncengine.services.mailboxes import mailbox_suspend
 from syncengine.services.sessions import session_run
 from tests.conftest import Person, event_body
 from tests.engine.test_events_to_salesforce import in_days
@@ -241,3 +243,20 @@ def test_it_waits_for_the_organizer_before_saving_an_unanswered_invitation(make_
     assert pair_of(bob).crm_id == event["Id"]
     issue.refresh_from_db()
     assert issue.resolved, "the waiting issue closes once the meeting is saved"
+
+
+def test_it_counts_as_synced_users_only_members_whose_mailbox_syncs(make_person):
+    alice = make_person("alice")
+    bob = make_person("bob", organization=alice.organization)
+    cy = make_person("cy", organization=alice.organization)
+    outsider = make_person("dee")  # another organization
+    bob.connection.delete()  # no Salesforce: bob's mailbox cannot sync
+    mailbox_suspend(mailbox=cy.mailbox, reason="on leave")  # cy stopped it
+
+    def synced() -> set[str]:
+        people = [p.mailbox.address.upper() for p in (alice, bob, cy, outsider)]
+        return set(synced_users(organization_id=alice.organization.pk, addresses=people))
+
+    assert synced() == {alice.mailbox.address.lower()}
+    mailbox_suspend(mailbox=alice.mailbox, reason="consent revoked", automatic=True, code="MAIL_AUTH_REVOKED")
+    assert synced() == {alice.mailbox.address.lower()}, "a lost sign-in comes back with a reconnect"
