@@ -289,11 +289,13 @@ class SyncCursor(models.Model):
 
 class MeetingRoster(models.Model):
     """A synced meeting's attendees as the mailbox last showed them: tells an attendee removed in the
-    mailbox (removed in Salesforce too) from one added in Salesforce (kept)."""
+    mailbox (removed in Salesforce too) from one added in Salesforce (kept). The organizer says, once
+    the item is deleted, whether this mailbox owned the meeting (syncengine/core/meetings.py)."""
 
     mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="rosters")
     sync_key = models.CharField(max_length=80)
     attendees = models.JSONField(default=list)
+    organizer = models.CharField(max_length=320, blank=True)  # lower case; "" when not known yet
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.functions import Lower
 
 from syncengine.models import (
     HeldDecision,
     HeldDeletion,
+    ItemPair,
     Mailbox,
     Membership,
     Organization,
@@ -16,6 +20,7 @@ from syncengine.models import (
     SyncIssue,
     SyncSession,
 )
+from syncengine.services.failures import USER_SUSPENDED
 
 
 def owner_is_member() -> Exists:
@@ -28,6 +33,48 @@ def owner_is_member() -> Exists:
 
 def member_mailboxes() -> QuerySet[Mailbox]:
     return Mailbox.objects.filter(owner_is_member())
+
+
+def synced_users(*, organization_id: int, addresses: Iterable[str]) -> dict[str, list[int]]:
+    """Which of these addresses are the organization's synced users: address (lower case) -> the ids
+    of their mailboxes. A synced user's mailbox is in the organization, its owner is still a member
+    and connected to Salesforce, and it is not suspended by its user (one suspended for a lost
+    sign-in keeps its sync state and comes back with a reconnect: it still counts)."""
+    wanted = {a.strip().lower() for a in addresses if a and a.strip()}
+    if not wanted:
+        return {}
+    connected = SalesforceConnection.objects.filter(
+        user_id=OuterRef("owner_id"), organization_id=OuterRef("organization_id")
+    )
+    rows = (
+        member_mailboxes()
+        .filter(Exists(connected), organization_id=organization_id)
+        .annotate(lowered=Lower("address"))
+        .filter(lowered__in=wanted)
+        .exclude(suspended=True, cause_code=USER_SUSPENDED)
+        .order_by("pk")
+        .values_list("lowered", "pk")
+    )
+    found: dict[str, list[int]] = {}
+    for address, pk in rows:
+        found.setdefault(address, []).append(pk)
+    return found
+
+
+def saved_meetings(
+    *, mailbox_ids: Iterable[int], stream: str, sync_keys: Iterable[str]
+) -> set[tuple[int, str]]:
+    """(mailbox id, sync key) of these meetings that these mailboxes have saved (paired with a record)."""
+    ids, keys = set(mailbox_ids), set(sync_keys)
+    if not ids or not keys:
+        return set()
+    rows = (
+        ItemPair.objects.filter(mailbox_id__in=ids, stream=stream, sync_key__in=keys, tombstone="")
+        .exclude(crm_id="")
+        .exclude(mail_id="")
+        .values_list("mailbox_id", "sync_key")
+    )
+    return set(rows)
 
 
 def mailboxes_of(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Mailbox]:

@@ -31,6 +31,7 @@ class Kind(StrEnum):
     DELETE_CRM = "delete_crm"
     DELETE_MAIL = "delete_mail"
     UNLINK = "unlink"  # forget the pair, touch neither side (left the window, unshared)
+    LET_GO = "let_go"  # an attendee's copy of a meeting went: forget it and their relation, the Event stays
     FORGET = "forget"  # both sides are gone: drop the stored pair
     TOMBSTONE = "tombstone"  # deleted in Salesforce, the mail item stays: remember it, never save it again
     REFRESH = "refresh"  # only version markers moved: store them, write nothing
@@ -99,11 +100,15 @@ def plan_stream(
     mail_changes: Iterable[ItemChange],
     crm_changes: Iterable[ItemChange],
     held: Iterable[Held] = (),
+    owned: Mapping[str, bool] | None = None,
 ) -> Plan:
     """Decide what to do with one stream's changes. ``scope`` makes sync keys unique per mailbox.
 
     ``held``: pairs whose deletion waits for a person. Their changes are left alone until a decision;
     a decision becomes the deletion (confirmed) or the item made again from its pair (restored).
+    ``owned``: meetings whose owner the organizer rule decides (syncengine/core/meetings.py): sync key
+    -> whether this mailbox owns the Event. Any other pair owns its record unless it joined someone
+    else's (origin "shared").
     """
     plan = Plan()
     holds = {h.sync_key: h for h in held}
@@ -132,7 +137,9 @@ def plan_stream(
     for key in sorted(set(mail_by_key) | set(crm_by_key)):
         if key in holds:
             continue
-        _plan_item(plan, rules, key, by_key.get(key), mail_by_key.get(key), crm_by_key.get(key))
+        pair = by_key.get(key)
+        owns = (owned or {}).get(key, pair is not None and pair.origin != "shared")
+        _plan_item(plan, rules, key, pair, mail_by_key.get(key), crm_by_key.get(key), owns)
 
     _guard_mass_deletes(plan, rules, len(by_key))
     # A person's decision is not a wave of deletions to guard against: it comes after the guard.
@@ -161,13 +168,14 @@ def _plan_item(
     pair: PairState | None,
     mail: ItemChange | None,
     crm: ItemChange | None,
+    owns: bool = True,
 ) -> None:
     label = (mail.label if mail else "") or (crm.label if crm else "")
     if pair is None:
         _plan_new(plan, rules, key, mail, crm, label)
         return
     if pair.tombstone:
-        _plan_tombstoned(plan, rules, pair, mail, label)
+        _plan_tombstoned(plan, rules, pair, mail, crm, label)
         return
 
     mail_gone = mail is not None and mail.deleted
@@ -176,8 +184,8 @@ def _plan_item(
         plan.actions.append(Action(Kind.FORGET, key, label, pair.mail_id, pair.crm_id))
         return
     if mail_gone:
-        if pair.origin == "shared":  # someone else's record (a meeting they saved): only let go of it
-            plan.actions.append(Action(Kind.UNLINK, key, label, pair.mail_id, pair.crm_id))
+        if not owns:  # someone else's record (a meeting they own): only let go of it
+            plan.actions.append(Action(Kind.LET_GO, key, label, pair.mail_id, pair.crm_id, state=pair))
         elif rules.delete_in_crm and pair.crm_id:
             plan.actions.append(Action(Kind.DELETE_CRM, key, label, pair.mail_id, pair.crm_id))
         elif rules.restore_in_mail and pair.crm_id:
@@ -206,11 +214,19 @@ def _plan_item(
 
 
 def _plan_tombstoned(
-    plan: Plan, rules: StreamRules, pair: PairState, mail: ItemChange | None, label: str
+    plan: Plan,
+    rules: StreamRules,
+    pair: PairState,
+    mail: ItemChange | None,
+    crm: ItemChange | None,
+    label: str,
 ) -> None:
     """A pair whose record was deleted in Salesforce. The engine passes on a change of its mail item
-    only when the user tagged it again, which saves it again as a new record."""
-    if mail is None:  # Salesforce reporting the deletion again: nothing to do
+    only when the user tagged it again, which saves it again as a new record. A let-go attendee's
+    marker (no mail item, the record they still own) ignores the record's changes until it is gone."""
+    if mail is None:  # Salesforce reporting the deletion again, or the marker's record changing
+        if not pair.mail_id and crm is not None and crm.deleted:
+            plan.actions.append(Action(Kind.FORGET, pair.sync_key, label, crm_id=pair.crm_id))
         return
     if mail.deleted:
         plan.actions.append(Action(Kind.FORGET, pair.sync_key, label, pair.mail_id))

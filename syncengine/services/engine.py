@@ -29,6 +29,7 @@ from syncengine.models import Mailbox, RetryState, Side, SyncIssue, SyncSession
 from syncengine.services.activity_links import link_new_activities
 from syncengine.services.engine_calendar import CalendarRules
 from syncengine.services.engine_dedup import Deduplication
+from syncengine.services.engine_meetings import MeetingOwnership
 from syncengine.services.failures import SESSION_WIDE_CODES
 from syncengine.services.held import MASS_DELETE_HALTED, deletions_held, deletions_hold, deletions_settle
 from syncengine.services.issues import CONFLICT_RESOLVED, issue_record, issues_resolve_for_items
@@ -49,7 +50,7 @@ class StreamReport:
         return {direction: dict(c) for direction, c in self.counts.items()}
 
 
-class StreamSync(CalendarRules, Deduplication):
+class StreamSync(CalendarRules, Deduplication, MeetingOwnership):
     def __init__(
         self,
         *,
@@ -81,6 +82,7 @@ class StreamSync(CalendarRules, Deduplication):
         self._stale_intents: list[str] = []  # sync keys of creates that never happened
         self._meetings: dict[str, tuple[list[str], str]] = {}  # mail id -> (attendees, organizer)
         self._responses: dict[str, dict[str, str]] = {}  # mail id -> attendee address -> answer
+        self._answers: dict[str, str] = {}  # mail id -> this mailbox's own answer to the meeting
         self._new_records: list[tuple[str, str, bool]] = []  # (crm id, mail id, joined someone's)
         self._created: dict[str, dict[str, Any]] = {}  # crm id -> neutral values of records made now
         self._vanished: dict[str, set[str]] = {Side.MAIL: set(), Side.CRM: set()}  # retried, gone, unpaired
@@ -127,8 +129,10 @@ class StreamSync(CalendarRules, Deduplication):
             mail_changes=mail_changes,
             crm_changes=crm_changes,
             held=held,
+            owned=self._owned_meetings(pairs, mail_changes),
         )
         self._link_existing(plan)
+        self._await_organizers(plan)
         # Conflicts and notices are recorded before any write: a worker that dies after writing
         # must not take with it the record of what it overwrote.
         self._record_plan_findings(plan)
@@ -330,6 +334,7 @@ class StreamSync(CalendarRules, Deduplication):
                     self.report.counts["to_mail"]["updated"] += 1
         self._crm_deletes(plan.of_kind(Kind.DELETE_CRM), succeeded)
         self._mail_deletes(plan.of_kind(Kind.DELETE_MAIL), succeeded)
+        self._let_go(plan.of_kind(Kind.LET_GO), succeeded)
         for action in plan.of_kind(Kind.UNLINK, Kind.FORGET):
             succeeded(action, None)
             self.report.counts["pairs"]["unlinked"] += 1
@@ -349,20 +354,30 @@ class StreamSync(CalendarRules, Deduplication):
         key_field = settings.SALESFORCE_SYNC_KEY_FIELD
         fixed = dict(self.rules.crm_create_values)  # under the mapped values: no row maps both
         records = [
-            {key_field: a.sync_key, **fixed, **self.rules.crm_fields(a.crm_writes)[0]} for a in actions
+            {
+                key_field: a.sync_key,
+                **fixed,
+                **self.rules.crm_fields(a.crm_writes)[0],
+                **self._owner_fields(a),
+            }
+            for a in actions
         ]
         results = self.crm.upsert(crm_object=self.rules.crm_object, records=records)
         for action, result in zip(actions, results, strict=True):
             assert action.state is not None
             if result.ok:
                 action.state.crm_id = result.id
-                # A meeting's record that existed: another attendee's mailbox saved it first.
+                # A meeting's record that existed: another attendee's mailbox saved it first. The
+                # organizer's mailbox took it over in this upsert (its owner fields): it owns it now.
                 joined = result.created is False and action.mail_id in self._meetings
-                if joined:
+                took_over = joined and self._organizes(action.mail_id)
+                if joined and not took_over:
                     action.state.origin = "shared"
                 succeeded(action, action.state)
                 self.report.counts["to_crm"]["joined" if joined else "created"] += 1
-                self._new_records.append((result.id, action.mail_id, joined))
+                if took_over:
+                    self.report.counts["pairs"]["ownership_moved"] += 1
+                self._new_records.append((result.id, action.mail_id, joined and not took_over))
                 if not joined:
                     self._created[result.id] = dict(action.crm_writes)
             else:
@@ -486,7 +501,7 @@ class StreamSync(CalendarRules, Deduplication):
         pending = {
             "side": source,
             "id": action.mail_id if source == Side.MAIL else action.crm_id,
-            "deleted": action.kind in (Kind.DELETE_CRM, Kind.DELETE_MAIL),
+            "deleted": action.kind in (Kind.DELETE_CRM, Kind.DELETE_MAIL, Kind.LET_GO),
         }
         self._issue(
             result.code or "WRITE_FAILED",

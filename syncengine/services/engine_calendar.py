@@ -20,7 +20,7 @@ from syncengine.core.scope import SALESFORCE_CATEGORY, Decision, event_decision,
 from syncengine.models import Mailbox
 from syncengine.services.leases import Lease
 from syncengine.services.relations import Meeting, relate_attendees, related_addresses, unrelate_attendees
-from syncengine.services.state import rosters_load, rosters_save
+from syncengine.services.state import Roster, rosters_load, rosters_save
 from syncengine.services.streams import StreamSpec
 
 
@@ -52,6 +52,7 @@ class CalendarRules:
     _series_of: dict[str, str]
     _meetings: dict[str, tuple[list[str], str]]
     _responses: dict[str, dict[str, str]]
+    _answers: dict[str, str]
     _new_records: list[tuple[str, str, bool]]
     _pairs: list[PairState]
     _crm_read: list[ItemChange]
@@ -97,6 +98,7 @@ class CalendarRules:
                 organizer = str(change.meta.get("organizer") or "")
                 self._meetings[change.id] = (list(change.meta["attendees"]), organizer)
                 self._responses[change.id] = dict(change.meta.get("responses") or {})
+                self._answers[change.id] = str(change.meta.get("response") or "")
             kept.append(change)
             categories = list(change.meta.get("categories") or [])
             if self.spec.tag_category and not has_category(categories, SALESFORCE_CATEGORY):
@@ -220,9 +222,11 @@ class CalendarRules:
             for crm_id, mail_id, joined in self._new_records
             if mail_id in self._meetings
         ]
-        gone = set(removals)
+        # A let-go attendee's marker (see PairState.tombstone) no longer has a meeting to follow.
+        gone = set(removals) | {s.sync_key for s in upserts if s.tombstone == "left"}
         paired = {p.mail_id: p for p in [*self._pairs, *upserts] if p.mail_id and p.crm_id}
-        rosters: dict[str, frozenset[str]] = {}
+        people: dict[str, frozenset[str]] = {}  # meetings whose roster changed: their people now
+        organizers: dict[str, str] = {}
         unrelated: list[tuple[str, frozenset[str]]] = []
         before = rosters_load(mailbox=self.mailbox, sync_keys=[p.sync_key for p in paired.values()])
         for mail_id, (attendees, organizer) in self._meetings.items():
@@ -230,9 +234,11 @@ class CalendarRules:
             if pair is None or pair.sync_key in gone:
                 continue
             now = frozenset(a.lower() for a in (*attendees, organizer) if a)
-            last = before.get(pair.sync_key)
-            if last != now:
-                rosters[pair.sync_key] = now
+            kept = before.get(pair.sync_key)
+            last = kept.attendees if kept is not None else None
+            organizers[pair.sync_key] = organizer.lower()
+            if last != now or kept is None or kept.organizer != organizer.lower():
+                people[pair.sync_key] = now
             if mail_id in new or not self.spec.continuous_attendees or last == now:
                 continue
             if last is None:  # paired before rosters were kept: make sure everyone is related
@@ -259,7 +265,12 @@ class CalendarRules:
         for problem in problems:
             self._issue("RELATION_FAILED", problem)
         if self.spec.continuous_attendees:
-            rosters |= self._attendees_from_salesforce(paired, {**before, **rosters}, gone)
+            known = {key: roster.attendees for key, roster in before.items()}
+            people |= self._attendees_from_salesforce(paired, {**known, **people}, gone)
+        rosters = {
+            key: Roster(now, organizers.get(key) or (before[key].organizer if key in before else ""))
+            for key, now in people.items()
+        }
         rosters_save(
             mailbox=self.mailbox, lease=self.lease, rosters=rosters, forget=[k for k in gone if k in before]
         )

@@ -134,6 +134,35 @@ def unrelate_attendees(
     return problems
 
 
+def attendance_release(
+    crm: SalesforceConnector, event_ids: Sequence[str], user_id: str
+) -> tuple[set[str], dict[str, str]]:
+    """An attendee let go of these meetings: their invitee relation goes, the Events stay. Returns the
+    Events the attendee still owns (they saved the meeting before its organizer's mailbox took it over)
+    and, per Event, why their relation could not be removed. Two queries and one delete at most."""
+    ids = sorted(set(event_ids))
+    if not ids or not user_id:
+        return set(), {}
+    me = user_id[:15]
+    owned = {
+        str(r["Id"]) for r in _rows(crm, "SELECT Id, OwnerId FROM Event", "Id", ids) if _is(r, "OwnerId", me)
+    }
+    rows = _rows(crm, "SELECT Id, EventId, RelationId FROM EventRelation", "EventId", ids)
+    mine = [r for r in rows if _is(r, "RelationId", me)]
+    problems: dict[str, str] = {}
+    for row, result in zip(mine, crm.delete(ids=[r["Id"] for r in mine]) if mine else [], strict=True):
+        if not result.ok and result.code not in ("ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY"):
+            problems[str(row["EventId"])] = f"Could not take you off the Event: {result.message}"
+    by_prefix = {i[:15]: i for i in ids}  # Salesforce answers 18-character ids, we may hold 15
+    return {by_prefix.get(i[:15], i) for i in owned}, {
+        by_prefix.get(k[:15], k): v for k, v in problems.items()
+    }
+
+
+def _is(row: Mapping[str, object], field: str, user_prefix: str) -> bool:
+    return str(row.get(field) or "")[:15] == user_prefix
+
+
 def _repoint_who(crm: SalesforceConnector, rows: list[dict], doomed: list[dict]) -> list[str]:
     """An Event whose WhoId was unrelated points at another related Contact, or at no one."""
     gone = {(r["EventId"], r["RelationId"]) for r in doomed}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -126,23 +126,36 @@ def state_commit(
         )
 
 
-def rosters_load(*, mailbox: Mailbox, sync_keys: Iterable[str]) -> dict[str, frozenset[str]]:
-    """The attendees each synced meeting had when the mailbox last showed it."""
+@dataclass(frozen=True)
+class Roster:
+    """A synced meeting as the mailbox last showed it: its people (organizer included) and organizer."""
+
+    attendees: frozenset[str]
+    organizer: str = ""
+
+
+def rosters_load(*, mailbox: Mailbox, sync_keys: Iterable[str]) -> dict[str, Roster]:
+    """The attendees each synced meeting had when the mailbox last showed it, and its organizer."""
     keys = list(sync_keys)
     rows = MeetingRoster.objects.filter(mailbox=mailbox, sync_key__in=keys) if keys else []
-    return {row.sync_key: frozenset(row.attendees) for row in rows}
+    return {row.sync_key: Roster(frozenset(row.attendees), row.organizer) for row in rows}
 
 
 def rosters_save(
-    *, mailbox: Mailbox, lease: Lease, rosters: dict[str, frozenset[str]], forget: Iterable[str] = ()
+    *, mailbox: Mailbox, lease: Lease, rosters: dict[str, Roster], forget: Iterable[str] = ()
 ) -> None:
     """Store the meetings' attendees in one statement (an upsert on mailbox + sync key)."""
     with transaction.atomic():
         lease_renew(lease=lease)
         MeetingRoster.objects.filter(mailbox=mailbox, sync_key__in=list(forget)).delete()
         MeetingRoster.objects.bulk_create(
-            [MeetingRoster(mailbox=mailbox, sync_key=k, attendees=sorted(v)) for k, v in rosters.items()],
+            [
+                MeetingRoster(
+                    mailbox=mailbox, sync_key=k, attendees=sorted(v.attendees), organizer=v.organizer[:320]
+                )
+                for k, v in rosters.items()
+            ],
             update_conflicts=True,
             unique_fields=["mailbox", "sync_key"],
-            update_fields=["attendees", "updated_at"],
+            update_fields=["attendees", "organizer", "updated_at"],
         )

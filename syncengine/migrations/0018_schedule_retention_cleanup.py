@@ -18,5 +18,5 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("syncengine", "0016_sessions_cause_backfill"), ("django_q", "0018_task_success_index")]
+    dependencies = [("syncengine", "0017_roster_organizer"), ("django_q", "0018_task_success_index")]
     operations = [migrations.RunPython(install, uninstall)]

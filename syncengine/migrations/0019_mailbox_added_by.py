@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('syncengine', '0017_schedule_retention_cleanup'),
+        ('syncengine', '0018_schedule_retention_cleanup'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
