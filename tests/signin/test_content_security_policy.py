@@ -74,9 +74,15 @@ def test_it_sends_a_content_security_policy_on_every_page(boss: Person):
             assert_strict(answer)
 
 
-@pytest.mark.parametrize(
-    "name", ["admin:index", "admin:auth_user_changelist", "admin:auth_user_add", "admin:axes_accessattempt_changelist"]
-)
+ADMIN_PAGES = [
+    "admin:index",
+    "admin:auth_user_changelist",
+    "admin:auth_user_add",
+    "admin:axes_accessattempt_changelist",
+]
+
+
+@pytest.mark.parametrize("name", ADMIN_PAGES)
 def test_it_sends_the_policy_on_the_admin_pages(name: str):
     client = Client()
     client.force_login(User.objects.create_superuser("support", "support@example.com", "pw-for-tests-only"))
