@@ -295,5 +295,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}, "msal": {"level": "WARNING"}},
+    # axes: failures and lockouts (WARNING) only; each sign-in is in its AccessLog table already.
+    "loggers": {"urllib3": {"level": "WARNING"}, "msal": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
