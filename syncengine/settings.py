@@ -7,9 +7,11 @@ production server; what differs between them is the environment, never the code.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_q",
+    "axes",
+    "csp",
     "syncengine",
     "mapping",
     "dashboard",
@@ -51,11 +55,13 @@ INSTALLED_APPS = [
     "onboarding",
     "devtools",
     "instant",
+    "signin",
     "audit",  # last: its admin re-registers other apps' models under the staff rules
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it turns a sign-in that axes refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "syncengine.urls"
@@ -132,6 +140,45 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", False) else None
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy on every response (django-csp; Django 5.2 has none built in). Scripts and
+# styles only from our own static files, so an injected <script> or on*= handler never runs; no
+# plugins, no framing, no <base> that would reroute relative URLs, forms post only back to us (the
+# consent screens are reached by links, so form-action never meets a provider's host).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# --- Sign-in throttling: django-axes, in front of every authenticate() (our login and the admin's) ---
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Two separate counts, each locking at the limit: per account (a brute force of one account from
+# many addresses) and per address (password spraying: one address, a guess at each of many
+# accounts). The combined ["username", "ip_address"] count would stop neither.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_COOLOFF_MINUTES", default=15))
+# Attempts made while locked out are refused unchecked and not counted, so the end of the lockout
+# does not move; and a success does not reset the counts, or one owned account would let a sprayer
+# wipe their address's count between guesses.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "signin.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "signin.client_ip.client_ip"
+# How many reverse proxies of ours append to X-Forwarded-For. 0: the header is ignored and the
+# socket's address counts (a client can write any X-Forwarded-For it likes).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Background work: django-q2 -------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -261,5 +308,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"urllib3": {"level": "WARNING"}, "msal": {"level": "WARNING"}},
+    # axes: failures and lockouts (WARNING) only; each sign-in is in its AccessLog table already.
+    "loggers": {"urllib3": {"level": "WARNING"}, "msal": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -56,6 +56,7 @@ def chromium(trusted: SandboxServer, profile: Path) -> Iterator[WebDriver]:
         f"--ignore-certificate-errors-spki-list={spki_hash(trusted)}",
     ):
         options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, for policy violations
     driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
     driver.set_page_load_timeout(WAIT_SECONDS)
     try:
@@ -102,6 +103,12 @@ def click_button(driver: WebDriver, label: str) -> None:
 
 def click_link(driver: WebDriver, label: str) -> None:
     _click(driver, By.LINK_TEXT, label)
+
+
+def policy_violations(driver: WebDriver) -> list[str]:
+    """What the console said about the Content-Security-Policy since the last call (reading empties it)."""
+    messages = [entry["message"] for entry in driver.get_log("browser")]
+    return [message for message in messages if "Content Security Policy" in message]
 
 
 def log_in(driver: WebDriver, base_url: str, username: str, password: str) -> None:
