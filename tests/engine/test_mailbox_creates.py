@@ -4,10 +4,9 @@ side and a whole pair after the next session; and a quiet session pays nothing f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from unittest import mock
 
 import pytest
 
@@ -18,7 +17,7 @@ from sandbox.base import SandboxServer
 from syncengine.models import ItemPair, Outcome
 from syncengine.services.sessions import session_run
 from tests.conftest import Person
-from tests.engine.machine_support import WorkerKilled
+from tests.engine.machine_support import WorkerKilled, killed_at_mailbox_create
 from tests.engine.test_events_to_salesforce import in_days
 from tests.engine.test_providers import on_exchange, on_google  # noqa: F401 (fixtures)
 
@@ -101,16 +100,7 @@ def mailbox(provider: str, rep: Person, request: pytest.FixtureRequest) -> Mailb
 @contextmanager
 def worker_killed_at_mailbox_create(connector: type, stream: str, *, after: bool) -> Iterator[None]:
     """The worker dies right after (or right before) its mailbox create of ``stream``."""
-    real: Callable[..., Any] = connector.create
-
-    def create(self: Any, **kwargs: Any) -> Any:
-        if kwargs["stream"] != stream:
-            return real(self, **kwargs)
-        if after:
-            real(self, **kwargs)
-        raise WorkerKilled
-
-    with mock.patch.object(connector, "create", create), pytest.raises(WorkerKilled):
+    with killed_at_mailbox_create(connector, stream, after=after), pytest.raises(WorkerKilled):
         yield
 
 
@@ -139,7 +129,6 @@ def test_it_makes_one_mailbox_item_for_a_salesforce_record_when_the_worker_dies_
     assert intent.mail_intent_at is not None and intent.crm_id == record, "noted before the write"
 
     resumed = synced(rep)
-    synced(rep)  # (an Event made in the calendar writes its sensitivity back once: as without a crash)
     quiet = synced(rep)
 
     [item] = mailbox.items(stream)
@@ -214,7 +203,6 @@ def test_it_spends_no_call_on_mailbox_create_intents_in_a_quiet_session(person: 
     salesforce_record(person, "events")
     salesforce_record(person, "tasks")
     salesforce_record(person, "contacts")
-    synced(person)
     synced(person)
 
     quiet = synced(person)
