@@ -216,6 +216,20 @@ class SyncMachine(RuleBasedStateMachine):
         finally:
             self._clear_faults()
 
+    @rule(values=new_events, after=st.booleans())
+    def a_worker_dies_at_the_outlook_create_of_a_salesforce_event(
+        self, values: dict[str, str], after: bool
+    ) -> None:
+        # The user makes an Event in Salesforce; the session bringing it to Outlook dies right after
+        # (or right before) the Outlook create, before its commit.
+        self.create_in_salesforce(values)
+        with killed_at_mailbox_create(GraphConnector, "events", after=after):
+            try:
+                self._session()
+            except WorkerKilled:
+                event(f"killed {'after' if after else 'before'} an Outlook create")
+                self._refresh_synced()
+
     @rule()
     def quiet_sessions_then_check_everything(self) -> None:
         self._quiet_check()
