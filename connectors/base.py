@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
-from syncengine.core.records import ChangeSet, ItemChange
+from syncengine.core.records import ChangeSet, CreateIntent, ItemChange
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -180,7 +180,20 @@ class MailConnector(Protocol):
         """These items as they are now, as a read reports them, batched; one gone reads as deleted."""
         ...
 
-    def create(self, *, stream: str, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]: ...
+    def create(
+        self, *, stream: str, items: Sequence[Mapping[str, Any]], sync_keys: Sequence[str] = ()
+    ) -> list[WriteResult]:
+        """Make these items; ``sync_keys`` (one per item) are stamped on them where the provider keeps
+        data of the engine's own (an extended property, a private property, client data)."""
+        ...
+
+    def find_created(
+        self, *, stream: str, intents: Sequence[CreateIntent], paired: Collection[str] = ()
+    ) -> dict[str, ItemChange]:
+        """Items made by ``create`` for these intents, found by their stamped sync keys in a few
+        batched calls: sync key -> the item as a read reports it. ``paired``: item ids already synced
+        (never an answer). Not found: the create never happened."""
+        ...
 
     def update(self, *, stream: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> list[WriteResult]: ...
 

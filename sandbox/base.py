@@ -33,6 +33,8 @@ class Request:
     tenant: str = ""  # set by the app once it knows who is calling
     user: str = ""
     params: dict[str, str] = field(default_factory=dict)  # named groups of the route regex
+    # Every value of each query parameter (``query`` keeps the first): for repeatable parameters.
+    repeated: dict[str, list[str]] = field(default_factory=dict)
 
     def json(self) -> Any:
         if not self.body:
@@ -224,11 +226,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)
-        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        repeated = parse_qs(parts.query, keep_blank_values=True)
+        query = {k: v[0] for k, v in repeated.items()}
         request = Request(
             method=self.command,
             path=parts.path,
             query=query,
+            repeated=repeated,
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
             base_url=self.base_url,

@@ -322,6 +322,7 @@ class ItemPair(models.Model):
     crm_hash = models.CharField(max_length=64, blank=True)
     mail_seen = models.BooleanField(default=True)  # see PairState.mail_seen
     tombstone = models.CharField(max_length=8, blank=True)  # see PairState.tombstone
+    mail_intent_at = models.DateTimeField(null=True, blank=True)  # see PairState.mail_intent_at
     synced_values = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

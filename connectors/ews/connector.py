@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -30,19 +30,20 @@ from exchangelib.items import (
     SEND_TO_NONE,
 )
 from exchangelib.properties import CalendarView
+from exchangelib.restriction import Q, Restriction
 from exchangelib.services import SyncFolderItems
 
 from connectors.base import ConnectorError, CursorInvalidError, RetryPolicy, WriteResult, call_with_retry
 from connectors.ews import contacts as ews_contacts
 from connectors.ews import events as ews_events
-from connectors.ews import series, services
+from connectors.ews import series, services, stamp
 from connectors.ews import tasks as ews_tasks
 from connectors.ews.errors import from_exception, item_error
 from connectors.ews.mail import EwsMailMixin
 from connectors.ews.streams import STREAMS, EwsStream
 from connectors.ews.transport import LastResponse, open_account
 from connectors.graph.connector import Window  # the engine's read window, shared by mail connectors
-from syncengine.core.records import ChangeSet, ItemChange
+from syncengine.core.records import ChangeSet, CreateIntent, ItemChange
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -431,15 +432,66 @@ class EwsConnector(EwsMailMixin):
             )
         return answers
 
+    def find_created(
+        self, *, stream: str, intents: Sequence[CreateIntent], paired: Collection[str] = ()
+    ) -> dict[str, ItemChange]:
+        """Items stamped with these sync keys: one FindItem per batch of keys, restricted on the
+        stamp's extended property (an Or of IsEqualTo), in the stream's folder."""
+        if not intents:
+            return {}
+        spec = _spec(stream)
+        folder = self._folder(spec, self._container(spec))
+        folder.to_id()  # settles its distinguished id: exchangelib keys its paging by the folder's hash
+        fields = {
+            f for f in folder.normalize_fields(fields=[*spec.fields, stamp.FIELD]) if not f.field.is_attribute
+        }
+        wanted = {intent.sync_key for intent in intents}
+        found: dict[str, ItemChange] = {}
+        for chunk in self._batches(sorted(wanted)):
+            restriction = Restriction(
+                Q(**{f"{stamp.FIELD}__in": list(chunk)}), folders=[folder], applies_to=Restriction.ITEMS
+            )
+            items = self._call(
+                f"{spec.name} FindItem by sync key",
+                lambda restriction=restriction: services.run(
+                    services.FindItems(account=self.account),
+                    folders=[folder],
+                    additional_fields=fields,
+                    restriction=restriction,
+                    order_fields=None,
+                    shape=ID_ONLY,
+                    query_string=None,
+                    depth="Shallow",
+                    calendar_view=None,
+                    max_items=None,
+                    offset=0,
+                ),
+            )
+            for item in items:
+                if isinstance(item, Exception):
+                    raise from_exception(item)
+                key = str(getattr(item, stamp.FIELD, "") or "")
+                if key not in wanted or key in found or str(item.id) in paired:
+                    continue
+                change = self._change(spec, SyncFolderItems.UPDATE, item, None, full=False)
+                if change is not None:
+                    found[key] = change
+        return found
+
     # -- writes -----------------------------------------------------------------------------------
-    def create(self, *, stream: str, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+    def create(
+        self, *, stream: str, items: Sequence[Mapping[str, Any]], sync_keys: Sequence[str] = ()
+    ) -> list[WriteResult]:
         spec = _spec(stream)
         folder = self._folder(spec, self._container(spec))
         results: list[WriteResult | None] = [None] * len(items)
         built: list[tuple[int, Any]] = []
+        keys = list(sync_keys) or [""] * len(items)
         for index, values in enumerate(items):
             try:
                 attrs, _ = self._attributes(spec, values, None)
+                if keys[index]:  # the engine's stamp, an extended property of its own
+                    attrs[stamp.FIELD] = keys[index]
                 if spec.name == "contacts" and not attrs.get("display_name"):
                     attrs["display_name"] = values.get("email") or values.get("company") or "(no name)"
                 item = spec.item_cls(account=self.account, folder=folder, **attrs)

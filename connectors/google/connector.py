@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +26,7 @@ from connectors.google.errors import from_exception, google_error, parse_body, r
 from connectors.google.mail import GmailMailMixin
 from connectors.google.streams import STREAMS, Stream
 from connectors.google.transport import SERVICES, CountingHttp, batch_uri, endpoint
-from syncengine.core.records import ChangeSet, ItemChange
+from syncengine.core.records import ChangeSet, CreateIntent, ItemChange
 
 log = logging.getLogger(__name__)
 BATCH_LIMIT = 50
@@ -236,18 +236,40 @@ class GoogleConnector(GmailMailMixin):
                 out.append(spec.item_change(body or {}, container))
         return out
 
+    def find_created(
+        self, *, stream: str, intents: Sequence[CreateIntent], paired: Collection[str] = ()
+    ) -> dict[str, ItemChange]:
+        """Items made for these intents: by the stamp (Calendar, People) or by content (Tasks);
+        see each stream's ``find_created``."""
+        if not intents:
+            return {}
+        spec, container = _spec(stream), self._container(stream)
+        return spec.find_created(
+            self._service(spec.api),
+            container,
+            intents,
+            set(paired),
+            self._pages,
+            lambda makers: self._batch(spec.api, makers),
+        )
+
     # -- writes -----------------------------------------------------------------------------------
-    def create(self, *, stream: str, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+    def create(
+        self, *, stream: str, items: Sequence[Mapping[str, Any]], sync_keys: Sequence[str] = ()
+    ) -> list[WriteResult]:
         spec, container = _spec(stream), self._container(stream)
         service = self._service(spec.api)
         results: dict[int, WriteResult] = {}
         requests: list[tuple[int, Callable[[], Any]]] = []
+        keys = list(sync_keys) or [""] * len(items)
         for index, values in enumerate(items):
             try:
                 body = spec.body(values, None, container)
             except (ValueError, TypeError) as error:  # a value Google cannot take: this item only
                 results[index] = _bad_values(error)
                 continue
+            if keys[index]:
+                spec.stamp(body, keys[index])
             requests.append((index, lambda b=body: spec.insert(service, container, b)))
         answers = self._batch(spec.api, [make for _, make in requests])
         for (index, _), (status, body) in zip(requests, answers, strict=True):

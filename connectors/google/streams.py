@@ -9,14 +9,19 @@ when missing), then by syncToken; a person leaving the group reads as removed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from connectors.google import contacts, events, tasks
-from syncengine.core.records import ChangeSet, ItemChange
+from connectors.google.errors import google_error
+from connectors.stamp import GOOGLE_KEY
+from syncengine.core.records import ChangeSet, CreateIntent, ItemChange
 
 Pages = Callable[[str, Callable[[str], Any]], Iterator[dict[str, Any]]]
+Batch = Callable[[Sequence[Callable[[], Any]]], list[tuple[int, Any]]]
+# How long before an intent was noted its create may carry as its time (clocks differ).
+CLOCK_MARGIN = timedelta(minutes=5)
 # The Tasks cursor: a little before the newest change seen, so clock differences lose nothing; what
 # falls inside that margin and did not change since is told apart by its etag.
 TASKS_MARGIN = timedelta(minutes=2)
@@ -44,6 +49,20 @@ class Stream(Protocol):
     def body(
         self, values: Mapping[str, Any], current: Mapping[str, Any] | None, container: str
     ) -> dict[str, Any]: ...
+    def stamp(self, body: dict[str, Any], sync_key: str) -> None: ...
+    def find_created(
+        self,
+        service: Any,
+        container: str,
+        intents: Sequence[CreateIntent],
+        paired: Collection[str],
+        pages: Pages,
+        batch: Batch,
+    ) -> dict[str, ItemChange]: ...
+
+
+def _floor(intents: Sequence[CreateIntent]) -> datetime:
+    return min(i.since for i in intents).astimezone(UTC) - CLOCK_MARGIN
 
 
 def _convert(
@@ -131,6 +150,41 @@ class EventsStream:
     ) -> dict[str, Any]:
         return events.from_neutral(values, current)
 
+    def stamp(self, body: dict[str, Any], sync_key: str) -> None:
+        # Private: kept on this calendar's copy of the event only, never shown to attendees.
+        body["extendedProperties"] = {"private": {GOOGLE_KEY: sync_key}}
+
+    def find_created(
+        self,
+        service: Any,
+        container: str,
+        intents: Sequence[CreateIntent],
+        paired: Collection[str],
+        pages: Pages,
+        batch: Batch,
+    ) -> dict[str, ItemChange]:
+        """One events.list per key, filtered by the private property (50 to a batch call)."""
+        answers = batch(
+            [
+                lambda key=intent.sync_key: service.events().list(
+                    calendarId=container or "primary",
+                    privateExtendedProperty=f"{GOOGLE_KEY}={key}",
+                    maxResults=10,
+                )
+                for intent in intents
+            ]
+        )
+        found: dict[str, ItemChange] = {}
+        for intent, (status, body) in zip(intents, answers, strict=True):
+            if status != 200:
+                raise google_error(status, body)
+            for item in (body or {}).get("items", []):
+                private = (item.get("extendedProperties") or {}).get("private") or {}
+                if private.get(GOOGLE_KEY) == intent.sync_key and str(item["id"]) not in paired:
+                    found[intent.sync_key] = self.item_change(item, container)
+                    break
+        return found
+
 
 class TasksStream:
     name, api, windowed, container_name = "tasks", "tasks", False, "Salesforce Tasks"
@@ -209,6 +263,46 @@ class TasksStream:
         self, values: Mapping[str, Any], current: Mapping[str, Any] | None, container: str
     ) -> dict[str, Any]:
         return tasks.from_neutral(values, current)
+
+    def stamp(self, body: dict[str, Any], sync_key: str) -> None:
+        """Google Tasks has no field of an application's own (only title, notes, status, due): a key
+        in the notes would show in the user's task and be theirs to edit. Nothing is stamped; a
+        create is found by its content (``find_created``)."""
+
+    def find_created(
+        self,
+        service: Any,
+        container: str,
+        intents: Sequence[CreateIntent],
+        paired: Collection[str],
+        pages: Pages,
+        batch: Batch,
+    ) -> dict[str, ItemChange]:
+        """The list's tasks changed since the oldest intent (one paged read), each intent paired with
+        one unpaired task that holds exactly what its create wrote. Two intents with the same content
+        take two such tasks, in order: which one each gets does not matter, they are alike."""
+        query: dict[str, Any] = {
+            "tasklist": container,
+            "maxResults": 100,
+            "showCompleted": True,
+            "showHidden": True,
+            "updatedMin": _iso(_floor(intents)),
+        }
+        candidates = [
+            item
+            for page in pages("tasks list", lambda t: service.tasks().list(pageToken=t or None, **query))
+            for item in page.get("items", [])
+            if not item.get("deleted") and str(item["id"]) not in paired
+        ]
+        found: dict[str, ItemChange] = {}
+        taken: set[str] = set()
+        for intent in intents:
+            for item in candidates:
+                if str(item["id"]) not in taken and tasks.holds(item, intent.values):
+                    taken.add(str(item["id"]))
+                    found[intent.sync_key] = self.item_change(item, container)
+                    break
+        return found
 
 
 class ContactsStream:
@@ -289,6 +383,58 @@ class ContactsStream:
         else:
             out["etag"] = current.get("etag", "")
         return out
+
+    def stamp(self, body: dict[str, Any], sync_key: str) -> None:
+        # People's client data: the application's own key-value pairs on the contact.
+        body["clientData"] = [{"key": GOOGLE_KEY, "value": sync_key}]
+
+    def find_created(
+        self,
+        service: Any,
+        container: str,
+        intents: Sequence[CreateIntent],
+        paired: Collection[str],
+        pages: Pages,
+        batch: Batch,
+    ) -> dict[str, ItemChange]:
+        """People cannot filter by client data: read the connections newest first, with their client
+        data, until every key is found or the contacts are older than the oldest intent (usually one
+        page)."""
+        wanted = {intent.sync_key for intent in intents}
+        floor = _floor(intents)
+        query: dict[str, Any] = {
+            "resourceName": "people/me",
+            "personFields": f"{contacts.PERSON_FIELDS},clientData",
+            "pageSize": 100,
+            "sortOrder": "LAST_MODIFIED_DESCENDING",
+        }
+        found: dict[str, ItemChange] = {}
+        lister = service.people().connections()
+        for page in pages("connections by sync key", lambda t: lister.list(pageToken=t or None, **query)):
+            people = page.get("connections", [])
+            for person in people:
+                keys = {
+                    str(d.get("value") or "")
+                    for d in person.get("clientData") or []
+                    if d.get("key") == GOOGLE_KEY
+                }
+                for key in sorted(keys & (wanted - set(found))):
+                    if str(person.get("resourceName")) not in paired:
+                        found[key] = self.item_change(person, container)
+            oldest = min((_updated(p) for p in people), default=None)
+            if set(found) == wanted or oldest is None or oldest < floor:
+                break
+        return found
+
+
+def _updated(person: Mapping[str, Any]) -> datetime:
+    """When a contact last changed: its contact source's update time."""
+    times = [
+        _instant(source["updateTime"])
+        for source in (person.get("metadata") or {}).get("sources") or []
+        if source.get("updateTime")
+    ]
+    return max(times, default=datetime.now(UTC))
 
 
 STREAMS: dict[str, Stream] = {s.name: s for s in (EventsStream(), TasksStream(), ContactsStream())}

@@ -111,3 +111,11 @@ def from_neutral(values: Mapping[str, Any], current: Mapping[str, Any] | None = 
             str(merged["body"] or ""), str(merged["importance"] or ""), str(merged["status"] or "")
         )
     return out
+
+
+def holds(task: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    """Whether this task holds what a create of ``values`` wrote (title, notes, status, due date):
+    Google Tasks keeps no data of an application's own, so a create is recognised by its content."""
+    written = to_neutral(from_neutral(values))
+    found = to_neutral(task)
+    return all(found[key] == written[key] for key in ("subject", "body", "status", "importance", "due_date"))

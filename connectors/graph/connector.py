@@ -14,11 +14,11 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import msal
 import requests
@@ -37,7 +37,8 @@ from connectors.graph.errors import from_exception, from_response, graph_error
 from connectors.graph.mail import GraphMailMixin
 from connectors.graph.streams import STREAMS, GraphStream
 from connectors.http import make_session
-from syncengine.core.records import ChangeSet, ItemChange
+from connectors.stamp import GRAPH_PROPERTY_ID, odata_literal
+from syncengine.core.records import ChangeSet, CreateIntent, ItemChange
 
 log = logging.getLogger(__name__)
 BATCH_LIMIT = 20
@@ -339,12 +340,54 @@ class GraphConnector(GraphMailMixin):
             [{"method": "GET", "url": self._mailbox + spec.item(container, i) + query, **extra} for i in ids]
         )
 
-    # -- writes -----------------------------------------------------------------------------------
-    def create(self, *, stream: str, items: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+    def find_created(
+        self, *, stream: str, intents: Sequence[CreateIntent], paired: Collection[str] = ()
+    ) -> dict[str, ItemChange]:
+        """Items stamped with these sync keys: one filtered list per key (the filter Graph documents
+        for extended properties), 20 to a $batch call; the stamp comes back expanded to be checked."""
+        if not intents:
+            return {}
         spec, container = _spec(stream), self._container(stream)
-        reqs = [
-            _json_request("POST", self._mailbox + spec.create(container), spec.from_neutral(v)) for v in items
-        ]
+        headers = {"Prefer": 'outlook.timezone="UTC", outlook.body-content-type="text"'}
+        reqs = []
+        for intent in intents:
+            prop, value = odata_literal(GRAPH_PROPERTY_ID), odata_literal(intent.sync_key)
+            query = {
+                "$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq {prop} and ep/value eq {value})",
+                "$expand": f"singleValueExtendedProperties($filter=id eq {prop})",
+                "$top": "10",
+            }
+            url = self._mailbox + spec.create(container) + "?" + urlencode(query, quote_via=quote, safe="$")
+            reqs.append({"method": "GET", "url": url, "headers": headers})
+        found: dict[str, ItemChange] = {}
+        for intent, (status, body) in zip(intents, self._batch(reqs), strict=True):
+            if status != 200:
+                raise graph_error(status, body)
+            for item in (body or {}).get("value", []):
+                stamps = {
+                    str(p.get("id", "")).casefold(): p.get("value")
+                    for p in item.get("singleValueExtendedProperties") or []
+                }
+                stamp = stamps.get(GRAPH_PROPERTY_ID.casefold())
+                if str(item.get("id")) in paired or stamp != intent.sync_key:
+                    continue
+                try:
+                    found[intent.sync_key] = spec.to_change(item)
+                except (graph_events.UnknownTimeZoneError, ValueError):
+                    found[intent.sync_key] = ItemChange(id=str(item["id"]), values={"_error": "unreadable"})
+                break
+        return found
+
+    # -- writes -----------------------------------------------------------------------------------
+    def create(
+        self, *, stream: str, items: Sequence[Mapping[str, Any]], sync_keys: Sequence[str] = ()
+    ) -> list[WriteResult]:
+        spec, container = _spec(stream), self._container(stream)
+        bodies = [spec.from_neutral(v) for v in items]
+        for body, key in zip(bodies, sync_keys or [""] * len(bodies), strict=True):
+            if key:  # the engine's stamp: a single-value extended property of its own
+                body["singleValueExtendedProperties"] = [{"id": GRAPH_PROPERTY_ID, "value": key}]
+        reqs = [_json_request("POST", self._mailbox + spec.create(container), body) for body in bodies]
         return [self._write_result(s, b) for s, b in self._batch(reqs)]
 
     def update(self, *, stream: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> list[WriteResult]:

@@ -16,6 +16,7 @@ from sandbox.ews.store import (
     SyncPoint,
     SyncStates,
     delete_property,
+    extended_key,
     finish,
     prop_key,
     set_property,
@@ -481,20 +482,49 @@ def _configuration_key(mailbox: Mailbox, name: ET.Element | None) -> tuple[tuple
 
 
 def _equality(restriction: ET.Element | None) -> Callable[[Item], bool] | None:
-    """``property == value`` (IsEqualTo with a constant): the one item restriction this server evaluates."""
+    """The item restrictions this server evaluates: IsEqualTo a constant, on a property (FieldURI) or
+    an extended property (ExtendedFieldURI), and And / Or / Not of those."""
     if restriction is None:
         return None
-    equal = restriction.find(t("IsEqualTo"))
-    uri = equal.find(t("FieldURI")) if equal is not None else None
-    constant = equal.find(f"{t('FieldURIOrConstant')}/{t('Constant')}") if equal is not None else None
-    if uri is None or constant is None:
+    terms = list(restriction)
+    if len(terms) != 1:
+        raise SoapFaultError("ErrorInvalidRestriction", "A Restriction holds exactly one search expression.")
+    return _expression(terms[0])
+
+
+def _expression(node: ET.Element) -> Callable[[Item], bool]:
+    name = local(node.tag)
+    if name in ("And", "Or"):
+        parts = [_expression(child) for child in node]
+        if name == "And":
+            return lambda item: all(part(item) for part in parts)
+        return lambda item: any(part(item) for part in parts)
+    if name == "Not" and len(node) == 1:
+        inner = _expression(node[0])
+        return lambda item: not inner(item)
+    if name != "IsEqualTo":
+        raise SoapFaultError("ErrorUnsupportedQueryFilter", f"{name} restrictions are not supported here.")
+    uri, extended = node.find(t("FieldURI")), node.find(t("ExtendedFieldURI"))
+    constant = node.find(f"{t('FieldURIOrConstant')}/{t('Constant')}")
+    if (uri is None and extended is None) or constant is None:
         raise SoapFaultError(
-            "ErrorUnsupportedQueryFilter", "Only IsEqualTo with a constant is supported here."
+            "ErrorUnsupportedQueryFilter",
+            "Only IsEqualTo with a constant (and And, Or, Not) is supported here.",
         )
-    name, wanted = uri.get("FieldURI", "").split(":", 1)[-1], constant.get("Value", "")
+    wanted = constant.get("Value", "")
+    if extended is not None:
+        key = extended_key(extended)
+
+        def stamped(item: Item) -> bool:
+            prop = item.props.get(key)
+            return prop is not None and (prop.findtext(t("Value")) or "") == wanted
+
+        return stamped
+    assert uri is not None
+    field = uri.get("FieldURI", "").split(":", 1)[-1]
 
     def test(item: Item) -> bool:
-        prop = item.props.get(name)
+        prop = item.props.get(field)
         value = (prop.text or prop.get("Id", "")) if prop is not None else ""
         return value.casefold() == wanted.casefold()
 

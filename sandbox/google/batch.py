@@ -50,6 +50,7 @@ def parse_parts(request: Request) -> list[tuple[str, Request]]:
                     method=pieces[0].upper(),
                     path=url.path,
                     query={k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()},
+                    repeated=parse_qs(url.query, keep_blank_values=True),
                     headers={k.lower(): v for k, v in headers.items()},
                     body=body.encode("utf-8"),
                     base_url=request.base_url,

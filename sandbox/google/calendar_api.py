@@ -15,7 +15,16 @@ from sandbox.google.sync import SyncState, page_size
 from sandbox.google.times import now, parse_rfc3339, stamp
 
 COLLECTION = "calendar:primary"
-NOT_WITH_SYNC = ("timeMin", "timeMax", "updatedMin", "orderBy", "iCalUID", "q")
+NOT_WITH_SYNC = (
+    "timeMin",
+    "timeMax",
+    "updatedMin",
+    "orderBy",
+    "iCalUID",
+    "q",
+    "privateExtendedProperty",
+    "sharedExtendedProperty",
+)
 SEND_UPDATES = ("all", "externalOnly", "none", "")
 # A delta of a series read without a window expands it over this span (Google keeps it bounded too).
 DEFAULT_SPAN = (timedelta(days=-365), timedelta(days=730))
@@ -59,6 +68,7 @@ class CalendarApi:
             if lo and hi and hi <= lo:
                 raise google_error(400, "The specified time range is empty.", "timeRangeEmpty")
         updated_min = parse_rfc3339(q["updatedMin"], "updatedMin") if q.get("updatedMin") else None
+        wanted = _property_constraints(request)
         key = json.dumps({k: v for k, v in sorted(q.items()) if k not in ("pageToken", "maxResults")})
 
         def items(page: Any) -> list[dict[str, Any]]:
@@ -68,6 +78,8 @@ class CalendarApi:
                 if since is not None and event.seq <= since:
                     continue
                 if updated_min is not None and event.updated < updated_min:
+                    continue
+                if not _has_properties(event.fields.get("extendedProperties"), wanted):
                     continue
                 out.extend(
                     self._listed(event, user, single, since is not None or show_deleted, since, lo, hi)
@@ -163,6 +175,24 @@ class CalendarApi:
         _send_updates(request)
         self.store.delete(user, request.params["event"])
         return Response(204)
+
+
+def _property_constraints(request: Request) -> list[tuple[str, str, str]]:
+    """``privateExtendedProperty`` / ``sharedExtendedProperty`` (``name=value``, repeatable: an event
+    must match all of them) as (scope, name, value)."""
+    out: list[tuple[str, str, str]] = []
+    for scope in ("private", "shared"):
+        for constraint in request.repeated.get(f"{scope}ExtendedProperty", []):
+            name, equals, value = constraint.partition("=")
+            if not equals or not name:
+                raise bad_request(f"Invalid {scope}ExtendedProperty constraint: {constraint}")
+            out.append((scope, name, value))
+    return out
+
+
+def _has_properties(stored: Any, wanted: list[tuple[str, str, str]]) -> bool:
+    properties = stored if isinstance(stored, dict) else {}
+    return all((properties.get(scope) or {}).get(name) == value for scope, name, value in wanted)
 
 
 def _send_updates(request: Request) -> None:

@@ -21,6 +21,7 @@ PERSON_FIELDS = (
     "addresses",
     "biographies",
     "birthdays",
+    "clientData",
     "emailAddresses",
     "memberships",
     "names",
@@ -33,6 +34,20 @@ PERSON_FIELDS = (
 )
 READ_ONLY_FIELDS = ("metadata", "photos", "coverPhotos")
 MY_CONTACTS = "contactGroups/myContacts"
+
+
+def _name_part(person: Any, part: str) -> str:
+    names = person.fields.get("names") or [{}]
+    return str(names[0].get(part) or "").casefold()
+
+
+# connections.list sortOrder: the contacts in the order each names (by last change: its sequence).
+SORT_ORDERS: dict[str, Any] = {
+    "LAST_MODIFIED_ASCENDING": lambda people: sorted(people, key=lambda p: p.seq),
+    "LAST_MODIFIED_DESCENDING": lambda people: sorted(people, key=lambda p: -p.seq),
+    "FIRST_NAME_ASCENDING": lambda people: sorted(people, key=lambda p: (_name_part(p, "givenName"), p.seq)),
+    "LAST_NAME_ASCENDING": lambda people: sorted(people, key=lambda p: (_name_part(p, "familyName"), p.seq)),
+}
 SYSTEM_GROUPS = {"myContacts": "myContacts", "starred": "starred"}
 
 
@@ -222,11 +237,15 @@ class PeopleApi:
             since = state.seq
         want_sync = q.get("requestSyncToken", "false").lower() == "true" or since is not None
 
+        order = q.get("sortOrder", "LAST_MODIFIED_ASCENDING")
+        if order not in SORT_ORDERS:
+            raise bad_request(f"Invalid value at 'sort_order' ({order})")
+
         def items(state: Any) -> list[dict[str, Any]]:
             chosen = [
                 p for p in self.store.of(user) if (p.seq > since if since is not None else not p.deleted)
             ]
-            return [self.store.render(p, paths) for p in chosen]
+            return [self.store.render(p, paths) for p in SORT_ORDERS[order](chosen)]
 
         page = paged(
             self.store.tokens,

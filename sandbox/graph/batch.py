@@ -70,6 +70,7 @@ def sub_request(outer: Request, item: dict[str, Any]) -> Request:
         method=item["method"].upper(),
         path=path,
         query={k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()},
+        repeated=parse_qs(parts.query, keep_blank_values=True),
         headers=headers,
         body=b"" if body is None else json.dumps(body).encode("utf-8"),
         base_url=outer.base_url,

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 from sandbox.base import Request, Response, json_response
-from sandbox.graph import recurrence, timezones
+from sandbox.graph import extended, recurrence, timezones
 from sandbox.graph.delta import DeltaTracker, Round, WindowItem, parse_window_instant, window_items
 from sandbox.graph.errors import GraphError
 from sandbox.graph.events import EventStore, Mailbox, View, render_event
@@ -112,10 +112,13 @@ class CalendarApi:
         view, headers = view_of(request)
         top = min(_int_option(request, "$top", DEFAULT_TOP), MAX_TOP) or DEFAULT_TOP
         skip = _int_option(request, "$skip", 0)
-        events = self.store.live(mailbox)
+        events = extended.filtered(request, self.store.live(mailbox), extended.of)
         payload: dict[str, Any] = {
             "@odata.context": _context(request, mailbox, "events"),
-            "value": [render_event(e, mailbox, view) for e in events[skip : skip + top]],
+            "value": [
+                extended.expanded(request, render_event(e, mailbox, view), extended.of(e))
+                for e in events[skip : skip + top]
+            ],
         }
         if skip + top < len(events):
             query = {k: v for k, v in request.query.items() if k not in ("$top", "$skip")}
@@ -141,7 +144,8 @@ class CalendarApi:
         if found is not None:
             shape = render_event(found[0], mailbox, view, found[1])
         else:
-            shape = render_event(self.store.get(mailbox, event_id), mailbox, view)
+            event = self.store.get(mailbox, event_id)
+            shape = extended.expanded(request, render_event(event, mailbox, view), extended.of(event))
         return json_response(
             200, {"@odata.context": _context(request, mailbox, "events/$entity"), **shape}, headers
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.graph import timezones
+from sandbox.graph import extended, timezones
 from sandbox.graph.errors import GraphError
 from sandbox.graph.events import Mailbox
 
@@ -40,7 +40,7 @@ STRINGS = (
 STRING_LISTS = ("categories", "imAddresses", "businessPhones", "homePhones", "children")
 ADDRESSES = ("homeAddress", "businessAddress", "otherAddress")
 ADDRESS_KEYS = ("street", "city", "state", "countryOrRegion", "postalCode")
-WRITABLE = {*STRINGS, *STRING_LISTS, *ADDRESSES, "emailAddresses", "birthday"}
+WRITABLE = {*STRINGS, *STRING_LISTS, *ADDRESSES, "emailAddresses", "birthday", extended.KEY}
 READ_ONLY = {"id", "createdDateTime", "lastModifiedDateTime", "changeKey", "parentFolderId"}
 # Exchange's limits on multi-value properties ("... has 4 entries, that exceeds the max allowed value of 3").
 MAX_ENTRIES = {"emailAddresses": 3, "businessPhones": 2, "homePhones": 2}
@@ -179,6 +179,8 @@ def normalized(body: Any) -> dict[str, Any]:
             fields[key] = _address(value)
         elif key == "emailAddresses":
             fields[key] = _email_addresses(value)
+        elif key == extended.KEY:
+            fields[key] = extended.parse(value)
         else:
             fields[key] = _birthday(value)
         limit = MAX_ENTRIES.get(key)
@@ -267,7 +269,11 @@ class ContactStore:
         self, mailbox: Mailbox, contact_id: str, body: Any, folder_id: str | None = None
     ) -> StoredContact:
         contact = self.get(mailbox, contact_id, folder_id)
-        contact.fields = {**contact.fields, **normalized(body)}
+        changes = normalized(body)
+        merged = {**contact.fields, **changes}
+        if extended.KEY in changes:
+            merged[extended.KEY] = extended.merged(contact.fields.get(extended.KEY), changes[extended.KEY])
+        contact.fields = merged
         contact.modified = datetime.now(UTC)
         contact.change_key = new_change_key()
         contact.seq = mailbox.next_seq()

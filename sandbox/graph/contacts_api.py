@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from sandbox.base import Request, Response, json_response
+from sandbox.graph import extended
 from sandbox.graph.contacts import ContactStore, render_contact, render_folder
 from sandbox.graph.delta import DeltaTracker
 from sandbox.graph.events import Mailbox
@@ -63,6 +64,7 @@ class ContactsApi:
             self.store.live(mailbox, self._folder(request, mailbox)),
             render_contact,
             context_url(request, mailbox, "contacts"),
+            extended.of,
         )
 
     def create_contact(self, request: Request, mailbox: Mailbox) -> Response:
@@ -71,7 +73,8 @@ class ContactsApi:
 
     def get_contact(self, request: Request, mailbox: Mailbox) -> Response:
         contact = self.store.get(mailbox, unquote(request.params["contact"]), self._named(request))
-        return self._one(request, mailbox, 200, selected(request, render_contact(contact)))
+        shape = extended.expanded(request, selected(request, render_contact(contact)), extended.of(contact))
+        return self._one(request, mailbox, 200, shape)
 
     def update_contact(self, request: Request, mailbox: Mailbox) -> Response:
         contact_id = unquote(request.params["contact"])

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import quote
 
-from sandbox.graph import timezones
+from sandbox.graph import extended, timezones
 from sandbox.graph.errors import GraphError
 
 WRITABLE = {
@@ -39,6 +39,7 @@ WRITABLE = {
     "transactionId",
     "originalStartTimeZone",
     "originalEndTimeZone",
+    extended.KEY,
 }
 READ_ONLY = {  # known to Graph; accepted in a body and ignored, as Graph does
     "id",
@@ -315,6 +316,8 @@ def _normalized_fields(body: dict[str, Any], start_tz: str) -> dict[str, Any]:
             fields[key] = list(value)
         elif key == "recurrence":
             fields[key] = _recurrence(value, start_tz)
+        elif key == extended.KEY:
+            fields[key] = extended.parse(value)
         elif key == "reminderMinutesBeforeStart":
             if not isinstance(value, int) or isinstance(value, bool):
                 raise _bad(f"Cannot convert the literal '{value}' to the expected type 'Edm.Int32'.")
@@ -421,6 +424,8 @@ class EventStore:
         end, end_tz = _date_time_zone("end", body["end"]) if "end" in body else (event.end, event.end_tz)
         fields = _normalized_fields(body, start_tz)
         merged = {**event.fields, **fields}
+        if extended.KEY in fields:
+            merged[extended.KEY] = extended.merged(event.fields.get(extended.KEY), fields[extended.KEY])
         _check_times(start, end, start_tz, bool(merged.get("isAllDay")))
         event.start, event.start_tz, event.end, event.end_tz = start, start_tz, end, end_tz
         event.fields = merged

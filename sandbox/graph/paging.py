@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sandbox.base import Request, Response, json_response
+from sandbox.graph import extended
 from sandbox.graph.calendar_api import preferences
 from sandbox.graph.delta import DeltaTracker, Round, Tracked
 from sandbox.graph.errors import GraphError
@@ -54,12 +55,26 @@ def read_body(request: Request) -> Any:
         ) from error
 
 
-def list_page(request: Request, items: Sequence[Any], render: Render, context: str) -> Response:
+def list_page(
+    request: Request,
+    items: Sequence[Any],
+    render: Render,
+    context: str,
+    stored: Callable[[Any], extended.Stored] | None = None,
+) -> Response:
+    """One page of a list; ``stored``: the items' extended properties ($filter and $expand on them)."""
     top = min(int_option(request, "$top", DEFAULT_TOP), MAX_TOP) or DEFAULT_TOP
     skip = int_option(request, "$skip", 0)
+    if stored is not None:
+        items = extended.filtered(request, items, stored)
     payload: dict[str, Any] = {
         "@odata.context": context,
-        "value": [selected(request, render(i)) for i in items[skip : skip + top]],
+        "value": [
+            extended.expanded(request, selected(request, render(i)), stored(i))
+            if stored is not None
+            else selected(request, render(i))
+            for i in items[skip : skip + top]
+        ],
     }
     if skip + top < len(items):
         query = {k: v for k, v in request.query.items() if k not in ("$top", "$skip")}

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.graph import timezones
+from sandbox.graph import extended, timezones
 from sandbox.graph.contacts import new_id
 from sandbox.graph.errors import GraphError
 from sandbox.graph.events import Mailbox
@@ -19,7 +19,7 @@ ENUMS = {
 }
 ENUM_TYPES = {"importance": "microsoft.graph.importance", "status": "microsoft.graph.taskStatus"}
 DATE_TIMES = ("reminderDateTime", "dueDateTime", "startDateTime", "completedDateTime")
-WRITABLE = {"title", "body", "importance", "status", "isReminderOn", "categories", *DATE_TIMES}
+WRITABLE = {"title", "body", "importance", "status", "isReminderOn", "categories", *DATE_TIMES, extended.KEY}
 READ_ONLY = {
     "id",
     "createdDateTime",
@@ -144,6 +144,8 @@ def normalized(body: Any) -> dict[str, Any]:
             if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
                 raise _convert(value, "Collection(Edm.String)")
             fields[key] = list(value)
+        elif key == extended.KEY:
+            fields[key] = extended.parse(value)
         else:  # title
             if value is not None and not isinstance(value, str):
                 raise _convert(value, "Edm.String")
@@ -242,6 +244,8 @@ class TodoStore:
         task = self.get(mailbox, list_id, task_id)
         changes = normalized(body)
         after = {**task.fields, **changes}
+        if extended.KEY in changes:
+            after[extended.KEY] = extended.merged(task.fields.get(extended.KEY), changes[extended.KEY])
         _apply_completion(task.fields, after, changes)
         now = datetime.now(UTC)
         if "body" in changes and changes["body"] != task.fields.get("body"):

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from sandbox.base import Request, Response, json_response
+from sandbox.graph import extended
 from sandbox.graph.delta import DeltaTracker
 from sandbox.graph.events import Mailbox
 from sandbox.graph.paging import context_url, delta_round, list_page, read_body, selected
@@ -47,6 +48,7 @@ class TodoApi:
             self.store.live(mailbox, list_id),
             render_task,
             context_url(request, mailbox, f"todo/lists('{list_id}')/tasks"),
+            extended.of,
         )
 
     def create_task(self, request: Request, mailbox: Mailbox) -> Response:
@@ -55,7 +57,8 @@ class TodoApi:
 
     def get_task(self, request: Request, mailbox: Mailbox) -> Response:
         task = self.store.get(mailbox, self._list_id(request), unquote(request.params["task"]))
-        return self._one(request, mailbox, 200, selected(request, render_task(task)))
+        shape = extended.expanded(request, selected(request, render_task(task)), extended.of(task))
+        return self._one(request, mailbox, 200, shape)
 
     def update_task(self, request: Request, mailbox: Mailbox) -> Response:
         task = self.store.update(

@@ -329,6 +329,16 @@ def _plan_merge(
         c_changed = crm_values is not None and k in crm_values and crm_values[k] != base_crm.get(k)
         if not (m_changed or c_changed):
             continue
+        if (
+            m_changed
+            and not c_changed
+            and k not in base_mail
+            and rule.crm_readback(mail_values[k]) == base_crm.get(k)
+        ):
+            # First seen on the mail side (an item made from a record gets only the fields that go to
+            # the mailbox; the rest take the mailbox's defaults) and Salesforce already agrees: noted only.
+            new_mail[k] = mail_values[k]
+            continue
         m_val = mail_values[k] if m_changed and mail_values is not None else base_mail.get(k)
         c_val = crm_values[k] if c_changed and crm_values is not None else base_crm.get(k)
         if m_changed and c_changed:

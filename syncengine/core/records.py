@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -59,8 +60,21 @@ class PairState:
     # it was, so the user giving it back means "save it again"; "kept": the category could not be
     # taken off alone (an occurrence: it lives on its series), so the item is simply never saved again.
     tombstone: str = ""
+    # Set (when) while the engine creates this pair's mail item: the create may have happened though
+    # the session died before its commit. The item carries the sync key (a stamp the engine owns), so
+    # the next session finds it instead of making a twin (see syncengine/services/engine_dedup.py).
+    mail_intent_at: datetime | None = None
     # What each side held after the last sync, per field rule key: {"mail": {...}, "crm": {...}}.
     synced: dict[str, dict[str, Any]] = field(default_factory=lambda: {"mail": {}, "crm": {}})
+
+
+@dataclass(frozen=True)
+class CreateIntent:
+    """A mail item the engine set out to create: what a connector looks for after a crash."""
+
+    sync_key: str  # stamped on the item at its create
+    values: Mapping[str, Any]  # the neutral values the create wrote (for providers with no stamp)
+    since: datetime  # the create came after this moment
 
 
 def content_hash(values: Mapping[str, Any]) -> str:

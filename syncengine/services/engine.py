@@ -34,7 +34,13 @@ from syncengine.services.failures import SESSION_WIDE_CODES
 from syncengine.services.held import MASS_DELETE_HALTED, deletions_held, deletions_hold, deletions_settle
 from syncengine.services.issues import CONFLICT_RESOLVED, issue_record, issues_resolve_for_items
 from syncengine.services.leases import Lease
-from syncengine.services.state import cursors_load, intents_record, pairs_load, state_commit
+from syncengine.services.state import (
+    cursors_load,
+    intents_record,
+    mail_intents_record,
+    pairs_load,
+    state_commit,
+)
 from syncengine.services.streams import StreamSpec
 
 log = logging.getLogger(__name__)
@@ -92,6 +98,7 @@ class StreamSync(CalendarRules, Deduplication, MeetingOwnership):
         window = self.spec.window(self.now)
         cursors = cursors_load(mailbox=self.mailbox, stream=self.stream)
         pairs = self._resolve_intents(pairs_load(mailbox=self.mailbox, stream=self.stream))
+        pairs = self._resolve_mail_intents(pairs)
         self._pairs = pairs
         mail_cursor = cursors.get(Side.MAIL, "")
         mail_set = self.mail.read_changes(
@@ -422,9 +429,21 @@ class StreamSync(CalendarRules, Deduplication, MeetingOwnership):
         extra = {"categories": [SALESFORCE_CATEGORY]} if self.spec.tag_category else {}
         if self.spec.mail_category:
             extra = {"categories": [self.spec.mail_category]}
-        results = self.mail.create(
-            stream=self.spec.mail_side_stream, items=[{**a.mail_writes, **extra} for a in actions]
+        # Noted before the write, and each item stamped with its sync key: a worker that dies after
+        # the create and before the commit leaves an intent the next session resolves by that key.
+        mail_intents_record(
+            mailbox=self.mailbox,
+            lease=self.lease,
+            stream=self.stream,
+            crm_object=self.rules.crm_object,
+            states=[a.state for a in actions if a.state is not None],
         )
+        results = self.mail.create(
+            stream=self.spec.mail_side_stream,
+            items=[{**a.mail_writes, **extra} for a in actions],
+            sync_keys=[a.sync_key for a in actions],
+        )
+        before = {p.sync_key: p for p in self._pairs}
         for action, result in zip(actions, results, strict=True):
             assert action.state is not None
             if result.ok:
@@ -434,6 +453,11 @@ class StreamSync(CalendarRules, Deduplication, MeetingOwnership):
                 self.report.counts["to_mail"]["created"] += 1
             else:
                 self._item_failed(action, result, Side.CRM, "to_mail")
+                # Nothing was made: the pair goes back to what it was (a restore), or away (new).
+                if action.sync_key in before:
+                    self._resolved.append(before[action.sync_key])
+                else:
+                    self._stale_intents.append(action.sync_key)
 
     def _crm_updates(self, actions: list[Action]) -> set[str]:
         if not actions:

@@ -1,16 +1,18 @@
-"""Deduplication inside a stream's session: half-made pairs a dead worker left (create intents),
-and new mail items linked to the Salesforce record their natural key already names.
+"""Deduplication inside a stream's session: half-made pairs a dead worker left (create intents, on
+either side), and new mail items linked to the Salesforce record their natural key already names.
 
 A part of ``StreamSync`` (syncengine/services/engine.py), kept apart because it is one job.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from connectors.graph.connector import GraphConnector
 from connectors.salesforce.connector import SalesforceConnector, comparable
 from syncengine.core.planner import Action, Kind, Plan, link_to_existing
-from syncengine.core.records import ItemChange, PairState
+from syncengine.core.records import CreateIntent, ItemChange, PairState
 from syncengine.core.rules import FieldRule, StreamRules
 from syncengine.services.streams import StreamSpec
 
@@ -21,6 +23,7 @@ class Deduplication:
     spec: StreamSpec
     rules: StreamRules
     crm: SalesforceConnector
+    mail: GraphConnector
     report: Any
     _pairs: list[PairState]
     _crm_read: list[ItemChange]
@@ -45,6 +48,43 @@ class Deduplication:
             else:
                 self._stale_intents.append(key)
         return [p for p in pairs if p.sync_key not in self._stale_intents]
+
+    def _resolve_mail_intents(self, pairs: list[PairState]) -> list[PairState]:
+        """Mail items a dead worker may have made (see mail_intents_record): look them up by the sync
+        key stamped on them, in one batched lookup. Found: the pair is whole, as its commit would have
+        made it. Not found: the create never happened; a new pair is forgotten (the Salesforce change
+        is read again and made once), a restore keeps its pair (its deletion is read again)."""
+        intents = {p.sync_key: p for p in pairs if p.mail_intent_at is not None}
+        if not intents:
+            return pairs  # a quiet session: no call
+        paired = {p.mail_id for p in pairs if p.mail_id and p.sync_key not in intents}
+        found = self.mail.find_created(
+            stream=self.spec.mail_side_stream,
+            intents=[
+                CreateIntent(key, dict(p.synced.get("mail") or {}), p.mail_intent_at)
+                for key, p in intents.items()
+                if p.mail_intent_at is not None
+            ],
+            paired=paired,
+        )
+        kept: list[PairState] = []
+        for pair in pairs:
+            item = found.get(pair.sync_key) if pair.sync_key in intents else None
+            if pair.sync_key not in intents:
+                kept.append(pair)
+            elif item is not None and item.id not in paired:
+                paired.add(item.id)
+                whole = replace(pair, mail_id=item.id, mail_version=item.version, mail_intent_at=None)
+                self._resolved.append(whole)
+                self.report.counts["pairs"]["resumed"] += 1
+                kept.append(whole)
+            elif pair.mail_id:  # a restore that never happened: the pair as it was, done again
+                undone = replace(pair, mail_intent_at=None)
+                self._resolved.append(undone)
+                kept.append(undone)
+            else:
+                self._stale_intents.append(pair.sync_key)
+        return kept
 
     def _link_existing(self, plan: Plan) -> None:
         """Deduplication: a new mail item whose natural key (a contact's e-mail; a task's subject

@@ -22,6 +22,7 @@ STATE_FIELDS = [
     "crm_hash",
     "mail_seen",
     "tombstone",
+    "mail_intent_at",
 ]
 PAIR_FIELDS = [*STATE_FIELDS, "synced_values", "updated_at"]
 
@@ -68,6 +69,30 @@ def intents_record(
     )
 
 
+def mail_intents_record(
+    *, mailbox: Mailbox, lease: Lease, stream: str, crm_object: str, states: Iterable[PairState]
+) -> None:
+    """Before creating mail items, store the pairs they are for as they will be once made, marked as
+    intents (``mail_intent_at``). A restore keeps the id of the item it replaces, so that if the create
+    never happened, the deletion read again still finds its pair and restores once more."""
+    states = list(states)
+    now = timezone.now()
+    replaced = dict(
+        ItemPair.objects.filter(
+            mailbox=mailbox, stream=stream, sync_key__in=[s.sync_key for s in states]
+        ).values_list("sync_key", "mail_id")
+    )
+    state_commit(
+        mailbox=mailbox,
+        lease=lease,
+        stream=stream,
+        crm_object=crm_object,
+        upserts=[replace(s, mail_id=replaced.get(s.sync_key, ""), mail_intent_at=now) for s in states],
+        removals=[],
+        cursors={},
+    )
+
+
 @transaction.atomic
 def state_commit(
     *,
@@ -105,6 +130,7 @@ def state_commit(
         row.mail_version = state.mail_version[:200]
         row.mail_seen = state.mail_seen
         row.tombstone = state.tombstone
+        row.mail_intent_at = state.mail_intent_at
         row.crm_version = state.crm_version[:40]
         row.mail_hash = state.mail_hash
         row.crm_hash = state.crm_hash

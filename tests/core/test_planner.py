@@ -268,3 +268,34 @@ def test_it_restores_a_mail_item_deleted_when_deletions_may_not_reach_salesforce
     assert action.kind is Kind.CREATE_MAIL and action.crm_id == pair.crm_id
     assert action.mail_writes["subject"] == "Quarterly review"
     assert action.state is not None and action.state.sync_key == pair.sync_key and action.state.mail_id == ""
+
+
+def test_it_writes_nothing_back_for_the_mailbox_defaults_of_an_item_it_made_from_a_record():
+    rules = event_rules()
+    record = ItemChange(id="00U000000000001AAA", version="v1", values=rules.crm_readback(values()))
+    [create] = plan(crm=[record], create_in_mail=True).actions
+    assert create.kind is Kind.CREATE_MAIL and "sensitivity" not in create.mail_writes  # to Salesforce only
+    assert create.state is not None
+    create.state.mail_id = "m1"
+    # The mail item comes back with the mailbox's default sensitivity, which Salesforce already has.
+    echo = ItemChange(id="m1", version="ck1", values=values())
+
+    [refresh] = plan(pairs=[create.state], mail=[echo]).actions
+
+    assert refresh.kind is Kind.REFRESH and refresh.crm_writes == {}
+    assert refresh.state is not None and refresh.state.synced["mail"]["sensitivity"] == "normal"
+    assert plan(pairs=[refresh.state], mail=[echo]).actions == []
+
+
+def test_it_still_saves_a_mailbox_value_salesforce_does_not_have_yet():
+    rules = event_rules()
+    record = ItemChange(id="00U000000000001AAA", version="v1", values=rules.crm_readback(values()))
+    [create] = plan(crm=[record], create_in_mail=True).actions
+    assert create.state is not None
+    create.state.mail_id = "m1"
+
+    [update] = plan(
+        pairs=[create.state], mail=[ItemChange(id="m1", values=values(sensitivity="private"))]
+    ).actions
+
+    assert update.kind is Kind.UPDATE and update.crm_writes == {"sensitivity": "private"}

@@ -4,10 +4,12 @@ model of what the machine did, and readers that show each side in the neutral vo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest import mock
 
 import requests
 from simple_salesforce import Salesforce
@@ -75,6 +77,34 @@ class World:
         return self.sf_app.records(person.sf_org_id, "Event")
 
 
+def salesforce_body(values: dict[str, Any]) -> dict[str, Any]:
+    """Salesforce Event fields (as a user would fill them in) for neutral values."""
+    return {
+        "Subject": values["subject"],
+        "Location": values["location"] or None,
+        "Description": values["body"] or None,
+        "StartDateTime": values["start"],
+        "EndDateTime": values["end"],
+    }
+
+
+@contextmanager
+def killed_at_mailbox_create(connector: type, stream: str, *, after: bool) -> Iterator[None]:
+    """Inside: a worker dies right after (or right before) its first mailbox create of ``stream``,
+    before anything is committed; other calls go through."""
+    real: Callable[..., Any] = connector.create
+
+    def create(self: Any, **kwargs: Any) -> Any:
+        if kwargs["stream"] != stream:
+            return real(self, **kwargs)
+        if after:
+            real(self, **kwargs)
+        raise WorkerKilled
+
+    with mock.patch.object(connector, "create", create):
+        yield
+
+
 def sf_neutral(record: dict[str, Any]) -> dict[str, Any]:
     values = RULES.neutral_from_crm(record)
     return {k: values[k] for k in COMPARED}
@@ -86,6 +116,10 @@ class Item:
 
     mail_id: str
     alive: bool = True
+    # "mail": the machine made it in Outlook; "crm": the Outlook copy of an Event the machine made
+    # in Salesforce (its record id in ``crm_id``), known once the engine paired the two.
+    origin: str = "mail"
+    crm_id: str = ""
     sf_deleted: bool = False  # its Salesforce Event was deleted by the machine at least once
     settled: dict[str, Any] = field(default_factory=dict)  # field -> value both sides agreed on
     # field -> side ("mail" | "crm") -> the last value the machine wrote there, not yet settled
@@ -102,6 +136,8 @@ class Model:
     items: dict[str, Item] = field(default_factory=dict)
     crm_owner: dict[str, str] = field(default_factory=dict)  # Salesforce Event id ever seen -> mail id
     crm_deleted: set[str] = field(default_factory=set)  # Salesforce Events the machine deleted
+    # Events the machine made in Salesforce: record id -> the neutral values it gave them
+    crm_made: dict[str, dict[str, Any]] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
 
     def key_of(self, mail_id: str) -> str:

@@ -1,7 +1,8 @@
 """A Hypothesis state machine over the real engine against the sandboxes.
 
-The machine plays the user in Outlook and in Salesforce (creates, edits, deletes), runs sessions,
-injects faults before sessions and kills a worker mid-session, and keeps a model of what it did.
+The machine plays the user in Outlook and in Salesforce (creates on both sides, edits, deletes), runs
+sessions, injects faults before sessions and kills a worker mid-session (Salesforce writes, Graph
+writes, right before or after an Outlook create, before the commit), and keeps a model of what it did.
 After every session that ends without failing, each pair with no retry pending must agree on both
 sides and every edit the machine made must be there or be the loser of a reported conflict. After
 two quiet sessions (no faults), the whole world is checked: pairs agree, no twins, nothing deleted
@@ -30,6 +31,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from connectors.graph.connector import GraphConnector
 from syncengine.models import ItemPair, Outcome, SyncIssue
 from syncengine.services.sessions import session_run
 from tests.conftest import SYNC_KEY_FIELD
@@ -41,7 +43,9 @@ from tests.engine.machine_support import (
     World,
     graph_body,
     instant,
+    killed_at_mailbox_create,
     lost_in_recorded_conflict,
+    salesforce_body,
     sf_neutral,
 )
 
@@ -91,6 +95,8 @@ KILLS = (
     "salesforce deletes answer 503 until the connector gives up",
     "graph $batch answers 503 until the connector gives up",
     "killed after the writes, before the commit",
+    "killed right after an Outlook create, before the commit",
+    "killed right before an Outlook create",
 )
 
 
@@ -145,6 +151,11 @@ class SyncMachine(RuleBasedStateMachine):
         item.alive = False
 
     # -- the user in Salesforce -------------------------------------------------------------------
+    @rule(values=new_events)
+    def create_in_salesforce(self, values: dict[str, str]) -> None:
+        made = self.world.salesforce_as(self.m.person).Event.create(salesforce_body(values))
+        self.m.crm_made[str(made["id"])] = dict(values)
+
     @precondition(lambda self: bool(self.synced))
     @rule(pick=st.integers(0, 20), changes=salesforce_edits)
     def edit_in_salesforce(self, pick: int, changes: dict[str, str]) -> None:
@@ -154,6 +165,8 @@ class SyncMachine(RuleBasedStateMachine):
         )
         item = self.m.items[self.m.crm_owner[crm_id]]
         item.edit("crm", {SF_TO_NEUTRAL[k]: v for k, v in changes.items()})
+        if crm_id in self.m.crm_made:
+            self.m.crm_made[crm_id].update({SF_TO_NEUTRAL[k]: v for k, v in changes.items()})
 
     @precondition(lambda self: bool(self.synced))
     @rule(pick=st.integers(0, 20))
@@ -161,7 +174,10 @@ class SyncMachine(RuleBasedStateMachine):
         crm_id = self.synced.pop(pick % len(self.synced))
         self.world.salesforce_as(self.m.person).Event.delete(crm_id)
         self.m.crm_deleted.add(crm_id)
-        self.m.items[self.m.crm_owner[crm_id]].sf_deleted = True
+        item = self.m.items[self.m.crm_owner[crm_id]]
+        item.sf_deleted = True
+        if item.origin == "crm":  # an Event that came from Salesforce leaves Outlook with its record
+            item.alive = False
 
     # -- sessions ---------------------------------------------------------------------------------
     @rule()
@@ -185,11 +201,34 @@ class SyncMachine(RuleBasedStateMachine):
                 session_run(mailbox_id=self.m.person.mailbox.pk)
             self._refresh_synced()
             return
+        if how.startswith("killed right"):
+            # Dies inside the Outlook create of an Event made in Salesforce, if the session makes one.
+            with killed_at_mailbox_create(GraphConnector, "events", after="after" in how):
+                try:
+                    self._session()
+                except WorkerKilled:
+                    event("killed at an Outlook create")
+                    self._refresh_synced()
+            return
         self._inject(how)
         try:
             self._session()
         finally:
             self._clear_faults()
+
+    @rule(values=new_events, after=st.booleans())
+    def a_worker_dies_at_the_outlook_create_of_a_salesforce_event(
+        self, values: dict[str, str], after: bool
+    ) -> None:
+        # The user makes an Event in Salesforce; the session bringing it to Outlook dies right after
+        # (or right before) the Outlook create, before its commit.
+        self.create_in_salesforce(values)
+        with killed_at_mailbox_create(GraphConnector, "events", after=after):
+            try:
+                self._session()
+            except WorkerKilled:
+                event(f"killed {'after' if after else 'before'} an Outlook create")
+                self._refresh_synced()
 
     @rule()
     def quiet_sessions_then_check_everything(self) -> None:
@@ -253,10 +292,15 @@ class SyncMachine(RuleBasedStateMachine):
     def _refresh_synced(self) -> None:
         live = {r["Id"] for r in self.world.sf_events(self.m.person)}
         for pair in self.m.pairs():
-            if pair.crm_id:
+            if pair.crm_id in self.m.crm_made and pair.mail_id and pair.mail_id not in self.m.items:
+                # The Outlook copy of an Event made in Salesforce, now paired: its values must arrive.
+                copy = Item(pair.mail_id, origin="crm", crm_id=pair.crm_id)
+                copy.edit("crm", self.m.crm_made[pair.crm_id])
+                self.m.items[pair.mail_id] = copy
+            if pair.crm_id and pair.mail_id:
                 self.m.crm_owner[pair.crm_id] = pair.mail_id
-        # (an Event made in a session that died before its commit is not "synced": no pair)
-        paired = {p.crm_id for p in self.m.pairs()}
+        # (an Event made in a session that died before its commit is not "synced": no whole pair)
+        paired = {p.crm_id for p in self.m.pairs() if p.mail_id and p.mail_intent_at is None}
         self.synced = sorted(live & paired)
 
     def _settle(self) -> None:
@@ -329,6 +373,8 @@ class SyncMachine(RuleBasedStateMachine):
         pairs = m.pairs()
 
         assert not m.open_pending_ids(), "failed writes still pending after quiet sessions"
+        intents = [p for p in pairs if p.mail_intent_at is not None or not (p.mail_id or p.tombstone)]
+        assert not intents, f"half-made pairs left after quiet sessions: {intents}"
         twins = {k: ids for k, ids in keyed.items() if len(ids) > 1}
         assert not twins, f"several Salesforce Events for one Outlook event: {twins}"
         for attr in ("mail_id", "crm_id"):
@@ -346,7 +392,9 @@ class SyncMachine(RuleBasedStateMachine):
         pairs = [p for p in pairs if not p.tombstone]
         for pair in pairs:
             assert pair.crm_id in salesforce, f"pair points at a missing Salesforce Event: {pair}"
-            assert salesforce[pair.crm_id][SYNC_KEY_FIELD] == pair.sync_key, f"sync key mismatch: {pair}"
+            # Records made in Salesforce keep no sync key of ours: their pair is keyed by record id.
+            stamped = None if pair.origin == "crm" else pair.sync_key
+            assert salesforce[pair.crm_id][SYNC_KEY_FIELD] == stamped, f"sync key mismatch: {pair}"
             assert pair.mail_id in outlook, f"pair points at a missing Outlook event: {pair}"
             assert outlook[pair.mail_id] == sf_neutral(salesforce[pair.crm_id]), f"pair out of step: {pair}"
 
@@ -356,7 +404,22 @@ class SyncMachine(RuleBasedStateMachine):
             f"unexpected ones: {sorted(set(outlook) - alive)}"
         )
         by_mail = {p.mail_id: p for p in pairs}  # live pairs only
+        by_crm = {p.crm_id: p for p in pairs}
+        for crm_id in set(m.crm_made) - m.crm_deleted:  # each came to Outlook, once
+            assert crm_id in by_crm, f"an Event made in Salesforce never came to Outlook: {crm_id}"
+            copy = m.items[by_crm[crm_id].mail_id]
+            assert copy.origin == "crm", f"a Salesforce Event paired with an Outlook one: {crm_id}"
         for item in m.items.values():
+            if item.origin == "crm":
+                if item.alive:
+                    assert by_mail.get(item.mail_id) and by_mail[item.mail_id].crm_id == item.crm_id, (
+                        f"the Outlook copy of a Salesforce Event lost its pair: {item}"
+                    )
+                else:
+                    assert item.mail_id not in by_mail, (
+                        f"pair kept for an Event deleted in Salesforce: {item}"
+                    )
+                continue
             holders = keyed.get(m.key_of(item.mail_id), [])
             if not item.alive:
                 assert item.mail_id not in by_mail, f"pair kept for a deleted Outlook event: {item}"

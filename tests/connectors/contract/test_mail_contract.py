@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from importlib import import_module
 from typing import Any
 
 import pytest
 
 from connectors.base import ConnectorError
+from syncengine.core.records import CreateIntent
 from tests.connectors.contract.sides import PROVIDERS, STREAMS, MailSide, edit, sample
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +157,43 @@ def test_it_refuses_a_stream_no_provider_has(side: MailSide):
     with pytest.raises(ConnectorError) as refused:
         side.connector().read_changes(stream="carrier-pigeons", cursor="", window=None)
     assert refused.value.code == "UNSUPPORTED_STREAM"
+
+
+@pytest.mark.parametrize("stream", STREAMS)
+def test_it_finds_the_items_it_created_by_their_sync_keys_in_one_batched_lookup(side: MailSide, stream: str):
+    if not supported(side, stream):
+        return
+    connector = side.connector()
+    read(side, connector, stream)
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    items = [sample(stream, n) for n in range(1, 4)]
+    side.user_create(stream, sample(stream, 9))  # the user's own item: never an answer
+    made = connector.create(stream=stream, items=items, sync_keys=["key-1", "key-2", "key-3"])
+    assert all(result.ok for result in made), made
+    intents = [
+        CreateIntent("key-1", items[0], since),
+        CreateIntent("key-3", items[2], since),
+        CreateIntent("key-never-made", sample(stream, 7), since),
+    ]
+    finder = side.connector()
+
+    found = finder.find_created(stream=stream, intents=intents)
+
+    assert {key: change.id for key, change in found.items()} == {"key-1": made[0].id, "key-3": made[2].id}
+    assert subset(dict(found["key-1"].values), items[0]) == items[0], "found as a read reports it"
+    assert finder.calls <= 3, "one batched lookup, never one call per item"
+    again = finder.find_created(stream=stream, intents=intents, paired={made[0].id})
+    assert set(again) == {"key-3"}, "an item already paired is never an answer"
+
+
+@pytest.mark.parametrize("stream", STREAMS)
+def test_it_reads_stamped_items_with_the_same_values_as_unstamped_ones(side: MailSide, stream: str):
+    if not supported(side, stream):
+        return
+    connector = side.connector()
+    cursor = read(side, connector, stream).next_cursor
+    plain, stamped = connector.create(stream=stream, items=[sample(stream, 1)] * 2, sync_keys=["", "key-1"])
+
+    changes = {c.id: c for c in read(side, side.connector(), stream, cursor).changes}
+
+    assert dict(changes[plain.id].values) == dict(changes[stamped.id].values)
