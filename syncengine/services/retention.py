@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -61,6 +62,11 @@ def retention_cleanup(*, now: datetime | None = None) -> dict[str, int]:
         ),
         "task_results": _delete_in_batches(Success.objects.filter(stopped__lt=cutoff))
         + _delete_in_batches(Failure.objects.filter(stopped__lt=cutoff)),
+        # Sign-in records far older than any cool-off: they lock nobody out any more.
+        "sign_in_records": sum(
+            _delete_in_batches(model.objects.filter(attempt_time__lt=cutoff))
+            for model in (AccessAttempt, AccessFailureLog, AccessLog)
+        ),
         "audit_entries": _delete_in_batches(
             AuditEntry.objects.filter(at__lt=now - timedelta(days=settings.AUDIT_RETENTION_DAYS))
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessLog
 from django.utils import timezone
 from django_q.models import Schedule, Success
 
@@ -92,6 +93,16 @@ def test_it_removes_old_task_results_and_keeps_the_audit_log_longer(settings, pe
 
     assert removed["task_results"] == 1
     assert list(AuditEntry.objects.values_list("pk", flat=True)) == [entry.pk]
+
+
+def test_it_removes_old_sign_in_records(settings, db: None):
+    settings.RETENTION_DAYS = 90
+    record = AccessLog.objects.create(username="alice", ip_address="10.0.0.1", user_agent="x")
+    AccessLog.objects.filter(pk=record.pk).update(attempt_time=timezone.now() - timedelta(days=120))
+    recent = AccessLog.objects.create(username="alice", ip_address="10.0.0.1", user_agent="x")
+
+    assert retention_cleanup()["sign_in_records"] == 1
+    assert list(AccessLog.objects.values_list("pk", flat=True)) == [recent.pk]
 
 
 def test_it_runs_every_day(db: None):
