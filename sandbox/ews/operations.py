@@ -482,8 +482,8 @@ def _configuration_key(mailbox: Mailbox, name: ET.Element | None) -> tuple[tuple
 
 
 def _equality(restriction: ET.Element | None) -> Callable[[Item], bool] | None:
-    """The item restrictions this server evaluates: IsEqualTo a constant, on a property (FieldURI) or
-    an extended property (ExtendedFieldURI), and And / Or / Not of those."""
+    """The item restrictions this server evaluates: IsEqualTo / IsNotEqualTo a constant, on a property
+    (FieldURI) or an extended property (ExtendedFieldURI), and And / Or / Not of those."""
     if restriction is None:
         return None
     terms = list(restriction)
@@ -502,6 +502,11 @@ def _expression(node: ET.Element) -> Callable[[Item], bool]:
     if name == "Not" and len(node) == 1:
         inner = _expression(node[0])
         return lambda item: not inner(item)
+    if name == "IsNotEqualTo":
+        equal = ET.Element(t("IsEqualTo"))
+        equal.extend(list(node))
+        different = _expression(equal)
+        return lambda item: not different(item)
     if name != "IsEqualTo":
         raise SoapFaultError("ErrorUnsupportedQueryFilter", f"{name} restrictions are not supported here.")
     uri, extended = node.find(t("FieldURI")), node.find(t("ExtendedFieldURI"))

@@ -75,7 +75,7 @@ def _filter(request: Request) -> Callable[[Stored], bool] | None:
         return None
     wanted: list[tuple[str, str]] = []
     rest = _CLAUSE.sub(lambda m: (wanted.append((m.group(2), m.group(3))), "\0")[1], text.strip())
-    if not wanted or re.sub(r"\s+or\s+", "", rest, flags=re.IGNORECASE) != "\0" * len(wanted):
+    if not wanted or re.sub(r"\s*\bor\b\s*", "", rest, flags=re.IGNORECASE) != "\0" * len(wanted):
         raise GraphError(400, "BadRequest", f"Invalid filter clause: {text}")
     tests = [(_unquote(i).casefold(), _unquote(v)) for i, v in wanted]
 

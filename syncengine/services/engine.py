@@ -86,6 +86,7 @@ class StreamSync(CalendarRules, Deduplication, MeetingOwnership):
         self._pairs: list[PairState] = []
         self._crm_read: list[ItemChange] = []  # what this session read from Salesforce
         self._stale_intents: list[str] = []  # sync keys of creates that never happened
+        self._resumed: set[str] = set()  # sync keys of mail creates a dead worker made, found again
         self._meetings: dict[str, tuple[list[str], str]] = {}  # mail id -> (attendees, organizer)
         self._responses: dict[str, dict[str, str]] = {}  # mail id -> attendee address -> answer
         self._answers: dict[str, str] = {}  # mail id -> this mailbox's own answer to the meeting
@@ -120,7 +121,9 @@ class StreamSync(CalendarRules, Deduplication, MeetingOwnership):
             return self.report
 
         self._crm_read = crm_set.changes
-        held = deletions_held(mailbox=self.mailbox, stream=self.stream)
+        every_hold = deletions_held(mailbox=self.mailbox, stream=self.stream)
+        # A restore a dead worker already made is done: it is not decided on again, only settled.
+        held = [h for h in every_hold if h.sync_key not in self._resumed]
         held_keys = {h.sync_key for h in held}
         # Items whose write failed earlier are read again as they are now, then mapped like any change.
         mail_changes = self._with_pending(Side.MAIL, mail_set.changes)
@@ -168,7 +171,7 @@ class StreamSync(CalendarRules, Deduplication, MeetingOwnership):
             mail_ids=self._vanished[Side.MAIL],
             crm_ids=self._vanished[Side.CRM],
         )
-        self._settle_held(held, pairs, plan, upserts, removals)
+        self._settle_held(every_hold, pairs, plan, upserts, removals)
         return self.report
 
     def _settle_held(

@@ -29,6 +29,7 @@ class Deduplication:
     _crm_read: list[ItemChange]
     _resolved: list[PairState]
     _stale_intents: list[str]
+    _resumed: set[str]
     _stamp: dict[str, str]
     _meetings: dict[str, tuple[list[str], str]]
     _new_records: list[tuple[str, str, bool]]
@@ -76,6 +77,7 @@ class Deduplication:
                 paired.add(item.id)
                 whole = replace(pair, mail_id=item.id, mail_version=item.version, mail_intent_at=None)
                 self._resolved.append(whole)
+                self._resumed.add(pair.sync_key)
                 self.report.counts["pairs"]["resumed"] += 1
                 kept.append(whole)
             elif pair.mail_id:  # a restore that never happened: the pair as it was, done again

@@ -122,3 +122,28 @@ def test_it_restores_the_held_items_in_the_mailbox_that_lost_them(person: Person
     assert len(synced_events(person)) == 24  # Salesforce kept everything
     assert not HeldDeletion.objects.filter(mailbox=person.mailbox).exists()
     assert quiet is not None and quiet.outcome == Outcome.SUCCEEDED, quiet.counts
+
+
+def test_it_restores_each_held_item_once_when_the_worker_dies_after_the_restore(person: Person, sandboxes):
+    from connectors.graph.connector import GraphConnector
+    from syncengine.services.held import deletions_decide
+    from tests.engine.machine_support import WorkerKilled, killed_at_mailbox_create
+
+    _, graph_server = sandboxes
+    made = wave(person, 24)
+    for event in made[:15]:
+        person.outlook.delete_event(event["id"])
+    session_run(mailbox_id=person.mailbox.pk)
+    deletions_decide(mailbox=person.mailbox, stream="events", decision=HeldDecision.RESTORE, user=person.user)
+
+    with killed_at_mailbox_create(GraphConnector, "events", after=True), pytest.raises(WorkerKilled):
+        session_run(mailbox_id=person.mailbox.pk)  # the 15 are back in Outlook; nothing committed
+    after = session_run(mailbox_id=person.mailbox.pk)
+    quiet = session_run(mailbox_id=person.mailbox.pk)
+
+    subjects = sorted(e["subject"] for e in graph_server.app.events(person.tenant_id, person.graph_user_id))
+    assert subjects == sorted(e["subject"] for e in made), "each held item restored once"
+    assert after is not None and after.counts["events"]["pairs"] == {"resumed": 15}, after.counts
+    assert len(synced_events(person)) == 24
+    assert not HeldDeletion.objects.filter(mailbox=person.mailbox).exists()
+    assert quiet is not None and quiet.outcome == Outcome.SUCCEEDED, quiet.counts

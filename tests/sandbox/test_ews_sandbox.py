@@ -332,3 +332,25 @@ def test_it_unfolds_series_in_a_calendar_view_with_edits_and_deletions(
     assert [o.type for o in again][:2] == ["Occurrence", "Exception"]
     assert again[1].subject == "Pipeline review (board)"
     assert occurrences[2].id not in {o.id for o in again}
+
+
+def test_it_finds_items_by_an_extended_property_with_or_and_not(account: Any):
+    from connectors.ews.stamp import FIELD  # registers the extended property on Task
+
+    for n, key in enumerate(("k1", "k2", "k3")):
+        Task(account=account, folder=account.tasks, subject=f"t{n}", **{FIELD: key}).save()
+    Task(account=account, folder=account.tasks, subject="plain").save()
+
+    def subjects(**where: Any) -> list[str]:
+        return sorted(t.subject for t in account.tasks.filter(**where).only("subject"))
+
+    assert subjects(**{f"{FIELD}__in": ["k1", "k3", "never"]}) == ["t0", "t2"]
+    assert subjects(**{FIELD: "k2"}) == ["t1"]
+    assert subjects(**{FIELD: "k2", "subject": "t0"}) == []  # And
+    found = account.tasks.filter(**{FIELD: "k3"}).only("subject", FIELD)
+    assert [(t.subject, getattr(t, FIELD)) for t in found] == [("t2", "k3")]
+    assert sorted(t.subject for t in account.tasks.exclude(subject="plain").only("subject")) == [
+        "t0",
+        "t1",
+        "t2",
+    ]

@@ -573,3 +573,44 @@ def test_it_answers_a_body_that_is_not_json_with_googles_400(google_account: Goo
             headers={"Authorization": f"Bearer {access['access_token']}", "Content-Type": "application/json"},
         )
         assert answer.status_code == 400 and answer.json()["error"]["code"] == 400, path
+
+
+def test_it_lists_events_by_private_extended_properties_matching_all_constraints(
+    google_account: GoogleAccount,
+):
+    app, user = google_account.app, google_account.user_id
+    when = timed("2026-12-02T09:00:00Z", "2026-12-02T10:00:00Z")
+    app.create_event(user, when | {"summary": "A", "extendedProperties": {"private": {"k": "1", "x": "y"}}})
+    app.create_event(user, when | {"summary": "B", "extendedProperties": {"private": {"k": "2"}}})
+    app.create_event(user, when | {"summary": "C", "extendedProperties": {"shared": {"k": "1"}}})
+    events = service(google_account, "calendar").events()
+
+    def summaries(**query: Any) -> list[str]:
+        return [e["summary"] for e in events.list(calendarId="primary", **query).execute().get("items", [])]
+
+    assert summaries(privateExtendedProperty="k=1") == ["A"]
+    assert summaries(privateExtendedProperty=["k=1", "x=y"]) == ["A"]  # repeated: all must match
+    assert summaries(privateExtendedProperty=["k=1", "x=z"]) == []
+    assert summaries(sharedExtendedProperty="k=1") == ["C"]
+    sync = events.list(calendarId="primary").execute()["nextSyncToken"]
+    status, _ = status_of(events.list(calendarId="primary", syncToken=sync, privateExtendedProperty="k=1"))
+    assert status == 400
+
+
+def test_it_keeps_client_data_and_lists_connections_newest_first(google_account: GoogleAccount):
+    people = service(google_account, "people").people()
+    for name in ("Ada", "Bo", "Cy"):
+        body = {"names": [{"givenName": name}], "clientData": [{"key": "app", "value": name.lower()}]}
+        people.createContact(body=body).execute()
+
+    listed = (
+        people.connections()
+        .list(resourceName="people/me", personFields="names,clientData", sortOrder="LAST_MODIFIED_DESCENDING")
+        .execute()["connections"]
+    )
+
+    assert [p["names"][0]["givenName"] for p in listed] == ["Cy", "Bo", "Ada"]
+    assert [(d["key"], d["value"]) for d in listed[0]["clientData"]] == [("app", "cy")]
+    plain = people.connections().list(resourceName="people/me", personFields="names").execute()
+    assert [p["names"][0]["givenName"] for p in plain["connections"]] == ["Ada", "Bo", "Cy"]
+    assert "clientData" not in plain["connections"][0]

@@ -646,3 +646,67 @@ def test_it_offers_the_python_api_as_control_endpoints(
     listed = session.get(f"{base}/tenants/{tenant['id']}/users/{user['id']}/events").json()["value"]
     assert [e["subject"] for e in listed] == ["seeded"]
     assert graph_server.app.requests(tenant=tenant["id"], kind="api")[0]["status"] == 401
+
+
+# -- extended properties -------------------------------------------------------------------------------
+STAMP = "String {00020329-0000-0000-C000-000000000046} Name MailSyncKey"
+
+
+def test_it_keeps_extended_properties_hidden_unless_expanded_and_filters_by_them(env: Env) -> None:
+    graph = env.graph(env.delegated_token()["access_token"])
+    for key in ("k1", "k2"):
+        props = [{"id": STAMP, "value": key}]
+        create(
+            graph,
+            env,
+            event_body(
+                key, "2026-11-03T09:00:00", "2026-11-03T10:00:00", singleValueExtendedProperties=props
+            ),
+        )
+    plain = create(graph, env, event_body("plain", "2026-11-03T09:00:00", "2026-11-03T10:00:00"))
+    assert "singleValueExtendedProperties" not in plain
+
+    def listed(**query: str) -> list[dict[str, Any]]:
+        response = graph.get(f"{env.url}/v1.0/me/events", params=query)
+        assert response.status_code == 200, response.text
+        return response.json()["value"]
+
+    found = listed(
+        **{
+            "$filter": f"singleValueExtendedProperties/Any(ep: ep/id eq '{STAMP}' and ep/value eq 'k2')",
+            "$expand": f"singleValueExtendedProperties($filter=id eq '{STAMP}')",
+        }
+    )
+    assert [(e["subject"], e["singleValueExtendedProperties"]) for e in found] == [
+        ("k2", [{"id": STAMP, "value": "k2"}])
+    ]
+    either = f"singleValueExtendedProperties/Any(ep: ep/id eq '{STAMP}' and ep/value eq 'k1')"
+    either += f" or singleValueExtendedProperties/Any(ep: ep/id eq '{STAMP}' and ep/value eq 'k2')"
+    assert sorted(e["subject"] for e in listed(**{"$filter": either})) == ["k1", "k2"]
+    assert all("singleValueExtendedProperties" not in e for e in listed())
+    refused = graph.get(f"{env.url}/v1.0/me/events", params={"$filter": "subject eq 'k1'"})
+    assert refused.status_code == 400, "a filter the sandbox cannot evaluate is refused, never ignored"
+
+
+def test_it_adds_extended_properties_on_update_and_keeps_the_others(env: Env) -> None:
+    graph = env.graph(env.delegated_token()["access_token"])
+    other = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name Color"
+    body = event_body("e", "2026-11-03T09:00:00", "2026-11-03T10:00:00")
+    made = create(graph, env, {**body, "singleValueExtendedProperties": [{"id": STAMP, "value": "k1"}]})
+    patched = graph.patch(
+        f"{env.url}/v1.0/me/events/{made['id']}",
+        json={"singleValueExtendedProperties": [{"id": other, "value": "Green"}]},
+    )
+    assert patched.status_code == 200, patched.text
+
+    for prop, value in ((STAMP, "k1"), (other, "Green")):
+        got = graph.get(
+            f"{env.url}/v1.0/me/events/{made['id']}",
+            params={"$expand": f"singleValueExtendedProperties($filter=id eq '{prop}')"},
+        ).json()
+        assert got["singleValueExtendedProperties"] == [{"id": prop, "value": value}]
+    bad = graph.post(
+        f"{env.url}/v1.0/me/events",
+        json={**body, "singleValueExtendedProperties": [{"id": "not an id", "value": "x"}]},
+    )
+    assert bad.status_code == 400
