@@ -1,9 +1,12 @@
-"""The audit log in the Django admin (read-only), and the admins of models that are not ours
-(users, groups, django-q2's schedules and tasks) under the staff rules: changing who may do what, or
-what code a worker runs, is for superusers, and audited."""
+"""The audit log in the Django admin (read-only), and the admins of models that are not ours (users,
+groups, django-q2's schedules and tasks, django-axes' sign-in records) under the staff rules:
+changing who may do what, what code a worker runs or who is locked out is for superusers, and
+audited."""
 
 from __future__ import annotations
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
@@ -17,7 +20,7 @@ from audit.staff_admin import GlobalStaffAdmin, StaffAdmin
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(StaffAdmin):
-    list_display = ["at", "actor_name", "organization", "action", "object_type", "object_repr"]
+    list_display = ["at", "actor_name", "organization_name", "action", "object_type", "object_repr"]
     list_filter = ["action", "object_type", "organization"]
     search_fields = ["actor_name", "object_repr", "object_id"]
     view_only = True
@@ -33,6 +36,10 @@ for model, base in (
     (Success, q_admin.TaskAdmin),
     (Failure, q_admin.FailAdmin),
     (OrmQ, q_admin.QueueAdmin),
+    # Deleting a sign-in attempt lifts a lockout: superusers only, and audited.
+    (AccessAttempt, axes_admin.AccessAttemptAdmin),
+    (AccessLog, axes_admin.AccessLogAdmin),
+    (AccessFailureLog, axes_admin.AccessFailureLogAdmin),
 ):
     if not admin.site.is_registered(model):
         continue  # django-q2 registers OrmQ only with its ORM broker

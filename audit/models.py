@@ -23,10 +23,18 @@ class AuditEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_name = models.CharField(max_length=150)
-    # The organization concerned (None: objects of no organization, such as users or schedules).
+    # The organization concerned (None: objects of no organization, such as users or schedules). No
+    # database constraint and nothing done on delete: an organization's deletion is itself audited, and
+    # the entries about it keep saying whose they were (its id here, its name below).
     organization = models.ForeignKey(
-        "syncengine.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="audit"
+        "syncengine.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="audit",
     )
+    organization_name = models.CharField(max_length=200, blank=True)
     source = models.CharField(max_length=20, default="admin")  # where it was done: "admin", ...
     action = models.CharField(max_length=10, choices=AuditAction.choices)
     object_type = models.CharField(max_length=100)  # "syncengine.mailbox"

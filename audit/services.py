@@ -8,6 +8,7 @@ from django.db import models
 
 from audit.models import AuditEntry
 from syncengine.crypto import EncryptedJSONField
+from syncengine.models import Organization
 
 SECRET_NAMES = ("password", "secret", "token", "credentials")
 
@@ -41,10 +42,16 @@ def audit_record(
     changes: dict[str, list[object]],
     source: str = "admin",
 ) -> AuditEntry:
+    organization_name = (
+        Organization.objects.filter(pk=organization_id).values_list("name", flat=True).first() or ""
+        if organization_id is not None
+        else ""
+    )
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_name=getattr(actor, "username", "") or "system",
         organization_id=organization_id,
+        organization_name=organization_name,
         source=source,
         action=action,
         object_type=obj._meta.label_lower,

@@ -27,6 +27,7 @@ from syncengine.models import (
 @admin.register(Organization)
 class OrganizationAdmin(StaffAdmin):
     organization_path = ""
+    superuser_deletes = True  # it takes every mailbox, pair and setting of the organization with it
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
     readonly_fields = ["slug"]
@@ -50,6 +51,7 @@ class MembershipAdmin(StaffAdmin):
 
 @admin.register(Mailbox)
 class MailboxAdmin(StaffAdmin):
+    superuser_deletes = True  # it takes the mailbox's pairs with it: what was synced is forgotten
     list_display = [
         "address",
         "provider",
@@ -65,6 +67,7 @@ class MailboxAdmin(StaffAdmin):
     readonly_fields = [
         "organization",
         "owner",
+        "added_by",
         "provider",
         "address",
         "provider_account",

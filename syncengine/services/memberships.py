@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from syncengine.models import Mailbox, Organization
+from syncengine.services.failures import USER_SUSPENDED
 from syncengine.services.mailboxes import mailbox_suspend
 
 log = logging.getLogger(__name__)
@@ -14,9 +15,15 @@ NOT_A_MEMBER = "NOT_A_MEMBER"
 
 def membership_ended(*, user_id: int, organization_id: int) -> int:
     """Suspend the person's mailboxes of the organization and take their leases away, so a session
-    running now cannot commit (its fenced commit finds the lease gone). Returns how many."""
+    running now cannot commit (its fenced commit finds the lease gone). A mailbox its owner suspended
+    keeps their suspension and its reason: it is theirs to resume if they are added again (it syncs
+    nothing meanwhile: leases and the queue ask for a member). Returns how many were suspended."""
     organization = Organization.objects.get(pk=organization_id)
-    mailboxes = list(Mailbox.objects.filter(owner_id=user_id, organization_id=organization_id))
+    mailboxes = list(
+        Mailbox.objects.filter(owner_id=user_id, organization_id=organization_id).exclude(
+            suspended=True, cause_code=USER_SUSPENDED
+        )
+    )
     for mailbox in mailboxes:
         mailbox_suspend(
             mailbox=mailbox,

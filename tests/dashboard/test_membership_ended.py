@@ -7,7 +7,9 @@ import pytest
 from django.test import Client
 
 from syncengine.models import Mailbox, Membership
+from syncengine.services.failures import USER_SUSPENDED
 from syncengine.services.leases import Lease, LeaseLostError, lease_claim, lease_renew
+from syncengine.services.mailboxes import mailbox_suspend
 from syncengine.services.memberships import NOT_A_MEMBER
 from syncengine.services.queue import sessions_enqueue_due
 from tests.conftest import Person
@@ -70,3 +72,16 @@ def test_it_hides_a_former_members_mailbox_from_their_pages(alice: Person):
     assert alice.mailbox.address not in text_of(client.get("/emails/"))
     assert client.post(url("force_sync", alice.mailbox.pk)).status_code == 404
     assert client.post(f"/emails/mailboxes/{alice.mailbox.pk}/auto-save/", {}).status_code == 404
+
+
+def test_it_keeps_the_owners_own_suspension_and_its_reason(alice: Person):
+    mailbox_suspend(mailbox=alice.mailbox, reason="On leave until March")
+    token = "lease-of-a-session-running-now"
+    Mailbox.objects.filter(pk=alice.mailbox.pk).update(lease_token=token)
+
+    _leave(alice)
+
+    kept = Mailbox.objects.get(pk=alice.mailbox.pk)
+    assert kept.cause_code == USER_SUSPENDED
+    assert "On leave until March" in kept.suspended_reason
+    assert kept.lease_token == ""  # still no commit for a session running now

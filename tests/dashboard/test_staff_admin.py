@@ -5,12 +5,24 @@ change they make is in an audit log the organization's admins read."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from axes.models import AccessAttempt
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission, User
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django_q.models import Schedule
 
 from audit.models import AuditEntry
-from syncengine.models import Membership, Role, SalesforceConnection, SyncCursor, SyncSettings
+from blocklists.models import OrgBlocklistEntry
+from syncengine.models import (
+    Mailbox,
+    Membership,
+    Organization,
+    Role,
+    SalesforceConnection,
+    SyncCursor,
+    SyncSettings,
+)
 from tests.conftest import Person
 from tests.dashboard.support import text_of
 
@@ -159,3 +171,125 @@ def test_it_never_writes_a_secret_into_the_audit_log(alice: Person):
     assert entry.action == "delete"
     assert secret not in str(entry.changes)
     assert entry.changes["credentials"] == ["<secret>", None]
+
+
+def test_it_lets_support_staff_attach_a_row_only_to_an_organization_they_support(
+    alice: Person, outsider: Person
+):
+    staff = _staff("sam", supports=alice)
+    page = "/admin/blocklists/orgblocklistentry/add/"
+    choices = staff.get(page).context["adminform"].form.fields["organization"].queryset
+
+    staff.post(
+        page,
+        {
+            "value": "rival.example",
+            "organization": outsider.organization.pk,
+            "added_at_0": "2026-01-01",
+            "added_at_1": "00:00:00",
+        },
+    )
+
+    assert list(choices) == [alice.organization]
+    assert not OrgBlocklistEntry.objects.filter(organization=outsider.organization).exists()
+
+
+def test_it_refuses_to_save_a_row_of_an_organization_the_staff_member_does_not_support(
+    alice: Person, outsider: Person, rf
+):
+    staff_user = User.objects.create_user("sam", "sam@operator.example", "pw-for-tests-only", is_staff=True)
+    Membership.objects.create(user=staff_user, organization=alice.organization, role=Role.SUPPORT)
+    request = rf.post("/admin/")
+    request.user = staff_user
+    entry = OrgBlocklistEntry(organization=outsider.organization, value="rival.example")
+
+    with pytest.raises(PermissionDenied):
+        admin.site._registry[OrgBlocklistEntry].save_model(request, entry, form=None, change=False)
+
+    assert not OrgBlocklistEntry.objects.exists()
+
+
+def test_it_lets_only_superusers_lift_a_signin_lockout_and_audits_it(db: None):
+    attempt = AccessAttempt.objects.create(
+        username="alice",
+        ip_address="198.51.100.7",
+        failures_since_start=9,
+        user_agent="x",
+        get_data="",
+        post_data="",
+    )
+    page = f"/admin/axes/accessattempt/{attempt.pk}/delete/"
+
+    _staff("sam").post(page, {"post": "yes"})
+    assert AccessAttempt.objects.filter(pk=attempt.pk).exists()
+
+    _staff("root", superuser=True).post(page, {"post": "yes"})
+    assert not AccessAttempt.objects.filter(pk=attempt.pk).exists()
+    assert AuditEntry.objects.get(object_type="axes.accessattempt").actor_name == "root"
+
+
+def test_it_audits_a_change_of_a_users_groups(alice: Person):
+    admins = Group.objects.create(name="operators")
+    root = _staff("root", superuser=True)
+    page = f"/admin/auth/user/{alice.user.pk}/change/"
+    form = root.get(page).context["adminform"].form
+    data = _posted(form)
+    data["groups"] = [admins.pk]
+
+    root.post(page, data)
+
+    assert list(alice.user.groups.all()) == [admins]
+    entries = AuditEntry.objects.filter(object_type="auth.user", object_id=str(alice.user.pk))
+    assert [e.changes["groups"] for e in entries if "groups" in e.changes] == [[[], ["operators"]]]
+
+
+def test_it_keeps_who_added_a_mailbox_read_only(alice: Person, outsider: Person):
+    root = _staff("root", superuser=True)
+    page = f"/admin/syncengine/mailbox/{alice.mailbox.pk}/change/"
+    data = _posted(root.get(page).context["adminform"].form)
+    data["added_by"] = outsider.user.pk
+
+    root.post(page, data)
+
+    alice.mailbox.refresh_from_db()
+    assert alice.mailbox.added_by_id is None
+
+
+def test_it_lets_only_superusers_delete_an_organization_or_a_mailbox(alice: Person):
+    staff = _staff("sam", supports=alice)
+
+    staff.post(f"/admin/syncengine/mailbox/{alice.mailbox.pk}/delete/", {"post": "yes"})
+    staff.post(f"/admin/syncengine/organization/{alice.organization.pk}/delete/", {"post": "yes"})
+
+    assert Mailbox.objects.filter(pk=alice.mailbox.pk).exists()
+    assert Organization.objects.filter(pk=alice.organization.pk).exists()
+
+
+def test_it_keeps_whose_audit_entries_they_were_when_an_organization_is_deleted(alice: Person):
+    root = _staff("root", superuser=True)
+    organization_id, name = alice.organization.pk, alice.organization.name
+
+    root.post(f"/admin/syncengine/organization/{organization_id}/delete/", {"post": "yes"})
+
+    assert not Organization.objects.filter(pk=organization_id).exists()
+    entry = AuditEntry.objects.get(object_type="syncengine.organization", action="delete")
+    assert entry.organization_id == organization_id
+    assert entry.organization_name == name
+    assert root.get("/admin/audit/auditentry/").status_code == 200
+
+
+def _posted(form) -> dict[str, object]:
+    """What a browser would post back for an unchanged admin form (split date-times included)."""
+    data: dict[str, object] = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if hasattr(field, "fields") and value is not None:  # SplitDateTimeField
+            data[f"{name}_0"], data[f"{name}_1"] = f"{value:%Y-%m-%d}", f"{value:%H:%M:%S}"
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif isinstance(value, list):
+            data[name] = [getattr(v, "pk", v) for v in value]
+        elif value is not None:
+            data[name] = getattr(value, "pk", value)
+    return data
