@@ -313,19 +313,7 @@ class EwsConnector(EwsMailMixin):
         )
         return self._call(
             f"{spec.name} CalendarView",
-            lambda: services.run(
-                services.FindItems(account=self.account),
-                folders=[folder],
-                additional_fields=fields,
-                restriction=None,
-                order_fields=None,
-                shape=ID_ONLY,
-                query_string=None,
-                depth="Shallow",
-                calendar_view=view,
-                max_items=None,
-                offset=0,
-            ),
+            lambda: services.find_items(self.account, folders=[folder], fields=fields, calendar_view=view),
         )
 
     def _sync_all(
@@ -453,18 +441,8 @@ class EwsConnector(EwsMailMixin):
             )
             items = self._call(
                 f"{spec.name} FindItem by sync key",
-                lambda restriction=restriction: services.run(
-                    services.FindItems(account=self.account),
-                    folders=[folder],
-                    additional_fields=fields,
-                    restriction=restriction,
-                    order_fields=None,
-                    shape=ID_ONLY,
-                    query_string=None,
-                    depth="Shallow",
-                    calendar_view=None,
-                    max_items=None,
-                    offset=0,
+                lambda restriction=restriction: services.find_items(
+                    self.account, folders=[folder], fields=fields, restriction=restriction
                 ),
             )
             for item in items:

@@ -284,18 +284,8 @@ class EwsMailMixin:
         )
         found = self._call(
             "conversation",
-            lambda: services.run(
-                services.FindItems(account=self.account),
-                folders=folders,
-                additional_fields=fields,
-                restriction=restriction,
-                order_fields=None,
-                shape=ID_ONLY,
-                query_string=None,
-                depth="Shallow",
-                calendar_view=None,
-                max_items=None,
-                offset=0,
+            lambda: services.find_items(
+                self.account, folders=folders, fields=fields, restriction=restriction
             ),
         )
         records = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from exchangelib.errors import ResponseMessageError
+from exchangelib.items import ID_ONLY
 from exchangelib.properties import ItemId
 from exchangelib.services import (
     CreateFolder,
@@ -114,3 +115,28 @@ class SyncItems(SyncFolderItems):
 def run(service: Any, **kwargs: Any) -> list[Any]:
     """One call of ``service`` (its chunk size is the batch), answers in input order."""
     return list(service.call(**kwargs))
+
+
+def find_items(
+    account: Any,
+    *,
+    folders: list[Any],
+    fields: set[Any],
+    restriction: Any = None,
+    calendar_view: Any = None,
+) -> list[Any]:
+    """One FindItem call: the ids and ``fields`` of the items of ``folders`` that match
+    ``restriction`` or fall in ``calendar_view`` (shallow, unordered, unpaged)."""
+    return run(
+        FindItems(account=account),
+        folders=folders,
+        additional_fields=fields,
+        restriction=restriction,
+        order_fields=None,
+        shape=ID_ONLY,
+        query_string=None,
+        depth="Shallow",
+        calendar_view=calendar_view,
+        max_items=None,
+        offset=0,
+    )

@@ -144,7 +144,10 @@ def test_it_makes_one_mailbox_item_for_a_salesforce_record_when_the_worker_dies_
     assert quiet.counts.get(stream, {}) == {}, "nothing left to do"
 
 
-def test_it_restores_a_deleted_contact_once_when_the_worker_dies_after_the_restore(person: Person, sandboxes):
+@pytest.mark.parametrize("after", [True, False], ids=["after the restore", "before the restore"])
+def test_it_restores_a_deleted_contact_once_when_the_worker_dies_at_the_restore(
+    person: Person, sandboxes, after: bool
+):
     _, graph_server = sandboxes
     app, p = graph_server.app, person
     record = salesforce_record(person, "contacts")
@@ -154,7 +157,7 @@ def test_it_restores_a_deleted_contact_once_when_the_worker_dies_after_the_resto
     [first] = app.contacts(p.tenant_id, p.graph_user_id, folder)
     app.delete_contact(p.tenant_id, p.graph_user_id, first["id"])  # put back: the org keeps contacts
 
-    with worker_killed_at_mailbox_create(GraphConnector, "contacts", after=True):
+    with worker_killed_at_mailbox_create(GraphConnector, "contacts", after=after):
         session_run(mailbox_id=person.mailbox.pk)
     synced(person)
     quiet = synced(person)
@@ -165,26 +168,6 @@ def test_it_restores_a_deleted_contact_once_when_the_worker_dies_after_the_resto
     assert (pair.mail_id, pair.crm_id, pair.mail_intent_at) == (restored["id"], record, None)
     assert crm_ids(person, "contacts") == [record]
     assert quiet.counts.get("contacts", {}) == {}
-
-
-def test_it_restores_a_deleted_contact_when_the_worker_died_before_the_restore(person: Person, sandboxes):
-    _, graph_server = sandboxes
-    app, p = graph_server.app, person
-    record = salesforce_record(person, "contacts")
-    synced(person)
-    folders = {f["displayName"]: f["id"] for f in app.contact_folders(p.tenant_id, p.graph_user_id)}
-    folder = folders["Salesforce Contacts"]
-    [first] = app.contacts(p.tenant_id, p.graph_user_id, folder)
-    app.delete_contact(p.tenant_id, p.graph_user_id, first["id"])
-
-    with worker_killed_at_mailbox_create(GraphConnector, "contacts", after=False):
-        session_run(mailbox_id=person.mailbox.pk)
-    synced(person)
-    synced(person)
-
-    [restored] = app.contacts(p.tenant_id, p.graph_user_id, folder)
-    [pair] = ItemPair.objects.filter(mailbox=person.mailbox, stream="contacts")
-    assert (pair.mail_id, pair.crm_id, pair.mail_intent_at) == (restored["id"], record, None)
 
 
 def test_it_forgets_the_intent_of_a_create_the_mailbox_refused(person: Person, sandboxes):
