@@ -114,7 +114,7 @@ def link(ctx: StreamContext, candidates: Iterable[Candidate]) -> None:
         ctx.crm,
         [_facts(c.email) for c in todo],
         user=ctx.user,
-        is_blocked=ctx.blocklist.blocks,
+        is_blocked=ctx.is_blocked,
         today=today,
         filters=ctx.filters,
     )
@@ -123,7 +123,7 @@ def link(ctx: StreamContext, candidates: Iterable[Candidate]) -> None:
             _facts(candidate.email),
             user=ctx.user,
             found=found,
-            is_blocked=ctx.blocklist.blocks,
+            is_blocked=ctx.is_blocked,
             today=today,
             filters=ctx.filters,
         )

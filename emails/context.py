@@ -9,16 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from blocklists.core import Blocklist
-from blocklists.services import blocklist_for_mailbox
 from connectors.base import WriteResult
 from connectors.salesforce.connector import SalesforceConnector
 from emails.models import EmailSettings, MailboxEmailSettings
 from emails.rules import Decision, Reason, decide
 from syncengine.core.email_records import EmailAttachment, EmailChangeSet, EmailRecord, FolderRole
 from syncengine.core.linking import LinkFilters, Links, LinkUser
+from syncengine.extensions import link_filters_for, people_rules_for
 from syncengine.models import Mailbox, SyncSession
-from syncengine.services.activity_links import link_filters_of
 from syncengine.services.leases import Lease
 
 STREAM = "emails"
@@ -130,8 +128,8 @@ class StreamContext:
         self.report = EmailReport()
         self.addresses = frozenset({mailbox.address.lower()})
         self.user = LinkUser(crm.user_id, self.addresses)
-        self.filters: LinkFilters = link_filters_of(mailbox)
-        self.blocklist: Blocklist = blocklist_for_mailbox(mailbox)
+        self.filters: LinkFilters = link_filters_for(mailbox)
+        self.is_blocked = people_rules_for(mailbox).blocked
         self.conversations: dict[str, list[EmailRecord]] = {}
         self.saved_now: set[str] = set()  # InternetMessageIds this session saved
         self.read_since: dict[FolderRole, datetime] = {}  # when each folder was last read
@@ -156,7 +154,7 @@ class StreamContext:
     ) -> Decision:
         return decide(
             email,
-            is_blocked=self.blocklist.blocks,
+            is_blocked=self.is_blocked,
             saved_here=saved_here,
             saved_threads=threads,
             auto_save=self.auto_save,  # type: ignore[arg-type]

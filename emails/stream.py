@@ -30,6 +30,8 @@ from emails import choosing, mailbox_side, saving
 from emails.context import FOLDERS, MAX_THREAD_READS, EmailReport, MailboxMail, StreamContext
 from emails.models import EmailSettings, MailboxEmailSettings, SavedThread
 from emails.saving import MAX_SAVE_ATTEMPTS
+from syncengine.core.linking import LinkFilters
+from syncengine.extensions import SessionStep, StepContext
 from syncengine.models import Mailbox, SyncSession
 from syncengine.services.leases import Lease
 
@@ -60,6 +62,23 @@ def email_stream_run(
         mailbox=mailbox, lease=lease, session=session, mail=mail, crm=crm, now=now, settings=settings, own=own
     )
     return _run(ctx)
+
+
+def link_filters_of(mailbox: Mailbox) -> LinkFilters:
+    """The org's applied record filters, set on its email settings page (else the reference's): the
+    engine's linker of new Events and Tasks reads them too (syncengine/extensions.py)."""
+    settings = EmailSettings.objects.filter(organization_id=mailbox.organization_id).first()
+    return settings.link_filters() if settings else LinkFilters()
+
+
+def _step(ctx: StepContext) -> EmailReport | None:
+    return email_stream_run(
+        mailbox=ctx.mailbox, lease=ctx.lease, session=ctx.session, mail=ctx.mail, crm=ctx.crm, now=ctx.now
+    )
+
+
+# A session's step after its streams (syncengine/services/sessions.py), registered in EmailsConfig.
+EMAIL_STEP = SessionStep(stream="emails", title="Emails were not saved this time", run=_step)
 
 
 def _run(ctx: StreamContext) -> EmailReport:

@@ -9,24 +9,13 @@ new costs nothing here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
 
-from blocklists.services import blocklist_for_mailbox, free_domains_of
 from connectors.salesforce.connector import SalesforceConnector
-from syncengine.core.linking import ItemFacts, LinkFilters, LinkUser, link_item
+from syncengine.core.linking import ItemFacts, LinkUser, link_item
+from syncengine.extensions import link_filters_for, people_rules_for
 from syncengine.models import Mailbox
 from syncengine.services.lookup import search_session
-
-
-def link_filters_of(mailbox: Mailbox) -> LinkFilters:
-    """The org's applied record filters (set on its email settings page, else the reference's), with
-    the org's own free-email list: every linker of the org reads this one."""
-    from emails.models import EmailSettings  # the filters are the email settings' (a feature app)
-
-    settings = EmailSettings.objects.filter(organization=mailbox.organization).first()
-    filters = settings.link_filters() if settings else LinkFilters()
-    return replace(filters, free_email_domains=frozenset(free_domains_of(mailbox.organization)))
 
 
 def link_new_activities(
@@ -40,9 +29,9 @@ def link_new_activities(
     """Set WhatId on new records where the linker finds a business record; the problems, if any."""
     if not items:
         return []
-    blocked = blocklist_for_mailbox(mailbox).blocks
+    blocked = people_rules_for(mailbox).blocked
     user = LinkUser(crm.user_id, frozenset({mailbox.address.lower()}))
-    filters = link_filters_of(mailbox)
+    filters = link_filters_for(mailbox)
     found = search_session(
         crm, [f for _, f in items], user=user, is_blocked=blocked, today=today, filters=filters
     )

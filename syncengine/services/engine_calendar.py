@@ -6,32 +6,20 @@ A part of ``StreamSync`` (syncengine/services/engine.py), kept apart because it 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from blocklists.core import REASON_INTERNAL, REASON_INTERNAL_ADDRESS, Blocklist
-from blocklists.services import blocklist_for_mailbox
 from connectors.graph.connector import GraphConnector
 from connectors.salesforce.connector import SalesforceConnector
 from syncengine.core.records import ItemChange, PairState, content_hash
 from syncengine.core.scope import SALESFORCE_CATEGORY, Decision, event_decision, has_category
+from syncengine.extensions import people_rules_for
 from syncengine.models import Mailbox
 from syncengine.services.leases import Lease
 from syncengine.services.relations import Meeting, relate_attendees, related_addresses, unrelate_attendees
 from syncengine.services.state import Roster, rosters_load, rosters_save
 from syncengine.services.streams import StreamSpec
-
-
-def _relatable(blocklist: Blocklist) -> Callable[[str], bool]:
-    """Blocklisted people (the org's and the user's layers, free-email domains) are never related;
-    colleagues are blocked only as Contacts, and are related as the Users they are."""
-
-    def check(address: str) -> bool:
-        return bool(address) and blocklist.reason(address) in (None, REASON_INTERNAL, REASON_INTERNAL_ADDRESS)
-
-    return check
 
 
 def _stamp(moment: datetime) -> str:
@@ -251,7 +239,7 @@ class CalendarRules:
                 meetings.append(Meeting(pair.crm_id, tuple(sorted(now - last)), "", "", responses))
             unrelated.append((pair.crm_id, last - now))
         if meetings or unrelated:
-            relatable = _relatable(blocklist_for_mailbox(self.mailbox))
+            relatable = people_rules_for(self.mailbox).relatable
             meetings = [
                 replace(
                     m,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.utils import timezone
 from connectors.base import ConnectorError
 from connectors.graph.connector import GraphConnector
 from connectors.salesforce.connector import SalesforceConnector
-from emails.stream import email_stream_run
+from syncengine.extensions import SessionStep, StepContext, session_steps
 from syncengine.models import (
     ConnectionStatus,
     Mailbox,
@@ -152,44 +153,40 @@ def _sync_streams(
         counts[spec.stream] = report.as_dict()
         troubled = troubled or bool(report.issues or report.halted)
         halted = halted or report.halted
-    lease_renew(lease=lease)
-    try:  # emails: one way, saved once (emails/stream.py); guarded like the streams above
-        emails = email_stream_run(mailbox=mailbox, lease=lease, session=session, mail=mail, crm=crm, now=now)
-    except LeaseLostError:
-        raise
-    except ConnectorError as error:
-        if error.code in SESSION_WIDE_CODES:
-            raise
-        troubled = True
-        issue_record(
-            mailbox=mailbox,
-            session=session,
-            stream="emails",
-            code="STREAM_FAILED",
-            message=f"Emails were not saved this time; the next session retries. {error.message}",
-        )
-        emails = None
-    except Exception as error:  # a bug in email saving must not lose the other streams' work
-        log.exception("mailbox %s: the email stream crashed", mailbox.pk)
-        troubled = True
-        issue_record(
-            mailbox=mailbox,
-            session=session,
-            stream="emails",
-            code="STREAM_FAILED",
-            message=f"Emails were not saved this time (internal error {type(error).__name__}); the support "
-            "team can see the details in the logs, and the next session retries.",
-        )
-        emails = None
-    else:
-        if emails is not None:
-            counts["emails"] = emails.as_dict()
-            troubled = troubled or bool(emails.issues)
+    for step in session_steps():  # what feature apps add (emails: saved one way, once)
+        lease_renew(lease=lease)
+        report, trouble = _run_step(step, StepContext(mailbox, lease, session, mail, crm, now))
+        if report is not None:
+            counts[step.stream] = report.as_dict()
+        troubled = troubled or trouble or bool(report is not None and report.issues)
     if specs and failed == len(specs):
         raise ConnectorError(
             "No stream could be synced; see the issues.", permanent=False, code="ALL_STREAMS_FAILED"
         )
     return counts, troubled, halted
+
+
+def _run_step(step: SessionStep, ctx: StepContext) -> tuple[Any, bool]:
+    """A session step, guarded like a stream: its trouble is an issue, never the other streams' loss.
+    Returns its report (None: nothing to do) and whether it failed."""
+    try:
+        return step.run(ctx), False
+    except LeaseLostError:
+        raise
+    except ConnectorError as error:
+        if error.code in SESSION_WIDE_CODES:
+            raise
+        message = f"{step.title}; the next session retries. {error.message}"
+    except Exception as error:  # a bug in a step must not lose the streams' work
+        log.exception("mailbox %s: the %s step crashed", ctx.mailbox.pk, step.stream)
+        message = (
+            f"{step.title} (internal error {type(error).__name__}); the support team can see the details "
+            "in the logs, and the next session retries."
+        )
+    issue_record(
+        mailbox=ctx.mailbox, session=ctx.session, stream=step.stream, code="STREAM_FAILED", message=message
+    )
+    return None, True
 
 
 def _mark_connection(

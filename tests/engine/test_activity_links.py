@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from blocklists.services import free_domain_remove, free_domains_add
-from syncengine.services.activity_links import link_filters_of
+from syncengine.extensions import link_filters_for
 from syncengine.services.sessions import session_run
 from tests.conftest import Person, event_body
 from tests.emails.conftest import crm_world
@@ -80,6 +80,6 @@ def test_it_links_with_the_orgs_own_free_email_list(person: Person):
     free_domain_remove(organization=person.organization, domain="gmx.de", changed_by=None)
     free_domains_add(organization=person.organization, texts=["mail.corp-free.example"], changed_by=None)
 
-    free = link_filters_of(person.mailbox).free_email_domains
+    free = link_filters_for(person.mailbox).free_email_domains
 
     assert "gmx.de" not in free and "mail.corp-free.example" in free and "gmail.com" in free

@@ -1,0 +1,100 @@
+"""The seams feature apps plug into: each registers here from its ``AppConfig.ready()``, and the engine
+calls what is registered without importing the app (imports point one way: features -> engine).
+
+- **Session steps**: work a session does after its streams, with the same connectors and lease, and
+  guarded like a stream (email saving is one).
+- **People rules**: whom a mailbox's activities may name (the blocklists: the org's and the user's
+  layers, the free-email domains, the company's own people).
+- **Link filters**: which business records the linker picks for a new activity (the email settings).
+
+Nothing registered: every address may be named, the linker uses the reference's filters, and a
+session syncs its streams only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from syncengine.core.linking import LinkFilters
+
+if TYPE_CHECKING:
+    from syncengine.models import Mailbox, SyncSession
+    from syncengine.services.leases import Lease
+
+
+@dataclass(frozen=True)
+class PeopleRules:
+    """``blocked``: never linked as a Contact or Lead, never made one. ``relatable``: may be related to
+    an activity (colleagues are blocked as Contacts, and related as the Users they are)."""
+
+    blocked: Callable[[str], bool]
+    relatable: Callable[[str], bool]
+    free_email_domains: frozenset[str] = frozenset()
+
+
+NOBODY_BLOCKED = PeopleRules(blocked=lambda address: False, relatable=bool)
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What a session step gets: the session's mailbox, lease, connectors and clock."""
+
+    mailbox: Mailbox
+    lease: Lease
+    session: SyncSession | None
+    mail: Any  # the mailbox's connector (connectors/base.py says what each side offers)
+    crm: Any
+    now: datetime
+
+
+class StepReport(Protocol):
+    issues: int
+
+    def as_dict(self) -> Mapping[str, object]: ...
+
+
+@dataclass(frozen=True)
+class SessionStep:
+    """``run`` returns its report, or None when it has nothing to do for this mailbox (its feature is
+    off for the organization, or the provider cannot do it). ``stream`` names it in counts and issues."""
+
+    stream: str
+    title: str  # "Emails were not saved this time"
+    run: Callable[[StepContext], StepReport | None]
+
+
+_steps: list[SessionStep] = []
+_people_rules: list[Callable[[Mailbox], PeopleRules]] = []
+_link_filters: list[Callable[[Mailbox], LinkFilters]] = []
+
+
+def register_session_step(step: SessionStep) -> None:
+    if all(s.stream != step.stream for s in _steps):  # ready() may run twice (tests, autoreload)
+        _steps.append(step)
+
+
+def register_people_rules(rules_for: Callable[[Mailbox], PeopleRules]) -> None:
+    _people_rules[:] = [rules_for]
+
+
+def register_link_filters(filters_for: Callable[[Mailbox], LinkFilters]) -> None:
+    _link_filters[:] = [filters_for]
+
+
+def session_steps() -> list[SessionStep]:
+    return list(_steps)
+
+
+def people_rules_for(mailbox: Mailbox) -> PeopleRules:
+    return _people_rules[0](mailbox) if _people_rules else NOBODY_BLOCKED
+
+
+def link_filters_for(mailbox: Mailbox) -> LinkFilters:
+    """The org's link filters, with the free-email domains of its people rules (its own edits of the
+    list included): every linker of the org reads this one."""
+    filters = _link_filters[0](mailbox) if _link_filters else LinkFilters()
+    free = people_rules_for(mailbox).free_email_domains
+    return replace(filters, free_email_domains=free) if free else filters
