@@ -62,7 +62,7 @@ class PairState:
     tombstone: str = ""
     # Set (when) while the engine creates this pair's mail item: the create may have happened though
     # the session died before its commit. The item carries the sync key (a stamp the engine owns), so
-    # the next session finds it instead of making a twin (see syncengine/services/engine_dedup.py).
+    # the next session finds it instead of making a twin (see syncengine/stream/gather.py).
     mail_intent_at: datetime | None = None
     # What each side held after the last sync, per field rule key: {"mail": {...}, "crm": {...}}.
     synced: dict[str, dict[str, Any]] = field(default_factory=lambda: {"mail": {}, "crm": {}})
@@ -86,3 +86,17 @@ def content_hash(values: Mapping[str, Any]) -> str:
 def make_sync_key(scope: str, mail_id: str) -> str:
     """The External ID stamped on records the engine creates: stable, short, no personal data."""
     return hashlib.sha256(f"{scope}\x00{mail_id}".encode()).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a step could not do, for a person to see as an issue (one per item where it is one).
+    ``retry``: the item is read again at the next session (``details["pending"]`` says which)."""
+
+    code: str
+    message: str
+    mail_id: str = ""
+    crm_id: str = ""
+    label: str = ""
+    details: Mapping[str, Any] | None = None
+    retry: bool = False

@@ -26,7 +26,6 @@ from syncengine.models import (
 )
 from syncengine.selectors import salesforce_connection_for
 from syncengine.services.connectors import mail_connector_for, salesforce_for
-from syncengine.services.engine import StreamSync
 from syncengine.services.failures import (
     CRM_CREDENTIALS_UNREADABLE,
     INTERNAL_ERROR,
@@ -38,6 +37,8 @@ from syncengine.services.issues import issue_record
 from syncengine.services.leases import Lease, LeaseLostError, lease_claim, lease_release, lease_renew
 from syncengine.services.mailboxes import mailbox_suspend
 from syncengine.services.streams import stream_specs
+from syncengine.stream.context import StreamContext
+from syncengine.stream.run import stream_run
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +134,7 @@ def _sync_streams(
     for spec in specs:
         lease_renew(lease=lease)  # a long session keeps its mailbox; one that lost it stops here
         try:
-            report = StreamSync(
-                mailbox=mailbox, lease=lease, session=session, spec=spec, mail=mail, crm=crm, now=now
-            ).run()
+            report = stream_run(StreamContext(mailbox, lease, session, spec, mail, crm, now))
         except ConnectorError as error:
             if error.code in SESSION_WIDE_CODES:
                 raise  # nothing else would work in this session either

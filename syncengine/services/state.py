@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from django.db import transaction
@@ -103,8 +103,11 @@ def state_commit(
     upserts: Iterable[PairState],
     removals: Iterable[str],
     cursors: dict[str, str],
+    rosters: Mapping[str, Roster] | None = None,
+    rosters_forget: Iterable[str] = (),
 ) -> None:
-    """Store pair changes and the new cursors in one transaction: all of it, or none of it.
+    """Store pair changes, the new cursors and the meetings' rosters in one transaction: all of it,
+    or none of it.
 
     Only while the session holds the mailbox's lease: one that lost it raises ``LeaseLostError`` first
     and writes nothing.
@@ -150,6 +153,7 @@ def state_commit(
         SyncCursor.objects.update_or_create(
             mailbox=mailbox, stream=stream, side=side, defaults={"value": value, "updated_at": now}
         )
+    _rosters_store(mailbox=mailbox, rosters=rosters or {}, forget=rosters_forget)
 
 
 @dataclass(frozen=True)
@@ -167,13 +171,12 @@ def rosters_load(*, mailbox: Mailbox, sync_keys: Iterable[str]) -> dict[str, Ros
     return {row.sync_key: Roster(frozenset(row.attendees), row.organizer) for row in rows}
 
 
-def rosters_save(
-    *, mailbox: Mailbox, lease: Lease, rosters: dict[str, Roster], forget: Iterable[str] = ()
-) -> None:
-    """Store the meetings' attendees in one statement (an upsert on mailbox + sync key)."""
-    with transaction.atomic():
-        lease_renew(lease=lease)
-        MeetingRoster.objects.filter(mailbox=mailbox, sync_key__in=list(forget)).delete()
+def _rosters_store(*, mailbox: Mailbox, rosters: Mapping[str, Roster], forget: Iterable[str]) -> None:
+    """The meetings' attendees in one statement (an upsert on mailbox + sync key)."""
+    forget = list(forget)
+    if forget:
+        MeetingRoster.objects.filter(mailbox=mailbox, sync_key__in=forget).delete()
+    if rosters:
         MeetingRoster.objects.bulk_create(
             [
                 MeetingRoster(

@@ -76,7 +76,7 @@ class WorkerDiedError(Exception):
 def test_it_removes_a_record_a_dead_worker_left_once_the_outlook_item_is_deleted(person: Person, sandboxes):
     sf_server, _ = sandboxes
     created = person.outlook.create_event(**event_body("Half-saved", in_days(1), in_days(1, 11)))
-    with mock.patch("syncengine.services.engine.state_commit", side_effect=WorkerDiedError):
+    with mock.patch("syncengine.stream.run.state_commit", side_effect=WorkerDiedError):
         dead = session_run(mailbox_id=person.mailbox.pk)  # wrote to Salesforce, died before the commit
     assert dead is not None and dead.outcome == "failed"
     assert [e[SYNC_KEY_FIELD] is not None for e in sf_server.app.records(person.sf_org_id, "Event")] == [True]

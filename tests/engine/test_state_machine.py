@@ -196,7 +196,7 @@ class SyncMachine(RuleBasedStateMachine):
     def a_worker_dies_mid_session(self, how: str) -> None:
         if how == "killed after the writes, before the commit":
             # The process dies once every write is done and before pairs and cursors are committed.
-            kill = mock.patch("syncengine.services.engine.state_commit", side_effect=WorkerKilled)
+            kill = mock.patch("syncengine.stream.run.state_commit", side_effect=WorkerKilled)
             with kill, pytest.raises(WorkerKilled):
                 session_run(mailbox_id=self.m.person.mailbox.pk)
             self._refresh_synced()
@@ -499,7 +499,7 @@ def test_it_deletes_the_event_a_killed_session_saved_when_outlook_deletes_it_bef
     created = graph_server.app.create_event(
         person.tenant_id, person.graph_user_id, graph_body({"subject": "Short-lived", **_an_hour(2)})
     )
-    kill = mock.patch("syncengine.services.engine.state_commit", side_effect=WorkerKilled)
+    kill = mock.patch("syncengine.stream.run.state_commit", side_effect=WorkerKilled)
     with kill, pytest.raises(WorkerKilled):  # the upsert went through, then the worker died
         session_run(mailbox_id=person.mailbox.pk)
     assert len(sf_server.app.records(person.sf_org_id, "Event")) == 1

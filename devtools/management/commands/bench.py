@@ -56,8 +56,9 @@ from devtools.world import (
 from sandbox.base import SandboxServer
 from sandbox.run import start
 from syncengine.models import ItemPair, Organization, SyncSession
-from syncengine.services.engine import StreamSync
+from syncengine.services import sessions
 from syncengine.services.sessions import session_run
+from syncengine.stream.context import StreamContext
 
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 STREAMS = {"events": "Event", "tasks": "Task", "contacts": "Contact"}
@@ -271,14 +272,14 @@ class Command(BaseCommand):
         graph.clear()
         slices: list[Slice] = []
         before: list[int] = []
-        original = StreamSync.run
+        original = sessions.stream_run
 
-        def timed(stream_sync: StreamSync) -> Any:
-            cut = Slice(stream_sync.stream, time.perf_counter(), len(sf.requests()), len(graph.requests()))
+        def timed(ctx: StreamContext) -> Any:
+            cut = Slice(ctx.stream, time.perf_counter(), len(sf.requests()), len(graph.requests()))
             before.append(tracemalloc.get_traced_memory()[1])  # the session's peak so far
             tracemalloc.reset_peak()
             try:
-                return original(stream_sync)
+                return original(ctx)
             finally:
                 cut.peak = tracemalloc.get_traced_memory()[1]
                 cut.ended, cut.sf_to, cut.graph_to = (
@@ -290,7 +291,7 @@ class Command(BaseCommand):
 
         tracemalloc.start()
         began = time.perf_counter()
-        with mock.patch.object(StreamSync, "run", timed):
+        with mock.patch.object(sessions, "stream_run", timed):
             outcome = session()
         wall = time.perf_counter() - began
         peak = max([tracemalloc.get_traced_memory()[1], *before, *(s.peak for s in slices)])

@@ -1,0 +1,208 @@
+"""From the planner's draft to the plan a stream carries out (pure: data in, data out).
+
+The planner (planner.py) decides from the pairs and the changes alone. Two rules need facts it cannot
+know: whether Salesforce already holds a record a new mail item should be linked to instead of copied
+(deduplication by natural key), and whether an attendee's invitation waits for its organizer's
+mailbox (the reference's ISE-013). The stream asks the draft which facts it needs (``facts_wanted``),
+reads them, and ``plan_final`` turns draft and facts into the final plan: nothing changes it after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from syncengine.core.calendar import MeetingFacts
+from syncengine.core.meetings import Role, awaits_organizer, meeting_role
+from syncengine.core.planner import Action, Kind, Plan, link_to_existing
+from syncengine.core.records import ItemChange, PairState
+from syncengine.core.rules import StreamRules
+from syncengine.core.scope import ANSWERED
+
+MatchKey = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Match:
+    """A Salesforce record whose natural key matches a new mail item's."""
+
+    crm_id: str
+    values: Mapping[str, Any]
+    sync_key: str  # the External ID already on it ("" when none)
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An invitation this mailbox has not accepted, about to be saved: does it wait (ISE-013)?"""
+
+    sync_key: str
+    organizer: str  # lower case
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What the draft needs to know before it is final."""
+
+    match_keys: dict[MatchKey, Action] = field(default_factory=dict)  # natural key -> the create
+    invitations: dict[str, Invitation] = field(default_factory=dict)  # mail id -> the invitation
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the stream read for the draft's questions."""
+
+    matches: Mapping[MatchKey, Match] = field(default_factory=dict)
+    synced_users: Mapping[str, list[int]] = field(default_factory=dict)  # organizer -> their mailbox ids
+    saved_by: frozenset[tuple[int, str]] = frozenset()  # (mailbox id, sync key) of saved meetings
+
+
+@dataclass(frozen=True)
+class FinalPlan:
+    plan: Plan
+    linked: list[tuple[str, str]] = field(default_factory=list)  # (crm id, mail id) linked to a match
+    stamp: dict[str, str] = field(default_factory=dict)  # crm id -> our sync key, for matched records
+    waiting: list[Action] = field(default_factory=list)  # invitations that wait for their organizer
+
+
+@dataclass(frozen=True)
+class MeetingContext:
+    """The meetings read this session, and whose mailbox this is."""
+
+    meetings: Mapping[str, MeetingFacts]
+    own_address: str
+    save_unresponded_invitations: bool = True
+
+    def role(self, mail_id: str, synced: Iterable[str] = ()) -> Role:
+        meeting = self.meetings[mail_id]
+        return self.role_of(meeting.organizer, meeting.answer, synced)
+
+    def role_of(self, organizer: str, response: str, synced: Iterable[str] = ()) -> Role:
+        return meeting_role(
+            organizer=organizer,
+            response=response,
+            own_address=self.own_address,
+            synced_users=frozenset(synced),
+        )
+
+    def organizes(self, mail_id: str) -> bool:
+        """Whether this mailbox is the organizer's, for a meeting read this session."""
+        return mail_id in self.meetings and self.role(mail_id) is Role.ORGANIZER
+
+
+def match_key(
+    rules: StreamRules, keys: tuple[str, ...], values: Mapping[str, Any], comparable: Callable[[Any], Any]
+) -> MatchKey | None:
+    """The natural key of neutral values as Salesforce would compare it; None when a part is empty."""
+    by_key = {r.key: r for r in rules.fields}
+    raw = tuple(by_key[k].crm_value(values.get(k))[0] for k in keys)
+    if any(v in (None, "") for v in raw):
+        return None
+    return tuple(comparable(v) for v in raw)
+
+
+def facts_wanted(
+    draft: Plan,
+    *,
+    rules: StreamRules,
+    natural_key: tuple[str, ...],
+    meetings_only: bool,
+    context: MeetingContext,
+    comparable: Callable[[Any], Any],
+) -> Wanted:
+    """Which natural keys to look for (new mail items; of calendar items only meetings, as the
+    reference does), and which invitations' organizers to ask about."""
+    creates = draft.of_kind(Kind.CREATE_CRM)
+    match_keys: dict[MatchKey, Action] = {}
+    if natural_key:
+        for action in creates:
+            if meetings_only and action.mail_id not in context.meetings:
+                continue
+            key = match_key(rules, natural_key, action.crm_writes, comparable)
+            if key is not None:
+                match_keys.setdefault(key, action)
+    invitations: dict[str, Invitation] = {}
+    if not context.save_unresponded_invitations:
+        for action in creates:
+            meeting = context.meetings.get(action.mail_id)
+            if meeting and meeting.answer not in ANSWERED and not context.organizes(action.mail_id):
+                invitations[action.mail_id] = Invitation(action.sync_key, meeting.organizer.strip().lower())
+    return Wanted(match_keys, invitations)
+
+
+def matches_read(
+    rules: StreamRules,
+    keys: tuple[str, ...],
+    changes: Iterable[ItemChange],
+    comparable: Callable[[Any], Any],
+) -> dict[MatchKey, Match]:
+    """Matches among the records the session read anyway (the user's own): no extra call."""
+    found: dict[MatchKey, Match] = {}
+    by_key = {r.key: r for r in rules.fields}
+    for change in changes:
+        if change.deleted:
+            continue
+        raw = tuple(by_key[k].crm_value(change.values.get(k))[0] for k in keys)
+        found.setdefault(
+            tuple(comparable(v) for v in raw), Match(change.id, dict(change.values), change.sync_key)
+        )
+    return found
+
+
+def plan_final(
+    draft: Plan,
+    wanted: Wanted,
+    facts: Facts,
+    *,
+    rules: StreamRules,
+    pairs: Iterable[PairState],
+    context: MeetingContext,
+) -> FinalPlan:
+    """The draft with its creates linked to the records they match and its invitations that wait for
+    their organizer taken out; conflicts, notices and holds as the draft has them."""
+    linked: dict[int, Action] = {}
+    linked_pairs: list[tuple[str, str]] = []
+    stamp: dict[str, str] = {}
+    paired = {p.crm_id for p in pairs if p.crm_id}  # one record per mail item, never two
+    for key, action in wanted.match_keys.items():
+        match = facts.matches.get(key)
+        if match is None or match.sync_key == action.sync_key or match.crm_id in paired:
+            continue  # another attendee saved this meeting (the upsert joins it), or paired
+        paired.add(match.crm_id)
+        linked[id(action)] = link_to_existing(rules, action, match.crm_id, match.values)
+        linked_pairs.append((match.crm_id, action.mail_id))
+        if not match.sync_key:  # stamp our key, so a replay after a crash finds this record
+            stamp[match.crm_id] = action.sync_key
+    taken = {a.crm_id for a in linked.values()}
+    waiting = [a for a in _waiting(draft, wanted, facts, context) if id(a) not in linked]
+    held_back = {id(a) for a in waiting}
+    actions = [
+        linked.get(id(a), a)
+        for a in draft.actions
+        # The same record may be new on the Salesforce side too: it is linked, not copied back.
+        if not (a.kind is Kind.CREATE_MAIL and a.crm_id in taken) and id(a) not in held_back
+    ]
+    plan = Plan(actions=actions, conflicts=draft.conflicts, notices=draft.notices, held=draft.held)
+    return FinalPlan(plan, linked_pairs, stamp, waiting)
+
+
+def _waiting(draft: Plan, wanted: Wanted, facts: Facts, context: MeetingContext) -> list[Action]:
+    """ISE-013: an attendee's invitation not accepted yet is not saved before its organizer's mailbox
+    has saved the meeting."""
+    if not wanted.invitations:
+        return []
+    waiting: list[Action] = []
+    for action in draft.of_kind(Kind.CREATE_CRM):
+        invitation = wanted.invitations.get(action.mail_id)
+        if invitation is None:
+            continue
+        mailboxes = facts.synced_users.get(invitation.organizer, [])
+        if awaits_organizer(
+            role=context.role(action.mail_id, facts.synced_users),
+            response=context.meetings[action.mail_id].answer,
+            save_unresponded_invitations=context.save_unresponded_invitations,
+            # Saved by the organizer's own mailbox, not by another attendee's.
+            organizer_saved=any((pk, action.sync_key) in facts.saved_by for pk in mailboxes),
+        ):
+            waiting.append(action)
+    return waiting
