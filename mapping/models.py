@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django.db import models
 
-from syncengine.models import Organization
-
 
 class MappingDirection(models.TextChoices):
     BOTH = "both", "Both ways"
@@ -24,7 +22,10 @@ class FieldMapping(models.Model):
     """One row of an org's mapping table for a stream. An org with no rows for a stream uses the
     default table; once it has rows, they are the whole table for that stream."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="field_mappings")
+    # By name: the engine imports mapping, so mapping does not import the engine's models.
+    organization = models.ForeignKey(
+        "syncengine.Organization", on_delete=models.CASCADE, related_name="field_mappings"
+    )
     stream = models.CharField(max_length=20, choices=StreamChoice.choices)
     mail_field = models.CharField(
         max_length=60,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -14,7 +15,9 @@ from mapping.fixed_values import typed
 from mapping.models import FieldMapping, MappingDirection
 from mapping.validation import CheckedRow, MappingError, Row, validate_table
 from syncengine.core.rules import Direction, StreamRules
-from syncengine.models import Organization
+
+if TYPE_CHECKING:
+    from syncengine.models import Organization
 
 
 def rules_for(organization: Organization, base: StreamRules) -> StreamRules:
