@@ -33,7 +33,7 @@ class Started:
 class Flow:
     key: str  # the pending record's name and the URL names' prefix
     provider: str  # as people know it, in messages
-    # begin(request, *, redirect_uri, state, challenge, **url_kwargs) -> Started
+    # begin(request, consent, **url_kwargs) -> Started
     begin: Callable[..., Started]
     # finish(request, *, held, answer, redirect_uri) -> the success message
     finish: Callable[..., str]
@@ -77,10 +77,29 @@ def connected_message(mailbox: Mailbox, created: bool) -> str:
     return f"{mailbox.address} is reconnected; syncing resumes now."
 
 
-def _held_mailbox(request: HttpRequest, held: dict[str, Any]) -> Mailbox | None:
-    if not held.get("mailbox_id"):
-        return None
-    return get_object_or_404(engine_selectors.mailboxes_of(user=request.user), pk=held["mailbox_id"])
+def _mailbox_connected(
+    request: HttpRequest,
+    held: dict[str, Any],
+    organization: Organization,
+    provider: str,
+    account: microsoft.MicrosoftAccount | google.GoogleAccount,
+    provider_account: dict[str, str],
+) -> str:
+    reconnecting = None
+    if held.get("mailbox_id"):
+        reconnecting = get_object_or_404(
+            engine_selectors.mailboxes_of(user=request.user), pk=held["mailbox_id"]
+        )
+    mailbox, created = services.mailbox_connect(
+        owner=request.user,
+        organization=organization,
+        provider=provider,
+        address=account.address,
+        provider_account=provider_account,
+        credentials=account.credentials,
+        reconnecting=reconnecting,
+    )
+    return connected_message(mailbox, created)
 
 
 def _mailbox_flow_start(request: HttpRequest, provider: str) -> tuple[Mailbox | None, dict[str, Any]]:
@@ -91,11 +110,10 @@ def _mailbox_flow_start(request: HttpRequest, provider: str) -> tuple[Mailbox | 
 
 
 # -- Microsoft 365: a user's mailbox ---------------------------------------------------------------
-def _microsoft_begin(request: HttpRequest, *, redirect_uri: str, state: str, challenge: str) -> Started:
+def _microsoft_begin(request: HttpRequest, consent: oauth.ConsentRequest) -> Started:
     mailbox, keep = _mailbox_flow_start(request, Provider.GRAPH)
-    flow = microsoft.begin(
-        redirect_uri=redirect_uri, state=state, login_hint=mailbox.address if mailbox else ""
-    )
+    hint = mailbox.address if mailbox else ""
+    flow = microsoft.begin(redirect_uri=consent.redirect_uri, state=consent.state, login_hint=hint)
     return Started(flow["auth_uri"], {**keep, "flow": flow})
 
 
@@ -104,24 +122,14 @@ def _microsoft_finish(
 ) -> str:
     organization = organization_for(request, held["organization_id"])
     account = microsoft.finish(flow=held["flow"], answer=answer)
-    mailbox, created = services.mailbox_connect(
-        owner=request.user,
-        organization=organization,
-        provider=Provider.GRAPH,
-        address=account.address,
-        provider_account={"tenant_id": account.tenant_id, "user_id": account.user_id},
-        credentials=account.credentials,
-        reconnecting=_held_mailbox(request, held),
-    )
-    return connected_message(mailbox, created)
+    provider_account = {"tenant_id": account.tenant_id, "user_id": account.user_id}
+    return _mailbox_connected(request, held, organization, Provider.GRAPH, account, provider_account)
 
 
 # -- Microsoft 365: an org admin's consent for the tenant ------------------------------------------
-def _admin_begin(
-    request: HttpRequest, *, redirect_uri: str, state: str, challenge: str, organization_id: int
-) -> Started:
+def _admin_begin(request: HttpRequest, consent: oauth.ConsentRequest, organization_id: int) -> Started:
     organization = administered_or_404(request, organization_id)
-    url = microsoft.admin_consent_url(redirect_uri=redirect_uri, state=state)
+    url = microsoft.admin_consent_url(redirect_uri=consent.redirect_uri, state=consent.state)
     return Started(url, {"organization_id": organization.pk})
 
 
@@ -147,15 +155,9 @@ def _admin_finish(
 
 
 # -- Google ----------------------------------------------------------------------------------------
-def _google_begin(request: HttpRequest, *, redirect_uri: str, state: str, challenge: str) -> Started:
+def _google_begin(request: HttpRequest, consent: oauth.ConsentRequest) -> Started:
     mailbox, keep = _mailbox_flow_start(request, Provider.GOOGLE)
-    url = oauth.authorize_url(
-        google.client(),
-        redirect_uri=redirect_uri,
-        state=state,
-        challenge=challenge,
-        login_hint=mailbox.address if mailbox else "",
-    )
+    url = oauth.authorize_url(google.client(), consent, login_hint=mailbox.address if mailbox else "")
     return Started(url, keep)
 
 
@@ -164,29 +166,15 @@ def _google_finish(
 ) -> str:
     organization = organization_for(request, held["organization_id"])
     account = google.exchange(answer=answer, redirect_uri=redirect_uri, verifier=held["verifier"])
-    mailbox, created = services.mailbox_connect(
-        owner=request.user,
-        organization=organization,
-        provider=Provider.GOOGLE,
-        address=account.address,
-        provider_account={"email": account.address, "user_id": account.user_id},
-        credentials=account.credentials,
-        reconnecting=_held_mailbox(request, held),
-    )
-    return connected_message(mailbox, created)
+    provider_account = {"email": account.address, "user_id": account.user_id}
+    return _mailbox_connected(request, held, organization, Provider.GOOGLE, account, provider_account)
 
 
 # -- Salesforce ------------------------------------------------------------------------------------
-def _salesforce_begin(request: HttpRequest, *, redirect_uri: str, state: str, challenge: str) -> Started:
+def _salesforce_begin(request: HttpRequest, consent: oauth.ConsentRequest) -> Started:
     organization = organization_for(request, request.GET.get("org"))
     current = engine_selectors.salesforce_connection_of(user=request.user, organization=organization)
-    url = oauth.authorize_url(
-        salesforce.client(),
-        redirect_uri=redirect_uri,
-        state=state,
-        challenge=challenge,
-        login_hint=current.username if current else "",
-    )
+    url = oauth.authorize_url(salesforce.client(), consent, login_hint=current.username if current else "")
     return Started(url, {"organization_id": organization.pk})
 
 

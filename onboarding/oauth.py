@@ -30,16 +30,23 @@ class AuthCodeClient:
     consent_options: Mapping[str, str] = field(default_factory=dict)  # the provider's own parameters
 
 
-def authorize_url(
-    client: AuthCodeClient, *, redirect_uri: str, state: str, challenge: str, login_hint: str = ""
-) -> str:
+@dataclass(frozen=True)
+class ConsentRequest:
+    """What one start asks the provider for: where to answer, our state, the PKCE challenge."""
+
+    redirect_uri: str
+    state: str
+    challenge: str  # empty where msal makes its own, or no code is exchanged
+
+
+def authorize_url(client: AuthCodeClient, consent: ConsentRequest, *, login_hint: str = "") -> str:
     query = {
         "response_type": "code",
         "client_id": client.client_id,
-        "redirect_uri": redirect_uri,
+        "redirect_uri": consent.redirect_uri,
         "scope": client.scope,
-        "state": state,
-        "code_challenge": challenge,
+        "state": consent.state,
+        "code_challenge": consent.challenge,
         "code_challenge_method": "S256",
         **client.consent_options,
     }

@@ -20,6 +20,7 @@ from onboarding import pending
 from onboarding.errors import OnboardingError
 from onboarding.flows import Flow
 from onboarding.models import MicrosoftAdminConsent
+from onboarding.oauth import ConsentRequest
 from syncengine import selectors
 
 
@@ -48,9 +49,7 @@ def start(request: HttpRequest, flow: Flow, **url_kwargs: Any) -> HttpResponse:
     state = pending.new_state()
     verifier, challenge = pending.pkce_pair() if flow.pkce else ("", "")
     try:
-        started = flow.begin(
-            request, redirect_uri=_callback_url(flow), state=state, challenge=challenge, **url_kwargs
-        )
+        started = flow.begin(request, ConsentRequest(_callback_url(flow), state, challenge), **url_kwargs)
     except OnboardingError as error:
         messages.error(request, error.message)
         return HttpResponseRedirect(reverse(flow.done_url_name))
