@@ -2,8 +2,8 @@
 admin's page for the organization's layer, free-email domains and options.
 
 Thin views: who may see what is decided here (a user only their own entries in organizations they
-belong to, an org admin only their organization's page; anyone else gets 404), the rules live in
-blocklists/services.py.
+belong to; the org page through the org admin guard of dashboard/org_pages.py; anyone else gets
+404), the rules live in blocklists/services.py.
 """
 
 from __future__ import annotations
@@ -46,9 +46,7 @@ from blocklists.services import (
     user_entry_remove,
     user_org_entry_lift,
 )
-from mapping.defaults import DEFAULT_TABLES
-from mapping.models import StreamChoice
-from syncengine import selectors
+from dashboard.org_pages import administered_or_404, org_page_context
 from syncengine.models import Organization, Role
 
 REASONS = {
@@ -67,11 +65,6 @@ def _membership_orgs(request: HttpRequest) -> Any:
 def _member_of(request: HttpRequest, organization_id: int) -> Organization:
     """Only a member sees their own blocklist in an organization; anyone else gets 404."""
     return get_object_or_404(_membership_orgs(request), pk=organization_id)
-
-
-def _administered(request: HttpRequest, organization_id: int) -> Organization:
-    """Only an org admin of this very organization gets it; anyone else gets 404."""
-    return get_object_or_404(selectors.administered_organizations(user=request.user), pk=organization_id)
 
 
 def _shown(values: list[str]) -> str:
@@ -207,27 +200,25 @@ def user_lift(request: HttpRequest, organization_id: int, entry_id: int) -> Http
 def _org_context(request: HttpRequest, organization: Organization, **forms: Any) -> dict[str, Any]:
     options = blocklist_settings_for(organization)
     free = free_domains_of(organization)
-    return {
-        "organization": organization,
-        # org_nav.html's tabs
-        "streams": [(value, label) for value, label in StreamChoice.choices if value in DEFAULT_TABLES],
-        "active": "blocklist",
-        "options": options,
-        "entries": OrgBlocklistEntry.objects.filter(organization=organization).select_related("added_by"),
-        "internal_domains": [display_form(d) for d in internal_domains_of(organization)],
-        "free_domains": [
+    return org_page_context(
+        organization,
+        active="blocklist",
+        options=options,
+        entries=OrgBlocklistEntry.objects.filter(organization=organization).select_related("added_by"),
+        internal_domains=[display_form(d) for d in internal_domains_of(organization)],
+        free_domains=[
             {"domain": d, "shown": display_form(d), "default": d in DEFAULT_FREE_EMAIL_DOMAINS} for d in free
         ],
-        "removed_defaults": sorted(DEFAULT_FREE_EMAIL_DOMAINS - set(free)),
-        "form": forms.get("form") or EntriesForm(),
-        "free_form": forms.get("free_form") or FreeDomainsForm(),
-        "settings_form": BlocklistSettingsForm(
+        removed_defaults=sorted(DEFAULT_FREE_EMAIL_DOMAINS - set(free)),
+        form=forms.get("form") or EntriesForm(),
+        free_form=forms.get("free_form") or FreeDomainsForm(),
+        settings_form=BlocklistSettingsForm(
             initial={
                 "free_domains_enabled": options.free_domains_enabled,
                 "users_may_remove_org_entries": options.users_may_remove_org_entries,
             }
         ),
-    }
+    )
 
 
 def _org_page_url(organization: Organization) -> str:
@@ -237,14 +228,14 @@ def _org_page_url(organization: Organization) -> str:
 @login_required
 @require_GET
 def org_page(request: HttpRequest, organization_id: int) -> HttpResponse:
-    organization = _administered(request, organization_id)
+    organization = administered_or_404(request, organization_id)
     return render(request, "blocklists/org.html", _org_context(request, organization))
 
 
 @login_required
 @require_POST
 def org_add(request: HttpRequest, organization_id: int) -> HttpResponse:
-    organization = _administered(request, organization_id)
+    organization = administered_or_404(request, organization_id)
     form = EntriesForm(request.POST)
     if form.is_valid():
         try:
@@ -265,7 +256,7 @@ def org_add(request: HttpRequest, organization_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def org_remove(request: HttpRequest, organization_id: int, entry_id: int) -> HttpResponse:
-    organization = _administered(request, organization_id)
+    organization = administered_or_404(request, organization_id)
     entry = get_object_or_404(OrgBlocklistEntry, pk=entry_id, organization=organization)
     org_entry_remove(entry=entry)
     messages.success(request, f"{entry.shown} is no longer on the blocklist of {organization}.")
@@ -275,7 +266,7 @@ def org_remove(request: HttpRequest, organization_id: int, entry_id: int) -> Htt
 @login_required
 @require_POST
 def org_options(request: HttpRequest, organization_id: int) -> HttpResponse:
-    organization = _administered(request, organization_id)
+    organization = administered_or_404(request, organization_id)
     form = BlocklistSettingsForm(request.POST)
     form.is_valid()  # two check boxes: an unticked box is simply absent, never invalid
     options = blocklist_settings_save(
@@ -297,7 +288,7 @@ def org_options(request: HttpRequest, organization_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def org_free_add(request: HttpRequest, organization_id: int) -> HttpResponse:
-    organization = _administered(request, organization_id)
+    organization = administered_or_404(request, organization_id)
     form = FreeDomainsForm(request.POST)
     if form.is_valid():
         try:
@@ -315,7 +306,7 @@ def org_free_add(request: HttpRequest, organization_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def org_free_remove(request: HttpRequest, organization_id: int) -> HttpResponse:
-    organization = _administered(request, organization_id)
+    organization = administered_or_404(request, organization_id)
     domain = request.POST.get("domain", "").strip().lower()[:300]  # a domain is at most 253
     try:
         free_domain_remove(organization=organization, domain=domain, changed_by=request.user)
@@ -329,7 +320,7 @@ def org_free_remove(request: HttpRequest, organization_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def org_free_reset(request: HttpRequest, organization_id: int) -> HttpResponse:
-    organization = _administered(request, organization_id)
+    organization = administered_or_404(request, organization_id)
     free_domains_reset(organization=organization)
     messages.success(request, "The free-email-domain list is back to the default list.")
     return HttpResponseRedirect(_org_page_url(organization))

@@ -17,7 +17,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from connectors.base import ConnectorError
-from dashboard.org_views import NO_CONNECTION, _administered, _connection_for, _page
+from dashboard.org_pages import administered_or_404, org_page_context
+from dashboard.org_views import NO_CONNECTION, salesforce_connection_to_describe
 from mapping.calendar_sources import SourceFields, check_source
 from syncengine.models import CalendarSource, Organization
 from syncengine.services.connectors import salesforce_for
@@ -79,7 +80,7 @@ class CalendarSourceForm(forms.ModelForm):
 
 
 def _problems(organization: Organization, user: object, fields: SourceFields, two_way: bool) -> list[str]:
-    connection = _connection_for(organization, user)
+    connection = salesforce_connection_to_describe(organization, user)
     if connection is None:
         return [NO_CONNECTION.replace("the table is", "the object is")]
     try:
@@ -95,7 +96,7 @@ def _problems(organization: Organization, user: object, fields: SourceFields, tw
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_calendar_sources(request: HttpRequest, organization_id: int) -> HttpResponse:
-    organization = _administered(request, organization_id)
+    organization = administered_or_404(request, organization_id)
     data = request.POST if request.method == "POST" else None
     form = CalendarSourceForm(data, organization=organization)
     problems: list[str] = []
@@ -108,12 +109,12 @@ def org_calendar_sources(request: HttpRequest, organization_id: int) -> HttpResp
                 request, f"{source.crm_object} records will appear in calendars from the next session."
             )
             return HttpResponseRedirect(reverse("dashboard:org_calendar_sources", args=[organization.pk]))
-    context = _page(
+    context = org_page_context(
         organization,
+        active="calendar_sources",
         form=form,
         problems=problems,
         sources=CalendarSource.objects.filter(organization=organization, enabled=True).order_by("crm_object"),
-        active="calendar_sources",
     )
     return render(request, "dashboard/org_calendar_sources.html", context)
 
@@ -121,7 +122,7 @@ def org_calendar_sources(request: HttpRequest, organization_id: int) -> HttpResp
 @login_required
 @require_POST
 def org_calendar_source_remove(request: HttpRequest, organization_id: int, source_id: int) -> HttpResponse:
-    organization = _administered(request, organization_id)
+    organization = administered_or_404(request, organization_id)
     source = get_object_or_404(CalendarSource, organization=organization, pk=source_id, enabled=True)
     # Stopped, not deleted: its category stays known, so the items already in calendars are never
     # taken for calendar items to save as Events.

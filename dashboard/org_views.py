@@ -1,7 +1,7 @@
 """Pages for an organization's org admins: its sync settings and its field mapping tables.
 
-Thin views: check that the user is an org admin of the organization (anyone else gets 404, so the
-organization's existence is not even confirmed), parse the input, call one service, render.
+Thin views: the organization comes from the org admin guard (dashboard/org_pages.py), then parse
+the input, call one service, render.
 """
 
 from __future__ import annotations
@@ -11,18 +11,18 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from connectors.base import ConnectorError
 from dashboard.org_forms import MAPPING_PREFIX, MappingFormSet, SyncSettingsForm, converter_choices
+from dashboard.org_pages import administered_or_404, org_page_context
 from mapping import registry
 from mapping.defaults import DEFAULT_TABLES
 from mapping.models import FieldMapping, MappingDirection, StreamChoice
 from mapping.services import MappingError, mapping_reset, mapping_save
 from mapping.validation import Row
-from syncengine import selectors
 from syncengine.models import ConnectionStatus, Organization, SalesforceConnection
 from syncengine.services.connectors import salesforce_for
 from syncengine.services.streams import sync_settings_for
@@ -33,29 +33,16 @@ NO_CONNECTION = (
 )
 
 
-def _administered(request: HttpRequest, organization_id: int) -> Organization:
-    """Only an org admin of this very organization gets it; anyone else gets 404."""
-    return get_object_or_404(selectors.administered_organizations(user=request.user), pk=organization_id)
-
-
 def _stream_or_404(stream: str) -> str:
     if stream not in DEFAULT_TABLES:
         raise Http404("no such stream")
     return stream
 
 
-def _page(organization: Organization, **context: Any) -> dict[str, Any]:
-    return {
-        "organization": organization,
-        "streams": [(value, label) for value, label in StreamChoice.choices if value in DEFAULT_TABLES],
-        **context,
-    }
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
-    organization = _administered(request, organization_id)
+    organization = administered_or_404(request, organization_id)
     data = request.POST if request.method == "POST" else None
     form = SyncSettingsForm(data, instance=sync_settings_for(organization))
     if request.method == "POST" and form.is_valid():
@@ -64,10 +51,12 @@ def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
             request, f"The sync settings of {organization} are saved; the next sessions use them."
         )
         return HttpResponseRedirect(reverse("dashboard:org_settings", args=[organization.pk]))
-    return render(request, "dashboard/org_settings.html", _page(organization, form=form, active="settings"))
+    return render(
+        request, "dashboard/org_settings.html", org_page_context(organization, active="settings", form=form)
+    )
 
 
-def _connection_for(organization: Organization, user: Any) -> SalesforceConnection | None:
+def salesforce_connection_to_describe(organization: Organization, user: Any) -> SalesforceConnection | None:
     """The acting admin's own Salesforce connection when they have one, else any member's."""
     usable = SalesforceConnection.objects.filter(
         organization=organization, user__memberships__organization=organization
@@ -78,7 +67,7 @@ def _connection_for(organization: Organization, user: Any) -> SalesforceConnecti
 def _save_table(organization: Organization, user: Any, stream: str, rows: list[Row]) -> list[str]:
     """Check the table against the org's describe (fetched once) and store it; the problems, if any."""
     crm_object = DEFAULT_TABLES[stream].crm_object
-    connection = _connection_for(organization, user)
+    connection = salesforce_connection_to_describe(organization, user)
     if connection is None:
         return [NO_CONNECTION]
     try:
@@ -120,7 +109,7 @@ def _current_table(organization: Organization, stream: str) -> tuple[list[dict[s
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_mappings(request: HttpRequest, organization_id: int, stream: str) -> HttpResponse:
-    organization = _administered(request, organization_id)
+    organization = administered_or_404(request, organization_id)
     stream = _stream_or_404(stream)
     crm_object = DEFAULT_TABLES[stream].crm_object
     table, is_default = _current_table(organization, stream)
@@ -139,7 +128,7 @@ def org_mappings(request: HttpRequest, organization_id: int, stream: str) -> Htt
             for row in table
         ]
         formset = MappingFormSet(initial=initial, prefix=MAPPING_PREFIX, form_kwargs={"stream": stream})
-    context = _page(
+    context = org_page_context(
         organization,
         active=stream,
         stream=stream,
@@ -157,7 +146,7 @@ def org_mappings(request: HttpRequest, organization_id: int, stream: str) -> Htt
 @login_required
 @require_POST
 def org_mapping_reset(request: HttpRequest, organization_id: int, stream: str) -> HttpResponse:
-    organization = _administered(request, organization_id)
+    organization = administered_or_404(request, organization_id)
     stream = _stream_or_404(stream)
     mapping_reset(organization=organization, stream=stream)
     messages.success(

@@ -1,10 +1,9 @@
 """The email settings pages: a user's auto-save choice per mailbox (with what was saved lately), and the
-org admin's email settings. Thin: who may see what is decided here (a user only their own mailboxes, an
-org admin only their organization's page; anyone else gets 404), the rules live in emails/services.py."""
+org admin's email settings. Thin: who may see what is decided here (a user only their own mailboxes; the
+org page through the org admin guard of dashboard/org_pages.py; anyone else gets 404), the rules live
+in emails/services.py."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dashboard.org_pages import administered_or_404, org_page_context
 from emails.forms import AutoSaveForm, EmailSettingsForm
 from emails.models import SavedEmailMailbox
 from emails.services import (
@@ -21,17 +21,10 @@ from emails.services import (
     mailbox_auto_save_set,
     mailbox_email_settings_for,
 )
-from mapping.defaults import DEFAULT_TABLES
-from mapping.models import StreamChoice
 from syncengine import selectors
-from syncengine.models import Mailbox, Organization
+from syncengine.models import Mailbox
 
 RECENT = 20
-
-
-def _administered(request: HttpRequest, organization_id: int) -> Organization:
-    """Only an org admin of this very organization gets it; anyone else gets 404."""
-    return get_object_or_404(selectors.administered_organizations(user=request.user), pk=organization_id)
 
 
 def _own_mailbox(request: HttpRequest, mailbox_id: int) -> Mailbox:
@@ -80,19 +73,10 @@ def mailbox_auto_save(request: HttpRequest, mailbox_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("emails:mine"))
 
 
-def _page(organization: Organization, **context: Any) -> dict[str, Any]:
-    return {
-        "organization": organization,
-        "streams": [(value, label) for value, label in StreamChoice.choices if value in DEFAULT_TABLES],
-        "active": "emails",
-        **context,
-    }
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
-    organization = _administered(request, organization_id)
+    organization = administered_or_404(request, organization_id)
     data = request.POST if request.method == "POST" else None
     form = EmailSettingsForm(data, instance=email_settings_for(organization))
     if request.method == "POST" and form.is_valid():
@@ -101,4 +85,6 @@ def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
             request, f"The email settings of {organization} are saved; the next sessions use them."
         )
         return HttpResponseRedirect(reverse("emails:org_settings", args=[organization.pk]))
-    return render(request, "emails/org_settings.html", _page(organization, form=form))
+    return render(
+        request, "emails/org_settings.html", org_page_context(organization, active="emails", form=form)
+    )

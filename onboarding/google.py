@@ -14,11 +14,10 @@ import json
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 
-from onboarding import http
+from onboarding import oauth
 from onboarding.errors import OnboardingError
 
 PROVIDER = "Google"
@@ -31,42 +30,20 @@ class GoogleAccount:
     credentials: dict[str, Any]
 
 
-def authorize_url(*, redirect_uri: str, state: str, challenge: str, login_hint: str = "") -> str:
-    query = {
-        "client_id": settings.GOOGLE_CLIENT_ID,
-        "redirect_uri": redirect_uri,
-        "response_type": "code",
-        "scope": " ".join(settings.GOOGLE_OAUTH_SCOPES),
-        "access_type": "offline",
-        "prompt": "consent",
-        "include_granted_scopes": "true",
-        "state": state,
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-    }
-    if login_hint:
-        query["login_hint"] = login_hint
-    return f"{settings.GOOGLE_AUTH_URL}?{urlencode(query)}"
-
-
-def exchange(*, answer: dict[str, str], state: str, redirect_uri: str, verifier: str) -> GoogleAccount:
-    if answer.get("state") != state:
-        raise OnboardingError("This Google answer does not match our request: start again.")
-    if answer.get("error") or not answer.get("code"):
-        reason = answer.get("error_description") or answer.get("error") or "no code"
-        raise OnboardingError(f"Google access was not granted ({reason[:200]}). Nothing was changed.")
-    body = http.post_form(
-        settings.GOOGLE_TOKEN_URL,
-        {
-            "grant_type": "authorization_code",
-            "code": answer["code"],
-            "client_id": settings.GOOGLE_CLIENT_ID,
-            "client_secret": settings.GOOGLE_CLIENT_SECRET,
-            "redirect_uri": redirect_uri,
-            "code_verifier": verifier,
-        },
-        PROVIDER,
+def client() -> oauth.AuthCodeClient:
+    return oauth.AuthCodeClient(
+        provider=PROVIDER,
+        authorize_endpoint=settings.GOOGLE_AUTH_URL,
+        token_endpoint=settings.GOOGLE_TOKEN_URL,
+        client_id=settings.GOOGLE_CLIENT_ID,
+        client_secret=settings.GOOGLE_CLIENT_SECRET,
+        scope=" ".join(settings.GOOGLE_OAUTH_SCOPES),
+        consent_options={"access_type": "offline", "prompt": "consent", "include_granted_scopes": "true"},
     )
+
+
+def exchange(*, answer: dict[str, str], redirect_uri: str, verifier: str) -> GoogleAccount:
+    body = oauth.exchange_code(client(), answer=answer, redirect_uri=redirect_uri, verifier=verifier)
     if not body.get("refresh_token"):
         raise OnboardingError("Google gave no refresh token (offline access was not granted); try again.")
     claims = _claims(str(body.get("id_token", "")))

@@ -1,7 +1,7 @@
 """Microsoft 365: the authorization-code flow with PKCE through msal, and tenant-wide admin consent.
 
-msal makes the PKCE verifier, ``state`` and ``nonce`` (``initiate_auth_code_flow``) and checks them
-on the way back (``acquire_token_by_auth_code_flow``); the flow dict waits in the Django session.
+msal makes the PKCE verifier and ``nonce`` (``initiate_auth_code_flow``, with our ``state``) and checks
+them on the way back (``acquire_token_by_auth_code_flow``); the flow dict waits in the Django session.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ import msal
 import requests
 from django.conf import settings
 
-from onboarding import http
+from onboarding import http, oauth
 from onboarding.errors import OnboardingError
+
+PROVIDER = "Microsoft 365"
 
 
 @dataclass(frozen=True)
@@ -43,12 +45,12 @@ def _identity(tenant: str) -> msal.ConfidentialClientApplication:
         ) from error
 
 
-def begin(*, redirect_uri: str, login_hint: str = "") -> dict[str, Any]:
-    """A new flow; send the browser to its ``auth_uri`` and keep the whole dict for ``finish``.
+def begin(*, redirect_uri: str, state: str, login_hint: str = "") -> dict[str, Any]:
+    """A new flow with our ``state``; send the browser to its ``auth_uri``, keep the dict for ``finish``.
 
     The answer comes back in the query, not as form_post (which msal suggests): a cross-site POST
     carries no SameSite=Lax session cookie, so the callback could not find the flow or the user.
-    The code in the query is single use and bound to our PKCE verifier: a leaked URL is worthless.
+    The code in the query is single use and bound to msal's PKCE verifier: a leaked URL is worthless.
     """
     identity = _identity(settings.GRAPH_AUTHORITY_TENANT)
     with warnings.catch_warnings():
@@ -56,6 +58,7 @@ def begin(*, redirect_uri: str, login_hint: str = "") -> dict[str, Any]:
         return identity.initiate_auth_code_flow(
             scopes=list(settings.GRAPH_SCOPES),
             redirect_uri=redirect_uri,
+            state=state,
             login_hint=login_hint or None,
             prompt="select_account",
             response_mode="query",
@@ -63,10 +66,7 @@ def begin(*, redirect_uri: str, login_hint: str = "") -> dict[str, Any]:
 
 
 def finish(*, flow: dict[str, Any], answer: dict[str, str]) -> MicrosoftAccount:
-    if answer.get("state") != flow.get("state"):  # before any text of the answer reaches the user
-        raise OnboardingError("This Microsoft answer does not match our request: start again.")
-    if answer.get("error"):
-        raise OnboardingError(_declined("Microsoft 365", answer))
+    """The signed-in account, from an answer whose state and error the callback checked already."""
     try:
         result = _identity(settings.GRAPH_AUTHORITY_TENANT).acquire_token_by_auth_code_flow(
             flow, answer, scopes=list(settings.GRAPH_SCOPES)
@@ -76,7 +76,7 @@ def finish(*, flow: dict[str, Any], answer: dict[str, str]) -> MicrosoftAccount:
     except requests.RequestException as error:
         raise OnboardingError(f"Microsoft cannot be reached ({type(error).__name__}); try again.") from error
     if "access_token" not in result or not result.get("refresh_token"):
-        raise OnboardingError(_declined("Microsoft 365", result))
+        raise OnboardingError(oauth.declined(PROVIDER, result))
     claims = result.get("id_token_claims") or {}
     address = str(claims.get("preferred_username") or claims.get("email") or "").strip().lower()
     if not claims.get("tid") or not claims.get("oid") or "@" not in address:
@@ -107,20 +107,14 @@ def admin_consent_url(*, redirect_uri: str, state: str) -> str:
 
 def verify_admin_consent(*, tenant_id: str) -> None:
     """Ask for a client-credentials token in the consenting tenant: it works only with consent."""
-    try:
-        result = _identity(tenant_id).acquire_token_for_client(scopes=list(settings.GRAPH_APP_SCOPES))
-    except requests.RequestException as error:
-        raise OnboardingError(f"Microsoft cannot be reached ({type(error).__name__}); try again.") from error
+    result = _client_credentials(tenant_id)
     if "access_token" not in result:
-        raise OnboardingError(_declined("Microsoft 365", result))
+        raise OnboardingError(oauth.declined(PROVIDER, result))
 
 
 def app_only_token(*, tenant_id: str) -> str:
     """A client-credentials token for the tenant (it exists only while the admin consent holds)."""
-    try:
-        result = _identity(tenant_id).acquire_token_for_client(scopes=list(settings.GRAPH_APP_SCOPES))
-    except requests.RequestException as error:
-        raise OnboardingError(f"Microsoft cannot be reached ({type(error).__name__}); try again.") from error
+    result = _client_credentials(tenant_id)
     if "access_token" not in result:
         reason = str(result.get("error_description", "")).split(" Trace ID:")[0][:200]
         raise OnboardingError(
@@ -130,9 +124,8 @@ def app_only_token(*, tenant_id: str) -> str:
     return str(result["access_token"])
 
 
-def _declined(provider: str, answer: dict[str, Any]) -> str:
-    code = str(answer.get("error", "unknown_error"))
-    description = str(answer.get("error_description", "")).split(" Trace ID:")[0][:200]
-    if code in ("access_denied", "consent_required"):
-        return f"{provider} access was not granted ({description or code}). Nothing was changed."
-    return f"{provider} sign-in failed ({code}: {description}). Try again."
+def _client_credentials(tenant_id: str) -> dict[str, Any]:
+    try:
+        return _identity(tenant_id).acquire_token_for_client(scopes=list(settings.GRAPH_APP_SCOPES))
+    except requests.RequestException as error:
+        raise OnboardingError(f"Microsoft cannot be reached ({type(error).__name__}); try again.") from error

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 
-from onboarding import http
+from onboarding import http, oauth
 from onboarding.errors import OnboardingError
 
 PROVIDER = "Salesforce"
@@ -29,39 +29,20 @@ class SalesforceGrant:
     credentials: dict[str, str]
 
 
-def authorize_url(*, redirect_uri: str, state: str, challenge: str, login_hint: str = "") -> str:
-    query = {
-        "response_type": "code",
-        "client_id": settings.SALESFORCE_CLIENT_ID,
-        "redirect_uri": redirect_uri,
-        "scope": settings.SALESFORCE_OAUTH_SCOPES,
-        "state": state,
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-    }
-    if login_hint:
-        query["login_hint"] = login_hint
-    return f"{settings.SALESFORCE_LOGIN_URL.rstrip('/')}/services/oauth2/authorize?{urlencode(query)}"
-
-
-def exchange(*, answer: dict[str, str], state: str, redirect_uri: str, verifier: str) -> SalesforceGrant:
-    if answer.get("state") != state:
-        raise OnboardingError("This Salesforce answer does not match our request: start again.")
-    if answer.get("error") or not answer.get("code"):
-        reason = answer.get("error_description") or answer.get("error") or "no code"
-        raise OnboardingError(f"Salesforce access was not granted ({reason[:200]}). Nothing was changed.")
-    body = http.post_form(
-        f"{settings.SALESFORCE_LOGIN_URL.rstrip('/')}/services/oauth2/token",
-        {
-            "grant_type": "authorization_code",
-            "code": answer["code"],
-            "client_id": settings.SALESFORCE_CLIENT_ID,
-            "client_secret": settings.SALESFORCE_CLIENT_SECRET,
-            "redirect_uri": redirect_uri,
-            "code_verifier": verifier,
-        },
-        PROVIDER,
+def client() -> oauth.AuthCodeClient:
+    login = settings.SALESFORCE_LOGIN_URL.rstrip("/")
+    return oauth.AuthCodeClient(
+        provider=PROVIDER,
+        authorize_endpoint=f"{login}/services/oauth2/authorize",
+        token_endpoint=f"{login}/services/oauth2/token",
+        client_id=settings.SALESFORCE_CLIENT_ID,
+        client_secret=settings.SALESFORCE_CLIENT_SECRET,
+        scope=settings.SALESFORCE_OAUTH_SCOPES,
     )
+
+
+def exchange(*, answer: dict[str, str], redirect_uri: str, verifier: str) -> SalesforceGrant:
+    body = oauth.exchange_code(client(), answer=answer, redirect_uri=redirect_uri, verifier=verifier)
     if not body.get("refresh_token") or not body.get("instance_url"):
         raise OnboardingError(
             "Salesforce gave no refresh token: the connected app must allow the 'refresh_token' scope."

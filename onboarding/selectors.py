@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 
 from syncengine.crypto import is_unreadable
 from syncengine.models import ConnectionStatus, Mailbox, Organization, Provider, SalesforceConnection
-from syncengine.selectors import administered_organizations
 from syncengine.services.failures import MAIL_SIGN_IN_CODES, SALESFORCE_SIGN_IN_CODES, USER_SUSPENDED
 
 Cause = Literal["", "user", "salesforce", "mailbox"]
@@ -56,7 +55,3 @@ def salesforce_needs_reconnect(connection: SalesforceConnection | None) -> bool:
 
 def organizations_of(*, user: object) -> QuerySet[Organization]:
     return Organization.objects.filter(memberships__user=user).order_by("name", "pk")
-
-
-def admin_organizations_of(*, user: object) -> QuerySet[Organization]:
-    return administered_organizations(user=user)

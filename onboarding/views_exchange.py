@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from onboarding import selectors
 from onboarding.errors import OnboardingError
 from onboarding.exchange import ExchangeForm, exchange_connect
-from onboarding.views import _connected, _organization, _reconnecting
+from onboarding.flows import connected_message, organization_for, reconnecting_mailbox
 from syncengine.models import Provider
 
 
@@ -23,10 +23,12 @@ from syncengine.models import Provider
 @login_required
 @require_http_methods(["GET", "POST"])
 def exchange(request: HttpRequest) -> HttpResponse:
-    mailbox = _reconnecting(request, Provider.EWS)  # ?mailbox=<id>: the user's own EWS mailbox, else 404
+    mailbox = reconnecting_mailbox(
+        request, Provider.EWS
+    )  # ?mailbox=<id>: the user's own EWS mailbox, else 404
     org_id = request.POST.get("org") if request.method == "POST" else request.GET.get("org")
     try:
-        organization = mailbox.organization if mailbox else _organization(request, org_id)
+        organization = mailbox.organization if mailbox else organization_for(request, org_id)
     except OnboardingError as error:
         messages.error(request, error.message)
         return HttpResponseRedirect(reverse("dashboard:home"))
@@ -47,7 +49,7 @@ def exchange(request: HttpRequest) -> HttpResponse:
             except OnboardingError as error:
                 form.add_error(None, error.message)
             else:
-                _connected(request, found, created)
+                messages.success(request, connected_message(found, created))
                 return HttpResponseRedirect(reverse("dashboard:home"))
     else:
         account = mailbox.provider_account if mailbox else {}

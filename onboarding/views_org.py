@@ -2,7 +2,7 @@
 
 An admin types addresses (a shared mailbox, or every rep of a list); each is looked up in the
 tenant with the app's own token and becomes a mailbox synced in app mode, owned by a chosen member.
-Nobody but an org admin of the organization sees the page (404).
+Nobody but an org admin of the organization sees the page (404, the guard of dashboard/org_pages.py).
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from connectors.graph.connector import APP_MODE
-from onboarding import selectors, services
+from dashboard.org_pages import administered_or_404
+from onboarding import services
 from onboarding.errors import OnboardingError
 from onboarding.forms import OrgMailboxesForm
 from onboarding.models import MicrosoftAdminConsent
@@ -26,7 +27,7 @@ from syncengine.models import Mailbox, Organization, Provider
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_mailboxes(request: HttpRequest, organization_id: int) -> HttpResponse:
-    organization = get_object_or_404(selectors.admin_organizations_of(user=request.user), pk=organization_id)
+    organization = administered_or_404(request, organization_id)
     consent = MicrosoftAdminConsent.objects.filter(organization=organization).first()
     if request.method == "GET":
         form = OrgMailboxesForm(organization=organization, initial={"owner": request.user.pk})

@@ -1,0 +1,64 @@
+"""What every org admin page shares: the one guard and the one page context with the org tabs.
+
+Every page about an organization's own settings (here, in blocklists/, emails/ and onboarding/)
+gets its organization from ``administered_or_404``: an org admin of that very organization gets
+it, anyone else gets 404 (staff included: the staff admin is where staff work), so the
+organization's existence is not even confirmed. ``ORG_TABS`` is the one list of the pages with
+the org tabs; an app that adds such a page adds its tab there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from mapping.defaults import DEFAULT_TABLES
+from mapping.models import StreamChoice
+from syncengine import selectors
+from syncengine.models import Organization
+
+
+@dataclass(frozen=True)
+class OrgTab:
+    key: str  # what the page passes as ``active``
+    label: str
+    url_name: str
+    url_args: tuple[str, ...] = ()  # after the organization's id
+
+
+ORG_TABS: tuple[OrgTab, ...] = (
+    OrgTab("settings", "Sync settings", "dashboard:org_settings"),
+    *(
+        OrgTab(stream, f"Mapping: {label}", "dashboard:org_mappings", (stream,))
+        for stream, label in StreamChoice.choices
+        if stream in DEFAULT_TABLES
+    ),
+    OrgTab("calendar_sources", "Other records in calendars", "dashboard:org_calendar_sources"),
+    OrgTab("blocklist", "Blocklist", "blocklists:org_page"),
+    OrgTab("emails", "Email saving", "emails:org_settings"),
+    OrgTab("audit", "Audit log", "dashboard:org_audit"),
+)
+
+
+def administered_or_404(request: HttpRequest, organization_id: int) -> Organization:
+    """The organization, when the request's user is an org admin of it; anyone else gets 404."""
+    return get_object_or_404(selectors.administered_organizations(user=request.user), pk=organization_id)
+
+
+def org_page_context(organization: Organization, *, active: str, **context: Any) -> dict[str, Any]:
+    """A page's context with the org tabs (templates/dashboard/org_nav.html), ``active`` marked."""
+    if active not in {tab.key for tab in ORG_TABS}:
+        raise ValueError(f"no org tab {active!r}: declare the page in ORG_TABS")
+    tabs = [
+        {
+            "label": tab.label,
+            "url": reverse(tab.url_name, args=[organization.pk, *tab.url_args]),
+            "active": tab.key == active,
+        }
+        for tab in ORG_TABS
+    ]
+    return {"organization": organization, "org_tabs": tabs, **context}
