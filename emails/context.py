@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from connectors.base import WriteResult
 from connectors.salesforce.connector import SalesforceConnector
@@ -126,6 +126,17 @@ class StreamContext:
         self.conversations: dict[str, tuple[EmailRecord, ...]] = {}
         self.waiting: dict[str, RetryItem] = {}  # emails to retry, by InternetMessageId (the retry ledger)
         self.saved_now: set[str] = set()  # InternetMessageIds this session saved
+
+    def issue_of(self, message_id: str, subject: str) -> dict[str, Any]:
+        """What every issue about one email of this run says of it (an email's issue is keyed on its
+        InternetMessageId, so nothing is lost whatever happens to the mail item)."""
+        return {
+            "mailbox": self.mailbox,
+            "session": self.session,
+            "stream": STREAM,
+            "mail_id": message_id[:512],
+            "label": subject or "(no subject)",
+        }
 
     def conversation(self, conversation_id: str) -> tuple[EmailRecord, ...] | None:
         """One read per thread per session; None once the session's MAX_THREAD_READS are spent."""

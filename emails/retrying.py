@@ -55,14 +55,10 @@ def save_failed(ctx: StreamContext, candidate: ToSave, result: SaveResult) -> No
         f"The email “{subject}” could not be saved to Salesforce: {problem}. The next session tries again."
     )
     retry_record(
-        mailbox=ctx.mailbox,
-        session=ctx.session,
-        stream=STREAM,
+        **ctx.issue_of(email.internet_message_id, subject),
         item=item,
         code=code,
         message=message,
-        mail_id=email.internet_message_id[:512],
-        label=subject,
         details={"reason": candidate.reason},
     )
     ctx.report.issues += 1
@@ -91,15 +87,6 @@ def give_up(ctx: StreamContext, message_id: str, subject: str, reason: str, code
         f"The email “{subject}” could not be saved to Salesforce: {problem}. It is no longer retried: "
         f"once the cause is fixed, put the email in the “{folder}” folder to save it."
     )
-    retry_give_up(
-        mailbox=ctx.mailbox,
-        session=ctx.session,
-        stream=STREAM,
-        code=code,
-        message=message,
-        mail_id=message_id[:512],
-        label=subject,
-        details={"reason": reason},
-    )
+    retry_give_up(**ctx.issue_of(message_id, subject), code=code, message=message, details={"reason": reason})
     ctx.report.issues += 1
     ctx.report.given_up += 1

@@ -173,7 +173,7 @@ def _commit_saves(
         ctx.report.created += bool(result.created)
         ctx.report.reasons[c.reason] += 1
         if result.problems:
-            _issue(ctx, c, "EMAIL_PARTLY_SAVED", _partly(c, result), details={}, crm_id=result.id)
+            _partly_saved(ctx, c, result)
     SavedEmail.objects.bulk_update(done, ["crm_id", "crm_object", "saved_at"])
     SavedEmailMailbox.objects.bulk_create(savers, ignore_conflicts=True)
     if ctx.settings.save_threads and threads:
@@ -219,25 +219,13 @@ def _partly(candidate: ToSave, result: SaveResult) -> str:
     return f"The email “{subject}” was saved to Salesforce, but not completely: {'; '.join(result.problems)}"
 
 
-def _issue(
-    ctx: StreamContext,
-    candidate: ToSave,
-    code: str,
-    message: str,
-    *,
-    details: dict[str, object],
-    crm_id: str = "",
-) -> None:
+def _partly_saved(ctx: StreamContext, candidate: ToSave, result: SaveResult) -> None:
     email = candidate.email
     issue_record(
-        mailbox=ctx.mailbox,
-        session=ctx.session,
-        stream=STREAM,
-        code=code,
-        message=message,
-        mail_id=email.internet_message_id[:512],
-        crm_id=crm_id,
-        label=email.subject or "(no subject)",
-        details={**details, "reason": candidate.reason},
+        **ctx.issue_of(email.internet_message_id, email.subject),
+        code="EMAIL_PARTLY_SAVED",
+        message=_partly(candidate, result),
+        crm_id=result.id,
+        details={"reason": candidate.reason},
     )
     ctx.report.issues += 1
