@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from audit.staff_admin import StaffAdmin
-from emails.models import EmailSettings, MailboxEmailSettings, PendingEmail, SavedEmail, SavedEmailMailbox
+from emails.models import EmailRetry, EmailSettings, MailboxEmailSettings, SavedEmail, SavedEmailMailbox
 
 
 @admin.register(EmailSettings)
@@ -31,8 +31,30 @@ class SavedEmailAdmin(StaffAdmin):
     inlines = [SaverInline]
 
 
-@admin.register(PendingEmail)
-class PendingEmailAdmin(StaffAdmin):
+@admin.register(EmailRetry)
+class EmailRetryAdmin(StaffAdmin):
+    """The emails waiting for a retry (the retry ledger, kept on their issues): read them here."""
+
     organization_path = "mailbox__organization"
-    list_display = ("mailbox", "internet_message_id", "reason", "attempts", "updated_at")
-    readonly_fields = ("mailbox", "internet_message_id", "conversation_id", "mail_id", "reason", "attempts")
+    list_display = (
+        "mailbox",
+        "internet_message_id",
+        "reason",
+        "attempts",
+        "resolved",
+        "retry",
+        "last_seen_at",
+    )
+    readonly_fields = [f.name for f in EmailRetry._meta.fields]
+
+    @admin.display(description="InternetMessageId")
+    def internet_message_id(self, obj: EmailRetry) -> str:
+        return str(obj.pending.get("id", ""))
+
+    @admin.display(description="saved because")
+    def reason(self, obj: EmailRetry) -> str:
+        return str(obj.pending.get("reason", ""))
+
+    @admin.display(description="attempts")
+    def attempts(self, obj: EmailRetry) -> int:
+        return int(obj.pending.get("attempts") or 1)

@@ -7,23 +7,23 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from connectors.base import WriteResult
 from connectors.salesforce.connector import SalesforceConnector
 from emails.models import EmailSettings, MailboxEmailSettings
-from emails.rules import Decision, Reason, decide
 from syncengine.core.email_records import EmailAttachment, EmailChangeSet, EmailRecord, FolderRole
-from syncengine.core.linking import LinkFilters, Links, LinkUser
+from syncengine.core.linking import LinkFilters, LinkUser
 from syncengine.extensions import link_filters_for, people_rules_for
 from syncengine.models import Mailbox, SyncSession
 from syncengine.services.leases import Lease
+from syncengine.services.retries import RetryItem
 
 STREAM = "emails"
 FOLDERS: tuple[FolderRole, ...] = ("inbox", "sent", "salesforce")
 # Conversation reads per session: a backfill on activation (or many retries) could otherwise mean hundreds
 # of calls in one session. Threads over the cap are read in the next sessions (SavedThread.complete,
-# PendingEmail), so none is lost, only later.
+# the retry ledger), so none is lost, only later.
 MAX_THREAD_READS = 50
 
 
@@ -94,16 +94,9 @@ class EmailReport:
         }
 
 
-@dataclass
-class Candidate:
-    email: EmailRecord
-    reason: Reason
-    needs_link: bool = False
-    links: Links | None = None
-
-
 class StreamContext:
-    """The state of one run; each step module (choosing, saving, mailbox_side) reads and adds to it."""
+    """The state of one run: what the gather, save and mailbox steps share (the decisions are the plan's,
+    syncengine/core/email_plan.py)."""
 
     def __init__(
         self,
@@ -130,34 +123,27 @@ class StreamContext:
         self.user = LinkUser(crm.user_id, self.addresses)
         self.filters: LinkFilters = link_filters_for(mailbox)
         self.is_blocked = people_rules_for(mailbox).blocked
-        self.conversations: dict[str, list[EmailRecord]] = {}
+        self.conversations: dict[str, tuple[EmailRecord, ...]] = {}
+        self.waiting: dict[str, RetryItem] = {}  # emails to retry, by InternetMessageId (the retry ledger)
         self.saved_now: set[str] = set()  # InternetMessageIds this session saved
-        self.read_since: dict[FolderRole, datetime] = {}  # when each folder was last read
-        self.fresh: set[FolderRole] = set()  # folders read in full this session
-        self.session_emails: list[EmailRecord] = []
-        self.thread_what: dict[str, str] = {}  # conversation id -> the business record of its emails
-        self.threads_deferred: set[str] = set()  # threads to save whose read waits for the next session
-        self.threads_completed: set[str] = set()  # deferred threads read (and saved) this session
 
-    def conversation(self, conversation_id: str) -> list[EmailRecord] | None:
+    def issue_of(self, message_id: str, subject: str) -> dict[str, Any]:
+        """What every issue about one email of this run says of it (an email's issue is keyed on its
+        InternetMessageId, so nothing is lost whatever happens to the mail item)."""
+        return {
+            "mailbox": self.mailbox,
+            "session": self.session,
+            "stream": STREAM,
+            "mail_id": message_id[:512],
+            "label": subject or "(no subject)",
+        }
+
+    def conversation(self, conversation_id: str) -> tuple[EmailRecord, ...] | None:
         """One read per thread per session; None once the session's MAX_THREAD_READS are spent."""
         if conversation_id not in self.conversations:
             if self.report.threads_read >= MAX_THREAD_READS:
                 self.report.threads_later += 1
                 return None
-            self.conversations[conversation_id] = self.mail.read_conversation(conversation_id)
+            self.conversations[conversation_id] = tuple(self.mail.read_conversation(conversation_id))
             self.report.threads_read += 1
         return self.conversations[conversation_id]
-
-    def decide(
-        self, email: EmailRecord, saved_here: set[str], threads: set[str], retry: bool = False
-    ) -> Decision:
-        return decide(
-            email,
-            is_blocked=self.is_blocked,
-            saved_here=saved_here,
-            saved_threads=threads,
-            auto_save=self.auto_save,  # type: ignore[arg-type]
-            save_threads=self.settings.save_threads,
-            retry=retry,
-        )

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
 
-from emails.context import FOLDERS, Candidate, StreamContext
+from emails.context import FOLDERS, StreamContext
 from emails.models import SavedThread
-from emails.rules import SALESFORCE_CATEGORY
 from emails.services import CURSOR_SIDE, CURSOR_STREAMS
+from syncengine.core.email_plan import ToSave
 from syncengine.core.email_records import EmailRecord, FolderRole
+from syncengine.core.email_rules import SALESFORCE_CATEGORY
 from syncengine.models import SyncCursor
 from syncengine.services.leases import lease_renew
 
-CURSOR_SLACK = timedelta(minutes=10)  # clocks differ: better one conversation read too many
-
 
 def tag_and_move(
-    ctx: StreamContext, picked: list[Candidate], emails: list[EmailRecord], saved: set[str]
+    ctx: StreamContext, picked: Sequence[ToSave], emails: Sequence[EmailRecord], saved: frozenset[str]
 ) -> None:
     """Saved emails get the "Salesforce" category (put back if it was taken off), and emails of the
     Salesforce folder go back to Inbox or Sent Items (the reference)."""
@@ -51,18 +50,7 @@ def _outgoing(ctx: StreamContext, email: EmailRecord) -> bool:
     return bool(email.from_) and email.from_.address in ctx.addresses  # type: ignore[union-attr]
 
 
-def cursor(ctx: StreamContext, role: FolderRole) -> str:
-    row = SyncCursor.objects.filter(
-        mailbox=ctx.mailbox, stream=CURSOR_STREAMS[role], side=CURSOR_SIDE
-    ).first()
-    if row is None:
-        return ""
-    # The previous read began before its cursor was stored, on another clock: hence the slack.
-    ctx.read_since[role] = row.updated_at - CURSOR_SLACK
-    return row.value
-
-
-def commit_cursors(ctx: StreamContext, cursors: dict[FolderRole, str]) -> None:
+def commit_cursors(ctx: StreamContext, cursors: dict[FolderRole, str], completed: frozenset[str]) -> None:
     """The folder cursors, and the threads left over by earlier sessions that this one read whole."""
     now = timezone.now()
     with transaction.atomic():
@@ -74,7 +62,7 @@ def commit_cursors(ctx: StreamContext, cursors: dict[FolderRole, str]) -> None:
                 side=CURSOR_SIDE,
                 defaults={"value": value, "updated_at": now},
             )
-        if ctx.threads_completed:
-            SavedThread.objects.filter(
-                mailbox=ctx.mailbox, conversation_id__in=list(ctx.threads_completed)
-            ).update(complete=True)
+        if completed:
+            SavedThread.objects.filter(mailbox=ctx.mailbox, conversation_id__in=list(completed)).update(
+                complete=True
+            )

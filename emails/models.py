@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from syncengine.core.linking import LinkFilters
-from syncengine.models import Mailbox, Organization
+from syncengine.models import Mailbox, Organization, SyncIssue
 
 _DEFAULTS = LinkFilters()
 MAX_ATTACHMENT_MB = 25  # Salesforce's limit for one file
@@ -188,24 +188,22 @@ class SavedThread(models.Model):
         return f"{self.mailbox}: thread {self.conversation_id[:16]}…"
 
 
-class PendingEmail(models.Model):
-    """An email that was to be saved and could not be: the next session reads it again (by its thread)
-    and retries, so nothing is lost when the folder cursors move on."""
+class EmailRetryManager(models.Manager["EmailRetry"]):
+    def get_queryset(self) -> models.QuerySet[EmailRetry]:
+        return super().get_queryset().filter(stream="emails", details__has_key="pending")
 
-    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="pending_emails")
-    internet_message_id = models.CharField(max_length=998)
-    conversation_id = models.CharField(max_length=512, blank=True)
-    mail_id = models.CharField(max_length=512, blank=True)
-    reason = models.CharField(max_length=20)
-    attempts = models.PositiveIntegerField(default=1)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+
+class EmailRetry(SyncIssue):
+    """An email that was to be saved and could not be, as the retry ledger holds it (on its issue:
+    syncengine/services/retries.py): the next sessions read it again and retry it."""
+
+    objects = EmailRetryManager()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["mailbox", "internet_message_id"], name="one_pending_email"),
-        ]
+        proxy = True
+        verbose_name = "email waiting for a retry"
 
-    def __str__(self) -> str:
-        return f"{self.mailbox}: {self.internet_message_id[:40]} ({self.attempts} attempts)"
+    @property
+    def pending(self) -> dict[str, object]:
+        pending = (self.details or {}).get("pending")
+        return pending if isinstance(pending, dict) else {}

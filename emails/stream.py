@@ -1,7 +1,13 @@
-"""The email stream of one session: read three folders, decide, link, save once, tag, commit.
+"""The email stream of one session, top to bottom: gather, plan, execute, commit.
 
-Each step has its module: ``choosing`` (deciding and linking), ``saving`` (the Salesforce write and the
-ledger), ``mailbox_side`` (tags, moves, cursors); ``context`` holds what they share.
+- gather (emails/gather.py): the three folders since their cursors, the ledger (what this mailbox saved,
+  the threads it saves whole, the emails waiting for a retry), one Salesforce search;
+- plan (syncengine/core/email_plan.py, pure): what to save, why not the rest, and each email's links;
+  a thread that starts being saved brings in its other emails: a second gather (its conversation read,
+  their own search) and plan round;
+- execute: the waiting emails' ledger upkeep (emails/retrying.py), the Salesforce writes
+  (emails/saving.py), the category tags and moves (emails/mailbox_side.py);
+- commit: the ledger with each write, then the folder cursors.
 
 Batched per session, whatever the number of emails:
 - mailbox: one delta read per folder (Inbox, Sent Items, "Salesforce emails"), one conversation read per
@@ -14,9 +20,9 @@ Batched per session, whatever the number of emails:
 Exactly once: the ledger row (``SavedEmail``) is written as an intent before the Salesforce write, the
 write is an upsert on the org-wide sync key (from the InternetMessageId), and the ledger and the folder
 cursors are committed only after it. A crash in between re-reads the same emails next session, and the
-upsert finds the record it made. An email that cannot be saved becomes a ``SyncIssue`` and a
-``PendingEmail``: the next sessions read it again and retry, up to MAX_SAVE_ATTEMPTS (none after a
-permanent error); then an issue says why and what to do.
+upsert finds the record it made. An email that cannot be saved becomes a ``SyncIssue`` that holds it in
+the retry ledger (syncengine/services/retries.py): the next sessions read it again and retry, up to
+MAX_SAVE_ATTEMPTS (none after a permanent error); then an issue says why and what to do.
 """
 
 from __future__ import annotations
@@ -26,16 +32,15 @@ from datetime import datetime
 from typing import Any
 
 from connectors.salesforce.connector import SalesforceConnector
-from emails import choosing, mailbox_side, saving
-from emails.context import FOLDERS, MAX_THREAD_READS, EmailReport, MailboxMail, StreamContext
-from emails.models import EmailSettings, MailboxEmailSettings, SavedThread
-from emails.saving import MAX_SAVE_ATTEMPTS
+from emails import gather, mailbox_side, retrying, saving
+from emails.context import EmailReport, StreamContext
+from emails.models import EmailSettings, MailboxEmailSettings
+from syncengine.core.email_plan import emails_to_search, plan_emails, plan_threads, thread_emails_to_search
 from syncengine.core.linking import LinkFilters
 from syncengine.extensions import SessionStep, StepContext
 from syncengine.models import Mailbox, SyncSession
 from syncengine.services.leases import Lease
 
-__all__ = ["MAX_SAVE_ATTEMPTS", "MAX_THREAD_READS", "EmailReport", "MailboxMail", "email_stream_run"]
 log = logging.getLogger(__name__)
 
 
@@ -82,36 +87,16 @@ EMAIL_STEP = SessionStep(stream="emails", title="Emails were not saved this time
 
 
 def _run(ctx: StreamContext) -> EmailReport:
-    changes = {
-        role: ctx.mail.read_email_changes(
-            folder=role,
-            cursor=mailbox_side.cursor(ctx, role),
-            backfill_days=ctx.settings.backfill_days,
-            salesforce_folder=ctx.settings.salesforce_folder,
-            now=ctx.now,
-        )
-        for role in FOLDERS
-    }
-    emails = [e for c in changes.values() for e in c.items]
-    ctx.fresh = {role for role, c in changes.items() if c.full}
-    ctx.session_emails = emails
-    ctx.report.read = sum(1 for e in emails if not e.removed)
-    saved_here = choosing.saved_here(ctx, emails)
-    rows = list(
-        SavedThread.objects.filter(mailbox=ctx.mailbox).values_list("conversation_id", "what_id", "complete")
-    )
-    ctx.thread_what = {conversation_id: what for conversation_id, what, _ in rows}
-    incomplete = {conversation_id for conversation_id, _, complete in rows if not complete}
-    threads = set(ctx.thread_what)
+    inputs, cursors = gather.first_round(ctx)
+    plan = plan_emails(inputs, gather.search(ctx, emails_to_search(inputs)))
+    threads, saved = gather.threads_of(ctx, plan)
+    found = gather.search(ctx, thread_emails_to_search(inputs, plan, threads, saved))
+    final = plan_threads(inputs, plan, threads, saved, found)
 
-    candidates = choosing.retries(ctx, saved_here, threads)
-    for email in emails:
-        choosing.take(ctx, candidates, email, ctx.decide(email, saved_here, threads))
-    choosing.link(ctx, candidates.values())
-    picked = [c for c in candidates.values() if choosing.chosen(ctx, c)]
-    picked += choosing.thread_emails(ctx, picked, candidates, saved_here, threads, incomplete)
-    choosing.link_threads(ctx, picked, threads)
-    saving.save(ctx, picked)
-    mailbox_side.tag_and_move(ctx, picked, emails, saved_here)
-    mailbox_side.commit_cursors(ctx, {role: c.next_cursor for role, c in changes.items()})
+    ctx.report.read = sum(1 for e in inputs.emails if not e.removed)
+    ctx.report.skipped.update(skip for _, skip in (*plan.left_alone, *final.left_alone))
+    retrying.settle_waiting(ctx, plan)
+    saving.save(ctx, final)
+    mailbox_side.tag_and_move(ctx, final.to_save, inputs.emails, inputs.saved_here)
+    mailbox_side.commit_cursors(ctx, cursors, final.completed)
     return ctx.report

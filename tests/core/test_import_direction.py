@@ -1,5 +1,6 @@
 """Imports point one way: the engine (syncengine, connectors, mapping) never imports a feature app;
-feature apps plug in through syncengine/extensions.py."""
+feature apps plug in through syncengine/extensions.py. And production never imports the development
+tools or the sandboxes."""
 
 from __future__ import annotations
 
@@ -52,6 +53,31 @@ def test_it_keeps_the_mapping_tables_below_the_engine():
         if "migrations" not in path.parts
         for name in _imports(path)
         if name.startswith("syncengine") and not name.startswith("syncengine.core")
+    )
+
+    assert wrong == []
+
+
+DEVELOPMENT_ONLY = ("devtools", "sandbox")
+
+
+def _production_files() -> list[Path]:
+    """Every module of the project's packages but the development ones and the tests (and manage.py)."""
+    packages = [
+        p
+        for p in ROOT.iterdir()
+        if (p / "__init__.py").exists() and p.name not in {*DEVELOPMENT_ONLY, "tests"}
+    ]
+    return [ROOT / "manage.py", *(path for p in packages for path in p.rglob("*.py"))]
+
+
+def test_it_keeps_devtools_and_sandboxes_out_of_production_imports():
+    wrong = sorted(
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in _production_files()
+        if "migrations" not in path.parts
+        for name in _imports(path)
+        if name.split(".")[0] in DEVELOPMENT_ONLY
     )
 
     assert wrong == []

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from devtools.emails_demo import seed_demo_emails
 from devtools.world import DemoOrg, DemoPerson, SandboxControl
-from emails.demo import seed_demo_emails
 from emails.services import mailbox_auto_save_set
 from tests.conftest import Person
 from tests.emails.conftest import relations, saved, subjects, sync

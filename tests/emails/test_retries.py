@@ -10,10 +10,10 @@ import pytest
 import connectors.salesforce.connector as salesforce_connector
 import emails.context
 from connectors.salesforce.errors import TRANSIENT_ITEM_CODES
-from emails.models import PendingEmail, SavedThread
-from emails.saving import MAX_SAVE_ATTEMPTS
+from emails.models import SavedThread
+from emails.retrying import MAX_SAVE_ATTEMPTS
 from syncengine.models import Outcome, SyncIssue
-from syncengine.services.issues import issue_record
+from syncengine.services.retries import RetryItem, retries_due, retry_record
 from tests.conftest import Person
 from tests.emails.conftest import ago, crm_world, deliver, email_counts, enable_emails, saved, subjects, sync
 
@@ -28,6 +28,10 @@ def _email_writes(sf_server: Any) -> int:
         and r["path"].startswith("/services/data/")
         and "/EmailMessage/" in r["path"]
     )
+
+
+def _waiting(person: Person) -> list[RetryItem]:
+    return retries_due(mailbox=person.mailbox, stream="emails", side="mail")
 
 
 def _refuse_emails(person: Person, sf_server: Any) -> None:
@@ -48,7 +52,7 @@ def test_it_gives_up_at_once_on_a_permanent_error_and_saves_the_email_once_it_is
     assert saved(sf_server, person) == []
     assert first.outcome == Outcome.PARTIAL
     assert email_counts(first)["failed"] == 1 and email_counts(first)["given_up"] == 1
-    assert not PendingEmail.objects.exists()  # not retried: the same refusal would come back
+    assert not _waiting(person)  # not retried: the same refusal would come back
     issue = SyncIssue.objects.get(mailbox=person.mailbox, stream="emails", resolved=False)
     assert issue.mail_id == email["internetMessageId"]  # the email is not lost: the issue names it
     assert "“Refused” could not be saved to Salesforce" in issue.message and "Region__c" in issue.message
@@ -86,14 +90,14 @@ def test_it_retries_a_failing_email_at_most_max_save_attempts_sessions(
     for attempt in range(1, MAX_SAVE_ATTEMPTS):
         session = sync(person)
         assert email_counts(session)["failed"] == 1 and email_counts(session)["given_up"] == 0
-        assert PendingEmail.objects.get().attempts == attempt
+        assert [w.attempts for w in _waiting(person)] == [attempt]
         issue = SyncIssue.objects.get(mailbox=person.mailbox, stream="emails", resolved=False)
         assert "The next session tries again" in issue.message and issue.occurrences == attempt
 
     last = sync(person)
 
     assert email_counts(last)["given_up"] == 1
-    assert not PendingEmail.objects.exists()
+    assert not _waiting(person)
     issue = SyncIssue.objects.get(mailbox=person.mailbox, stream="emails", resolved=False)
     assert f"failed {MAX_SAVE_ATTEMPTS} times" in issue.message and "no longer retried" in issue.message
     assert issue.occurrences == MAX_SAVE_ATTEMPTS  # the same issue, now one that is not retried
@@ -110,32 +114,27 @@ def test_it_keeps_a_pending_email_without_a_conversation_id_and_its_issue_open(
     crm_world(person)
     # Left by a session whose provider gave no conversation id: there is no thread to read it through.
     message_id = "<no-thread@acme.example>"
-    PendingEmail.objects.create(
-        mailbox=person.mailbox,
-        internet_message_id=message_id,
-        reason="category",
-        last_error="UNABLE_TO_LOCK_ROW",
-    )
-    issue = issue_record(
+    issue = retry_record(
         mailbox=person.mailbox,
         session=None,
         stream="emails",
+        item=RetryItem(side="mail", id=message_id, reason="category", problem="UNABLE_TO_LOCK_ROW"),
         code="UNABLE_TO_LOCK_ROW",
         message="could not be saved; the next session tries again",
         mail_id=message_id,
-        details={"pending": True, "reason": "category"},
+        details={"reason": "category"},
     )
 
     sync(person)
 
     issue.refresh_from_db()
     assert not issue.resolved  # it was not saved: its issue stays open
-    assert PendingEmail.objects.get().attempts == 2
+    assert [w.attempts for w in _waiting(person)] == [2]
 
     for _ in range(MAX_SAVE_ATTEMPTS - 2):
         sync(person)
 
-    assert not PendingEmail.objects.exists()
+    assert not _waiting(person)
     open_issue = SyncIssue.objects.get(mailbox=person.mailbox, stream="emails", resolved=False)
     assert open_issue.mail_id == message_id
     assert "could not be read again" in open_issue.message and "no longer retried" in open_issue.message

@@ -186,7 +186,7 @@ def test_it_sends_anonymous_visitors_to_sign_in(world: dict[str, Any]):
 
 
 def test_it_lists_a_sessions_email_counts_on_the_dashboard(world: dict[str, Any]):
-    from emails.stream import EmailReport
+    from emails.context import EmailReport
     from syncengine.models import SyncSession
 
     report = EmailReport(read=4, saved=2, created=1, tagged=2)

@@ -28,6 +28,7 @@ from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from devtools.emails_demo import seed_demo_emails
 from devtools.world import (
     CONTACTS_FOLDER,
     JOBS,
@@ -46,7 +47,6 @@ from devtools.world import (
     seed_provider_events,
     seed_tasks,
 )
-from emails.demo import seed_demo_emails
 from syncengine.models import Membership, Organization, Role, Trigger
 from syncengine.services.queue import enqueue_session
 
