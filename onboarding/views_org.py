@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from connectors.graph.connector import APP_MODE
+from connectors.graph.client import APP_MODE
 from onboarding import selectors, services
 from onboarding.errors import OnboardingError
 from onboarding.forms import OrgMailboxesForm

@@ -15,7 +15,14 @@ from typing import Any
 import requests
 from simple_salesforce import Salesforce
 
-from connectors.base import ConnectorError, ForeignLinkError, RetryPolicy, WriteResult, call_with_retry
+from connectors.base import (
+    ConnectorError,
+    CrmSide,
+    ForeignLinkError,
+    RetryPolicy,
+    WriteResult,
+    call_with_retry,
+)
 from connectors.http import make_session
 from connectors.salesforce.errors import TRANSIENT_ITEM_CODES, first_error, translate
 from connectors.salesforce.soql import literal, packed, packed_in
@@ -41,8 +48,10 @@ class SalesforceConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
-class SalesforceConnector:
+class SalesforceConnector(CrmSide):
     """One user's Salesforce. ``credentials``: instance_url, access_token, refresh_token, user_id."""
+
+    config: SalesforceConfig
 
     def __init__(
         self,
@@ -121,7 +130,9 @@ class SalesforceConnector:
         self._client = None
         self._on_credentials(dict(self.credentials))
 
-    def _call(self, what: str, fn: Callable[[Salesforce], Any]) -> Any:
+    def _call(self, what: str, fn: Callable[..., Any]) -> Any:
+        """``fn(client)`` (a lambda may bind its query as a default), retried as the policy says."""
+
         def attempt() -> Any:
             try:
                 return fn(self.client)

@@ -173,13 +173,13 @@ def _add_relations(
     present: set[tuple[str, str, str]] = set()
     select = "SELECT EmailMessageId, RelationId, RelationAddress, RelationType FROM EmailMessageRelation"
     for soql in _by_ids(select, "EmailMessageId", existing_ids):
-        for row in crm.query(soql):
+        for known in crm.query(soql):
             relation = Relation(
-                row["RelationType"], row.get("RelationId") or "", row.get("RelationAddress") or ""
+                known["RelationType"], known.get("RelationId") or "", known.get("RelationAddress") or ""
             )
-            present.add((row["EmailMessageId"][:15], *relation.key()))
+            present.add((known["EmailMessageId"][:15], *relation.key()))
             if relation.relation_id and relation.address:  # also known by its address
-                present.add((row["EmailMessageId"][:15], relation.relation_type, relation.address.lower()))
+                present.add((known["EmailMessageId"][:15], relation.relation_type, relation.address.lower()))
     rows: list[dict[str, Any]] = []
     owners: list[str] = []
     for key, outcome in saved.items():

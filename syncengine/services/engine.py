@@ -19,7 +19,8 @@ from django.conf import settings
 from django.db.models import Q
 
 from connectors.base import ConnectorError, WriteResult
-from connectors.graph.connector import GraphConnector, Window
+from connectors.graph.connector import GraphConnector
+from connectors.neutral.times import Window
 from connectors.salesforce.connector import SalesforceConnector
 from syncengine.core.linking import ItemFacts
 from syncengine.core.planner import Action, Kind, Plan, plan_stream

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from connectors.graph.connector import Window
+from connectors.neutral.times import Window
 from connectors.salesforce.soql import literal
 from mapping.calendar_sources import SourceFields, source_rules, window_condition
 from mapping.defaults import contact_rules, event_rules, task_rules
