@@ -9,18 +9,111 @@ adds to its reads.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from connectors.salesforce.soql import Terms, chunked, like_contains, literal, packed_in
+from connectors.base import ConnectorError
+from connectors.salesforce.soql import Terms, chunked, like_contains, literal, packed, packed_in
 
 PERSON_OBJECTS = ("Contact", "Lead", "User")  # who can attend a meeting or send an email
 RECENT_FIRST = "ORDER BY LastModifiedDate DESC"
+# Re-read a little before the cursor: a record committed late can carry an older SystemModstamp.
+# Re-read rows cost nothing: equal content is no change.
+CURSOR_OVERLAP = timedelta(seconds=60)
 
 
 def _in(select: str, field: str, field_type: str, values: Iterable[str]) -> list[str]:
     """``select WHERE field IN (values)``, split only where the URI limit needs it."""
     literals = [literal(v, field_type) for v in sorted(set(values))]
     return packed_in(select, field, literals) if literals else []
+
+
+def checked_id(value: str) -> str:
+    """A Salesforce id the connector was given, refused unless alphanumeric (it goes into SOQL)."""
+    if not value.isalnum():
+        raise ConnectorError(f"not a Salesforce id: {value!r}", permanent=True, code="MALFORMED_ID")
+    return value
+
+
+# -- the connector's own reads (connectors/salesforce/connector.py) --------------------------------
+def record_fields(key_field: str, fields: Sequence[str], label_field: str = "") -> list[str]:
+    """What a stream read selects: id, version, deletion and sync key first, then the mapped fields."""
+    extra = [label_field] if label_field else []
+    return list(dict.fromkeys(["Id", "SystemModstamp", "IsDeleted", key_field, *fields, *extra]))
+
+
+def changes_since(
+    crm_object: str,
+    select: Sequence[str],
+    *,
+    owner_id: str,
+    since: datetime | None,
+    first_read_where: str = "",
+    always_where: str = "",
+    widen_where: str = "",
+) -> str:
+    """The owner's records changed since ``since`` (deleted ones too, for queryAll), oldest change
+    first; with no ``since``, the first read: live records matching ``first_read_where``.
+    ``always_where`` narrows every read; ``widen_where`` adds to a read of changes the rows it
+    matches, whatever their age (a calendar window that moved on)."""
+    where = [f"OwnerId = {literal(checked_id(owner_id), 'reference')}"]
+    if always_where:
+        where.append(f"({always_where})")
+    if since is not None:
+        changed = f"SystemModstamp >= {literal(since - CURSOR_OVERLAP, 'datetime')}"
+        where.append(f"({changed} OR ({widen_where}))" if widen_where else changed)
+    elif first_read_where:
+        where.append(f"({first_read_where})")
+        where.append("IsDeleted = false")
+    # Every interpolated value is an API name from the mapping, a checked id or a formatted instant.
+    head = f"SELECT {', '.join(select)} FROM {crm_object}"  # noqa: S608
+    return f"{head} WHERE {' AND '.join(where)} ORDER BY SystemModstamp ASC"
+
+
+def records_by_id(crm_object: str, select: Sequence[str], ids: Sequence[str]) -> list[str]:
+    """These records (alive or deleted, for queryAll), in as few queries as the URI limit allows."""
+    literals = [f"'{checked_id(i)}'" for i in ids]
+    return packed_in(f"SELECT {', '.join(select)} FROM {crm_object}", "Id", literals) if literals else []  # noqa: S608
+
+
+def by_sync_key(crm_object: str, key_field: str, keys: Sequence[str]) -> list[str]:
+    """Records carrying these sync keys (a Text External ID)."""
+    literals = [literal(k, "string") for k in keys]
+    return packed_in(f"SELECT Id, {key_field} FROM {crm_object}", key_field, literals) if literals else []  # noqa: S608
+
+
+def natural_matches(
+    crm_object: str, select: Sequence[str], match_fields: Sequence[str], candidates: Sequence[Sequence[str]]
+) -> list[str]:
+    """Records whose ``match_fields`` equal one candidate's literals, the oldest first. One field:
+    ``IN``; several: an ``OR`` of ``AND``s."""
+    head = f"SELECT {', '.join(select)} FROM {crm_object}"  # noqa: S608
+    order = "ORDER BY CreatedDate ASC"
+    if len(match_fields) == 1:
+        literals = [c[0] for c in candidates]
+        return packed_in(head, match_fields[0], literals, order) if literals else []
+    conditions = [
+        "(" + " AND ".join(f"{f} = {v}" for f, v in zip(match_fields, c, strict=True)) + ")"
+        for c in candidates
+    ]
+    return packed(head, conditions, order) if conditions else []
+
+
+# -- saved emails (connectors/salesforce/emails.py) -------------------------------------------------
+def _by_references(select: str, field: str, ids: Sequence[str]) -> list[str]:
+    ids = list(dict.fromkeys(ids))
+    return chunked(select, [Terms(field, [literal(i, "reference") for i in ids])]) if ids else []
+
+
+def email_relations(email_message_ids: Sequence[str]) -> list[str]:
+    """The senders and recipients already related to these EmailMessages."""
+    select = "SELECT EmailMessageId, RelationId, RelationAddress, RelationType FROM EmailMessageRelation"
+    return _by_references(select, "EmailMessageId", email_message_ids)
+
+
+def linked_file_titles(record_ids: Sequence[str]) -> list[str]:
+    """The titles of the files already linked to these records."""
+    select = "SELECT LinkedEntityId, ContentDocument.Title FROM ContentDocumentLink"
+    return _by_references(select, "LinkedEntityId", record_ids)
 
 
 # -- people and meeting relations (syncengine/services/relations.py) ------------------------------

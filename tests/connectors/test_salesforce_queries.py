@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from connectors.base import ConnectorError
 from connectors.salesforce import queries
 from connectors.salesforce.soql import URI_BUDGET
 
@@ -109,3 +110,60 @@ def test_it_writes_stream_windows_with_typed_literals():
     assert queries.span_window("Starts__c", "Ends__c", START, END) == (
         "Ends__c >= 2030-01-14T00:00:00Z AND Starts__c < 2030-03-01T00:00:00Z"
     )
+
+
+def test_it_reads_a_streams_first_read_live_and_in_scope_then_changes_with_an_overlap():
+    select = queries.record_fields("MailSync_Key__c", ["Subject", "Id"], label_field="Subject")
+    assert select == ["Id", "SystemModstamp", "IsDeleted", "MailSync_Key__c", "Subject"]
+    first = queries.changes_since(
+        "Event", select, owner_id=USER, since=None, first_read_where="IsChild = false", always_where="A = 1"
+    )
+    assert first == (
+        "SELECT Id, SystemModstamp, IsDeleted, MailSync_Key__c, Subject FROM Event WHERE "
+        f"OwnerId = '{USER}' AND (A = 1) AND (IsChild = false) AND IsDeleted = false "
+        "ORDER BY SystemModstamp ASC"
+    )
+    later = queries.changes_since("Event", ["Id"], owner_id=USER, since=START, widen_where="B = 2")
+    assert later == (
+        f"SELECT Id FROM Event WHERE OwnerId = '{USER}' AND "
+        "(SystemModstamp >= 2030-01-13T23:59:00Z OR (B = 2)) ORDER BY SystemModstamp ASC"
+    )
+
+
+def test_it_refuses_an_owner_or_record_id_that_could_change_the_query():
+    with pytest.raises(ConnectorError) as refused:
+        queries.changes_since("Event", ["Id"], owner_id="005' OR Id != '", since=None)
+    assert refused.value.code == "MALFORMED_ID"
+    with pytest.raises(ConnectorError):
+        queries.records_by_id("Event", ["Id"], ["00U x"])
+
+
+def test_it_reads_records_by_id_by_sync_key_and_by_natural_key():
+    assert queries.records_by_id("Task", ["Id", "Subject"], [CONTACT]) == [
+        f"SELECT Id, Subject FROM Task WHERE Id IN ('{CONTACT}')"
+    ]
+    assert queries.records_by_id("Task", ["Id"], []) == []
+    assert queries.by_sync_key("Contact", "MailSync_Key__c", ["k'1"]) == [
+        "SELECT Id, MailSync_Key__c FROM Contact WHERE MailSync_Key__c IN ('k\\'1')"
+    ]
+    assert queries.natural_matches("Contact", ["Id", "Email"], ["Email"], [["'a@x.example'"]]) == [
+        "SELECT Id, Email FROM Contact WHERE Email IN ('a@x.example') ORDER BY CreatedDate ASC"
+    ]
+    assert queries.natural_matches(
+        "Event", ["Id"], ["Subject", "StartDateTime"], [["'Demo'", "2030-01-14T00:00:00Z"]]
+    ) == [
+        "SELECT Id FROM Event WHERE (Subject = 'Demo' AND StartDateTime = 2030-01-14T00:00:00Z) "
+        "ORDER BY CreatedDate ASC"
+    ]
+
+
+def test_it_reads_what_saved_emails_already_have():
+    assert queries.email_relations([EVENT, EVENT]) == [
+        "SELECT EmailMessageId, RelationId, RelationAddress, RelationType FROM EmailMessageRelation "
+        f"WHERE (EmailMessageId IN ('{EVENT}'))"
+    ]
+    assert queries.linked_file_titles([]) == []
+    assert queries.linked_file_titles([EVENT]) == [
+        "SELECT LinkedEntityId, ContentDocument.Title FROM ContentDocumentLink "
+        f"WHERE (LinkedEntityId IN ('{EVENT}'))"
+    ]
