@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from emails.context import FOLDERS, Candidate, StreamContext
 from emails.models import SavedThread
-from emails.rules import SALESFORCE_CATEGORY
 from emails.services import CURSOR_SIDE, CURSOR_STREAMS
 from syncengine.core.email_records import EmailRecord, FolderRole
+from syncengine.core.scope import SALESFORCE_CATEGORY
 from syncengine.models import SyncCursor
 from syncengine.services.leases import lease_renew
 
