@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -123,6 +123,53 @@ def call_with_retry(
             sleep(wait)
 
 
+@dataclass(frozen=True)
+class BatchAnswer:
+    """One request's answer within a batch call. ``retry_in``: seconds to wait before sending it
+    again (a 429, a 5xx); None when the answer is final."""
+
+    index: int  # the request's place in the caller's list
+    status: int
+    body: Any
+    retry_in: float | None = None
+
+
+def batch_with_retry(
+    count: int,
+    send: Callable[[Sequence[int]], Iterable[BatchAnswer]],
+    *,
+    limit: int,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None],
+    what: str,
+) -> list[tuple[int, Any]]:
+    """Send ``count`` requests in batch calls of ``limit`` (``send`` makes one call for the indexes it
+    is given); answers come back in input order as (status, body).
+
+    Requests answered "retry" are sent again, after the longest wait asked for, up to the policy's
+    attempts; the rest of the batch is not repeated."""
+    answers: list[tuple[int, Any] | None] = [None] * count
+    pending = list(range(count))
+    for attempt in range(1, policy.max_attempts + 1):
+        wait = 0.0
+        again: list[int] = []
+        for start in range(0, len(pending), limit):
+            for answer in send(pending[start : start + limit]):
+                if answer.retry_in is not None and attempt < policy.max_attempts:
+                    wait = max(wait, answer.retry_in)
+                    again.append(answer.index)
+                else:
+                    answers[answer.index] = (answer.status, answer.body)
+        if not again:
+            break
+        pending = sorted(again)
+        sleep(min(wait, policy.max_wait))
+    missing = [i for i, a in enumerate(answers) if a is None]
+    if missing:
+        raise ConnectorError(f"{what} left {len(missing)} requests unanswered", permanent=False, code="BATCH")
+    return [a for a in answers if a is not None]
+
+
 @dataclass
 class WriteResult:
     """The outcome of one item in a batch write."""
@@ -136,20 +183,26 @@ class WriteResult:
     permanent: bool = True
 
 
+@dataclass(frozen=True)
+class MailboxAccess:
+    """How a connector reaches one mailbox: the provider's account (ids, addresses), its credentials,
+    who stores them when they change (encrypted, on the mailbox row), and the sleep back-offs use
+    (tests pass one that does not sleep)."""
+
+    account: Mapping[str, str]
+    credentials: Mapping[str, Any]
+    on_credentials: Callable[[dict[str, Any]], None]
+    sleep: Callable[[float], None]
+
+
 class ProviderClient:
     """What every provider's client keeps: the credentials (handed to ``on_credentials`` whenever they
-    change, to be stored encrypted), the sleep its back-offs use (tests pass one that does not sleep),
-    and its request counts."""
+    change), the sleep its back-offs use, and its request counts."""
 
-    def __init__(
-        self,
-        credentials: Mapping[str, Any],
-        on_credentials: Callable[[dict[str, Any]], None],
-        sleep: Callable[[float], None],
-    ) -> None:
-        self.credentials = dict(credentials)
-        self.on_credentials = on_credentials
-        self.sleep = sleep
+    def __init__(self, access: MailboxAccess) -> None:
+        self.credentials = dict(access.credentials)
+        self.on_credentials = access.on_credentials
+        self.sleep = access.sleep
         self.calls = 0  # API requests
         self.token_calls = 0  # sign-in traffic
 

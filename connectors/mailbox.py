@@ -7,11 +7,12 @@ Graph, EWS and Google each build one from their own three parts; the engine hold
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from connectors.base import EmailReader, ItemStreams, MailSide, ProviderClient, WriteResult
+from connectors.base import EmailReader, ItemStreams, MailboxAccess, MailSide, ProviderClient, WriteResult
 from connectors.neutral.mail import (
     DEFAULT_ATTACHMENT_LIMIT,
     DEFAULT_BACKFILL_DAYS,
@@ -23,16 +24,36 @@ from syncengine.core.email_records import EmailAttachment, EmailChangeSet, Email
 from syncengine.core.records import ChangeSet, CreateIntent, ItemChange
 from syncengine.core.scope import SALESFORCE_CATEGORY
 
+ConfigT = TypeVar("ConfigT")
 
-class MailboxConnector(MailSide):
-    """One mailbox: every call goes to ``streams`` or ``mail``; counts and credentials are ``client``'s."""
+
+class MailboxConnector(MailSide, Generic[ConfigT]):
+    """One mailbox: every call goes to ``streams`` or ``mail``; counts and credentials are ``client``'s.
+    A provider names its parts in ``_parts``; ``account`` and ``credentials`` are its own (see its
+    class)."""
 
     SUPPORTED_STREAMS: ClassVar[Collection[str]] = ()
+    client: ProviderClient
+    streams: ItemStreams
+    mail: EmailReader
 
-    def __init__(self, client: ProviderClient, streams: ItemStreams, mail: EmailReader) -> None:
-        self.client = client
-        self.streams = streams
-        self.mail = mail
+    def __init__(
+        self,
+        config: ConfigT,
+        account: Mapping[str, str],
+        credentials: Mapping[str, Any],
+        on_credentials: Callable[[dict[str, Any]], None] = lambda creds: None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        access = MailboxAccess(account, credentials, on_credentials, sleep)
+        self.client, self.streams, self.mail = self._parts(config, access)
+
+    def _parts(
+        self, config: ConfigT, access: MailboxAccess
+    ) -> tuple[ProviderClient, ItemStreams, EmailReader]:
+        """The provider's client, and its streams and email reader, which call through it."""
+        raise NotImplementedError
 
     @property
     def calls(self) -> int:

@@ -6,7 +6,7 @@ translated; batched services take up to ``batch_size`` items in one call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -17,7 +17,7 @@ from exchangelib.fields import FieldPath
 from exchangelib.folders import Folder, Root
 from exchangelib.items import ID_ONLY
 
-from connectors.base import ConnectorError, ProviderClient, RetryPolicy, call_with_retry
+from connectors.base import ConnectorError, MailboxAccess, ProviderClient, RetryPolicy, call_with_retry
 from connectors.ews import services
 from connectors.ews.errors import from_exception
 from connectors.ews.streams import STREAMS
@@ -57,15 +57,9 @@ class EwsClient(ProviderClient):
     service_endpoint, time_zone). ``credentials``: username and password (auth_type "basic" or
     "ntlm"), or an access_token; passwords are not refreshed, so ``on_credentials`` is never called."""
 
-    def __init__(
-        self,
-        config: EwsConfig,
-        account: Mapping[str, str],
-        credentials: Mapping[str, Any],
-        on_credentials: Callable[[dict[str, Any]], None],
-        sleep: Callable[[float], None],
-    ) -> None:
-        super().__init__(credentials, on_credentials, sleep)
+    def __init__(self, config: EwsConfig, access: MailboxAccess) -> None:
+        super().__init__(access)
+        account = access.account
         self.config = config
         self.smtp_address = str(account["primary_smtp_address"])
         self.endpoint = str(account.get("service_endpoint") or config.service_endpoint)

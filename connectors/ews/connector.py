@@ -7,10 +7,7 @@ attachments, categories).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
-from typing import Any
-
+from connectors.base import MailboxAccess
 from connectors.ews.client import EwsClient, EwsConfig
 from connectors.ews.items import EwsItems
 from connectors.ews.mail import EwsMail
@@ -18,7 +15,7 @@ from connectors.ews.streams import STREAMS
 from connectors.mailbox import MailboxConnector
 
 
-class EwsConnector(MailboxConnector):
+class EwsConnector(MailboxConnector[EwsConfig]):
     """One mailbox. ``account``: primary_smtp_address (+ optional service_endpoint, time_zone).
     ``credentials``: username and password (auth_type "basic" or "ntlm"), or an access_token."""
 
@@ -27,17 +24,9 @@ class EwsConnector(MailboxConnector):
     client: EwsClient
     mail: EwsMail
 
-    def __init__(
-        self,
-        config: EwsConfig,
-        account: Mapping[str, str],
-        credentials: Mapping[str, Any],
-        on_credentials: Callable[[dict[str, Any]], None] = lambda creds: None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        client = EwsClient(config, account, credentials, on_credentials, sleep)
-        super().__init__(client, EwsItems(client), EwsMail(client))
-        self.config = config
+    def _parts(self, config: EwsConfig, access: MailboxAccess) -> tuple[EwsClient, EwsItems, EwsMail]:
+        client = EwsClient(config, access)
+        return client, EwsItems(client), EwsMail(client)
 
     def check_sign_in(self) -> None:
         """Raises ConnectorError when Exchange refuses this mailbox's sign-in (see EwsClient)."""

@@ -40,19 +40,8 @@ from connectors.ews import services
 from connectors.ews.client import EwsClient
 from connectors.ews.common import stamp
 from connectors.ews.services import Unreadable
+from connectors.neutral import mail as mail_rules
 from connectors.neutral.cursors import folder_state
-from connectors.neutral.mail import (
-    DEFAULT_ATTACHMENT_LIMIT,
-    DEFAULT_BACKFILL_DAYS,
-    GONE,
-    SALESFORCE_CATEGORY_COLOR,
-    SALESFORCE_FOLDER,
-    check_attachment_limit,
-    check_conversation_id,
-    check_email_read,
-    oldest_first,
-    skip_reason,
-)
 from connectors.neutral.text import html_to_text
 from connectors.neutral.times import utc_instant
 from syncengine.core.email_records import (
@@ -149,11 +138,13 @@ class EwsMail(EmailReader):
     def _root(self) -> Root:
         return Root(account=self.client.account)
 
-    def find_or_create_mail_folder(self, name: str = SALESFORCE_FOLDER) -> str:
+    def find_or_create_mail_folder(self, name: str = mail_rules.SALESFORCE_FOLDER) -> str:
         """The id of the top-level folder ``name`` (case-insensitive), made when missing: 1-2 calls."""
         return self.client.find_or_create_folder(MsgFolderRoot(root=self._root()), name, "IPF.Note")
 
-    def mail_folder_ids(self, *, salesforce_folder: str = SALESFORCE_FOLDER) -> dict[FolderRole, str]:
+    def mail_folder_ids(
+        self, *, salesforce_folder: str = mail_rules.SALESFORCE_FOLDER
+    ) -> dict[FolderRole, str]:
         """Role -> folder id for Inbox, Sent Items and the Salesforce folder (made when missing)."""
         root = self._root()
         found = self.client.call(
@@ -183,8 +174,8 @@ class EwsMail(EmailReader):
         *,
         folder: FolderRole,
         cursor: str,
-        backfill_days: int = DEFAULT_BACKFILL_DAYS,
-        salesforce_folder: str = SALESFORCE_FOLDER,
+        backfill_days: int = mail_rules.DEFAULT_BACKFILL_DAYS,
+        salesforce_folder: str = mail_rules.SALESFORCE_FOLDER,
         now: datetime | None = None,
     ) -> EmailChangeSet:
         """Emails of one folder ('inbox', 'sent' or 'salesforce') changed since ``cursor``.
@@ -192,7 +183,7 @@ class EwsMail(EmailReader):
         An empty, unreadable or refused cursor starts a full read: Inbox and Sent Items within the last
         ``backfill_days`` days of receipt, the Salesforce folder whole. Removed entries (deleted, or
         moved to another folder) come back with ``removed=True``."""
-        check_email_read("Exchange mail", folder, backfill_days)
+        mail_rules.check_email_read("Exchange mail", folder, backfill_days)
         state = folder_state(cursor, folder, position="sync_state", what="EWS")
         if state:
             try:
@@ -247,7 +238,7 @@ class EwsMail(EmailReader):
     def read_conversation(self, conversation_id: str) -> list[EmailRecord]:
         """Every email of a thread in this mailbox's mail folders (Inbox, Sent Items, Drafts, Deleted
         Items and the Salesforce folder), oldest first: one FindItem call for them all."""
-        check_conversation_id(conversation_id)
+        mail_rules.check_conversation_id(conversation_id)
         roles = self._folder_roles()
         root = self._root()
         folders = [WELL_KNOWN[name](root=root) for name in CONVERSATION_FOLDERS]
@@ -270,13 +261,13 @@ class EwsMail(EmailReader):
             replace(record, folder=roles.get(record.folder_id, "other"))
             for record in (to_record(item, "other") for item in found if isinstance(item, Message))
         ]
-        return oldest_first(records)
+        return mail_rules.oldest_first(records)
 
     def read_attachments(
         self,
         message_ids: Sequence[str],
         *,
-        max_bytes: int = DEFAULT_ATTACHMENT_LIMIT,
+        max_bytes: int = mail_rules.DEFAULT_ATTACHMENT_LIMIT,
         include_inline: bool = False,
     ) -> dict[str, list[EmailAttachment]]:
         """The attachments of these emails, content fetched for files of at most ``max_bytes``.
@@ -284,7 +275,7 @@ class EwsMail(EmailReader):
         Two rounds: the attachment lists (one GetItem call per batch of emails), then the contents of
         the files that qualify (one GetAttachment call per batch of files). An email gone meanwhile maps
         to []."""
-        check_attachment_limit(max_bytes)
+        mail_rules.check_attachment_limit(max_bytes)
         ids = list(dict.fromkeys(message_ids))
         out: dict[str, list[EmailAttachment]] = {i: [] for i in ids}
         folder = Inbox(root=self._root())
@@ -310,7 +301,7 @@ class EwsMail(EmailReader):
                         code=type(answer).__name__,
                     )
                 for meta in answer.attachments or []:
-                    reason = skip_reason(
+                    reason = mail_rules.skip_reason(
                         is_file=isinstance(meta, FileAttachment),
                         is_inline=bool(getattr(meta, "is_inline", False)),
                         size=int(getattr(meta, "size", 0) or 0),
@@ -337,11 +328,11 @@ class EwsMail(EmailReader):
                 if isinstance(answer, FileAttachment):
                     out[message_id].append(_attachment(message_id, meta, answer.content, ""))
                 else:
-                    out[message_id].append(_attachment(message_id, meta, None, GONE))
+                    out[message_id].append(_attachment(message_id, meta, None, mail_rules.GONE))
         return out
 
     def ensure_mail_category(
-        self, name: str = SALESFORCE_CATEGORY, color: str = SALESFORCE_CATEGORY_COLOR
+        self, name: str = SALESFORCE_CATEGORY, color: str = mail_rules.SALESFORCE_CATEGORY_COLOR
     ) -> None:
         """Put ``name`` in the mailbox's master category list (with its colour) unless it is there: one
         call to read the list, one more to write it."""

@@ -8,7 +8,7 @@ Batches go through ``BatchHttpRequest`` with an explicit ``batch_uri`` (batches 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +19,14 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
-from connectors.base import ConnectorError, ProviderClient, RetryPolicy, call_with_retry
+from connectors.base import (
+    BatchAnswer,
+    MailboxAccess,
+    ProviderClient,
+    RetryPolicy,
+    batch_with_retry,
+    call_with_retry,
+)
 from connectors.google.errors import from_exception, parse_body, retry_after, throttled
 from connectors.google.transport import SERVICES, CountingHttp, batch_uri, endpoint
 
@@ -54,15 +61,9 @@ class GoogleClient(ProviderClient):
     cached access_token and expires_at, epoch seconds); ``on_credentials`` gets them whenever they
     change."""
 
-    def __init__(
-        self,
-        config: GoogleConfig,
-        account: Mapping[str, str],
-        credentials: Mapping[str, Any],
-        on_credentials: Callable[[dict[str, Any]], None],
-        sleep: Callable[[float], None],
-    ) -> None:
-        super().__init__(credentials, on_credentials, sleep)
+    def __init__(self, config: GoogleConfig, access: MailboxAccess) -> None:
+        super().__init__(access)
+        account = access.account
         self.config = config
         self.email = str(account.get("email", ""))
         expires_at = float(self.credentials.get("expires_at") or 0)
@@ -158,49 +159,41 @@ class GoogleClient(ProviderClient):
         Retry-After) up to the policy's attempts; the rest of the batch is not repeated. A batch call
         itself is retried as a whole.
         """
-        answers: list[tuple[int, Any] | None] = [None] * len(makers)
-        pending = list(range(len(makers)))
-        attempts = self.config.retry.max_attempts
-        for attempt in range(1, attempts + 1):
-            wait = 0.0
-            still: list[int] = []
-            for start in range(0, len(pending), BATCH_LIMIT):
-                chunk = pending[start : start + BATCH_LIMIT]
-                replies: dict[int, tuple[Any, Exception | None]] = {}
 
-                def send(chunk: list[int] = chunk, replies: dict[int, Any] = replies) -> None:
-                    replies.clear()
-                    batch = BatchHttpRequest(
-                        callback=lambda rid, resp, exc: replies.__setitem__(int(rid), (resp, exc)),
-                        batch_uri=batch_uri(self.config.api_url, api),
-                    )
-                    for index in chunk:
-                        batch.add(makers[index](), request_id=str(index))
-                    batch.execute(http=self.http)
+        def send(chunk: Sequence[int]) -> Iterable[BatchAnswer]:
+            replies: dict[int, tuple[Any, Exception | None]] = {}
 
-                self.call(f"{api} batch", lambda send=send: _Executed(send))
-                for index, (response, error) in replies.items():
-                    if error is None:
-                        answers[index] = (200, response or {})
-                        continue
-                    status = int(error.resp.status) if isinstance(error, HttpError) else 500
-                    body = parse_body(error.content) if isinstance(error, HttpError) else {}
-                    if throttled(status, body) and attempt < attempts:
-                        hint = retry_after(error.resp) if isinstance(error, HttpError) else None
-                        wait = max(wait, hint if hint is not None else self.config.retry.base_delay)
-                        still.append(index)
-                    else:
-                        answers[index] = (status, body)
-            if not still:
-                break
-            pending = sorted(still)
-            self.sleep(min(wait, self.config.retry.max_wait))
-        missing = [i for i, a in enumerate(answers) if a is None]
-        if missing:
-            raise ConnectorError(
-                f"Google batch left {len(missing)} requests unanswered", permanent=False, code="BATCH"
-            )
-        return [a for a in answers if a is not None]
+            def execute() -> None:
+                replies.clear()
+                batch = BatchHttpRequest(
+                    callback=lambda rid, resp, exc: replies.__setitem__(int(rid), (resp, exc)),
+                    batch_uri=batch_uri(self.config.api_url, api),
+                )
+                for index in chunk:
+                    batch.add(makers[index](), request_id=str(index))
+                batch.execute(http=self.http)
+
+            self.call(f"{api} batch", lambda: _Executed(execute))
+            for index, (response, error) in replies.items():
+                if error is None:
+                    yield BatchAnswer(index, 200, response or {})
+                    continue
+                status = int(error.resp.status) if isinstance(error, HttpError) else 500
+                body = parse_body(error.content) if isinstance(error, HttpError) else {}
+                retry_in = None
+                if throttled(status, body):
+                    hint = retry_after(error.resp) if isinstance(error, HttpError) else None
+                    retry_in = hint if hint is not None else self.config.retry.base_delay
+                yield BatchAnswer(index, status, body, retry_in)
+
+        return batch_with_retry(
+            len(makers),
+            send,
+            limit=BATCH_LIMIT,
+            policy=self.config.retry,
+            sleep=self.sleep,
+            what="Google batch",
+        )
 
 
 class _Credentials(Credentials):

@@ -24,20 +24,8 @@ from typing import Any
 from connectors.base import ConnectorError, CursorInvalidError, EmailReader, WriteResult
 from connectors.google.client import GoogleClient
 from connectors.google.errors import google_error
+from connectors.neutral import mail as mail_rules
 from connectors.neutral.cursors import folder_state
-from connectors.neutral.mail import (
-    DEFAULT_ATTACHMENT_LIMIT,
-    DEFAULT_BACKFILL_DAYS,
-    GONE,
-    SALESFORCE_CATEGORY_COLOR,
-    SALESFORCE_FOLDER,
-    UNREADABLE,
-    check_attachment_limit,
-    check_conversation_id,
-    check_email_read,
-    oldest_first,
-    skip_reason,
-)
 from connectors.neutral.text import html_to_text
 from syncengine.core.email_records import (
     EmailAddress,
@@ -51,7 +39,7 @@ from syncengine.core.scope import SALESFORCE_CATEGORY
 log = logging.getLogger(__name__)
 
 # Gmail label colours come from a fixed palette: blue, as the reference's category is.
-LABEL_COLORS = {SALESFORCE_CATEGORY_COLOR: {"backgroundColor": "#4a86e8", "textColor": "#ffffff"}}
+LABEL_COLORS = {mail_rules.SALESFORCE_CATEGORY_COLOR: {"backgroundColor": "#4a86e8", "textColor": "#ffffff"}}
 SYSTEM_FOLDERS: dict[str, FolderRole] = {"INBOX": "inbox", "SENT": "sent"}
 MAX_RETRY_IDS = 500  # unreadable messages a cursor carries to be fetched again
 DESTINATIONS = {"inbox": "INBOX", "sentitems": "SENT"}  # move_emails' well-known names
@@ -220,7 +208,7 @@ class GmailMail(EmailReader):
         return found
 
     def ensure_mail_category(
-        self, name: str = SALESFORCE_CATEGORY, color: str = SALESFORCE_CATEGORY_COLOR
+        self, name: str = SALESFORCE_CATEGORY, color: str = mail_rules.SALESFORCE_CATEGORY_COLOR
     ) -> None:
         """Make the user label ``name`` unless it is there (Gmail's categories are labels)."""
         self._label_id(name, create=True, color=color)
@@ -231,14 +219,14 @@ class GmailMail(EmailReader):
         *,
         folder: FolderRole,
         cursor: str,
-        backfill_days: int = DEFAULT_BACKFILL_DAYS,
-        salesforce_folder: str = SALESFORCE_FOLDER,
+        backfill_days: int = mail_rules.DEFAULT_BACKFILL_DAYS,
+        salesforce_folder: str = mail_rules.SALESFORCE_FOLDER,
         now: datetime | None = None,
     ) -> EmailChangeSet:
         """Emails of one folder ('inbox', 'sent' or 'salesforce') changed since ``cursor``; an empty,
         unreadable or refused (404) cursor reads the folder in full (Inbox and Sent Items within the
         last ``backfill_days`` days, the Salesforce label whole)."""
-        check_email_read("Gmail", folder, backfill_days)
+        mail_rules.check_email_read("Gmail", folder, backfill_days)
         state = folder_state(cursor, folder, position="history", what="Gmail")
         if state:
             label = str(state["label"])
@@ -379,7 +367,7 @@ class GmailMail(EmailReader):
 
     def read_conversation(self, conversation_id: str) -> list[EmailRecord]:
         """Every email of a thread in this mailbox, oldest first: one call."""
-        check_conversation_id(conversation_id)
+        mail_rules.check_conversation_id(conversation_id)
         try:
             thread = self.client.call(
                 "thread", lambda: self._users().threads().get(userId="me", id=conversation_id, format="full")
@@ -394,18 +382,18 @@ class GmailMail(EmailReader):
         for message in messages:
             role, folder_id = role_of(message.get("labelIds") or [], self._salesforce_label)
             records.append(to_record(message, role, folder_id, names))
-        return oldest_first(records)
+        return mail_rules.oldest_first(records)
 
     def read_attachments(
         self,
         message_ids: Sequence[str],
         *,
-        max_bytes: int = DEFAULT_ATTACHMENT_LIMIT,
+        max_bytes: int = mail_rules.DEFAULT_ATTACHMENT_LIMIT,
         include_inline: bool = False,
     ) -> dict[str, list[EmailAttachment]]:
         """The files of these emails, content fetched for those of at most ``max_bytes``: one batch of
         message reads per 50 emails, then one batch of attachment reads per 50 files."""
-        check_attachment_limit(max_bytes)
+        mail_rules.check_attachment_limit(max_bytes)
         users = self._users()
         ids = list(dict.fromkeys(message_ids))
         answers = self.client.batch(
@@ -425,7 +413,7 @@ class GmailMail(EmailReader):
             for part in _walk(body.get("payload") or {}):
                 if not part.get("filename"):
                     continue
-                reason = skip_reason(
+                reason = mail_rules.skip_reason(
                     is_file=True,  # a part with a file name
                     is_inline=_is_inline(part),
                     size=int((part.get("body") or {}).get("size") or 0),
@@ -452,12 +440,12 @@ class GmailMail(EmailReader):
             if status == 200 and isinstance(body, dict):
                 out[message_id].append(_attachment(message_id, part, _data({"body": body}), ""))
             elif status in (404, 410):
-                out[message_id].append(_attachment(message_id, part, None, GONE))
+                out[message_id].append(_attachment(message_id, part, None, mail_rules.GONE))
             elif not (error := google_error(status, body)).permanent:
                 raise error  # Gmail is busy: the session tries again
             else:  # this one file is refused: the email and its other files are not held back
                 log.warning("Gmail attachment of %s not readable: %s", message_id, error.message)
-                out[message_id].append(_attachment(message_id, part, None, UNREADABLE))
+                out[message_id].append(_attachment(message_id, part, None, mail_rules.UNREADABLE))
         return out
 
     # -- writes ------------------------------------------------------------------------------------
@@ -494,7 +482,7 @@ class GmailMail(EmailReader):
         Gmail keeps the id; Sent Items is where a sent message already is (SENT stays on it), so that
         move only takes the Salesforce label off. One batch call per 50."""
         users = self._users()
-        folder = self._salesforce_label or self._label_id(SALESFORCE_FOLDER, create=False)
+        folder = self._salesforce_label or self._label_id(mail_rules.SALESFORCE_FOLDER, create=False)
         makers = []
         for message_id, destination in moves:
             target = DESTINATIONS.get(destination.lower(), destination)

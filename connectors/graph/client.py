@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -18,11 +18,14 @@ import msal
 import requests
 
 from connectors.base import (
+    BatchAnswer,
     ConnectorError,
     ForeignLinkError,
+    MailboxAccess,
     ProviderClient,
     RetryPolicy,
     WriteResult,
+    batch_with_retry,
     call_with_retry,
     within,
 )
@@ -59,15 +62,9 @@ class GraphClient(ProviderClient):
     """One mailbox's way into Graph. ``account``: tenant_id, user_id, and mode "app" for app-only
     access. ``credentials``: delegated: refresh_token (+ cached access_token); app-only: nothing."""
 
-    def __init__(
-        self,
-        config: GraphConfig,
-        account: Mapping[str, str],
-        credentials: Mapping[str, Any],
-        on_credentials: Callable[[dict[str, Any]], None],
-        sleep: Callable[[float], None],
-    ) -> None:
-        super().__init__(credentials, on_credentials, sleep)
+    def __init__(self, config: GraphConfig, access: MailboxAccess) -> None:
+        super().__init__(access)
+        account = access.account
         self.config = config
         self.tenant_id = account["tenant_id"]
         self.app_only = account.get("mode") == APP_MODE
@@ -207,34 +204,24 @@ class GraphClient(ProviderClient):
         Items answered 429/5xx are sent again (after the longest Retry-After) up to the policy's
         attempts; the rest of the batch is not repeated.
         """
-        answers: list[tuple[int, Any] | None] = [None] * len(reqs)
-        pending = list(range(len(reqs)))
-        for attempt in range(1, self.config.retry.max_attempts + 1):
-            retry_wait = 0.0
-            still: list[int] = []
-            for start in range(0, len(pending), BATCH_LIMIT):
-                chunk = pending[start : start + BATCH_LIMIT]
-                body = {"requests": [{"id": str(i), **reqs[i]} for i in chunk]}
-                response = self.call("$batch", "POST", self.url("/$batch"), json=body)
-                for item in response.json().get("responses", []):
-                    index = int(item["id"])
-                    status = int(item.get("status", 500))
-                    if status in RETRIED_STATUSES and attempt < self.config.retry.max_attempts:
-                        headers = {k.lower(): v for k, v in (item.get("headers") or {}).items()}
-                        retry_wait = max(retry_wait, float(headers.get("retry-after", 1)))
-                        still.append(index)
-                    else:
-                        answers[index] = (status, item.get("body"))
-            if not still:
-                break
-            pending = sorted(still)
-            self.sleep(min(retry_wait, self.config.retry.max_wait))
-        missing = [i for i, a in enumerate(answers) if a is None]
-        if missing:
-            raise ConnectorError(
-                f"Graph $batch left {len(missing)} requests unanswered", permanent=False, code="BATCH"
-            )
-        return [a for a in answers if a is not None]
+
+        def send(chunk: Sequence[int]) -> Iterable[BatchAnswer]:
+            body = {"requests": [{"id": str(i), **reqs[i]} for i in chunk]}
+            response = self.call("$batch", "POST", self.url("/$batch"), json=body)
+            for item in response.json().get("responses", []):
+                status = int(item.get("status", 500))
+                headers = {k.lower(): v for k, v in (item.get("headers") or {}).items()}
+                retry_in = float(headers.get("retry-after", 1)) if status in RETRIED_STATUSES else None
+                yield BatchAnswer(int(item["id"]), status, item.get("body"), retry_in)
+
+        return batch_with_retry(
+            len(reqs),
+            send,
+            limit=BATCH_LIMIT,
+            policy=self.config.retry,
+            sleep=self.sleep,
+            what="Graph $batch",
+        )
 
 
 def json_request(method: str, url: str, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,10 +6,7 @@ To Do and contacts by delta) and ``GraphMail`` (the email folders, threads, atta
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
-from typing import Any
-
+from connectors.base import MailboxAccess
 from connectors.graph.client import GraphClient, GraphConfig
 from connectors.graph.items import GraphItems
 from connectors.graph.mail import GraphMail
@@ -17,7 +14,7 @@ from connectors.graph.streams import STREAMS
 from connectors.mailbox import MailboxConnector
 
 
-class GraphConnector(MailboxConnector):
+class GraphConnector(MailboxConnector[GraphConfig]):
     """One mailbox. ``account``: tenant_id, user_id, and mode "app" for app-only access.
 
     ``credentials``: delegated: refresh_token (+ cached access_token); app-only: nothing needed.
@@ -30,17 +27,9 @@ class GraphConnector(MailboxConnector):
     streams: GraphItems
     mail: GraphMail
 
-    def __init__(
-        self,
-        config: GraphConfig,
-        account: Mapping[str, str],
-        credentials: Mapping[str, Any],
-        on_credentials: Callable[[dict[str, Any]], None] = lambda creds: None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        client = GraphClient(config, account, credentials, on_credentials, sleep)
-        super().__init__(client, GraphItems(client), GraphMail(client))
-        self.config = config
+    def _parts(self, config: GraphConfig, access: MailboxAccess) -> tuple[GraphClient, GraphItems, GraphMail]:
+        client = GraphClient(config, access)
+        return client, GraphItems(client), GraphMail(client)
 
     def refresh(self) -> None:
         """A new access token now (sign-in checks, and tests that count only API calls)."""

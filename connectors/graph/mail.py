@@ -20,19 +20,8 @@ from urllib.parse import quote
 from connectors.base import ConnectorError, CursorInvalidError, EmailReader, WriteResult
 from connectors.graph.client import GraphClient, json_request, write_result
 from connectors.graph.errors import graph_error
+from connectors.neutral import mail as mail_rules
 from connectors.neutral.cursors import folder_state
-from connectors.neutral.mail import (
-    DEFAULT_ATTACHMENT_LIMIT,
-    DEFAULT_BACKFILL_DAYS,
-    GONE,
-    SALESFORCE_CATEGORY_COLOR,
-    SALESFORCE_FOLDER,
-    check_attachment_limit,
-    check_conversation_id,
-    check_email_read,
-    oldest_first,
-    skip_reason,
-)
 from connectors.neutral.text import html_to_text
 from connectors.stamp import odata_literal
 from syncengine.core.email_records import (
@@ -128,7 +117,7 @@ class GraphMail(EmailReader):
         self._mail_folders_resolved = False  # every role's folder id asked for once
 
     # -- folders -----------------------------------------------------------------------------------
-    def find_or_create_mail_folder(self, name: str = SALESFORCE_FOLDER) -> str:
+    def find_or_create_mail_folder(self, name: str = mail_rules.SALESFORCE_FOLDER) -> str:
         """The id of the top-level folder ``name`` (case-insensitive), made when missing: 1-2 calls."""
         return self._find_mail_folder(name) or self._create_mail_folder(name)
 
@@ -157,7 +146,9 @@ class GraphMail(EmailReader):
                 return str(folder["id"])
         return ""
 
-    def mail_folder_ids(self, *, salesforce_folder: str = SALESFORCE_FOLDER) -> dict[FolderRole, str]:
+    def mail_folder_ids(
+        self, *, salesforce_folder: str = mail_rules.SALESFORCE_FOLDER
+    ) -> dict[FolderRole, str]:
         """Role -> folder id for Inbox, Sent Items and the Salesforce folder (made when missing).
 
         One ``$batch`` call (one more when the Salesforce folder must be made)."""
@@ -199,8 +190,8 @@ class GraphMail(EmailReader):
         *,
         folder: FolderRole,
         cursor: str,
-        backfill_days: int = DEFAULT_BACKFILL_DAYS,
-        salesforce_folder: str = SALESFORCE_FOLDER,
+        backfill_days: int = mail_rules.DEFAULT_BACKFILL_DAYS,
+        salesforce_folder: str = mail_rules.SALESFORCE_FOLDER,
         now: datetime | None = None,
     ) -> EmailChangeSet:
         """Emails of one folder ('inbox', 'sent' or 'salesforce') changed since ``cursor``.
@@ -208,7 +199,7 @@ class GraphMail(EmailReader):
         An empty, unreadable or refused (410) cursor starts a full read: Inbox and Sent Items within the
         last ``backfill_days`` days of ``receivedDateTime``, the Salesforce folder whole. Removed entries
         (deleted, or moved to another folder) come back with ``removed=True``."""
-        check_email_read("Microsoft 365 mail", folder, backfill_days)
+        mail_rules.check_email_read("Microsoft 365 mail", folder, backfill_days)
         state = folder_state(cursor, folder, position="delta", what="Graph")
         if state:
             if state.get("folder"):
@@ -276,7 +267,7 @@ class GraphMail(EmailReader):
     def read_conversation(self, conversation_id: str) -> list[EmailRecord]:
         """Every email of a thread in this mailbox, whatever its folder, oldest first: one call (more
         only for threads over 100 emails; one more when the folder ids are not known yet)."""
-        check_conversation_id(conversation_id)
+        mail_rules.check_conversation_id(conversation_id)
         params = {
             "$filter": f"conversationId eq {odata_literal(conversation_id)}",
             "$select": SELECT,
@@ -293,20 +284,20 @@ class GraphMail(EmailReader):
             self.mail_folder_ids()  # once per connector: other folders (Deleted Items...) stay "other"
         roles = self._mail_folder_roles
         records = [to_record(i, roles.get(str(i.get("parentFolderId") or ""), "other")) for i in items]
-        return oldest_first(records)
+        return mail_rules.oldest_first(records)
 
     def read_attachments(
         self,
         message_ids: Sequence[str],
         *,
-        max_bytes: int = DEFAULT_ATTACHMENT_LIMIT,
+        max_bytes: int = mail_rules.DEFAULT_ATTACHMENT_LIMIT,
         include_inline: bool = False,
     ) -> dict[str, list[EmailAttachment]]:
         """The attachments of these emails, content fetched for files of at most ``max_bytes``.
 
         Two ``$batch`` rounds: the attachment lists (one call per 20 emails), then the contents of the
         files that qualify (one call per 20 files). An email gone meanwhile maps to []."""
-        check_attachment_limit(max_bytes)
+        mail_rules.check_attachment_limit(max_bytes)
         ids = list(dict.fromkeys(message_ids))
         lists = self.client.batch(
             [
@@ -326,7 +317,7 @@ class GraphMail(EmailReader):
             if status != 200:
                 raise graph_error(status, body)
             for meta in body.get("value", []):
-                reason = skip_reason(
+                reason = mail_rules.skip_reason(
                     is_file=meta.get("@odata.type", FILE_ATTACHMENT) == FILE_ATTACHMENT,
                     is_inline=bool(meta.get("isInline")),
                     size=int(meta.get("size") or 0),
@@ -352,7 +343,7 @@ class GraphMail(EmailReader):
                 content = base64.b64decode(body["contentBytes"])
                 out[message_id].append(self._attachment(message_id, meta, content, ""))
             elif status == 404:
-                out[message_id].append(self._attachment(message_id, meta, None, GONE))
+                out[message_id].append(self._attachment(message_id, meta, None, mail_rules.GONE))
             else:
                 raise graph_error(status, body)
         return out
@@ -397,7 +388,7 @@ class GraphMail(EmailReader):
         return [write_result(s, b, fallback_id=i) for (s, b), (i, _) in zip(answers, moves, strict=True)]
 
     def ensure_mail_category(
-        self, name: str = SALESFORCE_CATEGORY, color: str = SALESFORCE_CATEGORY_COLOR
+        self, name: str = SALESFORCE_CATEGORY, color: str = mail_rules.SALESFORCE_CATEGORY_COLOR
     ) -> None:
         """Put ``name`` in the mailbox's master category list (with its colour) unless it is there."""
         listing = self.client.call(
