@@ -1,8 +1,9 @@
-"""The one interface every connector implements, its one error type, and retry in one place.
+"""The interfaces the engine holds each side by, their one error type, and retry in one place.
 
-Mail side (Graph now; EWS and Google later) implements ``MailConnector``; Salesforce implements
-``CrmConnector``. Both report the HTTP requests they made in ``calls`` (API) and ``token_calls``
-(login traffic), which the session records per side.
+A mailbox (Graph, EWS, Google) is a ``MailSide``: its calendar, task and contact streams
+(``ItemStreams``) and its email reading (``EmailReader``). Salesforce is a ``CrmSide``. Both report the
+HTTP requests they made in ``calls`` (API) and ``token_calls`` (login traffic), which the session
+records per side. Each provider's client builds on ``ProviderClient``.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
+from connectors.neutral.times import Window
+from syncengine.core.email_records import EmailAttachment, EmailChangeSet, EmailRecord, FolderRole
 from syncengine.core.records import ChangeSet, CreateIntent, ItemChange
 
 log = logging.getLogger(__name__)
@@ -119,6 +123,53 @@ def call_with_retry(
             sleep(wait)
 
 
+@dataclass(frozen=True)
+class BatchAnswer:
+    """One request's answer within a batch call. ``retry_in``: seconds to wait before sending it
+    again (a 429, a 5xx); None when the answer is final."""
+
+    index: int  # the request's place in the caller's list
+    status: int
+    body: Any
+    retry_in: float | None = None
+
+
+def batch_with_retry(
+    count: int,
+    send: Callable[[Sequence[int]], Iterable[BatchAnswer]],
+    *,
+    limit: int,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None],
+    what: str,
+) -> list[tuple[int, Any]]:
+    """Send ``count`` requests in batch calls of ``limit`` (``send`` makes one call for the indexes it
+    is given); answers come back in input order as (status, body).
+
+    Requests answered "retry" are sent again, after the longest wait asked for, up to the policy's
+    attempts; the rest of the batch is not repeated."""
+    answers: list[tuple[int, Any] | None] = [None] * count
+    pending = list(range(count))
+    for attempt in range(1, policy.max_attempts + 1):
+        wait = 0.0
+        again: list[int] = []
+        for start in range(0, len(pending), limit):
+            for answer in send(pending[start : start + limit]):
+                if answer.retry_in is not None and attempt < policy.max_attempts:
+                    wait = max(wait, answer.retry_in)
+                    again.append(answer.index)
+                else:
+                    answers[answer.index] = (answer.status, answer.body)
+        if not again:
+            break
+        pending = sorted(again)
+        sleep(min(wait, policy.max_wait))
+    missing = [i for i, a in enumerate(answers) if a is None]
+    if missing:
+        raise ConnectorError(f"{what} left {len(missing)} requests unanswered", permanent=False, code="BATCH")
+    return [a for a in answers if a is not None]
+
+
 @dataclass
 class WriteResult:
     """The outcome of one item in a batch write."""
@@ -132,14 +183,59 @@ class WriteResult:
     permanent: bool = True
 
 
-class CrmConnector(Protocol):
+@dataclass(frozen=True)
+class MailboxAccess:
+    """How a connector reaches one mailbox: the provider's account (ids, addresses), its credentials,
+    who stores them when they change (encrypted, on the mailbox row), and the sleep back-offs use
+    (tests pass one that does not sleep)."""
+
+    account: Mapping[str, str]
+    credentials: Mapping[str, Any]
+    on_credentials: Callable[[dict[str, Any]], None]
+    sleep: Callable[[float], None]
+
+
+class ProviderClient:
+    """What every provider's client keeps: the credentials (handed to ``on_credentials`` whenever they
+    change), the sleep its back-offs use, and its request counts."""
+
+    def __init__(self, access: MailboxAccess) -> None:
+        self.credentials = dict(access.credentials)
+        self.on_credentials = access.on_credentials
+        self.sleep = access.sleep
+        self.calls = 0  # API requests
+        self.token_calls = 0  # sign-in traffic
+
+
+class CrmSettings(Protocol):
+    @property
+    def sync_key_field(self) -> str: ...
+
+
+class CrmSide(Protocol):
+    """What the engine calls on Salesforce (``connectors.salesforce.connector.SalesforceConnector``)."""
+
     calls: int
     token_calls: int
+    api_usage: str  # Salesforce's "used/allowed" API calls, from its last answer
+    config: CrmSettings
 
-    def read_changes(self, *, crm_object: str, fields: Sequence[str], cursor: str) -> ChangeSet: ...
+    @property
+    def user_id(self) -> str: ...
 
-    def upsert(self, *, crm_object: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
-        """Create-or-update by the sync-key External ID (repeatable); one result per record."""
+    def read_changes(
+        self,
+        *,
+        crm_object: str,
+        fields: Sequence[str],
+        cursor: str,
+        neutral: Callable[[Mapping[str, Any]], dict[str, Any]],
+        label_field: str = "",
+        extra_where: str = "",
+        always_where: str = "",
+        widen_where: str = "",
+    ) -> ChangeSet:
+        """This user's records changed since ``cursor`` (a SystemModstamp), deletions included."""
         ...
 
     def read_items(
@@ -154,22 +250,45 @@ class CrmConnector(Protocol):
         """These records as they are now (deleted ones too), batched: id -> change."""
         ...
 
+    def find_matches(
+        self,
+        *,
+        crm_object: str,
+        fields: Sequence[str],
+        match_fields: Mapping[str, str],
+        candidates: Sequence[tuple[Any, ...]],
+        neutral: Callable[[Mapping[str, Any]], dict[str, Any]],
+    ) -> dict[tuple[Any, ...], tuple[str, dict[str, Any], str]]:
+        """Existing records equal to a candidate on ``match_fields``: candidate -> (id, values, sync key)."""
+        ...
+
+    def ids_by_sync_key(self, *, crm_object: str, keys: Sequence[str]) -> dict[str, str]: ...
+
+    def describe(self, crm_object: str) -> dict[str, Any]: ...
+
+    def query(self, soql: str) -> list[dict[str, Any]]:
+        """Every row of a query built by ``connectors.salesforce.queries``."""
+        ...
+
+    def upsert(self, *, crm_object: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
+        """Create-or-update by the sync-key External ID (repeatable); one result per record."""
+        ...
+
+    def create(self, *, crm_object: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]: ...
+
     def update(self, *, crm_object: str, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]: ...
 
     def delete(self, *, ids: Sequence[str]) -> list[WriteResult]: ...
 
 
-class MailConnector(Protocol):
-    """Graph, EWS and Google all keep this contract (tests/connectors/contract): neutral values in
-    and out, one call for a read with no changes, writes in batches, and an explicit
-    ``UNSUPPORTED_STREAM`` error for a stream the provider cannot sync."""
+class ItemStreams(Protocol):
+    """A mailbox's calendar, task and contact streams. Graph, EWS and Google all keep this contract
+    (tests/connectors/contract): neutral values in and out, one call for a read with no changes,
+    writes in batches, and an explicit ``UNSUPPORTED_STREAM`` error for a stream the provider cannot
+    sync."""
 
-    SUPPORTED_STREAMS: Collection[str]
-    calls: int
-    token_calls: int
-
-    def read_changes(self, *, stream: str, cursor: str, window: Any = None) -> ChangeSet:
-        """Changes since ``cursor``; ``window`` (start, end) bounds calendar streams."""
+    def read_changes(self, *, stream: str, cursor: str, window: Window | None = None) -> ChangeSet:
+        """Changes since ``cursor``; ``window`` bounds calendar streams."""
         ...
 
     def exists(self, *, stream: str, ids: Sequence[str]) -> dict[str, bool]:
@@ -180,13 +299,6 @@ class MailConnector(Protocol):
         """These items as they are now, as a read reports them, batched; one gone reads as deleted."""
         ...
 
-    def create(
-        self, *, stream: str, items: Sequence[Mapping[str, Any]], sync_keys: Sequence[str] = ()
-    ) -> list[WriteResult]:
-        """Make these items; ``sync_keys`` (one per item) are stamped on them where the provider keeps
-        data of the engine's own (an extended property, a private property, client data)."""
-        ...
-
     def find_created(
         self, *, stream: str, intents: Sequence[CreateIntent], paired: Collection[str] = ()
     ) -> dict[str, ItemChange]:
@@ -195,6 +307,57 @@ class MailConnector(Protocol):
         (never an answer). Not found: the create never happened."""
         ...
 
+    def create(
+        self, *, stream: str, items: Sequence[Mapping[str, Any]], sync_keys: Sequence[str] = ()
+    ) -> list[WriteResult]:
+        """Make these items; ``sync_keys`` (one per item) are stamped on them where the provider keeps
+        data of the engine's own (an extended property, a private property, client data)."""
+        ...
+
     def update(self, *, stream: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> list[WriteResult]: ...
 
     def delete(self, *, stream: str, ids: Sequence[str]) -> list[WriteResult]: ...
+
+
+class EmailReader(Protocol):
+    """A mailbox's emails: three folders read by cursor, threads, attachments, categories and moves
+    (tests/connectors/contract/test_mail_contract.py)."""
+
+    def read_email_changes(
+        self,
+        *,
+        folder: FolderRole,
+        cursor: str,
+        backfill_days: int = ...,
+        salesforce_folder: str = ...,
+        now: datetime | None = None,
+    ) -> EmailChangeSet:
+        """Emails of one folder changed since ``cursor``; an empty or refused cursor reads in full."""
+        ...
+
+    def read_conversation(self, conversation_id: str) -> list[EmailRecord]:
+        """Every email of a thread in this mailbox, oldest first."""
+        ...
+
+    def read_attachments(
+        self, message_ids: Sequence[str], *, max_bytes: int = ..., include_inline: bool = False
+    ) -> dict[str, list[EmailAttachment]]: ...
+
+    def set_email_categories(self, changes: Sequence[tuple[str, Sequence[str]]]) -> list[WriteResult]: ...
+
+    def move_emails(self, moves: Sequence[tuple[str, str]]) -> list[WriteResult]: ...
+
+    def ensure_mail_category(self, name: str = ..., color: str = ...) -> None: ...
+
+
+class MailSide(ItemStreams, EmailReader, Protocol):
+    """What the engine calls on a mailbox, whatever its provider."""
+
+    @property
+    def SUPPORTED_STREAMS(self) -> Collection[str]: ...  # noqa: N802 - the connectors' class constant
+
+    @property
+    def calls(self) -> int: ...
+
+    @property
+    def token_calls(self) -> int: ...

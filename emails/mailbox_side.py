@@ -12,7 +12,7 @@ from emails.models import SavedThread
 from emails.services import CURSOR_SIDE, CURSOR_STREAMS
 from syncengine.core.email_plan import ToSave
 from syncengine.core.email_records import EmailRecord, FolderRole
-from syncengine.core.email_rules import SALESFORCE_CATEGORY
+from syncengine.core.scope import SALESFORCE_CATEGORY
 from syncengine.models import SyncCursor
 from syncengine.services.leases import lease_renew
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from connectors.salesforce.soql import literal
+from connectors.salesforce import queries
 from mapping.registry import make_rule
 from mapping.requirements import engine_owned, label_of, required_on_create
 from mapping.timezones import parse_date
@@ -81,10 +81,8 @@ def source_rules(stream: str, fields: SourceFields, *, two_way: bool = False) ->
 def window_condition(fields: SourceFields, start: datetime, end: datetime) -> str:
     """SOQL for the records inside the calendar window."""
     if fields.date_field:
-        first, after = literal(start.date(), "date"), literal(end.date(), "date")
-        return f"{fields.date_field} >= {first} AND {fields.date_field} < {after}"
-    last = fields.end_field or fields.start_field
-    return f"{last} >= {literal(start, 'datetime')} AND {fields.start_field} < {literal(end, 'datetime')}"
+        return queries.day_window(fields.date_field, start, end)
+    return queries.span_window(fields.start_field, fields.end_field or fields.start_field, start, end)
 
 
 def check_source(

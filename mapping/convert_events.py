@@ -32,16 +32,15 @@ from mapping.timezones import (
     parse_neutral,
     zone_info,
 )
+from syncengine.core.scope import SALESFORCE_CATEGORY, UNSYNC_CATEGORY  # the categories' one definition
 
 __all__ = [
     "CATEGORY_SEPARATOR",
     "DEFAULT_REMINDER_MINUTES",
     "MINUTES_PER_DAY",
-    "SALESFORCE_CATEGORY",
     "SENSITIVITIES",
     "SHOW_AS_VALUES",
     "SYNC_CATEGORIES",
-    "UNSYNC_CATEGORY",
     "ConversionError",
     "categories_from_text",
     "categories_to_text",
@@ -226,8 +225,6 @@ def is_private_to_sensitivity(value: Any) -> str:
 
 # ----------------------------------------------------------------------------------------- categories
 
-SALESFORCE_CATEGORY = "Salesforce"  # marks an item to be synced
-UNSYNC_CATEGORY = "Salesforce Unsync"  # marks an item to be unsynced
 SYNC_CATEGORIES = (SALESFORCE_CATEGORY, UNSYNC_CATEGORY)
 CATEGORY_SEPARATOR = ";"  # also the separator of Salesforce multi-select picklists
 

@@ -10,7 +10,7 @@ reminders, names, addresses, due dates) live in the ``convert_*`` modules and ar
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +47,7 @@ class Converter:
     to_crm: Convert
     to_mail: Convert
     description: str
-    crm_types: frozenset[str] = field(default_factory=frozenset)
+    crm_types: Set[str] = field(default_factory=frozenset)  # frozen in __post_init__
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "to_crm", guarded(self.to_crm))

@@ -8,7 +8,7 @@ itself alone (mapping.requirements).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -17,7 +17,8 @@ from mapping.requirements import NEEDED_ROWS, RESERVED_FOR, engine_owned, label_
 
 
 class ConverterInfo(Protocol):
-    crm_types: frozenset[str] | set[str]
+    @property
+    def crm_types(self) -> Set[str]: ...
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from connectors.base import ConnectorError, RetryPolicy
-from connectors.ews.connector import EwsConfig, EwsConnector
+from connectors.ews.client import EwsConfig
+from connectors.ews.connector import EwsConnector
 from onboarding import services
 from onboarding.errors import OnboardingError
 from syncengine.models import Mailbox, Organization, Provider

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from connectors.graph.connector import APP_MODE
+from connectors.graph.client import APP_MODE
 from onboarding.errors import OnboardingError
 from onboarding.models import MicrosoftAdminConsent
 from onboarding.selectors import suspension_cause

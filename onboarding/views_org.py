@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from connectors.graph.connector import APP_MODE
+from connectors.graph.client import APP_MODE
 from dashboard.org_pages import administered_or_404
 from onboarding import services
 from onboarding.errors import OnboardingError

@@ -7,7 +7,7 @@ from typing import Any
 
 from exchangelib.properties import HTMLBody
 
-from connectors.graph.events import html_to_text
+from connectors.neutral.text import html_to_text
 
 
 def stamp(value: Any) -> str | None:

@@ -11,6 +11,7 @@ from exchangelib.ewsdatetime import EWSTimeZone
 from exchangelib.properties import Body
 
 from connectors.ews.common import body_text, stamp
+from connectors.neutral.times import UnknownTimeZoneError
 from mapping.converters import parse_instant
 from syncengine.core.records import ItemChange
 
@@ -60,10 +61,6 @@ FIELDS = (
     "_start_timezone",
     "_end_timezone",
 )
-
-
-class UnknownTimeZoneError(ValueError):
-    pass
 
 
 def _day_instant(day: date) -> str:

@@ -1,7 +1,7 @@
 """Exchange mail over EWS: folder sync states as neutral email records, categories and moves in batches.
 
-Mixed into ``EwsConnector`` (it uses its ``_call``, ``_sync_all`` and call counting). Each folder is
-read with SyncFolderItems: a folder with no changes costs one call. The first read of Inbox and Sent
+Calls go through the mailbox's ``EwsClient`` (its ``call``, ``sync_all`` and call counting). Each folder
+is read with SyncFolderItems: a folder with no changes costs one call. The first read of Inbox and Sent
 Items (and any read after Exchange refused the sync state) keeps only emails received within the
 backfill window; the "Salesforce emails" folder is read whole.
 """
@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from defusedxml.ElementTree import (
     fromstring as safe_fromstring,
@@ -35,11 +35,15 @@ from exchangelib.properties import (
 )
 from exchangelib.restriction import Restriction
 
-from connectors.base import ConnectorError, CursorInvalidError, WriteResult
+from connectors.base import ConnectorError, CursorInvalidError, EmailReader, WriteResult
 from connectors.ews import services
+from connectors.ews.client import EwsClient
 from connectors.ews.common import stamp
 from connectors.ews.services import Unreadable
-from connectors.graph.mail import html_to_text
+from connectors.neutral import mail as mail_rules
+from connectors.neutral.cursors import folder_state
+from connectors.neutral.text import html_to_text
+from connectors.neutral.times import utc_instant
 from syncengine.core.email_records import (
     EmailAddress,
     EmailAttachment,
@@ -47,21 +51,12 @@ from syncengine.core.email_records import (
     EmailRecord,
     FolderRole,
 )
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from exchangelib import Account
+from syncengine.core.scope import SALESFORCE_CATEGORY
 
 log = logging.getLogger(__name__)
 
-SALESFORCE_FOLDER = "Salesforce emails"
-SALESFORCE_CATEGORY = "Salesforce"
-SALESFORCE_CATEGORY_COLOR = "preset7"  # blue, as Graph names Outlook's colour presets
 CATEGORY_LIST = "CategoryList"  # the calendar folder's user configuration holding the master categories
 CATEGORY_NS = "CategoryList.xsd"
-DEFAULT_BACKFILL_DAYS = 6
-DEFAULT_ATTACHMENT_LIMIT = 25 * 1024 * 1024  # Salesforce's limit for one file
 CONVERSATION_FOLDERS = ("inbox", "sentitems", "drafts", "deleteditems")
 WELL_KNOWN: dict[str, type[Folder]] = {
     "inbox": Inbox,
@@ -133,46 +128,29 @@ def to_record(item: Message, role: FolderRole) -> EmailRecord:
     )
 
 
-def _parse_cursor(cursor: str, role: FolderRole) -> dict[str, Any]:
-    if not cursor:
-        return {}
-    try:
-        state = json.loads(cursor)
-    except ValueError:
-        log.warning("unreadable EWS mail cursor for %s; reading in full", role)
-        return {}
-    if not isinstance(state, dict) or state.get("role") != role or not state.get("sync_state"):
-        return {}
-    return state
+class EwsMail(EmailReader):
+    """Mail reads and writes for one Exchange mailbox (``connectors.base.EmailReader``)."""
 
-
-class EwsMailMixin:
-    """Mail methods of ``EwsConnector`` (same names and shapes as the Graph connector's)."""
-
-    if TYPE_CHECKING:
-        account: Account
-
-        def _call(self, what: str, call: Callable[[], Any]) -> Any: ...
-        def _sync_all(
-            self, folder: Folder, fields: Sequence[str], sync_state: str | None, what: str
-        ) -> tuple[list[tuple[str, Any]], str]: ...
-        def _batches(self, values: Sequence[Any]) -> Any: ...
-        def _find_or_create_folder(self, parent: Folder, name: str, folder_class: str) -> str: ...
+    def __init__(self, client: EwsClient) -> None:
+        self.client = client
+        self._mail_roles: dict[str, FolderRole] | None = None  # folder id -> role, learnt once
 
     def _root(self) -> Root:
-        return Root(account=self.account)
+        return Root(account=self.client.account)
 
-    def find_or_create_mail_folder(self, name: str = SALESFORCE_FOLDER) -> str:
+    def find_or_create_mail_folder(self, name: str = mail_rules.SALESFORCE_FOLDER) -> str:
         """The id of the top-level folder ``name`` (case-insensitive), made when missing: 1-2 calls."""
-        return self._find_or_create_folder(MsgFolderRoot(root=self._root()), name, "IPF.Note")
+        return self.client.find_or_create_folder(MsgFolderRoot(root=self._root()), name, "IPF.Note")
 
-    def mail_folder_ids(self, *, salesforce_folder: str = SALESFORCE_FOLDER) -> dict[FolderRole, str]:
+    def mail_folder_ids(
+        self, *, salesforce_folder: str = mail_rules.SALESFORCE_FOLDER
+    ) -> dict[FolderRole, str]:
         """Role -> folder id for Inbox, Sent Items and the Salesforce folder (made when missing)."""
         root = self._root()
-        found = self._call(
+        found = self.client.call(
             "mail folders",
             lambda: services.run(
-                services.GetFolders(account=self.account),
+                services.GetFolders(account=self.client.account),
                 folders=[Inbox(root=root), SentItems(root=root)],
                 additional_fields=set(),
                 shape=ID_ONLY,
@@ -188,7 +166,7 @@ class EwsMailMixin:
             "sent": str(found[1].id),
             "salesforce": self.find_or_create_mail_folder(salesforce_folder),
         }
-        self.__dict__["_mail_roles"] = {folder_id: role for role, folder_id in ids.items()}
+        self._mail_roles = {folder_id: role for role, folder_id in ids.items()}
         return ids
 
     def read_email_changes(
@@ -196,8 +174,8 @@ class EwsMailMixin:
         *,
         folder: FolderRole,
         cursor: str,
-        backfill_days: int = DEFAULT_BACKFILL_DAYS,
-        salesforce_folder: str = SALESFORCE_FOLDER,
+        backfill_days: int = mail_rules.DEFAULT_BACKFILL_DAYS,
+        salesforce_folder: str = mail_rules.SALESFORCE_FOLDER,
         now: datetime | None = None,
     ) -> EmailChangeSet:
         """Emails of one folder ('inbox', 'sent' or 'salesforce') changed since ``cursor``.
@@ -205,15 +183,8 @@ class EwsMailMixin:
         An empty, unreadable or refused cursor starts a full read: Inbox and Sent Items within the last
         ``backfill_days`` days of receipt, the Salesforce folder whole. Removed entries (deleted, or
         moved to another folder) come back with ``removed=True``."""
-        if folder not in ("inbox", "sent", "salesforce"):
-            raise ConnectorError(
-                f"Exchange mail is read from inbox, sent or salesforce, not {folder!r}",
-                permanent=True,
-                code="UNSUPPORTED_FOLDER",
-            )
-        if backfill_days < 0:
-            raise ConnectorError("backfill_days cannot be negative", permanent=True, code="BAD_BACKFILL")
-        state = _parse_cursor(cursor, folder)
+        mail_rules.check_email_read("Exchange mail", folder, backfill_days)
+        state = folder_state(cursor, folder, position="sync_state", what="EWS")
         if state:
             try:
                 return self._read_mail(folder, str(state.get("folder") or ""), str(state["sync_state"]), None)
@@ -232,7 +203,7 @@ class EwsMailMixin:
     ) -> EmailChangeSet:
         root = self._root()
         target = Folder(root=root, id=folder_id) if folder_id else WELL_KNOWN[role](root=root)
-        changes, new_state = self._sync_all(target, FIELDS, sync_state, f"{role} mail")
+        changes, new_state = self.client.sync_all(target, FIELDS, sync_state, f"{role} mail")
         found: dict[str, EmailRecord] = {}  # a read may report an item twice: the last one counts
         for change_type, item in changes:
             if change_type == "delete":
@@ -250,7 +221,7 @@ class EwsMailMixin:
             except Exception as error:  # the same for one we cannot convert
                 log.warning("EWS %s: email %s skipped: %r", role, item.id, error)
                 continue
-            if floor is not None and record.received_at and record.received_at < _z(floor):
+            if floor is not None and record.received_at and record.received_at < utc_instant(floor):
                 continue
             folder_id = folder_id or record.folder_id
             found.pop(record.id, None)
@@ -260,16 +231,14 @@ class EwsMailMixin:
 
     def _folder_roles(self) -> dict[str, FolderRole]:
         """Folder id -> role, learnt once per connector (two calls; the Salesforce folder made if missing)."""
-        if "_mail_roles" not in self.__dict__:
+        if self._mail_roles is None:
             self.mail_folder_ids()
-        roles: dict[str, FolderRole] = self.__dict__["_mail_roles"]
-        return roles
+        return self._mail_roles or {}
 
     def read_conversation(self, conversation_id: str) -> list[EmailRecord]:
         """Every email of a thread in this mailbox's mail folders (Inbox, Sent Items, Drafts, Deleted
         Items and the Salesforce folder), oldest first: one FindItem call for them all."""
-        if not conversation_id:
-            raise ConnectorError("a conversation id is required", permanent=True, code="BAD_CONVERSATION")
+        mail_rules.check_conversation_id(conversation_id)
         roles = self._folder_roles()
         root = self._root()
         folders = [WELL_KNOWN[name](root=root) for name in CONVERSATION_FOLDERS]
@@ -282,23 +251,23 @@ class EwsMailMixin:
             folders=folders,
             applies_to=Restriction.ITEMS,
         )
-        found = self._call(
+        found = self.client.call(
             "conversation",
             lambda: services.find_items(
-                self.account, folders=folders, fields=fields, restriction=restriction
+                self.client.account, folders=folders, fields=fields, restriction=restriction
             ),
         )
         records = [
             replace(record, folder=roles.get(record.folder_id, "other"))
             for record in (to_record(item, "other") for item in found if isinstance(item, Message))
         ]
-        return sorted(records, key=lambda r: (r.received_at, r.id))
+        return mail_rules.oldest_first(records)
 
     def read_attachments(
         self,
         message_ids: Sequence[str],
         *,
-        max_bytes: int = DEFAULT_ATTACHMENT_LIMIT,
+        max_bytes: int = mail_rules.DEFAULT_ATTACHMENT_LIMIT,
         include_inline: bool = False,
     ) -> dict[str, list[EmailAttachment]]:
         """The attachments of these emails, content fetched for files of at most ``max_bytes``.
@@ -306,18 +275,17 @@ class EwsMailMixin:
         Two rounds: the attachment lists (one GetItem call per batch of emails), then the contents of
         the files that qualify (one GetAttachment call per batch of files). An email gone meanwhile maps
         to []."""
-        if max_bytes < 0:
-            raise ConnectorError("max_bytes cannot be negative", permanent=True, code="BAD_LIMIT")
+        mail_rules.check_attachment_limit(max_bytes)
         ids = list(dict.fromkeys(message_ids))
         out: dict[str, list[EmailAttachment]] = {i: [] for i in ids}
         folder = Inbox(root=self._root())
         fields = {f for f in folder.normalize_fields(fields=["attachments"]) if not f.field.is_attribute}
         wanted: list[tuple[str, Any]] = []
-        for chunk in self._batches(ids):
-            answers = self._call(
+        for chunk in self.client.batches(ids):
+            answers = self.client.call(
                 "attachment lists",
                 lambda chunk=chunk: services.run(
-                    services.GetItems(account=self.account, chunk_size=len(chunk)),
+                    services.GetItems(account=self.client.account, chunk_size=len(chunk)),
                     items=[(i, None) for i in chunk],
                     additional_fields=fields,
                     shape=ID_ONLY,
@@ -333,40 +301,46 @@ class EwsMailMixin:
                         code=type(answer).__name__,
                     )
                 for meta in answer.attachments or []:
-                    reason = _skip_reason(meta, max_bytes, include_inline)
+                    reason = mail_rules.skip_reason(
+                        is_file=isinstance(meta, FileAttachment),
+                        is_inline=bool(getattr(meta, "is_inline", False)),
+                        size=int(getattr(meta, "size", 0) or 0),
+                        max_bytes=max_bytes,
+                        include_inline=include_inline,
+                    )
                     if reason:
                         out[message_id].append(_attachment(message_id, meta, None, reason))
                     else:
                         wanted.append((message_id, meta))
-        for chunk in self._batches(wanted):
-            contents = self._call(
+        for files in self.client.batches(wanted):
+            contents = self.client.call(
                 "attachment contents",
-                lambda chunk=chunk: services.run(
-                    services.GetAttachments(account=self.account, chunk_size=len(chunk)),
-                    items=[meta.attachment_id for _, meta in chunk],
+                lambda files=files: services.run(
+                    services.GetAttachments(account=self.client.account, chunk_size=len(files)),
+                    items=[meta.attachment_id for _, meta in files],
                     include_mime_content=False,
                     body_type=None,
                     filter_html_content=None,
                     additional_fields=None,
                 ),
             )
-            for (message_id, meta), answer in zip(chunk, contents, strict=True):
+            for (message_id, meta), answer in zip(files, contents, strict=True):
                 if isinstance(answer, FileAttachment):
                     out[message_id].append(_attachment(message_id, meta, answer.content, ""))
                 else:
-                    out[message_id].append(_attachment(message_id, meta, None, "gone"))
+                    out[message_id].append(_attachment(message_id, meta, None, mail_rules.GONE))
         return out
 
     def ensure_mail_category(
-        self, name: str = SALESFORCE_CATEGORY, color: str = SALESFORCE_CATEGORY_COLOR
+        self, name: str = SALESFORCE_CATEGORY, color: str = mail_rules.SALESFORCE_CATEGORY_COLOR
     ) -> None:
         """Put ``name`` in the mailbox's master category list (with its colour) unless it is there: one
         call to read the list, one more to write it."""
         config_name = UserConfigurationName(name=CATEGORY_LIST, folder=Calendar(root=self._root()))
-        found = self._call(
+        found = self.client.call(
             "master categories",
             lambda: services.run(
-                services.GetUserConfigurations(account=self.account),
+                services.GetUserConfigurations(account=self.client.account),
                 user_configuration_name=config_name,
                 properties="XmlData",
             ),
@@ -402,27 +376,27 @@ class EwsMailMixin:
         service = (
             services.UpdateUserConfigurations if current is not None else services.CreateUserConfigurations
         )
-        self._call(
+        self.client.call(
             "save master categories",
-            lambda: list(service(account=self.account).call(user_configuration=payload)),
+            lambda: list(service(account=self.client.account).call(user_configuration=payload)),
         )
 
     def set_email_categories(self, changes: Sequence[tuple[str, Sequence[str]]]) -> list[WriteResult]:
         """Replace each email's categories: ``[(message id, categories)]``. One UpdateItem call per batch;
         a result per email, in order (``version``: the new change key)."""
         results: list[WriteResult] = []
-        for chunk in self._batches(list(changes)):
+        for chunk in self.client.batches(list(changes)):
             updates = [
                 (
-                    Message(account=self.account, id=i, changekey=None, categories=list(c) or None),
+                    Message(account=self.client.account, id=i, changekey=None, categories=list(c) or None),
                     ["categories"],
                 )
                 for i, c in chunk
             ]
-            answers = self._call(
+            answers = self.client.call(
                 "email categories",
                 lambda updates=updates: services.run(
-                    services.UpdateItems(account=self.account, chunk_size=len(updates)),
+                    services.UpdateItems(account=self.client.account, chunk_size=len(updates)),
                     items=updates,
                     conflict_resolution="AlwaysOverwrite",
                     message_disposition=SAVE_ONLY,
@@ -444,11 +418,11 @@ class EwsMailMixin:
         root = self._root()
         for target, indexes in by_target.items():
             folder = WELL_KNOWN[target](root=root) if target in WELL_KNOWN else FolderId(id=target)
-            for chunk in self._batches(indexes):
-                answers = self._call(
+            for chunk in self.client.batches(indexes):
+                answers = self.client.call(
                     "move emails",
                     lambda chunk=chunk, folder=folder: services.run(
-                        services.MoveItems(account=self.account, chunk_size=len(chunk)),
+                        services.MoveItems(account=self.client.account, chunk_size=len(chunk)),
                         items=[(moves[i][0], None) for i in chunk],
                         to_folder=folder,
                     ),
@@ -456,16 +430,6 @@ class EwsMailMixin:
                 for index, answer in zip(chunk, answers, strict=True):
                     results[index] = _mail_result(answer, moves[index][0])
         return [results[i] for i in range(len(moves))]
-
-
-def _skip_reason(meta: Any, max_bytes: int, include_inline: bool) -> str:
-    if not isinstance(meta, FileAttachment):
-        return "not_a_file"
-    if meta.is_inline and not include_inline:
-        return "inline"
-    if int(meta.size or 0) > max_bytes:
-        return "too_large"
-    return ""
 
 
 def _attachment(message_id: str, meta: Any, content: bytes | None, skipped: str) -> EmailAttachment:
@@ -487,7 +451,3 @@ def _mail_result(answer: Any, fallback_id: str) -> WriteResult:
     if isinstance(answer, tuple):
         return WriteResult(ok=True, id=str(answer[0] or fallback_id), version=str(answer[1] or ""))
     return WriteResult(ok=True, id=fallback_id)
-
-
-def _z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.graph.events import UnknownTimeZoneError, html_to_text
+from connectors.neutral.text import html_to_text
+from connectors.neutral.times import UnknownTimeZoneError
 from mapping.converters import neutral_instant, parse_instant
 from mapping.timezones import ConversionError, local_to_utc
 from syncengine.core.records import ItemChange
@@ -35,7 +36,7 @@ RESPONSES = {
 VISIBILITY = {"private": "private", "confidential": "confidential"}
 _TAG = re.compile(r"<[a-zA-Z/][^>]*>")
 
-__all__ = ["UnknownTimeZoneError", "from_neutral", "to_change", "to_neutral"]
+__all__ = ["from_neutral", "to_change", "to_neutral"]
 
 
 def instant(value: Mapping[str, Any] | None) -> str | None:

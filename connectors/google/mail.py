@@ -1,7 +1,7 @@
 """Gmail through the Gmail API: folders (labels), history, threads, attachments and labels as categories.
 
-Mixed into ``GoogleConnector`` (it uses its ``_call``, ``_pages``, ``_batch`` and call counting). Gmail
-has labels, not folders: Inbox is ``INBOX``, Sent Items ``SENT``, and the "Salesforce emails" folder
+Calls go through the account's ``GoogleClient`` (its ``call``, ``pages``, ``batch`` and call counting).
+Gmail has labels, not folders: Inbox is ``INBOX``, Sent Items ``SENT``, and the "Salesforce emails" folder
 a user label of that name (made when missing). Categories are the message's other user labels.
 
 Reads per folder: the first read (and any read after Gmail refused the history id with 404) lists the
@@ -19,11 +19,14 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import getaddresses, parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from connectors.base import ConnectorError, CursorInvalidError, WriteResult
+from connectors.base import ConnectorError, CursorInvalidError, EmailReader, WriteResult
+from connectors.google.client import GoogleClient
 from connectors.google.errors import google_error
-from connectors.graph.mail import html_to_text
+from connectors.neutral import mail as mail_rules
+from connectors.neutral.cursors import folder_state
+from connectors.neutral.text import html_to_text
 from syncengine.core.email_records import (
     EmailAddress,
     EmailAttachment,
@@ -31,18 +34,12 @@ from syncengine.core.email_records import (
     EmailRecord,
     FolderRole,
 )
-
-if TYPE_CHECKING:
-    from connectors.google.connector import GoogleConfig
+from syncengine.core.scope import SALESFORCE_CATEGORY
 
 log = logging.getLogger(__name__)
 
-SALESFORCE_FOLDER = "Salesforce emails"
-SALESFORCE_CATEGORY = "Salesforce"
 # Gmail label colours come from a fixed palette: blue, as the reference's category is.
-LABEL_COLORS = {"preset7": {"backgroundColor": "#4a86e8", "textColor": "#ffffff"}}
-DEFAULT_BACKFILL_DAYS = 6
-DEFAULT_ATTACHMENT_LIMIT = 25 * 1024 * 1024
+LABEL_COLORS = {mail_rules.SALESFORCE_CATEGORY_COLOR: {"backgroundColor": "#4a86e8", "textColor": "#ffffff"}}
 SYSTEM_FOLDERS: dict[str, FolderRole] = {"INBOX": "inbox", "SENT": "sent"}
 MAX_RETRY_IDS = 500  # unreadable messages a cursor carries to be fetched again
 DESTINATIONS = {"inbox": "INBOX", "sentitems": "SENT"}  # move_emails' well-known names
@@ -148,45 +145,26 @@ def to_record(
     )
 
 
-def _cursor(cursor: str, role: FolderRole) -> dict[str, Any]:
-    if not cursor:
-        return {}
-    try:
-        state = json.loads(cursor)
-    except ValueError:
-        log.warning("unreadable Gmail cursor for %s; reading the folder in full", role)
-        return {}
-    if not isinstance(state, dict) or state.get("role") != role or not state.get("history"):
-        return {}
-    return state
+# -- the reader ----------------------------------------------------------------------------------------
+class GmailMail(EmailReader):
+    """Mail reads and writes for one Gmail account (``connectors.base.EmailReader``)."""
 
-
-# -- the mixin -----------------------------------------------------------------------------------------
-class GmailMailMixin:
-    """Mail reads and writes for one Gmail account (see the module docstring)."""
-
-    if TYPE_CHECKING:
-        config: GoogleConfig
-
-        def _service(self, name: str) -> Any: ...
-        def _call(self, what: str, make: Callable[[], Any]) -> Any: ...
-        def _pages(self, what: str, make: Callable[[str], Any]) -> Iterator[dict[str, Any]]: ...
-        def _batch(self, api: str, makers: Sequence[Callable[[], Any]]) -> list[tuple[int, Any]]: ...
-
-    @property
-    def _gmail(self) -> dict[str, Any]:
-        """Per-connector Gmail state (label names, the Salesforce label id), without touching __init__."""
-        return self.__dict__.setdefault("_gmail_state", {"labels": None, "salesforce": ""})
+    def __init__(self, client: GoogleClient) -> None:
+        self.client = client
+        self._label_list: list[dict[str, Any]] | None = None  # the account's labels, read once
+        self._salesforce_label = ""  # the Salesforce folder's label id, once known
+        # Gmail's history is the mailbox's: folders read from one history id share one read.
+        self._history: dict[str, list[dict[str, Any]]] = {}
 
     def _users(self) -> Any:
-        return self._service("gmail").users()
+        return self.client.service("gmail").users()
 
     # -- labels ------------------------------------------------------------------------------------
     def _labels(self, refresh: bool = False) -> list[dict[str, Any]]:
-        if self._gmail["labels"] is None or refresh:
-            listing = self._call("labels list", lambda: self._users().labels().list(userId="me"))
-            self._gmail["labels"] = list(listing.get("labels") or [])
-        return list(self._gmail["labels"])
+        if self._label_list is None or refresh:
+            listing = self.client.call("labels list", lambda: self._users().labels().list(userId="me"))
+            self._label_list = list(listing.get("labels") or [])
+        return list(self._label_list or [])
 
     def _user_label_names(self, seen: Sequence[str] = ()) -> dict[str, str]:
         """User label id -> name; read again once when a message carries a label made since."""
@@ -212,12 +190,14 @@ class GmailMailMixin:
         if color in LABEL_COLORS:
             body["color"] = LABEL_COLORS[color]
         try:
-            made = self._call("create label", lambda: self._users().labels().create(userId="me", body=body))
+            made = self.client.call(
+                "create label", lambda: self._users().labels().create(userId="me", body=body)
+            )
         except ConnectorError as error:
             if error.status != 409:
                 raise
             return self._label_id_after_refresh(name)  # made meanwhile: it must be there now
-        self._gmail["labels"] = [*self._labels(), made]
+        self._label_list = [*self._labels(), made]
         return str(made["id"])
 
     def _label_id_after_refresh(self, name: str) -> str:
@@ -227,7 +207,9 @@ class GmailMailMixin:
             raise ConnectorError(f"Gmail label {name!r} could not be made", permanent=False, code="LABEL")
         return found
 
-    def ensure_mail_category(self, name: str = SALESFORCE_CATEGORY, color: str = "preset7") -> None:
+    def ensure_mail_category(
+        self, name: str = SALESFORCE_CATEGORY, color: str = mail_rules.SALESFORCE_CATEGORY_COLOR
+    ) -> None:
         """Make the user label ``name`` unless it is there (Gmail's categories are labels)."""
         self._label_id(name, create=True, color=color)
 
@@ -237,26 +219,19 @@ class GmailMailMixin:
         *,
         folder: FolderRole,
         cursor: str,
-        backfill_days: int = DEFAULT_BACKFILL_DAYS,
-        salesforce_folder: str = SALESFORCE_FOLDER,
+        backfill_days: int = mail_rules.DEFAULT_BACKFILL_DAYS,
+        salesforce_folder: str = mail_rules.SALESFORCE_FOLDER,
         now: datetime | None = None,
     ) -> EmailChangeSet:
         """Emails of one folder ('inbox', 'sent' or 'salesforce') changed since ``cursor``; an empty,
         unreadable or refused (404) cursor reads the folder in full (Inbox and Sent Items within the
         last ``backfill_days`` days, the Salesforce label whole)."""
-        if folder not in ("inbox", "sent", "salesforce"):
-            raise ConnectorError(
-                f"Gmail is read from inbox, sent or salesforce, not {folder!r}",
-                permanent=True,
-                code="UNSUPPORTED_FOLDER",
-            )
-        if backfill_days < 0:
-            raise ConnectorError("backfill_days cannot be negative", permanent=True, code="BAD_BACKFILL")
-        state = _cursor(cursor, folder)
+        mail_rules.check_email_read("Gmail", folder, backfill_days)
+        state = folder_state(cursor, folder, position="history", what="Gmail")
         if state:
             label = str(state["label"])
             if folder == "salesforce":
-                self._gmail["salesforce"] = label
+                self._salesforce_label = label
             retry = [str(i) for i in state.get("retry") or []]
             try:
                 return self._read_history(folder, label, str(state["history"]), retry)
@@ -264,7 +239,7 @@ class GmailMailMixin:
                 log.info("Gmail history id for %s no longer valid; reading in full", folder)
         if folder == "salesforce":
             label = self._label_id(salesforce_folder, create=True)
-            self._gmail["salesforce"] = label
+            self._salesforce_label = label
             query = ""
         else:
             label = {"inbox": "INBOX", "sent": "SENT"}[folder]
@@ -275,10 +250,10 @@ class GmailMailMixin:
     def _read_full(self, role: FolderRole, label: str, query: str) -> EmailChangeSet:
         users = self._users()
         # The history id first: what changes while we list is then read again, never missed.
-        history = str(self._call("profile", lambda: users.getProfile(userId="me"))["historyId"])
+        history = str(self.client.call("profile", lambda: users.getProfile(userId="me"))["historyId"])
         ids: list[str] = []
-        size = min(self.config.page_size, 500)
-        for page in self._pages(
+        size = min(self.client.config.page_size, 500)
+        for page in self.client.pages(
             f"{role} mail list",
             lambda t: users.messages().list(
                 userId="me", labelIds=[label], q=query or None, maxResults=size, pageToken=t or None
@@ -334,11 +309,11 @@ class GmailMailMixin:
     def _history_pages(self, role: FolderRole, start: str) -> list[dict[str, Any]]:
         """Gmail's history is the mailbox's, not a label's: the folders read from the same history id in
         one session share one read (a quiet session: one call for all three folders)."""
-        cache: dict[str, list[dict[str, Any]]] = self.__dict__.setdefault("_gmail_history", {})
+        cache = self._history
         if start not in cache:
             users = self._users()
             cache[start] = list(
-                self._pages(
+                self.client.pages(
                     f"{role} mail history",
                     lambda t: users.history().list(
                         userId="me", startHistoryId=start, maxResults=500, pageToken=t or None
@@ -357,7 +332,7 @@ class GmailMailMixin:
         fetched again by the next read. Only when every message failed for a transient reason (Gmail
         itself is down or throttling) does the read fail, so the session retries it whole."""
         users = self._users()
-        answers = self._batch(
+        answers = self.client.batch(
             "gmail", [lambda i=i: users.messages().get(userId="me", id=i, format="full") for i in ids]
         )
         seen = [
@@ -380,7 +355,7 @@ class GmailMailMixin:
                 failed[message_id] = error.message
                 continue
             try:
-                role, folder_id = role_of(body.get("labelIds") or [], self._gmail["salesforce"])
+                role, folder_id = role_of(body.get("labelIds") or [], self._salesforce_label)
                 out.append(to_record(body, role, folder_id, names))
             except (ValueError, TypeError, KeyError, AttributeError) as error:  # a message we cannot read
                 failed[message_id] = f"Gmail message not readable: {error!r}"[:300]
@@ -392,10 +367,9 @@ class GmailMailMixin:
 
     def read_conversation(self, conversation_id: str) -> list[EmailRecord]:
         """Every email of a thread in this mailbox, oldest first: one call."""
-        if not conversation_id:
-            raise ConnectorError("a conversation id is required", permanent=True, code="BAD_CONVERSATION")
+        mail_rules.check_conversation_id(conversation_id)
         try:
-            thread = self._call(
+            thread = self.client.call(
                 "thread", lambda: self._users().threads().get(userId="me", id=conversation_id, format="full")
             )
         except ConnectorError as error:
@@ -406,24 +380,23 @@ class GmailMailMixin:
         names = self._user_label_names([str(label) for m in messages for label in m.get("labelIds") or []])
         records = []
         for message in messages:
-            role, folder_id = role_of(message.get("labelIds") or [], self._gmail["salesforce"])
+            role, folder_id = role_of(message.get("labelIds") or [], self._salesforce_label)
             records.append(to_record(message, role, folder_id, names))
-        return sorted(records, key=lambda r: (r.received_at, r.id))
+        return mail_rules.oldest_first(records)
 
     def read_attachments(
         self,
         message_ids: Sequence[str],
         *,
-        max_bytes: int = DEFAULT_ATTACHMENT_LIMIT,
+        max_bytes: int = mail_rules.DEFAULT_ATTACHMENT_LIMIT,
         include_inline: bool = False,
     ) -> dict[str, list[EmailAttachment]]:
         """The files of these emails, content fetched for those of at most ``max_bytes``: one batch of
         message reads per 50 emails, then one batch of attachment reads per 50 files."""
-        if max_bytes < 0:
-            raise ConnectorError("max_bytes cannot be negative", permanent=True, code="BAD_LIMIT")
+        mail_rules.check_attachment_limit(max_bytes)
         users = self._users()
         ids = list(dict.fromkeys(message_ids))
-        answers = self._batch(
+        answers = self.client.batch(
             "gmail", [lambda i=i: users.messages().get(userId="me", id=i, format="full") for i in ids]
         )
         out: dict[str, list[EmailAttachment]] = {i: [] for i in ids}
@@ -440,13 +413,19 @@ class GmailMailMixin:
             for part in _walk(body.get("payload") or {}):
                 if not part.get("filename"):
                     continue
-                reason = _skip_reason(part, max_bytes, include_inline)
+                reason = mail_rules.skip_reason(
+                    is_file=True,  # a part with a file name
+                    is_inline=_is_inline(part),
+                    size=int((part.get("body") or {}).get("size") or 0),
+                    max_bytes=max_bytes,
+                    include_inline=include_inline,
+                )
                 if reason or "attachmentId" not in (part.get("body") or {}):
                     data = _data(part) if not reason else None
                     out[message_id].append(_attachment(message_id, part, data, reason))
                 else:
                     wanted.append((message_id, part))
-        contents = self._batch(
+        contents = self.client.batch(
             "gmail",
             [
                 lambda m=m, p=p: (
@@ -461,12 +440,12 @@ class GmailMailMixin:
             if status == 200 and isinstance(body, dict):
                 out[message_id].append(_attachment(message_id, part, _data({"body": body}), ""))
             elif status in (404, 410):
-                out[message_id].append(_attachment(message_id, part, None, "gone"))
+                out[message_id].append(_attachment(message_id, part, None, mail_rules.GONE))
             elif not (error := google_error(status, body)).permanent:
                 raise error  # Gmail is busy: the session tries again
             else:  # this one file is refused: the email and its other files are not held back
                 log.warning("Gmail attachment of %s not readable: %s", message_id, error.message)
-                out[message_id].append(_attachment(message_id, part, None, "unreadable"))
+                out[message_id].append(_attachment(message_id, part, None, mail_rules.UNREADABLE))
         return out
 
     # -- writes ------------------------------------------------------------------------------------
@@ -475,11 +454,11 @@ class GmailMailMixin:
         labels that do not exist yet: one batch read and one batch write per 50 emails."""
         users = self._users()
         ids = [message_id for message_id, _ in changes]
-        current = self._batch(
+        current = self.client.batch(
             "gmail", [lambda i=i: users.messages().get(userId="me", id=i, format="minimal") for i in ids]
         )
-        user_labels = set(self._user_label_names()) - {self._gmail["salesforce"]}
-        makers: list[Callable[[], Any]] = []
+        user_labels = set(self._user_label_names()) - {self._salesforce_label}
+        makers: list[Callable[..., Any]] = []
         results: dict[int, WriteResult] = {}
         for index, ((message_id, names), (status, body)) in enumerate(zip(changes, current, strict=True)):
             if status != 200:
@@ -494,7 +473,7 @@ class GmailMailMixin:
             makers.append(lambda i=message_id, c=change: users.messages().modify(userId="me", id=i, body=c))
             results[index] = WriteResult(ok=True, id=message_id)  # replaced by the write's answer below
         pending = [i for i in range(len(changes)) if results[i].ok]
-        for index, (status, body) in zip(pending, self._batch("gmail", makers), strict=True):
+        for index, (status, body) in zip(pending, self.client.batch("gmail", makers), strict=True):
             results[index] = _write_result(status, body, changes[index][0])
         return [results[i] for i in range(len(changes))]
 
@@ -503,7 +482,7 @@ class GmailMailMixin:
         Gmail keeps the id; Sent Items is where a sent message already is (SENT stays on it), so that
         move only takes the Salesforce label off. One batch call per 50."""
         users = self._users()
-        folder = self._gmail["salesforce"] or self._label_id(SALESFORCE_FOLDER, create=False)
+        folder = self._salesforce_label or self._label_id(mail_rules.SALESFORCE_FOLDER, create=False)
         makers = []
         for message_id, destination in moves:
             target = DESTINATIONS.get(destination.lower(), destination)
@@ -512,7 +491,7 @@ class GmailMailMixin:
                 "removeLabelIds": [folder] if folder and folder != target else [],
             }
             makers.append(lambda i=message_id, c=change: users.messages().modify(userId="me", id=i, body=c))
-        answers = self._batch("gmail", makers)
+        answers = self.client.batch("gmail", makers)
         return [_write_result(s, b, i) for (s, b), (i, _) in zip(answers, moves, strict=True)]
 
 
@@ -523,27 +502,21 @@ def _next_cursor(role: FolderRole, history: str, label: str, failed: Mapping[str
     return json.dumps(state)
 
 
-def _skip_reason(part: Mapping[str, Any], max_bytes: int, include_inline: bool) -> str:
+def _is_inline(part: Mapping[str, Any]) -> bool:
     head = _headers(part)
-    inline = head.get("content-disposition", "").lower().startswith("inline") or "content-id" in head
-    if inline and not include_inline:
-        return "inline"
-    if int((part.get("body") or {}).get("size") or 0) > max_bytes:
-        return "too_large"
-    return ""
+    return head.get("content-disposition", "").lower().startswith("inline") or "content-id" in head
 
 
 def _attachment(
     message_id: str, part: Mapping[str, Any], content: bytes | None, skipped: str
 ) -> EmailAttachment:
-    head = _headers(part)
     return EmailAttachment(
         id=str((part.get("body") or {}).get("attachmentId") or part.get("partId") or ""),
         message_id=message_id,
         name=str(part.get("filename") or ""),
         content_type=str(part.get("mimeType") or "application/octet-stream"),
         size=int((part.get("body") or {}).get("size") or 0),
-        is_inline=head.get("content-disposition", "").lower().startswith("inline") or "content-id" in head,
+        is_inline=_is_inline(part),
         content=content,
         skipped=skipped,
     )

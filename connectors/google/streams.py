@@ -19,7 +19,7 @@ from connectors.stamp import GOOGLE_KEY
 from syncengine.core.records import ChangeSet, CreateIntent, ItemChange
 
 Pages = Callable[[str, Callable[[str], Any]], Iterator[dict[str, Any]]]
-Batch = Callable[[Sequence[Callable[[], Any]]], list[tuple[int, Any]]]
+Batch = Callable[[Sequence[Callable[..., Any]]], list[tuple[int, Any]]]
 # How long before an intent was noted its create may carry as its time (clocks differ).
 CLOCK_MARGIN = timedelta(minutes=5)
 # The Tasks cursor: a little before the newest change seen, so clock differences lose nothing; what

@@ -16,7 +16,7 @@ class CountingHttp(httplib2.Http):
         super().__init__(ca_certs=ca_bundle or None, timeout=timeout, proxy_info=None)
         self._on_request = on_request
 
-    def request(self, uri: str, method: str = "GET", *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(self, uri: str, method: str = "GET", *args: Any, **kwargs: Any) -> Any:
         try:
             return super().request(uri, method, *args, **kwargs)
         finally:

@@ -36,17 +36,17 @@ def channel_watch(
         "token": token,
         "params": {"ttl": str(ttl_seconds)},
     }
-    events = connector._service("calendar").events()
-    made = connector._call("watch calendar", lambda: events.watch(calendarId=calendar_id, body=body))
+    events = connector.client.service("calendar").events()
+    made = connector.client.call("watch calendar", lambda: events.watch(calendarId=calendar_id, body=body))
     expires = datetime.fromtimestamp(int(made["expiration"]) / 1000, UTC)
     return Channel(str(made["id"]), str(made["resourceId"]), expires)
 
 
 def channel_stop(connector: GoogleConnector, *, channel_id: str, resource_id: str) -> None:
     """Stop; a channel already gone (expired) is no error."""
-    channels = connector._service("calendar").channels()
+    channels = connector.client.service("calendar").channels()
     try:
-        connector._call(
+        connector.client.call(
             "stop channel", lambda: channels.stop(body={"id": channel_id, "resourceId": resource_id})
         )
     except ConnectorError as error:

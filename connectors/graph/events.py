@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.neutral.text import html_to_text
+from connectors.neutral.times import UnknownTimeZoneError
 from mapping.converters import parse_instant
 from mapping.timezones import ConversionError, local_to_utc
 from syncengine.core.records import ItemChange
-
-_TAG = re.compile(r"<[^>]+>")
-_BREAK = re.compile(r"<\s*(br|/p|/div|/li)\b[^>]*>", re.IGNORECASE)
-
-
-class UnknownTimeZoneError(ValueError):
-    pass
-
-
-def html_to_text(content: str) -> str:
-    text = _BREAK.sub("\n", content)
-    text = _TAG.sub("", text)
-    return html.unescape(text).strip()
 
 
 def instant(value: Mapping[str, Any] | None) -> str | None:

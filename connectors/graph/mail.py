@@ -1,8 +1,8 @@
 """Microsoft 365 mail over Graph: folder deltas, threads, attachments and categories as neutral records.
 
-Mixed into ``GraphConnector`` (it uses its ``_call``, ``_batch`` and call counting). Reads are per folder
-with message delta: a folder with no changes costs one call. The first read of Inbox and Sent Items, and
-any read after Graph refused a cursor (410), is a full read bounded by a backfill window on
+Calls go through the mailbox's ``GraphClient`` (its ``call``, ``batch`` and call counting). Reads are
+per folder with message delta: a folder with no changes costs one call. The first read of Inbox and
+Sent Items, and any read after Graph refused a cursor (410), is a full read bounded by a backfill window on
 ``receivedDateTime``; the "Salesforce emails" folder is read whole (it only holds emails to save).
 Attachments and category writes go in ``$batch`` requests of 20, never one call per email.
 """
@@ -12,15 +12,18 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
-from connectors.base import ConnectorError, CursorInvalidError, WriteResult
+from connectors.base import ConnectorError, CursorInvalidError, EmailReader, WriteResult
+from connectors.graph.client import GraphClient, json_request, write_result
 from connectors.graph.errors import graph_error
+from connectors.neutral import mail as mail_rules
+from connectors.neutral.cursors import folder_state
+from connectors.neutral.text import html_to_text
+from connectors.stamp import odata_literal
 from syncengine.core.email_records import (
     EmailAddress,
     EmailAttachment,
@@ -28,19 +31,10 @@ from syncengine.core.email_records import (
     EmailRecord,
     FolderRole,
 )
-
-if TYPE_CHECKING:
-    import requests
-
-    from connectors.graph.connector import GraphConfig
+from syncengine.core.scope import SALESFORCE_CATEGORY
 
 log = logging.getLogger(__name__)
 
-SALESFORCE_FOLDER = "Salesforce emails"
-SALESFORCE_CATEGORY = "Salesforce"
-SALESFORCE_CATEGORY_COLOR = "preset7"  # blue, as the reference's category is
-DEFAULT_BACKFILL_DAYS = 6
-DEFAULT_ATTACHMENT_LIMIT = 25 * 1024 * 1024  # Salesforce's limit for one file
 WELL_KNOWN: dict[str, str] = {"inbox": "inbox", "sent": "sentitems"}
 SELECT = (
     "id,changeKey,internetMessageId,conversationId,conversationIndex,subject,body,from,sender,"
@@ -49,42 +43,9 @@ SELECT = (
 )
 ATTACHMENT_SELECT = "id,name,contentType,size,isInline"
 FILE_ATTACHMENT = "#microsoft.graph.fileAttachment"
-BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "blockquote", "table"}
 
 
 # -- conversion (pure) ---------------------------------------------------------------------------------
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("style", "script", "head", "title"):
-            self.hidden += 1
-        elif tag in BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "script", "head", "title"):
-            self.hidden = max(0, self.hidden - 1)
-        elif tag in BLOCKS and tag != "br":
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.parts.append(data)
-
-
-def html_to_text(markup: str) -> str:
-    """Readable text of an HTML body: block elements become line breaks, styles and scripts vanish."""
-    parser = _Text()
-    parser.feed(markup)
-    parser.close()
-    lines = [re.sub(r"[ \t\r\f\v\xa0]+", " ", line).strip() for line in "".join(parser.parts).split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
 def _stamp(value: Any) -> str:
     """Graph date-time -> ISO-8601 UTC with ``Z``; "" when absent."""
     if not value:
@@ -146,58 +107,26 @@ def _message_path(mailbox: str, message_id: str) -> str:
     return f"{mailbox}/messages/{quote(message_id, safe='')}"
 
 
-def _odata_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+# -- the reader ----------------------------------------------------------------------------------------
+class GraphMail(EmailReader):
+    """Mail reads and writes for one Graph mailbox (``connectors.base.EmailReader``)."""
 
-
-def _json_request(method: str, url: str, body: Mapping[str, Any]) -> dict[str, Any]:
-    return {"method": method, "url": url, "headers": {"Content-Type": "application/json"}, "body": dict(body)}
-
-
-def _parse_cursor(cursor: str, role: FolderRole) -> dict[str, Any]:
-    """The stored state of one folder's delta; {} when empty, unreadable or another folder's."""
-    if not cursor:
-        return {}
-    try:
-        state = json.loads(cursor)
-    except ValueError:
-        log.warning("unreadable mail cursor for %s; reading the folder in full", role)
-        return {}
-    if not isinstance(state, dict) or state.get("role") != role or not state.get("delta"):
-        return {}
-    return state
-
-
-# -- the mixin -----------------------------------------------------------------------------------------
-class GraphMailMixin:
-    """Mail reads and writes for one Graph mailbox (see the module docstring)."""
-
-    if TYPE_CHECKING:
-        config: GraphConfig
-        _mailbox: str  # "/me", or "/users/{id}" for app-only access
-
-        def _call(self, what: str, method: str, url: str, **kwargs: Any) -> requests.Response: ...
-        def _url(self, path: str) -> str: ...
-        def _batch(self, reqs: Sequence[dict[str, Any]]) -> list[tuple[int, Any]]: ...
-        @staticmethod
-        def _write_result(status: int, body: Any, fallback_id: str = "") -> WriteResult: ...
-
-    @property
-    def _mail_folder_roles(self) -> dict[str, FolderRole]:
-        """Folder id -> role, learnt from reads; a plain attribute would need GraphConnector.__init__."""
-        return self.__dict__.setdefault("_mail_folder_roles_cache", {})
+    def __init__(self, client: GraphClient) -> None:
+        self.client = client
+        self._mail_folder_roles: dict[str, FolderRole] = {}  # folder id -> role, learnt from reads
+        self._mail_folders_resolved = False  # every role's folder id asked for once
 
     # -- folders -----------------------------------------------------------------------------------
-    def find_or_create_mail_folder(self, name: str = SALESFORCE_FOLDER) -> str:
+    def find_or_create_mail_folder(self, name: str = mail_rules.SALESFORCE_FOLDER) -> str:
         """The id of the top-level folder ``name`` (case-insensitive), made when missing: 1-2 calls."""
         return self._find_mail_folder(name) or self._create_mail_folder(name)
 
     def _create_mail_folder(self, name: str) -> str:
         try:
-            made = self._call(
+            made = self.client.call(
                 "create mail folder",
                 "POST",
-                self._url(f"{self._mailbox}/mailFolders"),
+                self.client.url(f"{self.client.mailbox}/mailFolders"),
                 json={"displayName": name},
             ).json()
         except ConnectorError as error:
@@ -208,27 +137,29 @@ class GraphMailMixin:
         return str(made["id"])
 
     def _find_mail_folder(self, name: str) -> str:
-        params = {"$filter": f"displayName eq {_odata_string(name)}", "$select": "id,displayName"}
-        listing = self._call(
-            "find mail folder", "GET", self._url(f"{self._mailbox}/mailFolders"), params=params
+        params = {"$filter": f"displayName eq {odata_literal(name)}", "$select": "id,displayName"}
+        listing = self.client.call(
+            "find mail folder", "GET", self.client.url(f"{self.client.mailbox}/mailFolders"), params=params
         ).json()
         for folder in listing.get("value", []):
             if str(folder.get("displayName", "")).casefold() == name.casefold():
                 return str(folder["id"])
         return ""
 
-    def mail_folder_ids(self, *, salesforce_folder: str = SALESFORCE_FOLDER) -> dict[FolderRole, str]:
+    def mail_folder_ids(
+        self, *, salesforce_folder: str = mail_rules.SALESFORCE_FOLDER
+    ) -> dict[FolderRole, str]:
         """Role -> folder id for Inbox, Sent Items and the Salesforce folder (made when missing).
 
         One ``$batch`` call (one more when the Salesforce folder must be made)."""
-        filter_ = quote(f"displayName eq {_odata_string(salesforce_folder)}")
-        answers = self._batch(
+        filter_ = quote(f"displayName eq {odata_literal(salesforce_folder)}")
+        answers = self.client.batch(
             [
-                {"method": "GET", "url": f"{self._mailbox}/mailFolders/inbox?$select=id"},
-                {"method": "GET", "url": f"{self._mailbox}/mailFolders/sentitems?$select=id"},
+                {"method": "GET", "url": f"{self.client.mailbox}/mailFolders/inbox?$select=id"},
+                {"method": "GET", "url": f"{self.client.mailbox}/mailFolders/sentitems?$select=id"},
                 {
                     "method": "GET",
-                    "url": f"{self._mailbox}/mailFolders?$filter={filter_}&$select=id,displayName",
+                    "url": f"{self.client.mailbox}/mailFolders?$filter={filter_}&$select=id,displayName",
                 },
             ]
         )
@@ -250,7 +181,7 @@ class GraphMailMixin:
             "salesforce": salesforce,
         }
         self._mail_folder_roles.update({folder_id: role for role, folder_id in ids.items()})
-        self.__dict__["_mail_folders_resolved"] = True
+        self._mail_folders_resolved = True
         return ids
 
     # -- reads -------------------------------------------------------------------------------------
@@ -259,8 +190,8 @@ class GraphMailMixin:
         *,
         folder: FolderRole,
         cursor: str,
-        backfill_days: int = DEFAULT_BACKFILL_DAYS,
-        salesforce_folder: str = SALESFORCE_FOLDER,
+        backfill_days: int = mail_rules.DEFAULT_BACKFILL_DAYS,
+        salesforce_folder: str = mail_rules.SALESFORCE_FOLDER,
         now: datetime | None = None,
     ) -> EmailChangeSet:
         """Emails of one folder ('inbox', 'sent' or 'salesforce') changed since ``cursor``.
@@ -268,15 +199,8 @@ class GraphMailMixin:
         An empty, unreadable or refused (410) cursor starts a full read: Inbox and Sent Items within the
         last ``backfill_days`` days of ``receivedDateTime``, the Salesforce folder whole. Removed entries
         (deleted, or moved to another folder) come back with ``removed=True``."""
-        if folder not in ("inbox", "sent", "salesforce"):
-            raise ConnectorError(
-                f"Microsoft 365 mail is read from inbox, sent or salesforce, not {folder!r}",
-                permanent=True,
-                code="UNSUPPORTED_FOLDER",
-            )
-        if backfill_days < 0:
-            raise ConnectorError("backfill_days cannot be negative", permanent=True, code="BAD_BACKFILL")
-        state = _parse_cursor(cursor, folder)
+        mail_rules.check_email_read("Microsoft 365 mail", folder, backfill_days)
+        state = folder_state(cursor, folder, position="delta", what="Graph")
         if state:
             if state.get("folder"):
                 self._mail_folder_roles[str(state["folder"])] = folder
@@ -294,13 +218,15 @@ class GraphMailMixin:
             folder_id = self.find_or_create_mail_folder(salesforce_folder)
             self._mail_folder_roles[folder_id] = folder
             url, params = (
-                self._url(f"{self._mailbox}/mailFolders/{quote(folder_id, safe='')}/messages/delta"),
+                self.client.url(
+                    f"{self.client.mailbox}/mailFolders/{quote(folder_id, safe='')}/messages/delta"
+                ),
                 {},
             )
         else:
             folder_id = ""
             floor = (now or datetime.now(UTC)) - timedelta(days=backfill_days)
-            url = self._url(f"{self._mailbox}/mailFolders/{WELL_KNOWN[folder]}/messages/delta")
+            url = self.client.url(f"{self.client.mailbox}/mailFolders/{WELL_KNOWN[folder]}/messages/delta")
             params = {
                 "$filter": f"receivedDateTime ge {floor.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
             }
@@ -316,11 +242,11 @@ class GraphMailMixin:
         full: bool,
         params: Mapping[str, str] | None = None,
     ) -> EmailChangeSet:
-        headers = {"Prefer": f"odata.maxpagesize={self.config.page_size}"}
+        headers = {"Prefer": f"odata.maxpagesize={self.client.config.page_size}"}
         found: dict[str, EmailRecord] = {}  # a round may report an item twice: the last one counts
         extra: dict[str, Any] = {"params": dict(params)} if params else {}
         while True:
-            page = self._call(f"{role} mail delta", "GET", url, headers=headers, **extra).json()
+            page = self.client.call(f"{role} mail delta", "GET", url, headers=headers, **extra).json()
             extra = {}
             for item in page.get("value", []):
                 record = to_record(item, role)
@@ -341,45 +267,43 @@ class GraphMailMixin:
     def read_conversation(self, conversation_id: str) -> list[EmailRecord]:
         """Every email of a thread in this mailbox, whatever its folder, oldest first: one call (more
         only for threads over 100 emails; one more when the folder ids are not known yet)."""
-        if not conversation_id:
-            raise ConnectorError("a conversation id is required", permanent=True, code="BAD_CONVERSATION")
+        mail_rules.check_conversation_id(conversation_id)
         params = {
-            "$filter": f"conversationId eq {_odata_string(conversation_id)}",
+            "$filter": f"conversationId eq {odata_literal(conversation_id)}",
             "$select": SELECT,
             "$top": "100",
         }
         items: list[dict[str, Any]] = []
-        url, extra = self._url(f"{self._mailbox}/messages"), {"params": params}
+        url, extra = self.client.url(f"{self.client.mailbox}/messages"), {"params": params}
         while url:
-            page = self._call("conversation", "GET", url, **extra).json()
+            page = self.client.call("conversation", "GET", url, **extra).json()
             items += page.get("value", [])
             url, extra = page.get("@odata.nextLink", ""), {}
         unknown = any(str(i.get("parentFolderId") or "") not in self._mail_folder_roles for i in items)
-        if unknown and not self.__dict__.get("_mail_folders_resolved"):
+        if unknown and not self._mail_folders_resolved:
             self.mail_folder_ids()  # once per connector: other folders (Deleted Items...) stay "other"
         roles = self._mail_folder_roles
         records = [to_record(i, roles.get(str(i.get("parentFolderId") or ""), "other")) for i in items]
-        return sorted(records, key=lambda r: (r.received_at, r.id))
+        return mail_rules.oldest_first(records)
 
     def read_attachments(
         self,
         message_ids: Sequence[str],
         *,
-        max_bytes: int = DEFAULT_ATTACHMENT_LIMIT,
+        max_bytes: int = mail_rules.DEFAULT_ATTACHMENT_LIMIT,
         include_inline: bool = False,
     ) -> dict[str, list[EmailAttachment]]:
         """The attachments of these emails, content fetched for files of at most ``max_bytes``.
 
         Two ``$batch`` rounds: the attachment lists (one call per 20 emails), then the contents of the
         files that qualify (one call per 20 files). An email gone meanwhile maps to []."""
-        if max_bytes < 0:
-            raise ConnectorError("max_bytes cannot be negative", permanent=True, code="BAD_LIMIT")
+        mail_rules.check_attachment_limit(max_bytes)
         ids = list(dict.fromkeys(message_ids))
-        lists = self._batch(
+        lists = self.client.batch(
             [
                 {
                     "method": "GET",
-                    "url": _message_path(self._mailbox, i)
+                    "url": _message_path(self.client.mailbox, i)
                     + f"/attachments?$select={ATTACHMENT_SELECT}&$top=100",
                 }
                 for i in ids
@@ -393,16 +317,23 @@ class GraphMailMixin:
             if status != 200:
                 raise graph_error(status, body)
             for meta in body.get("value", []):
-                reason = self._skip_reason(meta, max_bytes, include_inline)
+                reason = mail_rules.skip_reason(
+                    is_file=meta.get("@odata.type", FILE_ATTACHMENT) == FILE_ATTACHMENT,
+                    is_inline=bool(meta.get("isInline")),
+                    size=int(meta.get("size") or 0),
+                    max_bytes=max_bytes,
+                    include_inline=include_inline,
+                )
                 if reason:
                     out[message_id].append(self._attachment(message_id, meta, None, reason))
                 else:
                     wanted.append((message_id, meta))
-        contents = self._batch(
+        contents = self.client.batch(
             [
                 {
                     "method": "GET",
-                    "url": f"{_message_path(self._mailbox, m)}/attachments/{quote(str(a['id']), safe='')}",
+                    "url": _message_path(self.client.mailbox, m)
+                    + f"/attachments/{quote(str(a['id']), safe='')}",
                 }
                 for m, a in wanted
             ]
@@ -412,20 +343,10 @@ class GraphMailMixin:
                 content = base64.b64decode(body["contentBytes"])
                 out[message_id].append(self._attachment(message_id, meta, content, ""))
             elif status == 404:
-                out[message_id].append(self._attachment(message_id, meta, None, "gone"))
+                out[message_id].append(self._attachment(message_id, meta, None, mail_rules.GONE))
             else:
                 raise graph_error(status, body)
         return out
-
-    @staticmethod
-    def _skip_reason(meta: Mapping[str, Any], max_bytes: int, include_inline: bool) -> str:
-        if meta.get("@odata.type", FILE_ATTACHMENT) != FILE_ATTACHMENT:
-            return "not_a_file"
-        if meta.get("isInline") and not include_inline:
-            return "inline"
-        if int(meta.get("size") or 0) > max_bytes:
-            return "too_large"
-        return ""
 
     @staticmethod
     def _attachment(
@@ -448,40 +369,38 @@ class GraphMailMixin:
 
         One ``$batch`` call per 20 emails; a result per email, in order (``version``: the new changeKey)."""
         reqs = [
-            _json_request("PATCH", _message_path(self._mailbox, i), {"categories": list(dict.fromkeys(c))})
+            json_request(
+                "PATCH", _message_path(self.client.mailbox, i), {"categories": list(dict.fromkeys(c))}
+            )
             for i, c in changes
         ]
-        answers = self._batch(reqs)
-        return [
-            self._write_result(s, b, fallback_id=i) for (s, b), (i, _) in zip(answers, changes, strict=True)
-        ]
+        answers = self.client.batch(reqs)
+        return [write_result(s, b, fallback_id=i) for (s, b), (i, _) in zip(answers, changes, strict=True)]
 
     def move_emails(self, moves: Sequence[tuple[str, str]]) -> list[WriteResult]:
         """Move emails: ``[(message id, destination folder id or well-known name)]``; each result's ``id`` is
         the email's new id (Graph gives a moved message a new one). One ``$batch`` call per 20."""
         reqs = [
-            _json_request("POST", f"{_message_path(self._mailbox, i)}/move", {"destinationId": d})
+            json_request("POST", f"{_message_path(self.client.mailbox, i)}/move", {"destinationId": d})
             for i, d in moves
         ]
-        answers = self._batch(reqs)
-        return [
-            self._write_result(s, b, fallback_id=i) for (s, b), (i, _) in zip(answers, moves, strict=True)
-        ]
+        answers = self.client.batch(reqs)
+        return [write_result(s, b, fallback_id=i) for (s, b), (i, _) in zip(answers, moves, strict=True)]
 
     def ensure_mail_category(
-        self, name: str = SALESFORCE_CATEGORY, color: str = SALESFORCE_CATEGORY_COLOR
+        self, name: str = SALESFORCE_CATEGORY, color: str = mail_rules.SALESFORCE_CATEGORY_COLOR
     ) -> None:
         """Put ``name`` in the mailbox's master category list (with its colour) unless it is there."""
-        listing = self._call(
-            "master categories", "GET", self._url(f"{self._mailbox}/outlook/masterCategories")
+        listing = self.client.call(
+            "master categories", "GET", self.client.url(f"{self.client.mailbox}/outlook/masterCategories")
         ).json()
         if any(str(c.get("displayName", "")).casefold() == name.casefold() for c in listing.get("value", [])):
             return
         try:
-            self._call(
+            self.client.call(
                 "create category",
                 "POST",
-                self._url(f"{self._mailbox}/outlook/masterCategories"),
+                self.client.url(f"{self.client.mailbox}/outlook/masterCategories"),
                 json={"displayName": name, "color": color},
             )
         except ConnectorError as error:

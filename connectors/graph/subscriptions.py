@@ -26,15 +26,15 @@ def subscription_resource(connector: GraphConnector, *, stream: str) -> str:
     """What to watch for a stream: the same folder or list the engine syncs (looked up or made).
 
     Under the same root the connector reads: ``me`` (delegated) or ``users/{id}`` (app-only mode)."""
-    who = str(getattr(connector, "_mailbox", "/me")).strip("/")
+    who = connector.client.mailbox.strip("/")
     if stream == "events":
         return f"{who}/events"
     if stream == "emails":
         return f"{who}/messages"
     if stream == "contacts":
-        return f"{who}/contactFolders/{connector._container('contacts')}/contacts"
+        return f"{who}/contactFolders/{connector.streams.container('contacts')}/contacts"
     if stream == "tasks":
-        return f"{who}/todo/lists/{connector._container('tasks')}/tasks"
+        return f"{who}/todo/lists/{connector.streams.container('tasks')}/tasks"
     raise ValueError(f"no Graph subscription resource for stream {stream!r}")
 
 
@@ -55,13 +55,15 @@ def subscription_create(
         "expirationDateTime": _stamp(expires_at),
         "clientState": client_state,
     }
-    made = connector._call("create subscription", "POST", connector._url("/subscriptions"), json=body).json()
+    made = connector.client.call(
+        "create subscription", "POST", connector.client.url("/subscriptions"), json=body
+    ).json()
     return Subscription(str(made["id"]), str(made["resource"]), _parse(made["expirationDateTime"]))
 
 
 def subscription_renew(connector: GraphConnector, *, subscription_id: str, expires_at: datetime) -> datetime:
-    url = connector._url(f"/subscriptions/{subscription_id}")
-    renewed = connector._call(
+    url = connector.client.url(f"/subscriptions/{subscription_id}")
+    renewed = connector.client.call(
         "renew subscription", "PATCH", url, json={"expirationDateTime": _stamp(expires_at)}
     ).json()
     return _parse(renewed["expirationDateTime"])
@@ -70,7 +72,9 @@ def subscription_renew(connector: GraphConnector, *, subscription_id: str, expir
 def subscription_delete(connector: GraphConnector, *, subscription_id: str) -> None:
     """Delete; one already gone (expired, removed by Graph) is no error."""
     try:
-        connector._call("delete subscription", "DELETE", connector._url(f"/subscriptions/{subscription_id}"))
+        connector.client.call(
+            "delete subscription", "DELETE", connector.client.url(f"/subscriptions/{subscription_id}")
+        )
     except ConnectorError as error:
         if error.status != 404:
             raise

@@ -8,25 +8,30 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
 from simple_salesforce import Salesforce
 
-from connectors.base import ConnectorError, ForeignLinkError, RetryPolicy, WriteResult, call_with_retry
+from connectors.base import (
+    ConnectorError,
+    CrmSide,
+    ForeignLinkError,
+    RetryPolicy,
+    WriteResult,
+    call_with_retry,
+)
 from connectors.http import make_session
+from connectors.salesforce import queries
 from connectors.salesforce.errors import TRANSIENT_ITEM_CODES, first_error, translate
-from connectors.salesforce.soql import literal, packed, packed_in
+from connectors.salesforce.soql import literal
 from mapping.converters import parse_instant
 from syncengine.core.records import ChangeSet, ItemChange
 
 log = logging.getLogger(__name__)
 COLLECTION_LIMIT = 200  # records per sObject Collections call
-# Re-read a little before the cursor: a record committed late can carry an older SystemModstamp.
-# Re-read rows cost nothing: equal content is no change.
-CURSOR_OVERLAP = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -41,8 +46,10 @@ class SalesforceConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
-class SalesforceConnector:
+class SalesforceConnector(CrmSide):
     """One user's Salesforce. ``credentials``: instance_url, access_token, refresh_token, user_id."""
+
+    config: SalesforceConfig
 
     def __init__(
         self,
@@ -121,7 +128,9 @@ class SalesforceConnector:
         self._client = None
         self._on_credentials(dict(self.credentials))
 
-    def _call(self, what: str, fn: Callable[[Salesforce], Any]) -> Any:
+    def _call(self, what: str, fn: Callable[..., Any]) -> Any:
+        """``fn(client)`` (a lambda may bind its query as a default), retried as the policy says."""
+
         def attempt() -> Any:
             try:
                 return fn(self.client)
@@ -157,21 +166,16 @@ class SalesforceConnector:
         adds to a read of changes the rows it matches, whatever their age.
         """
         key_field = self.config.sync_key_field
-        extra = [label_field] if label_field else []
-        select = ", ".join(dict.fromkeys(["Id", "SystemModstamp", "IsDeleted", key_field, *fields, *extra]))
-        where = [f"OwnerId = {literal(_soql_id(self.user_id), 'reference')}"]
-        if always_where:  # records the stream never syncs, on every read (e.g. Tasks made by saved emails)
-            where.append(f"({always_where})")
         since = parse_instant(cursor) if cursor else None
-        if since is not None:
-            changed = f"SystemModstamp >= {literal(since - CURSOR_OVERLAP, 'datetime')}"
-            # widen_where: also every row it matches (a calendar window that moved on), in the same query.
-            where.append(f"({changed} OR ({widen_where}))" if widen_where else changed)
-        elif extra_where:
-            where.append(f"({extra_where})")
-            where.append("IsDeleted = false")
-        # Every interpolated value is an API name from the mapping, a checked id or a formatted instant.
-        soql = f"SELECT {select} FROM {crm_object} WHERE {' AND '.join(where)} ORDER BY SystemModstamp ASC"  # noqa: S608
+        soql = queries.changes_since(
+            crm_object,
+            queries.record_fields(key_field, fields, label_field),
+            owner_id=self.user_id,
+            since=since,
+            first_read_where=extra_where,
+            always_where=always_where,
+            widen_where=widen_where,
+        )
 
         changes: list[ItemChange] = []
         newest = cursor
@@ -204,11 +208,10 @@ class SalesforceConnector:
         URI limit allows: id -> change as ``read_changes`` reports it. A record Salesforce no longer
         has at all is left out. The engine retries failed items with this."""
         key_field = self.config.sync_key_field
-        extra = [label_field] if label_field else []
-        select = ", ".join(dict.fromkeys(["Id", "SystemModstamp", "IsDeleted", key_field, *fields, *extra]))
-        literals = [f"'{_soql_id(i)}'" for i in ids]
         found: dict[str, ItemChange] = {}
-        for soql in packed_in(f"SELECT {select} FROM {crm_object}", "Id", literals) if literals else []:  # noqa: S608
+        for soql in queries.records_by_id(
+            crm_object, queries.record_fields(key_field, fields, label_field), ids
+        ):
             page = self._call("soql", lambda sf, q=soql: sf.query(q, include_deleted=True))
             while True:
                 for row in page["records"]:
@@ -244,20 +247,10 @@ class SalesforceConnector:
             except ValueError:
                 log.info("natural-key candidate skipped: a value does not fit its field's type")
         key_field = self.config.sync_key_field
-        select = ", ".join(dict.fromkeys(["Id", "CreatedDate", key_field, *match_fields, *fields]))
+        select = list(dict.fromkeys(["Id", "CreatedDate", key_field, *match_fields, *fields]))
         # Split only where the query would pass the URI limit (Salesforce answers 414 beyond ~16 KB).
-        head = f"SELECT {select} FROM {crm_object}"  # noqa: S608
-        order = "ORDER BY CreatedDate ASC"
-        if len(typed) == 1:
-            literals = [r[0] for r in rendered]
-            queries = packed_in(head, typed[0][0], literals, order) if literals else []
-        else:
-            conditions = [
-                "(" + " AND ".join(f"{f} = {v}" for (f, _), v in zip(typed, r, strict=True)) + ")"
-                for r in rendered
-            ]
-            queries = packed(head, conditions, order) if conditions else []
-        for soql in queries:
+        matching = queries.natural_matches(crm_object, select, [f for f, _ in typed], rendered)
+        for soql in matching:
             for row in self.query(soql):
                 key = tuple(comparable(row.get(f)) for f in match_fields)
                 found.setdefault(key, (row["Id"], neutral(row), str(row.get(key_field) or "")))
@@ -267,8 +260,7 @@ class SalesforceConnector:
         """Records carrying these sync keys, in as few queries as the URI limit allows: key -> id."""
         field = self.config.sync_key_field
         found: dict[str, str] = {}
-        literals = [literal(k, "string") for k in keys]  # the sync key is a Text External ID
-        for soql in packed_in(f"SELECT Id, {field} FROM {crm_object}", field, literals) if literals else []:  # noqa: S608
+        for soql in queries.by_sync_key(crm_object, field, keys):
             for row in self.query(soql):
                 found[str(row[field])] = row["Id"]
         return found
@@ -404,9 +396,3 @@ def _http_date(value: str) -> str:
         return parsedate_to_datetime(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
     except (TypeError, ValueError):
         return ""
-
-
-def _soql_id(value: str) -> str:
-    if not value.isalnum():
-        raise ConnectorError(f"not a Salesforce id: {value!r}", permanent=True, code="MALFORMED_ID")
-    return value

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.base import WriteResult
+from connectors.salesforce import queries
 from connectors.salesforce.connector import COLLECTION_LIMIT, SalesforceConnector
-from connectors.salesforce.soql import Terms, chunked, literal
 from syncengine.core.linking import PersonLink
 
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # Salesforce's file limit for synced attachments (reference)
@@ -171,15 +171,14 @@ def _add_relations(
     existing_ids: Sequence[str],
 ) -> None:
     present: set[tuple[str, str, str]] = set()
-    select = "SELECT EmailMessageId, RelationId, RelationAddress, RelationType FROM EmailMessageRelation"
-    for soql in _by_ids(select, "EmailMessageId", existing_ids):
-        for row in crm.query(soql):
+    for soql in queries.email_relations(existing_ids):
+        for known in crm.query(soql):
             relation = Relation(
-                row["RelationType"], row.get("RelationId") or "", row.get("RelationAddress") or ""
+                known["RelationType"], known.get("RelationId") or "", known.get("RelationAddress") or ""
             )
-            present.add((row["EmailMessageId"][:15], *relation.key()))
+            present.add((known["EmailMessageId"][:15], *relation.key()))
             if relation.relation_id and relation.address:  # also known by its address
-                present.add((row["EmailMessageId"][:15], relation.relation_type, relation.address.lower()))
+                present.add((known["EmailMessageId"][:15], relation.relation_type, relation.address.lower()))
     rows: list[dict[str, Any]] = []
     owners: list[str] = []
     for key, outcome in saved.items():
@@ -211,10 +210,9 @@ def _add_files(
     max_bytes: int,
 ) -> None:
     present: set[tuple[str, str]] = set()
-    select = "SELECT LinkedEntityId, ContentDocument.Title FROM ContentDocumentLink"
     with_files = {o.id for k, o in saved.items() if emails[k].attachments}
     wanted = [i for i in existing_ids if i in with_files]
-    for soql in _by_ids(select, "LinkedEntityId", wanted):
+    for soql in queries.linked_file_titles(wanted):
         for row in crm.query(soql):
             title = (row.get("ContentDocument") or {}).get("Title") or ""
             present.add((row["LinkedEntityId"][:15], title))
@@ -256,8 +254,3 @@ def _upload_batches(uploads: list[tuple[str, dict[str, Any]]]) -> list[list[tupl
         batches[-1].append(upload)
         size += length
     return batches
-
-
-def _by_ids(select: str, field_name: str, ids: Sequence[str]) -> list[str]:
-    ids = list(dict.fromkeys(ids))
-    return chunked(select, [Terms(field_name, [literal(i, "reference") for i in ids])]) if ids else []

@@ -24,6 +24,7 @@ from typing import Literal
 
 from syncengine.core.email_records import EmailRecord
 from syncengine.core.linking import Links
+from syncengine.core.scope import SALESFORCE_CATEGORY
 
 Reason = Literal["folder", "category", "thread", "auto", "retry", "resave"]
 AutoSaveMode = Literal["off", "inbound", "outbound", "both"]
@@ -39,8 +40,6 @@ Skip = Literal[
     "not_selected",
     "not_linked",
 ]
-
-SALESFORCE_CATEGORY = "Salesforce"
 
 
 @dataclass(frozen=True)

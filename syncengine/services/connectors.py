@@ -7,9 +7,12 @@ from typing import Any
 from django.conf import settings
 
 from connectors.base import ConnectorError, RetryPolicy
-from connectors.ews.connector import EwsConfig, EwsConnector
-from connectors.google.connector import GoogleConfig, GoogleConnector
-from connectors.graph.connector import APP_MODE, GraphConfig, GraphConnector
+from connectors.ews.client import EwsConfig
+from connectors.ews.connector import EwsConnector
+from connectors.google.client import GoogleConfig
+from connectors.google.connector import GoogleConnector
+from connectors.graph.client import APP_MODE, GraphConfig
+from connectors.graph.connector import GraphConnector
 from connectors.salesforce.connector import SalesforceConfig, SalesforceConnector
 from syncengine.crypto import is_unreadable
 from syncengine.models import Mailbox, Provider, SalesforceConnection

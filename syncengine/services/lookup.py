@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from connectors.salesforce import queries
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.salesforce.soql import Terms, chunked, like_contains, literal
 from mapping.converters import parse_instant
 from syncengine.core.linking import (
     AccountRow,
@@ -61,13 +61,10 @@ def lookup(
 ) -> Found:
     filters = filters or LinkFilters()
     addresses = sorted(request.addresses)
-    emails = [literal(a, "email") for a in addresses]
 
-    contact_fields = list(
-        dict.fromkeys(["Id", "AccountId", "OwnerId", "LastModifiedDate", *contact_email_fields])
+    contact_rows = _rows(
+        crm, queries.contacts_search(addresses, request.ids("Contact"), contact_email_fields)
     )
-    contact_terms = [Terms(f, emails) for f in contact_email_fields]
-    contact_rows = _rows(crm, "Contact", contact_fields, [*contact_terms, _ids(request.ids("Contact"))])
     contacts = tuple(
         ContactRow(
             r["Id"],
@@ -80,12 +77,7 @@ def lookup(
         for f in contact_email_fields
         if r.get(f)
     )
-    lead_rows = _rows(
-        crm,
-        "Lead",
-        ["Id", "Email", "OwnerId", "LastModifiedDate", "IsConverted"],
-        [Terms("Email", emails, guard="IsConverted = false"), _ids(request.ids("Lead"))],
-    )
+    lead_rows = _rows(crm, queries.leads_search(addresses, request.ids("Lead")))
     leads = tuple(
         LeadRow(
             r["Id"],
@@ -96,15 +88,7 @@ def lookup(
         )
         for r in lead_rows
     )
-    case_rows = _rows(
-        crm,
-        "Case",
-        ["Id", "CaseNumber", "IsClosed", "CreatedDate", "AccountId"],
-        [
-            Terms("CaseNumber", [literal(n, "string") for n in sorted(request.case_numbers)]),
-            _ids(request.ids("Case")),
-        ],
-    )
+    case_rows = _rows(crm, queries.cases_search(request.case_numbers, request.ids("Case")))
     cases = tuple(
         CaseRow(
             r["Id"],
@@ -118,28 +102,20 @@ def lookup(
 
     people = Found(contacts=contacts, leads=leads)
     domains = sorted(unresolved_domains(addresses, people, filters))
-    patterns = [like_contains(d) for d in domains]
-    account_rows = _rows(
-        crm,
-        "Account",
-        ["Id", "Name", "Website"],
-        [Terms("Website", patterns, like=True), _ids(request.ids("Account"))],
-    )
+    account_rows = _rows(crm, queries.accounts_search(domains, request.ids("Account")))
     accounts = tuple(AccountRow(r["Id"], r.get("Name") or "", r.get("Website") or "") for r in account_rows)
 
     first, last = filters.opportunity_window(today)
     on_accounts = sorted(contact_accounts(people)) if filters.link_opportunities else []
-    window = f"CloseDate >= {literal(first, 'date')} AND CloseDate <= {literal(last, 'date')}"
-    guard = f"OwnerId = {literal(user.id, 'reference')} AND {window}"
     opportunity_rows = _rows(
         crm,
-        "Opportunity",
-        ["Id", "AccountId", "OwnerId", "IsClosed", "CloseDate", "LastModifiedDate"],
-        [
-            Terms("AccountId", [literal(a, "reference") for a in on_accounts], guard=guard),
-            _ids(request.ids("Opportunity")),
-        ],
-        order="ORDER BY LastModifiedDate DESC",
+        queries.opportunities_search(
+            owner_id=user.id,
+            first=first,
+            last=last,
+            account_ids=on_accounts,
+            ids=request.ids("Opportunity"),
+        ),
     )
     opportunities = tuple(
         OpportunityRow(
@@ -155,20 +131,10 @@ def lookup(
     return Found(contacts, leads, accounts, opportunities, cases)
 
 
-def _ids(ids: Iterable[str]) -> Terms:
-    return Terms("Id", [literal(i, "id") for i in sorted(ids)])
-
-
-def _rows(
-    crm: SalesforceConnector, sobject: str, fields: Sequence[str], terms: Sequence[Terms], order: str = ""
-) -> list[Mapping[str, Any]]:
-    """Every row matching any term; no call at all when there is nothing to ask."""
-    terms = [t for t in terms if t.values]
-    if not terms:
-        return []
-    select = f"SELECT {', '.join(fields)} FROM {sobject}"  # noqa: S608 - API names and checked literals
+def _rows(crm: SalesforceConnector, soqls: Sequence[str]) -> list[Mapping[str, Any]]:
+    """Every row of these queries, once each (a record may match two terms); no queries, no call."""
     rows: dict[str, Mapping[str, Any]] = {}
-    for soql in chunked(select, terms, order):
+    for soql in soqls:
         for row in crm.query(soql):
             rows.setdefault(row["Id"], row)
     return list(rows.values())

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from connectors.salesforce import queries
 from connectors.salesforce.connector import SalesforceConnector
-from connectors.salesforce.soql import literal, packed_in
 
 MAX_CONTACTS = 50
 # Salesforce ids begin with their object's key prefix: who a relation is, without asking.
@@ -33,21 +33,14 @@ class Meeting:
 RELATION_STATUS = {"accepted": "Accepted", "declined": "Declined"}
 
 
-# The describe type of each field these queries filter on (it decides how a literal is written).
-_TYPES = {"Email": "email", "EventId": "reference", "Id": "id"}
-
-
-def _rows(crm: SalesforceConnector, select: str, field: str, values: Iterable[str]) -> list[dict]:
-    """``select WHERE field IN values``, split only where the URI limit needs it."""
-    literals = [literal(v, _TYPES[field]) for v in sorted(set(values))]
-    return [
-        row for soql in (packed_in(select, field, literals) if literals else []) for row in crm.query(soql)
-    ]
+def _rows(crm: SalesforceConnector, soqls: Iterable[str]) -> list[dict]:
+    """Every row of these queries (connectors/salesforce/queries.py); no queries, no call."""
+    return [row for soql in soqls for row in crm.query(soql)]
 
 
 def _by_email(crm: SalesforceConnector, sobject: str, emails: set[str]) -> dict[str, str]:
     found: dict[str, str] = {}
-    for row in _rows(crm, f"SELECT Id, Email FROM {sobject}", "Email", emails):  # noqa: S608
+    for row in _rows(crm, queries.people_by_email(sobject, emails)):
         found.setdefault(str(row.get("Email") or "").lower(), row["Id"])
     return found
 
@@ -62,10 +55,7 @@ def relate_attendees(crm: SalesforceConnector, meetings: Sequence[Meeting], owne
     leads = _by_email(crm, "Lead", emails - contacts.keys())
     users = _by_email(crm, "User", emails - contacts.keys() - leads.keys())
     ids = [m.event_id for m in meetings]
-    existing = {
-        (r["EventId"], r["RelationId"])
-        for r in _rows(crm, "SELECT EventId, RelationId FROM EventRelation", "EventId", ids)
-    }
+    existing = {(r["EventId"], r["RelationId"]) for r in _rows(crm, queries.event_relations(ids))}
     relations: list[dict[str, object]] = []
     whos: list[dict[str, object]] = []
     for meeting in meetings:
@@ -112,11 +102,11 @@ def unrelate_attendees(
         return []
     emails = {e.lower() for _, addresses in removed for e in addresses}
     ids_by_email: dict[str, set[str]] = {}
-    for sobject in ("Contact", "Lead", "User"):
+    for sobject in queries.PERSON_OBJECTS:
         for email, record_id in _by_email(crm, sobject, emails).items():
             ids_by_email.setdefault(email, set()).add(record_id)
     event_ids = [event_id for event_id, _ in removed]
-    rows = _rows(crm, "SELECT Id, EventId, RelationId FROM EventRelation", "EventId", event_ids)
+    rows = _rows(crm, queries.event_relations(event_ids, with_ids=True))
     unwanted = {
         (event_id, record_id)
         for event_id, addresses in removed
@@ -144,10 +134,8 @@ def attendance_release(
     if not ids or not user_id:
         return set(), {}
     me = user_id[:15]
-    owned = {
-        str(r["Id"]) for r in _rows(crm, "SELECT Id, OwnerId FROM Event", "Id", ids) if _is(r, "OwnerId", me)
-    }
-    rows = _rows(crm, "SELECT Id, EventId, RelationId FROM EventRelation", "EventId", ids)
+    owned = {str(r["Id"]) for r in _rows(crm, queries.event_owners(ids)) if _is(r, "OwnerId", me)}
+    rows = _rows(crm, queries.event_relations(ids, with_ids=True))
     mine = [r for r in rows if _is(r, "RelationId", me)]
     problems: dict[str, str] = {}
     for row, result in zip(mine, crm.delete(ids=[r["Id"] for r in mine]) if mine else [], strict=True):
@@ -167,7 +155,7 @@ def _repoint_who(crm: SalesforceConnector, rows: list[dict], doomed: list[dict])
     """An Event whose WhoId was unrelated points at another related Contact, or at no one."""
     gone = {(r["EventId"], r["RelationId"]) for r in doomed}
     event_ids = sorted({r["EventId"] for r in doomed})
-    events = _rows(crm, "SELECT Id, WhoId FROM Event", "Id", event_ids)
+    events = _rows(crm, queries.event_whos(event_ids))
     updates: list[dict[str, object]] = []
     for event in events:
         who = event.get("WhoId")
@@ -192,12 +180,12 @@ def related_addresses(
 ) -> dict[str, set[str]]:
     """The e-mail addresses of the people related to each Event (its owner left out): the relations,
     then one query per kind of person among them (Contact, Lead, User)."""
-    rows = _rows(crm, "SELECT EventId, RelationId FROM EventRelation", "EventId", event_ids)
+    rows = _rows(crm, queries.event_relations(event_ids))
     people = {str(r["RelationId"]) for r in rows} - {owner_id}
     emails: dict[str, str] = {}
     for sobject, prefix in KEY_PREFIXES.items():  # each object asked only for its own ids
         ids = {i for i in people if i.startswith(prefix)}
-        for row in _rows(crm, f"SELECT Id, Email FROM {sobject}", "Id", ids):  # noqa: S608
+        for row in _rows(crm, queries.people_emails(sobject, ids)):
             if row.get("Email"):
                 emails[str(row["Id"])] = str(row["Email"]).lower()
     out: dict[str, set[str]] = {}

@@ -10,8 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from connectors.base import ConnectorError
-from connectors.graph.connector import GraphConnector
+from connectors.base import ConnectorError, MailSide
 from connectors.salesforce.connector import SalesforceConnector
 from syncengine.extensions import SessionStep, StepContext, session_steps
 from syncengine.models import (
@@ -114,7 +113,7 @@ def _run(mailbox: Mailbox, session: SyncSession, lease: Lease) -> None:
 def _sync_streams(
     mailbox: Mailbox,
     session: SyncSession,
-    mail: GraphConnector,
+    mail: MailSide,
     crm: SalesforceConnector,
     now: datetime,
     lease: Lease,

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from connectors.graph.connector import Window
-from connectors.salesforce.soql import literal
+from connectors.neutral.times import Window
+from connectors.salesforce import queries
 from mapping.calendar_sources import SourceFields, source_rules, window_condition
 from mapping.defaults import contact_rules, event_rules, task_rules
 from mapping.services import rules_for
@@ -58,8 +58,7 @@ class StreamSpec:
 def _event_scope(window: Window | None) -> str:
     if window is None:
         return ""
-    start, end = literal(window.start, "datetime"), literal(window.end, "datetime")
-    return f"EndDateTime >= {start} AND StartDateTime < {end}"
+    return queries.event_window(window.start, window.end)
 
 
 def sync_settings_for(organization: Organization) -> SyncSettings:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from connectors.salesforce.connector import SalesforceConnector
+from connectors.base import CrmSide, ItemStreams
 from syncengine.core.records import Problem
 from syncengine.models import Mailbox, SyncSession
 from syncengine.services.leases import Lease
@@ -26,8 +25,8 @@ class StreamContext:
     lease: Lease  # every commit of this stream is fenced by it (services/leases.py)
     session: SyncSession | None
     spec: StreamSpec
-    mail: Any  # the mailbox's connector: connectors/base.py says what a mail side offers
-    crm: SalesforceConnector
+    mail: ItemStreams  # the mailbox's connector, as its item streams
+    crm: CrmSide
     now: datetime
 
     @property

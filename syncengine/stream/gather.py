@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from connectors.graph.connector import Window
+from connectors.neutral.times import Window
 from connectors.salesforce.connector import comparable
 from syncengine.core.calendar import ScopedChanges, crm_in_window, scoped_mail_changes
 from syncengine.core.final_plan import Facts, Match, MeetingContext, Wanted, matches_read

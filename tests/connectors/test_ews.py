@@ -14,9 +14,10 @@ from exchangelib.folders import Calendar, Root
 from exchangelib.recurrence import DailyPattern, Recurrence
 
 from connectors.base import ConnectorError, RetryPolicy
-from connectors.ews.connector import EwsConfig, EwsConnector
+from connectors.ews.client import EwsConfig
+from connectors.ews.connector import EwsConnector
 from connectors.ews.transport import open_account
-from connectors.graph.connector import Window
+from connectors.neutral.times import Window
 from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
 from syncengine.services.failures import SUSPENDING_CODES

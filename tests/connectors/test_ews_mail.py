@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from connectors.base import ConnectorError, RetryPolicy
-from connectors.ews.connector import EwsConfig, EwsConnector
+from connectors.ews.client import EwsConfig
+from connectors.ews.connector import EwsConnector
 from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
 from syncengine.core.email_records import EmailAddress
@@ -120,11 +121,11 @@ def test_it_reads_in_full_when_exchange_refuses_the_sync_state(box: Box):
 
 
 def test_it_makes_the_salesforce_folder_once_and_reads_it_whole(box: Box):
-    ids = box.connector.mail_folder_ids()
+    ids = box.connector.mail.mail_folder_ids()
     assert set(ids) == {"inbox", "sent", "salesforce"}
     assert box.operations() == ["GetFolder", "FindFolder", "CreateFolder"]
     box.app.clear()
-    assert box.connector.mail_folder_ids() == ids
+    assert box.connector.mail.mail_folder_ids() == ids
     assert box.operations() == ["GetFolder", "FindFolder"]
 
     old = box.deliver("Old but filed", days_ago=90)
@@ -173,7 +174,7 @@ def test_it_reads_a_conversation_across_folders_oldest_first(box: Box):
     box.deliver("Re: Offer", folder="sentitems", days_ago=2, ConversationId=conversation)
     filed = box.deliver("Re: Re: Offer", days_ago=1, ConversationId=conversation)
     box.deliver("Unrelated")
-    salesforce = box.connector.mail_folder_ids()["salesforce"]
+    salesforce = box.connector.mail.mail_folder_ids()["salesforce"]
     moved = box.app.move_item(box.smtp, filed["id"], salesforce)
     box.app.clear()
 

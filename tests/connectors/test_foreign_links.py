@@ -41,7 +41,7 @@ def test_it_reads_in_full_instead_of_following_a_stored_delta_link_to_another_ho
 def test_it_refuses_a_graph_next_link_to_another_host(person: Person):
     connector = connector_with(person)
     with pytest.raises(ForeignLinkError):
-        connector._call("next page", "GET", "https://evil.example/v1.0/me/events")
+        connector.client.call("next page", "GET", "https://evil.example/v1.0/me/events")
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from connectors.base import ConnectorError, RetryPolicy
-from connectors.google.connector import GoogleConfig, GoogleConnector
+from connectors.google.client import GoogleConfig
+from connectors.google.connector import GoogleConnector
 from sandbox.fixtures_google import GoogleAccount
 
 

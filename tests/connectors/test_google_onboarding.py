@@ -11,7 +11,8 @@ import pytest
 import requests
 
 from connectors.base import ConnectorError
-from connectors.google.connector import SCOPES, GoogleConnector
+from connectors.google.client import SCOPES
+from connectors.google.connector import GoogleConnector
 from sandbox.fixtures_google import GoogleAccount
 from tests.connectors.test_google import WINDOW, Rep
 

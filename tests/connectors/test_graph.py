@@ -11,7 +11,8 @@ import pytest
 
 from connectors.base import ConnectorError
 from connectors.graph import events as graph_events
-from connectors.graph.connector import GraphConnector, Window
+from connectors.graph.connector import GraphConnector
+from connectors.neutral.times import UnknownTimeZoneError, Window
 from syncengine.services.connectors import mail_connector_for
 from tests.conftest import Person, event_body
 
@@ -45,7 +46,7 @@ def connector_with(person: Person, waits: list[float] | None = None, **config: A
         dataclasses.replace(base.config, **config),
         person.mailbox.provider_account,
         person.mailbox.credentials,
-        on_credentials=base._on_credentials,
+        on_credentials=base.client.on_credentials,
         sleep=(waits.append if waits is not None else lambda seconds: None),
     )
 
@@ -372,7 +373,7 @@ def test_it_maps_an_event_in_an_unknown_time_zone_to_an_error_not_a_crash():
         "start": {"dateTime": "2030-01-01T10:00:00.0000000", "timeZone": "Mars/Olympus_Mons"},
         "end": {"dateTime": "2030-01-01T11:00:00.0000000", "timeZone": "Mars/Olympus_Mons"},
     }
-    with pytest.raises(graph_events.UnknownTimeZoneError):
+    with pytest.raises(UnknownTimeZoneError):
         graph_events.to_change(event)
 
 

@@ -13,7 +13,8 @@ import pytest
 import requests
 
 from connectors.base import ConnectorError
-from connectors.graph.connector import GraphConnector, Window
+from connectors.graph.connector import GraphConnector
+from connectors.neutral.times import Window
 from sandbox.tls import SandboxCA
 from syncengine.services.connectors import mail_connector_for
 from tests.conftest import GRAPH_CLIENT_ID, Person, event_body
@@ -154,7 +155,7 @@ def test_it_reads_mail_folders_of_the_mailbox_under_users_paths(consented: Perso
     connector = app_connector(consented)
 
     inbox = connector.read_email_changes(folder="inbox", cursor="")
-    ids = connector.mail_folder_ids()
+    ids = connector.mail.mail_folder_ids()
 
     assert [e.subject for e in inbox.items] == ["Pricing"]
     assert set(ids) == {"inbox", "sent", "salesforce"}

@@ -124,8 +124,8 @@ def test_it_sees_a_move_to_the_salesforce_folder_in_both_folders(person: Person,
 def test_it_finds_or_makes_the_salesforce_folder_once(person: Person, graph: Any) -> None:
     connector = mail_connector_for(person.mailbox)
     first = connector.read_email_changes(folder="salesforce", cursor="")
-    again = mail_connector_for(person.mailbox).find_or_create_mail_folder()
-    ids = mail_connector_for(person.mailbox).mail_folder_ids()
+    again = mail_connector_for(person.mailbox).mail.find_or_create_mail_folder()
+    ids = mail_connector_for(person.mailbox).mail.mail_folder_ids()
 
     named = [
         f

@@ -13,8 +13,9 @@ import pytest
 import requests
 
 from connectors.base import RetryPolicy
-from connectors.ews.connector import EwsConfig, EwsConnector
-from connectors.graph.connector import Window
+from connectors.ews.client import EwsConfig
+from connectors.ews.connector import EwsConnector
+from connectors.neutral.times import Window
 from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
 from tests.connectors.contract.sides import default_window

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from connectors.base import RetryPolicy
-from connectors.google.connector import GoogleConfig, GoogleConnector
-from connectors.graph.connector import Window
+from connectors.google.client import GoogleConfig
+from connectors.google.connector import GoogleConnector
+from connectors.neutral.times import Window
 from sandbox.fixtures_google import GoogleAccount
 from tests.connectors.contract.sides import default_window
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from connectors.graph.connector import GraphConnector, Window
+from connectors.graph.connector import GraphConnector
+from connectors.neutral.times import Window
 from syncengine.services.connectors import mail_connector_for
 from tests.conftest import Person
 from tests.connectors.contract.sides import default_window

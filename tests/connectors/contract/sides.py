@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from connectors.graph.connector import Window
+from connectors.neutral.times import Window
 
 # provider -> module with make_side(request) -> MailSide
 PROVIDERS: dict[str, str] = {
