@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Types of connectors/ and mapping/ (mypy.ini); django-stubs loads the settings, which want a key.
+# Types of connectors/, mapping/ and syncengine/ (mypy.ini); django-stubs loads the settings, which want a key.
 MYPY   := SECRET_KEY=type-checking-only-not-secret $(BIN)/mypy
 
 .PHONY: demo test test-postgres lint bench sandboxes clean

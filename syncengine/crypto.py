@@ -6,7 +6,7 @@ import base64
 import hashlib
 import json
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -73,6 +73,9 @@ class EncryptedJSONField(models.TextField):
     """A JSON value stored as one Fernet token; the database never sees the plain text."""
 
     description = "JSON encrypted at rest"
+    if TYPE_CHECKING:  # what the model attribute holds: a JSON value (a dict), not text
+        _pyi_private_set_type: Any
+        _pyi_private_get_type: Any
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         if value in (None, ""):

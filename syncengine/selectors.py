@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, QuerySet
@@ -81,14 +82,14 @@ def mailboxes_of(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Mailbox]
     """The mailboxes a user may see and act on: their own, in the organizations they are a member of."""
     if not user.is_authenticated:
         return Mailbox.objects.none()
-    return member_mailboxes().filter(owner=user).select_related("organization").order_by("address")
+    return member_mailboxes().filter(owner_id=user.pk).select_related("organization").order_by("address")
 
 
 def salesforce_connection_of(
     *, user: AbstractBaseUser, organization: Organization
 ) -> SalesforceConnection | None:
     """The user's Salesforce connection in this organization (one per user and organization)."""
-    return SalesforceConnection.objects.filter(user=user, organization=organization).first()
+    return SalesforceConnection.objects.filter(user_id=user.pk, organization=organization).first()
 
 
 def salesforce_connection_for(*, mailbox: Mailbox) -> SalesforceConnection | None:
@@ -105,8 +106,8 @@ def salesforce_connections_of(
     """Each organization the user is a member of, with their Salesforce connection there (or None)."""
     if not user.is_authenticated:
         return []
-    organizations = Organization.objects.filter(memberships__user=user).order_by("name", "pk")
-    connections = {c.organization_id: c for c in SalesforceConnection.objects.filter(user=user)}
+    organizations = Organization.objects.filter(memberships__user_id=user.pk).order_by("name", "pk")
+    connections = {c.organization_id: c for c in SalesforceConnection.objects.filter(user_id=user.pk)}
     return [(organization, connections.get(organization.pk)) for organization in organizations]
 
 
@@ -143,10 +144,10 @@ def issues_of(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[SyncIssue]:
     return SyncIssue.objects.filter(mailbox__in=mailboxes_of(user=user))
 
 
-def administered_organizations(*, user: object) -> QuerySet[Organization]:
+def administered_organizations(*, user: Any) -> QuerySet[Organization]:
     """The organizations this user is an org admin of. One filter() call on purpose: the user and the
     admin role must be on the same membership (two calls would let any member of an organization that
     has an admin through)."""
-    return Organization.objects.filter(memberships__user=user, memberships__role=Role.ORG_ADMIN).order_by(
-        "name", "pk"
-    )
+    return Organization.objects.filter(
+        memberships__user_id=user.pk, memberships__role=Role.ORG_ADMIN
+    ).order_by("name", "pk")

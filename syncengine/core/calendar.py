@@ -18,8 +18,11 @@ from syncengine.core.scope import SALESFORCE_CATEGORY, Decision, EventScope, eve
 
 
 class Span(Protocol):
-    start: datetime
-    end: datetime
+    @property
+    def start(self) -> datetime: ...
+
+    @property
+    def end(self) -> datetime: ...
 
 
 @dataclass(frozen=True)

@@ -304,8 +304,8 @@ def link_item(
     for c in found.contacts:
         contacts.setdefault(c.email.lower(), []).append(c)
     leads: dict[str, list[LeadRow]] = {}
-    for lead in found.leads:
-        leads.setdefault(lead.email.lower(), []).append(lead)
+    for row in found.leads:
+        leads.setdefault(row.email.lower(), []).append(row)
 
     people: list[PersonLink] = []
     who_contacts: list[ContactRow] = []

@@ -323,6 +323,7 @@ def _plan_merge(
     new_crm = dict(base_crm)
     mail_writes: dict[str, Any] = {}
     crm_writes: dict[str, Any] = {}
+    mail_now = mail_values or {}  # read only where m_changed says the mail side has the field
     for rule in rules.fields:
         k = rule.key
         m_changed = mail_values is not None and k in mail_values and mail_values[k] != base_mail.get(k)
@@ -333,11 +334,11 @@ def _plan_merge(
             m_changed
             and not c_changed
             and k not in base_mail
-            and rule.crm_readback(mail_values[k]) == base_crm.get(k)
+            and rule.crm_readback(mail_now[k]) == base_crm.get(k)
         ):
             # First seen on the mail side (an item made from a record gets only the fields that go to
             # the mailbox; the rest take the mailbox's defaults) and Salesforce already agrees: noted only.
-            new_mail[k] = mail_values[k]
+            new_mail[k] = mail_now[k]
             continue
         m_val = mail_values[k] if m_changed and mail_values is not None else base_mail.get(k)
         c_val = crm_values[k] if c_changed and crm_values is not None else base_crm.get(k)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from connectors.salesforce.connector import SalesforceConnector
+from connectors.base import CrmSide
 from syncengine.core.linking import ItemFacts, LinkUser, link_item
 from syncengine.extensions import link_filters_for, people_rules_for
 from syncengine.models import Mailbox
@@ -19,7 +19,7 @@ from syncengine.services.lookup import search_session
 
 
 def link_new_activities(
-    crm: SalesforceConnector,
+    crm: CrmSide,
     *,
     mailbox: Mailbox,
     crm_object: str,

@@ -108,5 +108,9 @@ def mail_connector_for(mailbox: Mailbox) -> MailConnector:
 
 def supported_streams(mailbox: Mailbox) -> frozenset[str]:
     """The streams the mailbox's provider can sync (the dashboard says which it cannot)."""
-    kinds = {Provider.GOOGLE: GoogleConnector, Provider.EWS: EwsConnector, Provider.GRAPH: GraphConnector}
+    kinds: dict[str, type[MailConnector]] = {
+        Provider.GOOGLE: GoogleConnector,
+        Provider.EWS: EwsConnector,
+        Provider.GRAPH: GraphConnector,
+    }
     return frozenset(getattr(kinds.get(mailbox.provider, GraphConnector), "SUPPORTED_STREAMS", ()))

@@ -52,11 +52,9 @@ def cause_advice(
     """The cause named for a person, with the one action that fixes it ("" when all is well)."""
     when = f" The next try is at {next_try:%H:%M} (UTC)." if next_try and not suspended else ""
     if code in (MAIL_CREDENTIALS_UNREADABLE, CRM_CREDENTIALS_UNREADABLE):
-        which, action = (
-            ("mailbox", "reconnect_mailbox")
-            if code == MAIL_CREDENTIALS_UNREADABLE
-            else ("Salesforce", "reconnect_salesforce")
-        )
+        mail = code == MAIL_CREDENTIALS_UNREADABLE
+        which = "mailbox" if mail else "Salesforce"
+        action: Action = "reconnect_mailbox" if mail else "reconnect_salesforce"
         return Advice(
             f"The stored sign-in to your {which} can no longer be read by this server (its encryption "
             f"key changed). Reconnect your {which}: the sync state is kept and nothing is synced twice.",

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from connectors.base import CrmSide
 from connectors.salesforce import queries
-from connectors.salesforce.connector import SalesforceConnector
 from mapping.converters import parse_instant
 from syncengine.core.linking import (
     AccountRow,
@@ -34,7 +34,7 @@ from syncengine.core.linking import (
 
 
 def search_session(
-    crm: SalesforceConnector,
+    crm: CrmSide,
     items: Iterable[ItemFacts],
     *,
     user: LinkUser,
@@ -51,7 +51,7 @@ def search_session(
 
 
 def lookup(
-    crm: SalesforceConnector,
+    crm: CrmSide,
     request: LookupRequest,
     *,
     user: LinkUser,
@@ -131,7 +131,7 @@ def lookup(
     return Found(contacts, leads, accounts, opportunities, cases)
 
 
-def _rows(crm: SalesforceConnector, soqls: Sequence[str]) -> list[Mapping[str, Any]]:
+def _rows(crm: CrmSide, soqls: Sequence[str]) -> list[Mapping[str, Any]]:
     """Every row of these queries, once each (a record may match two terms); no queries, no call."""
     rows: dict[str, Mapping[str, Any]] = {}
     for soql in soqls:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -21,12 +22,12 @@ UNKNOWN_CAUSE = "UNKNOWN"
 def mailbox_create(
     *,
     organization: Organization,
-    owner: object,
+    owner: User,
     provider: str = Provider.GRAPH,
     address: str,
     provider_account: dict[str, str],
     credentials: dict[str, str],
-    added_by: object = None,
+    added_by: User | None = None,
 ) -> Mailbox:
     """A new mailbox starts at a random point of its interval, so mailboxes do not sync in step."""
     interval = settings.SYNC_INTERVAL_MINUTES

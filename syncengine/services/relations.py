@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from connectors.base import CrmSide
 from connectors.salesforce import queries
-from connectors.salesforce.connector import SalesforceConnector
 
 MAX_CONTACTS = 50
 # Salesforce ids begin with their object's key prefix: who a relation is, without asking.
@@ -33,19 +33,19 @@ class Meeting:
 RELATION_STATUS = {"accepted": "Accepted", "declined": "Declined"}
 
 
-def _rows(crm: SalesforceConnector, soqls: Iterable[str]) -> list[dict]:
+def _rows(crm: CrmSide, soqls: Iterable[str]) -> list[dict]:
     """Every row of these queries (connectors/salesforce/queries.py); no queries, no call."""
     return [row for soql in soqls for row in crm.query(soql)]
 
 
-def _by_email(crm: SalesforceConnector, sobject: str, emails: set[str]) -> dict[str, str]:
+def _by_email(crm: CrmSide, sobject: str, emails: set[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for row in _rows(crm, queries.people_by_email(sobject, emails)):
         found.setdefault(str(row.get("Email") or "").lower(), row["Id"])
     return found
 
 
-def relate_attendees(crm: SalesforceConnector, meetings: Sequence[Meeting], owner_id: str) -> list[str]:
+def relate_attendees(crm: CrmSide, meetings: Sequence[Meeting], owner_id: str) -> list[str]:
     """Add the missing relations; returns problems a person should see (one per failed relation)."""
     meetings = [m for m in meetings if m.attendees or m.joined_by]
     if not meetings:
@@ -93,7 +93,7 @@ def relate_attendees(crm: SalesforceConnector, meetings: Sequence[Meeting], owne
 
 
 def unrelate_attendees(
-    crm: SalesforceConnector, removed: Sequence[tuple[str, frozenset[str]]], owner_id: str
+    crm: CrmSide, removed: Sequence[tuple[str, frozenset[str]]], owner_id: str
 ) -> list[str]:
     """Remove the relations of attendees the mailbox no longer lists: (Event id, addresses) pairs.
     Three lookups, one relation query and one delete for the whole session."""
@@ -125,7 +125,7 @@ def unrelate_attendees(
 
 
 def attendance_release(
-    crm: SalesforceConnector, event_ids: Sequence[str], user_id: str
+    crm: CrmSide, event_ids: Sequence[str], user_id: str
 ) -> tuple[set[str], dict[str, str]]:
     """An attendee let go of these meetings: their invitee relation goes, the Events stay. Returns the
     Events the attendee still owns (they saved the meeting before its organizer's mailbox took it over)
@@ -151,7 +151,7 @@ def _is(row: Mapping[str, object], field: str, user_prefix: str) -> bool:
     return str(row.get(field) or "")[:15] == user_prefix
 
 
-def _repoint_who(crm: SalesforceConnector, rows: list[dict], doomed: list[dict]) -> list[str]:
+def _repoint_who(crm: CrmSide, rows: list[dict], doomed: list[dict]) -> list[str]:
     """An Event whose WhoId was unrelated points at another related Contact, or at no one."""
     gone = {(r["EventId"], r["RelationId"]) for r in doomed}
     event_ids = sorted({r["EventId"] for r in doomed})
@@ -175,9 +175,7 @@ def _repoint_who(crm: SalesforceConnector, rows: list[dict], doomed: list[dict])
     ]
 
 
-def related_addresses(
-    crm: SalesforceConnector, event_ids: Sequence[str], owner_id: str
-) -> dict[str, set[str]]:
+def related_addresses(crm: CrmSide, event_ids: Sequence[str], owner_id: str) -> dict[str, set[str]]:
     """The e-mail addresses of the people related to each Event (its owner left out): the relations,
     then one query per kind of person among them (Contact, Lead, User)."""
     rows = _rows(crm, queries.event_relations(event_ids))

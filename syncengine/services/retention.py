@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 BATCH = 1000
 
 
-def _delete_in_batches(rows: QuerySet) -> int:  # type: ignore[type-arg]
+def _delete_in_batches(rows: QuerySet[Any]) -> int:
     """Delete by primary key in batches, so no single statement locks a large table for long."""
     total = 0
     while True:

@@ -205,7 +205,7 @@ def _after_session(mailbox: Mailbox, session: SyncSession, failure: ConnectorErr
     finished = session.finished_at or timezone.now()
     interval = timedelta(minutes=mailbox.sync_interval_minutes)
     jitter = timedelta(seconds=random.uniform(-1, 1) * settings.SYNC_JITTER_SECONDS)
-    fields = {"last_synced_at": finished}
+    fields: dict[str, Any] = {"last_synced_at": finished}
     if session.outcome == Outcome.FAILED:
         failures = mailbox.consecutive_failures + 1
         code = (failure.code or "UNKNOWN") if failure is not None else INTERNAL_ERROR

@@ -11,17 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import Q
-
 from connectors.neutral.times import Window
 from connectors.salesforce.connector import comparable
 from syncengine.core.calendar import ScopedChanges, crm_in_window, scoped_mail_changes
 from syncengine.core.final_plan import Facts, Match, MeetingContext, Wanted, matches_read
 from syncengine.core.meetings import Role
 from syncengine.core.records import ChangeSet, CreateIntent, ItemChange, PairState, Problem
-from syncengine.models import RetryState, Side, SyncIssue
+from syncengine.models import Side
 from syncengine.selectors import saved_meetings, synced_users
 from syncengine.services.held import deletions_held
+from syncengine.services.retries import retries_due
 from syncengine.services.state import cursors_load, pairs_load, rosters_load
 from syncengine.stream.context import StepResult, StreamContext
 
@@ -281,22 +280,9 @@ def _with_pending(
 
 
 def _pending(ctx: StreamContext, side: str) -> dict[str, bool]:
-    """Items of a side retried this session: id -> whether the write that failed was a deletion.
-    Hidden issues are retried too; an issue a person stopped is not."""
-    rows = (
-        SyncIssue.objects.filter(mailbox=ctx.mailbox, stream=ctx.stream, details__pending__side=side)
-        .filter(Q(retry=RetryState.AUTO) | Q(retry=RetryState.NONE, resolved=False))
-        .values_list("details", flat=True)
-    )
-    out: dict[str, bool] = {}
-    for details in rows:
-        pending = details["pending"]
-        legacy = pending.get("change") or {}  # issues stored before retries read items again
-        item_id = str(pending.get("id") or legacy.get("id") or "")
-        deleted = bool(pending.get("deleted") or legacy.get("deleted"))
-        if item_id:
-            out[item_id] = out.get(item_id, False) or deleted
-    return out
+    """Items of a side retried this session (the retry ledger): id -> whether the write that failed
+    was a deletion."""
+    return {item.id: item.deleted for item in retries_due(mailbox=ctx.mailbox, stream=ctx.stream, side=side)}
 
 
 def _confirm_removals(

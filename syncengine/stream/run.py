@@ -20,10 +20,11 @@ from syncengine.core.final_plan import FinalPlan, facts_wanted, plan_final
 from syncengine.core.meetings import AWAITS_ORGANIZER, AWAITS_ORGANIZER_MESSAGE
 from syncengine.core.planner import Plan, plan_stream
 from syncengine.core.records import PairState, Problem
-from syncengine.models import RetryState, Side
+from syncengine.models import Side
 from syncengine.services.failures import SESSION_WIDE_CODES
 from syncengine.services.held import MASS_DELETE_HALTED, deletions_hold, deletions_settle
-from syncengine.services.issues import CONFLICT_RESOLVED, issue_record, issues_resolve_for_items
+from syncengine.services.issues import CONFLICT_RESOLVED, issue_record
+from syncengine.services.retries import RetryItem, retries_settle, retry_record
 from syncengine.services.state import state_commit
 from syncengine.stream.attendees import Attendance, follow_attendees
 from syncengine.stream.context import Counts, StepResult, StreamContext, counts
@@ -86,7 +87,7 @@ def stream_run(ctx: StreamContext) -> StreamReport:
     # -- execute --------------------------------------------------------------------------------
     done = execute(ctx, final, meetings, gathered.pairs)
     _report(ctx, report, done.result)
-    issues_resolve_for_items(
+    retries_settle(
         mailbox=ctx.mailbox,
         stream=ctx.stream,
         mail_ids=done.done_mail - {""},
@@ -97,42 +98,45 @@ def stream_run(ctx: StreamContext) -> StreamReport:
 
     # -- follow-ups: one failing records an issue, never holds back the commit ------------------
     scoped = gathered.scoped
-    problems = _follow_up(
-        ctx,
-        report,
-        "category",
-        lambda: tag_synced(
-            ctx, final_states(gathered.pairs, upserts, removals), scoped.untagged, scoped.series_of
-        ),
-        [],
+    pairs = gathered.pairs
+    problems: list[Problem] = []
+    problems += (
+        _follow_up(
+            ctx,
+            report,
+            "category",
+            lambda: tag_synced(
+                ctx, final_states(pairs, upserts, removals), scoped.untagged, scoped.series_of
+            ),
+        )
+        or []
     )
     settled, more = _follow_up(
-        ctx,
-        report,
-        "deletion",
-        lambda: settle_tombstones(ctx, final_states(gathered.pairs, upserts, removals)),
-        ([], []),
-    )
+        ctx, report, "deletion", lambda: settle_tombstones(ctx, final_states(pairs, upserts, removals))
+    ) or ([], [])
     upserts += settled
     problems += more
-    attendance = _follow_up(
-        ctx,
-        report,
-        "attendees",
-        lambda: follow_attendees(
+    attendance = (
+        _follow_up(
             ctx,
-            meetings=scoped.meetings,
-            new_records=done.new_records,
-            pairs=gathered.pairs,
-            upserts=upserts,
-            removals=removals,
-            crm_read=gathered.crm_set.changes,
-        ),
-        Attendance(),
+            report,
+            "attendees",
+            lambda: follow_attendees(
+                ctx,
+                meetings=scoped.meetings,
+                new_records=done.new_records,
+                pairs=pairs,
+                upserts=upserts,
+                removals=removals,
+                crm_read=gathered.crm_set.changes,
+            ),
+        )
+        or Attendance()
     )
     problems += attendance.problems
-    problems += _follow_up(
-        ctx, report, "links", lambda: link_new_records(ctx, done.new_records, scoped.meetings), []
+    problems += (
+        _follow_up(ctx, report, "links", lambda: link_new_records(ctx, done.new_records, scoped.meetings))
+        or []
     )
     _report(ctx, report, StepResult(problems=problems))
 
@@ -151,7 +155,7 @@ def stream_run(ctx: StreamContext) -> StreamReport:
         rosters=attendance.rosters,
         rosters_forget=attendance.forget,
     )
-    issues_resolve_for_items(
+    retries_settle(
         mailbox=ctx.mailbox,
         stream=ctx.stream,
         mail_ids=gathered.vanished[Side.MAIL],
@@ -161,7 +165,8 @@ def stream_run(ctx: StreamContext) -> StreamReport:
     return report
 
 
-def _follow_up(ctx: StreamContext, report: StreamReport, what: str, step: Callable[[], T], nothing: T) -> T:
+def _follow_up(ctx: StreamContext, report: StreamReport, what: str, step: Callable[[], T]) -> T | None:
+    """A follow-up's result; None when it failed (its issue is recorded, the commit goes on)."""
     try:
         return step()
     except ConnectorError as error:
@@ -170,7 +175,7 @@ def _follow_up(ctx: StreamContext, report: StreamReport, what: str, step: Callab
         _issue(
             ctx, report, Problem("FOLLOW_UP_FAILED", f"Synced, but the {what} step after it failed: {error}")
         )
-        return nothing
+        return None
 
 
 def _record_plan(ctx: StreamContext, report: StreamReport, final: FinalPlan) -> None:
@@ -265,6 +270,29 @@ def _report(ctx: StreamContext, report: StreamReport, result: StepResult) -> Non
 
 def _issue(ctx: StreamContext, report: StreamReport, problem: Problem) -> None:
     report.issues += 1
+    details = dict(problem.details) if problem.details is not None else {}
+    if problem.retry:  # the item goes to the retry ledger: read again next session
+        pending = details.pop("pending")
+        retry_record(
+            mailbox=ctx.mailbox,
+            session=ctx.session,
+            stream=ctx.stream,
+            item=RetryItem(
+                side=pending["side"],
+                id=pending["id"],
+                deleted=pending["deleted"],
+                permanent=bool(details.pop("permanent", False)),
+                problem=problem.message,
+            ),
+            code=problem.code,
+            message=problem.message,
+            mail_id=problem.mail_id,
+            crm_id=problem.crm_id,
+            crm_object=ctx.spec.rules.crm_object,
+            label=problem.label,
+            details=details,
+        )
+        return
     issue_record(
         mailbox=ctx.mailbox,
         session=ctx.session,
@@ -275,6 +303,5 @@ def _issue(ctx: StreamContext, report: StreamReport, problem: Problem) -> None:
         mail_id=problem.mail_id,
         crm_id=problem.crm_id,
         label=problem.label,
-        details=dict(problem.details) if problem.details is not None else None,
-        retry=RetryState.AUTO if problem.retry else RetryState.NONE,
+        details=details or None,
     )
