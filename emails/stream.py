@@ -57,9 +57,6 @@ def email_stream_run(
     settings = EmailSettings.objects.filter(organization_id=mailbox.organization_id, enabled=True).first()
     if settings is None:
         return None
-    if not callable(getattr(mail, "read_email_changes", None)):
-        log.info("mailbox %s: its provider cannot save emails yet; the email stream is left out", mailbox.pk)
-        return None
     own = MailboxEmailSettings.objects.filter(mailbox=mailbox).first() or MailboxEmailSettings(
         mailbox=mailbox
     )

@@ -113,4 +113,4 @@ def supported_streams(mailbox: Mailbox) -> frozenset[str]:
         Provider.EWS: EwsConnector,
         Provider.GRAPH: GraphConnector,
     }
-    return frozenset(getattr(kinds.get(mailbox.provider, GraphConnector), "SUPPORTED_STREAMS", ()))
+    return frozenset(kinds.get(mailbox.provider, GraphConnector).SUPPORTED_STREAMS)

@@ -123,11 +123,10 @@ def _sync_streams(
     counts: dict[str, object] = {}
     troubled = halted = False
     # A stream the provider cannot sync is left out here and named on the dashboard instead.
-    supported = getattr(mail, "SUPPORTED_STREAMS", None)
     specs = [
         spec
         for spec in stream_specs(mailbox.organization, mailbox)
-        if supported is None or spec.mail_side_stream in supported
+        if spec.mail_side_stream in mail.SUPPORTED_STREAMS
     ]
     failed = 0
     for spec in specs:
