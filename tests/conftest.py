@@ -9,26 +9,29 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import msal
 import pytest
-import requests
 from django.contrib.auth.models import User
 from django_q.conf import Conf
 from simple_salesforce import Salesforce
 
 from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
-from syncengine.models import Mailbox, Membership, Organization, Role, SalesforceConnection
+from syncengine.models import Membership, Organization, Role, SalesforceConnection
 from syncengine.services.mailboxes import mailbox_create
+from tests.support.people import (
+    GRAPH_CLIENT_ID,
+    GRAPH_CLIENT_SECRET,
+    SF_CLIENT_ID,
+    SF_CLIENT_SECRET,
+    SYNC_KEY_FIELD,
+    Outlook,
+    Person,
+    sandbox_session,
+)
 
-GRAPH_CLIENT_ID = "11111111-2222-3333-4444-555555555555"
-GRAPH_CLIENT_SECRET = "graph-test-secret"
-SF_CLIENT_ID = "3MVG9-test-consumer-key"
-SF_CLIENT_SECRET = "sf-test-consumer-secret"
-SYNC_KEY_FIELD = "MailSync_Key__c"
 _counter = itertools.count(1)
 
 
@@ -49,75 +52,6 @@ def sandboxes(
     settings.RETRY_MAX_WAIT_SECONDS = 5
     salesforce_server.app.register_client(SF_CLIENT_ID, SF_CLIENT_SECRET)
     return salesforce_server, graph_server
-
-
-def _session(ca: SandboxCA) -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = str(ca.ca_path)
-    return session
-
-
-@dataclass
-class Outlook:
-    """The user in Outlook: Graph REST with their own delegated token."""
-
-    base: str
-    token: str
-    http: requests.Session
-
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}", "Prefer": 'outlook.timezone="UTC"'}
-
-    def create_event(self, **event: Any) -> dict[str, Any]:
-        response = self.http.post(f"{self.base}/v1.0/me/events", json=event, headers=self._headers())
-        assert response.status_code == 201, response.text
-        return response.json()
-
-    def update_event(self, event_id: str, **changes: Any) -> dict[str, Any]:
-        response = self.http.patch(
-            f"{self.base}/v1.0/me/events/{event_id}", json=changes, headers=self._headers()
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def delete_event(self, event_id: str) -> None:
-        response = self.http.delete(f"{self.base}/v1.0/me/events/{event_id}", headers=self._headers())
-        assert response.status_code == 204, response.text
-
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Any Graph call as this user, e.g. ``call("POST", "/me/contacts", {...})``."""
-        response = self.http.request(method, f"{self.base}/v1.0{path}", json=body, headers=self._headers())
-        assert response.status_code < 300, response.text
-        return response.json() if response.content else {}
-
-    def get_event(self, event_id: str) -> dict[str, Any]:
-        response = self.http.get(f"{self.base}/v1.0/me/events/{event_id}", headers=self._headers())
-        assert response.status_code == 200, response.text
-        return response.json()
-
-
-@dataclass
-class Person:
-    user: User
-    organization: Organization
-    mailbox: Mailbox
-    connection: SalesforceConnection
-    tenant_id: str
-    graph_user_id: str
-    sf_org_id: str
-    sf_user_id: str
-    outlook: Outlook
-    salesforce: Salesforce
-
-
-def event_body(subject: str, start: str, end: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "subject": subject,
-        "start": {"dateTime": start, "timeZone": "UTC"},
-        "end": {"dateTime": end, "timeZone": "UTC"},
-        **extra,
-    }
 
 
 @pytest.fixture
@@ -170,15 +104,15 @@ def make_person(db: None, sandboxes: Any, sandbox_ca: SandboxCA) -> Callable[...
             client_credential=GRAPH_CLIENT_SECRET,
             authority=f"{graph_server.url}/{tenant}",
             instance_discovery=False,
-            http_client=_session(sandbox_ca),
+            http_client=sandbox_session(sandbox_ca),
         )
         own = graph_app.issue_refresh_token(tenant, graph_user["id"], GRAPH_CLIENT_ID)
         token = identity.acquire_token_by_refresh_token(own, scopes=["Calendars.ReadWrite"])["access_token"]
-        outlook = Outlook(graph_server.url, token, _session(sandbox_ca))
+        outlook = Outlook(graph_server.url, token, sandbox_session(sandbox_ca))
         salesforce = Salesforce(
             instance_url=sf_server.url,
             session_id=sf_app.issue_access_token(sf_org, sf_user["id"]),
-            session=_session(sandbox_ca),
+            session=sandbox_session(sandbox_ca),
             version="62.0",
         )
         sf_server.app.clear()

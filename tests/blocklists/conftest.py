@@ -8,22 +8,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
 from syncengine.models import Membership, Organization, Role, SyncSettings
+from tests.support.members import Member
 
 _counter = itertools.count(1)
-
-
-@dataclass
-class Member:
-    user: User
-    organization: Organization
-    client: Client
 
 
 @pytest.fixture

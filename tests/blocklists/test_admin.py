@@ -16,8 +16,8 @@ from blocklists.services import (
     org_entries_add,
     user_entries_add,
 )
-from tests.blocklists.conftest import Member
-from tests.blocklists.support import text_of
+from tests.support.members import Member
+from tests.support.pages import decoded_text_of
 
 pytestmark = pytest.mark.django_db
 MODELS = list(apps.get_app_config("blocklists").get_models())
@@ -78,7 +78,7 @@ def test_it_refuses_a_malformed_entry_in_the_admin(
     response = support_client.post(reverse(f"admin:{meta.app_label}_{meta.model_name}_add"), form)
 
     assert response.status_code == 200
-    assert message in text_of(response)
+    assert message in decoded_text_of(response)
     assert not model.objects.exists()
 
 

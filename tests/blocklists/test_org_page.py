@@ -19,8 +19,8 @@ from blocklists.services import (
     user_org_entry_lift,
 )
 from syncengine.models import Role
-from tests.blocklists.conftest import Member
-from tests.blocklists.support import text_of
+from tests.support.members import Member
+from tests.support.pages import decoded_text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_it_shows_the_org_entries_internal_and_free_domains_to_the_org_admin(bos
     page = boss.client.get(url("org_page", boss))
 
     assert page.status_code == 200
-    html = text_of(page)
+    html = decoded_text_of(page)
     assert f"Blocklist of {boss.organization}" in html
     assert "newsletter.example" in html and "spam" in html and boss.user.username in html
     assert "acme.example" in html and "acme-corp.example" in html
@@ -71,7 +71,7 @@ def test_it_lets_the_org_admin_add_entries_in_bulk_and_they_apply_to_every_user(
     )
 
     assert response.redirect_chain == [(url("org_page", boss), 302)]
-    html = text_of(response)
+    html = decoded_text_of(response)
     assert (
         f"Added to the blocklist of {boss.organization}: newsletter.example, noreply@vendor.example" in html
     )
@@ -85,7 +85,7 @@ def test_it_refuses_malformed_org_entries_with_clear_messages_and_adds_nothing(b
     response = boss.client.post(url("org_add", boss), {"entries": "ok.example\n*.example.com\nexample"})
 
     assert response.status_code == 200
-    html = text_of(response)
+    html = decoded_text_of(response)
     assert "Nothing was added" in html
     assert "wildcards are not supported" in html
     assert "“example” is not a full domain: include its ending, such as example.com." in html
@@ -95,7 +95,7 @@ def test_it_refuses_malformed_org_entries_with_clear_messages_and_adds_nothing(b
 def test_it_refuses_a_note_that_is_too_long(boss: Member):
     response = boss.client.post(url("org_add", boss), {"entries": "ok.example", "note": "n" * 201})
 
-    assert "Ensure this value has at most 200 characters" in text_of(response)
+    assert "Ensure this value has at most 200 characters" in decoded_text_of(response)
     assert org_values(boss) == []
 
 
@@ -104,7 +104,7 @@ def test_it_refuses_a_paste_of_too_many_entries(boss: Member):
 
     response = boss.client.post(url("org_add", boss), {"entries": many})
 
-    assert "add at most 500 at a time" in text_of(response)
+    assert "add at most 500 at a time" in decoded_text_of(response)
     assert org_values(boss) == []
 
 
@@ -114,7 +114,7 @@ def test_it_lets_the_org_admin_remove_an_entry(boss: Member, alice: Member):
 
     response = boss.client.post(url("org_remove", boss, entry.pk), follow=True)
 
-    assert "old.example is no longer on the blocklist" in text_of(response)
+    assert "old.example is no longer on the blocklist" in decoded_text_of(response)
     assert org_values(boss) == []
     assert not blocklist_for(alice.user, alice.organization).blocks("x@old.example")
 
@@ -122,8 +122,8 @@ def test_it_lets_the_org_admin_remove_an_entry(boss: Member, alice: Member):
 def test_it_switches_the_free_domain_list_off_and_on(boss: Member, alice: Member):
     off = boss.client.post(url("org_options", boss), {"users_may_remove_org_entries": "on"}, follow=True)
 
-    assert "free email domains are not blocked" in text_of(off)
-    assert "Not blocked" in text_of(off)
+    assert "free email domains are not blocked" in decoded_text_of(off)
+    assert "Not blocked" in decoded_text_of(off)
     assert not blocklist_for(alice.user, alice.organization).blocks("joe@gmail.com")
 
     boss.client.post(
@@ -142,7 +142,7 @@ def test_it_forbids_users_to_remove_org_entries_and_their_lifts_stop_applying(bo
 
     response = boss.client.post(url("org_options", boss), {"free_domains_enabled": "on"}, follow=True)
 
-    assert "users may not remove org entries" in text_of(response)
+    assert "users may not remove org entries" in decoded_text_of(response)
     assert blocklist_for(alice.user, alice.organization).reason("x@partner.example") == "org"
     assert UserBlocklistEntry.objects.filter(user=alice.user).exists()  # kept, in case it is allowed again
 
@@ -153,18 +153,18 @@ def test_it_lets_the_org_admin_edit_the_free_domain_list(boss: Member, alice: Me
     )
     removed = boss.client.post(url("org_free_remove", boss), {"domain": "yahoo.com"}, follow=True)
 
-    assert "Added to the free-email-domain list: freemail.example" in text_of(added)
-    assert "Already on the free-email-domain list: gmail.com" in text_of(added)
-    assert "added by" in text_of(added)
-    assert "yahoo.com is off the free-email-domain list" in text_of(removed)
-    assert "Taken out of the default list: yahoo.com" in text_of(removed)
+    assert "Added to the free-email-domain list: freemail.example" in decoded_text_of(added)
+    assert "Already on the free-email-domain list: gmail.com" in decoded_text_of(added)
+    assert "added by" in decoded_text_of(added)
+    assert "yahoo.com is off the free-email-domain list" in decoded_text_of(removed)
+    assert "Taken out of the default list: yahoo.com" in decoded_text_of(removed)
     blocklist = blocklist_for(alice.user, alice.organization)
     assert blocklist.reason("x@freemail.example") == "free-email domain"
     assert not blocklist.blocks("x@yahoo.com")
 
     reset = boss.client.post(url("org_free_reset", boss), follow=True)
 
-    assert "back to the default list" in text_of(reset)
+    assert "back to the default list" in decoded_text_of(reset)
     assert not FreeDomainChange.objects.exists()
     assert blocklist_for(alice.user, alice.organization).blocks("x@yahoo.com")
 
@@ -176,9 +176,9 @@ def test_it_refuses_malformed_free_domains_and_addresses_there(boss: Member):
     missing = boss.client.post(url("org_free_remove", boss), {"domain": "customer.example"}, follow=True)
 
     assert response.status_code == 200
-    assert "is an address, not a domain" in text_of(response)
-    assert "no spaces" in text_of(response)
-    assert "customer.example is not on the free-email-domain list" in text_of(missing)
+    assert "is an address, not a domain" in decoded_text_of(response)
+    assert "no spaces" in decoded_text_of(response)
+    assert "customer.example is not on the free-email-domain list" in decoded_text_of(missing)
     assert state(boss) == before
 
 
@@ -250,4 +250,4 @@ def test_it_keeps_a_second_admins_view_of_the_same_organization_in_sync(
     deputy = make_member("deputy", boss.organization, role=Role.ORG_ADMIN)
     boss.client.post(url("org_add", boss), {"entries": "shared.example"})
 
-    assert "shared.example" in text_of(deputy.client.get(url("org_page", deputy)))
+    assert "shared.example" in decoded_text_of(deputy.client.get(url("org_page", deputy)))

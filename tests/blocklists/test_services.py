@@ -26,7 +26,7 @@ from blocklists.services import (
 )
 from syncengine.models import SyncSettings
 from syncengine.services.mailboxes import mailbox_create
-from tests.blocklists.conftest import Member
+from tests.support.members import Member
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from blocklists.models import OrgBlocklistEntry, UserBlocklistEntry, UserEntryAc
 from blocklists.services import blocklist_for, blocklist_settings_save, org_entries_add, user_entries_add
 from syncengine.models import Membership, Organization, Role
 from syncengine.services.mailboxes import mailbox_create
-from tests.blocklists.conftest import Member
-from tests.blocklists.support import text_of
+from tests.support.members import Member
+from tests.support.pages import decoded_text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_it_shows_the_users_own_entries_the_org_entries_and_what_is_always_block
     page = alice.client.get(reverse("blocklists:mine"))
 
     assert page.status_code == 200
-    html = text_of(page)
+    html = decoded_text_of(page)
     assert f"Your blocklist in {alice.organization}" in html
     assert "mum@family.example" in html
     assert "newsletter.example" in html and "from the boss" in html
@@ -68,7 +68,9 @@ def test_it_lets_a_user_add_several_entries_at_once(alice: Member):
     )
 
     assert response.redirect_chain == [(page_url(alice), 302)]
-    assert "Added to your blocklist: mum@family.example, friends.example, bücher.de" in text_of(response)
+    assert "Added to your blocklist: mum@family.example, friends.example, bücher.de" in decoded_text_of(
+        response
+    )
     assert sorted(own_values(alice)) == ["friends.example", "mum@family.example", "xn--bcher-kva.de"]
     assert blocklist_for(alice.user, alice.organization).reason("x@bücher.de") == "user"
 
@@ -79,7 +81,7 @@ def test_it_refuses_malformed_input_with_clear_messages_adds_nothing_and_keeps_w
     response = alice.client.post(add_url(alice), {"entries": typed})
 
     assert response.status_code == 200
-    html = text_of(response)
+    html = decoded_text_of(response)
     assert "Nothing was added" in html
     assert "“*.wild.example”: wildcards are not supported" in html
     assert "“bob@@example.com” is not a valid email address" in html
@@ -90,7 +92,7 @@ def test_it_refuses_malformed_input_with_clear_messages_adds_nothing_and_keeps_w
 def test_it_asks_for_an_entry_when_the_box_is_empty(alice: Member):
     response = alice.client.post(add_url(alice), {"entries": " \n , "})
 
-    assert "Enter an address (name@example.com) or a domain (example.com)." in text_of(response)
+    assert "Enter an address (name@example.com) or a domain (example.com)." in decoded_text_of(response)
 
 
 def test_it_says_which_entries_were_already_there_or_internal(alice: Member):
@@ -100,7 +102,7 @@ def test_it_says_which_entries_were_already_there_or_internal(alice: Member):
         add_url(alice), {"entries": "friends.example\nsales.acme.example"}, follow=True
     )
 
-    html = text_of(response)
+    html = decoded_text_of(response)
     assert "Already on your blocklist: friends.example" in html
     assert "always blocked as the organization's internal domains: sales.acme.example" in html
 
@@ -113,7 +115,7 @@ def test_it_lets_a_user_remove_their_own_entry(alice: Member):
         reverse("blocklists:user_remove", args=[alice.organization.pk, entry.pk]), follow=True
     )
 
-    assert "friends.example is no longer on your blocklist" in text_of(response)
+    assert "friends.example is no longer on your blocklist" in decoded_text_of(response)
     assert own_values(alice) == []
 
 
@@ -135,8 +137,8 @@ def test_it_lets_a_user_lift_an_org_entry_for_themselves_and_put_it_back(
 
     lifted = alice.client.post(lift_url, follow=True)
 
-    assert "partner.example no longer blocks your emails" in text_of(lifted)
-    assert "removed for you" in text_of(lifted)
+    assert "partner.example no longer blocks your emails" in decoded_text_of(lifted)
+    assert "removed for you" in decoded_text_of(lifted)
     assert not blocklist_for(alice.user, alice.organization).blocks("pat@partner.example")
     assert blocklist_for(teammate.user, teammate.organization).blocks("pat@partner.example")
 
@@ -145,7 +147,7 @@ def test_it_lets_a_user_lift_an_org_entry_for_themselves_and_put_it_back(
         reverse("blocklists:user_remove", args=[alice.organization.pk, lift.pk]), follow=True
     )
 
-    assert "The organization's entry partner.example applies to you again" in text_of(back)
+    assert "The organization's entry partner.example applies to you again" in decoded_text_of(back)
     assert blocklist_for(alice.user, alice.organization).blocks("pat@partner.example")
 
 
@@ -160,8 +162,8 @@ def test_it_refuses_a_lift_and_hides_the_button_where_the_org_does_not_permit_it
     response = alice.client.post(lift_url, follow=True)
 
     assert lift_url not in page.content.decode()
-    assert "does not let users remove these entries" in text_of(page)
-    assert "does not let users remove entries of the organization's blocklist" in text_of(response)
+    assert "does not let users remove these entries" in decoded_text_of(page)
+    assert "does not let users remove entries of the organization's blocklist" in decoded_text_of(response)
     assert not UserBlocklistEntry.objects.filter(user=alice.user).exists()
     assert blocklist_for(alice.user, alice.organization).blocks("pat@partner.example")
 
@@ -189,8 +191,8 @@ def test_it_shows_a_user_in_two_organizations_each_blocklist_separately(alice: M
     Membership.objects.create(user=alice.user, organization=globex, role=Role.USER)
     user_entries_add(user=alice.user, organization=globex, texts=["globex-only.example"])
 
-    acme_page = text_of(alice.client.get(page_url(alice)))
-    globex_page = text_of(alice.client.get(reverse("blocklists:user_page", args=[globex.pk])))
+    acme_page = decoded_text_of(alice.client.get(page_url(alice)))
+    globex_page = decoded_text_of(alice.client.get(reverse("blocklists:user_page", args=[globex.pk])))
 
     assert "globex-only.example" not in acme_page
     assert reverse("blocklists:user_page", args=[globex.pk]) in acme_page
@@ -205,14 +207,14 @@ def test_it_tells_a_user_without_an_organization_there_is_nothing_to_manage(db: 
     page = client.get(reverse("blocklists:mine"))
 
     assert page.status_code == 200
-    assert "not a member of any organization" in text_of(page)
+    assert "not a member of any organization" in decoded_text_of(page)
 
 
 def test_it_checks_which_layer_blocks_an_address(alice: Member, boss: Member):
     org_entry(boss, "newsletter.example")
 
     def verdict(address: str) -> str:
-        return text_of(alice.client.get(page_url(alice), {"address": address}))
+        return decoded_text_of(alice.client.get(page_url(alice), {"address": address}))
 
     assert "blocked by the organization's blocklist" in verdict("news@newsletter.example")
     assert "in one of the organization's internal domains" in verdict("me@acme.example")

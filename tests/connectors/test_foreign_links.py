@@ -10,9 +10,9 @@ import pytest
 
 from connectors.base import ForeignLinkError, within
 from syncengine.services.connectors import salesforce_for
-from tests.conftest import Person, event_body
-from tests.connectors.test_graph import WINDOW, connector_with
-from tests.engine.test_events_to_salesforce import in_days
+from tests.support.calendar import in_days
+from tests.support.connectors import WINDOW, connector_with
+from tests.support.people import Person, event_body
 
 pytestmark = pytest.mark.django_db
 

@@ -4,85 +4,23 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from connectors.base import ConnectorError, RetryPolicy
-from connectors.google.client import GoogleConfig
+from connectors.base import ConnectorError
 from connectors.google.connector import GoogleConnector
 from sandbox.fixtures_google import GoogleAccount
-
-
-def at(days: float, hour: int = 10) -> datetime:
-    return (datetime.now(UTC) + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
-
-
-def stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from tests.support.calendar import at
+from tests.support.connectors import WINDOW, Rep, stamp
 
 
 @dataclass(frozen=True)
 class Window:
     start: datetime
     end: datetime
-
-
-WINDOW = Window(at(-7, 0), at(30, 0))
-
-
-@dataclass
-class Rep:
-    """A Google account in the sandbox, and connectors for it as the engine would build them."""
-
-    account: GoogleAccount
-    stored: list[dict[str, Any]] = field(default_factory=list)  # what on_credentials received
-    waits: list[float] = field(default_factory=list)  # what the connector slept
-
-    @property
-    def app(self) -> Any:
-        return self.account.app
-
-    @property
-    def user(self) -> str:
-        return self.account.user_id
-
-    def config(self, **overrides: Any) -> GoogleConfig:
-        values: dict[str, Any] = {
-            "api_url": self.account.server.url,
-            "token_uri": self.account.token_uri,
-            "client_id": self.account.client_id,
-            "client_secret": self.account.client_secret,
-            "ca_bundle": self.account.ca_path,
-            "timeout": 10,
-            "retry": RetryPolicy(max_attempts=4, base_delay=0.01, max_wait=30),
-            **overrides,
-        }
-        return GoogleConfig(**values)
-
-    def connector(self, credentials: dict[str, Any] | None = None, **overrides: Any) -> GoogleConnector:
-        return GoogleConnector(
-            self.config(**overrides),
-            {"email": self.account.email},
-            credentials or {"refresh_token": self.account.refresh_token},
-            on_credentials=self.stored.append,
-            sleep=self.waits.append,
-        )
-
-    def add_event(self, subject: str, days: float = 1, hour: int = 10, **extra: Any) -> dict[str, Any]:
-        start = at(days, hour)
-        body = {
-            "summary": subject,
-            "start": {"dateTime": stamp(start)},
-            "end": {"dateTime": stamp(start + timedelta(hours=1))},
-            **extra,
-        }
-        return self.app.create_event(self.user, body)
-
-    def api(self, kind: str = "api") -> list[dict[str, Any]]:
-        return self.app.requests(tenant=self.user, kind=kind)
 
 
 @pytest.fixture

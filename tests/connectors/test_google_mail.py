@@ -10,7 +10,7 @@ import pytest
 
 from connectors.base import ConnectorError
 from sandbox.fixtures_google import GoogleAccount
-from tests.connectors.test_google import Rep
+from tests.support.connectors import Rep
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from connectors.base import ConnectorError
 from connectors.google.client import SCOPES
 from connectors.google.connector import GoogleConnector
 from sandbox.fixtures_google import GoogleAccount
-from tests.connectors.test_google import WINDOW, Rep
+from tests.support.connectors import WINDOW, Rep
 
 REDIRECT = "https://sync.example/oauth/google/callback"
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from sandbox.fixtures_google import GoogleAccount
-from tests.connectors.test_google import Rep
+from tests.support.connectors import Rep
 
 
 @pytest.fixture

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,42 +11,25 @@ import pytest
 from connectors.base import ConnectorError
 from connectors.graph import events as graph_events
 from connectors.graph.connector import GraphConnector
-from connectors.neutral.times import UnknownTimeZoneError, Window
+from connectors.neutral.times import UnknownTimeZoneError
 from syncengine.services.connectors import mail_connector_for
-from tests.conftest import Person, event_body
+from tests.support.calendar import at
+from tests.support.connectors import WINDOW, connector_with
+from tests.support.people import Person, event_body
 
 pytestmark = pytest.mark.django_db
 
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
-def at(days: float, hour: int = 10) -> datetime:
-    return (datetime.now(UTC) + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
-
-
 def local(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
-
-
-WINDOW = Window(at(-7, 0), at(30, 0))
 
 
 def add_event(person: Person, subject: str, days: float = 1, hour: int = 10, **extra: Any) -> dict[str, Any]:
     start = at(days, hour)
     return person.outlook.create_event(
         **event_body(subject, local(start), local(start + timedelta(hours=1)), **extra)
-    )
-
-
-def connector_with(person: Person, waits: list[float] | None = None, **config: Any) -> GraphConnector:
-    """A connector as the engine builds it, with a recording sleep and config overrides."""
-    base = mail_connector_for(person.mailbox)
-    return GraphConnector(
-        dataclasses.replace(base.config, **config),
-        person.mailbox.provider_account,
-        person.mailbox.credentials,
-        on_credentials=base.client.on_credentials,
-        sleep=(waits.append if waits is not None else lambda seconds: None),
     )
 
 

@@ -17,7 +17,7 @@ from connectors.graph.connector import GraphConnector
 from connectors.neutral.times import Window
 from sandbox.tls import SandboxCA
 from syncengine.services.connectors import mail_connector_for
-from tests.conftest import GRAPH_CLIENT_ID, Person, event_body
+from tests.support.people import GRAPH_CLIENT_ID, Person, event_body
 
 pytestmark = pytest.mark.django_db
 

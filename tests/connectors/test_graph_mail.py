@@ -13,7 +13,7 @@ from connectors.base import ConnectorError
 from connectors.graph.connector import GraphConnector
 from syncengine.core.email_records import EmailAddress
 from syncengine.services.connectors import mail_connector_for
-from tests.conftest import Person
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ import pytest
 from connectors.base import ConnectorError
 from connectors.salesforce.connector import SalesforceConnector
 from syncengine.services.connectors import salesforce_for
-from tests.conftest import SYNC_KEY_FIELD, Person
+from tests.support.people import SYNC_KEY_FIELD, Person
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from connectors.salesforce.emails import (
     save_email_tasks,
 )
 from syncengine.services.connectors import salesforce_for
-from tests.conftest import SYNC_KEY_FIELD, Person
+from tests.support.people import SYNC_KEY_FIELD, Person
 
 pytestmark = pytest.mark.django_db
 

@@ -81,3 +81,21 @@ def test_it_keeps_devtools_and_sandboxes_out_of_production_imports():
     )
 
     assert wrong == []
+
+
+def _is_test_module(name: str) -> bool:
+    """A conftest or a test_ file under tests/: pytest loads those, nothing imports them."""
+    parts = name.split(".")
+    return parts[0] == "tests" and (parts[-1] == "conftest" or parts[-1].startswith("test_"))
+
+
+def test_it_keeps_shared_test_helpers_out_of_conftest_and_test_files():
+    """Helpers shared by tests live in tests/support; a test file or a conftest is never imported."""
+    wrong = sorted(
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in (ROOT / "tests").rglob("*.py")
+        for name in _imports(path)
+        if _is_test_module(name)
+    )
+
+    assert wrong == []

@@ -8,7 +8,7 @@ from mapping.defaults import event_rules
 from syncengine.core.meetings import Role, awaits_organizer, meeting_role
 from syncengine.core.planner import Kind, plan_stream
 from syncengine.core.records import ItemChange
-from tests.core.test_planner import SCOPE, synced_pair
+from tests.support.planner import SCOPE, synced_pair
 
 ME = "bob@acme.example"
 SYNCED = frozenset({"alice@acme.example", ME})

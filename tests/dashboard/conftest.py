@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from tests.conftest import Person
+from tests.support.people import Person
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from django.urls import reverse
 from mapping.models import FieldMapping
 from syncengine.models import CalendarSource, HeldDeletion
 from syncengine.services.sessions import session_run
-from tests.conftest import Person, event_body
-from tests.dashboard.support import in_days
+from tests.support.calendar import in_days
+from tests.support.people import Person, event_body
 
 pytestmark = pytest.mark.django_db
 MODELS = list(apps.get_app_config("syncengine").get_models())

@@ -9,8 +9,8 @@ from django.test import Client
 
 from syncengine.models import SyncSession
 from syncengine.services.mailboxes import mailbox_suspend
-from tests.conftest import Person
-from tests.dashboard.support import url
+from tests.support.pages import url
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

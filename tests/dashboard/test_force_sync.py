@@ -7,8 +7,9 @@ from django.test import Client
 
 from syncengine.models import Outcome, SyncSession, Trigger
 from syncengine.services.leases import lease_claim
-from tests.conftest import Person, event_body
-from tests.dashboard.support import in_days, text_of, url
+from tests.support.calendar import in_days
+from tests.support.pages import text_of, url
+from tests.support.people import Person, event_body
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from syncengine.models import SyncSession
-from tests.conftest import Person
-from tests.dashboard.support import url
+from tests.support.pages import url
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from syncengine.crypto import is_unreadable
 from syncengine.models import ConnectionStatus, Mailbox, SalesforceConnection
 from syncengine.services.failures import MAIL_CREDENTIALS_UNREADABLE
 from syncengine.services.sessions import session_run
-from tests.conftest import Person
-from tests.dashboard.support import text_of, url
+from tests.support.pages import text_of, url
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

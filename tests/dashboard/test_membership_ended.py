@@ -12,9 +12,9 @@ from syncengine.services.leases import Lease, LeaseLostError, lease_claim, lease
 from syncengine.services.mailboxes import mailbox_suspend
 from syncengine.services.memberships import NOT_A_MEMBER
 from syncengine.services.queue import sessions_enqueue_due
-from tests.conftest import Person
-from tests.dashboard.support import text_of, url
-from tests.memberships import join_organization
+from tests.support.memberships import join_organization
+from tests.support.pages import text_of, url
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from syncengine.models import CalendarSource, Role
 from syncengine.services.streams import stream_specs
-from tests.conftest import Person
-from tests.dashboard.support import text_of
+from tests.support.pages import text_of
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,9 @@ from mapping.models import FieldMapping
 from mapping.services import mail_fields_of
 from syncengine.models import Role, SalesforceConnection
 from syncengine.services.sessions import session_run
-from tests.conftest import SYNC_KEY_FIELD, Person, event_body
-from tests.dashboard.support import in_days, text_of
+from tests.support.calendar import in_days
+from tests.support.pages import text_of
+from tests.support.people import SYNC_KEY_FIELD, Person, event_body
 
 pytestmark = pytest.mark.django_db
 

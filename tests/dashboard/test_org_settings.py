@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from syncengine.models import Role, SyncSettings
 from syncengine.services.streams import stream_specs, sync_settings_for
-from tests.conftest import Person
-from tests.dashboard.support import text_of, url
+from tests.support.pages import text_of, url
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

@@ -23,8 +23,8 @@ from syncengine.models import (
     SyncCursor,
     SyncSettings,
 )
-from tests.conftest import Person
-from tests.dashboard.support import text_of
+from tests.support.pages import text_of
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

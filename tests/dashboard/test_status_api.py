@@ -8,8 +8,9 @@ from django.test import Client
 from syncengine.models import SyncSession
 from syncengine.services.mailboxes import mailbox_suspend
 from syncengine.services.sessions import session_run
-from tests.conftest import Person, event_body
-from tests.dashboard.support import in_days, url
+from tests.support.calendar import in_days
+from tests.support.pages import url
+from tests.support.people import Person, event_body
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from syncengine.models import MailboxStatus, SyncSession, Trigger
 from syncengine.tasks import enqueue_due_sessions
-from tests.conftest import Person
-from tests.dashboard.support import text_of, url
+from tests.support.pages import text_of, url
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from django.db import connection
 
 from syncengine.models import Mailbox, SalesforceConnection
 from syncengine.services.sessions import session_run
-from tests.conftest import Person, event_body
-from tests.dashboard.support import in_days
+from tests.support.calendar import in_days
+from tests.support.people import Person, event_body
 
 pytestmark = pytest.mark.django_db
 

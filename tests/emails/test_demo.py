@@ -11,8 +11,8 @@ from django.conf import settings
 from devtools.emails_demo import seed_demo_emails
 from devtools.world import DemoOrg, DemoPerson, SandboxControl
 from emails.services import mailbox_auto_save_set
-from tests.conftest import Person
-from tests.emails.conftest import relations, saved, subjects, sync
+from tests.support.emails import relations, saved, subjects, sync
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ import pytest
 from emails.models import EmailSettings, SavedEmail, SavedEmailMailbox
 from syncengine.models import Outcome, SyncIssue
 from syncengine.services.sessions import session_run
-from tests.conftest import SYNC_KEY_FIELD, Person
-from tests.emails.conftest import (
+from tests.support.emails import (
     crm_world,
     deliver,
     email_counts,
@@ -22,6 +21,7 @@ from tests.emails.conftest import (
     subjects,
     sync,
 )
+from tests.support.people import SYNC_KEY_FIELD, Person
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ import pytest
 
 from blocklists.services import blocklist_settings_save, org_entries_add, user_entries_add
 from emails.services import mailbox_auto_save_set
-from tests.conftest import Person
-from tests.emails.conftest import (
+from tests.support.emails import (
     crm_world,
     day,
     deliver,
@@ -22,6 +21,7 @@ from tests.emails.conftest import (
     subjects,
     sync,
 )
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from emails.models import SavedThread
 from emails.retrying import MAX_SAVE_ATTEMPTS
 from syncengine.models import Outcome, SyncIssue
 from syncengine.services.retries import RetryItem, retries_due, retry_record
-from tests.conftest import Person
-from tests.emails.conftest import ago, crm_world, deliver, email_counts, enable_emails, saved, subjects, sync
+from tests.support.emails import ago, crm_world, deliver, email_counts, enable_emails, saved, subjects, sync
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

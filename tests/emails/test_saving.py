@@ -10,8 +10,7 @@ import pytest
 from emails.models import SavedEmail, SavedEmailMailbox
 from emails.services import mailbox_auto_save_set
 from syncengine.models import SyncCursor
-from tests.conftest import SYNC_KEY_FIELD, Person
-from tests.emails.conftest import (
+from tests.support.emails import (
     ago,
     crm_world,
     deliver,
@@ -23,6 +22,7 @@ from tests.emails.conftest import (
     subjects,
     sync,
 )
+from tests.support.people import SYNC_KEY_FIELD, Person
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ import pytest
 from blocklists.services import free_domain_remove, free_domains_add
 from syncengine.extensions import link_filters_for
 from syncengine.services.sessions import session_run
-from tests.conftest import Person, event_body
-from tests.emails.conftest import crm_world
-from tests.engine.test_events_to_salesforce import in_days
+from tests.support.calendar import in_days
+from tests.support.emails import crm_world
+from tests.support.people import Person, event_body
 
 pytestmark = pytest.mark.django_db
 

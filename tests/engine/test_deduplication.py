@@ -6,9 +6,9 @@ import pytest
 
 from syncengine.models import ItemPair
 from syncengine.services.sessions import session_run
-from tests.conftest import Person, event_body
-from tests.engine.test_events_to_salesforce import in_days, synced_events
-from tests.engine.test_tasks_and_contacts import container, sf_rows
+from tests.support.calendar import in_days, synced_events
+from tests.support.people import Person, event_body
+from tests.support.records import container, sf_rows
 
 pytestmark = pytest.mark.django_db
 

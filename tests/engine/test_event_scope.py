@@ -7,8 +7,8 @@ import pytest
 from syncengine.models import ItemPair, Mailbox, SyncSettings
 from syncengine.services.sessions import session_run
 from syncengine.services.streams import sync_settings_for
-from tests.conftest import Person, event_body
-from tests.engine.test_events_to_salesforce import in_days, synced_events
+from tests.support.calendar import in_days, synced_events
+from tests.support.people import Person, event_body
 
 pytestmark = pytest.mark.django_db
 

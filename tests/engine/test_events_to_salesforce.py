@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -11,28 +11,10 @@ from django.utils import timezone
 from syncengine.models import ItemPair, MailboxStatus, Outcome, SyncIssue, SyncSession
 from syncengine.services.sessions import session_run
 from syncengine.tasks import enqueue_due_sessions
-from tests.conftest import SYNC_KEY_FIELD, Person, event_body
+from tests.support.calendar import in_days, sf_writes, synced_events
+from tests.support.people import SYNC_KEY_FIELD, Person, event_body
 
 pytestmark = pytest.mark.django_db
-
-
-def in_days(days: float, hour: int = 10) -> str:
-    moment = (datetime.now(UTC) + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def synced_events(person: Person) -> list[dict]:
-    soql = (
-        "SELECT Id, Subject, Description, StartDateTime, EndDateTime, Location, ShowAs, IsPrivate, "
-        f"IsAllDayEvent, {SYNC_KEY_FIELD} FROM Event WHERE {SYNC_KEY_FIELD} != null ORDER BY StartDateTime"
-    )
-    return person.salesforce.query_all(soql)["records"]
-
-
-def sf_writes(person: Person, server) -> list[dict]:
-    return [
-        r for r in server.app.requests(tenant=person.sf_org_id) if r["method"] in ("POST", "PATCH", "DELETE")
-    ]
 
 
 def test_it_saves_an_outlook_event_to_salesforce_in_a_scheduled_session(person: Person, q_sync: None):

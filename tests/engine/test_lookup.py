@@ -11,7 +11,7 @@ from connectors.salesforce.soql import chunked
 from syncengine.core.linking import ItemFacts, LinkUser, link_item
 from syncengine.services.connectors import salesforce_for
 from syncengine.services.lookup import search_session
-from tests.conftest import Person
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +141,7 @@ def test_it_builds_queries_that_fit_the_budget():
 
 def test_it_links_and_saves_a_session_of_emails_with_a_handful_of_calls(person: Person, sf_server: Any):
     from connectors.salesforce.emails import EmailToSave, relations_from, save_email_messages
-    from tests.conftest import SYNC_KEY_FIELD
+    from tests.support.people import SYNC_KEY_FIELD
 
     sf_server.app.add_field(
         person.sf_org_id, "EmailMessage", SYNC_KEY_FIELD, "string", length=80, external_id=True, unique=True

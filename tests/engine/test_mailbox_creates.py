@@ -16,10 +16,9 @@ from connectors.graph.connector import GraphConnector
 from sandbox.base import SandboxServer
 from syncengine.models import ItemPair, Outcome
 from syncengine.services.sessions import session_run
-from tests.conftest import Person
-from tests.engine.machine_support import WorkerKilled, killed_at_mailbox_create
-from tests.engine.test_events_to_salesforce import in_days
-from tests.engine.test_providers import on_exchange, on_google  # noqa: F401 (fixtures)
+from tests.support.calendar import in_days
+from tests.support.machine import WorkerKilled, killed_at_mailbox_create
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from syncengine.models import ItemPair, Provider, SyncIssue
 from syncengine.selectors import synced_users
 from syncengine.services.mailboxes import mailbox_suspend
 from syncengine.services.sessions import session_run
-from tests.conftest import Person, event_body
-from tests.engine.test_events_to_salesforce import in_days
-from tests.engine.test_providers import GOOGLE_CLIENT
+from tests.support.calendar import in_days
+from tests.support.people import Person, event_body
+from tests.support.providers import GOOGLE_CLIENT
 
 pytestmark = pytest.mark.django_db
 _numbers = itertools.count(1)

@@ -9,16 +9,11 @@ import pytest
 from blocklists.models import OrgBlocklistEntry
 from syncengine.models import ItemPair, SyncIssue
 from syncengine.services.sessions import session_run
-from tests.conftest import SYNC_KEY_FIELD, Person, event_body
-from tests.engine.test_events_to_salesforce import in_days, sf_writes, synced_events
+from tests.support.calendar import in_days, sf_writes, synced_events
+from tests.support.people import SYNC_KEY_FIELD, Person, event_body
+from tests.support.sessions import run
 
 pytestmark = pytest.mark.django_db
-
-
-def run(person: Person):
-    session = session_run(mailbox_id=person.mailbox.pk)
-    assert session is not None and session.outcome in ("succeeded", "partial"), session and session.error
-    return session
 
 
 def attendee(address: str) -> dict:

@@ -3,61 +3,24 @@ mailboxes, next to the Microsoft 365 ones the other engine tests use."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from sandbox.base import SandboxServer
-from sandbox.tls import SandboxCA
-from syncengine.models import Outcome, Provider
+from syncengine.models import Outcome
 from syncengine.services.sessions import session_run
-from tests.conftest import Person
-from tests.emails.conftest import enable_emails
-from tests.engine.test_events_to_salesforce import in_days, synced_events
+from tests.support.calendar import in_days, synced_events
+from tests.support.emails import enable_emails
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
-GOOGLE_CLIENT = ("1234567890-engine.apps.googleusercontent.com", "google-engine-secret")
-_numbers = itertools.count(1)
 
 
 def synced(person: Person) -> Any:
     session = session_run(mailbox_id=person.mailbox.pk)
     assert session is not None and session.outcome == Outcome.SUCCEEDED, session and session.error
     return session
-
-
-@pytest.fixture
-def on_google(settings: Any, make_person: Callable[..., Person], google_server: SandboxServer) -> Person:
-    """A rep whose mailbox is Gmail + Google Calendar (their Salesforce as for everyone)."""
-    settings.GOOGLE_API_URL = google_server.url
-    settings.GOOGLE_TOKEN_URL = f"{google_server.url}/token"
-    settings.GOOGLE_CLIENT_ID, settings.GOOGLE_CLIENT_SECRET = GOOGLE_CLIENT
-    person = make_person(f"gina{next(_numbers)}")
-    app = google_server.app
-    app.register_client(*GOOGLE_CLIENT)
-    user = app.create_user(person.mailbox.address, "Gina", "Europe/Berlin")
-    person.mailbox.provider = Provider.GOOGLE
-    person.mailbox.provider_account = {"email": person.mailbox.address}
-    person.mailbox.credentials = {"refresh_token": app.issue_refresh_token(user["id"], GOOGLE_CLIENT[0])}
-    person.mailbox.save()
-    return person
-
-
-@pytest.fixture
-def on_exchange(
-    settings: Any, make_person: Callable[..., Person], ews_server: SandboxServer, sandbox_ca: SandboxCA
-) -> Person:
-    """A rep whose mailbox is on Exchange Server, signing in with a password."""
-    settings.EWS_SERVICE_ENDPOINT = f"{ews_server.url}/EWS/Exchange.asmx"
-    person = make_person(f"ed{next(_numbers)}")
-    ews_server.app.create_mailbox(person.mailbox.address, "Ed", password="Exch-Passw0rd!")
-    person.mailbox.provider = Provider.EWS
-    person.mailbox.provider_account = {"primary_smtp_address": person.mailbox.address}
-    person.mailbox.credentials = {"username": person.mailbox.address, "password": "Exch-Passw0rd!"}
-    person.mailbox.save()
-    return person
 
 
 def test_it_syncs_a_google_calendar_event_both_ways(on_google: Person, google_server: SandboxServer):

@@ -3,7 +3,6 @@ and items that fail until someone fixes their cause."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -11,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from syncengine.core.records import PairState
@@ -21,35 +19,9 @@ from syncengine.services.leases import Lease, LeaseLostError, lease_claim, lease
 from syncengine.services.sessions import session_run
 from syncengine.services.state import state_commit
 from syncengine.tasks import enqueue_due_sessions
-from tests.conftest import SYNC_KEY_FIELD, Person, event_body
-from tests.engine.test_events_to_salesforce import in_days, synced_events
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return (
-        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
-def worker_env() -> dict[str, str]:
-    """The environment a separate worker process needs to act on this test's world."""
-    env = os.environ.copy()
-    env.update(
-        DATABASE_URL=database_url(),
-        SECRET_KEY=settings.SECRET_KEY,
-        GRAPH_AUTHORITY_HOST=settings.GRAPH_AUTHORITY_HOST,
-        GRAPH_API_URL=settings.GRAPH_API_URL,
-        GRAPH_CLIENT_ID=settings.GRAPH_CLIENT_ID,
-        GRAPH_CLIENT_SECRET=settings.GRAPH_CLIENT_SECRET,
-        SALESFORCE_LOGIN_URL=settings.SALESFORCE_LOGIN_URL,
-        SALESFORCE_CLIENT_ID=settings.SALESFORCE_CLIENT_ID,
-        SALESFORCE_CLIENT_SECRET=settings.SALESFORCE_CLIENT_SECRET,
-        OUTBOUND_CA_BUNDLE=settings.OUTBOUND_CA_BUNDLE,
-    )
-    return env
+from tests.support.calendar import in_days, synced_events
+from tests.support.people import SYNC_KEY_FIELD, Person, event_body
+from tests.support.sessions import worker_env
 
 
 @pytest.mark.django_db(transaction=True)

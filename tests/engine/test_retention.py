@@ -12,7 +12,7 @@ from django_q.models import Schedule, Success
 from audit.models import AuditEntry
 from syncengine.models import HeldDeletion, SyncIssue, SyncSession
 from syncengine.services.retention import retention_cleanup
-from tests.conftest import Person
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from mapping.defaults import default_rows
 from mapping.models import FieldMapping
 from syncengine.models import HeldDecision, HeldDeletion, ItemPair, Outcome, SyncIssue
 from syncengine.services.sessions import session_run
-from tests.conftest import SYNC_KEY_FIELD, Person, event_body
-from tests.engine.test_events_to_salesforce import in_days, synced_events
+from tests.support.calendar import in_days, synced_events
+from tests.support.people import SYNC_KEY_FIELD, Person, event_body
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +127,7 @@ def test_it_restores_the_held_items_in_the_mailbox_that_lost_them(person: Person
 def test_it_restores_each_held_item_once_when_the_worker_dies_after_the_restore(person: Person, sandboxes):
     from connectors.graph.connector import GraphConnector
     from syncengine.services.held import deletions_decide
-    from tests.engine.machine_support import WorkerKilled, killed_at_mailbox_create
+    from tests.support.machine import WorkerKilled, killed_at_mailbox_create
 
     _, graph_server = sandboxes
     made = wave(person, 24)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from syncengine.models import ItemPair, SyncSettings
-from tests.conftest import SYNC_KEY_FIELD, Person, event_body
-from tests.engine.test_events_to_salesforce import in_days, synced_events
-from tests.engine.test_meetings import run
+from tests.support.calendar import in_days, synced_events
+from tests.support.people import SYNC_KEY_FIELD, Person, event_body
+from tests.support.sessions import run
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from django_q.models import Schedule
 from syncengine.models import Mailbox, Outcome, SyncSession
 from syncengine.services.queue import sessions_enqueue_due
 from syncengine.services.sessions import session_run
-from tests.conftest import Person, event_body
-from tests.engine.test_events_to_salesforce import in_days, synced_events
-from tests.engine.test_resilience import worker_env
+from tests.support.calendar import in_days, synced_events
+from tests.support.people import Person, event_body
+from tests.support.sessions import worker_env
 
 
 @pytest.mark.django_db(transaction=True)

@@ -34,8 +34,7 @@ from hypothesis.stateful import (
 from connectors.graph.connector import GraphConnector
 from syncengine.models import ItemPair, Outcome, SyncIssue
 from syncengine.services.sessions import session_run
-from tests.conftest import SYNC_KEY_FIELD
-from tests.engine.machine_support import (
+from tests.support.machine import (
     COMPARED,
     Item,
     Model,
@@ -48,6 +47,7 @@ from tests.engine.machine_support import (
     salesforce_body,
     sf_neutral,
 )
+from tests.support.people import SYNC_KEY_FIELD
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ import pytest
 
 from syncengine.models import Outcome, SyncSettings
 from syncengine.services.sessions import session_run
-from tests.conftest import Person
+from tests.support.people import Person
+from tests.support.records import container, sf_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -17,15 +18,6 @@ def synced(person: Person) -> Any:
     session = session_run(mailbox_id=person.mailbox.pk)
     assert session is not None and session.outcome == Outcome.SUCCEEDED, session and session.error
     return session
-
-
-def container(person: Person, kind: str, name: str) -> str:
-    items = person.outlook.call("GET", f"/me/{kind}")["value"]
-    return next(i["id"] for i in items if i["displayName"] == name)
-
-
-def sf_rows(person: Person, soql: str) -> list[dict[str, Any]]:
-    return person.salesforce.query_all(soql)["records"]
 
 
 def test_it_saves_a_task_from_the_salesforce_tasks_list(person: Person):

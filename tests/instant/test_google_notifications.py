@@ -12,8 +12,8 @@ from django.utils import timezone
 from instant.models import NotificationChannel
 from instant.services.maintenance import instant_maintain
 from syncengine.models import Mailbox, Trigger
-from tests.conftest import Person
-from tests.instant.conftest import queued_sessions, wait_for
+from tests.support.instant import queued_sessions, wait_for
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,8 +12,8 @@ import requests
 from instant.models import NotificationChannel
 from instant.services.maintenance import instant_maintain
 from syncengine.models import Mailbox, Trigger
-from tests.conftest import Person
-from tests.instant.conftest import event, queued_sessions, wait_for
+from tests.support.instant import event, queued_sessions, wait_for
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from instant.models import NotificationChannel
 from instant.shared_secret import secret_hash
 from syncengine.models import Provider
-from tests.conftest import Person
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 SECRET = "the-channel-secret"

@@ -9,7 +9,7 @@ import pytest
 from instant.models import NotificationChannel
 from instant.services.maintenance import instant_maintain
 from syncengine.services.sessions import session_run
-from tests.conftest import Person
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,8 +15,8 @@ from connectors.graph import subscriptions as graph_subs
 from instant.models import NotificationChannel
 from instant.services.maintenance import instant_maintain
 from syncengine.services.connectors import mail_connector_for
-from tests.conftest import Person
-from tests.instant.conftest import wait_for
+from tests.support.instant import wait_for
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -124,7 +124,7 @@ def test_it_falls_silent_once_a_subscription_expires_or_is_deleted(
 
 def test_it_subscribes_under_users_paths_in_app_only_mode(instant: str, person: Person, graph_server: Any):
     from connectors.graph.connector import GraphConnector
-    from tests.conftest import GRAPH_CLIENT_ID
+    from tests.support.people import GRAPH_CLIENT_ID
 
     graph = graph_server.app
     graph.authority.require_admin_consent(person.tenant_id)

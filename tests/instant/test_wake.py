@@ -10,8 +10,8 @@ from django.utils import timezone
 from instant.models import MailboxWake
 from instant.services.wake import Wake, mailbox_wake, wakes_flush
 from syncengine.models import Mailbox, SyncSession, Trigger
-from tests.conftest import Person
-from tests.instant.conftest import queued_sessions
+from tests.support.instant import queued_sessions
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

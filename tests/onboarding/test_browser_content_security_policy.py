@@ -12,8 +12,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from syncengine.models import Role
-from tests.conftest import Person
 from tests.onboarding.browser import log_in, policy_violations, wait_for_text
+from tests.support.people import Person
 
 PASSWORD = "pw-for-tests-only"
 

@@ -11,18 +11,10 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from onboarding.models import MicrosoftAdminConsent
 from syncengine.models import ConnectionStatus, Mailbox, MailboxStatus, Outcome, Role, SalesforceConnection
 from syncengine.services.sessions import session_run
-from tests.conftest import Person, event_body
-from tests.dashboard.support import in_days
-from tests.engine.test_events_to_salesforce import synced_events
-from tests.onboarding.browser import (
-    click_button,
-    click_link,
-    fill,
-    log_in,
-    wait_for_text,
-    wait_for_url,
-)
-from tests.onboarding.conftest import GRAPH_PASSWORD, SF_PASSWORD, Newcomer
+from tests.onboarding.browser import click_button, click_link, fill, log_in, wait_for_text, wait_for_url
+from tests.support.calendar import in_days, synced_events
+from tests.support.onboarding import GRAPH_PASSWORD, SF_PASSWORD, Newcomer
+from tests.support.people import Person, event_body
 
 PASSWORD = "pw-for-tests-only"
 

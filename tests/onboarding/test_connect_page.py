@@ -10,9 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from syncengine.models import Mailbox, Role
-from tests.conftest import Person
-from tests.dashboard.support import text_of
-from tests.onboarding.conftest import Newcomer
+from tests.support.onboarding import Newcomer
+from tests.support.pages import text_of
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from syncengine.models import Mailbox, MailboxStatus, Provider
 from syncengine.services.connectors import mail_connector_for
 from syncengine.services.mailboxes import mailbox_suspend
 from syncengine.services.sessions import session_run
-from tests.conftest import Person
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Exch-Passw0rd!"

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from sandbox.base import SandboxServer
 from syncengine.models import Mailbox
-from tests.dashboard.support import text_of
-from tests.onboarding.conftest import Consent, Newcomer, back, started
+from tests.support.onboarding import Consent, Newcomer, back, started
+from tests.support.pages import text_of
 
 pytestmark = pytest.mark.django_db
 START = reverse("onboarding:google_start")

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from sandbox.base import SandboxServer
-from tests.conftest import GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET
-from tests.onboarding.conftest import GRAPH_PASSWORD, Consent, install_admin_consent_routes
+from tests.support.onboarding import GRAPH_PASSWORD, Consent, install_admin_consent_routes
+from tests.support.people import GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET
 
 REDIRECT = "https://app.example/consented"
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from onboarding.models import MicrosoftAdminConsent
 from syncengine.models import Organization, Role
-from tests.conftest import GRAPH_CLIENT_ID, Person
-from tests.dashboard.support import text_of
-from tests.onboarding.conftest import GRAPH_PASSWORD, Consent, Newcomer, back, started
+from tests.support.onboarding import GRAPH_PASSWORD, Consent, Newcomer, back, started
+from tests.support.pages import text_of
+from tests.support.people import GRAPH_CLIENT_ID, Person
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from syncengine.models import Mailbox, MailboxStatus, Provider
 from syncengine.services.connectors import mail_connector_for
-from tests.conftest import Person
-from tests.dashboard.support import text_of
-from tests.onboarding.conftest import Consent, Newcomer, back, started
+from tests.support.onboarding import Consent, Newcomer, back, started
+from tests.support.pages import text_of
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 START = reverse("onboarding:microsoft_start")

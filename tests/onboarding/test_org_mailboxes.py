@@ -15,9 +15,9 @@ from onboarding.models import MicrosoftAdminConsent
 from onboarding.selectors import mailbox_needs_reconnect
 from syncengine.models import Mailbox, Outcome, Role
 from syncengine.services.sessions import session_run
-from tests.conftest import GRAPH_CLIENT_ID, SYNC_KEY_FIELD, Person, event_body
-from tests.dashboard.support import text_of
-from tests.onboarding.conftest import Consent, Newcomer, back, started
+from tests.support.onboarding import Consent, Newcomer, back, started
+from tests.support.pages import text_of
+from tests.support.people import GRAPH_CLIENT_ID, SYNC_KEY_FIELD, Person, event_body
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,10 @@ from django.utils.html import escape
 
 from syncengine.models import ConnectionStatus, Mailbox, MailboxStatus, Outcome, SalesforceConnection
 from syncengine.services.sessions import session_run
-from tests.conftest import Person, event_body
-from tests.dashboard.support import in_days, text_of
-from tests.engine.test_events_to_salesforce import synced_events
-from tests.onboarding.conftest import Consent, back, started
+from tests.support.calendar import in_days, synced_events
+from tests.support.onboarding import Consent, back, started
+from tests.support.pages import text_of
+from tests.support.people import Person, event_body
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,10 @@ from django.urls import reverse
 from sandbox.base import SandboxServer
 from syncengine.models import Mailbox, MailboxStatus, Outcome, Provider
 from syncengine.services.sessions import session_run
-from tests.conftest import Person
-from tests.dashboard.support import text_of
-from tests.engine.test_events_to_salesforce import synced_events
-from tests.onboarding.conftest import Consent, back, started
+from tests.support.calendar import synced_events
+from tests.support.onboarding import Consent, back, started
+from tests.support.pages import text_of
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

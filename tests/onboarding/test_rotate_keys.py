@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from syncengine.models import Mailbox, SalesforceConnection
-from tests.conftest import Person
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ from django.urls import reverse
 from syncengine.models import ConnectionStatus, Mailbox, SalesforceConnection
 from syncengine.services.connectors import salesforce_for
 from syncengine.services.sessions import session_run
-from tests.conftest import Person
-from tests.dashboard.support import text_of
-from tests.memberships import join_organization
-from tests.onboarding.conftest import Consent, Newcomer, back, started
+from tests.support.memberships import join_organization
+from tests.support.onboarding import Consent, Newcomer, back, started
+from tests.support.pages import text_of
+from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
 START = reverse("onboarding:salesforce_start")

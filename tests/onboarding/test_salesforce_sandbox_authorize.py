@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from sandbox.base import SandboxServer
-from tests.conftest import SF_CLIENT_ID, SF_CLIENT_SECRET
-from tests.onboarding.conftest import Consent
+from tests.support.onboarding import Consent
+from tests.support.people import SF_CLIENT_ID, SF_CLIENT_SECRET
 
 REDIRECT = "https://app.example/callback"
 VERIFIER = "v" * 64

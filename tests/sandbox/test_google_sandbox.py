@@ -9,16 +9,14 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import google_auth_httplib2
-import httplib2
 import pytest
 import requests
-from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
 from sandbox.fixtures_google import GoogleAccount
+from tests.support.sandbox import authed_http
 
 REDIRECT = "http://localhost:8000/oauth/google/callback"
 WINDOW = {"timeMin": "2026-12-01T00:00:00Z", "timeMax": "2027-01-01T00:00:00Z"}
@@ -29,20 +27,6 @@ def session(account: GoogleAccount) -> requests.Session:
     s.trust_env = False
     s.verify = account.ca_path
     return s
-
-
-def authed_http(account: GoogleAccount, refresh_token: str | None = None) -> Any:
-    creds = Credentials(
-        token=None,
-        refresh_token=refresh_token or account.refresh_token,
-        token_uri=account.token_uri,
-        client_id=account.client_id,
-        client_secret=account.client_secret,
-    )
-    http = httplib2.Http(ca_certs=account.ca_path, proxy_info=None)
-    # googleapiclient refreshes before a batch with a plain Http (no CA of ours): start with a token.
-    creds.refresh(google_auth_httplib2.Request(http))
-    return google_auth_httplib2.AuthorizedHttp(creds, http=http)
 
 
 def service(account: GoogleAccount, name: str, http: Any = None) -> Any:

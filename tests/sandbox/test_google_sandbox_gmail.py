@@ -13,7 +13,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
 from sandbox.fixtures_google import GoogleAccount
-from tests.sandbox.test_google_sandbox import authed_http
+from tests.support.sandbox import authed_http
 
 
 def gmail(account: GoogleAccount, http: Any = None) -> Any:

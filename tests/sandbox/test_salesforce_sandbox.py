@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,76 +18,14 @@ from simple_salesforce.exceptions import (
 )
 
 from sandbox.base import SandboxServer
-from sandbox.salesforce.app import SalesforceSandbox
 from sandbox.tls import SandboxCA
-
-_seq = itertools.count(1)
-
-
-@dataclass
-class Tenant:
-    app: SalesforceSandbox
-    url: str
-    session: requests.Session
-    org_id: str
-    user_id: str
-    client_id: str
-    client_secret: str
-    refresh_token: str
-
-    def token(self) -> dict[str, Any]:
-        response = self.session.post(
-            f"{self.url}/services/oauth2/token",
-            data={
-                "grant_type": "refresh_token",
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-                "refresh_token": self.refresh_token,
-            },
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def sf(self) -> Salesforce:
-        token = self.token()
-        return Salesforce(
-            instance_url=token["instance_url"],
-            session_id=token["access_token"],
-            session=self.session,
-            version="62.0",
-        )
-
-    def api_calls(self) -> list[dict[str, Any]]:
-        return self.app.requests(tenant=self.org_id, kind="api")
-
-
-@pytest.fixture
-def tenant(salesforce_server: SandboxServer, sandbox_ca: SandboxCA) -> Tenant:
-    """A fresh org with one user and a connected app, so tests never share records."""
-    app: SalesforceSandbox = salesforce_server.app  # type: ignore[assignment]
-    n = next(_seq)
-    org = app.create_org(f"Org {n}")
-    user = app.create_user(
-        org["id"], f"rep{n}@example.com", f"rep{n}@example.com", "Rita Rep", password="pw-123"
-    )
-    client_id = f"client-{n}"
-    app.register_client(client_id, "s3cret")
-    refresh = app.issue_refresh_token(org["id"], user["id"], client_id)
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = str(sandbox_ca.ca_path)
-    return Tenant(app, salesforce_server.url, session, org["id"], user["id"], client_id, "s3cret", refresh)
+from tests.support.sandbox import Tenant, error_body, salesforce_numbers
 
 
 def _event(
     subject: str = "Call", start: str = "2026-03-02T09:00:00Z", minutes: int = 30, **extra: Any
 ) -> dict:
     return {"Subject": subject, "StartDateTime": start, "DurationInMinutes": minutes, **extra}
-
-
-def _error(exc: pytest.ExceptionInfo) -> dict[str, Any]:
-    content = exc.value.content
-    return content[0] if isinstance(content, list) else content
 
 
 # -- OAuth -------------------------------------------------------------------------------------------
@@ -219,7 +155,7 @@ def test_it_upserts_by_external_id(tenant: Tenant) -> None:
 
     with pytest.raises(SalesforceMalformedRequest) as exc:
         sf.Event.create(_event(MailSync_Key__c="msg-1"))
-    assert _error(exc)["errorCode"] == "DUPLICATE_VALUE"
+    assert error_body(exc)["errorCode"] == "DUPLICATE_VALUE"
 
 
 @pytest.mark.parametrize(
@@ -251,7 +187,7 @@ def test_it_validates_single_record_writes(
 ) -> None:
     with pytest.raises(SalesforceMalformedRequest) as exc:
         getattr(tenant.sf(), sobject).create(data)
-    error = _error(exc)
+    error = error_body(exc)
     assert error["errorCode"] == code
     if fields is not None:
         assert error["fields"] == fields
@@ -308,8 +244,8 @@ def test_it_rejects_collections_over_200_records(tenant: Tenant) -> None:
     records = [{"attributes": {"type": "Event"}, **_event(f"e{i}")} for i in range(201)]
     with pytest.raises(SalesforceMalformedRequest) as exc:
         sf.restful("composite/sobjects", method="POST", json={"records": records})
-    assert _error(exc)["errorCode"] == "EXCEEDED_ID_LIMIT"
-    assert "200" in _error(exc)["message"]
+    assert error_body(exc)["errorCode"] == "EXCEEDED_ID_LIMIT"
+    assert "200" in error_body(exc)["message"]
     results = sf.restful("composite/sobjects", method="POST", json={"records": records[:200]})
     assert len(results) == 200 and all(r["success"] for r in results)
 
@@ -461,10 +397,10 @@ def test_it_reports_soql_errors(tenant: Tenant) -> None:
     for soql, code in cases.items():
         with pytest.raises(SalesforceMalformedRequest) as exc:
             sf.query(soql)
-        assert _error(exc)["errorCode"] == code, soql
+        assert error_body(exc)["errorCode"] == code, soql
     with pytest.raises(SalesforceMalformedRequest) as exc:
         sf.query("SELECT Foo FROM Event")
-    assert "No such column 'Foo' on entity 'Event'" in _error(exc)["message"]
+    assert "No such column 'Foo' on entity 'Event'" in error_body(exc)["message"]
 
 
 def test_it_includes_deleted_rows_in_query_all(tenant: Tenant) -> None:
@@ -506,7 +442,9 @@ def test_it_describes_objects_and_custom_fields(tenant: Tenant) -> None:
     assert fields["CreatedDate"]["createable"] is False
     assert {f["name"] for f in sf.Lead.describe()["fields"] if not f["nillable"]} >= {"LastName", "Company"}
     other = tenant.app.create_org("Another")  # custom fields belong to one org
-    user = tenant.app.create_user(other["id"], f"a{next(_seq)}@example.com", "a@example.com", "Al Another")
+    user = tenant.app.create_user(
+        other["id"], f"a{next(salesforce_numbers)}@example.com", "a@example.com", "Al Another"
+    )
     token = tenant.app.issue_access_token(other["id"], user["id"])
     other_sf = Salesforce(instance_url=tenant.url, session_id=token, session=tenant.session)
     assert "MailSync_Key__c" not in {f["name"] for f in other_sf.Event.describe()["fields"]}
@@ -525,14 +463,19 @@ def test_it_reports_and_enforces_api_usage(tenant: Tenant) -> None:
     assert sf.api_usage["api-usage"].used == 3
     with pytest.raises(SalesforceRefusedRequest) as exc:
         sf.describe()
-    assert _error(exc) == {"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}
+    assert error_body(exc) == {
+        "message": "TotalRequests Limit exceeded.",
+        "errorCode": "REQUEST_LIMIT_EXCEEDED",
+    }
 
 
 def test_it_logs_requests_per_tenant(
     tenant: Tenant, salesforce_server: SandboxServer, sandbox_ca: SandboxCA
 ) -> None:
     other = tenant.app.create_org("Other")
-    user = tenant.app.create_user(other["id"], f"o{next(_seq)}@example.com", "o@example.com", "Oz Other")
+    user = tenant.app.create_user(
+        other["id"], f"o{next(salesforce_numbers)}@example.com", "o@example.com", "Oz Other"
+    )
     other_sf = Salesforce(
         instance_url=tenant.url,
         session_id=tenant.app.issue_access_token(other["id"], user["id"]),
@@ -563,7 +506,7 @@ def test_it_answers_injected_faults_in_salesforce_shape(tenant: Tenant) -> None:
     tenant.app.add_fault(status=500, path=r"/sobjects/Event")
     with pytest.raises(SalesforceGeneralError) as exc:
         sf.Event.create(_event())
-    assert _error(exc)["errorCode"] == "UNKNOWN_EXCEPTION"
+    assert error_body(exc)["errorCode"] == "UNKNOWN_EXCEPTION"
     assert sf.Event.create(_event())["success"] is True  # the fault was used up
     statuses = [e["status"] for e in tenant.api_calls()]
     assert statuses == [503, 500, 201]
@@ -595,7 +538,7 @@ def test_it_serves_control_endpoints(salesforce_server: SandboxServer, sandbox_c
     session.trust_env = False
     session.verify = str(sandbox_ca.ca_path)
     base = f"{salesforce_server.url}/_sandbox"
-    n = next(_seq)
+    n = next(salesforce_numbers)
     assert session.post(f"{base}/clients", json={"client_id": f"c{n}", "client_secret": "x"}).ok
     org = session.post(f"{base}/orgs", json={"name": "Via HTTP"}).json()
     assert org["id"].startswith("00D")
@@ -671,7 +614,7 @@ def test_it_types_soql_literals_strictly_like_salesforce(tenant: Tenant) -> None
     for soql in refused:
         with pytest.raises(SalesforceMalformedRequest) as exc:
             sf.query(soql)
-        assert _error(exc)["errorCode"] == "INVALID_FIELD", soql
+        assert error_body(exc)["errorCode"] == "INVALID_FIELD", soql
     sf.Event.create(
         {"Subject": "2030-01-15", "StartDateTime": "2030-01-15T10:00:00Z", "DurationInMinutes": 30}
     )
@@ -707,7 +650,8 @@ def test_it_describes_which_fields_a_new_record_needs_as_salesforce_does(tenant:
     with pytest.raises(SalesforceMalformedRequest) as missing:
         sf.Task.create({"Subject": "Call"})
     assert (
-        _error(missing)["errorCode"] == "REQUIRED_FIELD_MISSING" and "Region__c" in _error(missing)["message"]
+        error_body(missing)["errorCode"] == "REQUIRED_FIELD_MISSING"
+        and "Region__c" in error_body(missing)["message"]
     )
     made = sf.Task.create({"Subject": "Call", "Region__c": "EMEA"})
     assert sf.Task.get(made["id"])["Tier__c"] == "B"

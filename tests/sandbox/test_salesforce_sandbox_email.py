@@ -1,7 +1,5 @@
 """The Salesforce sandbox's email, file, case and conversion objects, through simple-salesforce over TLS."""
 
-# ruff: noqa: F811 - `tenant` is the shared fixture, imported and then named as a test argument
-
 from __future__ import annotations
 
 import base64
@@ -11,7 +9,7 @@ from typing import Any
 import pytest
 from simple_salesforce.exceptions import SalesforceError, SalesforceMalformedRequest
 
-from tests.sandbox.test_salesforce_sandbox import Tenant, _error, tenant  # noqa: F401 - the fixture
+from tests.support.sandbox import Tenant, error_body
 
 KEY = "MailSync_Key__c"
 
@@ -56,7 +54,7 @@ def test_it_stores_email_messages_and_refuses_edits_once_sent(tenant: Tenant) ->
     # A sent email keeps its content: only IsExternallyVisible and custom fields may change.
     with pytest.raises(SalesforceMalformedRequest) as refused:
         sf.EmailMessage.upsert(f"{KEY}/k1", {"Subject": "Changed"})
-    assert _error(refused)["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    assert error_body(refused)["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
     assert sf.EmailMessage.upsert(f"{KEY}/k1", {"IsExternallyVisible": True}) == 200
     assert sf.EmailMessage.get(email["Id"])["Subject"] == "Renewal"
 
@@ -66,10 +64,10 @@ def test_it_stores_email_messages_and_refuses_edits_once_sent(tenant: Tenant) ->
 
     with pytest.raises(SalesforceMalformedRequest) as bad_status:
         sf.EmailMessage.create(_email(Status="Sent"))
-    assert _error(bad_status)["errorCode"] == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    assert error_body(bad_status)["errorCode"] == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
     with pytest.raises(SalesforceMalformedRequest) as read_only:
         sf.EmailMessage.create(_email(HasAttachment=True))
-    assert _error(read_only)["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    assert error_body(read_only)["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
 
 
 def test_it_relates_emails_to_people_and_fills_their_address(tenant: Tenant) -> None:
@@ -98,10 +96,10 @@ def test_it_relates_emails_to_people_and_fills_their_address(tenant: Tenant) -> 
 
     with pytest.raises(SalesforceMalformedRequest) as neither:
         sf.EmailMessageRelation.create({"EmailMessageId": email, "RelationType": "ToAddress"})
-    assert _error(neither)["errorCode"] == "REQUIRED_FIELD_MISSING"
+    assert error_body(neither)["errorCode"] == "REQUIRED_FIELD_MISSING"
     with pytest.raises(SalesforceMalformedRequest) as bad_type:
         sf.EmailMessageRelation.create({"EmailMessageId": email, "RelationId": contact, "RelationType": "To"})
-    assert _error(bad_type)["errorCode"] == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    assert error_body(bad_type)["errorCode"] == "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
 
     sf.EmailMessage.delete(email)  # relations go with their email
     assert sf.query("SELECT COUNT() FROM EmailMessageRelation")["totalSize"] == 0
@@ -143,13 +141,13 @@ def test_it_turns_a_content_version_into_a_shared_file(tenant: Tenant) -> None:
 
     with pytest.raises(SalesforceMalformedRequest) as unfiltered:
         sf.query("SELECT Id FROM ContentDocumentLink")
-    assert "Implementation restriction" in _error(unfiltered)["message"]
+    assert "Implementation restriction" in error_body(unfiltered)["message"]
     with pytest.raises(SalesforceMalformedRequest) as bad_data:
         sf.ContentVersion.create({"PathOnClient": "a.txt", "VersionData": "not base64!"})
-    assert _error(bad_data)["errorCode"] == "JSON_PARSER_ERROR"
+    assert error_body(bad_data)["errorCode"] == "JSON_PARSER_ERROR"
     with pytest.raises(SalesforceMalformedRequest) as no_path:
         sf.ContentVersion.create({"Title": "x", "VersionData": _b64(b"x")})
-    assert _error(no_path)["errorCode"] == "REQUIRED_FIELD_MISSING"
+    assert error_body(no_path)["errorCode"] == "REQUIRED_FIELD_MISSING"
 
 
 def test_it_uploads_files_in_a_collection(tenant: Tenant) -> None:
@@ -183,7 +181,7 @@ def test_it_numbers_cases_and_follows_their_status(tenant: Tenant) -> None:
     assert closed["IsClosed"] is True and closed["ClosedDate"]
     with pytest.raises(SalesforceMalformedRequest) as read_only:
         sf.Case.update(first, {"CaseNumber": "1"})
-    assert _error(read_only)["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    assert error_body(read_only)["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
     found = sf.query("SELECT Id FROM Case WHERE CaseNumber IN ('00001002', '00009999')")["records"]
     assert [r["Id"] for r in found] == [second]
 
@@ -232,7 +230,7 @@ def test_it_converts_leads_and_tags_email_tasks(tenant: Tenant) -> None:
     assert sf.Task.get(task["id"])["TaskSubtype"] == "Email"
     with pytest.raises(SalesforceMalformedRequest) as fixed:
         sf.Task.update(task["id"], {"TaskSubtype": "Call"})
-    assert _error(fixed)["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    assert error_body(fixed)["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
 
 
 def test_it_refuses_query_uris_over_the_limit(tenant: Tenant) -> None:

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from tests.signin.test_lockout import PASSWORD, sign_in, signed_in
+from tests.support.signin import PASSWORD, sign_in, signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -13,25 +13,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.support.signin import PASSWORD, sign_in, signed_in
+
 pytestmark = pytest.mark.django_db
-PASSWORD = "pw-for-tests-only"
-Signed = tuple[Client, int]
 
 
 @pytest.fixture
 def alice(db: None) -> User:
     return User.objects.create_user(username="alice", password=PASSWORD)
-
-
-def sign_in(username: str, password: str, address: str, *, path: str = "", **headers: str) -> Signed:
-    """A fresh browser at ``address`` posts the login form; returns it and the answer's status."""
-    client = Client(REMOTE_ADDR=address, **headers)
-    answer = client.post(path or reverse("login"), {"username": username, "password": password})
-    return client, answer.status_code
-
-
-def signed_in(client: Client) -> bool:
-    return "_auth_user_id" in client.session
 
 
 def rewind_attempts(by: timedelta) -> None:

@@ -12,8 +12,8 @@ import pytest
 
 from connectors.graph.connector import GraphConnector
 from syncengine.services.connectors import mail_connector_for
-from tests.conftest import GRAPH_CLIENT_ID, Person
 from tests.connectors.contract.graph_side import GraphSide
+from tests.support.people import GRAPH_CLIENT_ID, Person
 
 
 @dataclass

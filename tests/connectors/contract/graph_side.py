@@ -11,8 +11,8 @@ import pytest
 from connectors.graph.connector import GraphConnector
 from connectors.neutral.times import Window
 from syncengine.services.connectors import mail_connector_for
-from tests.conftest import Person
 from tests.connectors.contract.sides import default_window
+from tests.support.people import Person
 
 CONTAINERS = {"tasks": ("/me/todo/lists", "tasks"), "contacts": ("/me/contactFolders", "contacts")}
 ITEM_PATHS = {"events": "/me/events/{id}", "contacts": "/me/contacts/{id}"}

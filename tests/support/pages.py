@@ -1,17 +1,12 @@
-"""Helpers shared by the dashboard tests."""
+"""Reading our pages: their text for assertions, and the dashboard's URLs."""
 
 from __future__ import annotations
 
+import html
 import re
-from datetime import UTC, datetime, timedelta
 
 from django.http import HttpResponse
 from django.urls import reverse
-
-
-def in_days(days: float, hour: int = 10) -> str:
-    moment = (datetime.now(UTC) + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def text_of(response: HttpResponse) -> str:
@@ -23,3 +18,8 @@ def url(name: str, mailbox_id: int | None = None) -> str:
     if mailbox_id is None:
         return reverse(f"dashboard:{name}")
     return reverse(f"dashboard:{name}", args=[mailbox_id])
+
+
+def decoded_text_of(response: HttpResponse) -> str:
+    """The page as text: entities decoded (Django escapes apostrophes), whitespace collapsed."""
+    return re.sub(r"\s+", " ", html.unescape(response.content.decode()))

@@ -19,7 +19,7 @@ from mapping.defaults import event_rules
 from syncengine.core.records import make_sync_key
 from syncengine.models import ItemPair, SyncIssue
 from syncengine.services.issues import CONFLICT_RESOLVED
-from tests.conftest import SYNC_KEY_FIELD, Person
+from tests.support.people import SYNC_KEY_FIELD, Person
 
 COMPARED = ("subject", "location", "body", "start", "end")
 RULES = event_rules()

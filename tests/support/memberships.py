@@ -8,7 +8,7 @@ from typing import Any
 
 from syncengine.models import Mailbox, Membership, Role, SalesforceConnection
 from syncengine.services.mailboxes import mailbox_create
-from tests.conftest import GRAPH_CLIENT_ID, SF_CLIENT_ID, Person
+from tests.support.people import GRAPH_CLIENT_ID, SF_CLIENT_ID, Person
 
 
 @dataclass

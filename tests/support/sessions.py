@@ -1,0 +1,44 @@
+"""Running sessions: in this process, or in a separate worker process on this test's world."""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+from django.db import connection
+
+from syncengine.services.sessions import session_run
+from tests.support.people import Person
+
+
+def run(person: Person):
+    session = session_run(mailbox_id=person.mailbox.pk)
+    assert session is not None and session.outcome in ("succeeded", "partial"), session and session.error
+    return session
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return (
+        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def worker_env() -> dict[str, str]:
+    """The environment a separate worker process needs to act on this test's world."""
+    env = os.environ.copy()
+    env.update(
+        DATABASE_URL=database_url(),
+        SECRET_KEY=settings.SECRET_KEY,
+        GRAPH_AUTHORITY_HOST=settings.GRAPH_AUTHORITY_HOST,
+        GRAPH_API_URL=settings.GRAPH_API_URL,
+        GRAPH_CLIENT_ID=settings.GRAPH_CLIENT_ID,
+        GRAPH_CLIENT_SECRET=settings.GRAPH_CLIENT_SECRET,
+        SALESFORCE_LOGIN_URL=settings.SALESFORCE_LOGIN_URL,
+        SALESFORCE_CLIENT_ID=settings.SALESFORCE_CLIENT_ID,
+        SALESFORCE_CLIENT_SECRET=settings.SALESFORCE_CLIENT_SECRET,
+        OUTBOUND_CA_BUNDLE=settings.OUTBOUND_CA_BUNDLE,
+    )
+    return env
