@@ -21,8 +21,6 @@ from sandbox.tls import SandboxCA
 from tests.support.people import sandbox_session
 
 GRAPH_PASSWORD = "Sandbox-Passw0rd!"
-
-
 SF_PASSWORD = "sandbox-password"
 
 

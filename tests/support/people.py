@@ -15,17 +15,9 @@ from sandbox.tls import SandboxCA
 from syncengine.models import Mailbox, Organization, SalesforceConnection
 
 GRAPH_CLIENT_ID = "11111111-2222-3333-4444-555555555555"
-
-
 GRAPH_CLIENT_SECRET = "graph-test-secret"
-
-
 SF_CLIENT_ID = "3MVG9-test-consumer-key"
-
-
 SF_CLIENT_SECRET = "sf-test-consumer-secret"
-
-
 SYNC_KEY_FIELD = "MailSync_Key__c"
 
 

@@ -6,8 +6,6 @@ from django.test import Client
 from django.urls import reverse
 
 PASSWORD = "pw-for-tests-only"
-
-
 Signed = tuple[Client, int]
 
 
