@@ -12,7 +12,7 @@ from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
 from syncengine.models import Provider
 from tests.support.people import Person
-from tests.support.providers import GOOGLE_CLIENT
+from tests.support.providers import move_to_google
 
 _numbers = itertools.count(1)
 
@@ -20,18 +20,7 @@ _numbers = itertools.count(1)
 @pytest.fixture
 def on_google(settings: Any, make_person: Callable[..., Person], google_server: SandboxServer) -> Person:
     """A rep whose mailbox is Gmail + Google Calendar (their Salesforce as for everyone)."""
-    settings.GOOGLE_API_URL = google_server.url
-    settings.GOOGLE_TOKEN_URL = f"{google_server.url}/token"
-    settings.GOOGLE_CLIENT_ID, settings.GOOGLE_CLIENT_SECRET = GOOGLE_CLIENT
-    person = make_person(f"gina{next(_numbers)}")
-    app = google_server.app
-    app.register_client(*GOOGLE_CLIENT)
-    user = app.create_user(person.mailbox.address, "Gina", "Europe/Berlin")
-    person.mailbox.provider = Provider.GOOGLE
-    person.mailbox.provider_account = {"email": person.mailbox.address}
-    person.mailbox.credentials = {"refresh_token": app.issue_refresh_token(user["id"], GOOGLE_CLIENT[0])}
-    person.mailbox.save()
-    return person
+    return move_to_google(settings, make_person(f"gina{next(_numbers)}"), google_server)
 
 
 @pytest.fixture

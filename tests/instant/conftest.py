@@ -11,8 +11,9 @@ from django.utils import timezone
 from django_q.brokers import get_broker
 
 from sandbox.base import SandboxServer
-from syncengine.models import Mailbox, Provider
+from syncengine.models import Mailbox
 from tests.support.people import Person
+from tests.support.providers import move_to_google
 
 GOOGLE_CLIENT = ("1234567890-instant.apps.googleusercontent.com", "google-instant-secret")
 _numbers = itertools.count(1)
@@ -40,16 +41,7 @@ def synced(person: Person) -> Person:
 
 @pytest.fixture
 def on_google(settings: Any, make_person: Callable[..., Person], google_server: SandboxServer) -> Person:
-    settings.GOOGLE_API_URL = google_server.url
-    settings.GOOGLE_TOKEN_URL = f"{google_server.url}/token"
-    settings.GOOGLE_CLIENT_ID, settings.GOOGLE_CLIENT_SECRET = GOOGLE_CLIENT
-    person = make_person(f"gina{next(_numbers)}")
-    app = google_server.app
-    app.register_client(*GOOGLE_CLIENT)
-    user = app.create_user(person.mailbox.address, "Gina", "Europe/Berlin")
-    person.mailbox.provider = Provider.GOOGLE
-    person.mailbox.provider_account = {"email": person.mailbox.address}
-    person.mailbox.credentials = {"refresh_token": app.issue_refresh_token(user["id"], GOOGLE_CLIENT[0])}
+    person = move_to_google(settings, make_person(f"gina{next(_numbers)}"), google_server, GOOGLE_CLIENT)
     person.mailbox.last_synced_at = timezone.now()
     person.mailbox.save()
     return person
