@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
+from connectors.salesforce.hosts import SALESFORCE_DOMAINS, host_accepted
 from onboarding import http, oauth
 from onboarding.errors import OnboardingError
 
@@ -47,6 +48,13 @@ def exchange(*, answer: dict[str, str], redirect_uri: str, verifier: str) -> Sal
         raise OnboardingError(
             "Salesforce gave no refresh token: the connected app must allow the 'refresh_token' scope."
         )
+    for url in (str(body["instance_url"]), str(body.get("id", ""))):
+        if not instance_host_accepted(url):
+            named = urlsplit(url).hostname or url
+            raise OnboardingError(
+                f"Salesforce's answer named a host outside Salesforce ({named}); "
+                "the sign-in was not kept. Ask your administrator to check SALESFORCE_LOGIN_URL."
+            )
     org_id, user_id = _ids(str(body.get("id", "")))
     identity = _identity(str(body["id"]), str(body["access_token"]))
     return SalesforceGrant(
@@ -56,6 +64,11 @@ def exchange(*, answer: dict[str, str], redirect_uri: str, verifier: str) -> Sal
         username=str(identity.get("username", "")),
         credentials={"access_token": body["access_token"], "refresh_token": body["refresh_token"]},
     )
+
+
+def instance_host_accepted(url: str) -> bool:
+    domains = (*SALESFORCE_DOMAINS, *settings.SALESFORCE_INSTANCE_DOMAINS)
+    return host_accepted(url, login_url=settings.SALESFORCE_LOGIN_URL, domains=domains)
 
 
 def _ids(identity_url: str) -> tuple[str, str]:

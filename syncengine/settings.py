@@ -257,6 +257,9 @@ SALESFORCE_CLIENT_SECRET = env.str("SALESFORCE_CLIENT_SECRET", default="")
 SALESFORCE_API_VERSION = env.str("SALESFORCE_API_VERSION", default="62.0")
 # The External ID field (Text 80, unique) that makes every create an idempotent upsert.
 SALESFORCE_SYNC_KEY_FIELD = env.str("SALESFORCE_SYNC_KEY_FIELD", default="MailSync_Key__c")
+# Access tokens go only to https hosts on Salesforce's own domains (connectors/salesforce/hosts.py)
+# or the login URL's host; list more domains here (e.g. a company proxy in front of Salesforce).
+SALESFORCE_INSTANCE_DOMAINS = env.list("SALESFORCE_INSTANCE_DOMAINS", default=[])
 
 # --- Onboarding: users connect through each provider's consent screen (OAuth 2.0) -----------------
 # The address users reach this server at; redirect URIs are built from it and must be registered

@@ -27,6 +27,8 @@ class OAuth:
         self.clients: dict[str, str] = {}
         self.refresh_tokens: dict[str, Grant] = {}
         self.access_tokens: dict[str, Grant] = {}
+        # A test may make token answers name another host, as a tampered answer would.
+        self.announced_base_url: str | None = None
 
     def register_client(self, client_id: str, client_secret: str) -> None:
         self.clients[client_id] = client_secret
@@ -74,6 +76,7 @@ class OAuth:
 
     def token_response(self, grant: Grant, base_url: str, refresh_token: str | None = None) -> dict[str, Any]:
         access = self.issue_access_token(grant.org_id, grant.user_id, grant.client_id)
+        base_url = self.announced_base_url or base_url
         identity = f"{base_url}/id/{grant.org_id}/{grant.user_id}"
         issued_at = str(int(time.time() * 1000))
         digest = hmac.new(

@@ -119,3 +119,15 @@ def test_it_connects_salesforce_for_the_chosen_organization_and_keeps_the_others
     theirs = SalesforceConnection.objects.get(user=alice.user, organization=beta.organization)
     assert theirs.salesforce_org_id == beta.sf_org_id and theirs.salesforce_user_id == sf_user["id"]
     assert not Mailbox.objects.get(pk=second.mailbox.pk).suspended  # resumed by its own organization's
+
+
+def test_it_refuses_a_token_answer_that_names_a_host_outside_salesforce(
+    bob: Newcomer, consent: Consent, sandboxes: Any, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(sandboxes[0].app.oauth, "announced_base_url", "https://tokens.attacker.example")
+    location = consent.salesforce(started(bob.client.get(START)), bob.sf_username)
+
+    response = back(bob.client, location)
+
+    assert not SalesforceConnection.objects.filter(user=bob.user).exists()
+    assert "named a host outside Salesforce (tokens.attacker.example)" in text_of(response)
