@@ -470,3 +470,36 @@ class HeldDeletion(models.Model):
     def __str__(self) -> str:
         what = self.item_label or self.sync_key
         return f"{self.stream} {what}: delete in {self.side} ({self.decision or 'held'})"
+
+
+class JournalEntry(models.Model):
+    """What one session decided about one item and what came of it (syncengine/core/journal.py):
+    the items the dashboard names for each session, and the timeline support traces an item by.
+    It goes with its session (retention)."""
+
+    session = models.ForeignKey(SyncSession, on_delete=models.CASCADE, related_name="entries")
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="journal")
+    stream = models.CharField(max_length=20)
+    what = models.CharField(max_length=30)  # a code of syncengine.core.journal
+    sync_key = models.CharField(max_length=80, blank=True)
+    item_label = models.CharField(max_length=300, blank=True)
+    mail_id = models.CharField(max_length=512, blank=True)
+    crm_object = models.CharField(max_length=80, blank=True)
+    crm_id = models.CharField(max_length=18, blank=True)
+    fields = models.JSONField(default=list, blank=True)  # the fields written (neutral names)
+    message = models.TextField(blank=True)  # a failure's answer, a conflict's sentence, a reason
+    details = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "journal entries"
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["session", "stream"]),
+            models.Index(fields=["mailbox", "sync_key"]),
+            models.Index(fields=["mailbox", "crm_id"]),
+            models.Index(fields=["mailbox", "mail_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stream} {self.item_label or self.sync_key}: {self.what}"

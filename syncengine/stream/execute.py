@@ -42,6 +42,8 @@ class Executed:
     done_mail: set[str] = field(default_factory=set)  # items written: their old issues are resolved
     done_crm: set[str] = field(default_factory=set)
     result: StepResult = field(default_factory=StepResult)
+    failures: dict[str, str] = field(default_factory=dict)  # sync key -> the provider's answer
+    joined: set[str] = field(default_factory=set)  # creates that joined another attendee's meeting
 
     def succeeded(self, action: Action, state: PairState | None) -> None:
         if state is None:
@@ -57,6 +59,7 @@ class Executed:
         rules of then, so a mapping fixed meanwhile is used and stale values are never replayed."""
         self.result.counts[direction]["failed"] += 1
         target = "Salesforce" if direction == "to_crm" else "the mailbox"
+        self.failures[action.sync_key] = f"{result.code or 'WRITE_FAILED'}: {result.message or result.code}"
         pending = {
             "side": source,
             "id": action.mail_id if source == Side.MAIL else action.crm_id,
@@ -147,6 +150,8 @@ def _crm_creates(ctx: StreamContext, actions: list[Action], meetings: MeetingCon
             action.state.origin = "shared"
         done.succeeded(action, action.state)
         done.result.counts["to_crm"]["joined" if joined else "created"] += 1
+        if joined:
+            done.joined.add(action.sync_key)
         if took_over:
             done.result.counts["pairs"]["ownership_moved"] += 1
         done.new_records.append(

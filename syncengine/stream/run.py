@@ -17,6 +17,7 @@ from connectors.base import ConnectorError
 from connectors.salesforce.connector import comparable
 from syncengine.core.calendar import final_states
 from syncengine.core.final_plan import FinalPlan, facts_wanted, plan_final
+from syncengine.core.journal import Outcomes, journal_entries
 from syncengine.core.meetings import AWAITS_ORGANIZER, AWAITS_ORGANIZER_MESSAGE
 from syncengine.core.planner import Plan, plan_stream
 from syncengine.core.records import PairState, Problem
@@ -24,6 +25,7 @@ from syncengine.models import Side
 from syncengine.services.failures import SESSION_WIDE_CODES
 from syncengine.services.held import MASS_DELETE_HALTED, deletions_hold, deletions_settle
 from syncengine.services.issues import CONFLICT_RESOLVED, issue_record
+from syncengine.services.journal import journal_record
 from syncengine.services.retries import RetryItem, retries_settle, retry_record
 from syncengine.services.state import state_commit
 from syncengine.stream.attendees import Attendance, follow_attendees
@@ -154,6 +156,18 @@ def stream_run(ctx: StreamContext) -> StreamReport:
         },
         rosters=attendance.rosters,
         rosters_forget=attendance.forget,
+    )
+    journal_record(
+        mailbox=ctx.mailbox,
+        session=ctx.session,
+        stream=ctx.stream,
+        crm_object=rules.crm_object,
+        entries=journal_entries(
+            final.plan,
+            Outcomes(failed=done.failures, joined=frozenset(done.joined)),
+            waiting=final.waiting,
+            linked=[mail_id for _, mail_id in final.linked],
+        ),
     )
     retries_settle(
         mailbox=ctx.mailbox,

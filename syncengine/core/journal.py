@@ -1,0 +1,163 @@
+"""The session journal: one entry per item a stream decided about, in words a person can follow.
+
+The planner's actions say what was meant; the execution's outcomes say what happened. This module
+turns both into entries (pure: data in, data out) that the engine stores with the session, so the
+rep's dashboard can name the items of each session and support can trace one item across sessions:
+what was decided, which fields were written, what conflicted and with which values, what failed and
+what the provider answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from syncengine.core.planner import Action, Conflict, Kind, Plan
+
+# What happened to an item, as a code the pages put in words (see WHAT_HAPPENED).
+CREATED_IN_CRM = "created_in_crm"
+CREATED_IN_MAIL = "created_in_mail"
+UPDATED_IN_CRM = "updated_in_crm"
+UPDATED_IN_MAIL = "updated_in_mail"
+UPDATED_BOTH = "updated_both"
+DELETED_IN_CRM = "deleted_in_crm"
+DELETED_IN_MAIL = "deleted_in_mail"
+LINKED = "linked"  # a new mail item matched a record that existed: linked, not created again
+JOINED = "joined"  # another attendee's mailbox had saved the meeting: this mailbox joined it
+UNLINKED = "unlinked"
+LET_GO = "let_go"
+REMEMBERED_DELETED = "remembered_deleted"
+CONFLICT = "conflict"
+HELD = "held"
+WAITING = "waiting"
+FAILED = "failed"
+
+WHAT_HAPPENED = {
+    CREATED_IN_CRM: "Created in Salesforce",
+    CREATED_IN_MAIL: "Created in the mailbox",
+    UPDATED_IN_CRM: "Updated in Salesforce",
+    UPDATED_IN_MAIL: "Updated in the mailbox",
+    UPDATED_BOTH: "Updated on both sides",
+    DELETED_IN_CRM: "Deleted in Salesforce",
+    DELETED_IN_MAIL: "Deleted in the mailbox",
+    LINKED: "Linked to a Salesforce record that already existed",
+    JOINED: "Joined the meeting another attendee had saved",
+    UNLINKED: "No longer synced (left the sync's scope); neither side was changed",
+    LET_GO: "The attendee's copy went; the Salesforce Event stays",
+    REMEMBERED_DELETED: "Deleted in Salesforce; the mailbox item stays and is not saved again",
+    CONFLICT: "Changed on both sides: one value won",
+    HELD: "Deletion held: it waits for a person's decision",
+    WAITING: "Waits for its organizer's mailbox to save it first",
+    FAILED: "Could not be written; it is tried again next session",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    sync_key: str
+    what: str  # one of the codes above
+    label: str = ""
+    mail_id: str = ""
+    crm_id: str = ""
+    fields: tuple[str, ...] = ()  # the fields written (neutral names)
+    message: str = ""  # a failure's answer, a conflict's sentence
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What the execution reported: failures by sync key (the provider's answer), and the sync keys
+    whose create joined another attendee's meeting. A create's new ids are on its action's state."""
+
+    failed: Mapping[str, str] = field(default_factory=dict)
+    joined: frozenset[str] = frozenset()
+
+
+_WRITTEN = {
+    Kind.CREATE_CRM: CREATED_IN_CRM,
+    Kind.CREATE_MAIL: CREATED_IN_MAIL,
+    Kind.DELETE_CRM: DELETED_IN_CRM,
+    Kind.DELETE_MAIL: DELETED_IN_MAIL,
+    Kind.UNLINK: UNLINKED,
+    Kind.LET_GO: LET_GO,
+    Kind.TOMBSTONE: REMEMBERED_DELETED,
+}
+
+
+def journal_entries(
+    plan: Plan, outcomes: Outcomes, *, waiting: Iterable[Action] = (), linked: Iterable[str] = ()
+) -> list[Entry]:
+    """The entries of one stream's session, in the plan's order; ``linked``: the mail ids the final
+    plan linked to a matching record. Bookkeeping (REFRESH, FORGET) is left out: nothing a person
+    would call a change happened to the item."""
+    entries = [_entry(a, outcomes, set(linked)) for a in plan.actions]
+    entries += [_held(a) for a in plan.held]
+    entries += [
+        Entry(a.sync_key, WAITING, label=a.label, mail_id=a.mail_id, crm_id=a.crm_id) for a in waiting
+    ]
+    entries += [_conflict(c) for c in plan.conflicts]
+    return [e for e in entries if e is not None]
+
+
+def _entry(action: Action, outcomes: Outcomes, linked_updates: set[str]) -> Entry | None:
+    what = _what(action, outcomes, linked_updates)
+    if what is None:
+        return None
+    state = action.state
+    fields = sorted({*action.crm_writes, *action.mail_writes})
+    failure = outcomes.failed.get(action.sync_key)
+    return Entry(
+        action.sync_key,
+        FAILED if failure is not None else what,
+        label=action.label,
+        mail_id=action.mail_id or (state.mail_id if state else ""),
+        crm_id=action.crm_id or (state.crm_id if state else ""),
+        fields=tuple(fields),
+        message=failure or "",
+        details={"meant": what} if failure is not None else {},
+    )
+
+
+def _what(action: Action, outcomes: Outcomes, linked_updates: set[str]) -> str | None:
+    if action.kind == Kind.CREATE_CRM:
+        return JOINED if action.sync_key in outcomes.joined else CREATED_IN_CRM
+    if action.kind == Kind.UPDATE:
+        if action.mail_id in linked_updates:
+            return LINKED
+        if action.crm_writes and action.mail_writes:
+            return UPDATED_BOTH
+        if action.crm_writes:
+            return UPDATED_IN_CRM
+        return UPDATED_IN_MAIL if action.mail_writes else None
+    return _WRITTEN.get(action.kind)
+
+
+def _held(action: Action) -> Entry:
+    side = "Salesforce" if action.kind == Kind.DELETE_CRM else "the mailbox"
+    return Entry(
+        action.sync_key,
+        HELD,
+        label=action.label,
+        mail_id=action.mail_id,
+        crm_id=action.crm_id,
+        message=f"Its deletion in {side} is held with the others of this session.",
+    )
+
+
+def _conflict(conflict: Conflict) -> Entry:
+    winner = "mailbox" if conflict.winner == "mail" else "Salesforce"
+    return Entry(
+        conflict.sync_key,
+        CONFLICT,
+        label=conflict.label,
+        mail_id=conflict.mail_id,
+        crm_id=conflict.crm_id,
+        fields=(conflict.field,),
+        message=f"'{conflict.field}' was changed on both sides; the {winner} value was kept.",
+        details={
+            "mail_value": conflict.mail_value,
+            "crm_value": conflict.crm_value,
+            "winner": conflict.winner,
+        },
+    )
