@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from syncengine.core.records import ItemChange, PairState
-from syncengine.core.scope import SALESFORCE_CATEGORY, Decision, EventScope, event_decision, has_category
+from syncengine.core.scope import (
+    SALESFORCE_CATEGORY,
+    Decision,
+    EventScope,
+    event_decision,
+    has_category,
+    skip_reason,
+)
 
 
 class Span(Protocol):
@@ -44,6 +51,7 @@ class ScopedChanges:
     untagged: dict[str, list[str]] = field(default_factory=dict)  # mail id -> its categories, no "Salesforce"
     series_of: dict[str, str] = field(default_factory=dict)  # occurrence id -> its series master's id
     unsynced: int = 0  # items "Salesforce Unsync" takes out of sync
+    left_out: dict[str, tuple[str, str]] = field(default_factory=dict)  # mail id -> (label, why: a code)
 
 
 def scoped_mail_changes(
@@ -86,6 +94,7 @@ def scoped_mail_changes(
                 unsynced += 1
             continue
         if decision is Decision.SKIP and change.id not in paired:
+            result.left_out[change.id] = (change.label, skip_reason(change.meta, scope))
             continue
         if change.meta.get("attendees") and change.meta.get("ical_uid"):
             change = replace(change, shared_key=f"org:{organization_id}:{change.meta['ical_uid']}")

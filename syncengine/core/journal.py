@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from syncengine.core.planner import Action, Conflict, Kind, Plan
+from syncengine.core.scope import LEFT_OUT_WHY
 
 # What happened to an item, as a code the pages put in words (see WHAT_HAPPENED).
 CREATED_IN_CRM = "created_in_crm"
@@ -32,6 +33,7 @@ CONFLICT = "conflict"
 HELD = "held"
 WAITING = "waiting"
 FAILED = "failed"
+LEFT_OUT = "left_out"  # read, and not saved: the scope's reason says why
 
 WHAT_HAPPENED = {
     CREATED_IN_CRM: "Created in Salesforce",
@@ -50,6 +52,7 @@ WHAT_HAPPENED = {
     HELD: "Deletion held: it waits for a person's decision",
     WAITING: "Waits for its organizer's mailbox to save it first",
     FAILED: "Could not be written; it is tried again next session",
+    LEFT_OUT: "Not saved to Salesforce",
 }
 
 
@@ -86,17 +89,24 @@ _WRITTEN = {
 
 
 def journal_entries(
-    plan: Plan, outcomes: Outcomes, *, waiting: Iterable[Action] = (), linked: Iterable[str] = ()
+    plan: Plan,
+    outcomes: Outcomes,
+    *,
+    waiting: Iterable[Action] = (),
+    linked: Iterable[str] = (),
+    left_out: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[Entry]:
     """The entries of one stream's session, in the plan's order; ``linked``: the mail ids the final
-    plan linked to a matching record. Bookkeeping (REFRESH, FORGET) is left out: nothing a person
-    would call a change happened to the item."""
-    entries = [_entry(a, outcomes, set(linked)) for a in plan.actions]
+    plan linked to a matching record; ``left_out``: mail id -> (label, why) of the items the scope
+    did not save. Bookkeeping (REFRESH, FORGET) is left out: nothing a person would call a change
+    happened to the item."""
+    entries: list[Entry | None] = [_entry(a, outcomes, set(linked)) for a in plan.actions]
     entries += [_held(a) for a in plan.held]
     entries += [
         Entry(a.sync_key, WAITING, label=a.label, mail_id=a.mail_id, crm_id=a.crm_id) for a in waiting
     ]
     entries += [_conflict(c) for c in plan.conflicts]
+    entries += [_left_out(mail_id, label, why) for mail_id, (label, why) in (left_out or {}).items()]
     return [e for e in entries if e is not None]
 
 
@@ -131,6 +141,11 @@ def _what(action: Action, outcomes: Outcomes, linked_updates: set[str]) -> str |
             return UPDATED_IN_CRM
         return UPDATED_IN_MAIL if action.mail_writes else None
     return _WRITTEN.get(action.kind)
+
+
+def _left_out(mail_id: str, label: str, why: str) -> Entry:
+    message = LEFT_OUT_WHY.get(why, "")
+    return Entry("", LEFT_OUT, label=label, mail_id=mail_id, message=message, details={"why": why})
 
 
 def _held(action: Action) -> Entry:

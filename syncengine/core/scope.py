@@ -47,6 +47,24 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2].strip().lower()
 
 
+# Why an item is not saved, as a code (the journal and the pages put it in words: LEFT_OUT_WHY).
+FOREIGN_CATEGORY = "foreign_category"
+PRIVATE = "private"
+APPOINTMENTS_OFF = "appointments_off"
+MEETINGS_OFF = "meetings_off"
+NOT_ANSWERED = "not_answered"
+INTERNAL_MEETING = "internal_meeting"
+
+LEFT_OUT_WHY = {
+    FOREIGN_CATEGORY: "It shows a record of another Salesforce object in the calendar.",
+    PRIVATE: "It is private: private items are never saved unless given the 'Salesforce' category.",
+    APPOINTMENTS_OFF: "It is an appointment (no attendees) and auto-saving appointments is off.",
+    MEETINGS_OFF: "It is a meeting and auto-saving meetings is off.",
+    NOT_ANSWERED: "It is an invitation not answered yet, and the organization saves only answered ones.",
+    INTERNAL_MEETING: "Everyone in it is from the company's own domains; internal meetings are not saved.",
+}
+
+
 def event_decision(meta: Mapping[str, Any], scope: EventScope) -> Decision:
     """What to do with a calendar item that is not (or no longer) paired, from its metadata."""
     categories = meta.get("categories") or []
@@ -56,17 +74,26 @@ def event_decision(meta: Mapping[str, Any], scope: EventScope) -> Decision:
         return Decision.UNSYNC
     if has_category(categories, SALESFORCE_CATEGORY):
         return Decision.SAVE
+    return Decision.SKIP if skip_reason(meta, scope) else Decision.SAVE
+
+
+def skip_reason(meta: Mapping[str, Any], scope: EventScope) -> str:
+    """Why auto-saving leaves this item out ("" when it saves it); the categories a person gives an
+    item decide before this (event_decision)."""
+    categories = meta.get("categories") or []
+    if any(has_category(categories, name) for name in scope.foreign_categories):
+        return FOREIGN_CATEGORY
     if meta.get("sensitivity") in ("private", "confidential"):
-        return Decision.SKIP
+        return PRIVATE
     attendees = [str(a).lower() for a in meta.get("attendees") or []]
     if not attendees:
-        return Decision.SAVE if scope.autosave_appointments else Decision.SKIP
+        return "" if scope.autosave_appointments else APPOINTMENTS_OFF
     if not scope.autosave_meetings:
-        return Decision.SKIP
+        return MEETINGS_OFF
     if meta.get("response") not in ANSWERED and not scope.save_unresponded_invitations:
-        return Decision.SKIP
+        return NOT_ANSWERED
     people = [*attendees, str(meta.get("organizer") or "").lower()]
     internal = scope.internal_domains and all(_domain(p) in scope.internal_domains for p in people if p)
     if internal and not scope.save_internal_meetings:
-        return Decision.SKIP
-    return Decision.SAVE
+        return INTERNAL_MEETING
+    return ""

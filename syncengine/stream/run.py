@@ -167,6 +167,7 @@ def stream_run(ctx: StreamContext) -> StreamReport:
             Outcomes(failed=done.failures, joined=frozenset(done.joined)),
             waiting=final.waiting,
             linked=[mail_id for _, mail_id in final.linked],
+            left_out=scoped.left_out,
         ),
     )
     retries_settle(

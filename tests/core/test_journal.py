@@ -85,3 +85,15 @@ def test_it_has_words_for_every_code():
         v for k, v in vars(journal).items() if k.isupper() and isinstance(v, str) and k != "WHAT_HAPPENED"
     }
     assert codes == set(journal.WHAT_HAPPENED)
+
+
+def test_it_explains_the_items_the_scope_left_out():
+    [entry] = journal_entries(Plan(), Outcomes(), left_out={"m9": ("Dentist", "private")})
+
+    assert (entry.what, entry.label, entry.mail_id, entry.details) == (
+        journal.LEFT_OUT,
+        "Dentist",
+        "m9",
+        {"why": "private"},
+    )
+    assert "private" in entry.message.lower()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from syncengine.core import scope
 from syncengine.core.scope import Decision, EventScope, event_decision
 
 DEFAULT = EventScope(internal_domains=frozenset({"acme.example"}))
@@ -56,3 +57,24 @@ def test_it_follows_the_users_toggles():
     assert event_decision(meta(), EventScope(autosave_appointments=False)) is Decision.SKIP
     meeting = meta(attendees=["ana@globex.example"])
     assert event_decision(meeting, EventScope(autosave_meetings=False)) is Decision.SKIP
+
+
+def test_it_names_why_auto_saving_leaves_an_item_out():
+    internal = EventScope(internal_domains=frozenset({"acme.example"}))
+    colleague = meta(attendees=["bob@acme.example"], organizer="me@acme.example", response="organizer")
+    cases = {
+        scope.PRIVATE: (meta(sensitivity="private"), DEFAULT),
+        scope.APPOINTMENTS_OFF: (meta(attendees=[]), EventScope(autosave_appointments=False)),
+        scope.MEETINGS_OFF: (meta(attendees=["x@client.example"]), EventScope(autosave_meetings=False)),
+        scope.NOT_ANSWERED: (meta(attendees=["x@client.example"], response="none"), DEFAULT),
+        scope.INTERNAL_MEETING: (colleague, internal),
+        scope.FOREIGN_CATEGORY: (
+            meta(categories=["Opportunity"]),
+            EventScope(foreign_categories=frozenset({"Opportunity"})),
+        ),
+    }
+    for why, (item, rules) in cases.items():
+        assert scope.skip_reason(item, rules) == why, why
+        assert event_decision(item, rules) is Decision.SKIP, why
+        assert scope.LEFT_OUT_WHY[why]
+    assert scope.skip_reason(meta(), DEFAULT) == ""

@@ -52,3 +52,16 @@ def test_it_journals_a_failed_write_with_the_providers_answer(person: Person, sa
     [entry] = JournalEntry.objects.filter(session=session)
     assert entry.what == journal.FAILED and entry.details == {"meant": journal.CREATED_IN_CRM}
     assert entry.item_label == "Kickoff" and entry.message.startswith("REQUIRED_FIELD_MISSING: ")
+
+
+def test_it_explains_why_a_private_item_was_not_saved(person: Person):
+    made = person.outlook.create_event(
+        **event_body("Dentist", in_days(1), in_days(1, 11), sensitivity="private")
+    )
+
+    session = session_run(mailbox_id=person.mailbox.pk)
+
+    assert synced_events(person) == []
+    [entry] = JournalEntry.objects.filter(session=session)
+    assert (entry.what, entry.item_label, entry.mail_id) == (journal.LEFT_OUT, "Dentist", made["id"])
+    assert entry.details == {"why": "private"} and "private" in entry.message
