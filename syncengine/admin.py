@@ -12,6 +12,7 @@ from syncengine.models import (
     CalendarSource,
     HeldDeletion,
     ItemPair,
+    JournalEntry,
     Mailbox,
     MeetingRoster,
     Membership,
@@ -167,3 +168,13 @@ class HeldDeletionAdmin(EngineStateAdmin):
     organization_path = "mailbox__organization"
     list_display = ["mailbox", "stream", "side", "item_label", "decision", "held_at"]
     list_filter = ["decision", "side", "stream"]
+
+
+@admin.register(JournalEntry)
+class JournalEntryAdmin(EngineStateAdmin):
+    """Read-only: what a session decided about an item is history, not a setting."""
+
+    organization_path = "mailbox__organization"
+    list_display = ["mailbox", "stream", "what", "item_label", "crm_object", "crm_id", "at"]
+    list_filter = ["what", "stream"]
+    search_fields = ["item_label", "mail_id", "crm_id", "sync_key"]
