@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
-from connectors.salesforce.hosts import SALESFORCE_DOMAINS, host_accepted
+from connectors.salesforce.hosts import host_accepted
 from onboarding import http, oauth
 from onboarding.errors import OnboardingError
+from syncengine.services.connectors import salesforce_instance_domains
 
 PROVIDER = "Salesforce"
 
@@ -67,8 +68,7 @@ def exchange(*, answer: dict[str, str], redirect_uri: str, verifier: str) -> Sal
 
 
 def instance_host_accepted(url: str) -> bool:
-    domains = (*SALESFORCE_DOMAINS, *settings.SALESFORCE_INSTANCE_DOMAINS)
-    return host_accepted(url, login_url=settings.SALESFORCE_LOGIN_URL, domains=domains)
+    return host_accepted(url, login_url=settings.SALESFORCE_LOGIN_URL, domains=salesforce_instance_domains())
 
 
 def _ids(identity_url: str) -> tuple[str, str]:

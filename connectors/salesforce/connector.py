@@ -26,6 +26,7 @@ from connectors.base import (
 from connectors.http import make_session
 from connectors.salesforce import queries
 from connectors.salesforce.errors import TRANSIENT_ITEM_CODES, first_error, translate
+from connectors.salesforce.hosts import SALESFORCE_DOMAINS, host_accepted
 from connectors.salesforce.soql import literal
 from mapping.converters import parse_instant
 from syncengine.core.records import ChangeSet, ItemChange
@@ -41,6 +42,8 @@ class SalesforceConfig:
     client_secret: str
     api_version: str = "62.0"
     sync_key_field: str = "MailSync_Key__c"
+    # The instance hosts a token may go to, besides the login URL's (connectors/salesforce/hosts.py).
+    instance_domains: tuple[str, ...] = SALESFORCE_DOMAINS
     ca_bundle: str = ""
     timeout: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -83,6 +86,7 @@ class SalesforceConnector(CrmSide):
         if self._client is None:
             if not self.credentials.get("access_token"):
                 self.refresh()
+            self._check_instance(self.credentials.get("instance_url", ""))
             self._client = Salesforce(
                 instance_url=self.credentials["instance_url"],
                 session_id=self.credentials["access_token"],
@@ -121,12 +125,25 @@ class SalesforceConnector(CrmSide):
                 status=response.status_code,
             )
         body = response.json()
+        instance_url = str(body.get("instance_url") or self.credentials.get("instance_url", ""))
+        self._check_instance(instance_url)  # before the new token is kept or sent anywhere
         self.credentials["access_token"] = body["access_token"]
-        self.credentials["instance_url"] = body.get("instance_url", self.credentials.get("instance_url", ""))
+        self.credentials["instance_url"] = instance_url
         if body.get("refresh_token"):
             self.credentials["refresh_token"] = body["refresh_token"]
         self._client = None
         self._on_credentials(dict(self.credentials))
+
+    def _check_instance(self, instance_url: str) -> None:
+        """A stored or refreshed instance URL outside the hosts we chose never receives the token."""
+        config = self.config
+        if not host_accepted(instance_url, login_url=config.login_url, domains=config.instance_domains):
+            raise ConnectorError(
+                "The Salesforce connection names a server outside Salesforce "
+                f"({instance_url[:120] or 'none'}); no token was sent. Reconnect Salesforce.",
+                permanent=True,
+                code="CRM_INSTANCE_REFUSED",
+            )
 
     def _call(self, what: str, fn: Callable[..., Any]) -> Any:
         """``fn(client)`` (a lambda may bind its query as a default), retried as the policy says."""

@@ -14,6 +14,7 @@ from connectors.google.connector import GoogleConnector
 from connectors.graph.client import APP_MODE, GraphConfig
 from connectors.graph.connector import GraphConnector
 from connectors.salesforce.connector import SalesforceConfig, SalesforceConnector
+from connectors.salesforce.hosts import SALESFORCE_DOMAINS
 from syncengine.crypto import is_unreadable
 from syncengine.models import Mailbox, Provider, SalesforceConnection
 from syncengine.services.failures import CRM_CREDENTIALS_UNREADABLE, MAIL_CREDENTIALS_UNREADABLE
@@ -21,6 +22,11 @@ from syncengine.services.failures import CRM_CREDENTIALS_UNREADABLE, MAIL_CREDEN
 
 def retry_policy() -> RetryPolicy:
     return RetryPolicy(max_attempts=settings.RETRY_MAX_ATTEMPTS, max_wait=settings.RETRY_MAX_WAIT_SECONDS)
+
+
+def salesforce_instance_domains() -> tuple[str, ...]:
+    """Salesforce's domains and the operator's additions: the hosts an access token may go to."""
+    return (*SALESFORCE_DOMAINS, *settings.SALESFORCE_INSTANCE_DOMAINS)
 
 
 def salesforce_for(connection: SalesforceConnection) -> SalesforceConnector:
@@ -37,6 +43,7 @@ def salesforce_for(connection: SalesforceConnection) -> SalesforceConnector:
         client_secret=settings.SALESFORCE_CLIENT_SECRET,
         api_version=settings.SALESFORCE_API_VERSION,
         sync_key_field=settings.SALESFORCE_SYNC_KEY_FIELD,
+        instance_domains=salesforce_instance_domains(),
         ca_bundle=settings.OUTBOUND_CA_BUNDLE,
         timeout=settings.HTTP_TIMEOUT_SECONDS,
         retry=retry_policy(),

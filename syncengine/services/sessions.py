@@ -26,8 +26,8 @@ from syncengine.models import (
 from syncengine.selectors import salesforce_connection_for
 from syncengine.services.connectors import mail_connector_for, salesforce_for
 from syncengine.services.failures import (
-    CRM_CREDENTIALS_UNREADABLE,
     INTERNAL_ERROR,
+    SALESFORCE_SIGN_IN_CODES,
     SESSION_WIDE_CODES,
     SUSPENDING_CODES,
     failure_backoff,
@@ -225,7 +225,7 @@ def _after_session(mailbox: Mailbox, session: SyncSession, failure: ConnectorErr
         # Only a cause no retry can fix suspends; a transient one (however long) backs off and keeps
         # probing, so a provider down for a weekend is picked up again once it is back.
         if failure is not None and failure.code in SUSPENDING_CODES:
-            if failure.code in ("CRM_AUTH_REVOKED", CRM_CREDENTIALS_UNREADABLE):
+            if failure.code in SALESFORCE_SIGN_IN_CODES:
                 connection = salesforce_connection_for(mailbox=mailbox)
                 if connection is not None:
                     _mark_connection(connection, ok=False, message=failure.message)
