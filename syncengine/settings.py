@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "onboarding",
     "devtools",
     "instant",
+    "console",
     "signin",
     "audit",  # last: its admin re-registers other apps' models under the staff rules
 ]

@@ -10,5 +10,6 @@ urlpatterns = [
     path("emails/", include("emails.urls")),
     path("connect/", include("onboarding.urls")),
     path("hooks/", include("instant.urls")),
+    path("console/", include("console.urls")),
     path("", include("dashboard.urls")),
 ]

@@ -65,6 +65,15 @@ class FinalPlan:
     waiting: list[Action] = field(default_factory=list)  # invitations that wait for their organizer
 
 
+def untouched(final: FinalPlan, *, mail_ids: set[str], crm_ids: set[str]) -> tuple[set[str], set[str]]:
+    """Of these ids, the ones the final plan does nothing with (no write, hold or wait): an item read
+    again whose two sides already agree, or that has nothing left to sync."""
+    acting = [*final.plan.actions, *final.plan.held, *final.waiting]
+    mail = {i for a in acting for i in (a.mail_id, a.state.mail_id if a.state else "")}
+    crm = {i for a in acting for i in (a.crm_id, a.state.crm_id if a.state else "")}
+    return mail_ids - mail, crm_ids - crm
+
+
 @dataclass(frozen=True)
 class MeetingContext:
     """The meetings read this session, and whose mailbox this is."""

@@ -48,6 +48,7 @@ class Gathered:
     scoped: ScopedChanges = field(default_factory=lambda: ScopedChanges([]))
     owned: dict[str, bool] = field(default_factory=dict)  # meeting sync key -> this mailbox owns it
     vanished: dict[str, set[str]] = field(default_factory=dict)  # retried items gone and unpaired
+    retried: dict[str, set[str]] = field(default_factory=dict)  # ids the retry ledger had, per side
     result: StepResult = field(default_factory=StepResult)
     halted: bool = False  # a side came back empty: nothing is planned this session
 
@@ -85,6 +86,7 @@ def gather(ctx: StreamContext) -> Gathered:
         # A restore a dead worker already made is done: it is not decided on again, only settled.
         held=[h for h in every_hold if h.sync_key not in intents.resumed],
         vanished={Side.MAIL: set(), Side.CRM: set()},
+        retried={Side.MAIL: set(), Side.CRM: set()},
     )
     if intents.resumed:
         gathered.result.counts["pairs"]["resumed"] += len(intents.resumed)
@@ -256,6 +258,7 @@ def _with_pending(
     again from their side as they are now (one batched read), so they are mapped with the current
     rules and carry the current values, never the ones mapped when they failed."""
     pending = _pending(ctx, side)
+    gathered.retried[side] = set(pending)
     ids = sorted(set(pending) - {c.id for c in changes})
     if not ids:
         return changes

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from connectors.base import ConnectorError
 from connectors.salesforce.connector import comparable
 from syncengine.core.calendar import final_states
-from syncengine.core.final_plan import FinalPlan, facts_wanted, plan_final
+from syncengine.core.final_plan import FinalPlan, facts_wanted, plan_final, untouched
 from syncengine.core.journal import Outcomes, journal_entries
 from syncengine.core.meetings import AWAITS_ORGANIZER, AWAITS_ORGANIZER_MESSAGE
 from syncengine.core.planner import Plan, plan_stream
@@ -170,11 +170,15 @@ def stream_run(ctx: StreamContext) -> StreamReport:
             left_out=scoped.left_out,
         ),
     )
+    # Retried items gone for good, or read again with nothing to do: their retries end.
+    quiet_mail, quiet_crm = untouched(
+        final, mail_ids=gathered.retried[Side.MAIL], crm_ids=gathered.retried[Side.CRM]
+    )
     retries_settle(
         mailbox=ctx.mailbox,
         stream=ctx.stream,
-        mail_ids=gathered.vanished[Side.MAIL],
-        crm_ids=gathered.vanished[Side.CRM],
+        mail_ids=gathered.vanished[Side.MAIL] | quiet_mail,
+        crm_ids=gathered.vanished[Side.CRM] | quiet_crm,
     )
     _settle_held(ctx, report, gathered, final.plan, upserts, removals)
     return report

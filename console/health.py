@@ -1,0 +1,63 @@
+"""A mailbox's health as the people who run the sync see it, worked out from what is stored (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from syncengine.services.failures import MAIL_SIGN_IN_CODES, SALESFORCE_SIGN_IN_CODES, USER_SUSPENDED
+
+
+@dataclass(frozen=True)
+class Health:
+    key: str  # one of HEALTH_LABELS, what the filter uses
+    label: str
+    why: str = ""  # the cause, in words, where there is one
+
+
+HEALTH_LABELS = {
+    "synced": "Synced",
+    "issues": "Synced, items need attention",
+    "failing": "Failing (the engine keeps trying)",
+    "reconnect": "Reconnect needed",
+    "suspended": "Suspended",
+    "never": "Never synced",
+    "stale": "Not synced for a long time",
+}
+
+
+def mailbox_health(
+    *,
+    suspended: bool,
+    suspended_reason: str,
+    cause_code: str,
+    status_message: str,
+    consecutive_failures: int,
+    last_synced_at: datetime | None,
+    open_issues: int,
+    salesforce_connected: bool,
+    interval_minutes: int,
+    now: datetime,
+) -> Health:
+    """The one state a mailbox is in, worst first: a fix a person must make comes before a wait."""
+    if cause_code in MAIL_SIGN_IN_CODES | SALESFORCE_SIGN_IN_CODES or not salesforce_connected:
+        side = "the mailbox" if cause_code in MAIL_SIGN_IN_CODES else "Salesforce"
+        why = suspended_reason or status_message or f"{side} must be connected again"
+        return Health("reconnect", HEALTH_LABELS["reconnect"], f"Reconnect {side}: {why}")
+    if suspended:
+        who = "by its owner" if cause_code == USER_SUSPENDED else "by the engine"
+        return Health("suspended", HEALTH_LABELS["suspended"], f"Suspended {who}: {suspended_reason}")
+    if consecutive_failures:
+        return Health(
+            "failing",
+            HEALTH_LABELS["failing"],
+            f"{consecutive_failures} failed session(s) in a row: {status_message}",
+        )
+    if last_synced_at is None:
+        return Health("never", HEALTH_LABELS["never"], "No session has finished yet.")
+    # Several intervals without a session: the schedule or the workers are not reaching it.
+    if now - last_synced_at > timedelta(minutes=max(interval_minutes, 1) * 4):
+        return Health("stale", HEALTH_LABELS["stale"], f"Last synced {last_synced_at:%Y-%m-%d %H:%M} UTC.")
+    if open_issues:
+        return Health("issues", HEALTH_LABELS["issues"], f"{open_issues} open issue(s).")
+    return Health("synced", HEALTH_LABELS["synced"])

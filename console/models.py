@@ -1,0 +1,44 @@
+"""What the console itself keeps: the resyncs people asked for (who, which item, what came of it),
+and the operator-wide support permission."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class ResyncState(models.TextChoices):
+    QUEUED = "queued", "Queued: the next session reads it again"
+    REFUSED = "refused", "Refused"
+
+
+class ResyncRequest(models.Model):
+    """One person's request to read an item again on both sides and sync it by the usual rules."""
+
+    mailbox = models.ForeignKey("syncengine.Mailbox", on_delete=models.CASCADE, related_name="+")
+    stream = models.CharField(max_length=20)
+    sync_key = models.CharField(max_length=80, blank=True)
+    mail_id = models.CharField(max_length=512, blank=True)
+    crm_id = models.CharField(max_length=18, blank=True)
+    item_label = models.CharField(max_length=300, blank=True)
+    # The asker may be deleted later; their name stays with what they asked.
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    asked_by_name = models.CharField(max_length=150)
+    state = models.CharField(max_length=10, choices=ResyncState.choices)
+    message = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        permissions = [
+            (
+                "support_every_organization",
+                "Can see and support every organization in the operations console (server operators)",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"resync {self.stream} {self.item_label or self.sync_key} by {self.asked_by_name}"

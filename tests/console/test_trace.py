@@ -1,0 +1,92 @@
+"""Item trace: support finds an item by what they know of it and reads its story across sessions,
+with the links that open it on each side; left-out items say why."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from syncengine.models import ItemPair
+from syncengine.services.sessions import session_run
+from tests.support.calendar import in_days
+from tests.support.pages import decoded_text_of
+from tests.support.people import Person, event_body
+
+
+def trace(client: Client, person: Person, query: str) -> str:
+    response = client.get(reverse("console:trace", args=[person.organization.pk]), {"q": query})
+    assert response.status_code == 200
+    return decoded_text_of(response)
+
+
+@pytest.mark.django_db
+def test_it_tells_an_events_story_across_sessions_found_by_its_subject(person: Person, support: Client):
+    created = person.outlook.create_event(**event_body("Pricing call with Acme", in_days(1), in_days(1, 11)))
+    session_run(mailbox_id=person.mailbox.pk)
+    person.outlook.update_event(created["id"], subject="Pricing call with Acme (moved)")
+    session_run(mailbox_id=person.mailbox.pk)
+
+    page = trace(support, person, "pricing call")
+
+    pair = ItemPair.objects.get(mailbox=person.mailbox, stream="events")
+    assert "Created in Salesforce" in page and "Updated in Salesforce" in page
+    assert page.index("Updated in Salesforce") < page.index("Created in Salesforce")  # newest first
+    assert f"Synced with Event {pair.crm_id}" in page
+    assert f"/lightning/r/Event/{pair.crm_id}/view" in page  # opens the record in Salesforce
+    assert "outlook.office365.com/owa/?itemid=" in page  # and the item in Outlook on the web
+
+
+@pytest.mark.django_db
+def test_it_finds_an_item_by_its_salesforce_id_in_either_length(person: Person, support: Client):
+    person.outlook.create_event(**event_body("Renewal", in_days(2), in_days(2, 11)))
+    session_run(mailbox_id=person.mailbox.pk)
+    crm_id = ItemPair.objects.get(mailbox=person.mailbox, stream="events").crm_id
+
+    for query in (crm_id, crm_id[:15]):
+        assert "Renewal" in trace(support, person, query)
+
+
+@pytest.mark.django_db
+def test_it_finds_a_meeting_by_an_attendees_address(person: Person, support: Client):
+    attendee = {"emailAddress": {"address": "buyer@customer.example", "name": "Buyer"}, "type": "required"}
+    person.outlook.create_event(
+        **event_body("Demo for the buyer", in_days(1), in_days(1, 11), attendees=[attendee])
+    )
+    session_run(mailbox_id=person.mailbox.pk)
+
+    assert "Demo for the buyer" in trace(support, person, "buyer@customer.example")
+
+
+@pytest.mark.django_db
+def test_it_explains_why_an_item_was_left_out(person: Person, support: Client):
+    person.outlook.create_event(**event_body("Dentist", in_days(1), in_days(1, 11), sensitivity="private"))
+    session_run(mailbox_id=person.mailbox.pk)
+
+    page = trace(support, person, "Dentist")
+
+    assert "Not saved to Salesforce" in page
+    assert "private" in page.lower()
+
+
+@pytest.mark.django_db
+def test_it_never_shows_another_organizations_items(person: Person, make_person, support: Client):
+    stranger = make_person("zed")
+    stranger.outlook.create_event(**event_body("Secret merger", in_days(1), in_days(1, 11)))
+    session_run(mailbox_id=stranger.mailbox.pk)
+
+    page = trace(support, person, "Secret merger")
+
+    assert "data-item=" not in page and f"No item of {person.organization} matches" in page
+
+
+@pytest.mark.django_db
+def test_it_lists_a_sessions_items_by_name(person: Person, org_admin: Client):
+    person.outlook.create_event(**event_body("Kickoff", in_days(1), in_days(1, 11)))
+    session = session_run(mailbox_id=person.mailbox.pk)
+    assert session is not None
+
+    response = org_admin.get(reverse("console:session", args=[person.organization.pk, session.pk]))
+
+    page = decoded_text_of(response)
+    assert "Kickoff" in page and "Created in Salesforce" in page
