@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console import views
+from console import notifications, views
 
 app_name = "console"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:organization_id>/issues/", views.issues, name="issues"),
     path("<int:organization_id>/trace/", views.trace, name="trace"),
     path("<int:organization_id>/trace/resync/", views.resync, name="resync"),
+    path("<int:organization_id>/notifications/", notifications.notifications, name="notifications"),
 ]

@@ -3,7 +3,6 @@ the guard (console/access.py), one read or one service, render."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,11 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from console.access import console_organization_or_404, console_organizations, console_role
+from console.access import console_organization_or_404, console_organizations
 from console.csv_export import csv_response
 from console.health import HEALTH_LABELS
 from console.history import PERIODS, issues_of, sessions_of
 from console.models import ResyncRequest
+from console.pages import console_context
 from console.people import PersonRow, health_of, people_rows
 from console.resync import ResyncTarget, resync_request
 from console.trace import trace_find, what_happened
@@ -28,7 +28,6 @@ from syncengine.models import (
     JournalEntry,
     Mailbox,
     Membership,
-    Organization,
     Outcome,
     SalesforceConnection,
     SyncSession,
@@ -36,24 +35,6 @@ from syncengine.models import (
 from syncengine.services.failures import cause_advice
 
 PAGE_SIZE = 50
-
-
-def _context(request: HttpRequest, organization: Organization, active: str, **extra: Any) -> dict[str, Any]:
-    tabs = [
-        ("people", "People & mailboxes", "console:people"),
-        ("sessions", "Sessions", "console:sessions"),
-        ("issues", "Issues", "console:issues"),
-        ("trace", "Item trace", "console:trace"),
-    ]
-    return {
-        "organization": organization,
-        "role": console_role(user=request.user, organization=organization),
-        "console_tabs": [
-            {"label": label, "url": reverse(name, args=[organization.pk]), "active": key == active}
-            for key, label, name in tabs
-        ],
-        **extra,
-    }
 
 
 def _mailbox_id(request: HttpRequest) -> int | None:
@@ -82,7 +63,7 @@ def people(request: HttpRequest, organization_id: int) -> HttpResponse:
     for row in people_rows(organization=organization, now=timezone.now()):
         for mb in row.mailboxes:
             counts[mb.health.key] = counts.get(mb.health.key, 0) + 1
-    context = _context(
+    context = console_context(
         request,
         organization,
         "people",
@@ -122,7 +103,7 @@ def person(request: HttpRequest, organization_id: int, user_id: int) -> HttpResp
                 "settings": _mailbox_settings(mailbox),
             }
         )
-    context = _context(
+    context = console_context(
         request, organization, "people", member=membership, connection=connection, mailboxes=mailboxes
     )
     return render(request, "console/person.html", context)
@@ -217,7 +198,7 @@ def sessions(request: HttpRequest, organization_id: int) -> HttpResponse:
             ),
         )
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = _context(
+    context = console_context(
         request,
         organization,
         "sessions",
@@ -286,7 +267,7 @@ def issues(request: HttpRequest, organization_id: int) -> HttpResponse:
         )
     codes = sorted(set(issues_of(organization=organization, state="all").values_list("code", flat=True)))
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = _context(
+    context = console_context(
         request,
         organization,
         "issues",
@@ -310,7 +291,7 @@ def session_detail(request: HttpRequest, organization_id: int, session_id: int) 
         {"entry": e, "what": what_happened(e)}
         for e in JournalEntry.objects.filter(session=session).order_by("stream", "pk")
     ]
-    context = _context(
+    context = console_context(
         request, organization, "sessions", session=session, entries=entries, issues=session.issues.all()
     )
     return render(request, "console/session.html", context)
@@ -325,7 +306,7 @@ def trace(request: HttpRequest, organization_id: int) -> HttpResponse:
         {"item": t, "timeline": [{"entry": e, "what": what_happened(e)} for e in t.entries]} for t in found
     ]
     requests = ResyncRequest.objects.filter(mailbox__organization=organization).select_related("mailbox")[:10]
-    context = _context(request, organization, "trace", query=query, items=items, resyncs=requests)
+    context = console_context(request, organization, "trace", query=query, items=items, resyncs=requests)
     return render(request, "console/trace.html", context)
 
 

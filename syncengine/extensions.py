@@ -6,6 +6,8 @@ calls what is registered without importing the app (imports point one way: featu
 - **People rules**: whom a mailbox's activities may name (the blocklists: the org's and the user's
   layers, the free-email domains, the company's own people).
 - **Link filters**: which business records the linker picks for a new activity (the email settings).
+- **Session observers**: told when a session has ended and the mailbox's state is stored (the
+  notifications). An observer's failure is logged and never touches the session.
 
 Nothing registered: every address may be named, the linker uses the reference's filters, and a
 session syncs its streams only.
@@ -66,7 +68,17 @@ class SessionStep:
     run: Callable[[StepContext], StepReport | None]
 
 
+@dataclass(frozen=True)
+class SessionEnded:
+    """A session that ended, and the mailbox as it left it (status, suspension, failures in a row).
+    A session runs only in a mailbox that is not suspended: a suspended one was suspended by it."""
+
+    mailbox: Mailbox
+    session: SyncSession
+
+
 _steps: list[SessionStep] = []
+_observers: dict[str, Callable[[SessionEnded], None]] = {}
 _people_rules: list[Callable[[Mailbox], PeopleRules]] = []
 _link_filters: list[Callable[[Mailbox], LinkFilters]] = []
 
@@ -82,6 +94,14 @@ def register_people_rules(rules_for: Callable[[Mailbox], PeopleRules]) -> None:
 
 def register_link_filters(filters_for: Callable[[Mailbox], LinkFilters]) -> None:
     _link_filters[:] = [filters_for]
+
+
+def register_session_observer(name: str, observer: Callable[[SessionEnded], None]) -> None:
+    _observers[name] = observer  # by name: ready() may run twice
+
+
+def session_observers() -> list[Callable[[SessionEnded], None]]:
+    return list(_observers.values())
 
 
 def session_steps() -> list[SessionStep]:

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "devtools",
     "instant",
     "console",
+    "notify",
     "signin",
     "audit",  # last: its admin re-registers other apps' models under the staff rules
 ]
@@ -305,6 +306,21 @@ INSTANT_DEBOUNCE_SECONDS = env.int("INSTANT_DEBOUNCE_SECONDS", default=15)  # a 
 INSTANT_GRAPH_LIFETIME_MINUTES = env.int("INSTANT_GRAPH_LIFETIME_MINUTES", default=4230)  # To Do's maximum
 INSTANT_GOOGLE_TTL_SECONDS = env.int("INSTANT_GOOGLE_TTL_SECONDS", default=7 * 24 * 3600)
 INSTANT_RENEW_BEFORE_MINUTES = env.int("INSTANT_RENEW_BEFORE_MINUTES", default=12 * 60)
+
+# Notifications (notify/) go by Django's email backend: SMTP from the environment in production,
+# files under var/mail in the demo (EMAIL_BACKEND=...filebased.EmailBackend), memory in tests.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Mailbox sync <sync@localhost>")
+# Failed sessions in a row after which the person and their org admins are told (the reference's 10).
+NOTIFY_AFTER_FAILURES = env.int("NOTIFY_AFTER_FAILURES", default=10)
 
 LOGGING = {
     "version": 1,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from connectors.base import ConnectorError, MailSide
 from connectors.salesforce.connector import SalesforceConnector
-from syncengine.extensions import SessionStep, StepContext, session_steps
+from syncengine.extensions import SessionEnded, SessionStep, StepContext, session_observers, session_steps
 from syncengine.models import (
     ConnectionStatus,
     Mailbox,
@@ -108,6 +108,17 @@ def _run(mailbox: Mailbox, session: SyncSession, lease: Lease) -> None:
         session.save()
     if not lost:
         _after_session(mailbox, session, failure)
+        _tell_observers(mailbox.pk, session)
+
+
+def _tell_observers(mailbox_id: int, session: SyncSession) -> None:
+    """What feature apps do once a session's outcome is stored (notifications): never its loss."""
+    mailbox = Mailbox.objects.select_related("owner", "organization").get(pk=mailbox_id)
+    for observer in session_observers():
+        try:
+            observer(SessionEnded(mailbox=mailbox, session=session))
+        except Exception:
+            log.exception("mailbox %s: a session observer failed after session %s", mailbox_id, session.pk)
 
 
 def _sync_streams(

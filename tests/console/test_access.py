@@ -14,7 +14,7 @@ from syncengine.models import Organization, Role
 from tests.console.conftest import signed_in
 from tests.support.people import Person
 
-PAGES = ["console:people", "console:sessions", "console:issues", "console:trace"]
+PAGES = ["console:people", "console:sessions", "console:issues", "console:trace", "console:notifications"]
 
 
 @pytest.mark.django_db
