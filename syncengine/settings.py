@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from here, not from a CDN
     "django_q",
     "axes",
     "csp",
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     "instant",
     "console",
     "notify",
+    "api",
     "signin",
     "audit",  # last: its admin re-registers other apps' models under the staff rules
 ]
@@ -128,8 +131,21 @@ LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "login"
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.HashedTokenAuthentication",  # scripts (api/models.py: only hashes stored)
+        "rest_framework.authentication.SessionAuthentication",  # the pages' own calls, CSRF-checked
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Mailbox <-> Salesforce sync API",
+    "DESCRIPTION": "Mailboxes, sessions, issues, item trace, people and safe actions, scoped as the pages.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["api.schema.only_the_api"],
 }
 
 # --- Security (production values unless DEBUG) --------------------------------------------------

@@ -11,5 +11,6 @@ urlpatterns = [
     path("connect/", include("onboarding.urls")),
     path("hooks/", include("instant.urls")),
     path("console/", include("console.urls")),
+    path("api/", include("api.urls")),
     path("", include("dashboard.urls")),
 ]
