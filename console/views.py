@@ -22,6 +22,7 @@ from console.models import ResyncRequest
 from console.pages import console_context
 from console.people import PersonRow, health_of, people_rows
 from console.resync import ResyncTarget, resync_request
+from console.sources import error_source
 from console.trace import trace_find, what_happened
 from syncengine.models import (
     ConnectionStatus,
@@ -287,12 +288,31 @@ def session_detail(request: HttpRequest, organization_id: int, session_id: int) 
     session = get_object_or_404(
         SyncSession.objects.select_related("mailbox"), pk=session_id, mailbox__organization=organization
     )
+    if request.GET.get("format") == "log":
+        response = HttpResponse(session.log, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="session-{session.pk}.log"'
+        return response
     entries = [
         {"entry": e, "what": what_happened(e)}
         for e in JournalEntry.objects.filter(session=session).order_by("stream", "pk")
     ]
+    counts = [
+        {"stream": stream, "direction": direction, **tally}
+        for stream, directions in sorted((session.counts or {}).items())
+        if isinstance(directions, dict)
+        for direction, tally in sorted(directions.items())
+        if isinstance(tally, dict)
+    ]
+    issues = [{"issue": i, "source": error_source(i.code, i.details)} for i in session.issues.all()]
     context = console_context(
-        request, organization, "sessions", session=session, entries=entries, issues=session.issues.all()
+        request,
+        organization,
+        "sessions",
+        session=session,
+        entries=entries,
+        counts=counts,
+        issues=issues,
+        error_source=error_source(session.error_code) if session.error_code else "",
     )
     return render(request, "console/session.html", context)
 

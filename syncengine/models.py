@@ -367,6 +367,7 @@ class SyncSession(models.Model):
     api_calls = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     error_code = models.CharField(max_length=60, blank=True)  # why it failed, e.g. SALESFORCE_NOT_CONNECTED
+    log = models.TextField(blank=True)  # the lines it logged (syncengine/services/session_log.py)
 
     class Meta:
         ordering = ["-started_at"]

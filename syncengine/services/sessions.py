@@ -35,6 +35,7 @@ from syncengine.services.failures import (
 from syncengine.services.issues import issue_record
 from syncengine.services.leases import Lease, LeaseLostError, lease_claim, lease_release, lease_renew
 from syncengine.services.mailboxes import mailbox_suspend
+from syncengine.services.session_log import session_log_capture
 from syncengine.services.streams import stream_specs
 from syncengine.stream.context import StreamContext
 from syncengine.stream.run import stream_run
@@ -51,7 +52,10 @@ def session_run(*, mailbox_id: int, trigger: str = Trigger.SCHEDULE) -> SyncSess
     mailbox = Mailbox.objects.select_related("owner", "organization").get(pk=mailbox_id)
     session = SyncSession.objects.create(mailbox=mailbox, trigger=trigger)
     try:
-        _run(mailbox, session, Lease(mailbox_id=mailbox_id, token=token))
+        with session_log_capture() as lines:
+            _run(mailbox, session, Lease(mailbox_id=mailbox_id, token=token))
+        session.log = lines.text()
+        SyncSession.objects.filter(pk=session.pk).update(log=session.log)
     finally:
         lease_release(mailbox_id=mailbox_id, token=token)
     return session

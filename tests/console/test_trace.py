@@ -90,3 +90,21 @@ def test_it_lists_a_sessions_items_by_name(person: Person, org_admin: Client):
 
     page = decoded_text_of(response)
     assert "Kickoff" in page and "Created in Salesforce" in page
+
+
+@pytest.mark.django_db
+def test_it_shows_a_sessions_counts_calls_and_its_own_log_lines(person: Person, support: Client, sandboxes):
+    _, graph_server = sandboxes
+    graph_server.app.add_fault(status=429, retry_after=1, path="/calendarView/delta", count=1)
+    person.outlook.create_event(**event_body("Throttled kickoff", in_days(1), in_days(1, 11)))
+    session = session_run(mailbox_id=person.mailbox.pk)
+    assert session is not None
+    url = reverse("console:session", args=[person.organization.pk, session.pk])
+
+    page = decoded_text_of(support.get(url))
+    log = support.get(url, {"format": "log"})
+
+    assert "<td>events</td><td>to_crm</td><td>1</td>" in page.replace(" ", "")  # one created
+    assert "retrying in" in page  # the throttled call's retry, from the session's own log
+    assert log["Content-Disposition"] == f'attachment; filename="session-{session.pk}.log"'
+    assert "retrying in" in log.content.decode()
