@@ -182,6 +182,11 @@ class WriteResult:
     message: str = ""
     permanent: bool = True
 
+    @classmethod
+    def refused(cls, error: ConnectorError, item_id: str = "") -> WriteResult:
+        """A write the provider refused: its code and message, and whether trying again can help."""
+        return cls(ok=False, id=item_id, code=error.code, message=error.message, permanent=error.permanent)
+
 
 @dataclass(frozen=True)
 class MailboxAccess:

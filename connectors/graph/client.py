@@ -237,9 +237,7 @@ def write_result(status: int, body: Any, fallback_id: str = "") -> WriteResult:
             ok=True, id=str(body.get("id") or fallback_id), version=str(body.get("changeKey") or "")
         )
     error = graph_error(status, body)
-    return WriteResult(
-        ok=False, id=fallback_id, code=error.code, message=error.message, permanent=error.permanent
-    )
+    return WriteResult.refused(error, fallback_id)
 
 
 def _refusal(result: Mapping[str, Any]) -> tuple[str, str]:
