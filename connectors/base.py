@@ -187,6 +187,23 @@ class WriteResult:
         """A write the provider refused: its code and message, and whether trying again can help."""
         return cls(ok=False, id=item_id, code=error.code, message=error.message, permanent=error.permanent)
 
+    @classmethod
+    def answered(
+        cls,
+        status: int,
+        body: Any,
+        fallback_id: str,
+        *,
+        version: str,
+        refusal: Callable[[int, Any], ConnectorError],
+    ) -> WriteResult:
+        """One JSON batch answer to a write: done, with the id it names (else ``fallback_id``) and its
+        ``version`` property; or refused, as ``refusal`` reads the status and body."""
+        if 200 <= status < 300:
+            body = body or {}
+            return cls(ok=True, id=str(body.get("id") or fallback_id), version=str(body.get(version) or ""))
+        return cls.refused(refusal(status, body), fallback_id)
+
 
 @dataclass(frozen=True)
 class MailboxAccess:

@@ -223,16 +223,20 @@ class EwsItems(ItemStreams):
         fields = {f for f in folder.normalize_fields(fields=only) if not f.field.is_attribute}
         answers: list[Any] = []
         for chunk in self.client.batches(list(ids)):
-            answers += self.client.call(
-                f"{spec.name} GetItem",
-                lambda chunk=chunk: services.run(
-                    services.GetItems(account=self.client.account, chunk_size=len(chunk)),
-                    items=[(i, None) for i in chunk],
-                    additional_fields=fields,
-                    shape=ID_ONLY,
-                ),
+            answers += self._run(
+                spec, services.GetItems, [(i, None) for i in chunk], additional_fields=fields, shape=ID_ONLY
             )
         return answers
+
+    def _run(self, spec: EwsStream, service: type[Any], items: list[Any], **options: Any) -> list[Any]:
+        """One ``service`` call (GetItems, CreateItems, UpdateItems, DeleteItems) for a batch of items,
+        retried as the client retries: one answer per item, in order."""
+        return self.client.call(
+            f"{spec.name} {service.SERVICE_NAME}",
+            lambda: services.run(
+                service(account=self.client.account, chunk_size=len(items)), items=items, **options
+            ),
+        )
 
     def find_created(
         self, *, stream: str, intents: Sequence[CreateIntent], paired: Collection[str] = ()
@@ -344,14 +348,7 @@ class EwsItems(ItemStreams):
         (CreateItems, UpdateItems), each answer put in its item's place: every result, in item order
         (``fallback_id``: the id a result names when the answer names none)."""
         for chunk in self.client.batches(built):
-            answers = self.client.call(
-                f"{spec.name} {service.SERVICE_NAME}",
-                lambda chunk=chunk: services.run(
-                    service(account=self.client.account, chunk_size=len(chunk)),
-                    items=[one for _, one in chunk],
-                    **options,
-                ),
-            )
+            answers = self._run(spec, service, [one for _, one in chunk], **options)
             for (index, one), answer in zip(chunk, answers, strict=True):
                 results[index] = _result(answer, fallback_id(one))
         return [r for r in results if r is not None]
@@ -381,16 +378,14 @@ class EwsItems(ItemStreams):
         spec = _spec(stream)
         results: list[WriteResult] = []
         for chunk in self.client.batches(list(ids)):
-            answers = self.client.call(
-                f"{spec.name} DeleteItem",
-                lambda chunk=chunk: services.run(
-                    services.DeleteItems(account=self.client.account, chunk_size=len(chunk)),
-                    items=[(i, None) for i in chunk],
-                    delete_type=MOVE_TO_DELETED_ITEMS,
-                    send_meeting_cancellations=SEND_TO_NONE,
-                    affected_task_occurrences=ALL_OCCURRENCES,
-                    suppress_read_receipts=True,
-                ),
+            answers = self._run(
+                spec,
+                services.DeleteItems,
+                [(i, None) for i in chunk],
+                delete_type=MOVE_TO_DELETED_ITEMS,
+                send_meeting_cancellations=SEND_TO_NONE,
+                affected_task_occurrences=ALL_OCCURRENCES,
+                suppress_read_receipts=True,
             )
             for item_id, answer in zip(chunk, answers, strict=True):
                 # Already gone is what we wanted.

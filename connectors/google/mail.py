@@ -521,10 +521,4 @@ def _attachment(
 
 
 def _write_result(status: int, body: Any, fallback_id: str) -> WriteResult:
-    if 200 <= status < 300:
-        body = body or {}
-        return WriteResult(
-            ok=True, id=str(body.get("id") or fallback_id), version=str(body.get("historyId") or "")
-        )
-    error = google_error(status, body)
-    return WriteResult.refused(error, fallback_id)
+    return WriteResult.answered(status, body, fallback_id, version="historyId", refusal=google_error)

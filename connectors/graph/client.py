@@ -231,13 +231,7 @@ def json_request(method: str, url: str, body: Mapping[str, Any]) -> dict[str, An
 
 def write_result(status: int, body: Any, fallback_id: str = "") -> WriteResult:
     """One ``$batch`` answer to a write (``version``: the item's new changeKey)."""
-    if 200 <= status < 300:
-        body = body or {}
-        return WriteResult(
-            ok=True, id=str(body.get("id") or fallback_id), version=str(body.get("changeKey") or "")
-        )
-    error = graph_error(status, body)
-    return WriteResult.refused(error, fallback_id)
+    return WriteResult.answered(status, body, fallback_id, version="changeKey", refusal=graph_error)
 
 
 def _refusal(result: Mapping[str, Any]) -> tuple[str, str]:
