@@ -219,14 +219,28 @@ class MailboxAccess:
 
 class ProviderClient:
     """What every provider's client keeps: the credentials (handed to ``on_credentials`` whenever they
-    change), the sleep its back-offs use, and its request counts."""
+    change), its retry policy and the sleep its back-offs use, and its request counts."""
 
-    def __init__(self, access: MailboxAccess) -> None:
+    def __init__(self, access: MailboxAccess, retry: RetryPolicy) -> None:
         self.credentials = dict(access.credentials)
         self.on_credentials = access.on_credentials
         self.sleep = access.sleep
+        self.retry = retry
         self.calls = 0  # API requests
         self.token_calls = 0  # sign-in traffic
+
+    def retried(self, call: Callable[[], T], what: str, refresh_auth: Callable[[], None] | None = None) -> T:
+        """``call()`` retried by this client's policy (``call_with_retry``), backing off with its sleep."""
+        return call_with_retry(
+            call, policy=self.retry, refresh_auth=refresh_auth, what=what, sleep=self.sleep
+        )
+
+    def batched(
+        self, count: int, send: Callable[[Sequence[int]], Iterable[BatchAnswer]], *, limit: int, what: str
+    ) -> list[tuple[int, Any]]:
+        """``count`` requests in batch calls of ``limit``, retried by this client's policy
+        (``batch_with_retry``), backing off with its sleep."""
+        return batch_with_retry(count, send, limit=limit, policy=self.retry, sleep=self.sleep, what=what)
 
 
 class CrmSettings(Protocol):
