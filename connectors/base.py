@@ -182,6 +182,28 @@ class WriteResult:
     message: str = ""
     permanent: bool = True
 
+    @classmethod
+    def refused(cls, error: ConnectorError, item_id: str = "") -> WriteResult:
+        """A write the provider refused: its code and message, and whether trying again can help."""
+        return cls(ok=False, id=item_id, code=error.code, message=error.message, permanent=error.permanent)
+
+    @classmethod
+    def answered(
+        cls,
+        status: int,
+        body: Any,
+        fallback_id: str,
+        *,
+        version: str,
+        refusal: Callable[[int, Any], ConnectorError],
+    ) -> WriteResult:
+        """One JSON batch answer to a write: done, with the id it names (else ``fallback_id``) and its
+        ``version`` property; or refused, as ``refusal`` reads the status and body."""
+        if 200 <= status < 300:
+            body = body or {}
+            return cls(ok=True, id=str(body.get("id") or fallback_id), version=str(body.get(version) or ""))
+        return cls.refused(refusal(status, body), fallback_id)
+
 
 @dataclass(frozen=True)
 class MailboxAccess:
@@ -197,14 +219,28 @@ class MailboxAccess:
 
 class ProviderClient:
     """What every provider's client keeps: the credentials (handed to ``on_credentials`` whenever they
-    change), the sleep its back-offs use, and its request counts."""
+    change), its retry policy and the sleep its back-offs use, and its request counts."""
 
-    def __init__(self, access: MailboxAccess) -> None:
+    def __init__(self, access: MailboxAccess, retry: RetryPolicy) -> None:
         self.credentials = dict(access.credentials)
         self.on_credentials = access.on_credentials
         self.sleep = access.sleep
+        self.retry = retry
         self.calls = 0  # API requests
         self.token_calls = 0  # sign-in traffic
+
+    def retried(self, call: Callable[[], T], what: str, refresh_auth: Callable[[], None] | None = None) -> T:
+        """``call()`` retried by this client's policy (``call_with_retry``), backing off with its sleep."""
+        return call_with_retry(
+            call, policy=self.retry, refresh_auth=refresh_auth, what=what, sleep=self.sleep
+        )
+
+    def batched(
+        self, count: int, send: Callable[[Sequence[int]], Iterable[BatchAnswer]], *, limit: int, what: str
+    ) -> list[tuple[int, Any]]:
+        """``count`` requests in batch calls of ``limit``, retried by this client's policy
+        (``batch_with_retry``), backing off with its sleep."""
+        return batch_with_retry(count, send, limit=limit, policy=self.retry, sleep=self.sleep, what=what)
 
 
 class CrmSettings(Protocol):

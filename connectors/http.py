@@ -1,4 +1,5 @@
-"""requests sessions for connectors: our CA bundle, no proxy variables, and request counting."""
+"""requests sessions for connectors: our CA bundle, no proxy variables, request counting, and what a
+request that failed already says."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
+
+from connectors.base import ConnectorError
 
 
 class _TimeoutSession(requests.Session):
@@ -47,3 +50,15 @@ def retry_after_seconds(response: requests.Response) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None
+
+
+def passed_on(error: Exception, service: str) -> ConnectorError | None:
+    """What a failed call's ``error`` already says: itself when it is the one error type; ``service``
+    unreachable (transient) when the request got no answer; None when the caller must read it."""
+    if isinstance(error, ConnectorError):
+        return error
+    if isinstance(error, requests.RequestException):
+        return ConnectorError(
+            f"{service} unreachable: {type(error).__name__}", permanent=False, code="NETWORK"
+        )
+    return None

@@ -17,7 +17,7 @@ from exchangelib.fields import FieldPath
 from exchangelib.folders import Folder, Root
 from exchangelib.items import ID_ONLY
 
-from connectors.base import ConnectorError, MailboxAccess, ProviderClient, RetryPolicy, call_with_retry
+from connectors.base import ConnectorError, MailboxAccess, ProviderClient, RetryPolicy
 from connectors.ews import services
 from connectors.ews.errors import from_exception
 from connectors.ews.streams import STREAMS
@@ -58,7 +58,7 @@ class EwsClient(ProviderClient):
     "ntlm"), or an access_token; passwords are not refreshed, so ``on_credentials`` is never called."""
 
     def __init__(self, config: EwsConfig, access: MailboxAccess) -> None:
-        super().__init__(access)
+        super().__init__(access, config.retry)
         account = access.account
         self.config = config
         self.smtp_address = str(account["primary_smtp_address"])
@@ -113,7 +113,7 @@ class EwsClient(ProviderClient):
             except Exception as error:  # exchangelib raises its own and requests' errors: translate all
                 raise from_exception(error, self._last) from error
 
-        return call_with_retry(attempt, policy=self.config.retry, what=what, sleep=self.sleep)
+        return self.retried(attempt, what)
 
     def find_or_create_folder(self, parent: Folder, name: str, folder_class: str) -> str:
         """The id of ``parent``'s child folder ``name`` (case-insensitive), made when missing: 1-2 calls."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from exchangelib.properties import HTMLBody
 
 from connectors.neutral.text import html_to_text
+from syncengine.core.records import ItemChange
 
 
 def stamp(value: Any) -> str | None:
@@ -29,3 +31,17 @@ def body_text(body: Any) -> str:
 
 def text(value: Any) -> str:
     return str(value or "").strip()
+
+
+def item_change(
+    item: Any, values: dict[str, Any], label: str, meta: Mapping[str, Any] | None = None
+) -> ItemChange:
+    """An exchangelib item's change: its id, change key and last change, with its neutral ``values``."""
+    return ItemChange(
+        id=str(item.id),
+        version=str(item.changekey or ""),
+        values=values,
+        modified_at=stamp(item.last_modified_time) or "",
+        label=label,
+        meta=meta or {},
+    )

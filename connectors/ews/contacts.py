@@ -14,7 +14,7 @@ from exchangelib import Contact, EWSDate, ExtendedProperty
 from exchangelib.indexed_properties import EmailAddress, PhoneNumber, PhysicalAddress
 from exchangelib.properties import Body
 
-from connectors.ews.common import body_text, stamp, text
+from connectors.ews.common import body_text, item_change, text
 from syncengine.core.records import ItemChange
 
 
@@ -102,13 +102,7 @@ def label(contact: Contact) -> str:
 
 
 def to_change(contact: Contact) -> ItemChange:
-    return ItemChange(
-        id=str(contact.id),
-        version=str(contact.changekey or ""),
-        values=to_neutral(contact),
-        modified_at=stamp(contact.last_modified_time) or "",
-        label=label(contact),
-    )
+    return item_change(contact, to_neutral(contact), label(contact))
 
 
 def apply(values: Mapping[str, Any], current: Contact | None = None) -> tuple[dict[str, Any], list[str]]:

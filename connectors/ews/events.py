@@ -10,7 +10,7 @@ from exchangelib import CalendarItem, EWSDate, EWSDateTime
 from exchangelib.ewsdatetime import EWSTimeZone
 from exchangelib.properties import Body
 
-from connectors.ews.common import body_text, stamp
+from connectors.ews.common import body_text, item_change, stamp
 from connectors.neutral.times import UnknownTimeZoneError
 from mapping.converters import parse_instant
 from syncengine.core.records import ItemChange
@@ -122,14 +122,7 @@ def scope_meta(item: CalendarItem) -> dict[str, Any]:
 def to_change(item: CalendarItem) -> ItemChange:
     if item.is_cancelled:
         return ItemChange(id=str(item.id), deleted=True, label=str(item.subject or ""))
-    return ItemChange(
-        id=str(item.id),
-        version=str(item.changekey or ""),
-        values=to_neutral(item),
-        modified_at=stamp(item.last_modified_time) or "",
-        label=str(item.subject or ""),
-        meta=scope_meta(item),
-    )
+    return item_change(item, to_neutral(item), str(item.subject or ""), scope_meta(item))
 
 
 def in_window(values: Mapping[str, Any], start: datetime, end: datetime) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
@@ -223,16 +223,20 @@ class EwsItems(ItemStreams):
         fields = {f for f in folder.normalize_fields(fields=only) if not f.field.is_attribute}
         answers: list[Any] = []
         for chunk in self.client.batches(list(ids)):
-            answers += self.client.call(
-                f"{spec.name} GetItem",
-                lambda chunk=chunk: services.run(
-                    services.GetItems(account=self.client.account, chunk_size=len(chunk)),
-                    items=[(i, None) for i in chunk],
-                    additional_fields=fields,
-                    shape=ID_ONLY,
-                ),
+            answers += self._run(
+                spec, services.GetItems, [(i, None) for i in chunk], additional_fields=fields, shape=ID_ONLY
             )
         return answers
+
+    def _run(self, spec: EwsStream, service: type[Any], items: list[Any], **options: Any) -> list[Any]:
+        """One ``service`` call (GetItems, CreateItems, UpdateItems, DeleteItems) for a batch of items,
+        retried as the client retries: one answer per item, in order."""
+        return self.client.call(
+            f"{spec.name} {service.SERVICE_NAME}",
+            lambda: services.run(
+                service(account=self.client.account, chunk_size=len(items)), items=items, **options
+            ),
+        )
 
     def find_created(
         self, *, stream: str, intents: Sequence[CreateIntent], paired: Collection[str] = ()
@@ -292,20 +296,16 @@ class EwsItems(ItemStreams):
                 results[index] = WriteResult(ok=False, code="INVALID_VALUE", message=str(error))
                 continue
             built.append((index, item))
-        for chunk in self.client.batches(built):
-            answers = self.client.call(
-                f"{spec.name} CreateItem",
-                lambda chunk=chunk: services.run(
-                    services.CreateItems(account=self.client.account, chunk_size=len(chunk)),
-                    items=[item for _, item in chunk],
-                    folder=folder,
-                    message_disposition=SAVE_ONLY,
-                    send_meeting_invitations=SEND_TO_NONE,
-                ),
-            )
-            for (index, _), answer in zip(chunk, answers, strict=True):
-                results[index] = _result(answer, "")
-        return [r for r in results if r is not None]
+        return self._write(
+            spec,
+            services.CreateItems,
+            built,
+            results,
+            lambda _: "",
+            folder=folder,
+            message_disposition=SAVE_ONLY,
+            send_meeting_invitations=SEND_TO_NONE,
+        )
 
     def update(self, *, stream: str, items: Sequence[tuple[str, Mapping[str, Any]]]) -> list[WriteResult]:
         spec = _spec(stream)
@@ -323,20 +323,34 @@ class EwsItems(ItemStreams):
                 continue
             item = spec.item_cls(account=self.client.account, id=item_id, changekey=None, **attrs)
             built.append((index, (item, names)))
+        return self._write(
+            spec,
+            services.UpdateItems,
+            built,
+            results,
+            lambda change: str(change[0].id),
+            conflict_resolution=ALWAYS_OVERWRITE,
+            message_disposition=SAVE_ONLY,
+            send_meeting_invitations_or_cancellations=SEND_TO_NONE,
+            suppress_read_receipts=True,
+        )
+
+    def _write(
+        self,
+        spec: EwsStream,
+        service: type[Any],
+        built: list[tuple[int, Any]],
+        results: list[WriteResult | None],
+        fallback_id: Callable[[Any], str],
+        **options: Any,
+    ) -> list[WriteResult]:
+        """The built items (index, what the service takes) sent ``batch_size`` to a ``service`` call
+        (CreateItems, UpdateItems), each answer put in its item's place: every result, in item order
+        (``fallback_id``: the id a result names when the answer names none)."""
         for chunk in self.client.batches(built):
-            answers = self.client.call(
-                f"{spec.name} UpdateItem",
-                lambda chunk=chunk: services.run(
-                    services.UpdateItems(account=self.client.account, chunk_size=len(chunk)),
-                    items=[change for _, change in chunk],
-                    conflict_resolution=ALWAYS_OVERWRITE,
-                    message_disposition=SAVE_ONLY,
-                    send_meeting_invitations_or_cancellations=SEND_TO_NONE,
-                    suppress_read_receipts=True,
-                ),
-            )
-            for (index, (item, _)), answer in zip(chunk, answers, strict=True):
-                results[index] = _result(answer, str(item.id))
+            answers = self._run(spec, service, [one for _, one in chunk], **options)
+            for (index, one), answer in zip(chunk, answers, strict=True):
+                results[index] = _result(answer, fallback_id(one))
         return [r for r in results if r is not None]
 
     def _current_for_lists(
@@ -364,16 +378,14 @@ class EwsItems(ItemStreams):
         spec = _spec(stream)
         results: list[WriteResult] = []
         for chunk in self.client.batches(list(ids)):
-            answers = self.client.call(
-                f"{spec.name} DeleteItem",
-                lambda chunk=chunk: services.run(
-                    services.DeleteItems(account=self.client.account, chunk_size=len(chunk)),
-                    items=[(i, None) for i in chunk],
-                    delete_type=MOVE_TO_DELETED_ITEMS,
-                    send_meeting_cancellations=SEND_TO_NONE,
-                    affected_task_occurrences=ALL_OCCURRENCES,
-                    suppress_read_receipts=True,
-                ),
+            answers = self._run(
+                spec,
+                services.DeleteItems,
+                [(i, None) for i in chunk],
+                delete_type=MOVE_TO_DELETED_ITEMS,
+                send_meeting_cancellations=SEND_TO_NONE,
+                affected_task_occurrences=ALL_OCCURRENCES,
+                suppress_read_receipts=True,
             )
             for item_id, answer in zip(chunk, answers, strict=True):
                 # Already gone is what we wanted.

@@ -9,7 +9,7 @@ from typing import Any
 from exchangelib import EWSDate, EWSDateTime, Task
 from exchangelib.properties import Body
 
-from connectors.ews.common import body_text, stamp
+from connectors.ews.common import body_text, item_change, stamp
 from mapping.converters import parse_instant
 from syncengine.core.records import ItemChange
 
@@ -49,13 +49,7 @@ def to_neutral(task: Task) -> dict[str, Any]:
 
 
 def to_change(task: Task) -> ItemChange:
-    return ItemChange(
-        id=str(task.id),
-        version=str(task.changekey or ""),
-        values=to_neutral(task),
-        modified_at=stamp(task.last_modified_time) or "",
-        label=str(task.subject or ""),
-    )
+    return item_change(task, to_neutral(task), str(task.subject or ""))
 
 
 def apply(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:

@@ -24,8 +24,6 @@ from connectors.base import (
     MailboxAccess,
     ProviderClient,
     RetryPolicy,
-    batch_with_retry,
-    call_with_retry,
 )
 from connectors.google.errors import from_exception, parse_body, retry_after, throttled
 from connectors.google.transport import SERVICES, CountingHttp, batch_uri, endpoint
@@ -62,7 +60,7 @@ class GoogleClient(ProviderClient):
     change."""
 
     def __init__(self, config: GoogleConfig, access: MailboxAccess) -> None:
-        super().__init__(access)
+        super().__init__(access, config.retry)
         account = access.account
         self.config = config
         self.email = str(account.get("email", ""))
@@ -135,13 +133,7 @@ class GoogleClient(ProviderClient):
             self._store_credentials()
 
     def call(self, what: str, make: Callable[..., Any]) -> Any:
-        return call_with_retry(
-            lambda: self._run(make),
-            policy=self.config.retry,
-            refresh_auth=self.refresh,
-            what=what,
-            sleep=self.sleep,
-        )
+        return self.retried(lambda: self._run(make), what, refresh_auth=self.refresh)
 
     def pages(self, what: str, make: Callable[[str], Any]) -> Iterator[dict[str, Any]]:
         token = ""
@@ -186,14 +178,7 @@ class GoogleClient(ProviderClient):
                     retry_in = hint if hint is not None else self.config.retry.base_delay
                 yield BatchAnswer(index, status, body, retry_in)
 
-        return batch_with_retry(
-            len(makers),
-            send,
-            limit=BATCH_LIMIT,
-            policy=self.config.retry,
-            sleep=self.sleep,
-            what="Google batch",
-        )
+        return self.batched(len(makers), send, limit=BATCH_LIMIT, what="Google batch")
 
 
 class _Credentials(Credentials):

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from connectors.neutral.items import json_change
 from connectors.neutral.text import html_to_text
 from connectors.neutral.times import UnknownTimeZoneError
 from mapping.converters import neutral_instant, parse_instant
@@ -133,15 +134,9 @@ def scope_meta(event: Mapping[str, Any]) -> dict[str, Any]:
 
 def to_change(event: Mapping[str, Any]) -> ItemChange:
     """A cancelled event (deleted, or a cancelled occurrence) has left the calendar: ``removed``."""
-    if event.get("status") == "cancelled":
-        return ItemChange(id=str(event["id"]), removed=True)
-    return ItemChange(
-        id=str(event["id"]),
-        version=str(event.get("etag") or ""),
-        values=to_neutral(event),
-        modified_at=str(event.get("updated") or ""),
-        label=str(event.get("summary") or ""),
-        meta=scope_meta(event),
+    cancelled, summary = event.get("status") == "cancelled", str(event.get("summary") or "")
+    return json_change(
+        event, cancelled, summary, to_neutral, version="etag", modified="updated", meta=scope_meta
     )
 
 

@@ -213,9 +213,7 @@ def _result(status: int, body: Any, fallback_id: str = "") -> WriteResult:
         item_id = str(body.get("resourceName") or body.get("id") or fallback_id)
         return WriteResult(ok=True, id=item_id, version=str(body.get("etag") or ""))
     error = google_error(status, body)
-    return WriteResult(
-        ok=False, id=fallback_id, code=error.code, message=error.message, permanent=error.permanent
-    )
+    return WriteResult.refused(error, fallback_id)
 
 
 def _spec(stream: str) -> Stream:

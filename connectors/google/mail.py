@@ -463,9 +463,7 @@ class GmailMail(EmailReader):
         for index, ((message_id, names), (status, body)) in enumerate(zip(changes, current, strict=True)):
             if status != 200:
                 error = google_error(status, body)
-                results[index] = WriteResult(
-                    ok=False, id=message_id, code=error.code, message=error.message, permanent=error.permanent
-                )
+                results[index] = WriteResult.refused(error, message_id)
                 continue
             wanted = {self._label_id(name, create=True) for name in dict.fromkeys(names)}
             have = set(body.get("labelIds") or []) & (user_labels | wanted)
@@ -523,12 +521,4 @@ def _attachment(
 
 
 def _write_result(status: int, body: Any, fallback_id: str) -> WriteResult:
-    if 200 <= status < 300:
-        body = body or {}
-        return WriteResult(
-            ok=True, id=str(body.get("id") or fallback_id), version=str(body.get("historyId") or "")
-        )
-    error = google_error(status, body)
-    return WriteResult(
-        ok=False, id=fallback_id, code=error.code, message=error.message, permanent=error.permanent
-    )
+    return WriteResult.answered(status, body, fallback_id, version="historyId", refusal=google_error)

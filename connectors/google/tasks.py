@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from connectors.neutral.items import json_change
 from syncengine.core.records import ItemChange
 
 PRIORITIES = {"high": "High", "low": "Low"}
@@ -76,15 +77,8 @@ def to_neutral(task: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def to_change(task: Mapping[str, Any]) -> ItemChange:
-    if task.get("deleted"):
-        return ItemChange(id=str(task["id"]), removed=True)
-    return ItemChange(
-        id=str(task["id"]),
-        version=str(task.get("etag") or ""),
-        values=to_neutral(task),
-        modified_at=str(task.get("updated") or ""),
-        label=str(task.get("title") or ""),
-    )
+    title = str(task.get("title") or "")
+    return json_change(task, bool(task.get("deleted")), title, to_neutral, version="etag", modified="updated")
 
 
 def needs_current(values: Mapping[str, Any]) -> bool:

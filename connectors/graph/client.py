@@ -25,8 +25,6 @@ from connectors.base import (
     ProviderClient,
     RetryPolicy,
     WriteResult,
-    batch_with_retry,
-    call_with_retry,
     within,
 )
 from connectors.graph.errors import from_exception, from_response, graph_error
@@ -63,7 +61,7 @@ class GraphClient(ProviderClient):
     access. ``credentials``: delegated: refresh_token (+ cached access_token); app-only: nothing."""
 
     def __init__(self, config: GraphConfig, access: MailboxAccess) -> None:
-        super().__init__(access)
+        super().__init__(access, config.retry)
         account = access.account
         self.config = config
         self.tenant_id = account["tenant_id"]
@@ -187,13 +185,7 @@ class GraphClient(ProviderClient):
 
     def call(self, what: str, method: str, url: str, **kwargs: Any) -> requests.Response:
         """One request, retried on transient errors, the token refreshed once when refused."""
-        return call_with_retry(
-            lambda: self._send(method, url, **dict(kwargs)),
-            policy=self.config.retry,
-            refresh_auth=self.refresh,
-            what=what,
-            sleep=self.sleep,
-        )
+        return self.retried(lambda: self._send(method, url, **dict(kwargs)), what, refresh_auth=self.refresh)
 
     def url(self, path: str) -> str:
         return self.config.api_url.rstrip("/") + path
@@ -214,14 +206,7 @@ class GraphClient(ProviderClient):
                 retry_in = float(headers.get("retry-after", 1)) if status in RETRIED_STATUSES else None
                 yield BatchAnswer(int(item["id"]), status, item.get("body"), retry_in)
 
-        return batch_with_retry(
-            len(reqs),
-            send,
-            limit=BATCH_LIMIT,
-            policy=self.config.retry,
-            sleep=self.sleep,
-            what="Graph $batch",
-        )
+        return self.batched(len(reqs), send, limit=BATCH_LIMIT, what="Graph $batch")
 
 
 def json_request(method: str, url: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -231,15 +216,7 @@ def json_request(method: str, url: str, body: Mapping[str, Any]) -> dict[str, An
 
 def write_result(status: int, body: Any, fallback_id: str = "") -> WriteResult:
     """One ``$batch`` answer to a write (``version``: the item's new changeKey)."""
-    if 200 <= status < 300:
-        body = body or {}
-        return WriteResult(
-            ok=True, id=str(body.get("id") or fallback_id), version=str(body.get("changeKey") or "")
-        )
-    error = graph_error(status, body)
-    return WriteResult(
-        ok=False, id=fallback_id, code=error.code, message=error.message, permanent=error.permanent
-    )
+    return WriteResult.answered(status, body, fallback_id, version="changeKey", refusal=graph_error)
 
 
 def _refusal(result: Mapping[str, Any]) -> tuple[str, str]:

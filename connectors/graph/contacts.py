@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from connectors.neutral.items import json_change
 from syncengine.core.records import ItemChange
 
 SIMPLE = {
@@ -60,14 +61,9 @@ def label(contact: Mapping[str, Any]) -> str:
 
 
 def to_change(contact: Mapping[str, Any]) -> ItemChange:
-    if "@removed" in contact:
-        return ItemChange(id=str(contact["id"]), removed=True)
-    return ItemChange(
-        id=str(contact["id"]),
-        version=str(contact.get("changeKey") or ""),
-        values=to_neutral(contact),
-        modified_at=str(contact.get("lastModifiedDateTime") or ""),
-        label=label(contact),
+    name = label(contact)
+    return json_change(
+        contact, "@removed" in contact, name, to_neutral, version="changeKey", modified="lastModifiedDateTime"
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import requests
 
 from connectors.base import ConnectorError, CursorInvalidError
-from connectors.http import retry_after_seconds
+from connectors.http import passed_on, retry_after_seconds
 
 
 def graph_error(status: int, body: Any, retry_after: float | None = None) -> ConnectorError:
@@ -37,10 +37,7 @@ def from_response(response: requests.Response) -> ConnectorError:
 
 
 def from_exception(error: Exception) -> ConnectorError:
-    if isinstance(error, ConnectorError):
-        return error
-    if isinstance(error, requests.RequestException):
-        return ConnectorError(
-            f"Microsoft Graph unreachable: {type(error).__name__}", permanent=False, code="NETWORK"
-        )
+    known = passed_on(error, "Microsoft Graph")
+    if known is not None:
+        return known
     return ConnectorError(f"Microsoft Graph call failed: {error!r}", permanent=False, code="UNKNOWN")

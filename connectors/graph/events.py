@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from connectors.neutral.items import json_change
 from connectors.neutral.text import html_to_text
 from connectors.neutral.times import UnknownTimeZoneError
 from mapping.converters import parse_instant
@@ -44,17 +45,17 @@ def to_neutral(event: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def to_change(event: Mapping[str, Any]) -> ItemChange:
-    if "@removed" in event:
-        return ItemChange(id=str(event["id"]), removed=True)
-    if event.get("isCancelled"):
-        return ItemChange(id=str(event["id"]), deleted=True, label=str(event.get("subject") or ""))
-    return ItemChange(
-        id=str(event["id"]),
-        version=str(event.get("changeKey") or ""),
-        values=to_neutral(event),
-        modified_at=str(event.get("lastModifiedDateTime") or ""),
-        label=str(event.get("subject") or ""),
-        meta=scope_meta(event),
+    removed, subject = "@removed" in event, str(event.get("subject") or "")
+    if event.get("isCancelled") and not removed:
+        return ItemChange(id=str(event["id"]), deleted=True, label=subject)
+    return json_change(
+        event,
+        removed,
+        subject,
+        to_neutral,
+        version="changeKey",
+        modified="lastModifiedDateTime",
+        meta=scope_meta,
     )
 
 

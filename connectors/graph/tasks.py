@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.graph.events import instant
+from connectors.neutral.items import json_change
 from mapping.converters import parse_instant
 from syncengine.core.records import ItemChange
 
@@ -31,14 +32,9 @@ def to_neutral(task: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def to_change(task: Mapping[str, Any]) -> ItemChange:
-    if "@removed" in task:
-        return ItemChange(id=str(task["id"]), removed=True)
-    return ItemChange(
-        id=str(task["id"]),
-        version=str(task.get("@odata.etag") or ""),
-        values=to_neutral(task),
-        modified_at=str(task.get("lastModifiedDateTime") or ""),
-        label=str(task.get("title") or ""),
+    title = str(task.get("title") or "")
+    return json_change(
+        task, "@removed" in task, title, to_neutral, version="@odata.etag", modified="lastModifiedDateTime"
     )
 
 

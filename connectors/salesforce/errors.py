@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
 from simple_salesforce import exceptions as sfe
 
 from connectors.base import ConnectorError
+from connectors.http import passed_on
 
 # Item-level error codes worth retrying in a later session rather than reporting as permanent.
 TRANSIENT_ITEM_CODES = {"UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE"}
@@ -23,12 +23,9 @@ def first_error(content: Any) -> tuple[str, str]:
 
 
 def translate(error: Exception) -> ConnectorError:
-    if isinstance(error, ConnectorError):
-        return error
-    if isinstance(error, requests.RequestException):
-        return ConnectorError(
-            f"Salesforce unreachable: {type(error).__name__}", permanent=False, code="NETWORK"
-        )
+    known = passed_on(error, "Salesforce")
+    if known is not None:
+        return known
     if isinstance(error, sfe.SalesforceError):
         code, message = first_error(error.content)
         status = error.status

@@ -151,22 +151,7 @@ def chunked(select: str, terms: Sequence[Terms], order: str = "", budget: int = 
 def packed(select: str, conditions: Sequence[str], order: str = "", budget: int = URI_BUDGET) -> list[str]:
     """Queries ``select WHERE c1 OR c2 ...`` over as few calls as fit the URI budget (linear time)."""
     tail = f" {order}" if order else ""
-    base = len(urlencode({"q": f"{select} WHERE {tail}"}))
-    joiner = len(urlencode({"q": " OR "})) - 2
-    queries: list[str] = []
-    current: list[str] = []
-    size = base
-    for condition in dict.fromkeys(conditions):
-        extra = len(urlencode({"q": condition})) - 2 + (joiner if current else 0)
-        if current and size + extra > budget:
-            queries.append(f"{select} WHERE {' OR '.join(current)}{tail}")
-            current, size = [], base
-            extra = len(urlencode({"q": condition})) - 2
-        current.append(condition)
-        size += extra
-    if current:
-        queries.append(f"{select} WHERE {' OR '.join(current)}{tail}")
-    return queries
+    return _packed(f"{select} WHERE ", conditions, " OR ", tail, budget)
 
 
 def packed_in(
@@ -174,18 +159,25 @@ def packed_in(
 ) -> list[str]:
     """``field IN (...)`` over as few queries as fit the URI budget (linear time)."""
     tail = f" {order}" if order else ""
-    base = len(urlencode({"q": f"{select} WHERE {field} IN (){tail}"}))
+    return _packed(f"{select} WHERE {field} IN (", literals, ", ", f"){tail}", budget)
+
+
+def _packed(head: str, parts: Sequence[str], joiner: str, tail: str, budget: int) -> list[str]:
+    """``head`` + distinct ``parts`` joined by ``joiner`` + ``tail``, in as few queries as keep each
+    one's encoded ``q=`` parameter within ``budget``."""
+    base = len(urlencode({"q": f"{head}{tail}"}))
+    join = len(urlencode({"q": joiner})) - 2
     queries: list[str] = []
     current: list[str] = []
     size = base
-    for literal in dict.fromkeys(literals):
-        extra = len(urlencode({"q": literal})) - 2 + (len(urlencode({"q": ", "})) - 2 if current else 0)
+    for part in dict.fromkeys(parts):
+        extra = len(urlencode({"q": part})) - 2 + (join if current else 0)
         if current and size + extra > budget:
-            queries.append(f"{select} WHERE {field} IN ({', '.join(current)}){tail}")
+            queries.append(f"{head}{joiner.join(current)}{tail}")
             current, size = [], base
-            extra = len(urlencode({"q": literal})) - 2
-        current.append(literal)
+            extra = len(urlencode({"q": part})) - 2
+        current.append(part)
         size += extra
     if current:
-        queries.append(f"{select} WHERE {field} IN ({', '.join(current)}){tail}")
+        queries.append(f"{head}{joiner.join(current)}{tail}")
     return queries
