@@ -15,6 +15,7 @@ CONSOLE_TABS = (
     ("sessions", "Sessions", "console:sessions"),
     ("issues", "Issues", "console:issues"),
     ("trace", "Item trace", "console:trace"),
+    ("statistics", "Statistics", "console:statistics"),
     ("notifications", "Notifications", "console:notifications"),
 )
 

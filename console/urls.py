@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:organization_id>/sessions/", views.sessions, name="sessions"),
     path("<int:organization_id>/sessions/<int:session_id>/", views.session_detail, name="session"),
     path("<int:organization_id>/issues/", views.issues, name="issues"),
+    path("<int:organization_id>/statistics/", views.statistics, name="statistics"),
     path("<int:organization_id>/trace/", views.trace, name="trace"),
     path("<int:organization_id>/trace/resync/", views.resync, name="resync"),
     path("<int:organization_id>/notifications/", notifications.notifications, name="notifications"),

@@ -23,6 +23,7 @@ from console.pages import console_context
 from console.people import PersonRow, health_of, people_rows
 from console.resync import ResyncTarget, resync_request
 from console.sources import error_source
+from console.stats import OUTCOME_COLORS, organization_stats, stacked_bars
 from console.trace import trace_find, what_happened
 from syncengine.models import (
     ConnectionStatus,
@@ -348,3 +349,53 @@ def resync(request: HttpRequest, organization_id: int) -> HttpResponse:
     back = reverse("console:trace", args=[organization.pk])
     query = request.POST.get("q", "")
     return HttpResponseRedirect(f"{back}?{urlencode({'q': query})}" if query else back)
+
+
+@login_required
+def statistics(request: HttpRequest, organization_id: int) -> HttpResponse:
+    organization = console_organization_or_404(request, organization_id)
+    stats = organization_stats(organization=organization, now=timezone.now())
+    labels = [f"{d.day:%b %d}" for d in stats.days]
+    sessions_chart = stacked_bars(
+        [
+            (label, {str(k): v for k, v in d.outcomes.items()})
+            for label, d in zip(labels, stats.days, strict=True)
+        ],
+        {str(k): v for k, v in OUTCOME_COLORS.items()},
+    )
+    items_chart = stacked_bars(
+        [
+            (
+                label,
+                {
+                    "to Salesforce": sum(d.to_salesforce.values()),
+                    "to the mailbox": sum(d.to_mailbox.values()),
+                    "failed": d.failed_items,
+                },
+            )
+            for label, d in zip(labels, stats.days, strict=True)
+        ],
+        {"to Salesforce": "#0b5cad", "to the mailbox": "#1b7f4b", "failed": "#b3261e"},
+    )
+    streams = sorted({s for d in stats.days for s in (*d.to_salesforce, *d.to_mailbox)})
+    totals = [
+        {
+            "stream": stream,
+            "to_salesforce": sum(d.to_salesforce.get(stream, 0) for d in stats.days),
+            "to_mailbox": sum(d.to_mailbox.get(stream, 0) for d in stats.days),
+        }
+        for stream in streams
+    ]
+    context = console_context(
+        request,
+        organization,
+        "statistics",
+        stats=stats,
+        first=labels[0] if labels else "",
+        last=labels[-1] if labels else "",
+        sessions_chart=sessions_chart,
+        items_chart=items_chart,
+        outcome_colors=[(Outcome(k).label, v) for k, v in OUTCOME_COLORS.items()],
+        totals=totals,
+    )
+    return render(request, "console/statistics.html", context)

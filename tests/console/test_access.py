@@ -14,7 +14,14 @@ from syncengine.models import Organization, Role
 from tests.console.conftest import signed_in
 from tests.support.people import Person
 
-PAGES = ["console:people", "console:sessions", "console:issues", "console:trace", "console:notifications"]
+PAGES = [
+    "console:people",
+    "console:sessions",
+    "console:issues",
+    "console:trace",
+    "console:statistics",
+    "console:notifications",
+]
 
 
 @pytest.mark.django_db
