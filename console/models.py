@@ -3,9 +3,13 @@ and the operator-wide support permission."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from syncengine.models import Role
 
 
 class ResyncState(models.TextChoices):
@@ -42,3 +46,32 @@ class ResyncRequest(models.Model):
 
     def __str__(self) -> str:
         return f"resync {self.stream} {self.item_label or self.sync_key} by {self.asked_by_name}"
+
+
+class Invitation(models.Model):
+    """An org admin's invitation of someone by email: a link that makes them a member, once, within
+    ``INVITATION_DAYS``. Only a hash of the link's token is stored."""
+
+    organization = models.ForeignKey("syncengine.Organization", on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} to {self.organization_id} as {self.role}"
+
+    def usable(self, now: datetime) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now

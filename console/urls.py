@@ -1,12 +1,22 @@
 from django.urls import path
 
-from console import notifications, views
+from console import notifications, people_views, views
 
 app_name = "console"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<int:organization_id>/people/", views.people, name="people"),
     path("<int:organization_id>/people/<int:user_id>/", views.person, name="person"),
+    path("<int:organization_id>/people/invite/", people_views.invite_person, name="invite"),
+    path(
+        "<int:organization_id>/people/invitations/<int:invitation_id>/withdraw/",
+        people_views.withdraw_invitation,
+        name="withdraw_invitation",
+    ),
+    path(
+        "<int:organization_id>/people/<int:user_id>/remove/", people_views.remove_member, name="remove_member"
+    ),
+    path("join/<str:token>/", people_views.join, name="join"),
     path("<int:organization_id>/sessions/", views.sessions, name="sessions"),
     path("<int:organization_id>/sessions/<int:session_id>/", views.session_detail, name="session"),
     path("<int:organization_id>/issues/", views.issues, name="issues"),

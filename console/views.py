@@ -14,13 +14,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from console.access import console_organization_or_404, console_organizations
+from console.access import console_organization_or_404, console_organizations, console_role
 from console.csv_export import csv_response
 from console.health import HEALTH_LABELS
 from console.history import PERIODS, issues_of, sessions_of
+from console.membership import pending_invitations
 from console.models import ResyncRequest
 from console.pages import console_context
 from console.people import PersonRow, health_of, people_rows
+from console.people_views import InviteForm
 from console.resync import ResyncTarget, resync_request
 from console.sources import error_source
 from console.stats import OUTCOME_COLORS, organization_stats, stacked_bars
@@ -31,6 +33,7 @@ from syncengine.models import (
     Mailbox,
     Membership,
     Outcome,
+    Role,
     SalesforceConnection,
     SyncSession,
 )
@@ -73,6 +76,9 @@ def people(request: HttpRequest, organization_id: int) -> HttpResponse:
         query=query,
         health=health,
         health_choices=[(key, label, counts.get(key, 0)) for key, label in HEALTH_LABELS.items()],
+        may_change=console_role(user=request.user, organization=organization) == Role.ORG_ADMIN,
+        invite_form=InviteForm(),
+        invitations=pending_invitations(organization),
     )
     return render(request, "console/people.html", context)
 
@@ -106,7 +112,13 @@ def person(request: HttpRequest, organization_id: int, user_id: int) -> HttpResp
             }
         )
     context = console_context(
-        request, organization, "people", member=membership, connection=connection, mailboxes=mailboxes
+        request,
+        organization,
+        "people",
+        member=membership,
+        connection=connection,
+        mailboxes=mailboxes,
+        may_change=console_role(user=request.user, organization=organization) == Role.ORG_ADMIN,
     )
     return render(request, "console/person.html", context)
 
