@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from syncengine.core.linking import Links
 from syncengine.core.planner import Action, Conflict, Kind, Plan
 from syncengine.core.scope import LEFT_OUT_WHY
 
@@ -34,6 +35,7 @@ HELD = "held"
 WAITING = "waiting"
 FAILED = "failed"
 LEFT_OUT = "left_out"  # read, and not saved: the scope's reason says why
+RELATED = "related"  # a new record got its business record (WhatId): which rule, what it passed over
 
 WHAT_HAPPENED = {
     CREATED_IN_CRM: "Created in Salesforce",
@@ -53,6 +55,7 @@ WHAT_HAPPENED = {
     WAITING: "Waits for its organizer's mailbox to save it first",
     FAILED: "Could not be written; it is tried again next session",
     LEFT_OUT: "Not saved to Salesforce",
+    RELATED: "Related to its business record",
 }
 
 
@@ -95,11 +98,12 @@ def journal_entries(
     waiting: Iterable[Action] = (),
     linked: Iterable[str] = (),
     left_out: Mapping[str, tuple[str, str]] | None = None,
+    follow_ups: Iterable[Entry] = (),
 ) -> list[Entry]:
     """The entries of one stream's session, in the plan's order; ``linked``: the mail ids the final
     plan linked to a matching record; ``left_out``: mail id -> (label, why) of the items the scope
-    did not save. Bookkeeping (REFRESH, FORGET) is left out: nothing a person would call a change
-    happened to the item."""
+    did not save; ``follow_ups``: the entries the follow-ups made. Bookkeeping (REFRESH, FORGET) is
+    left out: nothing a person would call a change happened to the item."""
     entries: list[Entry | None] = [_entry(a, outcomes, set(linked)) for a in plan.actions]
     entries += [_held(a) for a in plan.held]
     entries += [
@@ -107,6 +111,7 @@ def journal_entries(
     ]
     entries += [_conflict(c) for c in plan.conflicts]
     entries += [_left_out(mail_id, label, why) for mail_id, (label, why) in (left_out or {}).items()]
+    entries += follow_ups  # what the follow-ups did after the writes (relations chosen)
     return [e for e in entries if e is not None]
 
 
@@ -174,5 +179,26 @@ def _conflict(conflict: Conflict) -> Entry:
             "mail_value": conflict.mail_value,
             "crm_value": conflict.crm_value,
             "winner": conflict.winner,
+        },
+    )
+
+
+def related_entry(*, crm_id: str, mail_id: str, links: Links) -> Entry:
+    """Which business record a new record was related to, by which rule, and which other candidates
+    the same rule passed over (the item trace shows it)."""
+    others = f"; also found: {', '.join(links.passed_over)}" if links.passed_over else ""
+    return Entry(
+        "",
+        RELATED,
+        mail_id=mail_id,
+        crm_id=crm_id,
+        fields=("what_id",),
+        message=f"{links.what_id}, chosen as {links.reason}{others}",
+        details={
+            "what_id": links.what_id,
+            "account_id": links.account_id,
+            "who_ids": list(links.who_ids),
+            "rule": links.reason,
+            "passed_over": list(links.passed_over),
         },
     )

@@ -180,6 +180,7 @@ class Links:
     account_id: str = ""  # the Account the business record belongs to
     people: tuple[PersonLink, ...] = ()  # unblocked participants, for EmailMessageRelation
     reason: str = ""  # how the business record was chosen, for logs and issues
+    passed_over: tuple[str, ...] = ()  # the other candidates the same rule found, best first
 
     @property
     def resolved(self) -> bool:
@@ -343,10 +344,12 @@ def link_item(
         return Links(lead_id, (lead_id,), "", "", tuple(people), "a Lead is linked alone")
     else:
         who_ids = ()
-    what_id, account_id, reason = _business_record(
+    what_id, account_id, reason, passed_over = _business_record(
         item, links, who_contacts, people, user, found, filters, today
     )
-    return Links(who_ids[0] if who_ids else "", who_ids, what_id, account_id, tuple(people), reason)
+    return Links(
+        who_ids[0] if who_ids else "", who_ids, what_id, account_id, tuple(people), reason, passed_over
+    )
 
 
 def _business_record(
@@ -358,25 +361,25 @@ def _business_record(
     found: Found,
     filters: LinkFilters,
     today: date,
-) -> tuple[str, str, str]:
-    """(WhatId, its Account, why)."""
+) -> tuple[str, str, str, tuple[str, ...]]:
+    """(WhatId, its Account, why, the other candidates of the rule that chose it)."""
     for number in case_numbers(item.subject):
         for case in found.cases:
             if case.case_number == number and case_allowed(case, filters, today):
-                return case.id, case.account_id, f"Case {number} named in the subject"
+                return case.id, case.account_id, f"Case {number} named in the subject", ()
     for sobject, record_id in links:
         if sobject == "Opportunity":
             for opp in found.opportunities:
                 if _same_id(opp.id, record_id):
-                    return opp.id, opp.account_id, "Opportunity linked in the body"
+                    return opp.id, opp.account_id, "Opportunity linked in the body", ()
         elif sobject == "Case":
             for case in found.cases:
                 if _same_id(case.id, record_id):
-                    return case.id, case.account_id, "Case linked in the body"
+                    return case.id, case.account_id, "Case linked in the body", ()
         elif sobject == "Account":
             for account in found.accounts:
                 if _same_id(account.id, record_id):
-                    return account.id, account.id, "Account linked in the body"
+                    return account.id, account.id, "Account linked in the body", ()
     accounts = [c.account_id for c in who_contacts if c.account_id]
     if filters.link_opportunities and accounts:
         candidates = [
@@ -387,19 +390,22 @@ def _business_record(
         candidates.sort(key=lambda o: o.id)
         candidates.sort(key=lambda o: o.last_modified, reverse=True)
         if candidates:
-            return candidates[0].id, candidates[0].account_id, "the user's most recent Opportunity"
+            others = tuple(o.id for o in candidates[1:])
+            return candidates[0].id, candidates[0].account_id, "the user's most recent Opportunity", others
     if accounts:
-        return accounts[0], accounts[0], "the Contact's Account"
+        others = tuple(dict.fromkeys(a for a in accounts[1:] if a != accounts[0]))
+        return accounts[0], accounts[0], "the Contact's Account", others
     if who_contacts or not filters.account_by_domain:
-        return "", "", ""
+        return "", "", "", ()
     for person in people:  # unblocked participants only
         domain = domain_of(person.address)
         if person.sobject == "User" or is_free(domain, filters):
             continue
         matches = sorted((a for a in found.accounts if website_host(a.website) == domain), key=lambda a: a.id)
         if matches:
-            return matches[0].id, matches[0].id, f"Account with website {domain}"
-    return "", "", ""
+            others = tuple(a.id for a in matches[1:])
+            return matches[0].id, matches[0].id, f"Account with website {domain}", others
+    return "", "", "", ()
 
 
 def is_free(domain: str, filters: LinkFilters) -> bool:

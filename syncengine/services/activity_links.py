@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from connectors.base import CrmSide
-from syncengine.core.linking import ItemFacts, LinkUser, link_item
+from syncengine.core.linking import ItemFacts, Links, LinkUser, link_item
 from syncengine.extensions import link_filters_for, people_rules_for
 from syncengine.models import Mailbox
 from syncengine.services.lookup import search_session
@@ -25,10 +25,11 @@ def link_new_activities(
     crm_object: str,
     items: Sequence[tuple[str, ItemFacts]],
     today: date,
-) -> list[str]:
-    """Set WhatId on new records where the linker finds a business record; the problems, if any."""
+) -> tuple[list[str], dict[str, Links]]:
+    """Set WhatId on new records where the linker finds a business record. Returns the problems, if
+    any, and what the linker chose for each record written (for the journal)."""
     if not items:
-        return []
+        return [], {}
     blocked = people_rules_for(mailbox).blocked
     user = LinkUser(crm.user_id, frozenset({mailbox.address.lower()}))
     filters = link_filters_for(mailbox)
@@ -36,15 +37,18 @@ def link_new_activities(
         crm, [f for _, f in items], user=user, is_blocked=blocked, today=today, filters=filters
     )
     updates: list[dict[str, object]] = []
+    chosen: dict[str, Links] = {}
     for record_id, facts in items:
         links = link_item(facts, user=user, found=found, is_blocked=blocked, today=today, filters=filters)
         if links.what_id:
             updates.append({"Id": record_id, "WhatId": links.what_id})
+            chosen[record_id] = links
     if not updates:
-        return []
+        return [], {}
     results = crm.update(crm_object=crm_object, records=updates)
-    return [
-        f"Could not link the {crm_object} to {update['WhatId']}: {result.message}"
-        for update, result in zip(updates, results, strict=True)
-        if not result.ok
-    ]
+    problems = []
+    for update, result in zip(updates, results, strict=True):
+        if not result.ok:
+            problems.append(f"Could not link the {crm_object} to {update['WhatId']}: {result.message}")
+            chosen.pop(str(update["Id"]), None)
+    return problems, chosen

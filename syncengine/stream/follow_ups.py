@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from syncengine.core.calendar import MeetingFacts
+from syncengine.core.journal import Entry, related_entry
 from syncengine.core.linking import ItemFacts
 from syncengine.core.records import PairState, Problem
 from syncengine.core.scope import SALESFORCE_CATEGORY, has_category
@@ -86,11 +87,12 @@ def settle_tombstones(ctx: StreamContext, final: list[PairState]) -> tuple[list[
 
 def link_new_records(
     ctx: StreamContext, new_records: list[NewRecord], meetings: dict[str, MeetingFacts]
-) -> list[Problem]:
-    """Events and Tasks made this session get their business record (WhatId), as emails do."""
+) -> tuple[list[Problem], list[Entry]]:
+    """Events and Tasks made this session get their business record (WhatId), as emails do; the
+    journal is told which one and by which rule."""
     created = [r for r in new_records if r.created_values is not None]
     if not ctx.spec.link_records or not created:
-        return []
+        return [], []
     items = []
     for record in created:
         values = record.created_values or {}
@@ -102,7 +104,11 @@ def link_new_records(
             body=str(values.get("body") or ""),
         )
         items.append((record.crm_id, facts))
-    problems = link_new_activities(
+    problems, chosen = link_new_activities(
         ctx.crm, mailbox=ctx.mailbox, crm_object=ctx.spec.rules.crm_object, items=items, today=ctx.now.date()
     )
-    return [Problem("LINK_FAILED", problem) for problem in problems]
+    mail_of = {r.crm_id: r.mail_id for r in created}
+    entries = [
+        related_entry(crm_id=i, mail_id=mail_of.get(i, ""), links=links) for i, links in chosen.items()
+    ]
+    return [Problem("LINK_FAILED", problem) for problem in problems], entries

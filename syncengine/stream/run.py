@@ -136,10 +136,10 @@ def stream_run(ctx: StreamContext) -> StreamReport:
         or Attendance()
     )
     problems += attendance.problems
-    problems += (
-        _follow_up(ctx, report, "links", lambda: link_new_records(ctx, done.new_records, scoped.meetings))
-        or []
-    )
+    link_problems, related = _follow_up(
+        ctx, report, "links", lambda: link_new_records(ctx, done.new_records, scoped.meetings)
+    ) or ([], [])
+    problems += link_problems
     _report(ctx, report, StepResult(problems=problems))
 
     # -- commit ---------------------------------------------------------------------------------
@@ -168,6 +168,7 @@ def stream_run(ctx: StreamContext) -> StreamReport:
             waiting=final.waiting,
             linked=[mail_id for _, mail_id in final.linked],
             left_out=scoped.left_out,
+            follow_ups=related,
         ),
     )
     # Retried items gone for good, or read again with nothing to do: their retries end.

@@ -10,6 +10,7 @@ from django.urls import reverse
 from syncengine.models import ItemPair
 from syncengine.services.sessions import session_run
 from tests.support.calendar import in_days
+from tests.support.emails import crm_world, day
 from tests.support.pages import decoded_text_of
 from tests.support.people import Person, event_body
 
@@ -108,3 +109,24 @@ def test_it_shows_a_sessions_counts_calls_and_its_own_log_lines(person: Person, 
     assert "retrying in" in page  # the throttled call's retry, from the session's own log
     assert log["Content-Disposition"] == f'attachment; filename="session-{session.pk}.log"'
     assert "retrying in" in log.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_says_which_rule_chose_a_meetings_business_record_and_what_it_passed_over(
+    person: Person, support: Client
+):
+    world = crm_world(person)
+    older = person.salesforce.Opportunity.create(
+        {"Name": "Acme pilot", "StageName": "Prospecting", "CloseDate": day(30), "AccountId": world["acme"]}
+    )["id"]
+    person.salesforce.Opportunity.update(world["deal"], {"Description": "touched last"})
+    attendee = {"emailAddress": {"address": "ann@acme.example"}, "type": "required"}
+    person.outlook.create_event(
+        **event_body("Acme renewal call", in_days(2), in_days(2, 11), attendees=[attendee])
+    )
+    session_run(mailbox_id=person.mailbox.pk)
+
+    page = trace(support, person, "Acme renewal call")
+
+    assert "Related to its business record" in page
+    assert f"{world['deal']}, chosen as the user's most recent Opportunity; also found: {older}" in page
