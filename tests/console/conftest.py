@@ -11,12 +11,7 @@ from django.test import Client
 
 from syncengine.models import Membership, Organization, Role
 from tests.support.people import Person
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.support.signin import client_of
 
 
 @pytest.fixture
@@ -25,7 +20,7 @@ def member_client(db: None) -> Callable[..., Client]:
         user = User.objects.create_user(username=username, first_name=username.title())
         if organization is not None:
             Membership.objects.create(user=user, organization=organization, role=role)
-        return signed_in(user)
+        return client_of(user)
 
     return make
 
@@ -44,4 +39,4 @@ def support(person: Person, member_client: Callable[..., Client]) -> Client:
 def operator(db: None) -> Client:
     user = User.objects.create_user(username="opal")
     user.user_permissions.add(Permission.objects.get(codename="support_every_organization"))
-    return signed_in(user)
+    return client_of(user)
