@@ -75,3 +75,33 @@ class Invitation(models.Model):
 
     def usable(self, now: datetime) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > now
+
+
+class PreviewState(models.TextChoices):
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class SyncPreview(models.Model):
+    """A dry run asked for in the console: what the mailbox's next session, or a full resync, would
+    do on each side. It runs on a worker (it reads both sides whole) and is kept to read."""
+
+    mailbox = models.ForeignKey("syncengine.Mailbox", on_delete=models.CASCADE, related_name="+")
+    from_scratch = models.BooleanField(default=True)  # a full resync's (or first sync's) read
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    asked_by_name = models.CharField(max_length=150)
+    state = models.CharField(max_length=10, choices=PreviewState.choices, default=PreviewState.RUNNING)
+    # [{"stream": "events", "halted": "", "lines": [[words, count, [examples]], ...]}, ...]
+    result = models.JSONField(default=list, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"preview of {self.mailbox_id} ({self.state})"

@@ -23,5 +23,8 @@ urlpatterns = [
     path("<int:organization_id>/statistics/", views.statistics, name="statistics"),
     path("<int:organization_id>/trace/", views.trace, name="trace"),
     path("<int:organization_id>/trace/resync/", views.resync, name="resync"),
+    path("<int:organization_id>/previews/", views.preview, name="preview"),
+    path("<int:organization_id>/previews/<int:preview_id>/", views.preview_detail, name="preview_detail"),
+    path("<int:organization_id>/full-resync/", views.full_resync_view, name="full_resync"),
     path("<int:organization_id>/notifications/", notifications.notifications, name="notifications"),
 ]

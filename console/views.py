@@ -19,10 +19,11 @@ from console.csv_export import csv_response
 from console.health import HEALTH_LABELS
 from console.history import PERIODS, issues_of, sessions_of
 from console.membership import pending_invitations
-from console.models import ResyncRequest
+from console.models import ResyncRequest, SyncPreview
 from console.pages import console_context
 from console.people import PersonRow, health_of, people_rows
 from console.people_views import InviteForm
+from console.previews import full_resync, preview_request
 from console.resync import ResyncTarget, resync_request
 from console.sources import error_source
 from console.stats import OUTCOME_COLORS, organization_stats, stacked_bars
@@ -32,6 +33,7 @@ from syncengine.models import (
     JournalEntry,
     Mailbox,
     Membership,
+    Organization,
     Outcome,
     Role,
     SalesforceConnection,
@@ -411,3 +413,37 @@ def statistics(request: HttpRequest, organization_id: int) -> HttpResponse:
         totals=totals,
     )
     return render(request, "console/statistics.html", context)
+
+
+def _mailbox_of(request: HttpRequest, organization: Organization) -> Mailbox:
+    return get_object_or_404(Mailbox, pk=request.POST.get("mailbox", ""), organization=organization)
+
+
+@login_required
+@require_POST
+def preview(request: HttpRequest, organization_id: int) -> HttpResponse:
+    organization = console_organization_or_404(request, organization_id)
+    mailbox = _mailbox_of(request, organization)
+    asked = preview_request(actor=request.user, mailbox=mailbox, from_scratch=request.POST.get("full") == "1")
+    return HttpResponseRedirect(reverse("console:preview_detail", args=[organization.pk, asked.pk]))
+
+
+@login_required
+def preview_detail(request: HttpRequest, organization_id: int, preview_id: int) -> HttpResponse:
+    organization = console_organization_or_404(request, organization_id)
+    shown = get_object_or_404(
+        SyncPreview.objects.select_related("mailbox"), pk=preview_id, mailbox__organization=organization
+    )
+    context = console_context(request, organization, "people", preview=shown)
+    return render(request, "console/preview.html", context)
+
+
+@login_required
+@require_POST
+def full_resync_view(request: HttpRequest, organization_id: int) -> HttpResponse:
+    organization = console_organization_or_404(request, organization_id)
+    mailbox = _mailbox_of(request, organization)
+    messages.info(
+        request, full_resync(actor=request.user, mailbox=mailbox, stream=request.POST.get("stream", "")[:20])
+    )
+    return HttpResponseRedirect(reverse("console:person", args=[organization.pk, mailbox.owner_id]))

@@ -58,6 +58,26 @@ WHAT_HAPPENED = {
     RELATED: "Related to its business record",
 }
 
+# The same, for a plan not carried out yet (a preview).
+WOULD_HAPPEN = {
+    CREATED_IN_CRM: "Would be created in Salesforce",
+    CREATED_IN_MAIL: "Would be created in the mailbox",
+    UPDATED_IN_CRM: "Would be updated in Salesforce",
+    UPDATED_IN_MAIL: "Would be updated in the mailbox",
+    UPDATED_BOTH: "Would be updated on both sides",
+    DELETED_IN_CRM: "Would be deleted in Salesforce",
+    DELETED_IN_MAIL: "Would be deleted in the mailbox",
+    LINKED: "Would be linked to a Salesforce record that already exists (no twin)",
+    JOINED: "Would join the meeting another attendee saved",
+    UNLINKED: "Would no longer be synced; neither side changed",
+    LET_GO: "The attendee's copy would be let go; the Event stays",
+    REMEMBERED_DELETED: "Deleted in Salesforce; the mailbox item would stay",
+    CONFLICT: "Changed on both sides: one value would win",
+    HELD: "A deletion would be held for a person's decision",
+    WAITING: "Would wait for its organizer's mailbox",
+    LEFT_OUT: "Would not be saved to Salesforce",
+}
+
 
 @dataclass(frozen=True)
 class Entry:

@@ -41,6 +41,15 @@ def pairs_load(*, mailbox: Mailbox, stream: str) -> list[PairState]:
     ]
 
 
+def cursors_reset(*, mailbox: Mailbox, stream: str = "") -> int:
+    """A full resync: the next session reads the stream (or every stream) whole on both sides. The
+    pairs stay, so every item read is matched to its pair again and nothing is created twice."""
+    cursors = SyncCursor.objects.filter(mailbox=mailbox)
+    if stream:
+        cursors = cursors.filter(stream=stream)
+    return cursors.delete()[0]
+
+
 def cursors_load(*, mailbox: Mailbox, stream: str) -> dict[str, str]:
     rows = SyncCursor.objects.filter(mailbox=mailbox, stream=stream).values_list("side", "value")
     return dict(rows)

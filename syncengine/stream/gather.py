@@ -53,10 +53,11 @@ class Gathered:
     halted: bool = False  # a side came back empty: nothing is planned this session
 
 
-def gather(ctx: StreamContext) -> Gathered:
+def gather(ctx: StreamContext, *, from_scratch: bool = False) -> Gathered:
+    """``from_scratch``: read both sides whole, as a first or full sync does (the preview)."""
     spec, rules = ctx.spec, ctx.spec.rules
     window = spec.window(ctx.now)
-    cursors = cursors_load(mailbox=ctx.mailbox, stream=ctx.stream)
+    cursors = {} if from_scratch else cursors_load(mailbox=ctx.mailbox, stream=ctx.stream)
     intents = Intents()
     pairs = _resolve_intents(ctx, pairs_load(mailbox=ctx.mailbox, stream=ctx.stream), intents)
     pairs = _resolve_mail_intents(ctx, pairs, intents)

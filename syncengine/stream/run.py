@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from connectors.base import ConnectorError
 from connectors.salesforce.connector import comparable
 from syncengine.core.calendar import final_states
-from syncengine.core.final_plan import FinalPlan, facts_wanted, plan_final, untouched
+from syncengine.core.final_plan import FinalPlan, MeetingContext, facts_wanted, plan_final, untouched
 from syncengine.core.journal import Outcomes, journal_entries
 from syncengine.core.meetings import AWAITS_ORGANIZER, AWAITS_ORGANIZER_MESSAGE
 from syncengine.core.planner import Plan, plan_stream
@@ -60,27 +60,7 @@ def stream_run(ctx: StreamContext) -> StreamReport:
         return report
 
     # -- plan (pure), then the facts its draft asks for, then final -----------------------------
-    draft = plan_stream(
-        rules=rules,
-        scope=ctx.key_scope,
-        pairs=gathered.pairs,
-        mail_changes=gathered.mail_changes,
-        crm_changes=gathered.crm_changes,
-        held=gathered.held,
-        owned=gathered.owned,
-    )
-    meetings = meeting_context(ctx, gathered)
-    wanted = facts_wanted(
-        draft,
-        rules=rules,
-        natural_key=ctx.spec.natural_key,
-        meetings_only=ctx.spec.scope is not None,  # calendar items: only meetings are matched
-        context=meetings,
-        comparable=comparable,
-    )
-    final = plan_final(
-        draft, wanted, look_up(ctx, gathered, wanted), rules=rules, pairs=gathered.pairs, context=meetings
-    )
+    final, meetings = stream_plan(ctx, gathered)
     # What a person must know is recorded before any write.
     _record_plan(ctx, report, final)
     if final.plan.held:  # kept, neither applied nor forgotten, while the cursor moves on
@@ -183,6 +163,34 @@ def stream_run(ctx: StreamContext) -> StreamReport:
     )
     _settle_held(ctx, report, gathered, final.plan, upserts, removals)
     return report
+
+
+def stream_plan(ctx: StreamContext, gathered: Gathered) -> tuple[FinalPlan, MeetingContext]:
+    """The stream's final plan from what was gathered: the pure draft, the facts it asks for (natural
+    key matches, a read), then final. Writes nothing: the preview uses it as the session does."""
+    rules = ctx.spec.rules
+    draft = plan_stream(
+        rules=rules,
+        scope=ctx.key_scope,
+        pairs=gathered.pairs,
+        mail_changes=gathered.mail_changes,
+        crm_changes=gathered.crm_changes,
+        held=gathered.held,
+        owned=gathered.owned,
+    )
+    meetings = meeting_context(ctx, gathered)
+    wanted = facts_wanted(
+        draft,
+        rules=rules,
+        natural_key=ctx.spec.natural_key,
+        meetings_only=ctx.spec.scope is not None,  # calendar items: only meetings are matched
+        context=meetings,
+        comparable=comparable,
+    )
+    final = plan_final(
+        draft, wanted, look_up(ctx, gathered, wanted), rules=rules, pairs=gathered.pairs, context=meetings
+    )
+    return final, meetings
 
 
 def _follow_up(ctx: StreamContext, report: StreamReport, what: str, step: Callable[[], T]) -> T | None:
