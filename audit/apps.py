@@ -5,3 +5,8 @@ class AuditConfig(AppConfig):
     name = "audit"
     verbose_name = "Audit log"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from audit import page_changes
+
+        page_changes.connect()

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "audit.page_changes.PageActorMiddleware",  # who changes org settings on the pages (audited)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it turns a sign-in that axes refused into the lockout page.
     "axes.middleware.AxesMiddleware",

@@ -3,12 +3,13 @@ permission; a rep of the organization, an admin of another one and staff without
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from syncengine.models import Organization, Role
 from tests.support.people import Person
@@ -99,3 +100,37 @@ def test_it_refuses_a_resync_of_another_organizations_mailbox(
     )
 
     assert response.status_code == 404
+
+
+def _console_routes(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, tuple[str, ...]]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _console_routes(pattern.url_patterns, pattern.namespace or namespace)
+        elif (
+            isinstance(pattern, URLPattern)
+            and "organization_id" in pattern.pattern.converters
+            and namespace in ("console", "api")
+        ):
+            yield f"{namespace}:{pattern.name}", tuple(pattern.pattern.converters)
+
+
+# Every console and API route of an organization, read from the resolver: a new one is held here.
+CONSOLE_ROUTES = dict(_console_routes(get_resolver().url_patterns))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(CONSOLE_ROUTES))
+def test_it_answers_404_on_every_console_route_to_people_outside_the_organization(
+    name: str, person: Person, member_client: Callable[..., Client]
+):
+    other = Organization.objects.create(name="Other", slug="other")
+    kwargs = {kwarg: 1 for kwarg in CONSOLE_ROUTES[name]} | {"organization_id": person.organization.pk}
+    url = reverse(name, kwargs=kwargs)
+    for client in (
+        member_client("rita", person.organization, Role.USER),
+        member_client("otto", other, Role.ORG_ADMIN),
+        member_client("sven", other, Role.SUPPORT),
+    ):
+        answers = {client.get(url).status_code, client.post(url).status_code}
+        assert answers <= {404, 405}, (name, answers)
+        assert 404 in answers, name
