@@ -18,6 +18,7 @@ import requests
 from sandbox.base import SandboxServer
 from sandbox.graph.app import GraphSandbox
 from sandbox.tls import SandboxCA
+from tests.support.graph_sandbox import GraphTenant
 
 GRAPH_DEFAULT = ["https://graph.microsoft.com/.default"]
 CALENDAR_SCOPES = ["https://graph.microsoft.com/Calendars.ReadWrite", "https://graph.microsoft.com/User.Read"]
@@ -26,64 +27,24 @@ WINDOW = {"startDateTime": "2026-11-01T00:00:00Z", "endDateTime": "2026-12-01T00
 
 
 @dataclass
-class Env:
-    app: GraphSandbox
-    url: str
-    ca_path: str
-    tenant_id: str
-    user_id: str
-    mail: str
-    password: str
-    client_id: str
-    secret: str
-
-    def session(self) -> requests.Session:
-        session = requests.Session()
-        session.trust_env = False
-        session.verify = self.ca_path
-        return session
-
-    def msal(self) -> msal.ConfidentialClientApplication:
-        return msal.ConfidentialClientApplication(
-            self.client_id,
-            client_credential=self.secret,
-            authority=f"{self.url}/{self.tenant_id}",
-            instance_discovery=False,
-            http_client=self.session(),
-            token_cache=msal.SerializableTokenCache(),
-        )
+class Env(GraphTenant):
+    user_id: str = ""
+    mail: str = ""
+    password: str = "Correct-Horse-1"
 
     def delegated_token(self) -> dict[str, Any]:
-        refresh_token = self.app.issue_refresh_token(self.tenant_id, self.user_id, self.client_id)
-        result = self.msal().acquire_token_by_refresh_token(refresh_token, CALENDAR_SCOPES)
-        assert "access_token" in result, result
-        return result
+        return self.token(self.user_id, CALENDAR_SCOPES)
 
     def graph(self, access_token: str) -> requests.Session:
-        session = self.session()
-        session.headers["Authorization"] = f"Bearer {access_token}"
-        return session
+        return self.bearer(access_token)
 
 
 @pytest.fixture
 def env(graph_server: SandboxServer, sandbox_ca: SandboxCA) -> Env:
-    app: GraphSandbox = graph_server.app
-    tenant = app.create_tenant(domain=f"t{uuid.uuid4().hex[:8]}.example")
-    client_id, secret = str(uuid.uuid4()), "s3cret-" + uuid.uuid4().hex
-    app.register_app(tenant["id"], client_id, secret)
-    mail = f"ada@{tenant['domain']}"
-    user = app.create_user(tenant["id"], mail, "Ada Lovelace", password="Correct-Horse-1")
-    return Env(
-        app,
-        graph_server.url,
-        str(sandbox_ca.ca_path),
-        tenant["id"],
-        user["id"],
-        mail,
-        "Correct-Horse-1",
-        client_id,
-        secret,
-    )
+    env = Env.open(graph_server, sandbox_ca)
+    env.mail = f"ada@{env.domain}"
+    env.user_id = env.app.create_user(env.tenant_id, env.mail, "Ada Lovelace", password=env.password)["id"]
+    return env
 
 
 def event_body(subject: str, start: str, end: str, zone: str = "UTC", **extra: Any) -> dict[str, Any]:
