@@ -8,7 +8,6 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import User
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -16,7 +15,9 @@ from mapping.models import FieldMapping
 from syncengine.models import CalendarSource, HeldDeletion
 from syncengine.services.sessions import session_run
 from tests.support.calendar import in_days
+from tests.support.pages import client_for
 from tests.support.people import Person, event_body
+from tests.support.records import raw_credentials
 
 pytestmark = pytest.mark.django_db
 MODELS = list(apps.get_app_config("syncengine").get_models())
@@ -25,9 +26,7 @@ MODELS = list(apps.get_app_config("syncengine").get_models())
 @pytest.fixture
 def admin_client_(db: None) -> Client:
     user = User.objects.create_superuser("support", "support@example.com", "pw-for-tests-only")
-    client = Client()
-    client.force_login(user)
-    return client
+    return client_for(user)
 
 
 @pytest.fixture
@@ -48,12 +47,6 @@ def synced_alice(alice: Person) -> Person:
     alice.mailbox.refresh_from_db()
     alice.connection.refresh_from_db()
     return alice
-
-
-def _raw_credentials(table: str, pk: int) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT credentials FROM {table} WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
 
 
 def _secrets(credentials: dict) -> list[str]:
@@ -85,7 +78,7 @@ def test_it_opens_the_change_page_of_every_model(admin_client_: Client, synced_a
 
 def _assert_credentials_never_shown(client: Client, record: Any, views: list[str]) -> None:
     """The record's credentials, raw or any secret in them, appear on none of its admin pages."""
-    raw = _raw_credentials(record._meta.db_table, record.pk)
+    raw = raw_credentials(record._meta.db_table, record.pk)
     secrets = _secrets(record.credentials)
     assert record.credentials["refresh_token"] in secrets
 
