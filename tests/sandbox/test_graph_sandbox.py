@@ -18,7 +18,7 @@ import requests
 from sandbox.base import SandboxServer
 from sandbox.graph.app import GraphSandbox
 from sandbox.tls import SandboxCA
-from tests.support.graph_sandbox import GraphTenant
+from tests.support.graph_sandbox import GraphTenantOfAda, follow_delta
 
 GRAPH_DEFAULT = ["https://graph.microsoft.com/.default"]
 CALENDAR_SCOPES = ["https://graph.microsoft.com/Calendars.ReadWrite", "https://graph.microsoft.com/User.Read"]
@@ -27,11 +27,7 @@ WINDOW = {"startDateTime": "2026-11-01T00:00:00Z", "endDateTime": "2026-12-01T00
 
 
 @dataclass
-class Env(GraphTenant):
-    user_id: str = ""
-    mail: str = ""
-    password: str = "Correct-Horse-1"
-
+class Env(GraphTenantOfAda):
     def delegated_token(self) -> dict[str, Any]:
         return self.token(self.user_id, CALENDAR_SCOPES)
 
@@ -41,10 +37,7 @@ class Env(GraphTenant):
 
 @pytest.fixture
 def env(graph_server: SandboxServer, sandbox_ca: SandboxCA) -> Env:
-    env = Env.open(graph_server, sandbox_ca)
-    env.mail = f"ada@{env.domain}"
-    env.user_id = env.app.create_user(env.tenant_id, env.mail, "Ada Lovelace", password=env.password)["id"]
-    return env
+    return Env.with_ada(graph_server, sandbox_ca)
 
 
 def event_body(subject: str, start: str, end: str, zone: str = "UTC", **extra: Any) -> dict[str, Any]:
@@ -62,17 +55,16 @@ def create(graph: requests.Session, env: Env, body: dict[str, Any]) -> dict[str,
     return response.json()
 
 
-def follow_delta(graph: requests.Session, url: str, **kwargs: Any) -> tuple[list[list[dict[str, Any]]], str]:
-    """All pages of one delta round, and its deltaLink."""
-    pages: list[list[dict[str, Any]]] = []
-    while True:
-        response = graph.get(url, **kwargs)
-        assert response.status_code == 200, response.text
-        payload = response.json()
-        pages.append(payload["value"])
-        if "@odata.deltaLink" in payload:
-            return pages, payload["@odata.deltaLink"]
-        url, kwargs = payload["@odata.nextLink"], {"headers": kwargs.get("headers")}
+def standup_series(
+    graph: requests.Session, env: Env, zone: str, pattern: dict[str, Any], occurrences: int
+) -> dict[str, Any]:
+    """A "Standup" series from 2 November 2026, 09:00 to 09:15 in ``zone``, repeating by ``pattern``."""
+    recurrence = {
+        "pattern": pattern,
+        "range": {"type": "numbered", "startDate": "2026-11-02", "numberOfOccurrences": occurrences},
+    }
+    body = event_body("Standup", "2026-11-02T09:00:00", "2026-11-02T09:15:00", zone, recurrence=recurrence)
+    return create(graph, env, body)
 
 
 # -- identity -----------------------------------------------------------------------------------------
@@ -394,20 +386,8 @@ def test_it_answers_410_for_unknown_and_invalidated_delta_tokens(env: Env) -> No
 
 def test_it_expands_recurring_series_in_calendar_view_delta(env: Env) -> None:
     graph = env.graph(env.delegated_token()["access_token"])
-    series = create(
-        graph,
-        env,
-        event_body(
-            "Standup",
-            "2026-11-02T09:00:00",
-            "2026-11-02T09:15:00",
-            "W. Europe Standard Time",
-            recurrence={
-                "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday", "wednesday"]},
-                "range": {"type": "numbered", "startDate": "2026-11-02", "numberOfOccurrences": 5},
-            },
-        ),
-    )
+    weekly = {"type": "weekly", "interval": 1, "daysOfWeek": ["monday", "wednesday"]}
+    series = standup_series(graph, env, "W. Europe Standard Time", weekly, 5)
     assert series["type"] == "seriesMaster"
     pages, _ = follow_delta(graph, f"{env.url}/v1.0/users/{env.user_id}/calendarView/delta", params=WINDOW)
     items = [e for p in pages for e in p]
@@ -427,20 +407,7 @@ def test_it_expands_recurring_series_in_calendar_view_delta(env: Env) -> None:
 
 def test_it_changes_and_cancels_single_occurrences_as_exceptions_of_the_series(env: Env) -> None:
     graph = env.graph(env.delegated_token()["access_token"])
-    series = create(
-        graph,
-        env,
-        event_body(
-            "Standup",
-            "2026-11-02T09:00:00",
-            "2026-11-02T09:15:00",
-            "UTC",
-            recurrence={
-                "pattern": {"type": "daily", "interval": 1},
-                "range": {"type": "numbered", "startDate": "2026-11-02", "numberOfOccurrences": 4},
-            },
-        ),
-    )
+    series = standup_series(graph, env, "UTC", {"type": "daily", "interval": 1}, 4)
     url = f"{env.url}/v1.0/users/{env.user_id}/calendarView/delta"
     pages, delta_link = follow_delta(graph, url, params=WINDOW)
     first, second, third, fourth = [e for p in pages for e in p]

@@ -11,17 +11,14 @@ import requests
 from sandbox.base import SandboxServer
 from sandbox.graph.errors import GraphError
 from sandbox.tls import SandboxCA
-from tests.support.graph_sandbox import GraphTenant
+from tests.support.graph_sandbox import GraphTenantOfAda, follow_delta
 
 SCOPES = ["https://graph.microsoft.com/Contacts.ReadWrite", "https://graph.microsoft.com/Tasks.ReadWrite"]
 GRAPH_DEFAULT = ["https://graph.microsoft.com/.default"]
 
 
 @dataclass
-class Env(GraphTenant):
-    user_id: str = ""
-    mail: str = ""
-
+class Env(GraphTenantOfAda):
     def graph(self, access_token: str | None = None) -> requests.Session:
         if access_token is None:
             access_token = self.token(self.user_id, SCOPES)["access_token"]
@@ -30,10 +27,7 @@ class Env(GraphTenant):
 
 @pytest.fixture
 def env(graph_server: SandboxServer, sandbox_ca: SandboxCA) -> Env:
-    env = Env.open(graph_server, sandbox_ca)
-    env.mail = f"ada@{env.domain}"
-    env.user_id = env.app.create_user(env.tenant_id, env.mail, "Ada Lovelace")["id"]
-    return env
+    return Env.with_ada(graph_server, sandbox_ca)
 
 
 def post(graph: requests.Session, url: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -45,19 +39,6 @@ def post(graph: requests.Session, url: str, body: dict[str, Any]) -> dict[str, A
 def default_list(graph: requests.Session, env: Env) -> str:
     lists = graph.get(f"{env.me}/todo/lists").json()["value"]
     return next(t["id"] for t in lists if t["wellknownListName"] == "defaultList")
-
-
-def follow_delta(graph: requests.Session, url: str, **kwargs: Any) -> tuple[list[list[dict[str, Any]]], str]:
-    """All pages of one delta round, and its deltaLink."""
-    pages: list[list[dict[str, Any]]] = []
-    while True:
-        response = graph.get(url, **kwargs)
-        assert response.status_code == 200, response.text
-        payload = response.json()
-        pages.append(payload["value"])
-        if "@odata.deltaLink" in payload:
-            return pages, payload["@odata.deltaLink"]
-        url, kwargs = payload["@odata.nextLink"], {"headers": kwargs.get("headers")}
 
 
 def split(pages: list[list[dict[str, Any]]]) -> tuple[dict[str, dict[str, Any]], set[str]]:

@@ -1,5 +1,6 @@
-"""A client of the Graph + identity sandbox for its own tests: a fresh tenant with a registered app,
-sessions that trust the sandbox CA, msal over them and bearer sessions for Graph calls."""
+"""A client of the Graph + identity sandbox for its own tests: a fresh tenant with a registered app (and
+a user), sessions that trust the sandbox CA, msal over them, bearer sessions for Graph calls, and
+the pages of a delta round."""
 
 from __future__ import annotations
 
@@ -70,3 +71,33 @@ class GraphTenant:
     @property
     def me(self) -> str:
         return f"{self.url}/v1.0/me"
+
+
+@dataclass
+class GraphTenantOfAda(GraphTenant):
+    """A tenant as above with one user in it, Ada Lovelace, who signs in with ``password``."""
+
+    user_id: str = ""
+    mail: str = ""
+    password: str = "Correct-Horse-1"
+
+    @classmethod
+    def with_ada(cls, server: SandboxServer, ca: SandboxCA) -> Self:
+        tenant = cls.open(server, ca)
+        tenant.mail = f"ada@{tenant.domain}"
+        user = tenant.app.create_user(tenant.tenant_id, tenant.mail, "Ada Lovelace", password=tenant.password)
+        tenant.user_id = user["id"]
+        return tenant
+
+
+def follow_delta(graph: requests.Session, url: str, **kwargs: Any) -> tuple[list[list[dict[str, Any]]], str]:
+    """All pages of one delta round, and its deltaLink."""
+    pages: list[list[dict[str, Any]]] = []
+    while True:
+        response = graph.get(url, **kwargs)
+        assert response.status_code == 200, response.text
+        payload = response.json()
+        pages.append(payload["value"])
+        if "@odata.deltaLink" in payload:
+            return pages, payload["@odata.deltaLink"]
+        url, kwargs = payload["@odata.nextLink"], {"headers": kwargs.get("headers")}
