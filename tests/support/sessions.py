@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 from django.conf import settings
 from django.db import connection
@@ -42,3 +44,15 @@ def worker_env() -> dict[str, str]:
         OUTBOUND_CA_BUNDLE=settings.OUTBOUND_CA_BUNDLE,
     )
     return env
+
+
+def start_manage(*command: str, output: int = subprocess.DEVNULL) -> subprocess.Popen:
+    """``manage.py <command>`` started in a separate process on this test's world (its output goes to
+    ``output``: dropped, or ``subprocess.PIPE`` to read it)."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *command],
+        cwd=settings.BASE_DIR,
+        env=worker_env(),
+        stdout=output,
+        stderr=output,
+    )
