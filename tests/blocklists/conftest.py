@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
 
 from syncengine.models import Membership, Organization, Role, SyncSettings
 from tests.support.members import Member
+from tests.support.pages import client_for
 
 _counter = itertools.count(1)
 
@@ -36,8 +36,7 @@ def make_member(db: None) -> Callable[..., Member]:
     def make(name: str, organization: Organization, role: str = Role.USER) -> Member:
         user = User.objects.create_user(username=f"{name}-{next(_counter)}", password="pw-for-tests-only")
         Membership.objects.create(user=user, organization=organization, role=role)
-        client = Client()
-        client.force_login(user)
+        client = client_for(user)
         return Member(user, organization, client)
 
     return make

@@ -17,7 +17,7 @@ from blocklists.services import (
     user_entries_add,
 )
 from tests.support.members import Member
-from tests.support.pages import decoded_text_of
+from tests.support.pages import client_for, decoded_text_of
 
 pytestmark = pytest.mark.django_db
 MODELS = list(apps.get_app_config("blocklists").get_models())
@@ -25,9 +25,7 @@ MODELS = list(apps.get_app_config("blocklists").get_models())
 
 @pytest.fixture
 def support_client(db: None) -> Client:
-    client = Client()
-    client.force_login(User.objects.create_superuser("support", "support@example.com", "pw-for-tests-only"))
-    return client
+    return client_for(User.objects.create_superuser("support", "support@example.com", "pw-for-tests-only"))
 
 
 def test_it_registers_every_blocklist_model():

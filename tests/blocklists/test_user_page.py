@@ -13,7 +13,7 @@ from blocklists.services import blocklist_for, blocklist_settings_save, org_entr
 from syncengine.models import Membership, Organization, Role
 from syncengine.services.mailboxes import mailbox_create
 from tests.support.members import Member
-from tests.support.pages import decoded_text_of
+from tests.support.pages import client_for, decoded_text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -201,8 +201,7 @@ def test_it_shows_a_user_in_two_organizations_each_blocklist_separately(alice: M
 
 
 def test_it_tells_a_user_without_an_organization_there_is_nothing_to_manage(db: None):
-    client = Client()
-    client.force_login(User.objects.create_user(username="loner", password="pw-for-tests-only"))
+    client = client_for(User.objects.create_user(username="loner", password="pw-for-tests-only"))
 
     page = client.get(reverse("blocklists:mine"))
 

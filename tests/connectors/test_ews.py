@@ -21,6 +21,7 @@ from connectors.neutral.times import Window
 from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
 from syncengine.services.failures import SUSPENDING_CODES
+from tests.support.connectors import ews_answers_unknown_kind
 
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 _numbers = itertools.count(1)
@@ -823,19 +824,9 @@ def test_it_reads_past_an_item_it_cannot_parse_and_reports_it_as_that_items_erro
     rep: Rep, monkeypatch: pytest.MonkeyPatch
 ):
     # Exchange answers an item type exchangelib does not know: that one item fails, not the folder.
-    from sandbox.ews import operations
-
     broken = rep.add_event("Odd item")
     fine = rep.add_event("Fine")
-    render = operations.render_item
-
-    def odd_kind(item: Any, mailbox: Any) -> Any:
-        node = render(item, mailbox)
-        if item.id == broken["id"]:
-            node.tag = node.tag.replace("CalendarItem", "FutureItemType")
-        return node
-
-    monkeypatch.setattr(operations, "render_item", odd_kind)
+    ews_answers_unknown_kind(monkeypatch, broken["id"], "CalendarItem", "FutureItemType")
     connector = rep.connector()
 
     changes = read(connector)

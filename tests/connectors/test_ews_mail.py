@@ -15,6 +15,7 @@ from connectors.ews.connector import EwsConnector
 from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
 from syncengine.core.email_records import EmailAddress
+from tests.support.connectors import ews_answers_unknown_kind
 
 _numbers = itertools.count(1)
 
@@ -233,19 +234,9 @@ def test_it_adds_the_salesforce_category_to_the_master_list_once(box: Box):
 
 def test_it_reads_past_an_email_it_cannot_parse(box: Box, monkeypatch: pytest.MonkeyPatch):
     # Exchange answers an item type exchangelib does not know: that email is left out, the folder read.
-    from sandbox.ews import operations
-
     odd = box.deliver("Odd")
     fine = box.deliver("Fine")
-    render = operations.render_item
-
-    def odd_kind(item: Any, mailbox: Any) -> Any:
-        node = render(item, mailbox)
-        if item.id == odd["id"]:
-            node.tag = node.tag.replace("Message", "FutureMessageType")
-        return node
-
-    monkeypatch.setattr(operations, "render_item", odd_kind)
+    ews_answers_unknown_kind(monkeypatch, odd["id"], "Message", "FutureMessageType")
 
     changes = box.connector.read_email_changes(folder="inbox", cursor="")
 

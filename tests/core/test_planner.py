@@ -7,7 +7,7 @@ from typing import Any
 
 from mapping.defaults import event_rules
 from syncengine.core.planner import Kind, plan_stream
-from syncengine.core.records import ItemChange, make_sync_key
+from syncengine.core.records import ItemChange, PairState, make_sync_key
 from tests.support.planner import SCOPE, synced_pair, values
 
 
@@ -41,6 +41,16 @@ def test_it_ignores_a_version_change_without_content_change():
     assert result.actions == []
 
 
+def crm_edit(pair: PairState, modified_at: str = "", **changes: Any) -> ItemChange:
+    """The pair's Salesforce record read back with those values changed since it last synced."""
+    return ItemChange(
+        id=pair.crm_id,
+        version="v2",
+        values=event_rules().crm_readback(values(**changes)),
+        modified_at=modified_at,
+    )
+
+
 def test_it_does_not_bounce_the_engines_own_salesforce_write_back():
     pair = synced_pair()
     rules = event_rules()
@@ -53,8 +63,7 @@ def test_it_does_not_bounce_the_engines_own_salesforce_write_back():
 
 def test_it_sends_a_salesforce_edit_to_the_mailbox():
     pair = synced_pair()
-    rules = event_rules()
-    edited = ItemChange(id=pair.crm_id, version="v2", values=rules.crm_readback(values(subject="Renamed")))
+    edited = crm_edit(pair, subject="Renamed")
     [action] = plan(pairs=[pair], crm=[edited]).actions
     assert action.kind is Kind.UPDATE
     assert action.mail_writes == {"subject": "Renamed"}
@@ -63,9 +72,8 @@ def test_it_sends_a_salesforce_edit_to_the_mailbox():
 
 def test_it_merges_different_fields_changed_on_each_side():
     pair = synced_pair()
-    rules = event_rules()
     mail = ItemChange(id="m1", version="ck2", values=values(location="Room 9"))
-    crm = ItemChange(id=pair.crm_id, version="v2", values=rules.crm_readback(values(subject="New title")))
+    crm = crm_edit(pair, subject="New title")
     result = plan(pairs=[pair], mail=[mail], crm=[crm])
     [action] = result.actions
     assert action.crm_writes == {"location": "Room 9"}
@@ -75,27 +83,26 @@ def test_it_merges_different_fields_changed_on_each_side():
 
 def test_it_treats_the_same_change_on_both_sides_as_no_conflict():
     pair = synced_pair()
-    rules = event_rules()
     mail = ItemChange(id="m1", version="ck2", values=values(subject="Same"))
-    crm = ItemChange(id=pair.crm_id, version="v2", values=rules.crm_readback(values(subject="Same")))
+    crm = crm_edit(pair, subject="Same")
     result = plan(pairs=[pair], mail=[mail], crm=[crm])
     assert result.conflicts == []
     assert [a.kind for a in result.actions] == [Kind.REFRESH]
     assert result.actions[0].crm_writes == {} and result.actions[0].mail_writes == {}
 
 
-def test_it_resolves_a_conflict_by_newest_change_and_reports_it():
-    pair = synced_pair()
-    rules = event_rules()
+def conflicting_subjects(pair: PairState) -> tuple[ItemChange, ItemChange]:
+    """The pair's subject changed on both sides since it last synced: "Mail" at 10:00, "CRM" at 11:00."""
     mail = ItemChange(
         id="m1", version="ck2", values=values(subject="Mail"), modified_at="2026-11-27T10:00:00Z"
     )
-    crm = ItemChange(
-        id=pair.crm_id,
-        version="v2",
-        values=rules.crm_readback(values(subject="CRM")),
-        modified_at="2026-11-27T11:00:00Z",
-    )
+    crm = crm_edit(pair, modified_at="2026-11-27T11:00:00Z", subject="CRM")
+    return mail, crm
+
+
+def test_it_resolves_a_conflict_by_newest_change_and_reports_it():
+    pair = synced_pair()
+    mail, crm = conflicting_subjects(pair)
     result = plan(pairs=[pair], mail=[mail], crm=[crm])
     [conflict] = result.conflicts
     assert conflict.winner == "crm" and conflict.field == "subject"
@@ -105,16 +112,7 @@ def test_it_resolves_a_conflict_by_newest_change_and_reports_it():
 
 def test_it_lets_mail_win_when_the_policy_says_so():
     pair = synced_pair()
-    rules = event_rules()
-    mail = ItemChange(
-        id="m1", version="ck2", values=values(subject="Mail"), modified_at="2026-11-27T10:00:00Z"
-    )
-    crm = ItemChange(
-        id=pair.crm_id,
-        version="v2",
-        values=rules.crm_readback(values(subject="CRM")),
-        modified_at="2026-11-27T11:00:00Z",
-    )
+    mail, crm = conflicting_subjects(pair)
     result = plan(pairs=[pair], mail=[mail], crm=[crm], conflict_policy="mail")
     assert result.conflicts[0].winner == "mail"
     assert result.actions[0].crm_writes == {"subject": "Mail"}
@@ -122,8 +120,7 @@ def test_it_lets_mail_win_when_the_policy_says_so():
 
 def test_it_reverts_a_salesforce_edit_of_a_one_way_field():
     pair = synced_pair(sensitivity="private")
-    rules = event_rules()
-    edited = ItemChange(id=pair.crm_id, version="v2", values=rules.crm_readback(values(sensitivity="normal")))
+    edited = crm_edit(pair, sensitivity="normal")
     [action] = plan(pairs=[pair], crm=[edited]).actions
     assert action.crm_writes == {"sensitivity": "private"}
     assert action.mail_writes == {}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import User
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -14,7 +15,9 @@ from mapping.models import FieldMapping
 from syncengine.models import CalendarSource, HeldDeletion
 from syncengine.services.sessions import session_run
 from tests.support.calendar import in_days
+from tests.support.pages import client_for
 from tests.support.people import Person, event_body
+from tests.support.records import raw_credentials
 
 pytestmark = pytest.mark.django_db
 MODELS = list(apps.get_app_config("syncengine").get_models())
@@ -23,9 +26,7 @@ MODELS = list(apps.get_app_config("syncengine").get_models())
 @pytest.fixture
 def admin_client_(db: None) -> Client:
     user = User.objects.create_superuser("support", "support@example.com", "pw-for-tests-only")
-    client = Client()
-    client.force_login(user)
-    return client
+    return client_for(user)
 
 
 @pytest.fixture
@@ -46,12 +47,6 @@ def synced_alice(alice: Person) -> Person:
     alice.mailbox.refresh_from_db()
     alice.connection.refresh_from_db()
     return alice
-
-
-def _raw_credentials(table: str, pk: int) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT credentials FROM {table} WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
 
 
 def _secrets(credentials: dict) -> list[str]:
@@ -81,16 +76,16 @@ def test_it_opens_the_change_page_of_every_model(admin_client_: Client, synced_a
     assert response.status_code == 200
 
 
-def test_it_never_shows_the_mailbox_credentials(admin_client_: Client, synced_alice: Person):
-    mailbox = synced_alice.mailbox
-    raw = _raw_credentials("syncengine_mailbox", mailbox.pk)
-    secrets = _secrets(mailbox.credentials)
-    assert mailbox.credentials["refresh_token"] in secrets
+def _assert_credentials_never_shown(client: Client, record: Any, views: list[str]) -> None:
+    """The record's credentials, raw or any secret in them, appear on none of its admin pages."""
+    raw = raw_credentials(record._meta.db_table, record.pk)
+    secrets = _secrets(record.credentials)
+    assert record.credentials["refresh_token"] in secrets
 
+    admin_name = f"admin:{record._meta.app_label}_{record._meta.model_name}"
     pages = [
-        admin_client_.get(reverse("admin:syncengine_mailbox_change", args=[mailbox.pk])),
-        admin_client_.get(reverse("admin:syncengine_mailbox_changelist")),
-        admin_client_.get(reverse("admin:syncengine_mailbox_history", args=[mailbox.pk])),
+        client.get(reverse(f"{admin_name}_{view}", args=[] if view == "changelist" else [record.pk]))
+        for view in views
     ]
 
     for page in pages:
@@ -100,26 +95,14 @@ def test_it_never_shows_the_mailbox_credentials(admin_client_: Client, synced_al
         assert raw not in html
         for secret in secrets:
             assert secret not in html
+
+
+def test_it_never_shows_the_mailbox_credentials(admin_client_: Client, synced_alice: Person):
+    _assert_credentials_never_shown(admin_client_, synced_alice.mailbox, ["change", "changelist", "history"])
 
 
 def test_it_never_shows_the_salesforce_credentials(admin_client_: Client, synced_alice: Person):
-    sf = synced_alice.connection
-    raw = _raw_credentials("syncengine_salesforceconnection", sf.pk)
-    secrets = _secrets(sf.credentials)
-    assert sf.credentials["refresh_token"] in secrets
-
-    pages = [
-        admin_client_.get(reverse("admin:syncengine_salesforceconnection_change", args=[sf.pk])),
-        admin_client_.get(reverse("admin:syncengine_salesforceconnection_changelist")),
-    ]
-
-    for page in pages:
-        assert page.status_code == 200
-        html = page.content.decode()
-        assert 'name="credentials"' not in html
-        assert raw not in html
-        for secret in secrets:
-            assert secret not in html
+    _assert_credentials_never_shown(admin_client_, synced_alice.connection, ["change", "changelist"])
 
 
 def test_it_keeps_the_credentials_when_support_saves_the_mailbox(admin_client_: Client, synced_alice: Person):

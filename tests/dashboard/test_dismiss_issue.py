@@ -9,6 +9,7 @@ from django.urls import reverse
 from syncengine.models import MailboxStatus, SyncIssue
 from syncengine.services.sessions import session_run
 from tests.support.calendar import in_days
+from tests.support.pages import client_for
 from tests.support.people import Person, event_body
 
 pytestmark = pytest.mark.django_db
@@ -46,8 +47,7 @@ def test_it_keeps_a_mailbox_flagged_while_an_issue_is_open(alice: Person, trunca
 
 @pytest.mark.parametrize("intruder", ["teammate", "outsider"])
 def test_it_answers_404_to_someone_else_dismissing(request, alice: Person, truncated_issue, intruder: str):
-    client = Client()
-    client.force_login(request.getfixturevalue(intruder).user)
+    client = client_for(request.getfixturevalue(intruder).user)
 
     response = client.post(reverse("dashboard:dismiss_issue", args=[truncated_issue.pk]))
 

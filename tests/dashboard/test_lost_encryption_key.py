@@ -15,17 +15,12 @@ from syncengine.services.failures import MAIL_CREDENTIALS_UNREADABLE
 from syncengine.services.sessions import session_run
 from tests.support.pages import text_of, url
 from tests.support.people import Person
+from tests.support.records import raw_credentials
 
 pytestmark = pytest.mark.django_db
 
 OLD = Fernet.generate_key().decode()
 NEW = Fernet.generate_key().decode()
-
-
-def _raw(table: str, pk: int) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT credentials FROM {table} WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
 
 
 @pytest.fixture
@@ -65,7 +60,7 @@ def test_it_shows_the_admin_pages_of_mailboxes_whose_tokens_no_key_opens(admin_c
 def test_it_suspends_the_mailbox_for_a_reconnect_and_keeps_the_stored_value(settings, key_lost):
     settings.FIELD_ENCRYPTION_KEYS = [NEW]
     _readable_salesforce(settings, key_lost)
-    raw_before = _raw("syncengine_mailbox", key_lost.mailbox.pk)
+    raw_before = raw_credentials("syncengine_mailbox", key_lost.mailbox.pk)
 
     session_run(mailbox_id=key_lost.mailbox.pk)
 
@@ -73,7 +68,7 @@ def test_it_suspends_the_mailbox_for_a_reconnect_and_keeps_the_stored_value(sett
     assert mailbox.suspended
     assert mailbox.cause_code == MAIL_CREDENTIALS_UNREADABLE
     assert "reconnect" in mailbox.suspended_reason.lower()
-    assert _raw("syncengine_mailbox", mailbox.pk) == raw_before  # nothing overwritten
+    assert raw_credentials("syncengine_mailbox", mailbox.pk) == raw_before  # nothing overwritten
 
 
 def test_it_marks_salesforce_for_a_reconnect_when_its_tokens_cannot_be_read(settings, key_lost):
@@ -96,13 +91,13 @@ def test_it_marks_salesforce_for_a_reconnect_when_its_tokens_cannot_be_read(sett
 
 
 def test_it_writes_an_unreadable_value_back_unchanged_so_restoring_the_key_recovers_it(settings, key_lost):
-    raw_before = _raw("syncengine_mailbox", key_lost.mailbox.pk)
+    raw_before = raw_credentials("syncengine_mailbox", key_lost.mailbox.pk)
     mailbox = Mailbox.objects.get(pk=key_lost.mailbox.pk)
     assert is_unreadable(mailbox.credentials)
 
     mailbox.save()  # e.g. a status change saved with the whole row
 
-    assert _raw("syncengine_mailbox", mailbox.pk) == raw_before
+    assert raw_credentials("syncengine_mailbox", mailbox.pk) == raw_before
     settings.FIELD_ENCRYPTION_KEYS = [NEW, OLD]
     assert Mailbox.objects.get(pk=mailbox.pk).credentials["refresh_token"]
 

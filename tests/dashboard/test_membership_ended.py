@@ -4,7 +4,6 @@ suspended with the reason, a running session cannot commit, nothing is queued, l
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from syncengine.models import Mailbox, Membership
 from syncengine.services.failures import USER_SUSPENDED
@@ -13,7 +12,7 @@ from syncengine.services.mailboxes import mailbox_suspend
 from syncengine.services.memberships import NOT_A_MEMBER
 from syncengine.services.queue import sessions_enqueue_due
 from tests.support.memberships import join_organization
-from tests.support.pages import text_of, url
+from tests.support.pages import client_for, text_of, url
 from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
@@ -64,8 +63,7 @@ def test_it_neither_queues_nor_leases_a_mailbox_whose_owner_is_no_member(alice: 
 
 
 def test_it_hides_a_former_members_mailbox_from_their_pages(alice: Person):
-    client = Client()
-    client.force_login(alice.user)
+    client = client_for(alice.user)
     _leave(alice)
 
     assert alice.mailbox.address not in text_of(client.get(url("home")))

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from syncengine.models import CalendarSource, Role
+from syncengine.models import CalendarSource
 from syncengine.services.streams import stream_specs
-from tests.support.pages import text_of
+from tests.support.pages import client_for, text_of
 from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def boss(make_person: Callable[..., Person], alice: Person) -> Person:
-    return make_person("boss", organization=alice.organization, role=Role.ORG_ADMIN)
-
-
-@pytest.fixture
-def boss_client(boss: Person) -> Client:
-    client = Client()
-    client.force_login(boss.user)
-    return client
 
 
 def page_url(person: Person) -> str:
@@ -109,8 +95,7 @@ def test_it_shows_the_page_to_org_admins_of_that_organization_only(
     alice_client: Client, alice: Person, outsider
 ):
     assert alice_client.get(page_url(alice)).status_code == 404  # a user, not an org admin
-    outsider_client = Client()
-    outsider_client.force_login(outsider.user)
+    outsider_client = client_for(outsider.user)
     assert outsider_client.get(page_url(alice)).status_code == 404
 
 

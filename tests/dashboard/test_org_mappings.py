@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,28 +11,15 @@ from django.urls import reverse
 from mapping.defaults import default_rows
 from mapping.models import FieldMapping
 from mapping.services import mail_fields_of
-from syncengine.models import Role, SalesforceConnection
+from syncengine.models import SalesforceConnection
 from syncengine.services.sessions import session_run
 from tests.support.calendar import in_days
-from tests.support.pages import text_of
+from tests.support.pages import client_for, text_of
 from tests.support.people import SYNC_KEY_FIELD, Person, event_body
 
 pytestmark = pytest.mark.django_db
 
 RowTuple = tuple[str, ...]  # mail_field, crm_field, direction, converter[, fixed value]
-
-
-@pytest.fixture
-def boss(make_person: Callable[..., Person], alice: Person) -> Person:
-    """The org admin of alice's organization."""
-    return make_person("boss", organization=alice.organization, role=Role.ORG_ADMIN)
-
-
-@pytest.fixture
-def boss_client(boss: Person) -> Client:
-    client = Client()
-    client.force_login(boss.user)
-    return client
 
 
 @pytest.fixture
@@ -261,24 +247,12 @@ def test_it_shows_a_salesforce_error_and_saves_nothing(boss_client: Client, boss
     assert stored(boss) == []
 
 
-@pytest.fixture(params=["alice", "teammate", "support", "admin_elsewhere"])
-def not_admin_here(
-    request: pytest.FixtureRequest, make_person: Callable[..., Person], alice: Person
-) -> Person:
-    if request.param == "support":
-        return make_person("helpdesk", organization=alice.organization, role=Role.SUPPORT)
-    if request.param == "admin_elsewhere":
-        return make_person("otherboss", role=Role.ORG_ADMIN)
-    return request.getfixturevalue(request.param)
-
-
 def test_it_answers_404_to_anyone_but_an_org_admin_of_the_organization(
     not_admin_here: Person, boss: Person, sf_app: Any
 ):
     FieldMapping.objects.create(organization=boss.organization, stream="events", mail_field="subject")
     before = stored(boss)
-    client = Client()
-    client.force_login(not_admin_here.user)
+    client = client_for(not_admin_here.user)
 
     answers = [
         client.get(page_url(boss)).status_code,

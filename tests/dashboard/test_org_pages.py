@@ -20,6 +20,7 @@ from django.utils.html import escape
 from blocklists.models import OrgBlocklistEntry
 from dashboard.org_pages import ORG_TABS
 from syncengine.models import CalendarSource, Membership, Organization, Role
+from tests.support.pages import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -155,8 +156,7 @@ def test_it_answers_404_on_a_members_own_pages_to_someone_outside_the_organizati
 
 @pytest.mark.parametrize("tab", ORG_TABS, ids=lambda tab: tab.key)
 def test_it_shows_every_org_tab_on_each_tab_page_with_its_own_marked(tab: Any, world: World):
-    client = Client()
-    client.force_login(world.admin)
+    client = client_for(world.admin)
 
     page = client.get(reverse(tab.url_name, args=[world.organization.pk, *tab.url_args]))
 

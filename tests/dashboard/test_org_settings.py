@@ -12,23 +12,10 @@ from django.urls import reverse
 
 from syncengine.models import Role, SyncSettings
 from syncengine.services.streams import stream_specs, sync_settings_for
-from tests.support.pages import text_of, url
+from tests.support.pages import client_for, text_of, url
 from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def boss(make_person: Callable[..., Person], alice: Person) -> Person:
-    """The org admin of alice's organization."""
-    return make_person("boss", organization=alice.organization, role=Role.ORG_ADMIN)
-
-
-@pytest.fixture
-def boss_client(boss: Person) -> Client:
-    client = Client()
-    client.force_login(boss.user)
-    return client
 
 
 def settings_url(person: Person) -> str:
@@ -153,21 +140,8 @@ def test_it_accepts_the_bounds_of_the_delete_share(boss_client: Client, boss: Pe
     assert stored(boss)["max_delete_share"] == float(value)
 
 
-@pytest.fixture(params=["alice", "teammate", "support", "admin_elsewhere"])
-def not_admin_here(
-    request: pytest.FixtureRequest, make_person: Callable[..., Person], alice: Person
-) -> Person:
-    """A user and a teammate of the organization, its support member, and another org's admin."""
-    if request.param == "support":
-        return make_person("helpdesk", organization=alice.organization, role=Role.SUPPORT)
-    if request.param == "admin_elsewhere":
-        return make_person("otherboss", role=Role.ORG_ADMIN)
-    return request.getfixturevalue(request.param)
-
-
 def test_it_answers_404_to_anyone_but_an_org_admin_of_the_organization(not_admin_here: Person, boss: Person):
-    client = Client()
-    client.force_login(not_admin_here.user)
+    client = client_for(not_admin_here.user)
     before = stored(boss)
 
     seen = client.get(settings_url(boss))
@@ -211,8 +185,7 @@ def test_it_links_the_admin_pages_from_the_header_only_for_org_admins(
     for_boss = boss_client.get(url("home")).content.decode()
     for_user = alice_client.get(url("home")).content.decode()
     other = make_person("otherboss", role=Role.ORG_ADMIN)
-    other_client = Client()
-    other_client.force_login(other.user)
+    other_client = client_for(other.user)
     for_other_admin = other_client.get(url("home")).content.decode()
 
     assert f'href="{settings_url(boss)}"' in for_boss

@@ -7,7 +7,7 @@ from django.test import Client
 
 from syncengine.models import SyncSession
 from syncengine.services.mailboxes import mailbox_suspend
-from tests.support.pages import url
+from tests.support.pages import client_for, url
 from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
@@ -20,9 +20,7 @@ def intruder(request: pytest.FixtureRequest) -> Person:
 
 @pytest.fixture
 def intruder_client(intruder: Person) -> Client:
-    client = Client()
-    client.force_login(intruder.user)
-    return client
+    return client_for(intruder.user)
 
 
 def _state(person: Person) -> tuple:

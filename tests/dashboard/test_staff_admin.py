@@ -23,7 +23,7 @@ from syncengine.models import (
     SyncCursor,
     SyncSettings,
 )
-from tests.support.pages import text_of
+from tests.support.pages import client_for, text_of
 from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +37,7 @@ def _staff(name: str, *, supports: Person | None = None, superuser: bool = False
     user.user_permissions.set(Permission.objects.all())  # every model permission: the rules still hold
     if supports is not None:
         Membership.objects.create(user=user, organization=supports.organization, role=Role.SUPPORT)
-    client = Client()
-    client.force_login(user)
-    return client
+    return client_for(user)
 
 
 def test_it_shows_support_staff_only_the_organizations_they_support(alice: Person, outsider: Person):
@@ -146,8 +144,7 @@ def test_it_shows_the_org_admin_every_staff_change_to_their_organization(make_pe
     staff.post(f"/admin/syncengine/syncsettings/{settings_row.pk}/change/", data)
     assert AuditEntry.objects.filter(organization=alice.organization).exists()
 
-    page = Client()
-    page.force_login(admin.user)
+    page = client_for(admin.user)
     text = text_of(page.get(f"/org/{alice.organization.pk}/audit/"))
 
     assert "sam" in text
@@ -155,8 +152,7 @@ def test_it_shows_the_org_admin_every_staff_change_to_their_organization(make_pe
 
 
 def test_it_hides_the_audit_log_from_anyone_but_the_organizations_admins(alice: Person):
-    client = Client()
-    client.force_login(alice.user)
+    client = client_for(alice.user)
 
     assert client.get(f"/org/{alice.organization.pk}/audit/").status_code == 404
 

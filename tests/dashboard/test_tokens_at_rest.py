@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from django.db import connection
 
 from syncengine.models import Mailbox, SalesforceConnection
 from syncengine.services.sessions import session_run
 from tests.support.calendar import in_days
 from tests.support.people import Person, event_body
+from tests.support.records import raw_credentials
 
 pytestmark = pytest.mark.django_db
 
 
-def _raw_credentials(table: str, pk: int) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT credentials FROM {table} WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
+def stored(model: Any, pk: int) -> tuple[str, str]:
+    """The refresh token of that row as the model reads it, and the credentials column as stored."""
+    token = model.objects.get(pk=pk).credentials["refresh_token"]
+    assert token
+    return token, raw_credentials(model._meta.db_table, pk)
+
+
+def assert_hidden(credentials: dict[str, Any], raw: str) -> None:
+    """No key of the credentials, nor any value long enough to be a secret, is in the raw column."""
+    for key, value in credentials.items():
+        assert key not in raw
+        if isinstance(value, str) and len(value) >= 8:
+            assert value not in raw
 
 
 def test_it_stores_the_mailbox_refresh_token_encrypted(alice: Person):
-    token = Mailbox.objects.get(pk=alice.mailbox.pk).credentials["refresh_token"]
-    assert token
-
-    raw = _raw_credentials("syncengine_mailbox", alice.mailbox.pk)
+    token, raw = stored(Mailbox, alice.mailbox.pk)
 
     assert token not in raw
     assert "refresh_token" not in raw
@@ -31,10 +39,7 @@ def test_it_stores_the_mailbox_refresh_token_encrypted(alice: Person):
 
 
 def test_it_stores_the_salesforce_refresh_token_encrypted(alice: Person):
-    token = SalesforceConnection.objects.get(pk=alice.connection.pk).credentials["refresh_token"]
-    assert token
-
-    raw = _raw_credentials("syncengine_salesforceconnection", alice.connection.pk)
+    token, raw = stored(SalesforceConnection, alice.connection.pk)
 
     assert token not in raw
     assert "refresh_token" not in raw
@@ -46,14 +51,8 @@ def test_it_keeps_tokens_encrypted_after_a_session_refreshes_them(alice: Person)
     mailbox = Mailbox.objects.get(pk=alice.mailbox.pk)
     sf = SalesforceConnection.objects.get(pk=alice.connection.pk)
 
-    raw_mailbox = _raw_credentials("syncengine_mailbox", mailbox.pk)
-    raw_sf = _raw_credentials("syncengine_salesforceconnection", sf.pk)
+    raw_mailbox = raw_credentials("syncengine_mailbox", mailbox.pk)
+    raw_sf = raw_credentials("syncengine_salesforceconnection", sf.pk)
 
-    for key, value in mailbox.credentials.items():
-        assert key not in raw_mailbox
-        if isinstance(value, str) and len(value) >= 8:
-            assert value not in raw_mailbox
-    for key, value in sf.credentials.items():
-        assert key not in raw_sf
-        if isinstance(value, str) and len(value) >= 8:
-            assert value not in raw_sf
+    assert_hidden(mailbox.credentials, raw_mailbox)
+    assert_hidden(sf.credentials, raw_sf)

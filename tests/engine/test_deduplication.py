@@ -8,7 +8,7 @@ from syncengine.models import ItemPair
 from syncengine.services.sessions import session_run
 from tests.support.calendar import in_days, synced_events
 from tests.support.people import Person, event_body
-from tests.support.records import container, sf_rows
+from tests.support.records import container, folder_contact, sf_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +33,8 @@ def test_it_links_a_new_outlook_contact_to_the_salesforce_contact_with_the_same_
         {"LastName": "Meyer", "Email": "ben@globex.example", "Title": "CTO"},
         colleague["id"],
     )
-    folder = container(person, "contactFolders", "Salesforce Contacts")
-    created = person.outlook.call(
-        "POST",
-        f"/me/contactFolders/{folder}/contacts",
+    created = folder_contact(
+        person,
         {
             "givenName": "Ben",
             "surname": "Meyer",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.base import SandboxServer
 from syncengine.models import ItemPair, Mailbox, SyncSettings
 from syncengine.services.sessions import session_run
 from syncengine.services.streams import sync_settings_for
-from tests.support.calendar import in_days, synced_events
+from tests.support.calendar import in_days, salesforce_event, synced_events
 from tests.support.people import Person, event_body
 
 pytestmark = pytest.mark.django_db
@@ -48,19 +49,25 @@ def test_it_saves_private_items_only_with_the_category(person: Person):
     assert subjects(person) == ["Private deal"]
 
 
-def test_it_saves_an_invitation_once_the_user_accepts_it(person: Person, sandboxes):
-    _, graph_server = sandboxes
-    invitation = graph_server.app.receive_invitation(
+def invited(graph_server: SandboxServer, person: Person, subject: str, organizer: dict[str, str]) -> dict:
+    """A meeting from someone outside arrives in the person's Outlook, in three days, not answered."""
+    return graph_server.app.receive_invitation(
         person.tenant_id,
         person.graph_user_id,
         event_body(
-            "Globex kickoff",
+            subject,
             in_days(3),
             in_days(3, 11),
             attendees=[{"emailAddress": {"address": person.mailbox.address}, "type": "required"}],
         ),
-        {"name": "Ana Ito", "address": "ana@globex.example"},
+        organizer,
     )
+
+
+def test_it_saves_an_invitation_once_the_user_accepts_it(person: Person, sandboxes):
+    _, graph_server = sandboxes
+    ana = {"name": "Ana Ito", "address": "ana@globex.example"}
+    invitation = invited(graph_server, person, "Globex kickoff", ana)
     run(person)
     assert subjects(person) == []  # not answered yet
 
@@ -75,17 +82,7 @@ def test_it_saves_unanswered_invitations_when_the_org_says_so(person: Person, sa
     SyncSettings.objects.update_or_create(
         organization=person.organization, defaults={"save_unresponded_invitations": True}
     )
-    graph_server.app.receive_invitation(
-        person.tenant_id,
-        person.graph_user_id,
-        event_body(
-            "Initech intro",
-            in_days(3),
-            in_days(3, 11),
-            attendees=[{"emailAddress": {"address": person.mailbox.address}, "type": "required"}],
-        ),
-        {"name": "Dev Park", "address": "dev@initech.example"},
-    )
+    invited(graph_server, person, "Initech intro", {"name": "Dev Park", "address": "dev@initech.example"})
 
     run(person)
 
@@ -155,6 +152,18 @@ def test_it_saves_each_occurrence_of_a_series_inside_the_window_as_its_own_event
     assert days == [in_days(1 + 7 * week, 9)[:10] for week in range(4)]
 
 
+def weekly_pipeline(person: Person, occurrences: int) -> dict:
+    """A series in the person's Outlook: "Weekly pipeline", tomorrow 9 to 10 and every 7 days after."""
+    start = in_days(1, 9)
+    return person.outlook.create_event(
+        **event_body("Weekly pipeline", start, in_days(1, 10)),
+        recurrence={
+            "pattern": {"type": "daily", "interval": 7},
+            "range": {"type": "numbered", "startDate": start[:10], "numberOfOccurrences": occurrences},
+        },
+    )
+
+
 def series_occurrences(person: Person, series_id: str) -> list[dict]:
     start, end = in_days(-1, 0) + "Z", in_days(40, 0) + "Z"
     view = person.outlook.call("GET", f"/me/calendarView?startDateTime={start}&endDateTime={end}")["value"]
@@ -164,14 +173,7 @@ def series_occurrences(person: Person, series_id: str) -> list[dict]:
 
 
 def test_it_follows_a_changed_and_a_cancelled_occurrence_of_a_series(person: Person):
-    start = in_days(1, 9)
-    series = person.outlook.create_event(
-        **event_body("Weekly pipeline", start, in_days(1, 10)),
-        recurrence={
-            "pattern": {"type": "daily", "interval": 7},
-            "range": {"type": "numbered", "startDate": start[:10], "numberOfOccurrences": 3},
-        },
-    )
+    series = weekly_pipeline(person, 3)
     run(person)
     _, second, third = series_occurrences(person, series["id"])
 
@@ -196,14 +198,7 @@ def test_it_follows_a_changed_and_a_cancelled_occurrence_of_a_series(person: Per
 
 
 def test_it_changes_one_occurrence_in_outlook_when_its_salesforce_event_is_edited(person: Person):
-    start = in_days(1, 9)
-    series = person.outlook.create_event(
-        **event_body("Weekly pipeline", start, in_days(1, 10)),
-        recurrence={
-            "pattern": {"type": "daily", "interval": 7},
-            "range": {"type": "numbered", "startDate": start[:10], "numberOfOccurrences": 2},
-        },
-    )
+    series = weekly_pipeline(person, 2)
     run(person)
     later = next(e for e in synced_events(person) if e["StartDateTime"].startswith(in_days(8, 9)[:10]))
 
@@ -245,14 +240,7 @@ def test_it_saves_an_all_day_event_as_a_day_and_a_length_and_keeps_it_all_day_bo
 
 def test_it_leaves_out_a_salesforce_event_outside_the_window_when_it_is_read_as_a_change(person: Person):
     run(person)  # the first, windowed read is done; later reads are changes of any date
-    person.salesforce.Event.create(
-        {
-            "Subject": "Next year's kickoff",
-            "StartDateTime": in_days(200, 9) + "Z",
-            "EndDateTime": in_days(200, 10) + "Z",
-            "OwnerId": person.sf_user_id,
-        }
-    )
+    salesforce_event(person, "Next year's kickoff", 200)
 
     session = run(person)
 
@@ -279,21 +267,15 @@ def later(sandboxes):
 def test_it_brings_down_a_salesforce_event_once_the_window_reaches_it_and_keeps_deletions(
     person: Person, later
 ):
-
-    def salesforce_event(subject: str, days: int) -> str:
-        start, end = in_days(days, 9) + "Z", in_days(days, 10) + "Z"
-        body = {"Subject": subject, "StartDateTime": start, "EndDateTime": end, "OwnerId": person.sf_user_id}
-        return person.salesforce.Event.create(body)["id"]
-
     sync_settings_for(person.organization)
     SyncSettings.objects.filter(organization=person.organization).update(window_days_ahead=5)
     person.outlook.create_event(**event_body("Soon", in_days(2, 9), in_days(2, 10)))
     run(person)
     [soon] = synced_events(person)
-    salesforce_event("Far ahead", 8)
+    salesforce_event(person, "Far ahead", 8)
     run(person)  # outside the window: not in the calendar yet
     later(3600)
-    salesforce_event("Nearby", 3)
+    salesforce_event(person, "Nearby", 3)
     run(person)  # the cursor moves past "Far ahead": a read of changes alone never sees it again
     later(3600)
     person.salesforce.Event.delete(soon["Id"])

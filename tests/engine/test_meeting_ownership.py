@@ -97,14 +97,46 @@ def invitation(graph_server: SandboxServer, guest: Person, organizer: Person, me
     return copy
 
 
-def test_it_moves_ownership_to_the_organizers_mailbox_when_it_first_sees_the_meeting(
-    make_person, on_google, sandboxes, google_server
-):
-    sf_server, graph_server = sandboxes
+def outlook_meeting(
+    graph_server: SandboxServer, alice: Person, bob: Person, **extra: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """alice's Outlook meeting "Globex renewal" with bob and a customer, and its copy arriving in bob's
+    Outlook with her iCalUId (not answered yet); ``extra`` goes on alice's event only."""
+    people = [attendee(bob.mailbox.address), attendee("ana@globex.example")]
+    meeting = alice.outlook.create_event(
+        **event_body("Globex renewal", in_days(2, 14), in_days(2, 15), attendees=people, **extra)
+    )
+    copy = graph_server.app.receive_invitation(
+        bob.tenant_id,
+        bob.graph_user_id,
+        event_body("Globex renewal", in_days(2, 14), in_days(2, 15), attendees=people),
+        {"name": "Alice", "address": alice.mailbox.address},
+        ical_uid=meeting["iCalUId"],
+    )
+    return meeting, copy
+
+
+@pytest.fixture
+def gina_invites_bob(
+    make_person: Callable[..., Person],
+    on_google: Callable[..., Person],
+    sandboxes: Any,
+    google_server: SandboxServer,
+) -> tuple[Person, Person, dict]:
+    """bob on Outlook and gina on Google Calendar, in one organization: gina's meeting "Globex renewal"
+    arrives in bob's Outlook and he accepts it. bob, gina and bob's copy."""
+    _, graph_server = sandboxes
     bob = make_person("bob")
     gina = on_google("gina", bob.organization)
     meeting = google_meeting(google_server, gina, bob, "Globex renewal")
-    invitation(graph_server, bob, gina, meeting, "Globex renewal")
+    return bob, gina, invitation(graph_server, bob, gina, meeting, "Globex renewal")
+
+
+def test_it_moves_ownership_to_the_organizers_mailbox_when_it_first_sees_the_meeting(
+    gina_invites_bob: tuple[Person, Person, dict], sandboxes
+):
+    sf_server, _ = sandboxes
+    bob, gina, _ = gina_invites_bob
 
     run(bob)  # the attendee's mailbox saves it first: the Event is bob's for now
     [event] = events(sf_server.app, bob)
@@ -120,13 +152,10 @@ def test_it_moves_ownership_to_the_organizers_mailbox_when_it_first_sees_the_mee
 
 
 def test_it_keeps_the_event_when_an_attendee_deletes_their_copy(
-    make_person, on_google, sandboxes, google_server
+    gina_invites_bob: tuple[Person, Person, dict], sandboxes
 ):
-    sf_server, graph_server = sandboxes
-    bob = make_person("bob")
-    gina = on_google("gina", bob.organization)
-    meeting = google_meeting(google_server, gina, bob, "Globex renewal")
-    copy = invitation(graph_server, bob, gina, meeting, "Globex renewal")
+    sf_server, _ = sandboxes
+    bob, gina, copy = gina_invites_bob
     run(bob)  # bob's mailbox saved the meeting first (gina's has not synced yet)
     [event] = events(sf_server.app, bob)
 
@@ -149,17 +178,7 @@ def test_it_lets_go_of_only_the_attendees_relation_when_they_delete_their_copy(m
     alice = make_person("alice")
     bob = make_person("bob", organization=alice.organization)
     customer = alice.salesforce.Contact.create({"LastName": "Ito", "Email": "ana@globex.example"})["id"]
-    people = [attendee(bob.mailbox.address), attendee("ana@globex.example")]
-    meeting = alice.outlook.create_event(
-        **event_body("Globex renewal", in_days(2, 14), in_days(2, 15), attendees=people)
-    )
-    copy = graph_server.app.receive_invitation(
-        bob.tenant_id,
-        bob.graph_user_id,
-        event_body("Globex renewal", in_days(2, 14), in_days(2, 15), attendees=people),
-        {"name": "Alice", "address": alice.mailbox.address},
-        ical_uid=meeting["iCalUId"],
-    )
+    _, copy = outlook_meeting(graph_server, alice, bob)
     bob.outlook.call("POST", f"/me/events/{copy['id']}/accept", {"sendResponse": False})
     run(bob)
     run(alice)
@@ -179,17 +198,7 @@ def test_it_deletes_the_event_when_the_organizer_deletes_the_meeting(make_person
     sf_server, graph_server = sandboxes
     alice = make_person("alice")
     bob = make_person("bob", organization=alice.organization)
-    people = [attendee(bob.mailbox.address), attendee("ana@globex.example")]
-    meeting = alice.outlook.create_event(
-        **event_body("Globex renewal", in_days(2, 14), in_days(2, 15), attendees=people)
-    )
-    copy = graph_server.app.receive_invitation(
-        bob.tenant_id,
-        bob.graph_user_id,
-        event_body("Globex renewal", in_days(2, 14), in_days(2, 15), attendees=people),
-        {"name": "Alice", "address": alice.mailbox.address},
-        ical_uid=meeting["iCalUId"],
-    )
+    meeting, copy = outlook_meeting(graph_server, alice, bob)
     bob.outlook.call("POST", f"/me/events/{copy['id']}/accept", {"sendResponse": False})
     run(bob)  # bob saved first; alice's mailbox takes it over
     run(alice)
@@ -210,19 +219,9 @@ def test_it_waits_for_the_organizer_before_saving_an_unanswered_invitation(make_
     sf_server, graph_server = sandboxes
     alice = make_person("alice")
     bob = make_person("bob", organization=alice.organization)
-    people = [attendee(bob.mailbox.address), attendee("ana@globex.example")]
-    meeting = alice.outlook.create_event(
-        **event_body("Globex renewal", in_days(2, 14), in_days(2, 15), attendees=people, categories=["Blue"])
-    )
     alice.mailbox.autosave_meetings = False  # alice's mailbox does not save it yet
     alice.mailbox.save()
-    copy = graph_server.app.receive_invitation(
-        bob.tenant_id,
-        bob.graph_user_id,
-        event_body("Globex renewal", in_days(2, 14), in_days(2, 15), attendees=people),
-        {"name": "Alice", "address": alice.mailbox.address},
-        ical_uid=meeting["iCalUId"],
-    )
+    meeting, copy = outlook_meeting(graph_server, alice, bob, categories=["Blue"])
     bob.outlook.update_event(copy["id"], categories=["Salesforce"])  # unanswered, tagged by bob
 
     run(alice)

@@ -9,7 +9,7 @@ import pytest
 from syncengine.models import Outcome, SyncSettings
 from syncengine.services.sessions import session_run
 from syncengine.services.streams import sync_settings_for
-from tests.support.calendar import in_days, synced_events
+from tests.support.calendar import in_days, salesforce_event, synced_events
 from tests.support.people import Person, event_body
 
 pytestmark = pytest.mark.django_db
@@ -103,14 +103,7 @@ def test_it_saves_nothing_new_from_the_mailbox_and_restores_deletions_one_way_to
 
 def test_it_still_brings_salesforce_made_events_down_one_way_to_salesforce(person: Person):
     one_way(person, events_direction="to_crm")
-    person.salesforce.Event.create(
-        {
-            "Subject": "Made in Salesforce",
-            "StartDateTime": in_days(4, 9) + "Z",
-            "EndDateTime": in_days(4, 10) + "Z",
-            "OwnerId": person.sf_user_id,
-        }
-    )
+    salesforce_event(person, "Made in Salesforce", 4)
 
     session = synced(person)
 

@@ -4,7 +4,6 @@ and items that fail until someone fixes their cause."""
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from datetime import timedelta
 
@@ -21,7 +20,7 @@ from syncengine.services.state import state_commit
 from syncengine.tasks import enqueue_due_sessions
 from tests.support.calendar import in_days, synced_events
 from tests.support.people import SYNC_KEY_FIELD, Person, event_body
-from tests.support.sessions import worker_env
+from tests.support.sessions import start_manage
 
 
 @pytest.mark.django_db(transaction=True)
@@ -37,13 +36,7 @@ def test_it_creates_no_duplicate_event_after_a_worker_is_killed_mid_session(pers
     sf_server.app.add_fault(
         path=rf"/composite/sobjects/Event/{SYNC_KEY_FIELD}$", method="PATCH", delay_after=60
     )
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "sync_mailbox", str(person.mailbox.pk)],
-        cwd=settings.BASE_DIR,
-        env=worker_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker = start_manage("sync_mailbox", str(person.mailbox.pk))
     try:
         deadline = time.monotonic() + 60
         while len(sf_server.app.records(person.sf_org_id, "Event")) < 30:
@@ -212,13 +205,7 @@ def test_it_commits_nothing_from_a_sync_mailbox_run_whose_lease_another_session_
     sf_server.app.add_fault(
         path=rf"/composite/sobjects/Event/{SYNC_KEY_FIELD}$", method="PATCH", delay_after=3
     )
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "sync_mailbox", str(person.mailbox.pk)],
-        cwd=settings.BASE_DIR,
-        env=worker_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    worker = start_manage("sync_mailbox", str(person.mailbox.pk), output=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
         while len(sf_server.app.records(person.sf_org_id, "Event")) < 3:

@@ -64,6 +64,15 @@ def wave(person: Person, count: int) -> list[dict]:
     return made
 
 
+def held_mass_delete(person: Person) -> list[dict]:
+    """24 synced events, 15 of them then deleted in Outlook: the next session holds the deletions."""
+    made = wave(person, 24)
+    for event in made[:15]:
+        person.outlook.delete_event(event["id"])
+    session_run(mailbox_id=person.mailbox.pk)
+    return made
+
+
 def test_it_keeps_a_halted_mass_delete_waiting_across_sessions(person: Person):
     made = wave(person, 24)
     for event in made[:15]:  # more than half and more than ten: the guard stops it
@@ -82,10 +91,7 @@ def test_it_keeps_a_halted_mass_delete_waiting_across_sessions(person: Person):
 
 
 def test_it_deletes_the_held_items_once_the_owner_confirms(person: Person):
-    made = wave(person, 24)
-    for event in made[:15]:
-        person.outlook.delete_event(event["id"])
-    session_run(mailbox_id=person.mailbox.pk)
+    made = held_mass_delete(person)
 
     from syncengine.services.held import deletions_decide
 
@@ -105,10 +111,7 @@ def test_it_deletes_the_held_items_once_the_owner_confirms(person: Person):
 
 def test_it_restores_the_held_items_in_the_mailbox_that_lost_them(person: Person, sandboxes):
     _, graph_server = sandboxes
-    made = wave(person, 24)
-    for event in made[:15]:
-        person.outlook.delete_event(event["id"])
-    session_run(mailbox_id=person.mailbox.pk)
+    made = held_mass_delete(person)
 
     from syncengine.services.held import deletions_decide
 
@@ -130,10 +133,7 @@ def test_it_restores_each_held_item_once_when_the_worker_dies_after_the_restore(
     from tests.support.machine import WorkerKilled, killed_at_mailbox_create
 
     _, graph_server = sandboxes
-    made = wave(person, 24)
-    for event in made[:15]:
-        person.outlook.delete_event(event["id"])
-    session_run(mailbox_id=person.mailbox.pk)
+    made = held_mass_delete(person)
     deletions_decide(mailbox=person.mailbox, stream="events", decision=HeldDecision.RESTORE, user=person.user)
 
     with killed_at_mailbox_create(GraphConnector, "events", after=True), pytest.raises(WorkerKilled):

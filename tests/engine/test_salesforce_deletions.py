@@ -18,6 +18,17 @@ def _pair(person: Person, mail_id: str) -> ItemPair:
     return ItemPair.objects.get(mailbox=person.mailbox, stream="events", mail_id=mail_id)
 
 
+def deleted_in_salesforce(person: Person) -> tuple[dict, dict]:
+    """An Outlook event "Pipeline review" saved as an Event, which the user then deletes in Salesforce,
+    and the session after: the calendar item and the Event as it was."""
+    created = person.outlook.create_event(**event_body("Pipeline review", in_days(1), in_days(1, 11)))
+    run(person)
+    [event] = synced_events(person)
+    person.salesforce.Event.delete(event["Id"])
+    run(person)
+    return created, event
+
+
 def test_it_takes_the_category_off_an_outlook_event_deleted_in_salesforce(person: Person):
     created = person.outlook.create_event(**event_body("Pipeline review", in_days(1), in_days(1, 11)))
     run(person)
@@ -32,11 +43,7 @@ def test_it_takes_the_category_off_an_outlook_event_deleted_in_salesforce(person
 
 
 def test_it_never_saves_again_an_outlook_event_deleted_in_salesforce_when_it_is_edited(person: Person):
-    created = person.outlook.create_event(**event_body("Pipeline review", in_days(1), in_days(1, 11)))
-    run(person)
-    [event] = synced_events(person)
-    person.salesforce.Event.delete(event["Id"])
-    run(person)
+    created, _ = deleted_in_salesforce(person)
 
     person.outlook.update_event(created["id"], subject="Pipeline review (moved)")
     run(person)
@@ -47,11 +54,7 @@ def test_it_never_saves_again_an_outlook_event_deleted_in_salesforce_when_it_is_
 
 
 def test_it_saves_a_deleted_event_again_as_a_new_event_once_the_user_tags_it(person: Person):
-    created = person.outlook.create_event(**event_body("Pipeline review", in_days(1), in_days(1, 11)))
-    run(person)
-    [first] = synced_events(person)
-    person.salesforce.Event.delete(first["Id"])
-    run(person)
+    created, first = deleted_in_salesforce(person)
 
     person.outlook.update_event(created["id"], categories=["Salesforce"])
     run(person)
@@ -84,12 +87,7 @@ def test_it_deletes_an_outlook_event_deleted_in_salesforce_when_the_org_says_so(
     SyncSettings.objects.update_or_create(
         organization=person.organization, defaults={"events_deleted_in_salesforce_leave_mailbox": False}
     )
-    created = person.outlook.create_event(**event_body("Pipeline review", in_days(1), in_days(1, 11)))
-    run(person)
-    [event] = synced_events(person)
-
-    person.salesforce.Event.delete(event["Id"])
-    run(person)
+    created, _ = deleted_in_salesforce(person)
 
     events = person.outlook.call("GET", "/me/events")["value"]
     assert created["id"] not in {e["id"] for e in events}

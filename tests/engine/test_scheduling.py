@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
@@ -17,7 +15,7 @@ from syncengine.services.queue import sessions_enqueue_due
 from syncengine.services.sessions import session_run
 from tests.support.calendar import in_days, synced_events
 from tests.support.people import Person, event_body
-from tests.support.sessions import worker_env
+from tests.support.sessions import start_manage
 
 
 @pytest.mark.django_db(transaction=True)
@@ -26,13 +24,7 @@ def test_it_runs_a_due_session_on_a_real_django_q2_worker(person: Person):
     Mailbox.objects.filter(pk=person.mailbox.pk).update(next_due_at=timezone.now() - timedelta(minutes=1))
 
     assert sessions_enqueue_due() == 1  # on the configured broker: the ORM, or Redis when REDIS_URL is set
-    cluster = subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
-        cwd=settings.BASE_DIR,
-        env=worker_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    cluster = start_manage("qcluster")
     try:
         deadline = time.monotonic() + 60
         while (

@@ -9,7 +9,7 @@ import pytest
 from syncengine.models import Outcome, SyncSettings
 from syncengine.services.sessions import session_run
 from tests.support.people import Person
-from tests.support.records import container, sf_rows
+from tests.support.records import container, folder_contact, sf_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -93,10 +93,8 @@ def test_it_mirrors_the_users_salesforce_contacts_into_the_folder(person: Person
 
 def test_it_saves_a_contact_created_in_the_folder_and_keeps_extra_emails_on_the_way_back(person: Person):
     synced(person)
-    folder = container(person, "contactFolders", "Salesforce Contacts")
-    created = person.outlook.call(
-        "POST",
-        f"/me/contactFolders/{folder}/contacts",
+    created = folder_contact(
+        person,
         {
             "givenName": "Jon",
             "surname": "Park",

@@ -30,18 +30,25 @@ def _bodies(graph_server: Any, subscription_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def subscribe(
+    connector: Any, resource: str, notification_url: str, lasting: timedelta = timedelta(hours=1)
+) -> Any:
+    """A Graph subscription asked for as the engine does (no lifecycle URL, client state "s")."""
+    return graph_subs.subscription_create(
+        connector,
+        resource=resource,
+        notification_url=notification_url,
+        lifecycle_url="",
+        client_state="s",
+        expires_at=timezone.now() + lasting,
+    )
+
+
 def test_it_refuses_a_subscription_whose_receiver_fails_the_handshake(instant: str, person: Person):
     connector = mail_connector_for(person.mailbox)
 
     with pytest.raises(ConnectorError) as refused:
-        graph_subs.subscription_create(
-            connector,
-            resource="me/events",
-            notification_url=f"{instant}/hooks/google/",  # answers 400, never echoes the token
-            lifecycle_url="",
-            client_state="s",
-            expires_at=timezone.now() + timedelta(hours=1),
-        )
+        subscribe(connector, "me/events", f"{instant}/hooks/google/")  # answers 400, never echoes the token
 
     assert refused.value.status == 400 and "validation" in str(refused.value).lower()
 
@@ -50,14 +57,7 @@ def test_it_refuses_a_lifetime_beyond_graphs_limit(instant: str, person: Person)
     connector = mail_connector_for(person.mailbox)
 
     with pytest.raises(ConnectorError) as refused:
-        graph_subs.subscription_create(
-            connector,
-            resource="me/todo/lists/x/tasks",
-            notification_url=f"{instant}/hooks/graph/",
-            lifecycle_url="",
-            client_state="s",
-            expires_at=timezone.now() + timedelta(minutes=4231),
-        )
+        subscribe(connector, "me/todo/lists/x/tasks", f"{instant}/hooks/graph/", timedelta(minutes=4231))
 
     assert refused.value.status == 400
 
@@ -134,14 +134,7 @@ def test_it_subscribes_under_users_paths_in_app_only_mode(instant: str, person: 
     connector = GraphConnector(base.config, account, {}, sleep=lambda seconds: None)
 
     resource = graph_subs.subscription_resource(connector, stream="events")
-    sub = graph_subs.subscription_create(
-        connector,
-        resource=resource,
-        notification_url=f"{instant}/hooks/graph/",
-        lifecycle_url="",
-        client_state="s",
-        expires_at=timezone.now() + timedelta(hours=1),
-    )
+    sub = subscribe(connector, resource, f"{instant}/hooks/graph/")
     person.outlook.create_event(
         subject="Seen by the app",
         start={"dateTime": "2026-12-01T10:00:00", "timeZone": "UTC"},

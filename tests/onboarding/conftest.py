@@ -21,6 +21,7 @@ from tests.support.onboarding import (
     Newcomer,
     install_admin_consent_routes,
 )
+from tests.support.pages import client_for
 from tests.support.people import Person
 
 
@@ -39,9 +40,7 @@ def alice(make_person: Callable[..., Person]) -> Person:
 
 @pytest.fixture
 def alice_client(alice: Person, onboarding_settings: Any) -> Client:
-    client = Client()
-    client.force_login(alice.user)
-    return client
+    return client_for(alice.user)
 
 
 @pytest.fixture
@@ -54,8 +53,7 @@ def make_newcomer(alice: Person, sandboxes: Any, onboarding_settings: Any) -> Ca
         Membership.objects.create(user=user, organization=alice.organization, role=role)
         graph_user = graph_server.app.create_user(alice.tenant_id, address, name.title())
         sf_user = sf_server.app.create_user(alice.sf_org_id, f"{address}.sf", address, name.title())
-        client = Client()
-        client.force_login(user)
+        client = client_for(user)
         return Newcomer(user, client, address, graph_user["id"], sf_user["id"], sf_user["username"])
 
     return make

@@ -25,6 +25,20 @@ def live(onboarding_settings: Any, live_server: Any) -> str:
     return str(live_server.url)
 
 
+def accept_at_microsoft(
+    browser: WebDriver, live: str, sandboxes: Any, username: str, link: str, page_text: str, address: str
+) -> None:
+    """The user logs in to us, follows ``link`` on the connect page to the Microsoft sandbox's page
+    (which says ``page_text``), signs in there as ``address`` and accepts."""
+    log_in(browser, live, username, PASSWORD)
+    click_link(browser, "Connect a mailbox or Salesforce")
+    click_link(browser, link)
+    wait_for_url(browser, sandboxes[1].url)
+    wait_for_text(browser, page_text)
+    fill(browser, login=address, passwd=GRAPH_PASSWORD)
+    click_button(browser, "Sign in and accept")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_it_connects_a_microsoft_mailbox_in_the_browser(
     browser: WebDriver,
@@ -32,13 +46,7 @@ def test_it_connects_a_microsoft_mailbox_in_the_browser(
     bob: Newcomer,
     sandboxes: Any,
 ):
-    log_in(browser, live, "bob", PASSWORD)
-    click_link(browser, "Connect a mailbox or Salesforce")
-    click_link(browser, "Connect Microsoft 365")
-    wait_for_url(browser, sandboxes[1].url)
-    wait_for_text(browser, "Sign in")
-    fill(browser, login=bob.address, passwd=GRAPH_PASSWORD)
-    click_button(browser, "Sign in and accept")
+    accept_at_microsoft(browser, live, sandboxes, "bob", "Connect Microsoft 365", "Sign in", bob.address)
 
     wait_for_url(browser, live)
     wait_for_text(browser, f"{bob.address} is connected")
@@ -106,13 +114,15 @@ def test_it_grants_admin_consent_in_the_browser(
     admin = make_newcomer("olga", role=Role.ORG_ADMIN)
     sandboxes[1].app.authority.make_admin(alice.tenant_id, admin.graph_user_id)
 
-    log_in(browser, live, "olga", PASSWORD)
-    click_link(browser, "Connect a mailbox or Salesforce")
-    click_link(browser, "Grant admin consent")
-    wait_for_url(browser, sandboxes[1].url)
-    wait_for_text(browser, "Consent on behalf of your organization")
-    fill(browser, login=admin.address, passwd=GRAPH_PASSWORD)
-    click_button(browser, "Sign in and accept")
+    accept_at_microsoft(
+        browser,
+        live,
+        sandboxes,
+        "olga",
+        "Grant admin consent",
+        "Consent on behalf of your organization",
+        admin.address,
+    )
 
     wait_for_text(browser, f"Admin consent granted for {alice.organization}")
     consent = MicrosoftAdminConsent.objects.get(organization=alice.organization)

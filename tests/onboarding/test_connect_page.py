@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from syncengine.models import Mailbox, Role
 from tests.support.onboarding import Newcomer
-from tests.support.pages import text_of
+from tests.support.pages import client_for, text_of
 from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +37,7 @@ def test_it_shows_admin_consent_to_org_admins(make_newcomer: Any, alice: Person)
 
 def test_it_tells_a_user_without_organization_to_ask_their_admin(onboarding_settings: Any):
     loner = User.objects.create_user(username="loner", password="pw-for-tests-only")
-    client = Client()
-    client.force_login(loner)
+    client = client_for(loner)
 
     response = client.get(reverse("onboarding:microsoft_start"), follow=True)
 

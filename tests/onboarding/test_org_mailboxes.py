@@ -91,14 +91,23 @@ def test_it_adds_a_shared_mailbox_that_a_session_then_syncs_to_salesforce(
     assert paths and not [p for p in paths if p.startswith("/v1.0/me")]
 
 
-def test_it_suspends_the_mailbox_naming_the_admin_consent_once_it_is_revoked(
+def revoked_org_mailbox(
     admin: Newcomer, alice: Person, consent: Consent, sales: dict[str, Any], graph: Any
-):
+) -> Mailbox:
+    """The admin consents and adds the sales mailbox for alice, then the consent is revoked in Entra
+    and the tokens issued under it expire."""
     grant_consent(admin, alice, consent)
     add(admin.client, alice, sales["mail"], alice.user)
     mailbox = Mailbox.objects.get(address=sales["mail"])
     graph.authority.revoke_admin_consent(alice.tenant_id, GRAPH_CLIENT_ID)
     graph.expire_tokens(alice.tenant_id)
+    return mailbox
+
+
+def test_it_suspends_the_mailbox_naming_the_admin_consent_once_it_is_revoked(
+    admin: Newcomer, alice: Person, consent: Consent, sales: dict[str, Any], graph: Any
+):
+    mailbox = revoked_org_mailbox(admin, alice, consent, sales, graph)
 
     session_run(mailbox_id=mailbox.pk)
 
@@ -110,11 +119,7 @@ def test_it_suspends_the_mailbox_naming_the_admin_consent_once_it_is_revoked(
 def test_it_resumes_suspended_org_wide_mailboxes_when_the_admin_consents_again(
     admin: Newcomer, alice: Person, consent: Consent, sales: dict[str, Any], graph: Any
 ):
-    grant_consent(admin, alice, consent)
-    add(admin.client, alice, sales["mail"], alice.user)
-    mailbox = Mailbox.objects.get(address=sales["mail"])
-    graph.authority.revoke_admin_consent(alice.tenant_id, GRAPH_CLIENT_ID)
-    graph.expire_tokens(alice.tenant_id)
+    mailbox = revoked_org_mailbox(admin, alice, consent, sales, graph)
     session_run(mailbox_id=mailbox.pk)
     graph.create_event(
         alice.tenant_id, sales["id"], event_body("After the pause", in_days(2), in_days(2, 11))

@@ -8,20 +8,14 @@ from io import StringIO
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from syncengine.models import Mailbox, SalesforceConnection
 from tests.support.people import Person
+from tests.support.records import raw_credentials
 
 pytestmark = pytest.mark.django_db
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-
-
-def _raw(table: str, pk: int) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT credentials FROM {table} WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
 
 
 def _rotate() -> str:
@@ -56,7 +50,7 @@ def test_it_reencrypts_every_token_so_only_the_new_key_is_needed(settings, writt
     settings.FIELD_ENCRYPTION_KEYS = [NEW]
     assert Mailbox.objects.get(pk=alice.mailbox.pk).credentials["refresh_token"] == mailbox_token
     assert SalesforceConnection.objects.get(pk=alice.connection.pk).credentials["refresh_token"] == sf_token
-    raw = _raw("syncengine_mailbox", alice.mailbox.pk)
+    raw = raw_credentials("syncengine_mailbox", alice.mailbox.pk)
     Fernet(NEW.encode()).decrypt(raw.encode())
     with pytest.raises(InvalidToken):
         Fernet(OLD.encode()).decrypt(raw.encode())
@@ -67,11 +61,11 @@ def test_it_reencrypts_every_token_so_only_the_new_key_is_needed(settings, writt
 def test_it_changes_nothing_when_run_again(settings, written_under_old_key: Person):
     settings.FIELD_ENCRYPTION_KEYS = [NEW, OLD]
     _rotate()
-    raw_before = _raw("syncengine_mailbox", written_under_old_key.mailbox.pk)
+    raw_before = raw_credentials("syncengine_mailbox", written_under_old_key.mailbox.pk)
 
     output = _rotate()
 
-    assert _raw("syncengine_mailbox", written_under_old_key.mailbox.pk) == raw_before
+    assert raw_credentials("syncengine_mailbox", written_under_old_key.mailbox.pk) == raw_before
     assert "Total: re-encrypted 0, already current 2." in output
 
 
@@ -80,7 +74,7 @@ def test_it_never_prints_a_secret(settings, written_under_old_key: Person):
     secrets = [
         written_under_old_key.mailbox.credentials["refresh_token"],
         written_under_old_key.connection.credentials["refresh_token"],
-        _raw("syncengine_mailbox", written_under_old_key.mailbox.pk),
+        raw_credentials("syncengine_mailbox", written_under_old_key.mailbox.pk),
         NEW,
         OLD,
     ]
@@ -99,14 +93,14 @@ def test_it_moves_tokens_off_the_key_derived_from_secret_key(settings, make_pers
     _rotate()
 
     assert Mailbox.objects.get(pk=alice.mailbox.pk).credentials["refresh_token"] == token
-    Fernet(NEW.encode()).decrypt(_raw("syncengine_mailbox", alice.mailbox.pk).encode())
+    Fernet(NEW.encode()).decrypt(raw_credentials("syncengine_mailbox", alice.mailbox.pk).encode())
 
 
 def test_it_leaves_values_no_key_opens_and_says_so(settings, written_under_old_key: Person):
     settings.FIELD_ENCRYPTION_KEYS = [NEW]  # the old key was dropped before rotating
-    raw_before = _raw("syncengine_mailbox", written_under_old_key.mailbox.pk)
+    raw_before = raw_credentials("syncengine_mailbox", written_under_old_key.mailbox.pk)
 
     with pytest.raises(CommandError, match="2 value\\(s\\) cannot be decrypted"):
         _rotate()
 
-    assert _raw("syncengine_mailbox", written_under_old_key.mailbox.pk) == raw_before
+    assert raw_credentials("syncengine_mailbox", written_under_old_key.mailbox.pk) == raw_before

@@ -18,6 +18,7 @@ import requests
 from sandbox.base import SandboxServer
 from sandbox.graph.app import GraphSandbox
 from sandbox.tls import SandboxCA
+from tests.support.graph_sandbox import GraphTenantOfAda, follow_delta
 
 GRAPH_DEFAULT = ["https://graph.microsoft.com/.default"]
 CALENDAR_SCOPES = ["https://graph.microsoft.com/Calendars.ReadWrite", "https://graph.microsoft.com/User.Read"]
@@ -26,64 +27,17 @@ WINDOW = {"startDateTime": "2026-11-01T00:00:00Z", "endDateTime": "2026-12-01T00
 
 
 @dataclass
-class Env:
-    app: GraphSandbox
-    url: str
-    ca_path: str
-    tenant_id: str
-    user_id: str
-    mail: str
-    password: str
-    client_id: str
-    secret: str
-
-    def session(self) -> requests.Session:
-        session = requests.Session()
-        session.trust_env = False
-        session.verify = self.ca_path
-        return session
-
-    def msal(self) -> msal.ConfidentialClientApplication:
-        return msal.ConfidentialClientApplication(
-            self.client_id,
-            client_credential=self.secret,
-            authority=f"{self.url}/{self.tenant_id}",
-            instance_discovery=False,
-            http_client=self.session(),
-            token_cache=msal.SerializableTokenCache(),
-        )
-
+class Env(GraphTenantOfAda):
     def delegated_token(self) -> dict[str, Any]:
-        refresh_token = self.app.issue_refresh_token(self.tenant_id, self.user_id, self.client_id)
-        result = self.msal().acquire_token_by_refresh_token(refresh_token, CALENDAR_SCOPES)
-        assert "access_token" in result, result
-        return result
+        return self.token(self.user_id, CALENDAR_SCOPES)
 
     def graph(self, access_token: str) -> requests.Session:
-        session = self.session()
-        session.headers["Authorization"] = f"Bearer {access_token}"
-        return session
+        return self.bearer(access_token)
 
 
 @pytest.fixture
 def env(graph_server: SandboxServer, sandbox_ca: SandboxCA) -> Env:
-    app: GraphSandbox = graph_server.app
-    tenant = app.create_tenant(domain=f"t{uuid.uuid4().hex[:8]}.example")
-    client_id, secret = str(uuid.uuid4()), "s3cret-" + uuid.uuid4().hex
-    app.register_app(tenant["id"], client_id, secret)
-    mail = f"ada@{tenant['domain']}"
-    user = app.create_user(tenant["id"], mail, "Ada Lovelace", password="Correct-Horse-1")
-    return Env(
-        app,
-        graph_server.url,
-        str(sandbox_ca.ca_path),
-        tenant["id"],
-        user["id"],
-        mail,
-        "Correct-Horse-1",
-        client_id,
-        secret,
-    )
+    return Env.with_ada(graph_server, sandbox_ca)
 
 
 def event_body(subject: str, start: str, end: str, zone: str = "UTC", **extra: Any) -> dict[str, Any]:
@@ -101,17 +55,16 @@ def create(graph: requests.Session, env: Env, body: dict[str, Any]) -> dict[str,
     return response.json()
 
 
-def follow_delta(graph: requests.Session, url: str, **kwargs: Any) -> tuple[list[list[dict[str, Any]]], str]:
-    """All pages of one delta round, and its deltaLink."""
-    pages: list[list[dict[str, Any]]] = []
-    while True:
-        response = graph.get(url, **kwargs)
-        assert response.status_code == 200, response.text
-        payload = response.json()
-        pages.append(payload["value"])
-        if "@odata.deltaLink" in payload:
-            return pages, payload["@odata.deltaLink"]
-        url, kwargs = payload["@odata.nextLink"], {"headers": kwargs.get("headers")}
+def standup_series(
+    graph: requests.Session, env: Env, zone: str, pattern: dict[str, Any], occurrences: int
+) -> dict[str, Any]:
+    """A "Standup" series from 2 November 2026, 09:00 to 09:15 in ``zone``, repeating by ``pattern``."""
+    recurrence = {
+        "pattern": pattern,
+        "range": {"type": "numbered", "startDate": "2026-11-02", "numberOfOccurrences": occurrences},
+    }
+    body = event_body("Standup", "2026-11-02T09:00:00", "2026-11-02T09:15:00", zone, recurrence=recurrence)
+    return create(graph, env, body)
 
 
 # -- identity -----------------------------------------------------------------------------------------
@@ -433,20 +386,8 @@ def test_it_answers_410_for_unknown_and_invalidated_delta_tokens(env: Env) -> No
 
 def test_it_expands_recurring_series_in_calendar_view_delta(env: Env) -> None:
     graph = env.graph(env.delegated_token()["access_token"])
-    series = create(
-        graph,
-        env,
-        event_body(
-            "Standup",
-            "2026-11-02T09:00:00",
-            "2026-11-02T09:15:00",
-            "W. Europe Standard Time",
-            recurrence={
-                "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday", "wednesday"]},
-                "range": {"type": "numbered", "startDate": "2026-11-02", "numberOfOccurrences": 5},
-            },
-        ),
-    )
+    weekly = {"type": "weekly", "interval": 1, "daysOfWeek": ["monday", "wednesday"]}
+    series = standup_series(graph, env, "W. Europe Standard Time", weekly, 5)
     assert series["type"] == "seriesMaster"
     pages, _ = follow_delta(graph, f"{env.url}/v1.0/users/{env.user_id}/calendarView/delta", params=WINDOW)
     items = [e for p in pages for e in p]
@@ -466,20 +407,7 @@ def test_it_expands_recurring_series_in_calendar_view_delta(env: Env) -> None:
 
 def test_it_changes_and_cancels_single_occurrences_as_exceptions_of_the_series(env: Env) -> None:
     graph = env.graph(env.delegated_token()["access_token"])
-    series = create(
-        graph,
-        env,
-        event_body(
-            "Standup",
-            "2026-11-02T09:00:00",
-            "2026-11-02T09:15:00",
-            "UTC",
-            recurrence={
-                "pattern": {"type": "daily", "interval": 1},
-                "range": {"type": "numbered", "startDate": "2026-11-02", "numberOfOccurrences": 4},
-            },
-        ),
-    )
+    series = standup_series(graph, env, "UTC", {"type": "daily", "interval": 1}, 4)
     url = f"{env.url}/v1.0/users/{env.user_id}/calendarView/delta"
     pages, delta_link = follow_delta(graph, url, params=WINDOW)
     first, second, third, fourth = [e for p in pages for e in p]

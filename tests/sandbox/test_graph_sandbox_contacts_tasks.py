@@ -2,76 +2,32 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import msal
 import pytest
 import requests
 
 from sandbox.base import SandboxServer
-from sandbox.graph.app import GraphSandbox
 from sandbox.graph.errors import GraphError
 from sandbox.tls import SandboxCA
+from tests.support.graph_sandbox import GraphTenantOfAda, follow_delta
 
 SCOPES = ["https://graph.microsoft.com/Contacts.ReadWrite", "https://graph.microsoft.com/Tasks.ReadWrite"]
 GRAPH_DEFAULT = ["https://graph.microsoft.com/.default"]
 
 
 @dataclass
-class Env:
-    app: GraphSandbox
-    url: str
-    ca_path: str
-    tenant_id: str
-    user_id: str
-    mail: str
-    client_id: str
-    secret: str
-
-    def session(self) -> requests.Session:
-        session = requests.Session()
-        session.trust_env = False
-        session.verify = self.ca_path
-        return session
-
-    def msal(self) -> msal.ConfidentialClientApplication:
-        return msal.ConfidentialClientApplication(
-            self.client_id,
-            client_credential=self.secret,
-            authority=f"{self.url}/{self.tenant_id}",
-            instance_discovery=False,
-            http_client=self.session(),
-            token_cache=msal.SerializableTokenCache(),
-        )
-
+class Env(GraphTenantOfAda):
     def graph(self, access_token: str | None = None) -> requests.Session:
         if access_token is None:
-            refresh_token = self.app.issue_refresh_token(self.tenant_id, self.user_id, self.client_id)
-            result = self.msal().acquire_token_by_refresh_token(refresh_token, SCOPES)
-            assert "access_token" in result, result
-            access_token = result["access_token"]
-        session = self.session()
-        session.headers["Authorization"] = f"Bearer {access_token}"
-        return session
-
-    @property
-    def me(self) -> str:
-        return f"{self.url}/v1.0/me"
+            access_token = self.token(self.user_id, SCOPES)["access_token"]
+        return self.bearer(access_token)
 
 
 @pytest.fixture
 def env(graph_server: SandboxServer, sandbox_ca: SandboxCA) -> Env:
-    app: GraphSandbox = graph_server.app
-    tenant = app.create_tenant(domain=f"t{uuid.uuid4().hex[:8]}.example")
-    client_id, secret = str(uuid.uuid4()), "s3cret-" + uuid.uuid4().hex
-    app.register_app(tenant["id"], client_id, secret)
-    mail = f"ada@{tenant['domain']}"
-    user = app.create_user(tenant["id"], mail, "Ada Lovelace")
-    return Env(
-        app, graph_server.url, str(sandbox_ca.ca_path), tenant["id"], user["id"], mail, client_id, secret
-    )
+    return Env.with_ada(graph_server, sandbox_ca)
 
 
 def post(graph: requests.Session, url: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -83,19 +39,6 @@ def post(graph: requests.Session, url: str, body: dict[str, Any]) -> dict[str, A
 def default_list(graph: requests.Session, env: Env) -> str:
     lists = graph.get(f"{env.me}/todo/lists").json()["value"]
     return next(t["id"] for t in lists if t["wellknownListName"] == "defaultList")
-
-
-def follow_delta(graph: requests.Session, url: str, **kwargs: Any) -> tuple[list[list[dict[str, Any]]], str]:
-    """All pages of one delta round, and its deltaLink."""
-    pages: list[list[dict[str, Any]]] = []
-    while True:
-        response = graph.get(url, **kwargs)
-        assert response.status_code == 200, response.text
-        payload = response.json()
-        pages.append(payload["value"])
-        if "@odata.deltaLink" in payload:
-            return pages, payload["@odata.deltaLink"]
-        url, kwargs = payload["@odata.nextLink"], {"headers": kwargs.get("headers")}
 
 
 def split(pages: list[list[dict[str, Any]]]) -> tuple[dict[str, dict[str, Any]], set[str]]:

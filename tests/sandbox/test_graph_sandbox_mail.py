@@ -7,71 +7,28 @@ act through the sandbox's mail controls (in-process and over HTTP).
 from __future__ import annotations
 
 import base64
-import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import msal
 import pytest
 import requests
 
 from sandbox.base import SandboxServer
-from sandbox.graph.app import GraphSandbox
 from sandbox.tls import SandboxCA
+from tests.support.graph_sandbox import GraphTenant
 
 SCOPES = ["https://graph.microsoft.com/Mail.ReadWrite"]
 TEXT = {"Prefer": 'outlook.body-content-type="text"'}
 
 
-@dataclass
-class World:
-    app: GraphSandbox
-    url: str
-    ca_path: str
-    tenant_id: str
-    domain: str
-    client_id: str
-    secret: str
-
-    def session(self) -> requests.Session:
-        session = requests.Session()
-        session.trust_env = False
-        session.verify = self.ca_path
-        return session
-
-    def user(self, name: str) -> tuple[str, str]:
-        mail = f"{name}@{self.domain}"
-        return self.app.create_user(self.tenant_id, mail, name.title())["id"], mail
-
+class World(GraphTenant):
     def graph(self, user_id: str) -> requests.Session:
-        identity = msal.ConfidentialClientApplication(
-            self.client_id,
-            client_credential=self.secret,
-            authority=f"{self.url}/{self.tenant_id}",
-            instance_discovery=False,
-            http_client=self.session(),
-        )
-        refresh = self.app.issue_refresh_token(self.tenant_id, user_id, self.client_id)
-        result = identity.acquire_token_by_refresh_token(refresh, SCOPES)
-        assert "access_token" in result, result
-        session = self.session()
-        session.headers["Authorization"] = f"Bearer {result['access_token']}"
-        return session
-
-    @property
-    def me(self) -> str:
-        return f"{self.url}/v1.0/me"
+        return self.bearer(self.token(user_id, SCOPES)["access_token"])
 
 
 @pytest.fixture
 def world(graph_server: SandboxServer, sandbox_ca: SandboxCA) -> World:
-    app: GraphSandbox = graph_server.app
-    domain = f"t{uuid.uuid4().hex[:8]}.example"
-    tenant = app.create_tenant(domain=domain)
-    client_id, secret = str(uuid.uuid4()), "s3cret-" + uuid.uuid4().hex
-    app.register_app(tenant["id"], client_id, secret)
-    return World(app, graph_server.url, str(sandbox_ca.ca_path), tenant["id"], domain, client_id, secret)
+    return World.open(graph_server, sandbox_ca)
 
 
 @pytest.fixture

@@ -36,15 +36,8 @@ def test_it_grants_tokens_for_refresh_token_and_password(tenant: Tenant) -> None
     assert token["id"].endswith(f"/id/{tenant.org_id}/{tenant.user_id}")
     assert {"access_token", "issued_at", "signature", "scope"} <= token.keys()
 
-    by_password = tenant.session.post(
-        f"{tenant.url}/services/oauth2/token",
-        data={
-            "grant_type": "password",
-            "client_id": tenant.client_id,
-            "client_secret": tenant.client_secret,
-            "username": tenant.app.records(tenant.org_id, "User")[0]["Username"],
-            "password": "pw-123",
-        },
+    by_password = tenant.token_request(
+        "password", username=tenant.app.records(tenant.org_id, "User")[0]["Username"], password="pw-123"
     )
     assert by_password.status_code == 200
     sf = Salesforce(
@@ -586,15 +579,7 @@ def test_it_serves_identity_and_revokes_tokens(tenant: Tenant) -> None:
     )
     assert revoked.status_code == 200
     assert tenant.session.get(token["id"], headers=headers).status_code == 401
-    refused = tenant.session.post(
-        f"{tenant.url}/services/oauth2/token",
-        data={
-            "grant_type": "refresh_token",
-            "client_id": tenant.client_id,
-            "client_secret": tenant.client_secret,
-            "refresh_token": tenant.refresh_token,
-        },
-    )
+    refused = tenant.token_request("refresh_token", refresh_token=tenant.refresh_token)
     assert refused.json()["error"] == "invalid_grant"
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from tests.support.pages import client_for
 from tests.support.signin import PASSWORD, sign_in, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -16,9 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def support(db: None) -> Client:
-    client = Client()
-    client.force_login(User.objects.create_superuser("support", "support@example.com", PASSWORD))
-    return client
+    return client_for(User.objects.create_superuser("support", "support@example.com", PASSWORD))
 
 
 @pytest.mark.parametrize("model", [AccessAttempt, AccessLog, AccessFailureLog], ids=lambda m: m.__name__)

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from syncengine.models import Role
+from tests.support.pages import client_for
 from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
@@ -84,8 +85,7 @@ ADMIN_PAGES = [
 
 @pytest.mark.parametrize("name", ADMIN_PAGES)
 def test_it_sends_the_policy_on_the_admin_pages(name: str):
-    client = Client()
-    client.force_login(User.objects.create_superuser("support", "support@example.com", "pw-for-tests-only"))
+    client = client_for(User.objects.create_superuser("support", "support@example.com", "pw-for-tests-only"))
 
     answer = client.get(reverse(name))
 

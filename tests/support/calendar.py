@@ -20,6 +20,13 @@ def synced_events(person: Person) -> list[dict]:
     return person.salesforce.query_all(soql)["records"]
 
 
+def salesforce_event(person: Person, subject: str, days: int) -> str:
+    """The person makes an event in Salesforce, their own, from 9 to 10 (UTC) that many days from now."""
+    start, end = in_days(days, 9) + "Z", in_days(days, 10) + "Z"
+    body = {"Subject": subject, "StartDateTime": start, "EndDateTime": end, "OwnerId": person.sf_user_id}
+    return person.salesforce.Event.create(body)["id"]
+
+
 def sf_writes(person: Person, server) -> list[dict]:
     return [
         r for r in server.app.requests(tenant=person.sf_org_id) if r["method"] in ("POST", "PATCH", "DELETE")

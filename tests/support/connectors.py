@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from connectors.base import RetryPolicy
 from connectors.google.client import GoogleConfig
 from connectors.google.connector import GoogleConnector
@@ -36,13 +38,10 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass
-class Rep:
-    """A Google account in the sandbox, and connectors for it as the engine would build them."""
+class OnGoogleAccount:
+    """For a holder of a sandbox Google account: its sandbox app and the account's user id, in short."""
 
     account: GoogleAccount
-    stored: list[dict[str, Any]] = field(default_factory=list)  # what on_credentials received
-    waits: list[float] = field(default_factory=list)  # what the connector slept
 
     @property
     def app(self) -> Any:
@@ -51,6 +50,15 @@ class Rep:
     @property
     def user(self) -> str:
         return self.account.user_id
+
+
+@dataclass
+class Rep(OnGoogleAccount):
+    """A Google account in the sandbox, and connectors for it as the engine would build them."""
+
+    account: GoogleAccount
+    stored: list[dict[str, Any]] = field(default_factory=list)  # what on_credentials received
+    waits: list[float] = field(default_factory=list)  # what the connector slept
 
     def config(self, **overrides: Any) -> GoogleConfig:
         values: dict[str, Any] = {
@@ -86,3 +94,19 @@ class Rep:
 
     def api(self, kind: str = "api") -> list[dict[str, Any]]:
         return self.app.requests(tenant=self.user, kind=kind)
+
+
+def ews_answers_unknown_kind(monkeypatch: pytest.MonkeyPatch, item_id: str, kind: str, unknown: str) -> None:
+    """From now on the EWS sandbox answers the item with that id as an item type exchangelib does not
+    know: its ``kind`` element (say ``Message``) renamed ``unknown``."""
+    from sandbox.ews import operations
+
+    render = operations.render_item
+
+    def odd_kind(item: Any, mailbox: Any) -> Any:
+        node = render(item, mailbox)
+        if item.id == item_id:
+            node.tag = node.tag.replace(kind, unknown)
+        return node
+
+    monkeypatch.setattr(operations, "render_item", odd_kind)

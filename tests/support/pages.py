@@ -1,12 +1,21 @@
-"""Reading our pages: their text for assertions, and the dashboard's URLs."""
+"""Reading our pages: a signed-in client, their text for assertions, and the dashboard's URLs."""
 
 from __future__ import annotations
 
 import html
 import re
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpResponse
+from django.test import Client
 from django.urls import reverse
+
+
+def client_for(user: AbstractBaseUser) -> Client:
+    """A test client signed in as the user, without going through the sign-in page."""
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def text_of(response: HttpResponse) -> str:

@@ -45,16 +45,20 @@ class Tenant:
     client_secret: str
     refresh_token: str
 
-    def token(self) -> dict[str, Any]:
-        response = self.session.post(
+    def token_request(self, grant_type: str, **fields: str) -> requests.Response:
+        """The OAuth token endpoint's answer to this tenant's connected app asking with that grant."""
+        return self.session.post(
             f"{self.url}/services/oauth2/token",
             data={
-                "grant_type": "refresh_token",
+                "grant_type": grant_type,
                 "client_id": self.client_id,
                 "client_secret": self.client_secret,
-                "refresh_token": self.refresh_token,
+                **fields,
             },
         )
+
+    def token(self) -> dict[str, Any]:
+        response = self.token_request("refresh_token", refresh_token=self.refresh_token)
         assert response.status_code == 200, response.text
         return response.json()
 

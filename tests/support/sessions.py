@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 from django.conf import settings
 from django.db import connection
@@ -26,19 +28,34 @@ def database_url() -> str:
     )
 
 
+# The settings a separate worker process gets from this test's, under the same names.
+WORKER_SETTINGS = (
+    "SECRET_KEY",
+    "GRAPH_AUTHORITY_HOST",
+    "GRAPH_API_URL",
+    "GRAPH_CLIENT_ID",
+    "GRAPH_CLIENT_SECRET",
+    "SALESFORCE_LOGIN_URL",
+    "SALESFORCE_CLIENT_ID",
+    "SALESFORCE_CLIENT_SECRET",
+    "OUTBOUND_CA_BUNDLE",
+)
+
+
 def worker_env() -> dict[str, str]:
     """The environment a separate worker process needs to act on this test's world."""
     env = os.environ.copy()
-    env.update(
-        DATABASE_URL=database_url(),
-        SECRET_KEY=settings.SECRET_KEY,
-        GRAPH_AUTHORITY_HOST=settings.GRAPH_AUTHORITY_HOST,
-        GRAPH_API_URL=settings.GRAPH_API_URL,
-        GRAPH_CLIENT_ID=settings.GRAPH_CLIENT_ID,
-        GRAPH_CLIENT_SECRET=settings.GRAPH_CLIENT_SECRET,
-        SALESFORCE_LOGIN_URL=settings.SALESFORCE_LOGIN_URL,
-        SALESFORCE_CLIENT_ID=settings.SALESFORCE_CLIENT_ID,
-        SALESFORCE_CLIENT_SECRET=settings.SALESFORCE_CLIENT_SECRET,
-        OUTBOUND_CA_BUNDLE=settings.OUTBOUND_CA_BUNDLE,
-    )
+    env.update({name: getattr(settings, name) for name in WORKER_SETTINGS}, DATABASE_URL=database_url())
     return env
+
+
+def start_manage(*command: str, output: int = subprocess.DEVNULL) -> subprocess.Popen:
+    """``manage.py <command>`` started in a separate process on this test's world (its output goes to
+    ``output``: dropped, or ``subprocess.PIPE`` to read it)."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *command],
+        cwd=settings.BASE_DIR,
+        env=worker_env(),
+        stdout=output,
+        stderr=output,
+    )

@@ -17,6 +17,7 @@ from connectors.google.connector import GoogleConnector
 from connectors.neutral.times import Window
 from sandbox.fixtures_google import GoogleAccount
 from tests.connectors.contract.sides import default_window
+from tests.support.connectors import OnGoogleAccount
 
 PRIORITY = {"high": "Priority: High", "low": "Priority: Low"}
 STATUS = {"inProgress": "Status: In progress"}
@@ -91,21 +92,13 @@ def person_json(values: Mapping[str, Any], current: Mapping[str, Any] | None = N
 
 
 @dataclass
-class GoogleSide:
+class GoogleSide(OnGoogleAccount):
     account: GoogleAccount
     provider: str = "google"
     streams: frozenset[str] = frozenset({"events", "tasks", "contacts"})
     window: Window = field(default_factory=default_window)
     credentials: dict[str, Any] = field(default_factory=dict)
     _tasks_max_age: timedelta = timedelta(days=14)
-
-    @property
-    def app(self) -> Any:
-        return self.account.app
-
-    @property
-    def user(self) -> str:
-        return self.account.user_id
 
     def connector(self) -> GoogleConnector:
         if not self.credentials:

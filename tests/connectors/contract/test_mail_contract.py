@@ -40,6 +40,19 @@ def subset(values: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
     return {key: values.get(key) for key in expected}
 
 
+def connector_after_a_read(side: MailSide, stream: str) -> Any:
+    """A connector that has read the stream once: a session always reads before it writes."""
+    connector = side.connector()
+    read(side, connector, stream)
+    return connector
+
+
+def made_and_read(side: MailSide, stream: str) -> tuple[str, str]:
+    """The user makes a sample item, then a first read: the item's id and the read's cursor."""
+    made = side.user_create(stream, sample(stream))
+    return made, read(side, side.connector(), stream).next_cursor
+
+
 @pytest.mark.parametrize("stream", STREAMS)
 def test_it_reads_what_the_user_made_as_neutral_values(side: MailSide, stream: str):
     if not supported(side, stream):
@@ -60,8 +73,7 @@ def test_it_reads_what_the_user_made_as_neutral_values(side: MailSide, stream: s
 def test_it_reads_nothing_and_makes_one_call_when_nothing_changed(side: MailSide, stream: str):
     if not supported(side, stream):
         return
-    side.user_create(stream, sample(stream))
-    cursor = read(side, side.connector(), stream).next_cursor
+    _, cursor = made_and_read(side, stream)
     connector = side.connector()
 
     quiet = read(side, connector, stream, cursor)
@@ -90,8 +102,7 @@ def test_it_reads_only_the_users_edit_after_the_cursor(side: MailSide, stream: s
 def test_it_reports_the_users_deletion(side: MailSide, stream: str):
     if not supported(side, stream):
         return
-    gone = side.user_create(stream, sample(stream))
-    cursor = read(side, side.connector(), stream).next_cursor
+    gone, cursor = made_and_read(side, stream)
 
     side.user_delete(stream, gone)
     changes = read(side, side.connector(), stream, cursor)
@@ -106,8 +117,7 @@ def test_it_reports_the_users_deletion(side: MailSide, stream: str):
 def test_it_writes_items_and_reads_them_back_unchanged(side: MailSide, stream: str):
     if not supported(side, stream):
         return
-    connector = side.connector()
-    read(side, connector, stream)  # a session always reads before it writes
+    connector = connector_after_a_read(side, stream)
     items = [sample(stream, n) for n in range(1, 4)]
 
     created = connector.create(stream=stream, items=items)
@@ -129,8 +139,7 @@ def test_it_writes_items_and_reads_them_back_unchanged(side: MailSide, stream: s
 def test_it_reads_in_full_when_the_provider_refuses_the_cursor(side: MailSide, stream: str):
     if not supported(side, stream):
         return
-    kept = side.user_create(stream, sample(stream))
-    cursor = read(side, side.connector(), stream).next_cursor
+    kept, cursor = made_and_read(side, stream)
 
     side.invalidate_cursors()
     again = read(side, side.connector(), stream, cursor)
@@ -143,8 +152,7 @@ def test_it_reads_in_full_when_the_provider_refuses_the_cursor(side: MailSide, s
 def test_it_writes_many_items_in_a_few_calls(side: MailSide, stream: str):
     if not supported(side, stream):
         return
-    connector = side.connector()
-    read(side, connector, stream)
+    connector = connector_after_a_read(side, stream)
     before = connector.calls
 
     results = connector.create(stream=stream, items=[sample(stream, n) for n in range(45)])
@@ -163,8 +171,7 @@ def test_it_refuses_a_stream_no_provider_has(side: MailSide):
 def test_it_finds_the_items_it_created_by_their_sync_keys_in_one_batched_lookup(side: MailSide, stream: str):
     if not supported(side, stream):
         return
-    connector = side.connector()
-    read(side, connector, stream)
+    connector = connector_after_a_read(side, stream)
     since = datetime.now(UTC) - timedelta(seconds=5)
     items = [sample(stream, n) for n in range(1, 4)]
     side.user_create(stream, sample(stream, 9))  # the user's own item: never an answer
