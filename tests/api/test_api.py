@@ -15,6 +15,7 @@ from console.models import ResyncRequest
 from syncengine.models import ItemPair, Mailbox, Membership, Organization, Role
 from syncengine.services.sessions import session_run
 from tests.support.calendar import in_days
+from tests.support.pages import client_for
 from tests.support.people import Person, event_body
 
 
@@ -92,8 +93,7 @@ def test_it_refuses_a_revoked_or_unknown_token(person: Person):
 
 @pytest.mark.django_db
 def test_it_keeps_only_a_hash_of_each_token(person: Person):
-    client = Client()
-    client.force_login(person.user)
+    client = client_for(person.user)
 
     page = client.post(reverse("api:tokens"), {"name": "nightly export"}).content.decode()
 
@@ -164,8 +164,7 @@ def test_it_refuses_a_resync_in_another_organization(
 
 @pytest.mark.django_db
 def test_it_serves_an_openapi_schema_and_a_docs_page_without_a_cdn(person: Person):
-    client = Client()
-    client.force_login(person.user)
+    client = client_for(person.user)
 
     schema = client.get(reverse("api:schema"), {"format": "json"}).json()
     docs = client.get(reverse("api:docs")).content.decode()

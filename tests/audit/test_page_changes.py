@@ -13,15 +13,15 @@ from audit.page_changes import PageActorMiddleware, acting_for
 from blocklists.models import OrgBlocklistEntry
 from syncengine.models import SyncSettings
 from syncengine.services.streams import sync_settings_for
+from tests.support.pages import client_for
 from tests.support.people import Person
-from tests.support.signin import client_of
 
 
 @pytest.mark.django_db
 def test_it_records_an_org_admins_blocklist_entry_from_the_page(person: Person, make_person):
     boss = make_person("boss", organization=person.organization, role="org_admin")
 
-    client_of(boss.user).post(
+    client_for(boss.user).post(
         reverse("blocklists:org_add", args=[person.organization.pk]), {"entries": "rival.example"}
     )
 

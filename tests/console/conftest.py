@@ -10,8 +10,8 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from syncengine.models import Membership, Organization, Role
+from tests.support.pages import client_for
 from tests.support.people import Person
-from tests.support.signin import client_of
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def member_client(db: None) -> Callable[..., Client]:
         user = User.objects.create_user(username=username, first_name=username.title())
         if organization is not None:
             Membership.objects.create(user=user, organization=organization, role=role)
-        return client_of(user)
+        return client_for(user)
 
     return make
 
@@ -39,4 +39,4 @@ def support(person: Person, member_client: Callable[..., Client]) -> Client:
 def operator(db: None) -> Client:
     user = User.objects.create_user(username="opal")
     user.user_permissions.add(Permission.objects.get(codename="support_every_organization"))
-    return client_of(user)
+    return client_for(user)

@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from syncengine.models import Organization, Role
+from tests.support.pages import client_for
 from tests.support.people import Person
-from tests.support.signin import client_of
 
 PAGES = [
     "console:people",
@@ -45,7 +45,7 @@ def test_it_answers_404_to_a_rep_an_admin_of_another_organization_and_staff(
         member_client("rita", person.organization, Role.USER),
         member_client("otto", other, Role.ORG_ADMIN),
         member_client("sven", other, Role.SUPPORT),
-        client_of(staff),
+        client_for(staff),
     ):
         assert client.get(reverse(page, args=[person.organization.pk])).status_code == 404
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
@@ -19,10 +18,3 @@ def sign_in(username: str, password: str, address: str, *, path: str = "", **hea
 
 def signed_in(client: Client) -> bool:
     return "_auth_user_id" in client.session
-
-
-def client_of(user: User) -> Client:
-    """A browser already signed in as ``user`` (no sign-in page: the pages under test come after)."""
-    client = Client()
-    client.force_login(user)
-    return client
