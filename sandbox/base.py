@@ -167,22 +167,29 @@ class SandboxApp:
         control = request.path.startswith("/_sandbox/")
         response = self._dispatch(request, control)
         if not control:
-            with self.lock:
-                self._seq += 1
-                self.log.append(
-                    {
-                        "seq": self._seq,
-                        "ts": time.time(),
-                        "method": request.method,
-                        "path": request.path,
-                        "query": dict(request.query),
-                        "status": response.status,
-                        "tenant": request.tenant,
-                        "user": request.user,
-                        "kind": self.request_kind(request),
-                    }
-                )
+            self.record(request, response.status, self.request_kind(request))
         return response
+
+    def record(self, request: Request, status: int, kind: str) -> None:
+        """Log one answered request (what ``/_sandbox/requests`` lists)."""
+        with self.lock:
+            self._seq += 1
+            self.log.append(
+                {
+                    "seq": self._seq,
+                    "ts": time.time(),
+                    "method": request.method,
+                    "path": request.path,
+                    "query": dict(request.query),
+                    "status": status,
+                    "tenant": request.tenant,
+                    "user": request.user,
+                    "kind": kind,
+                }
+            )
+
+    def record_batch_item(self, request: Request, status: int) -> None:
+        self.record(request, status, "batch-item")
 
     def request_kind(self, request: Request) -> str:
         """A label for counting: 'token' for login traffic, 'api' for the rest (overridable)."""

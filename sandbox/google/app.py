@@ -11,7 +11,6 @@ the control endpoints do, in-process; "persona" calls act as the user in Google'
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -355,26 +354,9 @@ class GoogleSandbox(SandboxApp):
             200, {"sub": user.id, "email": user.email, "email_verified": True, "name": user.name}
         )
 
-    def _log_batch_item(self, request: Request, status: int) -> None:
-        with self.lock:
-            self._seq += 1
-            self.log.append(
-                {
-                    "seq": self._seq,
-                    "ts": time.time(),
-                    "method": request.method,
-                    "path": request.path,
-                    "query": dict(request.query),
-                    "status": status,
-                    "tenant": request.tenant,
-                    "user": request.user,
-                    "kind": "batch-item",
-                }
-            )
-
     def _batch(self, api: str) -> Callable[[Request], Response]:
         return lambda request: batch.run(
-            api, request, lambda r: self._dispatch(r, False), self._log_batch_item
+            api, request, lambda r: self._dispatch(r, False), self.record_batch_item
         )
 
     # == routes =====================================================================================

@@ -57,7 +57,7 @@ class GraphSandbox(SandboxApp):
         self.contacts_api = ContactsApi(self.contact_store, self.delta)
         self.todo_store = TodoStore()
         self.todo_api = TodoApi(self.todo_store, self.delta)
-        self.batch = BatchRunner(lambda r: self._dispatch(r, False), self._log_batch_item)
+        self.batch = BatchRunner(lambda r: self._dispatch(r, False), self.record_batch_item)
         self._routes_identity()
         self._routes_graph()
         self._routes_control()
@@ -286,23 +286,6 @@ class GraphSandbox(SandboxApp):
         tenant = self.directory.tenant(first) if first else None
         if tenant is not None:
             request.tenant = tenant.id
-
-    def _log_batch_item(self, request: Request, status: int) -> None:
-        with self.lock:
-            self._seq += 1
-            self.log.append(
-                {
-                    "seq": self._seq,
-                    "ts": time.time(),
-                    "method": request.method,
-                    "path": request.path,
-                    "query": dict(request.query),
-                    "status": status,
-                    "tenant": request.tenant,
-                    "user": request.user,
-                    "kind": "batch-item",
-                }
-            )
 
     # == routes: identity ===========================================================================
     def _routes_identity(self) -> None:
