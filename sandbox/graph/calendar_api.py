@@ -11,7 +11,7 @@ from sandbox.graph.delta import DeltaTracker, Round, WindowItem, parse_window_in
 from sandbox.graph.errors import GraphError
 from sandbox.graph.events import EventStore, Mailbox, View, render_event
 from sandbox.graph.odata import add_next_link, delta_page, delta_page_size, preferences, top_skip
-from sandbox.graph.paging import context_url
+from sandbox.graph.paging import context_url, read_body
 
 DEFAULT_DELTA_PAGE = 100
 
@@ -106,7 +106,7 @@ class CalendarApi:
     def create_event(self, request: Request, mailbox: Mailbox) -> Response:
         self._check_calendar(request, mailbox)
         view, headers = view_of(request)
-        event = self.store.create(mailbox, self._body(request))
+        event = self.store.create(mailbox, read_body(request))
         shape = {
             "@odata.context": context_url(request, mailbox, "events/$entity"),
             **render_event(event, mailbox, view),
@@ -133,12 +133,12 @@ class CalendarApi:
         found = self._occurrence(mailbox, request)
         if found is not None:  # one occurrence changed: it becomes an exception of its series
             master, occurrence = found
-            self.store.update_occurrence(mailbox, master, occurrence, self._body(request))
+            self.store.update_occurrence(mailbox, master, occurrence, read_body(request))
             master, occurrence = self._occurrence(mailbox, request) or found
             shape = render_event(master, mailbox, view, occurrence)
             context = context_url(request, mailbox, "events/$entity")
             return json_response(200, {"@odata.context": context, **shape}, headers)
-        event = self.store.update(mailbox, self._event_id(mailbox, request), self._body(request))
+        event = self.store.update(mailbox, self._event_id(mailbox, request), read_body(request))
         shape = {
             "@odata.context": context_url(request, mailbox, "events/$entity"),
             **render_event(event, mailbox, view),
@@ -170,19 +170,6 @@ class CalendarApi:
                 400, "ErrorInvalidRequest", "Answer the series' invitation, not one of its occurrences."
             )
         return event_id
-
-    @staticmethod
-    def _body(request: Request) -> Any:
-        try:
-            return request.json()
-        except ValueError as error:
-            raise GraphError(
-                400,
-                "BadRequest",
-                "Unable to read JSON request payload. Please ensure "
-                "Content-Type header is set and payload is of valid JSON "
-                "format.",
-            ) from error
 
     # -- calendarView ------------------------------------------------------------------------------
     @staticmethod

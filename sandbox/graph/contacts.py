@@ -11,6 +11,7 @@ from sandbox.graph.errors import GraphError
 from sandbox.graph.events import Mailbox
 from sandbox.graph.items import (
     PerMailbox,
+    StoredItem,
     bad,
     cannot_convert,
     live_item,
@@ -58,14 +59,7 @@ EMPTY_STRING_DEFAULTS = ("fileAs", "personalNotes")  # Graph answers "" for thes
 
 
 @dataclass
-class StoredContact:
-    id: str
-    folder_id: str
-    created: datetime
-    modified: datetime
-    change_key: str
-    seq: int
-    fields: dict[str, Any]
+class StoredContact(StoredItem):
     deleted: bool = False
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from sandbox.graph.errors import GraphError
@@ -66,6 +68,19 @@ def refuse_unknown(body: dict[str, Any], allowed: Collection[str], type_name: st
     if unknown:
         first = sorted(unknown)[0]
         raise bad(f"The property '{first}' does not exist on type 'microsoft.graph.{type_name}'.")
+
+
+@dataclass
+class StoredItem:
+    """What a stored contact or message carries: ids, times, the mailbox change counter, its fields."""
+
+    id: str
+    folder_id: str
+    created: datetime
+    modified: datetime
+    change_key: str
+    seq: int
+    fields: dict[str, Any]  # Graph property name -> value, already normalised
 
 
 class PerMailbox(Generic[T]):

@@ -19,7 +19,15 @@ from typing import Any
 
 from sandbox.graph.errors import GraphError
 from sandbox.graph.events import Mailbox
-from sandbox.graph.items import PerMailbox, bad, live_item, not_found, refuse_unknown, required_display_name
+from sandbox.graph.items import (
+    PerMailbox,
+    StoredItem,
+    bad,
+    live_item,
+    not_found,
+    refuse_unknown,
+    required_display_name,
+)
 
 # Graph's well-known folder names -> display names, in the order Outlook lists them.
 WELL_KNOWN = {
@@ -81,14 +89,7 @@ class StoredAttachment:
 
 
 @dataclass
-class StoredMessage:
-    id: str
-    folder_id: str
-    created: datetime
-    modified: datetime
-    change_key: str
-    seq: int
-    fields: dict[str, Any]  # Graph property name -> value, already normalised
+class StoredMessage(StoredItem):
     attachments: dict[str, StoredAttachment] = field(default_factory=dict)
     deleted: bool = False
 
