@@ -113,6 +113,15 @@ class SandboxApp:
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         self._routes.append((method, re.compile(f"^{pattern}$"), handler))
 
+    def locked(self, handler: Handler) -> Handler:
+        """``handler`` run holding the app's lock (the stores are not thread-safe)."""
+
+        def run(request: Request) -> Response:
+            with self.lock:
+                return handler(request)
+
+        return run
+
     def fault_response(self, request: Request, fault: Fault) -> Response:
         """The body an injected error status has; subclasses use their service's error shape."""
         return json_response(fault.status or 500, {"error": "injected fault"})

@@ -361,16 +361,9 @@ class GoogleSandbox(SandboxApp):
 
     # == routes =====================================================================================
     def _routes_oauth(self) -> None:
-        self.route("GET", r"/o/oauth2/v2/auth", self._locked(self.oauth.consent_page))
-        self.route("POST", r"/o/oauth2/v2/auth", self._locked(self.oauth.consent))
-        self.route("POST", r"/token", self._locked(self.oauth.token))
-
-    def _locked(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
-        def run(request: Request) -> Response:
-            with self.lock:
-                return handler(request)
-
-        return run
+        self.route("GET", r"/o/oauth2/v2/auth", self.locked(self.oauth.consent_page))
+        self.route("POST", r"/o/oauth2/v2/auth", self.locked(self.oauth.consent))
+        self.route("POST", r"/token", self.locked(self.oauth.token))
 
     def _routes_api(self) -> None:
         a = self._authed

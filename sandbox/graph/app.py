@@ -291,21 +291,14 @@ class GraphSandbox(SandboxApp):
     def _routes_identity(self) -> None:
         a = self.authority
         self.route(
-            "GET", TENANT + r"/v2\.0/\.well-known/openid-configuration", self._locked(a.openid_configuration)
+            "GET", TENANT + r"/v2\.0/\.well-known/openid-configuration", self.locked(a.openid_configuration)
         )
-        self.route("POST", TENANT + r"/oauth2/v2\.0/token", self._locked(a.token))
-        self.route("GET", TENANT + r"/oauth2/v2\.0/authorize", self._locked(a.authorize))
-        self.route("POST", TENANT + r"/oauth2/v2\.0/authorize", self._locked(a.authorize))
+        self.route("POST", TENANT + r"/oauth2/v2\.0/token", self.locked(a.token))
+        self.route("GET", TENANT + r"/oauth2/v2\.0/authorize", self.locked(a.authorize))
+        self.route("POST", TENANT + r"/oauth2/v2\.0/authorize", self.locked(a.authorize))
         for method, pattern, handler in a.consent_routes():  # admin consent (application permissions)
-            self.route(method, pattern, self._locked(handler))
+            self.route(method, pattern, self.locked(handler))
         self.route("GET", r"/common/userrealm/(?P<username>[^/]+)", a.user_realm)
-
-    def _locked(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
-        def run(request: Request) -> Response:
-            with self.lock:
-                return handler(request)
-
-        return run
 
     # == routes: Graph ==============================================================================
     def _routes_graph(self) -> None:
