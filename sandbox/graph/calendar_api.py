@@ -11,7 +11,7 @@ from sandbox.graph.delta import DeltaTracker, Round, WindowItem, parse_window_in
 from sandbox.graph.errors import GraphError
 from sandbox.graph.events import EventStore, Mailbox, View, render_event
 from sandbox.graph.odata import add_next_link, delta_page, delta_page_size, preferences, top_skip
-from sandbox.graph.paging import context_url, read_body
+from sandbox.graph.paging import context_url, entity, read_body
 
 DEFAULT_DELTA_PAGE = 100
 
@@ -76,10 +76,7 @@ class CalendarApi:
 
     def get_calendar(self, request: Request, mailbox: Mailbox) -> Response:
         self._check_calendar(request, mailbox)
-        return json_response(
-            200,
-            {"@odata.context": context_url(request, mailbox, "calendars/$entity"), **self._calendar(mailbox)},
-        )
+        return entity(request, mailbox, 200, "calendars", self._calendar(mailbox))
 
     @staticmethod
     def _check_calendar(request: Request, mailbox: Mailbox) -> None:
@@ -107,11 +104,8 @@ class CalendarApi:
         self._check_calendar(request, mailbox)
         view, headers = view_of(request)
         event = self.store.create(mailbox, read_body(request))
-        shape = {
-            "@odata.context": context_url(request, mailbox, "events/$entity"),
-            **render_event(event, mailbox, view),
-        }
-        return json_response(201, shape, {**headers, "ETag": shape["@odata.etag"]})
+        shape = render_event(event, mailbox, view)
+        return entity(request, mailbox, 201, "events", shape, {**headers, "ETag": shape["@odata.etag"]})
 
     def get_event(self, request: Request, mailbox: Mailbox) -> Response:
         self._check_calendar(request, mailbox)
@@ -123,9 +117,7 @@ class CalendarApi:
         else:
             event = self.store.get(mailbox, event_id)
             shape = extended.expanded(request, render_event(event, mailbox, view), extended.of(event))
-        return json_response(
-            200, {"@odata.context": context_url(request, mailbox, "events/$entity"), **shape}, headers
-        )
+        return entity(request, mailbox, 200, "events", shape, headers)
 
     def update_event(self, request: Request, mailbox: Mailbox) -> Response:
         self._check_calendar(request, mailbox)
@@ -136,14 +128,10 @@ class CalendarApi:
             self.store.update_occurrence(mailbox, master, occurrence, read_body(request))
             master, occurrence = self._occurrence(mailbox, request) or found
             shape = render_event(master, mailbox, view, occurrence)
-            context = context_url(request, mailbox, "events/$entity")
-            return json_response(200, {"@odata.context": context, **shape}, headers)
+            return entity(request, mailbox, 200, "events", shape, headers)
         event = self.store.update(mailbox, self._event_id(mailbox, request), read_body(request))
-        shape = {
-            "@odata.context": context_url(request, mailbox, "events/$entity"),
-            **render_event(event, mailbox, view),
-        }
-        return json_response(200, shape, {**headers, "ETag": shape["@odata.etag"]})
+        shape = render_event(event, mailbox, view)
+        return entity(request, mailbox, 200, "events", shape, {**headers, "ETag": shape["@odata.etag"]})
 
     def respond_event(self, request: Request, mailbox: Mailbox) -> Response:
         action = request.params["action"]

@@ -33,7 +33,7 @@ from sandbox.graph.mail import (
 )
 from sandbox.graph.mail_render import mime, render_attachment, render_folder, render_message
 from sandbox.graph.odata import delta_page, delta_page_size, preferences
-from sandbox.graph.paging import context_url, list_page, read_body
+from sandbox.graph.paging import context_url, entity, list_page, read_body
 
 MESSAGE_TYPE = "#microsoft.graph.message"
 DEFAULT_DELTA_PAGE = 10  # Outlook's default page for message delta; clients ask more with Prefer
@@ -103,15 +103,11 @@ class MailApi:
             mailbox, unquote(parent) if parent else "msgfolderroot", read_body(request)
         )
         shape = render_folder(self.store.account(mailbox), folder)
-        return json_response(
-            201, {"@odata.context": context_url(request, mailbox, "mailFolders/$entity"), **shape}
-        )
+        return entity(request, mailbox, 201, "mailFolders", shape)
 
     def get_folder(self, request: Request, mailbox: Mailbox) -> Response:
         shape = render_folder(self.store.account(mailbox), self._folder(request, mailbox))
-        return json_response(
-            200, {"@odata.context": context_url(request, mailbox, "mailFolders/$entity"), **shape}
-        )
+        return entity(request, mailbox, 200, "mailFolders", shape)
 
     # -- messages ----------------------------------------------------------------------------------
     def list_messages(self, request: Request, mailbox: Mailbox) -> Response:
@@ -187,8 +183,7 @@ class MailApi:
 
     @staticmethod
     def _one(request: Request, mailbox: Mailbox, status: int, shape: dict[str, Any]) -> Response:
-        body = {"@odata.context": context_url(request, mailbox, "messages/$entity"), **shape}
-        return json_response(status, body, {"ETag": shape.get("@odata.etag", "")})
+        return entity(request, mailbox, status, "messages", shape, {"ETag": shape.get("@odata.etag", "")})
 
     # -- delta -------------------------------------------------------------------------------------
     def messages_delta(self, request: Request, mailbox: Mailbox) -> Response:
@@ -276,9 +271,7 @@ class MailApi:
         )
         select = select_of(request)
         shape = pick(render_attachment(found, select is None or "contentBytes" in select), select)
-        return json_response(
-            200, {"@odata.context": context_url(request, mailbox, "attachments/$entity"), **shape}
-        )
+        return entity(request, mailbox, 200, "attachments", shape)
 
     def attachment_value(self, request: Request, mailbox: Mailbox) -> Response:
         found = self.store.attachment(
@@ -309,10 +302,5 @@ class MailApi:
     def create_category(self, request: Request, mailbox: Mailbox) -> Response:
         category_id = self.store.create_category(mailbox, read_body(request))
         name, color = self.store.account(mailbox).categories[category_id]
-        body = {
-            "@odata.context": context_url(request, mailbox, "outlook/masterCategories/$entity"),
-            "id": category_id,
-            "displayName": name,
-            "color": color,
-        }
-        return json_response(201, body)
+        shape = {"id": category_id, "displayName": name, "color": color}
+        return entity(request, mailbox, 201, "outlook/masterCategories", shape)

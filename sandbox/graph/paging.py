@@ -31,6 +31,20 @@ def context_url(request: Request, mailbox: Mailbox, what: str) -> str:
     return f"{request.base_url}/v1.0/$metadata#users('{mailbox.user_id}')/{what}"
 
 
+def entity(
+    request: Request,
+    mailbox: Mailbox,
+    status: int,
+    what: str,
+    shape: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """One entity's answer: ``shape`` under its ``@odata.context`` (``users('...')/{what}/$entity``)."""
+    return json_response(
+        status, {"@odata.context": context_url(request, mailbox, f"{what}/$entity"), **shape}, headers
+    )
+
+
 def read_body(request: Request) -> Any:
     try:
         return request.json()
