@@ -19,10 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
-
 from blocklists.services import org_entries_add
-from devtools.world import DemoOrg, DemoPerson, SandboxControl
+from devtools.world import DemoOrg, DemoPerson, SandboxControl, add_sync_key_fields
 from emails.models import EmailSettings
 
 CUSTOMER_DOMAIN = "northwind.example"
@@ -44,14 +42,7 @@ def seed_demo_emails(
     control: SandboxControl, org: DemoOrg, person: DemoPerson, *, blocked_sender: str = BLOCKED_SENDER
 ) -> DemoEmails:
     """Set up email saving for ``org`` and deliver the demo emails to ``person``'s mailbox (see above)."""
-    for sobject in ("EmailMessage", "Task"):
-        field = {
-            "sobject": sobject,
-            "name": settings.SALESFORCE_SYNC_KEY_FIELD,
-            "type": "string",
-            "length": 80,
-        }
-        control.sf("POST", f"/orgs/{org.sf_org_id}/fields", {**field, "external_id": True, "unique": True})
+    add_sync_key_fields(control, org.sf_org_id, ("EmailMessage", "Task"))
     EmailSettings.objects.update_or_create(organization=org.organization, defaults={"enabled": True})
     org_entries_add(
         organization=org.organization, texts=[blocked_sender], added_by=None, note="Demo: a newsletter"

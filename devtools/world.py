@@ -94,6 +94,42 @@ class SandboxControl:
     def ews(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         return self._call(method, f"{self.ews_url}/_sandbox{path}", body)
 
+    def sf_refresh_token(self, sf_org_id: str, sf_user_id: str) -> str:
+        """A refresh token for our app, as if the Salesforce user had consented."""
+        path = f"/orgs/{sf_org_id}/users/{sf_user_id}/refresh-token"
+        return str(self.sf("POST", path, {"client_id": settings.SALESFORCE_CLIENT_ID})["refresh_token"])
+
+    def graph_refresh_token(self, tenant_id: str, graph_user_id: str) -> str:
+        """A refresh token for our app, as if the Microsoft user had consented."""
+        path = f"/tenants/{tenant_id}/users/{graph_user_id}/refresh-token"
+        return str(self.graph("POST", path, {"client_id": settings.GRAPH_CLIENT_ID})["refresh_token"])
+
+
+def use_sandboxes(endpoints: dict[str, str]) -> SandboxControl:
+    """Point the engine's settings at running Salesforce and Graph sandboxes (made-up client secrets when
+    none are set), and a control client for them."""
+    settings.GRAPH_AUTHORITY_HOST = endpoints["graph"]
+    settings.GRAPH_API_URL = f"{endpoints['graph']}/v1.0"
+    settings.SALESFORCE_LOGIN_URL = endpoints["salesforce"]
+    settings.OUTBOUND_CA_BUNDLE = endpoints["ca_bundle"]
+    settings.GRAPH_CLIENT_SECRET = settings.GRAPH_CLIENT_SECRET or secrets.token_urlsafe(24)
+    settings.SALESFORCE_CLIENT_SECRET = settings.SALESFORCE_CLIENT_SECRET or secrets.token_urlsafe(24)
+    return SandboxControl(
+        salesforce_url=endpoints["salesforce"], graph_url=endpoints["graph"], ca_bundle=endpoints["ca_bundle"]
+    )
+
+
+def add_sync_key_fields(control: SandboxControl, sf_org_id: str, sobjects: tuple[str, ...]) -> None:
+    """The engine's External ID (unique) on each object it syncs, in a sandbox Salesforce org."""
+    for sobject in sobjects:
+        field = {
+            "sobject": sobject,
+            "name": settings.SALESFORCE_SYNC_KEY_FIELD,
+            "type": "string",
+            "length": 80,
+        }
+        control.sf("POST", f"/orgs/{sf_org_id}/fields", {**field, "external_id": True, "unique": True})
+
 
 @dataclass
 class DemoOrg:
@@ -120,14 +156,7 @@ def provision_org(control: SandboxControl, *, name: str, slug: str, domain: str)
         {"client_id": settings.SALESFORCE_CLIENT_ID, "client_secret": settings.SALESFORCE_CLIENT_SECRET},
     )
     sf_org = control.sf("POST", "/orgs", {"name": name})["id"]
-    for sobject in ("Event", "Task", "Contact"):  # the engine's External ID on each synced object
-        field = {
-            "sobject": sobject,
-            "name": settings.SALESFORCE_SYNC_KEY_FIELD,
-            "type": "string",
-            "length": 80,
-        }
-        control.sf("POST", f"/orgs/{sf_org}/fields", {**field, "external_id": True, "unique": True})
+    add_sync_key_fields(control, sf_org, ("Event", "Task", "Contact"))
     tenant = control.graph("POST", "/tenants", {"domain": domain})["id"]
     control.graph(
         "POST",
@@ -153,11 +182,7 @@ def provision_person(
     graph_user = control.graph(
         "POST", f"/tenants/{org.tenant_id}/users", {"mail": address, "display_name": display_name}
     )
-    graph_refresh = control.graph(
-        "POST",
-        f"/tenants/{org.tenant_id}/users/{graph_user['id']}/refresh-token",
-        {"client_id": settings.GRAPH_CLIENT_ID},
-    )["refresh_token"]
+    graph_refresh = control.graph_refresh_token(org.tenant_id, graph_user["id"])
     mailbox = mailbox_create(
         organization=org.organization,
         owner=user,
@@ -180,11 +205,7 @@ def _person_and_salesforce(
         f"/orgs/{org.sf_org_id}/users",
         {"username": f"{address}.crm", "email": address, "name": display_name},
     )
-    sf_refresh = control.sf(
-        "POST",
-        f"/orgs/{org.sf_org_id}/users/{sf_user['id']}/refresh-token",
-        {"client_id": settings.SALESFORCE_CLIENT_ID},
-    )["refresh_token"]
+    sf_refresh = control.sf_refresh_token(org.sf_org_id, sf_user["id"])
     connection = SalesforceConnection.objects.create(
         user=user,
         organization=org.organization,

@@ -113,6 +113,15 @@ class SandboxApp:
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         self._routes.append((method, re.compile(f"^{pattern}$"), handler))
 
+    def locked(self, handler: Handler) -> Handler:
+        """``handler`` run holding the app's lock (the stores are not thread-safe)."""
+
+        def run(request: Request) -> Response:
+            with self.lock:
+                return handler(request)
+
+        return run
+
     def fault_response(self, request: Request, fault: Fault) -> Response:
         """The body an injected error status has; subclasses use their service's error shape."""
         return json_response(fault.status or 500, {"error": "injected fault"})
@@ -167,22 +176,29 @@ class SandboxApp:
         control = request.path.startswith("/_sandbox/")
         response = self._dispatch(request, control)
         if not control:
-            with self.lock:
-                self._seq += 1
-                self.log.append(
-                    {
-                        "seq": self._seq,
-                        "ts": time.time(),
-                        "method": request.method,
-                        "path": request.path,
-                        "query": dict(request.query),
-                        "status": response.status,
-                        "tenant": request.tenant,
-                        "user": request.user,
-                        "kind": self.request_kind(request),
-                    }
-                )
+            self.record(request, response.status, self.request_kind(request))
         return response
+
+    def record(self, request: Request, status: int, kind: str) -> None:
+        """Log one answered request (what ``/_sandbox/requests`` lists)."""
+        with self.lock:
+            self._seq += 1
+            self.log.append(
+                {
+                    "seq": self._seq,
+                    "ts": time.time(),
+                    "method": request.method,
+                    "path": request.path,
+                    "query": dict(request.query),
+                    "status": status,
+                    "tenant": request.tenant,
+                    "user": request.user,
+                    "kind": kind,
+                }
+            )
+
+    def record_batch_item(self, request: Request, status: int) -> None:
+        self.record(request, status, "batch-item")
 
     def request_kind(self, request: Request) -> str:
         """A label for counting: 'token' for login traffic, 'api' for the rest (overridable)."""

@@ -6,8 +6,10 @@ gets a clean request log and no pending faults, and makes its own tenants so tes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import importlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,36 +17,35 @@ from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
 
 
+def sandbox_fixtures(name: str, app_class: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The fixtures of one sandbox: ``_<name>_server``, started once a session, and ``<name>_server``,
+    the same server with a clean request log and no pending faults for each test.
+
+    ``app_class`` ("module.Class") is imported only when a test asks: each sandbox stands alone.
+    """
+
+    @pytest.fixture(scope="session", name=f"_{name}_server")
+    def session_server(sandbox_ca: SandboxCA) -> Iterator[SandboxServer]:
+        module, _, class_name = app_class.rpartition(".")
+        server = SandboxServer(getattr(importlib.import_module(module), class_name)(), sandbox_ca).start()
+        yield server
+        server.stop()
+
+    @pytest.fixture(name=f"{name}_server")
+    def test_server(request: pytest.FixtureRequest) -> SandboxServer:
+        server: SandboxServer = request.getfixturevalue(f"_{name}_server")
+        server.app.clear()
+        return server
+
+    return session_server, test_server
+
+
 @pytest.fixture(scope="session")
 def sandbox_ca(tmp_path_factory: pytest.TempPathFactory) -> SandboxCA:
     return SandboxCA(Path(tmp_path_factory.mktemp("sandbox-ca")))
 
 
-@pytest.fixture(scope="session")
-def _salesforce_server(sandbox_ca: SandboxCA) -> Iterator[SandboxServer]:
-    from sandbox.salesforce.app import SalesforceSandbox  # lazy: each sandbox stands alone
-
-    server = SandboxServer(SalesforceSandbox(), sandbox_ca).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def _graph_server(sandbox_ca: SandboxCA) -> Iterator[SandboxServer]:
-    from sandbox.graph.app import GraphSandbox
-
-    server = SandboxServer(GraphSandbox(), sandbox_ca).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def salesforce_server(_salesforce_server: SandboxServer) -> SandboxServer:
-    _salesforce_server.app.clear()
-    return _salesforce_server
-
-
-@pytest.fixture
-def graph_server(_graph_server: SandboxServer) -> SandboxServer:
-    _graph_server.app.clear()
-    return _graph_server
+_salesforce_server, salesforce_server = sandbox_fixtures(
+    "salesforce", "sandbox.salesforce.app.SalesforceSandbox"
+)
+_graph_server, graph_server = sandbox_fixtures("graph", "sandbox.graph.app.GraphSandbox")

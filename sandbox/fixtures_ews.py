@@ -6,24 +6,6 @@ and no pending faults, and makes its own mailboxes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from sandbox.fixtures import sandbox_fixtures
 
-import pytest
-
-from sandbox.base import SandboxServer
-from sandbox.tls import SandboxCA
-
-
-@pytest.fixture(scope="session")
-def _ews_server(sandbox_ca: SandboxCA) -> Iterator[SandboxServer]:
-    from sandbox.ews.app import EwsSandbox  # lazy: each sandbox stands alone
-
-    server = SandboxServer(EwsSandbox(), sandbox_ca).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def ews_server(_ews_server: SandboxServer) -> SandboxServer:
-    _ews_server.app.clear()
-    return _ews_server
+_ews_server, ews_server = sandbox_fixtures("ews", "sandbox.ews.app.EwsSandbox")

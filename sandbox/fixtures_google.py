@@ -7,29 +7,16 @@ faults per test; tests make their own users so they stay independent.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from sandbox.base import SandboxServer
+from sandbox.fixtures import sandbox_fixtures
 from sandbox.tls import SandboxCA
 
-
-@pytest.fixture(scope="session")
-def _google_server(sandbox_ca: SandboxCA) -> Iterator[SandboxServer]:
-    from sandbox.google.app import GoogleSandbox  # lazy: each sandbox stands alone
-
-    server = SandboxServer(GoogleSandbox(), sandbox_ca).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def google_server(_google_server: SandboxServer) -> SandboxServer:
-    _google_server.app.clear()
-    return _google_server
+_google_server, google_server = sandbox_fixtures("google", "sandbox.google.app.GoogleSandbox")
 
 
 @dataclass

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
+from typing import TypeVar
 
 from sandbox.ews import recurrence
 from sandbox.ews.soap import ItemError, SoapFaultError, error, leaf, local, m, response_root, success, t
@@ -57,12 +59,8 @@ class Operations:
     # -- folders -----------------------------------------------------------------------------------
     def get_folder(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
         root, messages = response_root("GetFolder")
-        for ref in _children(body, m("FolderIds")):
-            try:
-                folder = resolve_folder(mailbox, ref)
-            except ItemError as problem:
-                error(messages, "GetFolder", problem)
-                continue
+        folders = _children(body, m("FolderIds"))
+        for folder in _each(messages, "GetFolder", folders, lambda ref: resolve_folder(mailbox, ref)):
             container = ET.SubElement(success(messages, "GetFolder"), m("Folders"))
             container.append(render_folder(mailbox, folder))
         return root
@@ -73,50 +71,31 @@ class Operations:
         deep = body.get("Traversal", "Shallow") == "Deep"
         wanted = _display_name_filter(body.find(m("Restriction")))
         view = body.find(m("IndexedPageFolderView"))
-        offset = int(view.get("Offset", "0")) if view is not None else 0
-        limit = int(view.get("MaxEntriesReturned", "1000")) if view is not None else 1000
-        for ref in _children(body, m("ParentFolderIds")):
-            try:
-                parent = resolve_folder(mailbox, ref)
-            except ItemError as problem:
-                error(messages, "FindFolder", problem)
-                continue
+        parents = _children(body, m("ParentFolderIds"))
+        for parent in _each(messages, "FindFolder", parents, lambda ref: resolve_folder(mailbox, ref)):
             found = [
                 f
                 for f in _below(mailbox, parent.id, deep)
                 if wanted is None or f.display_name.casefold() == wanted.casefold()
             ]
-            page = found[offset : offset + limit]
-            last = offset + len(page) >= len(found)
-            attrs = {
-                "TotalItemsInView": str(len(found)),
-                "IncludesLastItemInRange": "true" if last else "false",
-                "IndexedPagingOffset": str(offset + len(page)),
-            }
-            holder = ET.SubElement(
-                ET.SubElement(success(messages, "FindFolder"), m("RootFolder"), attrs), t("Folders")
+            _root_folder(
+                success(messages, "FindFolder"), found, view, "Folders", partial(render_folder, mailbox)
             )
-            for folder in page:
-                holder.append(render_folder(mailbox, folder))
         return root
 
     def create_folder(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
         root, messages = response_root("CreateFolder")
         refs = _children(body, m("ParentFolderId"))
-        for source in _children(body, m("Folders")):
-            try:
-                if len(refs) != 1:
-                    raise ItemError("ErrorInvalidRequest", "ParentFolderId must name one folder.")
-                parent = resolve_folder(mailbox, refs[0])
-                folder = mailbox.add_folder(
-                    parent,
-                    local(source.tag),
-                    source.findtext(t("DisplayName")) or "",
-                    source.findtext(t("FolderClass")) or "",
-                )
-            except ItemError as problem:
-                error(messages, "CreateFolder", problem)
-                continue
+
+        def make(source: ET.Element) -> Folder:
+            return mailbox.add_folder(
+                _one_folder(mailbox, refs, "ParentFolderId"),
+                local(source.tag),
+                source.findtext(t("DisplayName")) or "",
+                source.findtext(t("FolderClass")) or "",
+            )
+
+        for folder in _each(messages, "CreateFolder", _children(body, m("Folders")), make):
             made = ET.SubElement(
                 ET.SubElement(success(messages, "CreateFolder"), m("Folders")), t(folder.tag)
             )
@@ -128,14 +107,11 @@ class Operations:
         """Moved items get a new id in their new folder, as Exchange gives them."""
         root, messages = response_root("MoveItem")
         targets = _children(body, m("ToFolderId"))
-        for ref in _children(body, m("ItemIds")):
-            try:
-                if len(targets) != 1:
-                    raise ItemError("ErrorInvalidRequest", "ToFolderId must name one folder.")
-                moved = mailbox.move(mailbox.item(ref.get("Id", "")), resolve_folder(mailbox, targets[0]))
-            except ItemError as problem:
-                error(messages, "MoveItem", problem)
-                continue
+
+        def move(ref: ET.Element) -> Item:
+            return mailbox.move(mailbox.item(ref.get("Id", "")), _one_folder(mailbox, targets, "ToFolderId"))
+
+        for moved in _each(messages, "MoveItem", _children(body, m("ItemIds")), move):
             reply = ET.SubElement(ET.SubElement(success(messages, "MoveItem"), m("Items")), t(moved.kind))
             ET.SubElement(reply, t("ItemId"), {"Id": moved.id, "ChangeKey": moved.change_key})
         return root
@@ -144,9 +120,7 @@ class Operations:
         root, messages = response_root("SyncFolderItems")
         refs = _children(body, m("SyncFolderId"))
         try:
-            if len(refs) != 1:
-                raise ItemError("ErrorInvalidRequest", "SyncFolderId must name one folder.")
-            folder = resolve_folder(mailbox, refs[0])
+            folder = _one_folder(mailbox, refs, "SyncFolderId")
             token = (body.findtext(m("SyncState")) or "").strip()
             point = self.states.resolve(token, folder.id) if token else SyncPoint(folder.id, 0, frozenset())
             limit = int(body.findtext(m("MaxChangesReturned")) or "100")
@@ -182,12 +156,8 @@ class Operations:
 
     def get_item(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
         root, messages = response_root("GetItem")
-        for ref in _children(body, m("ItemIds")):
-            try:
-                item = lookup(mailbox, ref.get("Id", ""))
-            except ItemError as problem:
-                error(messages, "GetItem", problem)
-                continue
+        items = _children(body, m("ItemIds"))
+        for item in _each(messages, "GetItem", items, lambda ref: lookup(mailbox, ref.get("Id", ""))):
             ET.SubElement(success(messages, "GetItem"), m("Items")).append(render_item(item, mailbox))
         return root
 
@@ -199,30 +169,16 @@ class Operations:
         test = _equality(body.find(m("Restriction")))
         calendar_view = body.find(m("CalendarView"))
         view = body.find(m("IndexedPageItemView"))
-        offset = int(view.get("Offset", "0")) if view is not None else 0
-        limit = int(view.get("MaxEntriesReturned", "1000")) if view is not None else 1000
-        for ref in _children(body, m("ParentFolderIds")):
-            try:
-                folder = resolve_folder(mailbox, ref)
-            except ItemError as problem:
-                error(messages, "FindItem", problem)
-                continue
+        folders = _children(body, m("ParentFolderIds"))
+        for folder in _each(messages, "FindItem", folders, lambda ref: resolve_folder(mailbox, ref)):
             found = [
                 i for i in mailbox.items.values() if i.folder_id == folder.id and (test is None or test(i))
             ]
             if calendar_view is not None:
                 found = _calendar_view(found, calendar_view)
-            page = found[offset : offset + limit]
-            attrs = {
-                "TotalItemsInView": str(len(found)),
-                "IncludesLastItemInRange": "true" if offset + len(page) >= len(found) else "false",
-                "IndexedPagingOffset": str(offset + len(page)),
-            }
-            holder = ET.SubElement(
-                ET.SubElement(success(messages, "FindItem"), m("RootFolder"), attrs), t("Items")
+            _root_folder(
+                success(messages, "FindItem"), found, view, "Items", lambda i: render_item(i, mailbox)
             )
-            for item in page:
-                holder.append(render_item(item, mailbox))
         return root
 
     def get_attachment(self, mailbox: Mailbox, body: ET.Element) -> ET.Element:
@@ -314,12 +270,10 @@ class Operations:
         root, messages = response_root("UpdateItem")
         resolution = body.get("ConflictResolution", "AutoResolve")
         invitations = body.get("SendMeetingInvitationsOrCancellations", "")
-        for change in _children(body, m("ItemChanges")):
-            try:
-                item = self._apply_change(mailbox, change, resolution)
-            except ItemError as problem:
-                error(messages, "UpdateItem", problem)
-                continue
+        changes = _children(body, m("ItemChanges"))
+        for item in _each(
+            messages, "UpdateItem", changes, lambda change: self._apply_change(mailbox, change, resolution)
+        ):
             if item.kind == "CalendarItem" and invitations in (
                 "SendOnlyToAll",
                 "SendToAllAndSaveCopy",
@@ -402,6 +356,45 @@ class Operations:
         return root
 
 
+T = TypeVar("T")
+
+
+def _each(
+    messages: ET.Element, operation: str, sources: list[ET.Element], take: Callable[[ET.Element], T]
+) -> Iterator[T]:
+    """What ``take`` makes of each source, in order; a source it refuses (ItemError) is answered
+    with an error response message in its place."""
+    for source in sources:
+        try:
+            taken = take(source)
+        except ItemError as problem:
+            error(messages, operation, problem)
+            continue
+        yield taken
+
+
+def _root_folder(
+    message: ET.Element,
+    found: list[T],
+    view: ET.Element | None,
+    holder: str,
+    render: Callable[[T], ET.Element],
+) -> None:
+    """One IndexedPage*View page of ``found`` (all of it without a view), rendered under a RootFolder
+    with Exchange's paging attributes."""
+    offset = int(view.get("Offset", "0")) if view is not None else 0
+    limit = int(view.get("MaxEntriesReturned", "1000")) if view is not None else 1000
+    page = found[offset : offset + limit]
+    attrs = {
+        "TotalItemsInView": str(len(found)),
+        "IncludesLastItemInRange": "true" if offset + len(page) >= len(found) else "false",
+        "IndexedPagingOffset": str(offset + len(page)),
+    }
+    container = ET.SubElement(ET.SubElement(message, m("RootFolder"), attrs), t(holder))
+    for entry in page:
+        container.append(render(entry))
+
+
 def _children(parent: ET.Element, tag: str) -> list[ET.Element]:
     node = parent.find(tag)
     return list(node) if node is not None else []
@@ -409,6 +402,13 @@ def _children(parent: ET.Element, tag: str) -> list[ET.Element]:
 
 def _default_folder(kind: str) -> str:
     return {"CalendarItem": "calendar", "Task": "tasks", "Contact": "contacts"}.get(kind, "drafts")
+
+
+def _one_folder(mailbox: Mailbox, refs: list[ET.Element], name: str) -> Folder:
+    """The folder of an element that must name exactly one (``name``: its tag, for the error)."""
+    if len(refs) != 1:
+        raise ItemError("ErrorInvalidRequest", f"{name} must name one folder.")
+    return resolve_folder(mailbox, refs[0])
 
 
 def resolve_folder(mailbox: Mailbox, ref: ET.Element) -> Folder:

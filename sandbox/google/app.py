@@ -11,7 +11,6 @@ the control endpoints do, in-process; "persona" calls act as the user in Google'
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -355,60 +354,36 @@ class GoogleSandbox(SandboxApp):
             200, {"sub": user.id, "email": user.email, "email_verified": True, "name": user.name}
         )
 
-    def _log_batch_item(self, request: Request, status: int) -> None:
-        with self.lock:
-            self._seq += 1
-            self.log.append(
-                {
-                    "seq": self._seq,
-                    "ts": time.time(),
-                    "method": request.method,
-                    "path": request.path,
-                    "query": dict(request.query),
-                    "status": status,
-                    "tenant": request.tenant,
-                    "user": request.user,
-                    "kind": "batch-item",
-                }
-            )
-
     def _batch(self, api: str) -> Callable[[Request], Response]:
         return lambda request: batch.run(
-            api, request, lambda r: self._dispatch(r, False), self._log_batch_item
+            api, request, lambda r: self._dispatch(r, False), self.record_batch_item
         )
 
     # == routes =====================================================================================
     def _routes_oauth(self) -> None:
-        self.route("GET", r"/o/oauth2/v2/auth", self._locked(self.oauth.consent_page))
-        self.route("POST", r"/o/oauth2/v2/auth", self._locked(self.oauth.consent))
-        self.route("POST", r"/token", self._locked(self.oauth.token))
+        self.route("GET", r"/o/oauth2/v2/auth", self.locked(self.oauth.consent_page))
+        self.route("POST", r"/o/oauth2/v2/auth", self.locked(self.oauth.consent))
+        self.route("POST", r"/token", self.locked(self.oauth.token))
 
-    def _locked(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
-        def run(request: Request) -> Response:
-            with self.lock:
-                return handler(request)
-
-        return run
+    def _routes_collection(self, api: str, path: str, item: str, handlers: CalendarApi | TasksApi) -> None:
+        """A Google REST collection: list and insert on ``path``, get, patch, update and delete on an item."""
+        one = path + rf"/(?P<{item}>[^/]+)"
+        self.route("GET", path, self._authed(api, handlers.list))
+        self.route("POST", path, self._authed(api, handlers.insert))
+        self.route("GET", one, self._authed(api, handlers.get))
+        self.route("PATCH", one, self._authed(api, handlers.patch))
+        self.route("PUT", one, self._authed(api, handlers.update))
+        self.route("DELETE", one, self._authed(api, handlers.delete))
 
     def _routes_api(self) -> None:
         a = self._authed
-        self.route("GET", EVENTS, a("calendar", self.calendar.list))
-        self.route("POST", EVENTS, a("calendar", self.calendar.insert))
-        self.route("GET", EVENTS + r"/(?P<event>[^/]+)", a("calendar", self.calendar.get))
-        self.route("PATCH", EVENTS + r"/(?P<event>[^/]+)", a("calendar", self.calendar.patch))
-        self.route("PUT", EVENTS + r"/(?P<event>[^/]+)", a("calendar", self.calendar.update))
-        self.route("DELETE", EVENTS + r"/(?P<event>[^/]+)", a("calendar", self.calendar.delete))
+        self._routes_collection("calendar", EVENTS, "event", self.calendar)
         self.route("GET", r"/tasks/v1/users/@me/lists", a("tasks", self.tasks_api.lists))
         self.route("POST", r"/tasks/v1/users/@me/lists", a("tasks", self.tasks_api.insert_list))
         self.route(
             "DELETE", r"/tasks/v1/users/@me/lists/(?P<list>[^/]+)", a("tasks", self.tasks_api.delete_list)
         )
-        self.route("GET", TASKS, a("tasks", self.tasks_api.list))
-        self.route("POST", TASKS, a("tasks", self.tasks_api.insert))
-        self.route("GET", TASKS + r"/(?P<task>[^/]+)", a("tasks", self.tasks_api.get))
-        self.route("PATCH", TASKS + r"/(?P<task>[^/]+)", a("tasks", self.tasks_api.patch))
-        self.route("PUT", TASKS + r"/(?P<task>[^/]+)", a("tasks", self.tasks_api.update))
-        self.route("DELETE", TASKS + r"/(?P<task>[^/]+)", a("tasks", self.tasks_api.delete))
+        self._routes_collection("tasks", TASKS, "task", self.tasks_api)
         self.route("GET", r"/v1/people/(?P<who>[^/:]+)/connections", a("people", self.people.connections))
         self.route("POST", r"/v1/people:createContact", a("people", self.people.create))
         self.route("GET", PERSON, a("people", self.people.get))

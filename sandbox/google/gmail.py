@@ -14,6 +14,7 @@ import email.policy
 import email.utils
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage, Message
@@ -23,7 +24,7 @@ from sandbox.base import Request, Response, json_response
 from sandbox.google.accounts import User
 from sandbox.google.errors import bad_request, google_error, json_body, not_found
 from sandbox.google.listing import paged
-from sandbox.google.sync import Tokens, page_size
+from sandbox.google.sync import PageState, Tokens, page_size
 
 SYSTEM_LABELS = (
     "INBOX",
@@ -341,20 +342,28 @@ class GmailApi:
             chosen.sort(key=lambda m: (-m.internal_date, m.id))
             return [{"id": m.id, "threadId": m.thread_id} for m in chosen]
 
+        page = self._page(q, f"gmail:{user.id}:{label}:{spam_trash}:{q.get('q', '')}", items, "messages")
+        estimate = len(page.get("messages", []))
+        return json_response(200, {**page, "resultSizeEstimate": estimate})
+
+    def _page(
+        self, q: dict[str, str], key: str, items: Callable[[PageState], list[dict[str, Any]]], items_key: str
+    ) -> dict[str, Any]:
+        """One page of a Gmail list (``pageToken``, ``maxResults`` up to 500); an empty list is left out,
+        as Gmail does."""
         page = paged(
             self.store.tokens,
-            key=f"gmail:{user.id}:{label}:{spam_trash}:{q.get('q', '')}",
+            key=key,
             page_token=q.get("pageToken", ""),
             size=page_size(q.get("maxResults", ""), 100, 500),
             sync=None,
             items=items,
             new_sync=None,
-            items_key="messages",
+            items_key=items_key,
         )
-        estimate = len(page.get("messages", []))
-        if not page["messages"]:
-            del page["messages"]  # Gmail omits an empty list
-        return json_response(200, {**page, "resultSizeEstimate": estimate})
+        if not page[items_key]:
+            del page[items_key]
+        return page
 
     def get(self, request: Request, user: User) -> Response:
         self._who(request, user)
@@ -458,18 +467,7 @@ class GmailApi:
         def items(state: Any) -> list[dict[str, Any]]:
             return [r for r in box.history if keep(r)]
 
-        page = paged(
-            self.store.tokens,
-            key=f"history:{user.id}:{start}:{kinds}:{label}",
-            page_token=q.get("pageToken", ""),
-            size=page_size(q.get("maxResults", ""), 100, 500),
-            sync=None,
-            items=items,
-            new_sync=None,
-            items_key="history",
-        )
-        if not page["history"]:
-            del page["history"]
+        page = self._page(q, f"history:{user.id}:{start}:{kinds}:{label}", items, "history")
         return json_response(200, {**page, "historyId": str(self.store.history_id(user))})
 
 

@@ -57,7 +57,7 @@ class GraphSandbox(SandboxApp):
         self.contacts_api = ContactsApi(self.contact_store, self.delta)
         self.todo_store = TodoStore()
         self.todo_api = TodoApi(self.todo_store, self.delta)
-        self.batch = BatchRunner(lambda r: self._dispatch(r, False), self._log_batch_item)
+        self.batch = BatchRunner(lambda r: self._dispatch(r, False), self.record_batch_item)
         self._routes_identity()
         self._routes_graph()
         self._routes_control()
@@ -287,42 +287,18 @@ class GraphSandbox(SandboxApp):
         if tenant is not None:
             request.tenant = tenant.id
 
-    def _log_batch_item(self, request: Request, status: int) -> None:
-        with self.lock:
-            self._seq += 1
-            self.log.append(
-                {
-                    "seq": self._seq,
-                    "ts": time.time(),
-                    "method": request.method,
-                    "path": request.path,
-                    "query": dict(request.query),
-                    "status": status,
-                    "tenant": request.tenant,
-                    "user": request.user,
-                    "kind": "batch-item",
-                }
-            )
-
     # == routes: identity ===========================================================================
     def _routes_identity(self) -> None:
         a = self.authority
         self.route(
-            "GET", TENANT + r"/v2\.0/\.well-known/openid-configuration", self._locked(a.openid_configuration)
+            "GET", TENANT + r"/v2\.0/\.well-known/openid-configuration", self.locked(a.openid_configuration)
         )
-        self.route("POST", TENANT + r"/oauth2/v2\.0/token", self._locked(a.token))
-        self.route("GET", TENANT + r"/oauth2/v2\.0/authorize", self._locked(a.authorize))
-        self.route("POST", TENANT + r"/oauth2/v2\.0/authorize", self._locked(a.authorize))
+        self.route("POST", TENANT + r"/oauth2/v2\.0/token", self.locked(a.token))
+        self.route("GET", TENANT + r"/oauth2/v2\.0/authorize", self.locked(a.authorize))
+        self.route("POST", TENANT + r"/oauth2/v2\.0/authorize", self.locked(a.authorize))
         for method, pattern, handler in a.consent_routes():  # admin consent (application permissions)
-            self.route(method, pattern, self._locked(handler))
+            self.route(method, pattern, self.locked(handler))
         self.route("GET", r"/common/userrealm/(?P<username>[^/]+)", a.user_realm)
-
-    def _locked(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
-        def run(request: Request) -> Response:
-            with self.lock:
-                return handler(request)
-
-        return run
 
     # == routes: Graph ==============================================================================
     def _routes_graph(self) -> None:

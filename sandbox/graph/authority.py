@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import unquote_plus, urlencode
 
-from sandbox.base import Request, Response, json_response, text_response
+from sandbox.base import HttpError, Request, Response, json_response, text_response
 from sandbox.graph.errors import aad_error
 from sandbox.graph.identity import GRAPH_RESOURCE, App, Directory, Tenant, TokenSet, pkce_matches
 
@@ -276,24 +276,33 @@ class Authority:
         )
 
     # -- sign-in page ------------------------------------------------------------------------------
+    def _sign_in_app(self, tenant: Tenant, params: dict[str, str]) -> tuple[App, str]:
+        """The app a sign-in page is for and where it answers; an error page (raised) when either is wrong."""
+        app = tenant.apps.get(params.get("client_id", ""))
+        redirect_uri = params.get("redirect_uri", "")
+        if app is None:
+            raise HttpError(
+                self._page(
+                    400,
+                    f"AADSTS700016: Application with identifier '{params.get('client_id', '')}' "
+                    f"was not found in the directory '{tenant.domain}'.",
+                )
+            )
+        if not redirect_uri or (app.redirect_uris is not None and redirect_uri not in app.redirect_uris):
+            raise HttpError(
+                self._page(
+                    400,
+                    "AADSTS50011: The redirect URI specified in the request does not match the "
+                    "redirect URIs configured for the application.",
+                )
+            )
+        return app, redirect_uri
+
     def authorize(self, request: Request) -> Response:
         """GET shows the sign-in + consent form; POST (the form) redirects back with a code."""
         tenant = self._tenant(request)
         params = dict(request.query)
-        app = tenant.apps.get(params.get("client_id", ""))
-        redirect_uri = params.get("redirect_uri", "")
-        if app is None:
-            return self._page(
-                400,
-                f"AADSTS700016: Application with identifier '{params.get('client_id', '')}' "
-                f"was not found in the directory '{tenant.domain}'.",
-            )
-        if not redirect_uri or (app.redirect_uris is not None and redirect_uri not in app.redirect_uris):
-            return self._page(
-                400,
-                "AADSTS50011: The redirect URI specified in the request does not match the "
-                "redirect URIs configured for the application.",
-            )
+        app, redirect_uri = self._sign_in_app(tenant, params)
         if "code" not in params.get("response_type", "").split():
             return self._page(
                 400,
@@ -338,20 +347,7 @@ class Authority:
         """
         tenant = self._tenant(request)
         params = dict(request.query)
-        app = tenant.apps.get(params.get("client_id", ""))
-        redirect_uri = params.get("redirect_uri", "")
-        if app is None:
-            return self._page(
-                400,
-                f"AADSTS700016: Application with identifier '{params.get('client_id', '')}' "
-                f"was not found in the directory '{tenant.domain}'.",
-            )
-        if not redirect_uri or (app.redirect_uris is not None and redirect_uri not in app.redirect_uris):
-            return self._page(
-                400,
-                "AADSTS50011: The redirect URI specified in the request does not match the "
-                "redirect URIs configured for the application.",
-            )
+        app, _ = self._sign_in_app(tenant, params)
         scope = params.get("scope", GRAPH_RESOURCE + DOT_DEFAULT)
         if request.method == "GET":
             return self._sign_in_form(request, params, error="", admin=True)

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote
 
 from sandbox.base import Request, Response, json_response
 from sandbox.graph import extended, recurrence, timezones
 from sandbox.graph.delta import DeltaTracker, Round, WindowItem, parse_window_instant, window_items
 from sandbox.graph.errors import GraphError
 from sandbox.graph.events import EventStore, Mailbox, View, render_event
+from sandbox.graph.odata import add_next_link, delta_page, delta_page_size, preferences, top_skip
+from sandbox.graph.paging import context_url, entity, read_body
 
-DEFAULT_TOP = 10
-MAX_TOP = 1000
 DEFAULT_DELTA_PAGE = 100
-
-
-def preferences(request: Request) -> dict[str, str]:
-    """``Prefer: outlook.timezone="X", odata.maxpagesize=5`` -> {name: value}; repeated headers are joined."""
-    found: dict[str, str] = {}
-    for match in re.finditer(r'([\w.-]+)\s*=\s*(?:"([^"]*)"|([^,;\s]+))', request.header("prefer")):
-        found[match.group(1).lower()] = match.group(2) if match.group(2) is not None else match.group(3)
-    return found
 
 
 def view_of(request: Request) -> tuple[View, dict[str, str]]:
@@ -48,19 +39,6 @@ def view_of(request: Request) -> tuple[View, dict[str, str]]:
     if "$select" in request.query:
         view.select = [s.strip() for s in request.query["$select"].split(",") if s.strip()]
     return view, ({"Preference-Applied": ", ".join(applied)} if applied else {})
-
-
-def _int_option(request: Request, name: str, default: int) -> int:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit():
-        raise GraphError(400, "BadRequest", f"Invalid value '{raw}' for query option '{name}'.")
-    return int(raw)
-
-
-def _context(request: Request, mailbox: Mailbox, what: str) -> str:
-    return f"{request.base_url}/v1.0/$metadata#users('{mailbox.user_id}')/{what}"
 
 
 class CalendarApi:
@@ -90,15 +68,15 @@ class CalendarApi:
     def list_calendars(self, request: Request, mailbox: Mailbox) -> Response:
         return json_response(
             200,
-            {"@odata.context": _context(request, mailbox, "calendars"), "value": [self._calendar(mailbox)]},
+            {
+                "@odata.context": context_url(request, mailbox, "calendars"),
+                "value": [self._calendar(mailbox)],
+            },
         )
 
     def get_calendar(self, request: Request, mailbox: Mailbox) -> Response:
         self._check_calendar(request, mailbox)
-        return json_response(
-            200,
-            {"@odata.context": _context(request, mailbox, "calendars/$entity"), **self._calendar(mailbox)},
-        )
+        return entity(request, mailbox, 200, "calendars", self._calendar(mailbox))
 
     @staticmethod
     def _check_calendar(request: Request, mailbox: Mailbox) -> None:
@@ -110,31 +88,24 @@ class CalendarApi:
     def list_events(self, request: Request, mailbox: Mailbox) -> Response:
         self._check_calendar(request, mailbox)
         view, headers = view_of(request)
-        top = min(_int_option(request, "$top", DEFAULT_TOP), MAX_TOP) or DEFAULT_TOP
-        skip = _int_option(request, "$skip", 0)
+        top, skip = top_skip(request)
         events = extended.filtered(request, self.store.live(mailbox), extended.of)
         payload: dict[str, Any] = {
-            "@odata.context": _context(request, mailbox, "events"),
+            "@odata.context": context_url(request, mailbox, "events"),
             "value": [
                 extended.expanded(request, render_event(e, mailbox, view), extended.of(e))
                 for e in events[skip : skip + top]
             ],
         }
-        if skip + top < len(events):
-            query = {k: v for k, v in request.query.items() if k not in ("$top", "$skip")}
-            query.update({"$top": str(top), "$skip": str(skip + top)})
-            payload["@odata.nextLink"] = f"{request.base_url}{request.path}?{urlencode(query)}"
+        add_next_link(request, payload, top, skip, len(events))
         return json_response(200, payload, headers)
 
     def create_event(self, request: Request, mailbox: Mailbox) -> Response:
         self._check_calendar(request, mailbox)
         view, headers = view_of(request)
-        event = self.store.create(mailbox, self._body(request))
-        shape = {
-            "@odata.context": _context(request, mailbox, "events/$entity"),
-            **render_event(event, mailbox, view),
-        }
-        return json_response(201, shape, {**headers, "ETag": shape["@odata.etag"]})
+        event = self.store.create(mailbox, read_body(request))
+        shape = render_event(event, mailbox, view)
+        return entity(request, mailbox, 201, "events", shape, {**headers, "ETag": shape["@odata.etag"]})
 
     def get_event(self, request: Request, mailbox: Mailbox) -> Response:
         self._check_calendar(request, mailbox)
@@ -146,9 +117,7 @@ class CalendarApi:
         else:
             event = self.store.get(mailbox, event_id)
             shape = extended.expanded(request, render_event(event, mailbox, view), extended.of(event))
-        return json_response(
-            200, {"@odata.context": _context(request, mailbox, "events/$entity"), **shape}, headers
-        )
+        return entity(request, mailbox, 200, "events", shape, headers)
 
     def update_event(self, request: Request, mailbox: Mailbox) -> Response:
         self._check_calendar(request, mailbox)
@@ -156,17 +125,13 @@ class CalendarApi:
         found = self._occurrence(mailbox, request)
         if found is not None:  # one occurrence changed: it becomes an exception of its series
             master, occurrence = found
-            self.store.update_occurrence(mailbox, master, occurrence, self._body(request))
+            self.store.update_occurrence(mailbox, master, occurrence, read_body(request))
             master, occurrence = self._occurrence(mailbox, request) or found
             shape = render_event(master, mailbox, view, occurrence)
-            context = _context(request, mailbox, "events/$entity")
-            return json_response(200, {"@odata.context": context, **shape}, headers)
-        event = self.store.update(mailbox, self._event_id(mailbox, request), self._body(request))
-        shape = {
-            "@odata.context": _context(request, mailbox, "events/$entity"),
-            **render_event(event, mailbox, view),
-        }
-        return json_response(200, shape, {**headers, "ETag": shape["@odata.etag"]})
+            return entity(request, mailbox, 200, "events", shape, headers)
+        event = self.store.update(mailbox, self._event_id(mailbox, request), read_body(request))
+        shape = render_event(event, mailbox, view)
+        return entity(request, mailbox, 200, "events", shape, {**headers, "ETag": shape["@odata.etag"]})
 
     def respond_event(self, request: Request, mailbox: Mailbox) -> Response:
         action = request.params["action"]
@@ -194,19 +159,6 @@ class CalendarApi:
             )
         return event_id
 
-    @staticmethod
-    def _body(request: Request) -> Any:
-        try:
-            return request.json()
-        except ValueError as error:
-            raise GraphError(
-                400,
-                "BadRequest",
-                "Unable to read JSON request payload. Please ensure "
-                "Content-Type header is set and payload is of valid JSON "
-                "format.",
-            ) from error
-
     # -- calendarView ------------------------------------------------------------------------------
     @staticmethod
     def _window(request: Request) -> tuple[Any, Any]:
@@ -228,33 +180,22 @@ class CalendarApi:
         self._check_calendar(request, mailbox)
         view, headers = view_of(request)
         start, end = self._window(request)
-        top = min(_int_option(request, "$top", DEFAULT_TOP), MAX_TOP) or DEFAULT_TOP
-        skip = _int_option(request, "$skip", 0)
+        top, skip = top_skip(request)
         items = sorted(
             window_items(mailbox, start, end).values(),
             key=lambda i: (i.occurrence.start if i.occurrence else i.event.start, i.id),
         )
         payload: dict[str, Any] = {
-            "@odata.context": _context(request, mailbox, "calendarView"),
+            "@odata.context": context_url(request, mailbox, "calendarView"),
             "value": [self._item(i, mailbox, view) for i in items[skip : skip + top]],
         }
-        if skip + top < len(items):
-            query = {k: v for k, v in request.query.items() if k not in ("$top", "$skip")}
-            query.update({"$top": str(top), "$skip": str(skip + top)})
-            payload["@odata.nextLink"] = f"{request.base_url}{request.path}?{urlencode(query)}"
+        add_next_link(request, payload, top, skip, len(items))
         return json_response(200, payload, headers)
 
     def calendar_view_delta(self, request: Request, mailbox: Mailbox) -> Response:
         self._check_calendar(request, mailbox)
         view, headers = view_of(request)
-        page_size = DEFAULT_DELTA_PAGE
-        max_page = preferences(request).get("odata.maxpagesize", "")
-        if max_page.isdigit() and int(max_page) > 0:
-            page_size = int(max_page)
-            applied = headers.get("Preference-Applied")
-            headers["Preference-Applied"] = ", ".join(
-                filter(None, [applied, f"odata.maxpagesize={page_size}"])
-            )
+        page_size = delta_page_size(request, DEFAULT_DELTA_PAGE, headers)
         offset = 0
         round_: Round
         if "$skiptoken" in request.query:
@@ -264,24 +205,13 @@ class CalendarApi:
         else:
             start, end = self._window(request)
             round_ = self.delta.start_round(mailbox, start, end, since=None)
-        chunk = round_.items[offset : offset + page_size]
-        values: list[dict[str, Any]] = []
-        for item in chunk:
-            if isinstance(item, str):
-                values.append(
-                    {"@odata.type": "#microsoft.graph.event", "id": item, "@removed": {"reason": "deleted"}}
-                )
-            else:
-                values.append({"@odata.type": "#microsoft.graph.event", **self._item(item, mailbox, view)})
-        payload: dict[str, Any] = {
-            "@odata.context": f"{request.base_url}/v1.0/$metadata#Collection(event)",
-            "value": values,
-        }
-        link = f"{request.base_url}{request.path}?"
-        if offset + page_size < len(round_.items):
-            payload["@odata.nextLink"] = (
-                f"{link}$skiptoken={self.delta.page_token(round_, offset + page_size)}"
-            )
-        else:
-            payload["@odata.deltaLink"] = f"{link}$deltatoken={self.delta.delta_token(round_)}"
-        return json_response(200, payload, headers)
+        return delta_page(
+            request,
+            self.delta,
+            round_,
+            offset,
+            page_size,
+            "#microsoft.graph.event",
+            lambda item: self._item(item, mailbox, view),
+            headers,
+        )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +9,19 @@ from typing import Any
 from sandbox.graph import extended, timezones
 from sandbox.graph.errors import GraphError
 from sandbox.graph.events import Mailbox
+from sandbox.graph.items import (
+    PerMailbox,
+    StoredItem,
+    bad,
+    cannot_convert,
+    live_item,
+    new_change_key,
+    new_id,
+    not_found,
+    refuse_unknown,
+    required_display_name,
+    writable_items,
+)
 
 STRINGS = (
     "displayName",
@@ -47,23 +58,8 @@ MAX_ENTRIES = {"emailAddresses": 3, "businessPhones": 2, "homePhones": 2}
 EMPTY_STRING_DEFAULTS = ("fileAs", "personalNotes")  # Graph answers "" for these, null for the rest
 
 
-def new_id() -> str:
-    return "AAMkA" + base64.urlsafe_b64encode(b"\x00\x00" + secrets.token_bytes(100)).decode("ascii")
-
-
-def new_change_key() -> str:
-    return base64.b64encode(secrets.token_bytes(22)).decode("ascii")
-
-
 @dataclass
-class StoredContact:
-    id: str
-    folder_id: str
-    created: datetime
-    modified: datetime
-    change_key: str
-    seq: int
-    fields: dict[str, Any]
+class StoredContact(StoredItem):
     deleted: bool = False
 
 
@@ -79,21 +75,9 @@ class ContactBook:
 
 
 # -- validation --------------------------------------------------------------------------------------
-def _bad(message: str) -> GraphError:
-    return GraphError(400, "RequestBodyRead", message)
-
-
-def _not_found() -> GraphError:
-    return GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
-
-
-def _convert(value: Any, type_name: str) -> GraphError:
-    return _bad(f"Cannot convert the literal '{value}' to the expected type '{type_name}'.")
-
-
 def _string(value: Any) -> str | None:
     if value is not None and not isinstance(value, str):
-        raise _convert(value, "Edm.String")
+        raise cannot_convert(value, "Edm.String")
     return value
 
 
@@ -101,7 +85,7 @@ def _string_list(value: Any) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _convert(value, "Collection(Edm.String)")
+        raise cannot_convert(value, "Collection(Edm.String)")
     return list(value)
 
 
@@ -109,13 +93,13 @@ def _address(value: Any) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise _convert(value, "microsoft.graph.physicalAddress")
+        raise cannot_convert(value, "microsoft.graph.physicalAddress")
     address: dict[str, str] = {}
     for key, part in value.items():
         if key.startswith("@odata."):
             continue
         if key not in ADDRESS_KEYS:
-            raise _bad(f"The property '{key}' does not exist on type 'microsoft.graph.physicalAddress'.")
+            raise bad(f"The property '{key}' does not exist on type 'microsoft.graph.physicalAddress'.")
         if part is not None:
             address[key] = _string(part) or ""
     return address
@@ -125,16 +109,12 @@ def _email_addresses(value: Any) -> list[dict[str, str]]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise _convert(value, "Collection(microsoft.graph.emailAddress)")
+        raise cannot_convert(value, "Collection(microsoft.graph.emailAddress)")
     found: list[dict[str, str]] = []
     for entry in value:
         if not isinstance(entry, dict):
-            raise _convert(entry, "microsoft.graph.emailAddress")
-        unknown = set(entry) - {"name", "address", "@odata.type"}
-        if unknown:
-            raise _bad(
-                f"The property '{sorted(unknown)[0]}' does not exist on type 'microsoft.graph.emailAddress'."
-            )
+            raise cannot_convert(entry, "microsoft.graph.emailAddress")
+        refuse_unknown(entry, ("name", "address"), "emailAddress")
         address, name = _string(entry.get("address")), _string(entry.get("name"))
         found.append({"name": name if name is not None else (address or ""), "address": address or ""})
     return found
@@ -144,7 +124,7 @@ def _birthday(value: Any) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _convert(value, "Edm.DateTimeOffset")
+        raise cannot_convert(value, "Edm.DateTimeOffset")
     text = value.strip()
     try:
         if len(text) == 10:  # a bare date: Edm.DateTimeOffset wants a time, but be lenient like OData
@@ -154,23 +134,16 @@ def _birthday(value: Any) -> datetime | None:
         else:
             moment = timezones.parse_local(text)
     except ValueError as error:
-        raise _convert(value, "Edm.DateTimeOffset") from error
+        raise cannot_convert(value, "Edm.DateTimeOffset") from error
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def normalized(body: Any) -> dict[str, Any]:
     """The writable properties of a contact body, normalized; raises like Graph on bad input."""
     if not isinstance(body, dict):
-        raise _bad("The request body is not a valid contact.")
+        raise bad("The request body is not a valid contact.")
     fields: dict[str, Any] = {}
-    for key, value in body.items():
-        if key.startswith("@odata.") or key in READ_ONLY:
-            continue
-        if key not in WRITABLE:
-            raise _bad(
-                f"The property '{key}' does not exist on type 'microsoft.graph.contact'. Make sure to only "
-                "use property names that are defined by the type or mark the type as open type."
-            )
+    for key, value in writable_items(body, "contact", WRITABLE, READ_ONLY):
         if key in STRINGS:
             fields[key] = _string(value)
         elif key in STRING_LISTS:
@@ -198,13 +171,7 @@ def normalized(body: Any) -> dict[str, Any]:
 # -- store -------------------------------------------------------------------------------------------
 class ContactStore:
     def __init__(self) -> None:
-        self.books: dict[tuple[str, str], ContactBook] = {}
-
-    def book(self, mailbox: Mailbox) -> ContactBook:
-        key = (mailbox.tenant_id, mailbox.user_id)
-        if key not in self.books:
-            self.books[key] = ContactBook()
-        return self.books[key]
+        self.book = PerMailbox(ContactBook)
 
     def folder(self, mailbox: Mailbox, folder_id: str | None) -> str:
         """A folder id that exists (the default folder when None); 404 otherwise."""
@@ -212,34 +179,22 @@ class ContactStore:
         if folder_id is None:
             return book.folder_id
         if folder_id not in book.folders:
-            raise _not_found()
+            raise not_found()
         return folder_id
 
     def create_folder(self, mailbox: Mailbox, body: Any) -> str:
-        if (
-            not isinstance(body, dict)
-            or not isinstance(body.get("displayName"), str)
-            or not body["displayName"]
-        ):
-            raise GraphError(400, "ErrorInvalidRequest", "The request is invalid: displayName is required.")
-        unknown = set(body) - {"displayName", "parentFolderId", "@odata.type"}
-        if unknown:
-            raise _bad(
-                f"The property '{sorted(unknown)[0]}' does not exist on type 'microsoft.graph.contactFolder'."
-            )
+        name = required_display_name(body)
+        refuse_unknown(body, ("displayName", "parentFolderId"), "contactFolder")
         book = self.book(mailbox)
-        if body["displayName"].casefold() in (n.casefold() for n in book.folders.values()):
+        if name.casefold() in (n.casefold() for n in book.folders.values()):
             raise GraphError(409, "ErrorFolderExists", "A folder with the specified name already exists.")
         folder_id = new_id()
-        book.folders[folder_id] = body["displayName"]
+        book.folders[folder_id] = name
         return folder_id
 
     def get(self, mailbox: Mailbox, contact_id: str, folder_id: str | None = None) -> StoredContact:
         """A live contact, from any folder unless ``folder_id`` names the one it must be in."""
-        contact = self.book(mailbox).contacts.get(contact_id)
-        if contact is None or contact.deleted or (folder_id is not None and contact.folder_id != folder_id):
-            raise _not_found()
-        return contact
+        return live_item(self.book(mailbox).contacts, contact_id, folder_id)
 
     def live(self, mailbox: Mailbox, folder_id: str | None = None) -> list[StoredContact]:
         folder_id = self.folder(mailbox, folder_id)

@@ -14,7 +14,7 @@ from sandbox.graph import extended
 from sandbox.graph.contacts import ContactStore, render_contact, render_folder
 from sandbox.graph.delta import DeltaTracker
 from sandbox.graph.events import Mailbox
-from sandbox.graph.paging import context_url, delta_round, list_page, read_body, selected
+from sandbox.graph.paging import context_url, delta_round, entity, list_page, read_body, selected
 
 CONTACT_TYPE = "#microsoft.graph.contact"
 
@@ -47,15 +47,11 @@ class ContactsApi:
     def create_folder(self, request: Request, mailbox: Mailbox) -> Response:
         folder_id = self.store.create_folder(mailbox, read_body(request))
         shape = render_folder(self.store.book(mailbox), folder_id)
-        return json_response(
-            201, {"@odata.context": context_url(request, mailbox, "contactFolders/$entity"), **shape}
-        )
+        return entity(request, mailbox, 201, "contactFolders", shape)
 
     def get_folder(self, request: Request, mailbox: Mailbox) -> Response:
         shape = render_folder(self.store.book(mailbox), self._folder(request, mailbox))
-        return json_response(
-            200, {"@odata.context": context_url(request, mailbox, "contactFolders/$entity"), **shape}
-        )
+        return entity(request, mailbox, 200, "contactFolders", shape)
 
     # -- contacts ----------------------------------------------------------------------------------
     def list_contacts(self, request: Request, mailbox: Mailbox) -> Response:
@@ -99,5 +95,4 @@ class ContactsApi:
 
     @staticmethod
     def _one(request: Request, mailbox: Mailbox, status: int, shape: dict[str, Any]) -> Response:
-        body = {"@odata.context": context_url(request, mailbox, "contacts/$entity"), **shape}
-        return json_response(status, body, {"ETag": shape["@odata.etag"]})
+        return entity(request, mailbox, status, "contacts", shape, {"ETag": shape["@odata.etag"]})

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from sandbox.graph import extended, timezones
 from sandbox.graph.errors import GraphError
+from sandbox.graph.items import bad, new_change_key, new_id, not_found, writable_items
 
 WRITABLE = {
     "subject",
@@ -80,14 +81,6 @@ HTML_HEAD = (
 )
 
 
-def _new_id() -> str:
-    return "AAMkA" + base64.urlsafe_b64encode(b"\x00\x00" + secrets.token_bytes(100)).decode("ascii")
-
-
-def _new_change_key() -> str:
-    return base64.b64encode(secrets.token_bytes(22)).decode("ascii")
-
-
 @dataclass
 class OccurrenceException:
     """One occurrence of a series changed or cancelled on its own."""
@@ -134,7 +127,7 @@ class Mailbox:
     user_id: str
     mail: str
     display_name: str
-    calendar_id: str = field(default_factory=_new_id)
+    calendar_id: str = field(default_factory=new_id)
     events: dict[str, StoredEvent] = field(default_factory=dict)
     seq: int = 0
 
@@ -163,14 +156,10 @@ class Occurrence:
 
 
 # -- validation --------------------------------------------------------------------------------------
-def _bad(message: str) -> GraphError:
-    return GraphError(400, "RequestBodyRead", message)
-
-
 def _enum(name: str, value: Any) -> str:
     allowed = {v.lower(): v for v in ENUMS[name]}
     if not isinstance(value, str) or value.lower() not in allowed:
-        raise _bad(f"Cannot convert the literal '{value}' to the expected type 'microsoft.graph.{name}'.")
+        raise bad(f"Cannot convert the literal '{value}' to the expected type 'microsoft.graph.{name}'.")
     return allowed[value.lower()]
 
 
@@ -184,7 +173,7 @@ def _zone_problem(name: str) -> GraphError:
 
 def _date_time_zone(name: str, value: Any) -> tuple[datetime, str]:
     if not isinstance(value, dict) or not isinstance(value.get("dateTime"), str):
-        raise _bad(
+        raise bad(
             f"Cannot convert the literal '{value}' to the expected type 'microsoft.graph.dateTimeTimeZone' "
             f"of property '{name}'."
         )
@@ -196,7 +185,7 @@ def _date_time_zone(name: str, value: Any) -> tuple[datetime, str]:
     except timezones.UnknownTimeZoneError as error:
         raise _zone_problem(zone) from error
     except ValueError as error:
-        raise _bad(
+        raise bad(
             f"Cannot convert the literal '{value['dateTime']}' to the expected type 'Edm.DateTimeOffset'."
         ) from error
 
@@ -205,7 +194,7 @@ def _location(value: Any) -> dict[str, Any]:
     if value is None:
         value = {}
     if not isinstance(value, dict):
-        raise _bad("Cannot convert the literal to the expected type 'microsoft.graph.location'.")
+        raise bad("Cannot convert the literal to the expected type 'microsoft.graph.location'.")
     name = str(value.get("displayName") or "")
     location = {
         "displayName": name,
@@ -224,13 +213,11 @@ def _location(value: Any) -> dict[str, Any]:
 
 def _attendee(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict) or not isinstance(value.get("emailAddress"), dict):
-        raise _bad("Cannot convert the literal to the expected type 'microsoft.graph.attendee'.")
+        raise bad("Cannot convert the literal to the expected type 'microsoft.graph.attendee'.")
     address = str(value["emailAddress"].get("address") or "")
     kind = str(value.get("type") or "required")
     if kind not in ("required", "optional", "resource"):
-        raise _bad(
-            f"Cannot convert the literal '{kind}' to the expected type 'microsoft.graph.attendeeType'."
-        )
+        raise bad(f"Cannot convert the literal '{kind}' to the expected type 'microsoft.graph.attendeeType'.")
     status = value.get("status") or {}
     return {
         "type": kind,
@@ -241,10 +228,10 @@ def _attendee(value: Any) -> dict[str, Any]:
 
 def _body(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise _bad("Cannot convert the literal to the expected type 'microsoft.graph.itemBody'.")
+        raise bad("Cannot convert the literal to the expected type 'microsoft.graph.itemBody'.")
     kind = str(value.get("contentType") or "text").lower()
     if kind not in ("text", "html"):
-        raise _bad(f"Cannot convert the literal '{kind}' to the expected type 'microsoft.graph.bodyType'.")
+        raise bad(f"Cannot convert the literal '{kind}' to the expected type 'microsoft.graph.bodyType'.")
     return {"contentType": kind, "content": str(value.get("content") or "")}
 
 
@@ -252,16 +239,16 @@ def _recurrence(value: Any, start_tz: str) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict) or not isinstance(value.get("pattern"), dict):
-        raise _bad("Cannot convert the literal to the expected type 'microsoft.graph.patternedRecurrence'.")
+        raise bad("Cannot convert the literal to the expected type 'microsoft.graph.patternedRecurrence'.")
     pattern, rng = value["pattern"], value.get("range") or {}
     kinds = ("daily", "weekly", "absoluteMonthly", "relativeMonthly", "absoluteYearly", "relativeYearly")
     if pattern.get("type") not in kinds:
-        raise _bad(
+        raise bad(
             f"Cannot convert the literal '{pattern.get('type')}' to the expected type "
             "'microsoft.graph.recurrencePatternType'."
         )
     if rng.get("type") not in ("endDate", "noEnd", "numbered"):
-        raise _bad(
+        raise bad(
             f"Cannot convert the literal '{rng.get('type')}' to the expected type "
             "'microsoft.graph.recurrenceRangeType'."
         )
@@ -292,14 +279,7 @@ def _recurrence(value: Any, start_tz: str) -> dict[str, Any] | None:
 def _normalized_fields(body: dict[str, Any], start_tz: str) -> dict[str, Any]:
     """The writable properties of a request body except start/end, normalized; raises on bad input."""
     fields: dict[str, Any] = {}
-    for key, value in body.items():
-        if key.startswith("@odata.") or key in READ_ONLY or key in ("start", "end"):
-            continue
-        if key not in WRITABLE:
-            raise _bad(
-                f"The property '{key}' does not exist on type 'microsoft.graph.event'. Make sure to only "
-                "use property names that are defined by the type or mark the type as open type."
-            )
+    for key, value in writable_items(body, "event", WRITABLE, READ_ONLY | {"start", "end"}):
         if key in ENUMS:
             fields[key] = _enum(key, value)
         elif key == "body":
@@ -312,7 +292,7 @@ def _normalized_fields(body: dict[str, Any], start_tz: str) -> dict[str, Any]:
             fields[key] = [_attendee(v) for v in value or []]
         elif key == "categories":
             if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
-                raise _bad("Cannot convert the literal to the expected type 'Collection(Edm.String)'.")
+                raise bad("Cannot convert the literal to the expected type 'Collection(Edm.String)'.")
             fields[key] = list(value)
         elif key == "recurrence":
             fields[key] = _recurrence(value, start_tz)
@@ -320,7 +300,7 @@ def _normalized_fields(body: dict[str, Any], start_tz: str) -> dict[str, Any]:
             fields[key] = extended.parse(value)
         elif key == "reminderMinutesBeforeStart":
             if not isinstance(value, int) or isinstance(value, bool):
-                raise _bad(f"Cannot convert the literal '{value}' to the expected type 'Edm.Int32'.")
+                raise bad(f"Cannot convert the literal '{value}' to the expected type 'Edm.Int32'.")
             fields[key] = value
         elif key in (
             "isAllDay",
@@ -331,7 +311,7 @@ def _normalized_fields(body: dict[str, Any], start_tz: str) -> dict[str, Any]:
             "isOnlineMeeting",
         ):
             if not isinstance(value, bool):
-                raise _bad(f"Cannot convert the literal '{value}' to the expected type 'Edm.Boolean'.")
+                raise bad(f"Cannot convert the literal '{value}' to the expected type 'Edm.Boolean'.")
             fields[key] = value
         else:
             fields[key] = value
@@ -376,7 +356,7 @@ class EventStore:
     def get(mailbox: Mailbox, event_id: str) -> StoredEvent:
         event = mailbox.events.get(event_id)
         if event is None or event.deleted:
-            raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+            raise not_found()
         return event
 
     @staticmethod
@@ -386,7 +366,7 @@ class EventStore:
     @staticmethod
     def create(mailbox: Mailbox, body: Any) -> StoredEvent:
         if not isinstance(body, dict):
-            raise _bad("The request body is not a valid event.")
+            raise bad("The request body is not a valid event.")
         if "start" not in body or "end" not in body:
             raise GraphError(
                 400,
@@ -399,10 +379,10 @@ class EventStore:
         _check_times(start, end, start_tz, bool(fields.get("isAllDay")))
         now = datetime.now(UTC)
         event = StoredEvent(
-            id=_new_id(),
+            id=new_id(),
             created=now,
             modified=now,
-            change_key=_new_change_key(),
+            change_key=new_change_key(),
             ical_uid="040000008200E00074C5B7101A82E00800000000" + secrets.token_hex(26).upper(),
             seq=mailbox.next_seq(),
             start=start,
@@ -417,7 +397,7 @@ class EventStore:
     def update(self, mailbox: Mailbox, event_id: str, body: Any) -> StoredEvent:
         event = self.get(mailbox, event_id)
         if not isinstance(body, dict):
-            raise _bad("The request body is not a valid event.")
+            raise bad("The request body is not a valid event.")
         start, start_tz = (
             _date_time_zone("start", body["start"]) if "start" in body else (event.start, event.start_tz)
         )
@@ -430,7 +410,7 @@ class EventStore:
         event.start, event.start_tz, event.end, event.end_tz = start, start_tz, end, end_tz
         event.fields = merged
         event.modified = datetime.now(UTC)
-        event.change_key = _new_change_key()
+        event.change_key = new_change_key()
         event.seq = mailbox.next_seq()
         return event
 
@@ -451,7 +431,7 @@ class EventStore:
             raise GraphError(400, "ErrorInvalidRequest", "You can't respond to a meeting you organised.")
         event.invitation["response"] = response
         event.modified = datetime.now(UTC)
-        event.change_key = _new_change_key()
+        event.change_key = new_change_key()
         event.seq = mailbox.next_seq()
         return event
 
@@ -464,9 +444,9 @@ class EventStore:
     def update_occurrence(mailbox: Mailbox, master: StoredEvent, occurrence: Occurrence, body: Any) -> None:
         """Change one occurrence: it becomes an exception of its series, the rest stay as they are."""
         if not isinstance(body, dict):
-            raise _bad("The request body is not a valid event.")
+            raise bad("The request body is not a valid event.")
         if body.get("recurrence"):
-            raise _bad("An occurrence of a series cannot have its own recurrence.")
+            raise bad("An occurrence of a series cannot have its own recurrence.")
         assert occurrence.day is not None
         known = master.exceptions.get(occurrence.day)
         start, _ = _date_time_zone("start", body["start"]) if "start" in body else (occurrence.start, "")
@@ -475,7 +455,7 @@ class EventStore:
         _check_times(start, end, master.start_tz, bool({**master.fields, **fields}.get("isAllDay")))
         master.exceptions[occurrence.day] = OccurrenceException(
             seq=mailbox.next_seq(),
-            change_key=_new_change_key(),
+            change_key=new_change_key(),
             modified=datetime.now(UTC),
             fields=fields,
             start=start,
@@ -486,7 +466,7 @@ class EventStore:
     def cancel_occurrence(mailbox: Mailbox, master: StoredEvent, occurrence: Occurrence) -> None:
         assert occurrence.day is not None
         master.exceptions[occurrence.day] = OccurrenceException(
-            seq=mailbox.next_seq(), change_key=_new_change_key(), modified=datetime.now(UTC), cancelled=True
+            seq=mailbox.next_seq(), change_key=new_change_key(), modified=datetime.now(UTC), cancelled=True
         )
 
 

@@ -19,6 +19,15 @@ from typing import Any
 
 from sandbox.graph.errors import GraphError
 from sandbox.graph.events import Mailbox
+from sandbox.graph.items import (
+    PerMailbox,
+    StoredItem,
+    bad,
+    live_item,
+    not_found,
+    refuse_unknown,
+    required_display_name,
+)
 
 # Graph's well-known folder names -> display names, in the order Outlook lists them.
 WELL_KNOWN = {
@@ -54,14 +63,6 @@ def new_change_key() -> str:
     return "CQAAABYAAA" + base64.b64encode(secrets.token_bytes(18)).decode("ascii")
 
 
-def not_found() -> GraphError:
-    return GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
-
-
-def bad(message: str) -> GraphError:
-    return GraphError(400, "RequestBodyRead", message)
-
-
 # -- model -------------------------------------------------------------------------------------------
 @dataclass
 class MailFolder:
@@ -88,14 +89,7 @@ class StoredAttachment:
 
 
 @dataclass
-class StoredMessage:
-    id: str
-    folder_id: str
-    created: datetime
-    modified: datetime
-    change_key: str
-    seq: int
-    fields: dict[str, Any]  # Graph property name -> value, already normalised
+class StoredMessage(StoredItem):
     attachments: dict[str, StoredAttachment] = field(default_factory=dict)
     deleted: bool = False
 
@@ -198,13 +192,7 @@ def internet_message_id(domain: str) -> str:
 # -- store -------------------------------------------------------------------------------------------
 class MailStore:
     def __init__(self) -> None:
-        self.accounts: dict[tuple[str, str], MailAccount] = {}
-
-    def account(self, mailbox: Mailbox) -> MailAccount:
-        key = (mailbox.tenant_id, mailbox.user_id)
-        if key not in self.accounts:
-            self.accounts[key] = MailAccount()
-        return self.accounts[key]
+        self.account = PerMailbox(MailAccount)
 
     # -- folders ---------------------------------------------------------------------------------
     def folder(self, mailbox: Mailbox, key: str) -> MailFolder:
@@ -225,18 +213,8 @@ class MailStore:
 
     def create_folder(self, mailbox: Mailbox, parent_key: str, body: Any) -> MailFolder:
         parent = self.folder(mailbox, parent_key)
-        if (
-            not isinstance(body, dict)
-            or not isinstance(body.get("displayName"), str)
-            or not body["displayName"]
-        ):
-            raise GraphError(400, "ErrorInvalidRequest", "The request is invalid: displayName is required.")
-        unknown = set(body) - {"displayName", "isHidden", "@odata.type"}
-        if unknown:
-            raise bad(
-                f"The property '{sorted(unknown)[0]}' does not exist on type 'microsoft.graph.mailFolder'."
-            )
-        name = body["displayName"].strip()
+        name = required_display_name(body).strip()
+        refuse_unknown(body, ("displayName", "isHidden"), "mailFolder")
         if any(f.display_name.casefold() == name.casefold() for f in self.children(mailbox, parent.id)):
             raise GraphError(409, "ErrorFolderExists", "A folder with the specified name already exists.")
         folder = MailFolder(new_id(), name, parent.id, is_hidden=bool(body.get("isHidden", False)))
@@ -245,10 +223,7 @@ class MailStore:
 
     # -- messages --------------------------------------------------------------------------------
     def get(self, mailbox: Mailbox, message_id: str, folder_id: str | None = None) -> StoredMessage:
-        message = self.account(mailbox).messages.get(message_id)
-        if message is None or message.deleted or (folder_id is not None and message.folder_id != folder_id):
-            raise not_found()
-        return message
+        return live_item(self.account(mailbox).messages, message_id, folder_id)
 
     def live(self, mailbox: Mailbox, folder_id: str | None = None) -> list[StoredMessage]:
         """Messages of a folder (of every folder when None), newest received first, as Outlook lists."""
@@ -339,24 +314,19 @@ class MailStore:
 
     # -- categories ------------------------------------------------------------------------------
     def create_category(self, mailbox: Mailbox, body: Any) -> str:
-        if (
-            not isinstance(body, dict)
-            or not isinstance(body.get("displayName"), str)
-            or not body["displayName"]
-        ):
-            raise GraphError(400, "ErrorInvalidRequest", "The request is invalid: displayName is required.")
+        name = required_display_name(body)
         color = str(body.get("color", "none"))
         if color.lower() not in COLORS:
             raise bad(
                 f"Cannot convert the literal '{color}' to the expected type 'microsoft.graph.categoryColor'."
             )
         account = self.account(mailbox)
-        if any(name.casefold() == body["displayName"].casefold() for name, _ in account.categories.values()):
+        if any(known.casefold() == name.casefold() for known, _ in account.categories.values()):
             raise GraphError(
                 409, "ErrorDuplicateCategory", "A category with the specified name already exists."
             )
         category_id = str(uuid.uuid4())
-        account.categories[category_id] = (body["displayName"], color.lower())
+        account.categories[category_id] = (name, color.lower())
         return category_id
 
 

@@ -7,7 +7,6 @@ well-known name such as ``inbox``). A folder's message delta keeps its ``$filter
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -33,7 +32,8 @@ from sandbox.graph.mail import (
     string_list,
 )
 from sandbox.graph.mail_render import mime, render_attachment, render_folder, render_message
-from sandbox.graph.paging import context_url, list_page, read_body
+from sandbox.graph.odata import delta_page, delta_page_size, preferences
+from sandbox.graph.paging import context_url, entity, list_page, read_body
 
 MESSAGE_TYPE = "#microsoft.graph.message"
 DEFAULT_DELTA_PAGE = 10  # Outlook's default page for message delta; clients ask more with Prefer
@@ -51,15 +51,8 @@ class MessageState(CollectionState):
     change_type: str = ""
 
 
-def prefs(request: Request) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for match in re.finditer(r'([\w.-]+)\s*=\s*(?:"([^"]*)"|([^,;\s]+))', request.header("prefer")):
-        found[match.group(1).lower()] = match.group(2) if match.group(2) is not None else match.group(3)
-    return found
-
-
 def body_type(request: Request) -> str:
-    wanted = prefs(request).get("outlook.body-content-type", "").lower()
+    wanted = preferences(request).get("outlook.body-content-type", "").lower()
     return wanted if wanted in ("text", "html") else "html"
 
 
@@ -110,15 +103,11 @@ class MailApi:
             mailbox, unquote(parent) if parent else "msgfolderroot", read_body(request)
         )
         shape = render_folder(self.store.account(mailbox), folder)
-        return json_response(
-            201, {"@odata.context": context_url(request, mailbox, "mailFolders/$entity"), **shape}
-        )
+        return entity(request, mailbox, 201, "mailFolders", shape)
 
     def get_folder(self, request: Request, mailbox: Mailbox) -> Response:
         shape = render_folder(self.store.account(mailbox), self._folder(request, mailbox))
-        return json_response(
-            200, {"@odata.context": context_url(request, mailbox, "mailFolders/$entity"), **shape}
-        )
+        return entity(request, mailbox, 200, "mailFolders", shape)
 
     # -- messages ----------------------------------------------------------------------------------
     def list_messages(self, request: Request, mailbox: Mailbox) -> Response:
@@ -194,8 +183,7 @@ class MailApi:
 
     @staticmethod
     def _one(request: Request, mailbox: Mailbox, status: int, shape: dict[str, Any]) -> Response:
-        body = {"@odata.context": context_url(request, mailbox, "messages/$entity"), **shape}
-        return json_response(status, body, {"ETag": shape.get("@odata.etag", "")})
+        return entity(request, mailbox, status, "messages", shape, {"ETag": shape.get("@odata.etag", "")})
 
     # -- delta -------------------------------------------------------------------------------------
     def messages_delta(self, request: Request, mailbox: Mailbox) -> Response:
@@ -260,30 +248,9 @@ class MailApi:
         state = round_.state_after
         assert isinstance(state, MessageState)
         headers: dict[str, str] = {}
-        page_size = DEFAULT_DELTA_PAGE
-        wanted = prefs(request).get("odata.maxpagesize", "")
-        if wanted.isdigit() and int(wanted) > 0:
-            page_size = int(wanted)
-            headers["Preference-Applied"] = f"odata.maxpagesize={page_size}"
+        page_size = delta_page_size(request, DEFAULT_DELTA_PAGE, headers)
         render = self._render(request, state.select)
-        values: list[dict[str, Any]] = []
-        for item in round_.items[offset : offset + page_size]:
-            if isinstance(item, str):
-                values.append({"@odata.type": MESSAGE_TYPE, "id": item, "@removed": {"reason": "deleted"}})
-            else:
-                values.append({"@odata.type": MESSAGE_TYPE, **render(item)})
-        payload: dict[str, Any] = {
-            "@odata.context": f"{request.base_url}/v1.0/$metadata#Collection(message)",
-            "value": values,
-        }
-        link = f"{request.base_url}{request.path}?"
-        if offset + page_size < len(round_.items):
-            payload["@odata.nextLink"] = (
-                f"{link}$skiptoken={self.delta.page_token(round_, offset + page_size)}"
-            )
-        else:
-            payload["@odata.deltaLink"] = f"{link}$deltatoken={self.delta.delta_token(round_)}"
-        return json_response(200, payload, headers)
+        return delta_page(request, self.delta, round_, offset, page_size, MESSAGE_TYPE, render, headers)
 
     # -- attachments -------------------------------------------------------------------------------
     def list_attachments(self, request: Request, mailbox: Mailbox) -> Response:
@@ -304,9 +271,7 @@ class MailApi:
         )
         select = select_of(request)
         shape = pick(render_attachment(found, select is None or "contentBytes" in select), select)
-        return json_response(
-            200, {"@odata.context": context_url(request, mailbox, "attachments/$entity"), **shape}
-        )
+        return entity(request, mailbox, 200, "attachments", shape)
 
     def attachment_value(self, request: Request, mailbox: Mailbox) -> Response:
         found = self.store.attachment(
@@ -337,10 +302,5 @@ class MailApi:
     def create_category(self, request: Request, mailbox: Mailbox) -> Response:
         category_id = self.store.create_category(mailbox, read_body(request))
         name, color = self.store.account(mailbox).categories[category_id]
-        body = {
-            "@odata.context": context_url(request, mailbox, "outlook/masterCategories/$entity"),
-            "id": category_id,
-            "displayName": name,
-            "color": color,
-        }
-        return json_response(201, body)
+        shape = {"id": category_id, "displayName": name, "color": color}
+        return entity(request, mailbox, 201, "outlook/masterCategories", shape)

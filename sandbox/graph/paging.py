@@ -4,29 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import urlencode
 
 from sandbox.base import Request, Response, json_response
 from sandbox.graph import extended
-from sandbox.graph.calendar_api import preferences
 from sandbox.graph.delta import DeltaTracker, Round, Tracked
 from sandbox.graph.errors import GraphError
 from sandbox.graph.events import Mailbox
+from sandbox.graph.odata import add_next_link, delta_page, delta_page_size, top_skip
 
-DEFAULT_TOP = 10
-MAX_TOP = 1000
 DEFAULT_DELTA_PAGE = 100
 
 Render = Callable[[Any], dict[str, Any]]
-
-
-def int_option(request: Request, name: str, default: int) -> int:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit():
-        raise GraphError(400, "BadRequest", f"Invalid value '{raw}' for query option '{name}'.")
-    return int(raw)
 
 
 def selected(request: Request, shape: dict[str, Any]) -> dict[str, Any]:
@@ -41,6 +29,20 @@ def selected(request: Request, shape: dict[str, Any]) -> dict[str, Any]:
 
 def context_url(request: Request, mailbox: Mailbox, what: str) -> str:
     return f"{request.base_url}/v1.0/$metadata#users('{mailbox.user_id}')/{what}"
+
+
+def entity(
+    request: Request,
+    mailbox: Mailbox,
+    status: int,
+    what: str,
+    shape: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """One entity's answer: ``shape`` under its ``@odata.context`` (``users('...')/{what}/$entity``)."""
+    return json_response(
+        status, {"@odata.context": context_url(request, mailbox, f"{what}/$entity"), **shape}, headers
+    )
 
 
 def read_body(request: Request) -> Any:
@@ -63,8 +65,7 @@ def list_page(
     stored: Callable[[Any], extended.Stored] | None = None,
 ) -> Response:
     """One page of a list; ``stored``: the items' extended properties ($filter and $expand on them)."""
-    top = min(int_option(request, "$top", DEFAULT_TOP), MAX_TOP) or DEFAULT_TOP
-    skip = int_option(request, "$skip", 0)
+    top, skip = top_skip(request)
     if stored is not None:
         items = extended.filtered(request, items, stored)
     payload: dict[str, Any] = {
@@ -76,10 +77,7 @@ def list_page(
             for i in items[skip : skip + top]
         ],
     }
-    if skip + top < len(items):
-        query = {k: v for k, v in request.query.items() if k not in ("$top", "$skip")}
-        query.update({"$top": str(top), "$skip": str(skip + top)})
-        payload["@odata.nextLink"] = f"{request.base_url}{request.path}?{urlencode(query)}"
+    add_next_link(request, payload, top, skip, len(items))
     return json_response(200, payload)
 
 
@@ -94,11 +92,7 @@ def delta_round(
 ) -> Response:
     """One page of a collection delta: a fresh round, a resumed one ($deltatoken), or a later page."""
     headers: dict[str, str] = {}
-    page_size = DEFAULT_DELTA_PAGE
-    max_page = preferences(request).get("odata.maxpagesize", "")
-    if max_page.isdigit() and int(max_page) > 0:
-        page_size = int(max_page)
-        headers["Preference-Applied"] = f"odata.maxpagesize={page_size}"
+    page_size = delta_page_size(request, DEFAULT_DELTA_PAGE, headers)
     offset = 0
     round_: Round
     if "$skiptoken" in request.query:
@@ -107,19 +101,13 @@ def delta_round(
         round_ = tracker.resume_collection(mailbox, collection, request.query["$deltatoken"], live)
     else:
         round_ = tracker.start_collection_round(mailbox, collection, live, since=None)
-    values: list[dict[str, Any]] = []
-    for item in round_.items[offset : offset + page_size]:
-        if isinstance(item, str):
-            values.append({"@odata.type": odata_type, "id": item, "@removed": {"reason": "deleted"}})
-        else:
-            values.append({"@odata.type": odata_type, **selected(request, render(item))})
-    payload: dict[str, Any] = {
-        "@odata.context": f"{request.base_url}/v1.0/$metadata#Collection({odata_type.rsplit('.', 1)[-1]})",
-        "value": values,
-    }
-    link = f"{request.base_url}{request.path}?"
-    if offset + page_size < len(round_.items):
-        payload["@odata.nextLink"] = f"{link}$skiptoken={tracker.page_token(round_, offset + page_size)}"
-    else:
-        payload["@odata.deltaLink"] = f"{link}$deltatoken={tracker.delta_token(round_)}"
-    return json_response(200, payload, headers)
+    return delta_page(
+        request,
+        tracker,
+        round_,
+        offset,
+        page_size,
+        odata_type,
+        lambda i: selected(request, render(i)),
+        headers,
+    )

@@ -9,9 +9,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.graph import extended, timezones
-from sandbox.graph.contacts import new_id
 from sandbox.graph.errors import GraphError
 from sandbox.graph.events import Mailbox
+from sandbox.graph.items import (
+    PerMailbox,
+    bad,
+    cannot_convert,
+    new_id,
+    not_found,
+    refuse_unknown,
+    required_display_name,
+    writable_items,
+)
 
 ENUMS = {
     "importance": ("low", "normal", "high"),
@@ -69,18 +78,10 @@ class TodoBox:
 
 
 # -- validation --------------------------------------------------------------------------------------
-def _bad(message: str) -> GraphError:
-    return GraphError(400, "RequestBodyRead", message)
-
-
-def _convert(value: Any, type_name: str) -> GraphError:
-    return _bad(f"Cannot convert the literal '{value}' to the expected type '{type_name}'.")
-
-
 def _enum(name: str, value: Any) -> str:
     allowed = {v.lower(): v for v in ENUMS[name]}
     if not isinstance(value, str) or value.lower() not in allowed:
-        raise _convert(value, ENUM_TYPES[name])
+        raise cannot_convert(value, ENUM_TYPES[name])
     return allowed[value.lower()]
 
 
@@ -89,7 +90,7 @@ def _date_time_zone(value: Any) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, dict) or not isinstance(value.get("dateTime"), str):
-        raise _convert(value, "microsoft.graph.dateTimeTimeZone")
+        raise cannot_convert(value, "microsoft.graph.dateTimeTimeZone")
     zone = value.get("timeZone") or "UTC"
     try:
         return timezones.to_instant(value["dateTime"], str(zone))
@@ -101,35 +102,28 @@ def _date_time_zone(value: Any) -> datetime | None:
             f"'{zone}'.",
         ) from error
     except ValueError as error:
-        raise _convert(value["dateTime"], "Edm.DateTimeOffset") from error
+        raise cannot_convert(value["dateTime"], "Edm.DateTimeOffset") from error
 
 
 def _body(value: Any) -> dict[str, str]:
     if value is None:
         return {"content": "", "contentType": "text"}
     if not isinstance(value, dict):
-        raise _convert(value, "microsoft.graph.itemBody")
+        raise cannot_convert(value, "microsoft.graph.itemBody")
     kind = str(value.get("contentType") or "text").lower()
     if kind not in ("text", "html"):
-        raise _convert(kind, "microsoft.graph.bodyType")
+        raise cannot_convert(kind, "microsoft.graph.bodyType")
     content = value.get("content")
     if content is not None and not isinstance(content, str):
-        raise _convert(content, "Edm.String")
+        raise cannot_convert(content, "Edm.String")
     return {"content": content or "", "contentType": kind}
 
 
 def normalized(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise _bad("The request body is not a valid todoTask.")
+        raise bad("The request body is not a valid todoTask.")
     fields: dict[str, Any] = {}
-    for key, value in body.items():
-        if key.startswith("@odata.") or key in READ_ONLY:
-            continue
-        if key not in WRITABLE:
-            raise _bad(
-                f"The property '{key}' does not exist on type 'microsoft.graph.todoTask'. Make sure to only "
-                "use property names that are defined by the type or mark the type as open type."
-            )
+    for key, value in writable_items(body, "todoTask", WRITABLE, READ_ONLY):
         if key in ENUMS:
             fields[key] = _enum(key, value)
         elif key in DATE_TIMES:
@@ -138,17 +132,17 @@ def normalized(body: Any) -> dict[str, Any]:
             fields[key] = _body(value)
         elif key == "isReminderOn":
             if not isinstance(value, bool):
-                raise _convert(value, "Edm.Boolean")
+                raise cannot_convert(value, "Edm.Boolean")
             fields[key] = value
         elif key == "categories":
             if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
-                raise _convert(value, "Collection(Edm.String)")
+                raise cannot_convert(value, "Collection(Edm.String)")
             fields[key] = list(value)
         elif key == extended.KEY:
             fields[key] = extended.parse(value)
         else:  # title
             if value is not None and not isinstance(value, str):
-                raise _convert(value, "Edm.String")
+                raise cannot_convert(value, "Edm.String")
             fields[key] = value or ""
     return fields
 
@@ -164,16 +158,14 @@ def _apply_completion(before: dict[str, Any], after: dict[str, Any], changes: di
 
 
 # -- store -------------------------------------------------------------------------------------------
+def _new_box() -> TodoBox:
+    default = TaskList(new_id(), "Tasks", "defaultList")
+    return TodoBox({default.id: default})
+
+
 class TodoStore:
     def __init__(self) -> None:
-        self.boxes: dict[tuple[str, str], TodoBox] = {}
-
-    def box(self, mailbox: Mailbox) -> TodoBox:
-        key = (mailbox.tenant_id, mailbox.user_id)
-        if key not in self.boxes:
-            default = TaskList(new_id(), "Tasks", "defaultList")
-            self.boxes[key] = TodoBox({default.id: default})
-        return self.boxes[key]
+        self.box = PerMailbox(_new_box)
 
     def task_list(self, mailbox: Mailbox, list_id: str | None) -> TaskList:
         box = self.box(mailbox)
@@ -181,22 +173,13 @@ class TodoStore:
             return box.default
         found = box.lists.get(list_id)
         if found is None:
-            raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+            raise not_found()
         return found
 
     def create_list(self, mailbox: Mailbox, body: Any) -> TaskList:
-        if (
-            not isinstance(body, dict)
-            or not isinstance(body.get("displayName"), str)
-            or not body["displayName"]
-        ):
-            raise GraphError(400, "invalidRequest", "Invalid request. The displayName is required.")
-        unknown = set(body) - {"displayName", "@odata.type"}
-        if unknown:
-            raise _bad(
-                f"The property '{sorted(unknown)[0]}' does not exist on type 'microsoft.graph.todoTaskList'."
-            )
-        created = TaskList(new_id(), body["displayName"], "none")
+        name = required_display_name(body, "invalidRequest", "Invalid request. The displayName is required.")
+        refuse_unknown(body, ("displayName",), "todoTaskList")
+        created = TaskList(new_id(), name, "none")
         self.box(mailbox).lists[created.id] = created
         return created
 
@@ -209,7 +192,7 @@ class TodoStore:
             task = self.task_list(mailbox, list_id).tasks.get(task_id)
             if task is not None and not task.deleted:
                 return task
-        raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+        raise not_found()
 
     def live(self, mailbox: Mailbox, list_id: str | None) -> list[StoredTask]:
         tasks = self.task_list(mailbox, list_id).tasks.values()

@@ -9,7 +9,7 @@ from sandbox.base import Request, Response, json_response
 from sandbox.graph import extended
 from sandbox.graph.delta import DeltaTracker
 from sandbox.graph.events import Mailbox
-from sandbox.graph.paging import context_url, delta_round, list_page, read_body, selected
+from sandbox.graph.paging import context_url, delta_round, entity, list_page, read_body, selected
 from sandbox.graph.todo import TodoStore, render_list, render_task
 
 TASK_TYPE = "#microsoft.graph.todoTask"
@@ -31,14 +31,11 @@ class TodoApi:
 
     def create_list(self, request: Request, mailbox: Mailbox) -> Response:
         created = render_list(self.store.create_list(mailbox, read_body(request)))
-        body = {"@odata.context": context_url(request, mailbox, "todo/lists/$entity"), **created}
-        return json_response(201, body, {"ETag": created["@odata.etag"]})
+        return entity(request, mailbox, 201, "todo/lists", created, {"ETag": created["@odata.etag"]})
 
     def get_list(self, request: Request, mailbox: Mailbox) -> Response:
         shape = render_list(self.store.task_list(mailbox, self._list_id(request)))
-        return json_response(
-            200, {"@odata.context": context_url(request, mailbox, "todo/lists/$entity"), **shape}
-        )
+        return entity(request, mailbox, 200, "todo/lists", shape)
 
     # -- tasks -------------------------------------------------------------------------------------
     def list_tasks(self, request: Request, mailbox: Mailbox) -> Response:
@@ -76,6 +73,5 @@ class TodoApi:
         return delta_round(request, mailbox, self.delta, f"todoTasks:{list_id}", live, render_task, TASK_TYPE)
 
     def _one(self, request: Request, mailbox: Mailbox, status: int, shape: dict[str, Any]) -> Response:
-        what = f"todo/lists('{self._list_id(request)}')/tasks/$entity"
-        body = {"@odata.context": context_url(request, mailbox, what), **shape}
-        return json_response(status, body, {"ETag": shape["@odata.etag"]})
+        what = f"todo/lists('{self._list_id(request)}')/tasks"
+        return entity(request, mailbox, status, what, shape, {"ETag": shape["@odata.etag"]})

@@ -67,8 +67,8 @@ class SalesforceSandbox(SandboxApp):
     # -- wiring -----------------------------------------------------------------------------------
     def _routes_oauth(self) -> None:
         self.web_server_flow = WebServerFlow.installed(self)  # authorize pages + code grant, first
-        self.route("POST", r"/services/oauth2/token", self._locked(self._token))
-        self.route("POST", r"/services/oauth2/revoke", self._locked(self._revoke))
+        self.route("POST", r"/services/oauth2/token", self.locked(self._token))
+        self.route("POST", r"/services/oauth2/revoke", self.locked(self._revoke))
         self.route("GET", r"/services/oauth2/userinfo", self._identity_route(userinfo=True))
         self.route("GET", r"/id/(?P<org>\w+)/(?P<user>\w+)/?", self._identity_route(userinfo=False))
 
@@ -121,13 +121,6 @@ class SalesforceSandbox(SandboxApp):
         self.route("POST", f"{c}/orgs/{org}/api-limit", self._control(self._ctl_limit))
         self.route("GET", f"{c}/orgs/{org}/records/{T}", self._control(self._ctl_records))
         self.route("POST", f"{c}/orgs/{org}/records/{T}", self._control(self._ctl_create_record))
-
-    def _locked(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
-        def run(request: Request) -> Response:
-            with self.lock:
-                return handler(request)
-
-        return run
 
     def _api(self, handler: ApiHandler) -> Callable[[Request], Response]:
         def run(request: Request) -> Response:

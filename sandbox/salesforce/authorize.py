@@ -52,7 +52,7 @@ class WebServerFlow:
         return flow
 
     def install(self) -> None:
-        locked = self.app._locked  # the app's lock, as its own routes use
+        locked = self.app.locked  # the app's lock, as its own routes use
         self.app.route("GET", r"/services/oauth2/authorize", locked(self.authorize))
         self.app.route("POST", r"/services/oauth2/authorize", locked(self.authorize))
         self.app.route("POST", r"/services/oauth2/token", locked(self.token))

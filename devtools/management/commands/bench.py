@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import random
-import secrets
 import tempfile
 import time
 import tracemalloc
@@ -44,7 +43,6 @@ from devtools.world import (
     TASKS_LIST,
     DemoOrg,
     DemoPerson,
-    SandboxControl,
     contact_payload,
     crm_contact,
     crm_task,
@@ -52,6 +50,7 @@ from devtools.world import (
     provision_org,
     provision_person,
     task_payload,
+    use_sandboxes,
 )
 from sandbox.base import SandboxServer
 from sandbox.run import start
@@ -129,17 +128,7 @@ class Command(BaseCommand):
     ) -> None:
         salesforce, graph = servers[0], servers[1]
         self.sf, self.graph = salesforce, graph
-        settings.GRAPH_AUTHORITY_HOST = endpoints["graph"]
-        settings.GRAPH_API_URL = f"{endpoints['graph']}/v1.0"
-        settings.SALESFORCE_LOGIN_URL = endpoints["salesforce"]
-        settings.OUTBOUND_CA_BUNDLE = endpoints["ca_bundle"]
-        settings.GRAPH_CLIENT_SECRET = settings.GRAPH_CLIENT_SECRET or secrets.token_urlsafe(24)
-        settings.SALESFORCE_CLIENT_SECRET = settings.SALESFORCE_CLIENT_SECRET or secrets.token_urlsafe(24)
-        control = SandboxControl(
-            salesforce_url=endpoints["salesforce"],
-            graph_url=endpoints["graph"],
-            ca_bundle=endpoints["ca_bundle"],
-        )
+        control = use_sandboxes(endpoints)
         Organization.objects.filter(slug="bench").delete()
         User.objects.filter(username="bench-rep").delete()
         org = provision_org(control, name="Bench Org", slug="bench", domain="bench.example")

@@ -22,7 +22,6 @@ most 0.1 Salesforce calls per saved email in steady state (batched lookups and c
 from __future__ import annotations
 
 import random
-import secrets
 import tempfile
 import time
 from collections import Counter
@@ -36,7 +35,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from devtools.world import DemoOrg, DemoPerson, SandboxControl, provision_org, provision_person
+from devtools.world import DemoOrg, DemoPerson, SandboxControl, provision_org, provision_person, use_sandboxes
 from emails.models import EmailSettings
 from emails.services import mailbox_auto_save_set
 from sandbox.base import SandboxServer
@@ -103,18 +102,8 @@ class Command(BaseCommand):
         self, sf: SandboxServer, graph: SandboxServer, endpoints: dict[str, str], options: dict[str, Any]
     ) -> None:
         self.sf, self.graph = sf, graph
-        settings.GRAPH_AUTHORITY_HOST = endpoints["graph"]
-        settings.GRAPH_API_URL = f"{endpoints['graph']}/v1.0"
-        settings.SALESFORCE_LOGIN_URL = endpoints["salesforce"]
-        settings.OUTBOUND_CA_BUNDLE = endpoints["ca_bundle"]
-        settings.GRAPH_CLIENT_SECRET = settings.GRAPH_CLIENT_SECRET or secrets.token_urlsafe(24)
-        settings.SALESFORCE_CLIENT_SECRET = settings.SALESFORCE_CLIENT_SECRET or secrets.token_urlsafe(24)
+        control = use_sandboxes(endpoints)
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # 50 users, quickly
-        control = SandboxControl(
-            salesforce_url=endpoints["salesforce"],
-            graph_url=endpoints["graph"],
-            ca_bundle=endpoints["ca_bundle"],
-        )
         began = time.perf_counter()
         org, people = self._world(control, options)
         addresses = self._crm(org, people, rng := random.Random(42), options)

@@ -313,9 +313,7 @@ class Command(BaseCommand):
         self, control: SandboxControl, org: DemoOrg, person: DemoPerson, rng: random.Random
     ) -> str:
         me, headers = self._graph(control, org, person)
-        response = control.http.get(f"{me}/events?$top=50&$select=id,subject", headers=headers, timeout=30)
-        response.raise_for_status()
-        events = response.json().get("value", [])
+        events = _values(control, f"{me}/events?$top=50&$select=id,subject", headers)
         if not events:
             return "has no events to move"
         event = rng.choice(events)
@@ -337,19 +335,11 @@ class Command(BaseCommand):
     ) -> str:
         """A new phone number and job title on a contact of the "Salesforce Contacts" folder."""
         me, headers = self._graph(control, org, person)
-        folders = control.http.get(f"{me}/contactFolders", headers=headers, timeout=30)
-        folders.raise_for_status()
-        folder = next(
-            (f["id"] for f in folders.json().get("value", []) if f.get("displayName") == CONTACTS_FOLDER),
-            None,
-        )
+        folders = _values(control, f"{me}/contactFolders", headers)
+        folder = next((f["id"] for f in folders if f.get("displayName") == CONTACTS_FOLDER), None)
         if folder is None:
             return f"has no '{CONTACTS_FOLDER}' folder yet (the first session makes it)"
-        found = control.http.get(
-            f"{me}/contactFolders/{folder}/contacts?$top=50", headers=headers, timeout=30
-        )
-        found.raise_for_status()
-        contacts = found.json().get("value", [])
+        contacts = _values(control, f"{me}/contactFolders/{folder}/contacts?$top=50", headers)
         if not contacts:
             return f"has no contacts in '{CONTACTS_FOLDER}' yet"
         contact = rng.choice(contacts)
@@ -365,23 +355,13 @@ class Command(BaseCommand):
         self, control: SandboxControl, org: DemoOrg, person: DemoPerson
     ) -> tuple[str, dict[str, str]]:
         """A fresh access token: a refresh token from the sandbox, traded at the OAuth endpoint."""
-        refresh = control.sf(
-            "POST",
-            f"/orgs/{org.sf_org_id}/users/{person.sf_user_id}/refresh-token",
-            {"client_id": settings.SALESFORCE_CLIENT_ID},
-        )["refresh_token"]
-        response = control.http.post(
+        body = _refreshed(
+            control,
             f"{control.salesforce_url}/services/oauth2/token",
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": refresh,
-                "client_id": settings.SALESFORCE_CLIENT_ID,
-                "client_secret": settings.SALESFORCE_CLIENT_SECRET,
-            },
-            timeout=30,
+            control.sf_refresh_token(org.sf_org_id, person.sf_user_id),
+            settings.SALESFORCE_CLIENT_ID,
+            settings.SALESFORCE_CLIENT_SECRET,
         )
-        response.raise_for_status()
-        body = response.json()
         instance = body.get("instance_url") or control.salesforce_url
         return f"{instance}{SALESFORCE_API}", {"Authorization": f"Bearer {body['access_token']}"}
 
@@ -438,21 +418,38 @@ class Command(BaseCommand):
         return f"completed the task '{task.get('Subject')}' in Salesforce"
 
     def _outlook_token(self, control: SandboxControl, org: DemoOrg, person: DemoPerson) -> str:
-        refresh = control.graph(
-            "POST",
-            f"/tenants/{org.tenant_id}/users/{person.graph_user_id}/refresh-token",
-            {"client_id": settings.GRAPH_CLIENT_ID},
-        )["refresh_token"]
-        response = control.http.post(
+        body = _refreshed(
+            control,
             f"{control.graph_url}/{org.tenant_id}/oauth2/v2.0/token",
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": refresh,
-                "client_id": settings.GRAPH_CLIENT_ID,
-                "client_secret": settings.GRAPH_CLIENT_SECRET,
-                "scope": "Calendars.ReadWrite Contacts.ReadWrite Tasks.ReadWrite offline_access",
-            },
-            timeout=30,
+            control.graph_refresh_token(org.tenant_id, person.graph_user_id),
+            settings.GRAPH_CLIENT_ID,
+            settings.GRAPH_CLIENT_SECRET,
+            scope="Calendars.ReadWrite Contacts.ReadWrite Tasks.ReadWrite offline_access",
         )
-        response.raise_for_status()
-        return str(response.json()["access_token"])
+        return str(body["access_token"])
+
+
+def _refreshed(
+    control: SandboxControl, token_url: str, refresh: str, client_id: str, client_secret: str, **extra: str
+) -> dict[str, Any]:
+    """The token endpoint's answer to a refresh-token grant (``extra``: more form fields, e.g. scope)."""
+    response = control.http.post(
+        token_url,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            **extra,
+        },
+        timeout=30,
+    )
+    response.raise_for_status()
+    return dict(response.json())
+
+
+def _values(control: SandboxControl, url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    """The ``value`` list a Graph collection answers."""
+    response = control.http.get(url, headers=headers, timeout=30)
+    response.raise_for_status()
+    return list(response.json().get("value", []))
