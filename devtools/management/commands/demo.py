@@ -53,6 +53,7 @@ from syncengine.services.queue import enqueue_session
 DEMO_SLUG = "demo"
 SALESFORCE_API = "/services/data/v62.0"
 DEMO_DOMAIN = "acme-demo.example"
+ORG_ADMIN = "olga"  # the demo organization's org admin (no mailbox of her own)
 PEOPLE = [("alice", "Alice Martin", 25, Role.USER), ("bob", "Bob Chen", 15, Role.USER)]
 # One mailbox of each other provider, so a newcomer sees all three syncing.
 OTHER_PROVIDERS = [
@@ -135,8 +136,15 @@ class Command(BaseCommand):
         for username, password in passwords.items():
             self.stdout.write(f"  Sign in as: {username} / {password}")
         self.stdout.write(
-            f"  Admin:      {url}admin/  (admin / {passwords['admin']}; support staff: "
-            f"support / {passwords['support']})"
+            f"  Console:    {url}console/  (org admin: {ORG_ADMIN} / {passwords[ORG_ADMIN]}; support: "
+            f"support / {passwords['support']}): people and who is broken, sessions, issues, item trace"
+        )
+        self.stdout.write(
+            f"  Admin:      {url}admin/  (admin / {passwords['admin']}; support staff read it too)"
+        )
+        self.stdout.write(f"  API:        {url}api/docs/  (make a token on {url}api/tokens/)")
+        self.stdout.write(
+            f"  Emails the engine sends (notifications, invitations): {settings.EMAIL_FILE_PATH}/"
         )
         self.stdout.write(
             f"  Sandboxes: Salesforce {endpoints['salesforce']}, Graph {endpoints['graph']}, "
@@ -189,6 +197,8 @@ class Command(BaseCommand):
                 "GRAPH_AUTHORITY_TENANT": DEMO_DOMAIN,
             }
         )
+        # Notifications and invitations land as files to read (var/mail), not on an SMTP server.
+        env.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
         env.setdefault("GRAPH_CLIENT_ID", settings.GRAPH_CLIENT_ID)
         env.setdefault("SALESFORCE_CLIENT_ID", settings.SALESFORCE_CLIENT_ID)
         env.setdefault(
@@ -221,7 +231,8 @@ class Command(BaseCommand):
     def _seed(self, control: SandboxControl) -> tuple[DemoOrg, list[DemoPerson], dict[str, str]]:
         """A fresh demo org each run: the sandboxes keep no state between runs, so neither do we."""
         Organization.objects.filter(slug=DEMO_SLUG).delete()
-        User.objects.filter(username__in=[p[0] for p in [*PEOPLE, *OTHER_PROVIDERS]] + ["admin"]).delete()
+        staff = ["admin", "support", ORG_ADMIN]
+        User.objects.filter(username__in=[p[0] for p in [*PEOPLE, *OTHER_PROVIDERS]] + staff).delete()
         org = provision_org(control, name="Acme Demo", slug=DEMO_SLUG, domain=DEMO_DOMAIN)
         passwords: dict[str, str] = {}
         people = []
@@ -253,6 +264,16 @@ class Command(BaseCommand):
         )
         support.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
         Membership.objects.create(user=support, organization=org.organization, role=Role.SUPPORT)
+        # The org admin: runs the organization from the console (people, sessions, notifications).
+        passwords[ORG_ADMIN] = f"{ORG_ADMIN}-demo-{secrets.token_hex(3)}"
+        olga = User.objects.create_user(
+            ORG_ADMIN,
+            f"{ORG_ADMIN}@{DEMO_DOMAIN}",
+            passwords[ORG_ADMIN],
+            first_name="Olga",
+            last_name="Admin",
+        )
+        Membership.objects.create(user=olga, organization=org.organization, role=Role.ORG_ADMIN)
         return org, people, passwords
 
     def _live(
