@@ -7,7 +7,8 @@ class NotifyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from notify.services import notify_session_ended
-        from syncengine.extensions import register_session_observer
+        from notify.services import notifications_clean_up, notify_session_ended
+        from syncengine.extensions import register_retention, register_session_observer
 
         register_session_observer("notify", notify_session_ended)
+        register_retention("notifications", notifications_clean_up)

@@ -19,6 +19,7 @@ from notify.models import Kind, Notification, NotificationSettings
 from syncengine.extensions import SessionEnded
 from syncengine.models import Mailbox, Membership, Organization, Outcome, Role, SyncIssue, SyncSession
 from syncengine.services.failures import cause_advice
+from syncengine.services.retention import delete_in_batches
 
 log = logging.getLogger(__name__)
 ATTENTION = ("reconnect", "suspended", "failing", "stale")  # console/health.py keys a digest names
@@ -155,3 +156,7 @@ def _admins(organization: Organization) -> list[str]:
 
 def _link(name: str, *args: object) -> str:
     return settings.PUBLIC_BASE_URL.rstrip("/") + reverse(name, args=args)
+
+
+def notifications_clean_up(cutoff: datetime) -> int:
+    return delete_in_batches(Notification.objects.filter(created_at__lt=cutoff))

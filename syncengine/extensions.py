@@ -6,6 +6,7 @@ calls what is registered without importing the app (imports point one way: featu
 - **People rules**: whom a mailbox's activities may name (the blocklists: the org's and the user's
   layers, the free-email domains, the company's own people).
 - **Link filters**: which business records the linker picks for a new activity (the email settings).
+- **Retention**: what a feature app keeps that the daily clean-up removes once old.
 - **Session observers**: told when a session has ended and the mailbox's state is stored (the
   notifications). An observer's failure is logged and never touches the session.
 
@@ -79,6 +80,7 @@ class SessionEnded:
 
 _steps: list[SessionStep] = []
 _observers: dict[str, Callable[[SessionEnded], None]] = {}
+_retention: dict[str, Callable[[datetime], int]] = {}
 _people_rules: list[Callable[[Mailbox], PeopleRules]] = []
 _link_filters: list[Callable[[Mailbox], LinkFilters]] = []
 
@@ -102,6 +104,15 @@ def register_session_observer(name: str, observer: Callable[[SessionEnded], None
 
 def session_observers() -> list[Callable[[SessionEnded], None]]:
     return list(_observers.values())
+
+
+def register_retention(name: str, clean_up: Callable[[datetime], int]) -> None:
+    """``clean_up(cutoff)`` removes the app's rows older than the retention cutoff; returns how many."""
+    _retention[name] = clean_up
+
+
+def retention_steps() -> dict[str, Callable[[datetime], int]]:
+    return dict(_retention)
 
 
 def session_steps() -> list[SessionStep]:

@@ -11,10 +11,12 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.utils import timezone
 
+from console.models import ResyncRequest
 from notify.models import Kind, Notification, NotificationSettings
 from notify.services import notifications_hourly, notify_session_ended
 from syncengine.extensions import SessionEnded
 from syncengine.models import Mailbox, Membership, Outcome, Role, SyncSession
+from syncengine.services.retention import retention_cleanup
 from syncengine.services.sessions import session_run
 from tests.support.people import Person
 
@@ -122,3 +124,27 @@ def test_it_keeps_the_session_whole_when_telling_people_fails(
 
     assert session is not None and SyncSession.objects.get(pk=session.pk).outcome == Outcome.FAILED
     assert Mailbox.objects.get(pk=person.mailbox.pk).suspended  # the suspension is stored all the same
+
+
+@pytest.mark.django_db
+def test_it_lets_the_daily_clean_up_remove_old_notifications_and_console_requests(person: Person):
+    old = timezone.now() - timedelta(days=400)
+    Notification.objects.create(
+        organization=person.organization,
+        kind=Kind.DIGEST,
+        episode="old",
+        subject="s",
+        body="b",
+        created_at=old,
+    )
+    Notification.objects.create(
+        organization=person.organization, kind=Kind.DIGEST, episode="new", subject="s", body="b"
+    )
+    ResyncRequest.objects.create(
+        mailbox=person.mailbox, stream="events", asked_by_name="sam", state="queued", at=old
+    )
+
+    removed = retention_cleanup()
+
+    assert (removed["notifications"], removed["console_requests"]) == (1, 1)
+    assert list(Notification.objects.values_list("episode", flat=True)) == ["new"]
