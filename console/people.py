@@ -8,7 +8,6 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.db.models import Count, Q
 
-from console.health import Health, mailbox_health
 from syncengine.models import (
     ConnectionStatus,
     Mailbox,
@@ -16,6 +15,7 @@ from syncengine.models import (
     Organization,
     SalesforceConnection,
 )
+from syncengine.services.health import Health, health_of
 
 
 @dataclass(frozen=True)
@@ -83,21 +83,3 @@ def people_rows(
     if health:
         return [r for r in rows if any(mb.health.key == health for mb in r.mailboxes)]
     return rows
-
-
-def health_of(
-    mailbox: Mailbox, *, now: datetime, salesforce_connected: bool, open_issues: int | None = None
-) -> Health:
-    issues = open_issues if open_issues is not None else getattr(mailbox, "open_issues", 0)
-    return mailbox_health(
-        suspended=mailbox.suspended,
-        suspended_reason=mailbox.suspended_reason,
-        cause_code=mailbox.cause_code,
-        status_message=mailbox.status_message,
-        consecutive_failures=mailbox.consecutive_failures,
-        last_synced_at=mailbox.last_synced_at,
-        open_issues=issues,
-        salesforce_connected=salesforce_connected,
-        interval_minutes=mailbox.sync_interval_minutes,
-        now=now,
-    )

@@ -16,12 +16,11 @@ from django.views.decorators.http import require_POST
 
 from console.access import console_organization_or_404, console_organizations, console_role
 from console.csv_export import csv_response
-from console.health import HEALTH_LABELS
 from console.history import PERIODS, issues_of, sessions_of
 from console.membership import pending_invitations
 from console.models import ResyncRequest, SyncPreview
 from console.pages import console_context
-from console.people import PersonRow, health_of, people_rows
+from console.people import PersonRow, people_rows
 from console.people_views import InviteForm
 from console.previews import full_resync, preview_request
 from console.resync import ResyncTarget, resync_request
@@ -40,6 +39,7 @@ from syncengine.models import (
     SyncSession,
 )
 from syncengine.services.failures import cause_advice
+from syncengine.services.health import HEALTH_LABELS, health_of
 
 PAGE_SIZE = 50
 

@@ -13,16 +13,27 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from console.people import people_rows
 from notify.messages import DigestLine, Message, digest_message, failing_message, suspended_message
 from notify.models import Kind, Notification, NotificationSettings
 from syncengine.extensions import SessionEnded
-from syncengine.models import Mailbox, Membership, Organization, Outcome, Role, SyncIssue, SyncSession
+from syncengine.models import (
+    ConnectionStatus,
+    Mailbox,
+    Membership,
+    Organization,
+    Outcome,
+    Role,
+    SalesforceConnection,
+    SyncIssue,
+    SyncSession,
+)
+from syncengine.selectors import member_mailboxes
 from syncengine.services.failures import cause_advice
+from syncengine.services.health import health_of
 from syncengine.services.retention import delete_in_batches
 
 log = logging.getLogger(__name__)
-ATTENTION = ("reconnect", "suspended", "failing", "stale")  # console/health.py keys a digest names
+ATTENTION = ("reconnect", "suspended", "failing", "stale")  # the health keys a digest names
 
 
 def notify_session_ended(ended: SessionEnded) -> None:
@@ -122,12 +133,18 @@ def digest_send(*, organization: Organization, now: datetime) -> Notification:
     """Today's digest for the org admins: once a day, the mailboxes that need attention."""
     day = now - timedelta(days=1)
     sessions = SyncSession.objects.filter(mailbox__organization=organization, started_at__gte=day)
-    attention = [
-        DigestLine(row.mailbox.address, row.health.label, row.health.why)
-        for person in people_rows(organization=organization, now=now)
-        for row in person.mailboxes
-        if row.health.key in ATTENTION
-    ]
+    connected = set(
+        SalesforceConnection.objects.filter(organization=organization)
+        .exclude(status=ConnectionStatus.REVOKED)
+        .values_list("user_id", flat=True)
+    )
+    attention = []
+    for mailbox in member_mailboxes().filter(organization=organization).order_by("address"):
+        health = health_of(
+            mailbox, now=now, salesforce_connected=mailbox.owner_id in connected, open_issues=0
+        )
+        if health.key in ATTENTION:
+            attention.append(DigestLine(mailbox.address, health.label, health.why))
     message = digest_message(
         organization=organization.name,
         sessions=sessions.count(),

@@ -7,12 +7,9 @@ import secrets
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sandbox.graph.errors import GraphError
-
-if TYPE_CHECKING:
-    from sandbox.graph.events import Mailbox
 
 T = TypeVar("T")
 
@@ -83,6 +80,13 @@ class StoredItem:
     fields: dict[str, Any]  # Graph property name -> value, already normalised
 
 
+class MailboxKey(Protocol):
+    """What names a mailbox (sandbox/graph/events.Mailbox has it), without importing it here."""
+
+    tenant_id: str
+    user_id: str
+
+
 class PerMailbox(Generic[T]):
     """One ``T`` per mailbox (its tenant and user), made on first use: ``store.book(mailbox)``."""
 
@@ -90,7 +94,7 @@ class PerMailbox(Generic[T]):
         self.make = make
         self.made: dict[tuple[str, str], T] = {}
 
-    def __call__(self, mailbox: Mailbox) -> T:
+    def __call__(self, mailbox: MailboxKey) -> T:
         key = (mailbox.tenant_id, mailbox.user_id)
         if key not in self.made:
             self.made[key] = self.make()

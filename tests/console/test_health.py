@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from console.health import mailbox_health
+from syncengine.services.health import mailbox_health
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 

@@ -1,16 +1,18 @@
-"""A mailbox's health as the people who run the sync see it, worked out from what is stored (pure)."""
+"""A mailbox's health as the people who run the sync see it, worked out from what is stored (pure):
+the console's lists, the API and the notifications' digest say it the same way."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from syncengine.models import Mailbox
 from syncengine.services.failures import MAIL_SIGN_IN_CODES, SALESFORCE_SIGN_IN_CODES, USER_SUSPENDED
 
 
 @dataclass(frozen=True)
 class Health:
-    key: str  # one of HEALTH_LABELS, what the filter uses
+    key: str  # one of HEALTH_LABELS, what filters use
     label: str
     why: str = ""  # the cause, in words, where there is one
 
@@ -61,3 +63,21 @@ def mailbox_health(
     if open_issues:
         return Health("issues", HEALTH_LABELS["issues"], f"{open_issues} open issue(s).")
     return Health("synced", HEALTH_LABELS["synced"])
+
+
+def health_of(
+    mailbox: Mailbox, *, now: datetime, salesforce_connected: bool, open_issues: int | None = None
+) -> Health:
+    issues = open_issues if open_issues is not None else getattr(mailbox, "open_issues", 0)
+    return mailbox_health(
+        suspended=mailbox.suspended,
+        suspended_reason=mailbox.suspended_reason,
+        cause_code=mailbox.cause_code,
+        status_message=mailbox.status_message,
+        consecutive_failures=mailbox.consecutive_failures,
+        last_synced_at=mailbox.last_synced_at,
+        open_issues=issues,
+        salesforce_connected=salesforce_connected,
+        interval_minutes=mailbox.sync_interval_minutes,
+        now=now,
+    )
