@@ -14,16 +14,33 @@ import hashlib
 import html
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urlencode
 
 from sandbox.base import Request, Response, json_response, text_response
 from sandbox.salesforce.errors import oauth_error
-from sandbox.salesforce.oauth import Grant
+from sandbox.salesforce.oauth import Grant, OAuth
+from sandbox.salesforce.store import Store
 
-if TYPE_CHECKING:
-    from sandbox.salesforce.app import SalesforceSandbox
+Handler = Callable[[Request], Response]
+
+
+class SalesforceSandbox(Protocol):
+    """What the flow uses of the Salesforce sandbox app (sandbox/salesforce/app.py), which installs it."""
+
+    oauth: OAuth
+    store: Store
+    usernames: dict[str, tuple[str, str]]  # lower-cased username -> (org id, user id)
+    passwords: dict[str, str]
+
+    def locked(self, handler: Handler) -> Handler: ...
+
+    def route(self, method: str, pattern: str, handler: Handler) -> None: ...
+
+    def _token(self, request: Request) -> Response: ...
+
 
 CODE_LIFETIME = 15 * 60
 
