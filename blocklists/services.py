@@ -163,6 +163,12 @@ def _entries_add(
     return result
 
 
+def entry_remove(*, entry: OrgBlocklistEntry | UserBlocklistEntry) -> None:
+    """Remove one row of either layer: an org entry, or one of a user's own rows (a block of theirs,
+    or a lift, so the org entry applies to them again)."""
+    entry.delete()
+
+
 # --- writes: the org admins' layer ------------------------------------------------------------
 
 
@@ -180,10 +186,6 @@ def org_entries_add(
         return created
 
     return _entries_add(organization=organization, texts=texts, note=note, store=store)
-
-
-def org_entry_remove(*, entry: OrgBlocklistEntry) -> None:
-    entry.delete()
 
 
 def blocklist_settings_save(
@@ -267,11 +269,6 @@ def user_entries_add(
         return False
 
     return _entries_add(organization=organization, texts=texts, note=note, store=store)
-
-
-def user_entry_remove(*, entry: UserBlocklistEntry) -> None:
-    """Remove one of the user's own rows: a block of theirs, or a lift (the org entry applies again)."""
-    entry.delete()
 
 
 def user_org_entry_lift(

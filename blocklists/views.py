@@ -37,15 +37,14 @@ from blocklists.services import (
     blocklist_for,
     blocklist_settings_for,
     blocklist_settings_save,
+    entry_remove,
     free_domain_remove,
     free_domains_add,
     free_domains_of,
     free_domains_reset,
     internal_domains_of,
     org_entries_add,
-    org_entry_remove,
     user_entries_add,
-    user_entry_remove,
     user_org_entry_lift,
 )
 from dashboard.org_pages import administered_or_404, org_page_context
@@ -194,7 +193,7 @@ def user_remove(request: HttpRequest, organization_id: int, entry_id: int) -> Ht
     """Remove one of the user's own rows: their block, or their lift of an org entry."""
     organization = _member_of(request, organization_id)
     entry = get_object_or_404(UserBlocklistEntry, pk=entry_id, organization=organization, user=request.user)
-    user_entry_remove(entry=entry)
+    entry_remove(entry=entry)
     if entry.action == UserEntryAction.ALLOW:
         messages.success(request, f"The organization's entry {entry.shown} applies to you again.")
     else:
@@ -280,7 +279,7 @@ def org_add(request: HttpRequest, organization_id: int) -> HttpResponse:
 def org_remove(request: HttpRequest, organization_id: int, entry_id: int) -> HttpResponse:
     organization = administered_or_404(request, organization_id)
     entry = get_object_or_404(OrgBlocklistEntry, pk=entry_id, organization=organization)
-    org_entry_remove(entry=entry)
+    entry_remove(entry=entry)
     messages.success(request, f"{entry.shown} is no longer on the blocklist of {organization}.")
     return HttpResponseRedirect(_org_page_url(organization))
 
