@@ -34,13 +34,26 @@ def _clean_lines(text: str, validate: Callable[[str], str], what: str) -> list[s
     return pieces
 
 
+def _pasted_lines_field(
+    label: str, *, rows: int, cols: int, placeholder: str, help_text: str
+) -> forms.CharField:
+    """A text area for pasted lines (or comma-separated values), at most MAX_PASTE_CHARACTERS."""
+    return forms.CharField(
+        label=label,
+        max_length=MAX_PASTE_CHARACTERS,
+        widget=forms.Textarea(attrs={"rows": rows, "cols": cols, "placeholder": placeholder}),
+        help_text=help_text,
+    )
+
+
 class EntriesForm(forms.Form):
     """One or several addresses or domains (pasted lines, or separated by commas)."""
 
-    entries = forms.CharField(
-        label="Addresses or domains",
-        max_length=MAX_PASTE_CHARACTERS,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 50, "placeholder": "name@example.com\nexample.com"}),
+    entries = _pasted_lines_field(
+        "Addresses or domains",
+        rows=3,
+        cols=50,
+        placeholder="name@example.com\nexample.com",
         help_text="One per line (or separated by commas). A domain also covers its subdomains. No wildcards.",
     )
     note = forms.CharField(
@@ -61,10 +74,11 @@ class EntriesForm(forms.Form):
 class FreeDomainsForm(forms.Form):
     """Domains to put on the organization's free-email-domain list."""
 
-    domains = forms.CharField(
-        label="Domains",
-        max_length=MAX_PASTE_CHARACTERS,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 40, "placeholder": "freemail.example"}),
+    domains = _pasted_lines_field(
+        "Domains",
+        rows=2,
+        cols=40,
+        placeholder="freemail.example",
         help_text="One per line (or separated by commas): domains only, no addresses.",
     )
 

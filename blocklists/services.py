@@ -145,6 +145,30 @@ def _internally_blocked(value: str, internal: Iterable[str]) -> bool:
     return Blocklist.build(internal_domains=internal).reason(probe) == REASON_INTERNAL
 
 
+def _entries_add(
+    *, organization: Organization, texts: Iterable[str], note: str, store: Callable[[str, str], bool]
+) -> AddResult:
+    """The add path both layers share: validate every text first (all or nothing), leave out what
+    an internal domain already blocks, and let ``store(value, note)`` write one entry of its layer
+    (True: it is added now; False: it was there already)."""
+    values = _validated(texts)
+    checked_note = _checked_note(note)
+    internal = internal_domains_of(organization)
+    result = AddResult()
+    for value in values:
+        if _internally_blocked(value, internal):
+            result.internal.append(value)
+            continue
+        (result.added if store(value, checked_note) else result.already).append(value)
+    return result
+
+
+def entry_remove(*, entry: OrgBlocklistEntry | UserBlocklistEntry) -> None:
+    """Remove one row of either layer: an org entry, or one of a user's own rows (a block of theirs,
+    or a lift, so the org entry applies to them again)."""
+    entry.delete()
+
+
 # --- writes: the org admins' layer ------------------------------------------------------------
 
 
@@ -154,23 +178,14 @@ def org_entries_add(
 ) -> AddResult:
     """Add entries to the org layer. Every text is validated first: one malformed entry refuses
     the whole batch (BlocklistInputError with every problem), so nothing is half-added."""
-    values = _validated(texts)
-    note = _checked_note(note)
-    internal = internal_domains_of(organization)
-    result = AddResult()
-    for value in values:
-        if _internally_blocked(value, internal):
-            result.internal.append(value)
-            continue
+
+    def store(value: str, checked_note: str) -> bool:
         _, created = OrgBlocklistEntry.objects.get_or_create(
-            organization=organization, value=value, defaults={"added_by": added_by, "note": note}
+            organization=organization, value=value, defaults={"added_by": added_by, "note": checked_note}
         )
-        (result.added if created else result.already).append(value)
-    return result
+        return created
 
-
-def org_entry_remove(*, entry: OrgBlocklistEntry) -> None:
-    entry.delete()
+    return _entries_add(organization=organization, texts=texts, note=note, store=store)
 
 
 def blocklist_settings_save(
@@ -240,31 +255,20 @@ def user_entries_add(
 ) -> AddResult:
     """Add entries to the user's own layer (validated like the org layer: all or nothing).
     Blocking a value the user had lifted from the org list turns the lift into a block."""
-    values = _validated(texts)
-    note = _checked_note(note)
-    internal = internal_domains_of(organization)
-    result = AddResult()
-    for value in values:
-        if _internally_blocked(value, internal):
-            result.internal.append(value)
-            continue
+
+    def store(value: str, checked_note: str) -> bool:
         entry, created = UserBlocklistEntry.objects.get_or_create(
-            organization=organization, user=user, value=value, defaults={"note": note}
+            organization=organization, user=user, value=value, defaults={"note": checked_note}
         )
         if created:
-            result.added.append(value)
-        elif entry.action == UserEntryAction.ALLOW:
+            return True
+        if entry.action == UserEntryAction.ALLOW:
             entry.action = UserEntryAction.BLOCK
             entry.save(update_fields=["action"])
-            result.added.append(value)
-        else:
-            result.already.append(value)
-    return result
+            return True
+        return False
 
-
-def user_entry_remove(*, entry: UserBlocklistEntry) -> None:
-    """Remove one of the user's own rows: a block of theirs, or a lift (the org entry applies again)."""
-    entry.delete()
+    return _entries_add(organization=organization, texts=texts, note=note, store=store)
 
 
 def user_org_entry_lift(

@@ -8,8 +8,10 @@ belong to; the org page through the org admin guard of dashboard/org_pages.py; a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -35,15 +37,14 @@ from blocklists.services import (
     blocklist_for,
     blocklist_settings_for,
     blocklist_settings_save,
+    entry_remove,
     free_domain_remove,
     free_domains_add,
     free_domains_of,
     free_domains_reset,
     internal_domains_of,
     org_entries_add,
-    org_entry_remove,
     user_entries_add,
-    user_entry_remove,
     user_org_entry_lift,
 )
 from dashboard.org_pages import administered_or_404, org_page_context
@@ -83,6 +84,30 @@ def _report(request: HttpRequest, result: AddResult, where: str) -> None:
             request,
             f"Not added, always blocked as the organization's internal domains: {_shown(result.internal)}.",
         )
+
+
+def _add_from_form(
+    request: HttpRequest,
+    form: forms.Form,
+    field: str,
+    *,
+    add: Callable[[dict[str, Any]], AddResult],
+    where: str,
+    done_url: str,
+    again: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """The add views' common path: a valid form is added (``add`` with its cleaned data) and
+    reported, then back to ``done_url``; an invalid form, or texts the service refuses (their
+    problems shown on ``field``), renders the page again (``again``)."""
+    if form.is_valid():
+        try:
+            result = add(form.cleaned_data)
+        except EntriesError as error:
+            form.add_error(field, error.problems)
+        else:
+            _report(request, result, where)
+            return HttpResponseRedirect(done_url)
+    return again()
 
 
 # --- the user's page --------------------------------------------------------------------------
@@ -147,20 +172,19 @@ def user_page(request: HttpRequest, organization_id: int) -> HttpResponse:
 def user_add(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = _member_of(request, organization_id)
     form = EntriesForm(request.POST)
-    if form.is_valid():
-        try:
-            result = user_entries_add(
-                user=request.user,
-                organization=organization,
-                texts=form.cleaned_data["entries"],
-                note=form.cleaned_data["note"],
-            )
-        except EntriesError as error:
-            form.add_error("entries", error.problems)
-        else:
-            _report(request, result, "your blocklist")
-            return HttpResponseRedirect(_user_page_url(organization))
-    return render(request, "blocklists/user.html", _user_context(request, organization, form=form))
+    return _add_from_form(
+        request,
+        form,
+        "entries",
+        add=lambda data: user_entries_add(
+            user=request.user, organization=organization, texts=data["entries"], note=data["note"]
+        ),
+        where="your blocklist",
+        done_url=_user_page_url(organization),
+        again=lambda: render(
+            request, "blocklists/user.html", _user_context(request, organization, form=form)
+        ),
+    )
 
 
 @login_required
@@ -169,7 +193,7 @@ def user_remove(request: HttpRequest, organization_id: int, entry_id: int) -> Ht
     """Remove one of the user's own rows: their block, or their lift of an org entry."""
     organization = _member_of(request, organization_id)
     entry = get_object_or_404(UserBlocklistEntry, pk=entry_id, organization=organization, user=request.user)
-    user_entry_remove(entry=entry)
+    entry_remove(entry=entry)
     if entry.action == UserEntryAction.ALLOW:
         messages.success(request, f"The organization's entry {entry.shown} applies to you again.")
     else:
@@ -237,20 +261,17 @@ def org_page(request: HttpRequest, organization_id: int) -> HttpResponse:
 def org_add(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = administered_or_404(request, organization_id)
     form = EntriesForm(request.POST)
-    if form.is_valid():
-        try:
-            result = org_entries_add(
-                organization=organization,
-                texts=form.cleaned_data["entries"],
-                added_by=request.user,
-                note=form.cleaned_data["note"],
-            )
-        except EntriesError as error:
-            form.add_error("entries", error.problems)
-        else:
-            _report(request, result, f"the blocklist of {organization}")
-            return HttpResponseRedirect(_org_page_url(organization))
-    return render(request, "blocklists/org.html", _org_context(request, organization, form=form))
+    return _add_from_form(
+        request,
+        form,
+        "entries",
+        add=lambda data: org_entries_add(
+            organization=organization, texts=data["entries"], added_by=request.user, note=data["note"]
+        ),
+        where=f"the blocklist of {organization}",
+        done_url=_org_page_url(organization),
+        again=lambda: render(request, "blocklists/org.html", _org_context(request, organization, form=form)),
+    )
 
 
 @login_required
@@ -258,7 +279,7 @@ def org_add(request: HttpRequest, organization_id: int) -> HttpResponse:
 def org_remove(request: HttpRequest, organization_id: int, entry_id: int) -> HttpResponse:
     organization = administered_or_404(request, organization_id)
     entry = get_object_or_404(OrgBlocklistEntry, pk=entry_id, organization=organization)
-    org_entry_remove(entry=entry)
+    entry_remove(entry=entry)
     messages.success(request, f"{entry.shown} is no longer on the blocklist of {organization}.")
     return HttpResponseRedirect(_org_page_url(organization))
 
@@ -290,17 +311,19 @@ def org_options(request: HttpRequest, organization_id: int) -> HttpResponse:
 def org_free_add(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = administered_or_404(request, organization_id)
     form = FreeDomainsForm(request.POST)
-    if form.is_valid():
-        try:
-            result = free_domains_add(
-                organization=organization, texts=form.cleaned_data["domains"], changed_by=request.user
-            )
-        except EntriesError as error:
-            form.add_error("domains", error.problems)
-        else:
-            _report(request, result, "the free-email-domain list")
-            return HttpResponseRedirect(_org_page_url(organization))
-    return render(request, "blocklists/org.html", _org_context(request, organization, free_form=form))
+    return _add_from_form(
+        request,
+        form,
+        "domains",
+        add=lambda data: free_domains_add(
+            organization=organization, texts=data["domains"], changed_by=request.user
+        ),
+        where="the free-email-domain list",
+        done_url=_org_page_url(organization),
+        again=lambda: render(
+            request, "blocklists/org.html", _org_context(request, organization, free_form=form)
+        ),
+    )
 
 
 @login_required

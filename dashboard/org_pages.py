@@ -9,11 +9,14 @@ the org tabs; an app that adds such a page adds its tab there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from mapping.defaults import DEFAULT_TABLES
@@ -62,3 +65,27 @@ def org_page_context(organization: Organization, *, active: str, **context: Any)
         for tab in ORG_TABS
     ]
     return {"organization": organization, "org_tabs": tabs, **context}
+
+
+def settings_form_page(
+    request: HttpRequest,
+    organization: Organization,
+    form_class: type[forms.ModelForm[Any]],
+    instance: Any,
+    *,
+    save: Callable[[forms.ModelForm[Any]], object],
+    what: str,
+    url_name: str,
+    template: str,
+    active: str,
+) -> HttpResponse:
+    """An org settings page of one model form: a GET shows ``instance``; a valid POST is saved with
+    ``save(form)``, announced as the organization's ``what`` and sent back to the page (``url_name``);
+    an invalid one is shown again with its errors."""
+    data = request.POST if request.method == "POST" else None
+    form = form_class(data, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        save(form)
+        messages.success(request, f"The {what} of {organization} are saved; the next sessions use them.")
+        return HttpResponseRedirect(reverse(url_name, args=[organization.pk]))
+    return render(request, template, org_page_context(organization, active=active, form=form))

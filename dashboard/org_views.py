@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from connectors.base import ConnectorError
 from dashboard.org_forms import MAPPING_PREFIX, MappingFormSet, SyncSettingsForm, converter_choices
-from dashboard.org_pages import administered_or_404, org_page_context
+from dashboard.org_pages import administered_or_404, org_page_context, settings_form_page
 from mapping import registry
 from mapping.defaults import DEFAULT_TABLES
 from mapping.models import FieldMapping, MappingDirection, StreamChoice
@@ -43,16 +43,16 @@ def _stream_or_404(stream: str) -> str:
 @require_http_methods(["GET", "POST"])
 def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = administered_or_404(request, organization_id)
-    data = request.POST if request.method == "POST" else None
-    form = SyncSettingsForm(data, instance=sync_settings_for(organization))
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(
-            request, f"The sync settings of {organization} are saved; the next sessions use them."
-        )
-        return HttpResponseRedirect(reverse("dashboard:org_settings", args=[organization.pk]))
-    return render(
-        request, "dashboard/org_settings.html", org_page_context(organization, active="settings", form=form)
+    return settings_form_page(
+        request,
+        organization,
+        SyncSettingsForm,
+        sync_settings_for(organization),
+        save=lambda form: form.save(),
+        what="sync settings",
+        url_name="dashboard:org_settings",
+        template="dashboard/org_settings.html",
+        active="settings",
     )
 
 

@@ -4,15 +4,14 @@ settings, the report, and what the session has read so far (one conversation rea
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from connectors.base import WriteResult
+from connectors.base import EmailReader
 from connectors.salesforce.connector import SalesforceConnector
 from emails.models import EmailSettings, MailboxEmailSettings
-from syncengine.core.email_records import EmailAttachment, EmailChangeSet, EmailRecord, FolderRole
+from syncengine.core.email_records import EmailRecord, FolderRole
 from syncengine.core.linking import LinkFilters, LinkUser
 from syncengine.extensions import link_filters_for, people_rules_for
 from syncengine.models import Mailbox, SyncSession
@@ -27,32 +26,11 @@ FOLDERS: tuple[FolderRole, ...] = ("inbox", "sent", "salesforce")
 MAX_THREAD_READS = 50
 
 
-class MailboxMail(Protocol):
-    """What the stream needs of a mail connector (Graph today; EWS and Gmail implement the same)."""
+class MailboxMail(EmailReader, Protocol):
+    """What the stream needs of a mail connector (Graph today; EWS and Gmail implement the same): the
+    engine's email contract (connectors.base.EmailReader), and the count of calls it made."""
 
     calls: int
-
-    def read_email_changes(
-        self,
-        *,
-        folder: FolderRole,
-        cursor: str,
-        backfill_days: int = ...,
-        salesforce_folder: str = ...,
-        now: datetime | None = ...,
-    ) -> EmailChangeSet: ...
-
-    def read_conversation(self, conversation_id: str) -> list[EmailRecord]: ...
-
-    def read_attachments(
-        self, message_ids: Sequence[str], *, max_bytes: int = ..., include_inline: bool = ...
-    ) -> dict[str, list[EmailAttachment]]: ...
-
-    def set_email_categories(self, changes: Sequence[tuple[str, Sequence[str]]]) -> list[WriteResult]: ...
-
-    def move_emails(self, moves: Sequence[tuple[str, str]]) -> list[WriteResult]: ...
-
-    def ensure_mail_category(self, name: str = ..., color: str = ...) -> None: ...
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from emails.models import AutoSave, EmailSettings
+from emails.models import LINK_FILTER_FIELDS, AutoSave, EmailSettings
 
 FOLDER_FORBIDDEN = set("/\\")
 
@@ -24,12 +24,7 @@ class EmailSettingsForm(forms.ModelForm):
             "max_attachment_mb",
             "backfill_days",
             "salesforce_folder",
-            "link_opportunities",
-            "opportunity_closed_within_days",
-            "opportunity_close_within_days",
-            "case_open_only",
-            "case_created_within_days",
-            "account_by_domain",
+            *LINK_FILTER_FIELDS,
         ]
 
     def clean_salesforce_folder(self) -> str:

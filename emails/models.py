@@ -20,6 +20,15 @@ from syncengine.models import Mailbox, Organization, SyncIssue
 _DEFAULTS = LinkFilters()
 MAX_ATTACHMENT_MB = 25  # Salesforce's limit for one file
 MAX_BACKFILL_DAYS = 30
+# The applied record filters: EmailSettings stores each under the name of its LinkFilters field.
+LINK_FILTER_FIELDS = (
+    "link_opportunities",
+    "opportunity_closed_within_days",
+    "opportunity_close_within_days",
+    "case_open_only",
+    "case_created_within_days",
+    "account_by_domain",
+)
 
 
 class SaveAs(models.TextChoices):
@@ -96,14 +105,7 @@ class EmailSettings(models.Model):
         return f"email settings of {self.organization}"
 
     def link_filters(self) -> LinkFilters:
-        return LinkFilters(
-            link_opportunities=self.link_opportunities,
-            opportunity_closed_within_days=self.opportunity_closed_within_days,
-            opportunity_close_within_days=self.opportunity_close_within_days,
-            case_open_only=self.case_open_only,
-            case_created_within_days=self.case_created_within_days,
-            account_by_domain=self.account_by_domain,
-        )
+        return LinkFilters(**{name: getattr(self, name) for name in LINK_FILTER_FIELDS})
 
     @property
     def max_attachment_bytes(self) -> int:

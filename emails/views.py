@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from dashboard.org_pages import administered_or_404, org_page_context
+from dashboard.org_pages import administered_or_404, settings_form_page
 from emails.forms import AutoSaveForm, EmailSettingsForm
 from emails.models import SavedEmailMailbox
 from emails.services import (
@@ -77,14 +77,14 @@ def mailbox_auto_save(request: HttpRequest, mailbox_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = administered_or_404(request, organization_id)
-    data = request.POST if request.method == "POST" else None
-    form = EmailSettingsForm(data, instance=email_settings_for(organization))
-    if request.method == "POST" and form.is_valid():
-        email_settings_save(settings=form.save(commit=False))
-        messages.success(
-            request, f"The email settings of {organization} are saved; the next sessions use them."
-        )
-        return HttpResponseRedirect(reverse("emails:org_settings", args=[organization.pk]))
-    return render(
-        request, "emails/org_settings.html", org_page_context(organization, active="emails", form=form)
+    return settings_form_page(
+        request,
+        organization,
+        EmailSettingsForm,
+        email_settings_for(organization),
+        save=lambda form: email_settings_save(settings=form.save(commit=False)),
+        what="email settings",
+        url_name="emails:org_settings",
+        template="emails/org_settings.html",
+        active="emails",
     )

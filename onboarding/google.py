@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,9 +53,7 @@ def exchange(*, answer: dict[str, str], redirect_uri: str, verifier: str) -> Goo
         user_id=str(claims["sub"]),
         address=address,
         credentials={
-            "refresh_token": body["refresh_token"],
-            "access_token": body["access_token"],
-            "expires_at": time.time() + float(body.get("expires_in", 3600)),
+            **oauth.token_credentials(body),
             "scopes": str(body.get("scope", " ".join(settings.GOOGLE_OAUTH_SCOPES))).split(),
         },
     )

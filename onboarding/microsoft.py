@@ -6,7 +6,6 @@ them on the way back (``acquire_token_by_auth_code_flow``); the flow dict waits 
 
 from __future__ import annotations
 
-import time
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -85,11 +84,7 @@ def finish(*, flow: dict[str, Any], answer: dict[str, str]) -> MicrosoftAccount:
         tenant_id=str(claims["tid"]),
         user_id=str(claims["oid"]),
         address=address,
-        credentials={
-            "refresh_token": result["refresh_token"],
-            "access_token": result["access_token"],
-            "expires_at": time.time() + float(result.get("expires_in", 3600)),
-        },
+        credentials=oauth.token_credentials(result),
     )
 
 

@@ -8,6 +8,7 @@ Microsoft runs the same grant through msal (onboarding/microsoft.py) and shares 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,6 +94,16 @@ def _token_answer(response: requests.Response, provider: str) -> dict[str, Any]:
             "Try again."
         )
     return body
+
+
+def token_credentials(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """The credentials we keep from a token answer with a refresh token: both tokens, and when the
+    access token expires (an hour when the answer does not say)."""
+    return {
+        "refresh_token": answer["refresh_token"],
+        "access_token": answer["access_token"],
+        "expires_at": time.time() + float(answer.get("expires_in", 3600)),
+    }
 
 
 def declined(provider: str, answer: Mapping[str, Any]) -> str:
