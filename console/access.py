@@ -44,6 +44,11 @@ def console_role(*, user: Any, organization: Organization) -> str:
     return role or "operator"
 
 
+def is_org_admin(*, user: Any, organization: Organization) -> bool:
+    """Who may change who is in the organization and who is told: its own admins, not support."""
+    return console_role(user=user, organization=organization) == Role.ORG_ADMIN
+
+
 def console_organization_or_404(request: HttpRequest, organization_id: int) -> Organization:
     """The organization, when the request's user may open it in the console; anyone else gets 404."""
     if not request.user.is_authenticated:

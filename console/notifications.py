@@ -12,11 +12,10 @@ from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record, changes_between, snapshot
-from console.access import console_organization_or_404, console_role
+from console.access import console_organization_or_404, is_org_admin
 from console.pages import console_context
 from notify.models import Notification, NotificationSettings
 from notify.services import notification_settings
-from syncengine.models import Role
 
 
 class NotificationSettingsForm(forms.ModelForm):
@@ -28,7 +27,7 @@ class NotificationSettingsForm(forms.ModelForm):
 @login_required
 def notifications(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = console_organization_or_404(request, organization_id)
-    may_change = console_role(user=request.user, organization=organization) == Role.ORG_ADMIN
+    may_change = is_org_admin(user=request.user, organization=organization)
     current = notification_settings(organization)
     if request.method == "POST":
         if not may_change:  # support and operators read; the org's own admins decide

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from console.access import console_organization_or_404, console_role
+from console.access import console_organization_or_404, is_org_admin
 from console.membership import invitation_accept, invitation_for, invite, member_remove
 from console.models import Invitation
 from syncengine.models import Membership, Organization, Role
@@ -29,7 +29,7 @@ class InviteForm(forms.Form):
 
 def _administered(request: HttpRequest, organization_id: int) -> Organization | None:
     organization = console_organization_or_404(request, organization_id)
-    if console_role(user=request.user, organization=organization) != Role.ORG_ADMIN:
+    if not is_org_admin(user=request.user, organization=organization):
         return None
     return organization
 

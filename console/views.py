@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from console.access import console_organization_or_404, console_organizations, console_role
+from console.access import console_organization_or_404, console_organizations, is_org_admin
 from console.csv_export import csv_response
 from console.history import PERIODS, issues_of, sessions_of
 from console.membership import pending_invitations
@@ -34,7 +34,6 @@ from syncengine.models import (
     Membership,
     Organization,
     Outcome,
-    Role,
     SalesforceConnection,
     SyncSession,
 )
@@ -78,7 +77,7 @@ def people(request: HttpRequest, organization_id: int) -> HttpResponse:
         query=query,
         health=health,
         health_choices=[(key, label, counts.get(key, 0)) for key, label in HEALTH_LABELS.items()],
-        may_change=console_role(user=request.user, organization=organization) == Role.ORG_ADMIN,
+        may_change=is_org_admin(user=request.user, organization=organization),
         invite_form=InviteForm(),
         invitations=pending_invitations(organization),
     )
@@ -120,7 +119,7 @@ def person(request: HttpRequest, organization_id: int, user_id: int) -> HttpResp
         member=membership,
         connection=connection,
         mailboxes=mailboxes,
-        may_change=console_role(user=request.user, organization=organization) == Role.ORG_ADMIN,
+        may_change=is_org_admin(user=request.user, organization=organization),
     )
     return render(request, "console/person.html", context)
 
