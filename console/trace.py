@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from connectors.weblinks import WebLink, mail_item_link, salesforce_record_link
+from connectors.weblinks import WebLink
 from emails.models import SavedEmail
 from syncengine.core.journal import WHAT_HAPPENED
 from syncengine.core.records import make_sync_key
@@ -25,6 +25,7 @@ from syncengine.models import (
     SalesforceConnection,
     SyncIssue,
 )
+from syncengine.services.item_links import item_links
 
 MOST_ITEMS = 25  # items one search shows; a narrower search finds the rest
 MOST_ENTRIES = 60  # of one item's timeline, newest first
@@ -173,20 +174,14 @@ def _instance_urls(organization: Organization) -> dict[int, str]:
 
 
 def _links(traced: TracedItem, instance_url: str) -> list[WebLink]:
-    mailbox = traced.mailbox
-    account = mailbox.provider_account or {}
-    mail_id = "" if traced.mail_id.startswith("crm:") else traced.mail_id
-    links = [
-        mail_item_link(
-            provider=mailbox.provider,
-            stream=traced.stream,
-            mail_id=mail_id,
-            address=mailbox.address,
-            endpoint=str(account.get("ews_url", "")),
-        ),
-        salesforce_record_link(instance_url=instance_url, crm_object=traced.crm_object, crm_id=traced.crm_id),
-    ]
-    return [link for link in links if link is not None]
+    return item_links(
+        mailbox=traced.mailbox,
+        stream=traced.stream,
+        mail_id="" if traced.mail_id.startswith("crm:") else traced.mail_id,
+        crm_object=traced.crm_object,
+        crm_id=traced.crm_id,
+        instance_url=instance_url,
+    )
 
 
 def _saved_emails(organization: Organization, text: str, *, already: set[str]) -> list[TracedItem]:

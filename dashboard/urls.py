@@ -7,6 +7,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
     path("mailboxes/<int:mailbox_id>/force-sync/", views.force_sync, name="force_sync"),
+    path("mailboxes/<int:mailbox_id>/sessions/", views.sessions, name="sessions"),
     path("mailboxes/<int:mailbox_id>/suspend/", views.suspend, name="suspend"),
     path("mailboxes/<int:mailbox_id>/resume/", views.resume, name="resume"),
     path("issues/<int:issue_id>/dismiss/", views.dismiss_issue, name="dismiss_issue"),

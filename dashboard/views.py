@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dashboard.forms import SuspendForm
+from dashboard.session_items import SessionItem, session_items
 from onboarding.selectors import is_org_wide, mailbox_needs_reconnect, salesforce_needs_reconnect
 from syncengine import selectors
-from syncengine.models import HeldDecision, Mailbox, SyncIssue
+from syncengine.models import HeldDecision, Mailbox, SyncIssue, SyncSession
 from syncengine.services.failures import Advice, cause_advice
 from syncengine.services.held import deletions_decide
 from syncengine.services.issues import issue_dismiss, issue_retry_now, issue_stop_retrying
@@ -23,6 +25,8 @@ from syncengine.services.mailboxes import (
     mailbox_suspend,
 )
 from syncengine.services.streams import unsupported_streams
+
+SESSIONS_PER_PAGE = 25
 
 
 def _own_mailbox(request: HttpRequest, mailbox_id: int) -> Mailbox:
@@ -35,7 +39,8 @@ def home(request: HttpRequest) -> HttpResponse:
     mailboxes = [
         {
             "mailbox": mailbox,
-            "sessions": selectors.recent_sessions(mailbox=mailbox),
+            "sessions": (sessions := selectors.recent_sessions(mailbox=mailbox)),
+            "session_rows": _with_items(mailbox, sessions),
             "issues": selectors.open_issues(mailbox=mailbox),
             "held": selectors.held_deletions(mailbox=mailbox),
             "issue_count": selectors.open_issue_count(mailbox=mailbox),
@@ -56,6 +61,23 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     context = {"mailboxes": mailboxes, "salesforce": salesforce, "suspend_form": SuspendForm()}
     return render(request, "dashboard/home.html", context)
+
+
+def _with_items(mailbox: Mailbox, sessions: list[SyncSession]) -> list[tuple[SyncSession, list[SessionItem]]]:
+    items = session_items(mailbox=mailbox, sessions=sessions)
+    return [(session, items[session.pk]) for session in sessions]
+
+
+@login_required
+def sessions(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    """A mailbox's whole session history, paged, each session's items by name."""
+    mailbox = _own_mailbox(request, mailbox_id)
+    found = SyncSession.objects.filter(mailbox=mailbox).order_by("-started_at", "-pk")
+    page = Paginator(found, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = _with_items(mailbox, list(page.object_list))
+    return render(
+        request, "dashboard/sessions.html", {"mailbox": mailbox, "page": page, "session_rows": rows}
+    )
 
 
 def _advice(mailbox: Mailbox) -> Advice:
