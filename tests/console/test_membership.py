@@ -115,3 +115,16 @@ def test_it_keeps_the_organizations_last_org_admin(person: Person, org_admin: Cl
 
     assert "last org admin cannot be removed" in page
     assert Membership.objects.filter(user=olga, role=Role.ORG_ADMIN).exists()
+
+
+@pytest.mark.django_db
+def test_it_shows_the_invitation_form_once_and_only_to_the_org_admin(
+    person: Person, org_admin: Client, support: Client
+):
+    url = reverse("console:people", args=[person.organization.pk])
+
+    admins, supports = decoded_text_of(org_admin.get(url)), decoded_text_of(support.get(url))
+
+    assert admins.count("Invite someone") == 1 and "<title>People · " in admins
+    assert "Invite someone" not in admins.split("</title>")[0]
+    assert "Invite someone" not in supports
