@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "console",
     "notify",
     "api",
+    "autoresolve",
     "signin",
     "audit",  # last: its admin re-registers other apps' models under the staff rules
 ]

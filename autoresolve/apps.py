@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AutoresolveConfig(AppConfig):
+    """Autoresolving: the people a rep meets and writes to, read from what their emails say."""
+
+    name = "autoresolve"
+    default_auto_field = "django.db.models.BigAutoField"

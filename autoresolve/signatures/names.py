@@ -1,0 +1,112 @@
+"""The sender's first and last name: from the mail client's display name when it is a person's, checked
+against the signature's first line and the address; Japanese and Chinese names family name first."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from nameparser import HumanName
+
+from autoresolve.signatures.model import NOTHING, Found
+from autoresolve.signatures.titles import BUSINESS_WORDS
+from autoresolve.signatures.words import WORDS
+
+# Display names that are a team or a function, not a person.
+ROLE_WORDS = WORDS["role_words"]
+_PARTICLE = re.compile(r"^(?:de|del|de la|de los|dos|da|das|van|von|der|le|la|di|du)\s", re.IGNORECASE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_LETTERS = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’.\-])*$")
+# German signing on behalf ("i. A.", "i. V.", "ppa.") and labels written before a name.
+_ON_BEHALF = re.compile(r"^(?:i\.\s?a\.|i\.\s?v\.|ppa\.|pp\.|p\.p\.|name\s*:)\s*", re.IGNORECASE)
+_BRACKETED = re.compile(r"\s*[(\[<].*?[)\]>]\s*|\s+[|/–-]\s+.*$")
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+def tokens(text: str) -> set[str]:
+    return {fold(t) for t in re.split(r"[\W_]+", text) if len(fold(t)) > 1}
+
+
+def is_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def cleaned_display_name(display: str) -> str:
+    display = display.strip().strip("'\"")
+    if "@" in display:
+        return ""
+    return _BRACKETED.sub("", display).strip()
+
+
+def is_person_name(text: str) -> bool:
+    """Two to five name-shaped words (or a CJK name), no digits, no team or function words."""
+    if not text or any(ch.isdigit() for ch in text) or "@" in text:
+        return False
+    if _CJK.search(text):
+        compact = text.replace(" ", "").replace("\u3000", "")
+        return 2 <= len(compact) <= 6 and not any(word in text for word in ROLE_WORDS)
+    words = [w for w in re.split(r"[\s,]+", text) if w]
+    if not 2 <= len(words) <= 5:
+        return False
+    if any(fold(w) in ROLE_WORDS or w.casefold() in BUSINESS_WORDS for w in words):
+        return False
+    return all(_LETTERS.match(w) for w in words) and any(w[0].isupper() for w in words)
+
+
+def _split_cjk(name: str, confidence: float) -> tuple[Found, Found]:
+    parts = name.replace("\u3000", " ").split()
+    if len(parts) >= 2:
+        return Found(" ".join(parts[1:]), confidence), Found(parts[0], confidence)
+    # Written without a space the split is a guess (most family names are two characters): kept
+    # below the write threshold.
+    return Found(name[2:], 0.6), Found(name[:2], 0.6)
+
+
+def _name_case(name: str) -> str:
+    """Family names written in capitals ("de VILLIERS", the French habit) in the usual case."""
+    return " ".join(w.capitalize() if len(w) > 2 and w.isupper() and w.isalpha() else w for w in name.split())
+
+
+def _split(name: str, confidence: float, family_names_joined: bool) -> tuple[Found, Found]:
+    if _CJK.search(name):
+        return _split_cjk(name, confidence)
+    name = _name_case(name)
+    human = HumanName(name)
+    first, middle, last = human.first, human.middle, human.last
+    if not first or not last:
+        return NOTHING, NOTHING
+    if middle and all(len(m.strip(".")) <= 1 for m in middle.split()):
+        middle = ""  # a middle initial is not part of the name a CRM record carries
+    if middle and family_names_joined and not _PARTICLE.match(last):
+        last = f"{middle} {last}"  # Spanish and Portuguese: both family names are the last name
+    elif middle and family_names_joined:
+        first = f"{first} {middle}"  # "María José de la Fuente García": the particle starts the family names
+    elif middle:
+        first = f"{first} {middle}"
+    return Found(first, confidence), Found(last, confidence)
+
+
+def sender_name(
+    *, display: str, first_line: str, hint: str, address: str, family_names_joined: bool
+) -> tuple[Found, Found]:
+    """(first name, last name). The display name counts most when the signature agrees with it."""
+    local = address.partition("@")[0]
+    display = cleaned_display_name(display)
+    written = hint or first_line
+    written = _ON_BEHALF.sub("", _BRACKETED.sub("", written).strip()) if written else ""
+    written = re.split(r"\s*[|]\s*|,\s+(?=\S+\s*[,|]|\S*\d)", written)[0].strip()
+    if is_person_name(display):
+        agrees = bool(tokens(display) & (tokens(written) | tokens(local)))
+        if _CJK.search(display) and written and fold(written) == fold(display):
+            agrees = True
+        # A signed name that is the display name and more ("Dr. Anna Schmidt") is the fuller one.
+        chosen = written if is_person_name(written) and tokens(display) <= tokens(written) else display
+        return _split(chosen, 0.95 if agrees else 0.85, family_names_joined)
+    if is_person_name(written):
+        agrees = bool(tokens(written) & tokens(local))
+        return _split(written, 0.9 if agrees else 0.7, family_names_joined)
+    return NOTHING, NOTHING

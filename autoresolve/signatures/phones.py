@@ -1,0 +1,79 @@
+"""The sender's phones in the signature, as E.164 with their kind (work, mobile, fax), read by
+phonenumbers: international numbers as written, national ones in the first likely country whose plan
+they are valid in."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+from autoresolve.signatures.model import Phone, PhoneKind
+
+_MOBILE = re.compile(
+    r"(?:mobile|mobil|mob\b|handy|cell|cellular|cel\.?|móvil|movil|portable|port\.|gsm|携帯|ケータイ|\bm\b\s*[:.]|\bm\b\s*$)",
+    re.IGNORECASE,
+)
+_FAX = re.compile(r"(?:fax|télécopie|telecopie|ファックス|ＦＡＸ|\bf\b\s*[:.]|\bf\b\s*$)", re.IGNORECASE)
+# Lines whose numbers are not the sender's: order numbers, or another person's line ("Michael's office").
+_NOT_THE_SENDERS = re.compile(
+    r"(?:order|invoice|ticket|case|ref|bestell|rechnung|commande|facture|pedido|factura|注文|hotline|"
+    r"\b\w+['’]s\s+(?:office|line|mobile|cell|phone|assistant))",
+    re.IGNORECASE,
+)
+# A label that says the number is a phone, in the corpus's languages.
+_PHONE_LABEL = re.compile(
+    r"(?:\b(?:tel|tél|phone|telefon|teléfono|telefono|fon|direct|direkt|office|büro|bureau|oficina|"
+    r"mobile|mobil|mob|handy|cell|móvil|movil|portable|fax|t|m|p|d|f)\b\.?\s*[:.]?|電話|携帯|ＴＥＬ)\s*$",
+    re.IGNORECASE,
+)
+_INTERNATIONAL = re.compile(r"^\s*(?:\+|00)")
+
+
+def _kind(label: str, number: phonenumbers.PhoneNumber) -> PhoneKind:
+    if _FAX.search(label):
+        return "fax"
+    if _MOBILE.search(label):
+        return "mobile"
+    if not label.strip(" :.|·") and phonenumbers.number_type(number) == PhoneNumberType.MOBILE:
+        return "mobile"
+    return "work"
+
+
+def _national(raw: str, regions: list[str]) -> phonenumbers.PhoneNumber | None:
+    for region in regions:
+        try:
+            number = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return number
+    return None
+
+
+def phones_in(lines: tuple[str, ...], regions: list[str], *, sure_of_region: bool) -> tuple[Phone, ...]:
+    """``sure_of_region``: the first region comes from the mail itself (its address, postcode or
+    domain): a number that fits that plan's shape is kept even when the plan has not allocated it."""
+    found: dict[str, Phone] = {}
+    primary = regions[0] if regions else "US"
+    for line in lines:
+        if _NOT_THE_SENDERS.search(line):
+            continue
+        previous_end = 0
+        for match in phonenumbers.PhoneNumberMatcher(line, primary, leniency=phonenumbers.Leniency.POSSIBLE):
+            label = line[previous_end : match.start]
+            previous_end = match.end
+            if _INTERNATIONAL.match(match.raw_string):
+                number: phonenumbers.PhoneNumber | None = match.number
+            else:
+                number = _national(match.raw_string, regions)
+            confidence = 0.95
+            if number is None and sure_of_region and _PHONE_LABEL.search(label):
+                number, confidence = match.number, 0.85
+            if number is None:
+                continue
+            e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+            if e164 not in found:
+                found[e164] = Phone(e164, _kind(label, number), confidence)
+    return tuple(found.values())
