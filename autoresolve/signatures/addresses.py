@@ -28,10 +28,12 @@ COUNTRIES = {
     "AU": r"australia|australien|australie",
     "CL": r"chile",
     "AR": r"argentina|argentine|argentinien",
+    "CO": r"colombia|colombie|kolumbien",
+    "IN": r"india|indien|inde",
 }
 _COUNTRY_NAME = {code: re.compile(rf"^(?:{names})$", re.IGNORECASE) for code, names in COUNTRIES.items()}
 _CITY = r"[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_][^\W\d_'’-]*)*"
-_PROVINCE = r"(?:ON|QC|BC|AB|MB|SK|NS|NB|NL|PE)"
+_PROVINCE = r"(?:ON|QC|BC|AB|MB|SK|NS|NB|NL|PE|\((?:Québec|Quebec|Ontario|QC|ON)\))"
 # (pattern, city group first?) in the order they are tried: the most specific shapes first.
 _POSTAL_CITY = (
     re.compile(rf"(?P<city>{_CITY}),?\s+[A-Z]{{2}}\s+(?P<zip>\d{{5}}(?:-\d{{4}})?)\b"),  # Boston, MA 02109
@@ -75,7 +77,7 @@ class Address:
     country: Found = NOTHING
 
 
-def _country_of(text: str) -> str:
+def country_named(text: str) -> str:
     for part in re.split(r"\s*[,|·•]\s*", text):
         for code, pattern in _COUNTRY_NAME.items():
             if pattern.match(part.strip(" .")):
@@ -123,7 +125,9 @@ def address_in(lines: tuple[str, ...], language_country: str = "") -> Address:
                 line, found.start("city") if shape < 5 else found.start(), lines[index - 1] if index else ""
             )
             after = line[found.end() :]
-            named = _country_of(after) or (_country_of(lines[index + 1]) if index + 1 < len(lines) else "")
+            named = country_named(after) or (
+                country_named(lines[index + 1]) if index + 1 < len(lines) else ""
+            )
             shown = _SHAPE_COUNTRY[shape] or _PREFIX_COUNTRY.get(found.groupdict().get("prefix") or "", "")
             country = Found(named, 0.9) if named else Found(shown or language_country, 0.85 if shown else 0.8)
             return Address(

@@ -11,8 +11,9 @@ SIGN_OFF = re.compile(
     r"^(?:best(?: regards| wishes)?|kind regards|warm regards|regards|many thanks|thanks(?: again)?|"
     r"thank you|cheers|all the best|sincerely|yours(?: sincerely| truly)?|br|respectfully|warmly|"
     r"take care|talk soon|best wishes|with thanks|"
-    r"mit freundlichen grüßen|mit freundlichen grüssen|freundliche grüße|viele grüße|beste grüße|"
-    r"liebe grüße(?: aus \w+)?|herzliche grüße|schöne grüße|grüße(?: aus \w+)?|gruß|mfg|lg|vg|"
+    r"mit freundlichen grü(?:ß|ss)en|freundliche grü(?:ß|ss)e|viele grü(?:ß|ss)e|beste grü(?:ß|ss)e|"
+    r"besten dank|liebe grü(?:ß|ss)e|herzliche grü(?:ß|ss)e|schöne grü(?:ß|ss)e|grü(?:ß|ss)e|gru(?:ß|ss)|"
+    r"mfg|lg|vg|"
     r"cordialement|bien cordialement|très cordialement|bien à vous|salutations|meilleures salutations|"
     r"bonne journée|merci|merci beaucoup|à bientôt|"
     r"saludos(?: cordiales)?|un saludo|atentamente|cordialmente|un abrazo|muchas gracias|gracias|"
@@ -21,11 +22,12 @@ SIGN_OFF = re.compile(
     r"un cordial saludo|reciba un cordial saludo|un saludo cordial|saludos cordiales|atte\.?|"
     r"bien à vous|belle journée|bonne soirée|sincères salutations|meilleures salutations|amitiés|"
     r"bien cordialement|cordiales salutations)(?=\W|$)"
+    r"(?:\s+(?:aus|from|desde|de)\s+[^\W\d_]+)?"  # "Viele Grüße aus Bielefeld"
     r"\s*[,.!。、]?\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
 DELIMITER = re.compile(r"^(?:[-_—―─━=＝*~・]\s?){2,}\s*$|^—\s*$")
-_ONE_LINE_PARTS = re.compile(r"\s*[,|·•]\s*|\s+[–—-]\s+")
+_ONE_LINE_PARTS = re.compile(r"\s*[,|·•]\s*|\s+[–—-]{1,2}\s+")
 SENT_FROM = re.compile(
     r"^(?:sent from my|sent from (?:outlook|mail) for|get outlook for|von meinem .* gesendet|"
     r"gesendet von meinem|envoyé de mon|envoyé depuis|enviado desde mi|iphoneから送信|androidから送信|"
@@ -43,10 +45,12 @@ DISCLAIMER = re.compile(
 NAME_HINT = re.compile(r"^[^\W\d_][^\d,.;:!?()]{0,40}$")
 # A company's legal footer (register, seat, board): not the sender's details; it ends the signature.
 LEGAL_FOOTER = re.compile(
-    r"(?:^|[\s·|])(?:sitz(?: der gesellschaft)?|registergericht|amtsgericht|handelsregister|hrb|hra|"
+    r"(?:^|[\s·|–])(?:sitz(?: der gesellschaft)?|registergericht|amtsgericht|handelsregister|"
     r"ust-?id(?:nr)?\.?|steuer-?nr|vorstand|aufsichtsrat(?:svorsitzende[rn]?)?|geschäftsführer(?:in)?|"
-    r"geschäftsführung|siret|siren|rcs|capital social|tva intracommunautaire|cif|registro mercantil|"
-    r"company (?:registration|number|no)|registered (?:in|office|number)|vat (?:no|number|reg))\s*[:.]",
+    r"geschäftsführung|firmenbuch|firmensitz|handelsgericht|uid(?:-nr)?|capital social|"
+    r"tva intracommunautaire|n° tva|registro mercantil|company (?:registration|number|no)|"
+    r"registered (?:in|office|number)|vat (?:no|number|reg))\s*[:.]"
+    r"|\b(?:hrb|hra|fn)\s?\d|\b(?:rcs|siret|siren)\b|\bau capital de\b|\bcif:?\s?[a-z]\d",
     re.IGNORECASE,
 )
 LONGEST_LINE = 90  # a signature line is short; body sentences and disclaimers run longer
@@ -60,13 +64,25 @@ class Block:
     marked: bool  # found after a sign-off or delimiter, not guessed from the mail's last lines
 
 
+def _signature_start(lines: list[str]) -> int:
+    """Where the signature may start at the earliest: the last sign-off or rule, else the mail's
+    closing lines. Notices above it are the body's words ("reply to this email"), not a disclaimer."""
+    for index in range(len(lines) - 1, -1, -1):
+        if DELIMITER.match(lines[index]) or SIGN_OFF.match(lines[index]):
+            return index
+    return max(0, len(lines) - 2 * MOST_LINES)
+
+
 def _without_noise(lines: list[str]) -> list[str]:
+    start = _signature_start(lines)
     kept: list[str] = []
-    for line in lines:
+    for index, line in enumerate(lines):
         if SENT_FROM.match(line):
             continue
-        if (DISCLAIMER.search(line) and (len(line) > 40 or kept)) or (LEGAL_FOOTER.search(line) and kept):
-            break  # the notice runs to the end of the mail
+        if index > start:
+            notice = DISCLAIMER.search(line) and len(line) > 40
+            if notice or (LEGAL_FOOTER.search(line) and kept):
+                break  # the notice runs to the end of the mail
         kept.append(line)
     return kept
 

@@ -45,8 +45,24 @@ def readable_body(email: SignedEmail) -> str:
     return html or text
 
 
+_QUOTED_LINE = re.compile(r"^\s*>", re.MULTILINE)
+
+
+def _bottom_posted(body: str) -> str:
+    """A reply written under the quote it answers: the text after the last quoted line."""
+    lines = body.splitlines()
+    last_quoted = max(i for i, line in enumerate(lines) if _QUOTED_LINE.match(line))
+    return "\n".join(lines[last_quoted + 1 :])
+
+
 def latest_part(body: str) -> str:
-    """What the sender wrote above any quoted reply or forwarded message."""
+    """What the sender wrote above any quoted reply or forwarded message (or below it, when the
+    mail opens with the quote: bottom-posting, as mailing lists do)."""
+    opening = _CUT_AT.search(body.lstrip())
+    if opening and opening.start() == 0 and _QUOTED_LINE.search(body):
+        bottom = _bottom_posted(body)
+        if bottom.strip():
+            body = bottom
     parsed = EmailReplyParser(languages=list(LANGUAGES)).read(body)
     text = parsed.replies[0].content if parsed.replies else body
     for pattern in (_CUT_AT, _HEADER_BLOCK):

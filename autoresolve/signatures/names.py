@@ -14,6 +14,26 @@ from autoresolve.signatures.words import WORDS
 
 # Display names that are a team or a function, not a person.
 ROLE_WORDS = WORDS["role_words"]
+FAMILY_NAMES_JA = WORDS["japanese_family_names"]
+_PARTICLES = {
+    "de",
+    "del",
+    "la",
+    "los",
+    "las",
+    "dos",
+    "da",
+    "das",
+    "van",
+    "von",
+    "der",
+    "den",
+    "le",
+    "di",
+    "du",
+    "y",
+    "e",
+}
 _PARTICLE = re.compile(r"^(?:de|del|de la|de los|dos|da|das|van|von|der|le|la|di|du)\s", re.IGNORECASE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _LETTERS = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’.\-])*$")
@@ -50,7 +70,8 @@ def is_person_name(text: str) -> bool:
         compact = text.replace(" ", "").replace("\u3000", "")
         return 2 <= len(compact) <= 6 and not any(word in text for word in ROLE_WORDS)
     words = [w for w in re.split(r"[\s,]+", text) if w]
-    if not 2 <= len(words) <= 5:
+    named = [w for w in words if w.casefold() not in _PARTICLES]
+    if not 2 <= len(named) <= 5 or any("team" in w.casefold() for w in words):
         return False
     if any(fold(w) in ROLE_WORDS or w.casefold() in BUSINESS_WORDS for w in words):
         return False
@@ -61,8 +82,14 @@ def _split_cjk(name: str, confidence: float) -> tuple[Found, Found]:
     parts = name.replace("\u3000", " ").split()
     if len(parts) >= 2:
         return Found(" ".join(parts[1:]), confidence), Found(parts[0], confidence)
-    # Written without a space the split is a guess (most family names are two characters): kept
-    # below the write threshold.
+    # Written without a space: split after a common family name; otherwise the split is a guess
+    # (most family names are two characters) kept below the write threshold.
+    known = [
+        family for family in FAMILY_NAMES_JA if name.startswith(family) and 1 <= len(name) - len(family) <= 3
+    ]
+    if known:
+        family = max(known, key=len)
+        return Found(name[len(family) :], min(confidence, 0.85)), Found(family, min(confidence, 0.85))
     return Found(name[2:], 0.6), Found(name[:2], 0.6)
 
 
@@ -82,7 +109,9 @@ def _split(name: str, confidence: float, family_names_joined: bool) -> tuple[Fou
     if middle and all(len(m.strip(".")) <= 1 for m in middle.split()):
         middle = ""  # a middle initial is not part of the name a CRM record carries
     if middle and family_names_joined and not _PARTICLE.match(last):
-        last = f"{middle} {last}"  # Spanish and Portuguese: both family names are the last name
+        # Spanish and Portuguese: both family names are the last name, given names before them.
+        *given, family = middle.split()
+        first, last = " ".join([first, *given]), f"{family} {last}"
     elif middle and family_names_joined:
         first = f"{first} {middle}"  # "María José de la Fuente García": the particle starts the family names
     elif middle:
@@ -91,8 +120,9 @@ def _split(name: str, confidence: float, family_names_joined: bool) -> tuple[Fou
 
 
 def sender_name(
-    *, display: str, first_line: str, hint: str, address: str, family_names_joined: bool
+    *, display: str, first_line: str, hint: str, address: str, family_names_joined: bool, signed: bool
 ) -> tuple[Found, Found]:
+    """``signed``: the first line comes right after a sign-off or a signature rule."""
     """(first name, last name). The display name counts most when the signature agrees with it."""
     local = address.partition("@")[0]
     display = cleaned_display_name(display)
@@ -108,5 +138,7 @@ def sender_name(
         return _split(chosen, 0.95 if agrees else 0.85, family_names_joined)
     if is_person_name(written):
         agrees = bool(tokens(written) & tokens(local))
-        return _split(written, 0.9 if agrees else 0.7, family_names_joined)
+        # A role mailbox signed by a person ("Kundendienst", then "Nadine Aebischer" under the sign-off).
+        sure = 0.9 if agrees else 0.85 if signed else 0.7
+        return _split(written, sure, family_names_joined)
     return NOTHING, NOTHING

@@ -12,10 +12,16 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from autoresolve.signatures.model import Phone, PhoneKind
 
 _MOBILE = re.compile(
-    r"(?:mobile|mobil|mob\b|handy|cell|cellular|cel\.?|móvil|movil|portable|port\.|gsm|携帯|ケータイ|\bm\b\s*[:.]|\bm\b\s*$)",
+    r"(?:\b(?:mobile|mobil|mob|handy|cell|cellular|cellulaire|cel|celular|móvil|movil|portable|port|gsm|m)\b"
+    r"|携帯|ケータイ)",
     re.IGNORECASE,
 )
-_FAX = re.compile(r"(?:fax|télécopie|telecopie|ファックス|ＦＡＸ|\bf\b\s*[:.]|\bf\b\s*$)", re.IGNORECASE)
+_FAX = re.compile(r"(?:\b(?:fax|télécopie|telecopie|f)\b|ファックス|ＦＡＸ)", re.IGNORECASE)
+_WORK = re.compile(
+    r"\b(?:office|direct|direkt|work|büro|festnetz|bureau|standard|fixe|oficina|pbx|zentrale|switchboard)\b",
+    re.IGNORECASE,
+)
+_LABEL_START = re.compile(r".*(?:[|·•,;/]|\s{2,})")
 # Lines whose numbers are not the sender's: order numbers, or another person's line ("Michael's office").
 _NOT_THE_SENDERS = re.compile(
     r"(?:order|invoice|ticket|case|ref|bestell|rechnung|commande|facture|pedido|factura|注文|hotline|"
@@ -32,11 +38,13 @@ _INTERNATIONAL = re.compile(r"^\s*(?:\+|00)")
 
 
 def _kind(label: str, number: phonenumbers.PhoneNumber) -> PhoneKind:
+    """The label says (its last words, right before the number); without one the numbering plan does."""
+    label = _LABEL_START.sub("", label)
     if _FAX.search(label):
         return "fax"
     if _MOBILE.search(label):
         return "mobile"
-    if not label.strip(" :.|·") and phonenumbers.number_type(number) == PhoneNumberType.MOBILE:
+    if not _WORK.search(label) and phonenumbers.number_type(number) == PhoneNumberType.MOBILE:
         return "mobile"
     return "work"
 

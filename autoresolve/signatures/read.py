@@ -7,7 +7,14 @@ from autoresolve.signatures.addresses import address_in
 from autoresolve.signatures.block import signature_block
 from autoresolve.signatures.latest import latest_part, readable_body
 from autoresolve.signatures.model import Found, Signature, SignedEmail
-from autoresolve.signatures.names import cleaned_display_name, fold, is_cjk, sender_name, tokens
+from autoresolve.signatures.names import (
+    cleaned_display_name,
+    fold,
+    is_cjk,
+    is_person_name,
+    sender_name,
+    tokens,
+)
 from autoresolve.signatures.phones import phones_in
 from autoresolve.signatures.regions import language_region, regions_for
 from autoresolve.signatures.roles import title_and_company
@@ -18,6 +25,11 @@ _JOINED_FAMILY_NAMES = {"es", "pt", "mx", "ar", "co", "cl", "pe"}
 UNMARKED_MOST = 0.75
 
 
+def _nickname(line: str, first_name: str) -> bool:
+    word = line.strip(" ,.")
+    return " " not in word and len(word) >= 2 and first_name.casefold().startswith(word.casefold())
+
+
 def _capped(found: Found, most: float) -> Found:
     return Found(found.value, min(found.confidence, most)) if found else found
 
@@ -25,7 +37,8 @@ def _capped(found: Found, most: float) -> Found:
 def read_signature(email: SignedEmail, *, default_region: str = "US") -> Signature:
     latest = latest_part(readable_body(email))
     display = cleaned_display_name(email.from_name)
-    block = signature_block(latest, frozenset(tokens(display)))
+    sender = frozenset(tokens(display)) if is_person_name(display) else frozenset()
+    block = signature_block(latest, sender)
     tld = email.from_address.rpartition(".")[2].lower()
     first, last = sender_name(
         display=email.from_name,
@@ -33,8 +46,12 @@ def read_signature(email: SignedEmail, *, default_region: str = "US") -> Signatu
         hint=block.name_hint,
         address=email.from_address,
         family_names_joined=tld in _JOINED_FAMILY_NAMES or language_region(latest) == "ES",
+        signed=block.marked,
     )
-    name_tokens = tokens(f"{first.value} {last.value} {block.name_hint}")
+    # The name as signed too: a nickname ("Rob" for Robert) or the address's local part.
+    local = email.from_address.partition("@")[0]
+    name_tokens = tokens(f"{first.value} {last.value} {block.name_hint} {local}")
+    name_tokens |= {line.casefold() for line in block.lines[:2] if _nickname(line, first.value)}
     if is_cjk(display):
         name_tokens |= {fold(display)}  # written without a space it is one word
     title, company = title_and_company(block.lines, email.from_address, name_tokens)

@@ -7,6 +7,7 @@ import re
 
 import phonenumbers
 
+from autoresolve.signatures.addresses import country_named
 from autoresolve.signatures.words import WORDS
 
 _TLD_REGION = {"uk": "GB"}
@@ -16,6 +17,7 @@ _POSTCODES = (
     ("AU", re.compile(r"\b(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT)\s+\d{4}\b")),
     ("JP", re.compile(r"〒\s*\d{3}-\d{4}")),
     ("US", re.compile(r"\b[A-Z][a-z]+,\s*[A-Z]{2}\s+\d{5}\b")),
+    ("CA", re.compile(r"\b[A-Z]\d[A-Z]\s?\d[A-Z]\d\b")),
     ("AT", re.compile(r"\bA-\d{4}\b")),
     ("CH", re.compile(r"\bCH-\d{4}\b")),
     ("DE", re.compile(r"(?:straße|strasse|str\.|weg|platz|allee|ring)\s*\d+\w?\s*[,|·]?\s*\d{5}\b", re.I)),
@@ -38,6 +40,7 @@ def language_region(text: str) -> str:
 
 def regions_for(*, text: str, lines: tuple[str, ...], address: str, country: str, default: str) -> list[str]:
     found: list[str] = [country] if country else []
+    found += [named for named in map(country_named, lines) if named]
     signature = "\n".join(lines)
     found += [region for region, pattern in _POSTCODES if pattern.search(signature)]
     tld = address.rpartition(".")[2].lower()

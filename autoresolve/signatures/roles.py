@@ -20,11 +20,13 @@ from autoresolve.signatures.titles import (
 LOOKED_AT = 7  # lines: below these come addresses, links and slogans
 # "Owner at Hastings Roofing", "Leiterin Einkauf bei Kern KG", "Directrice chez Lumière SAS"
 _TITLE_AT = re.compile(r"^(?P<title>.+?)\s+(?:at|@|bei|chez|en|de la empresa)\s+(?P<company>.+)$")
+_PRONOUNS = re.compile(r"\s*\((?:she|he|they|elle|il|sie|er)/[^)]*\)", re.IGNORECASE)
 _JOINERS = {"&", "and", "und", "et", "y", "of", "de", "der", "des", "la", "le", "du", "+"}
 
 
 def _about_sender(part: str, name_tokens: set[str]) -> bool:
     """The part is the sender's name, or a piece of it, with credentials ("Samuel Brooks, P.E.")."""
+    part = _PRONOUNS.sub("", part)
     words = tokens(part) - {fold(c) for c in CREDENTIALS}
     if any(len(n) >= 2 and not n.isascii() and n in fold(part) for n in name_tokens):
         return len(part) <= 30  # a CJK name, maybe with its romanisation: "岡田健太郎（Kentaro Okada）"
@@ -77,8 +79,8 @@ def title_and_company(lines: tuple[str, ...], address: str, name_tokens: set[str
                 unmarked.append(part)
     if not company and unmarked and company_shaped(unmarked[0]):
         candidate = unmarked[0]
-        if set(w.casefold() for w in candidate.split()) & BUSINESS_WORDS:
+        if {w.casefold() for w in candidate.split()} & BUSINESS_WORDS:
             company = Found(candidate, 0.9)
-        elif not is_person_name(candidate):
-            company = Found(candidate, 0.8)
+        elif " " in candidate and not is_person_name(candidate):
+            company = Found(candidate, 0.8)  # one bare word is as likely a nickname or a slogan
     return title, company

@@ -49,7 +49,7 @@ LABEL = re.compile(
     r"poste|fonction|empresa|cargo|puesto|会社|役職)\s*[:：]\s*",
     re.IGNORECASE,
 )
-SEPARATORS = re.compile(r"\u3000+|\s{2,}|\s+[|·•–—]\s+|\s+-\s+|\s*\|\s*")
+SEPARATORS = re.compile(r"\u3000+|\s{2,}|\s+[|·•–—]\s+|\s+-{1,2}\s+|\s*\|\s*")
 
 
 def parts_of(line: str) -> list[str]:

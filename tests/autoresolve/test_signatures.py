@@ -98,22 +98,30 @@ def test_it_leaves_a_role_mailbox_without_a_persons_name():
     assert written["company"] == "Acme Widgets Inc."
 
 
-def test_it_does_not_write_a_japanese_name_it_can_only_guess_how_to_split():
-    email = SignedEmail(
+def _japanese_mail(name: str) -> SignedEmail:
+    return SignedEmail(
         text=(
             "お世話になっております。\n\nよろしくお願いいたします。\n\n"
-            "星空ラボ合同会社\n代表取締役　岡田健太郎\n"
+            f"星空ラボ合同会社\n代表取締役　{name}\n"
         ),
-        from_name="岡田健太郎",
-        from_address="okada@hoshizora-labs.example",
+        from_name=name,
+        from_address="info@hoshizora-labs.example",
     )
 
-    signature = read_signature(email)
+
+def test_it_does_not_write_a_japanese_name_it_can_only_guess_how_to_split():
+    signature = read_signature(_japanese_mail("東海林花子"))  # an uncommon family name, no space
 
     assert signature.last_name.value and signature.last_name.confidence < 0.8
     assert "last_name" not in signature.confident() and "first_name" not in signature.confident()
     assert signature.confident()["company"] == "星空ラボ合同会社"
     assert signature.confident()["title"] == "代表取締役"
+
+
+def test_it_splits_a_japanese_name_written_without_a_space_after_a_common_family_name():
+    written = read_signature(_japanese_mail("岡田健太郎")).confident()
+
+    assert (written["last_name"], written["first_name"]) == ("岡田", "健太郎")
 
 
 def test_it_puts_both_spanish_family_names_in_the_last_name():
