@@ -50,7 +50,8 @@ LEGAL_FOOTER = re.compile(
     r"geschäftsführung|firmenbuch|firmensitz|handelsgericht|uid(?:-nr)?|capital social|"
     r"tva intracommunautaire|n° tva|registro mercantil|company (?:registration|number|no)|"
     r"registered (?:in|office|number)|vat (?:no|number|reg))\s*[:.]"
-    r"|\b(?:hrb|hra|fn)\s?\d|\b(?:rcs|siret|siren)\b|\bau capital de\b|\bcif:?\s?[a-z]\d",
+    r"|\b(?:hrb|hra|fn)\s?\d|\b(?:rcs|siret|siren)\b|\bau capital de\b|\bcif:?\s?[a-z]\d"
+    r"|\b(?:tva|vat|ust|btw|iva|mwst)\b\.?\s*(?:n°\s*)?[a-z]{2}\s?\d",
     re.IGNORECASE,
 )
 LONGEST_LINE = 90  # a signature line is short; body sentences and disclaimers run longer

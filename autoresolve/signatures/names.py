@@ -9,12 +9,14 @@ import unicodedata
 from nameparser import HumanName
 
 from autoresolve.signatures.model import NOTHING, Found
-from autoresolve.signatures.titles import BUSINESS_WORDS
+from autoresolve.signatures.titles import BUSINESS_WORDS, looks_like_title
 from autoresolve.signatures.words import WORDS
 
 # Display names that are a team or a function, not a person.
 ROLE_WORDS = WORDS["role_words"]
 FAMILY_NAMES_JA = WORDS["japanese_family_names"]
+# What a signed name may add to the display name and still be the same name.
+_NAME_EXTRAS = WORDS["name_extras"]
 _PARTICLES = {
     "de",
     "del",
@@ -73,7 +75,8 @@ def is_person_name(text: str) -> bool:
     named = [w for w in words if w.casefold() not in _PARTICLES]
     if not 2 <= len(named) <= 5 or any("team" in w.casefold() for w in words):
         return False
-    if any(fold(w) in ROLE_WORDS or w.casefold() in BUSINESS_WORDS for w in words):
+    pieces = [p for w in words for p in re.split(r"['’]", w) if p]
+    if any(fold(w) in ROLE_WORDS or w.casefold() in BUSINESS_WORDS for w in [*words, *pieces]):
         return False
     return all(_LETTERS.match(w) for w in words) and any(w[0].isupper() for w in words)
 
@@ -133,8 +136,18 @@ def sender_name(
         agrees = bool(tokens(display) & (tokens(written) | tokens(local)))
         if _CJK.search(display) and written and fold(written) == fold(display):
             agrees = True
-        # A signed name that is the display name and more ("Dr. Anna Schmidt") is the fuller one.
-        chosen = written if is_person_name(written) and tokens(display) <= tokens(written) else display
+        # A signed name that is the display name and more ("Dr. Anna Schmidt") is the fuller one, when
+        # what it adds is honorifics, initials or credentials ("Priyanka Desai, Buyer" is not a name).
+        extra = tokens(written) - tokens(display)
+        added = written[len(display) :] if fold(written).startswith(fold(display)) else ""
+        # or a second family name after it ("Fernando Aguilar" signing "Fernando Aguilar Domínguez")
+        more_family = bool(added.strip()) and "," not in added and not looks_like_title(added)
+        fuller = (
+            is_person_name(written)
+            and tokens(display) <= tokens(written)
+            and (extra <= _NAME_EXTRAS or more_family)
+        )
+        chosen = written if fuller else display
         return _split(chosen, 0.95 if agrees else 0.85, family_names_joined)
     if is_person_name(written):
         agrees = bool(tokens(written) & tokens(local))

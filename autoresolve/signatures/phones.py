@@ -37,6 +37,26 @@ _PHONE_LABEL = re.compile(
 _INTERNATIONAL = re.compile(r"^\s*(?:\+|00)")
 
 
+# National mobile ranges, for numbers the numbering plan has not allocated (phonenumbers answers
+# UNKNOWN for them): the leading digits of the national number.
+_MOBILE_RANGES = {
+    "FR": ("6", "7"), "BE": ("4",), "NL": ("6",), "ES": ("6", "7"), "DE": ("15", "16", "17"),
+    "AT": ("6",), "CH": ("7",), "GB": ("7",), "IE": ("8",), "IT": ("3",), "JP": ("70", "80", "90"),
+    "AU": ("4",),
+}  # fmt: skip
+
+
+def _mobile_range(number: phonenumbers.PhoneNumber) -> bool:
+    region = phonenumbers.region_code_for_number(number) or ""
+    national = str(number.national_number)
+    return national.startswith(_MOBILE_RANGES.get(region, ()))
+
+
+def _is_mobile(number: phonenumbers.PhoneNumber) -> bool:
+    kind = phonenumbers.number_type(number)
+    return kind == PhoneNumberType.MOBILE or (kind == PhoneNumberType.UNKNOWN and _mobile_range(number))
+
+
 def _kind(label: str, number: phonenumbers.PhoneNumber) -> PhoneKind:
     """The label says (its last words, right before the number); without one the numbering plan does."""
     label = _LABEL_START.sub("", label)
@@ -44,7 +64,7 @@ def _kind(label: str, number: phonenumbers.PhoneNumber) -> PhoneKind:
         return "fax"
     if _MOBILE.search(label):
         return "mobile"
-    if not _WORK.search(label) and phonenumbers.number_type(number) == PhoneNumberType.MOBILE:
+    if not _WORK.search(label) and _is_mobile(number):
         return "mobile"
     return "work"
 

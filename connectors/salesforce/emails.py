@@ -23,6 +23,7 @@ from typing import Any
 from connectors.base import WriteResult
 from connectors.salesforce import queries
 from connectors.salesforce.connector import COLLECTION_LIMIT, SalesforceConnector
+from connectors.salesforce.once import create_once
 from syncengine.core.linking import PersonLink
 
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024  # Salesforce's file limit for synced attachments (reference)
@@ -120,23 +121,8 @@ def save_email_tasks(crm: SalesforceConnector, tasks: Sequence[EmailTaskToSave])
 def _create_once(
     crm: SalesforceConnector, sobject: str, records: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, _Outcome]:
-    keys = list(records)
-    found = crm.ids_by_sync_key(crm_object=sobject, keys=keys)
-    outcomes = {key: _Outcome(id=found[key]) for key in keys if key in found}
-    missing = [key for key in keys if key not in found]
-    key_field = crm.config.sync_key_field
-    results = crm.upsert(crm_object=sobject, records=[{**records[k], key_field: k} for k in missing])
-    failed: dict[str, WriteResult] = {}
-    for key, result in zip(missing, results, strict=True):
-        if result.ok:
-            outcomes[key] = _Outcome(id=result.id, created=bool(result.created))
-        else:
-            failed[key] = result
-    if failed:  # another writer may have made it between our read and our write
-        raced = crm.ids_by_sync_key(crm_object=sobject, keys=list(failed))
-        for key, result in failed.items():
-            outcomes[key] = _Outcome(id=raced[key]) if key in raced else _Outcome(failure=result)
-    return outcomes
+    written = create_once(crm, sobject, records)
+    return {key: _Outcome(id=w.id, created=w.created, failure=w.failure) for key, w in written.items()}
 
 
 def _merge(emails: Iterable[EmailToSave]) -> dict[str, EmailToSave]:

@@ -184,6 +184,11 @@ def accounts_search(domains: Sequence[str], ids: Iterable[str]) -> list[str]:
     return _search("Account", ["Id", "Name", "Website"], [websites, _ids(ids)])
 
 
+def accounts_with_contacts(account_ids: Iterable[str]) -> list[str]:
+    """Which of these Accounts have Contacts: the AccountId of their Contacts."""
+    return _in("SELECT AccountId FROM Contact", "AccountId", "reference", account_ids)
+
+
 def opportunities_search(
     *, owner_id: str, first: date, last: date, account_ids: Sequence[str], ids: Iterable[str]
 ) -> list[str]:
