@@ -32,6 +32,7 @@ AUDITED_ON_PAGES = (
     "blocklists.OrgBlocklistEntry",
     "blocklists.FreeDomainChange",
     "emails.EmailSettings",
+    "autoresolve.AutoresolveSettings",
 )
 _actor: ContextVar[Any] = ContextVar("page_actor", default=None)
 Snapshots = dict[tuple[str, object], dict[str, object]]  # (model, pk) -> the row before its save

@@ -43,6 +43,7 @@ ORG_TABS: tuple[OrgTab, ...] = (
     OrgTab("calendar_sources", "Other records in calendars", "dashboard:org_calendar_sources"),
     OrgTab("blocklist", "Blocklist", "blocklists:org_page"),
     OrgTab("emails", "Email saving", "emails:org_settings"),
+    OrgTab("autoresolve", "New people", "autoresolve:org_settings"),
     OrgTab("audit", "Audit log", "dashboard:org_audit"),
 )
 

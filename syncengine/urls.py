@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("blocklist/", include("blocklists.urls")),
     path("emails/", include("emails.urls")),
+    path("autoresolve/", include("autoresolve.urls")),
     path("connect/", include("onboarding.urls")),
     path("hooks/", include("instant.urls")),
     path("console/", include("console.urls")),

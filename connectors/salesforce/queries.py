@@ -189,6 +189,11 @@ def accounts_with_contacts(account_ids: Iterable[str]) -> list[str]:
     return _in("SELECT AccountId FROM Contact", "AccountId", "reference", account_ids)
 
 
+def activities_of_person(sobject: str, person_id: str) -> list[str]:
+    """The Tasks or Events whose WhoId is this Lead or Contact."""
+    return _in(f"SELECT Id FROM {sobject}", "WhoId", "reference", [checked_id(person_id)])  # noqa: S608
+
+
 def opportunities_search(
     *, owner_id: str, first: date, last: date, account_ids: Sequence[str], ids: Iterable[str]
 ) -> list[str]:

@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.html import escape
 
+from autoresolve.models import CreatedRecord
 from blocklists.models import OrgBlocklistEntry
 from dashboard.org_pages import ORG_TABS
 from syncengine.models import CalendarSource, Membership, Organization, Role
@@ -55,6 +56,7 @@ class World:
     admin: User
     entry: OrgBlocklistEntry
     source: CalendarSource
+    created: CreatedRecord
 
 
 def _user(name: str, organization: Organization | None = None, role: str = Role.USER, **flags: Any) -> User:
@@ -73,6 +75,9 @@ def world() -> World:
         entry=OrgBlocklistEntry.objects.create(organization=acme, value="newsletter.example"),
         source=CalendarSource.objects.create(
             organization=acme, crm_object="Invoice__c", category="Invoices", subject_field="Name"
+        ),
+        created=CreatedRecord.objects.create(
+            organization=acme, address="new@person.example", sync_key="k1", sobject="Lead", record_id="00Q1"
         ),
     )
 
@@ -97,6 +102,7 @@ def _url(name: str, world: World) -> str:
         "stream": "events",
         "source_id": world.source.pk,
         "entry_id": world.entry.pk,
+        "record_id": world.created.pk,
     }
     missing = [kwarg for kwarg in ORGANIZATION_PAGES[name] if kwarg not in values]
     assert not missing, f"{name}: give this test a value for {missing}"
@@ -113,7 +119,7 @@ def _answers(user: User | None, url: str) -> dict[str, int]:
 def test_it_finds_the_org_pages_of_every_app():
     apps = {name.split(":")[0] for name in ORG_ADMIN_PAGES}
 
-    assert apps == {"dashboard", "blocklists", "emails", "onboarding"}
+    assert apps == {"dashboard", "blocklists", "emails", "onboarding", "autoresolve"}
     assert set(ORGANIZATION_PAGES) >= MEMBER_PAGES  # the exceptions still exist
 
 

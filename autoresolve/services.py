@@ -1,0 +1,106 @@
+"""Autoresolving's state: an organization's settings as the plan's rules, the records the engine made
+kept with why, and undoing one (the activities it was linked to stay)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.models import AuditAction
+from audit.services import audit_record
+from autoresolve.models import AutoresolveSettings, CreatedRecord
+from autoresolve.plan import Rules
+from autoresolve.salesforce import PersonWritten
+from connectors.salesforce import queries
+from connectors.salesforce.connector import SalesforceConnector
+from syncengine.models import Mailbox, Organization
+
+
+def autoresolve_settings_for(organization: Organization) -> AutoresolveSettings:
+    found, _ = AutoresolveSettings.objects.get_or_create(organization=organization)
+    return found
+
+
+def rules_for(organization: Organization, *, person_accounts_available: bool) -> Rules:
+    chosen = autoresolve_settings_for(organization)
+    return Rules(
+        mode=chosen.mode,  # type: ignore[arg-type]  # the choices are the plan's modes
+        auto_create_accounts=chosen.auto_create_accounts,
+        auto_lookup_accounts=chosen.auto_lookup_accounts,
+        fixed_account_id=chosen.fixed_account_id,
+        smart_create=chosen.smart_create,
+        person_accounts_available=person_accounts_available,
+    )
+
+
+def created_records_keep(
+    *, organization: Organization, mailbox: Mailbox | None, written: Iterable[PersonWritten]
+) -> list[CreatedRecord]:
+    """Keep each record the engine made (or found it had made before), once per person."""
+    kept = []
+    for outcome in written:
+        if not outcome.id:
+            continue
+        person = outcome.person
+        record, _ = CreatedRecord.objects.update_or_create(
+            organization=organization,
+            sync_key=person.sync_key,
+            defaults={"record_id": outcome.id, "account_id": outcome.account_id},
+            create_defaults={
+                "address": person.address,
+                "sobject": person.kind,
+                "record_id": outcome.id,
+                "account_id": outcome.account_id,
+                "account_created": outcome.account_created,
+                "reason": person.reason[:255],
+                "source": person.source[:255],
+                "signature_fields": list(person.signature_fields),
+                "mailbox": mailbox,
+            },
+        )
+        kept.append(record)
+    return kept
+
+
+class UndoRefusedError(Exception):
+    pass
+
+
+def created_record_undo(*, record: CreatedRecord, actor: Any, crm: SalesforceConnector) -> None:
+    """Delete the record the engine made and keep the activities: Salesforce deletes a Lead's or
+    Contact's Tasks and Events with it, so they are let go of it (WhoId cleared) first."""
+    if record.undone_at is not None:
+        raise UndoRefusedError("This record was already undone.")
+    if record.sobject not in ("Lead", "Contact"):
+        raise UndoRefusedError(f"Undoing a {record.sobject} is not supported.")
+    for sobject in ("Task", "Event"):
+        ids = [
+            row["Id"]
+            for soql in queries.activities_of_person(sobject, record.record_id)
+            for row in crm.query(soql)
+        ]
+        answers = (
+            crm.update(crm_object=sobject, records=[{"Id": i, "WhoId": None} for i in ids]) if ids else []
+        )
+        refused = [a for a in answers if not a.ok]
+        if refused:  # deleting now would take those activities with it
+            raise UndoRefusedError(
+                f"Salesforce kept {sobject} links to it: {refused[0].code} {refused[0].message}"
+            )
+    (result,) = crm.delete(ids=[record.record_id])
+    if not result.ok and result.code != "ENTITY_IS_DELETED":
+        raise UndoRefusedError(f"Salesforce did not delete it: {result.code} {result.message}".strip())
+    with transaction.atomic():
+        record.undone_at, record.undone_by = timezone.now(), actor
+        record.save(update_fields=["undone_at", "undone_by"])
+        audit_record(
+            actor=actor,
+            organization_id=record.organization_id,
+            action=AuditAction.DELETE,
+            obj=record,
+            changes={"record": [f"{record.sobject} {record.record_id}", ""]},
+            source="pages",
+        )

@@ -1,0 +1,65 @@
+"""The org admin's autoresolve pages: the settings, and the records the engine made with why, each
+undoable. Thin views: the org admin guard, one service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from autoresolve.forms import AutoresolveSettingsForm
+from autoresolve.models import CreatedRecord
+from autoresolve.services import UndoRefusedError, autoresolve_settings_for, created_record_undo
+from connectors.base import ConnectorError
+from dashboard.org_pages import administered_or_404, org_page_context
+from dashboard.org_views import salesforce_connection_to_describe
+from syncengine.services.connectors import salesforce_for
+
+RECORDS_PER_PAGE = 50
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
+    organization = administered_or_404(request, organization_id)
+    data = request.POST if request.method == "POST" else None
+    form = AutoresolveSettingsForm(data, instance=autoresolve_settings_for(organization))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(
+            request, f"The autoresolve settings of {organization} are saved; the next sessions use them."
+        )
+        return HttpResponseRedirect(reverse("autoresolve:org_settings", args=[organization.pk]))
+    records = CreatedRecord.objects.filter(organization=organization).select_related("mailbox__owner")
+    page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    context = org_page_context(organization, active="autoresolve", form=form, page=page)
+    return render(request, "autoresolve/org_settings.html", context)
+
+
+@login_required
+@require_POST
+def undo(request: HttpRequest, organization_id: int, record_id: int) -> HttpResponse:
+    organization = administered_or_404(request, organization_id)
+    record = get_object_or_404(CreatedRecord, organization=organization, pk=record_id)
+    back = HttpResponseRedirect(reverse("autoresolve:org_settings", args=[organization.pk]))
+    connection = salesforce_connection_to_describe(organization, request.user)
+    if connection is None:
+        messages.error(
+            request, "Connect Salesforce first: no one in this organization has a working connection."
+        )
+        return back
+    try:
+        created_record_undo(record=record, actor=request.user, crm=salesforce_for(connection))
+    except (UndoRefusedError, ConnectorError) as refused:
+        messages.error(request, f"{record.sobject} for {record.address} was not deleted: {refused}")
+        return back
+    messages.success(
+        request,
+        f"The {record.sobject} for {record.address} is deleted in Salesforce; the activities it was linked "
+        "to stay. The engine will not make it again unless the person is met anew.",
+    )
+    return back

@@ -1,0 +1,88 @@
+"""The org admin's autoresolve page: the settings saved and checked, Person Accounts offered only where
+Salesforce has them, the records the engine made listed with why, and one undone: the record deleted in
+Salesforce, the activity it was linked to kept, the audit log told."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditEntry
+from autoresolve.models import AutoresolveSettings, CreatedRecord
+from syncengine.models import Membership, Role
+from tests.support.pages import client_for, text_of
+from tests.support.people import Person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin(person: Person) -> Person:
+    Membership.objects.filter(user=person.user).update(role=Role.ORG_ADMIN)
+    return person
+
+
+def _page(person: Person) -> str:
+    return reverse("autoresolve:org_settings", args=[person.organization.pk])
+
+
+def test_it_saves_the_settings_with_the_references_defaults_and_names(admin: Person):
+    client = client_for(admin.user)
+
+    shown = text_of(client.get(_page(admin)))
+    answer = client.post(
+        _page(admin),
+        {
+            "mode": "contacts",
+            "auto_create_accounts": "on",
+            "auto_lookup_accounts": "on",
+            "fixed_account_id": "",
+        },
+    )
+
+    assert "SalesforceContactAutoCreateAccount" in shown and "SalesforceSmartCreateUnresolvedObjects" in shown
+    assert 'value="person_accounts"' not in shown  # the sandbox org has no Person Accounts
+    assert answer.status_code == 302
+    saved = AutoresolveSettings.objects.get(organization=admin.organization)
+    assert (saved.mode, saved.auto_create_accounts, saved.smart_create) == ("contacts", True, False)
+    assert AuditEntry.objects.filter(object_type="autoresolve.autoresolvesettings", source="pages").exists()
+
+
+def test_it_refuses_a_fixed_account_that_is_not_an_account_id_and_saves_nothing(admin: Person):
+    answer = client_for(admin.user).post(_page(admin), {"mode": "contacts", "fixed_account_id": "003ABC"})
+
+    assert "Enter an Account&#x27;s id" in text_of(answer) or "Enter an Account's id" in text_of(answer)
+    assert not AutoresolveSettings.objects.filter(organization=admin.organization, mode="contacts").exists()
+
+
+def test_it_undoes_a_created_contact_and_keeps_the_activity_it_was_linked_to(admin: Person):
+    sf = admin.salesforce
+    contact = sf.Contact.create({"LastName": "Omar", "Email": "omar@acme-corp.example"})["id"]
+    task = sf.Task.create({"Subject": "Intro call", "WhoId": contact, "Status": "Completed"})["id"]
+    record = CreatedRecord.objects.create(
+        organization=admin.organization,
+        address="omar@acme-corp.example",
+        sync_key="k-omar",
+        sobject="Contact",
+        record_id=contact,
+        reason="autoresolve makes Contacts",
+        source="email 'Intro'",
+        signature_fields=["first_name", "title"],
+    )
+    client = client_for(admin.user)
+
+    listed = text_of(client.get(_page(admin)))
+    client.post(reverse("autoresolve:undo", args=[admin.organization.pk, record.pk]))
+
+    assert "omar@acme-corp.example" in listed and "email &#x27;Intro&#x27;" in listed
+    assert sf.query(f"SELECT Id FROM Contact WHERE Id = '{contact}'")["records"] == []
+    kept: dict[str, Any] = sf.Task.get(task)
+    assert kept["Subject"] == "Intro call" and kept["WhoId"] is None
+    record.refresh_from_db()
+    assert record.undone_at is not None and record.undone_by == admin.user
+    assert AuditEntry.objects.filter(object_type="autoresolve.createdrecord", action="delete").exists()
+    # Undone once: a second press changes nothing and says so.
+    again = client.post(reverse("autoresolve:undo", args=[admin.organization.pk, record.pk]), follow=True)
+    assert "already undone" in text_of(again)
