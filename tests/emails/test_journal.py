@@ -7,12 +7,23 @@ from typing import Any
 
 import pytest
 from django.db import DatabaseError
+from django.urls import reverse
 
 import emails.journal
 from emails.fields import sync_key
 from emails.services import mailbox_auto_save_set
 from syncengine.models import JournalEntry, SyncSession
-from tests.support.emails import crm_world, day, deliver, enable_emails, saved, set_internal_domain, subjects, sync
+from tests.support.emails import (
+    crm_world,
+    day,
+    deliver,
+    enable_emails,
+    saved,
+    set_internal_domain,
+    subjects,
+    sync,
+)
+from tests.support.pages import client_for, decoded_text_of
 from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +108,7 @@ def test_it_says_why_auto_save_left_an_email_out(person: Person, sf_server: Any,
 
     [left_out] = [e for e in entries(session) if e.item_label == "Cold pitch"]
     assert left_out.details["why"] == "not_linked"
-    assert "only when one of its people is a Contact or Lead; none was found in Salesforce" in left_out.message
+    assert "only when one of its people is a Contact or Lead; none was found" in left_out.message
 
 
 def test_it_journals_a_refused_email_with_salesforces_answer(person: Person, sf_server: Any, graph: Any):
@@ -130,3 +141,20 @@ def test_it_saves_the_emails_even_when_the_journal_cannot_be_written(
 
     assert subjects(sf_server, person) == ["Saved anyway"]
     assert session.outcome == "succeeded" and entries(session) == []
+
+
+def test_it_names_the_sessions_emails_on_the_reps_dashboard(person: Person, sf_server: Any, graph: Any):
+    enable_emails(person, sf_server)
+    set_internal_domain(person.organization, "corp.example")
+    crm_world(person)
+    deliver(graph, person, "Renewal terms", categories=["Salesforce"])
+    deliver(graph, person, "Team lunch", sender="boss@corp.example", categories=["Salesforce"])
+    sync(person)
+
+    page = decoded_text_of(client_for(person.user).get(reverse("dashboard:home")))
+
+    [record] = saved(sf_server, person)
+    assert "Renewal terms" in page and "Saved to Salesforce" in page
+    assert f"/lightning/r/EmailMessage/{record['Id']}/view" in page and "viewmodel=ReadMessageItem" in page
+    assert "Team lunch" in page and "Everyone in it is from the company itself" in page
+    assert page.index("Renewal terms") < page.index("Team lunch")  # what was saved first, then left out
