@@ -149,14 +149,14 @@ def trace_find(*, organization: Organization, query: str) -> list[TracedItem]:
     return found + _saved_emails(organization, text, already={t.sync_key for t in found})
 
 
-def _emails_naming(mailboxes: QuerySet[Mailbox], text: str) -> QuerySet[JournalEntry]:
+def _emails_naming(mailboxes: QuerySet[Mailbox], text: str) -> list[int]:
     """The email entries whose participants (or Message-ID) hold this text, newest first."""
-    return (
+    return list(
         JournalEntry.objects.filter(mailbox__in=mailboxes, stream=EMAILS)
         .annotate(text=Cast("details", TextField()))
         .filter(text__icontains=text)
         .order_by("-at", "-pk")
-        .values("pk")[: MOST_ITEMS * 4]
+        .values_list("pk", flat=True)[: MOST_ITEMS * 4]
     )
 
 

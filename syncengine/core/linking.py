@@ -407,8 +407,8 @@ def _who_rule(
     others = tuple(i for i in ranked(person.address) if i != who_id)
     order = "one with an Account first, then " if sobject == "Contact" else ""
     tie = f", the best of {len(others) + 1} with it ({order}the user's, then the newest)" if others else ""
-    kind = "Contact" if sobject == "Contact" else "Lead (no Contact has the address)"
-    return f"the {kind} with the address {person.address}{role}{tie}", others
+    lead = ", as none of its people is a Contact" if sobject == "Lead" else ""
+    return f"the {sobject} with the address {person.address}{role}{lead}{tie}", others
 
 
 def _business_record(
