@@ -7,10 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from api.models import ApiToken, new_token, token_digest
 from emails.models import SavedEmail
+from syncengine.models import Membership, Role
 from tests.support.emails import crm_world, day, deliver, enable_emails, set_internal_domain, sync
 from tests.support.pages import decoded_text_of
 from tests.support.people import Person
@@ -110,3 +113,29 @@ def test_it_never_finds_another_organizations_emails(
         page = trace(support, person, query)
 
         assert "data-item=" not in page and f"No item of {person.organization} matches" in page
+
+
+def test_it_answers_the_apis_trace_of_an_email_left_out_with_its_message_id_and_why(
+    person: Person, sf_server: Any, graph: Any
+):
+    enable_emails(person, sf_server)
+    set_internal_domain(person.organization, "corp.example")
+    email = deliver(graph, person, "Team lunch", sender="boss@corp.example", categories=["Salesforce"])
+    sync(person)
+    support = User.objects.create_user(username="sam")
+    Membership.objects.create(user=support, organization=person.organization, role=Role.SUPPORT)
+    token = new_token()
+    ApiToken.objects.create(user=support, name="script", digest=token_digest(token), hint=token[:10])
+
+    answer = Client(HTTP_AUTHORIZATION=f"Token {token}").get(
+        reverse("api:trace", args=[person.organization.pk]), {"q": email["internetMessageId"]}
+    )
+
+    [traced] = answer.json()
+    assert (traced["stream"], traced["message_id"], traced["mail_id"]) == (
+        "emails",
+        email["internetMessageId"],
+        email["id"],
+    )
+    assert traced["state"].startswith("Not saved to Salesforce: Everyone in it is from the company itself")
+    assert [e["what"] for e in traced["entries"]] == ["left_out"]

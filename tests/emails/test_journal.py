@@ -11,6 +11,7 @@ from django.urls import reverse
 
 import emails.journal
 from emails.fields import sync_key
+from emails.models import EmailSettings
 from emails.services import mailbox_auto_save_set
 from syncengine.models import JournalEntry, SyncSession
 from tests.support.emails import (
@@ -24,7 +25,7 @@ from tests.support.emails import (
     sync,
 )
 from tests.support.pages import client_for, decoded_text_of
-from tests.support.people import Person
+from tests.support.people import SYNC_KEY_FIELD, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +159,16 @@ def test_it_names_the_sessions_emails_on_the_reps_dashboard(person: Person, sf_s
     assert f"/lightning/r/EmailMessage/{record['Id']}/view" in page and "viewmodel=ReadMessageItem" in page
     assert "Team lunch" in page and "Everyone in it is from the company itself" in page
     assert page.index("Renewal terms") < page.index("Team lunch")  # what was saved first, then left out
+
+
+def test_it_names_the_emails_a_session_stopped_before_saving(person: Person, sf_server: Any, graph: Any):
+    EmailSettings.objects.create(organization=person.organization, enabled=True)  # no sync key field yet
+    crm_world(person)
+    deliver(graph, person, "Waiting for the set-up", categories=["Salesforce"])
+
+    session = sync(person)
+
+    [stopped] = entries(session)
+    assert (stopped.what, stopped.item_label) == ("failed", "Waiting for the set-up")
+    said = f"The session stopped before it was saved: Salesforce has no field {SYNC_KEY_FIELD}"
+    assert stopped.message.startswith(said)
