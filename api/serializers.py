@@ -94,6 +94,7 @@ class TracedItemSerializer(serializers.Serializer):
     sync_key = serializers.CharField()
     label = serializers.CharField()
     mail_id = serializers.CharField()
+    message_id = serializers.CharField(help_text="An email's InternetMessageId (Message-ID); empty otherwise")
     crm_object = serializers.CharField()
     crm_id = serializers.CharField()
     state = serializers.CharField()

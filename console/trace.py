@@ -1,6 +1,8 @@
 """Item trace: find any item of an organization by what a person knows of it (a subject, an
 attendee's address, a mail id, a Salesforce id, an iCalUId, an InternetMessageId, our sync key) and
-tell its story across sessions from the journal, the pair, the issues and the saved emails.
+tell its story across sessions from the journal, the pair, the issues and the saved emails. An email
+is found by its Message-ID, subject, a participant's address or its mail id whether it was saved or
+not: the email step journals what it decided (emails/journal.py), under the email's sync key.
 
 Reads only; every query is scoped to the organization's mailboxes.
 """
@@ -13,8 +15,9 @@ from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from connectors.weblinks import WebLink
+from emails.fields import sync_key as email_sync_key
 from emails.models import SavedEmail
-from syncengine.core.journal import WHAT_HAPPENED
+from syncengine.core.journal import EMAIL_GAVE_UP, FAILED, LEFT_OUT, WHAT_HAPPENED
 from syncengine.core.records import make_sync_key
 from syncengine.models import (
     ItemPair,
@@ -29,6 +32,7 @@ from syncengine.services.item_links import item_links
 
 MOST_ITEMS = 25  # items one search shows; a narrower search finds the rest
 MOST_ENTRIES = 60  # of one item's timeline, newest first
+EMAILS = "emails"
 
 
 @dataclass
@@ -40,6 +44,7 @@ class TracedItem:
     crm_object: str = ""
     crm_id: str = ""
     label: str = ""
+    message_id: str = ""  # an email's InternetMessageId (its issues are filed under it)
     pair: ItemPair | None = None
     entries: list[JournalEntry] = field(default_factory=list)
     issues: list[SyncIssue] = field(default_factory=list)
@@ -51,6 +56,8 @@ class TracedItem:
 
     @property
     def state(self) -> str:
+        if self.stream == EMAILS:
+            return self._email_state()
         if self.pair is not None:
             if self.pair.tombstone:
                 return f"Deleted on one side ({self.pair.tombstone}); the deletion is being settled"
@@ -58,6 +65,18 @@ class TracedItem:
         if any(e.what == "left_out" for e in self.entries[:1]):
             return "Not synced: left out by the sync's scope"
         return "Not synced now"
+
+    def _email_state(self) -> str:
+        if self.crm_id:
+            return f"Saved to Salesforce as {self.crm_object or 'a record'} {self.crm_id}"
+        latest = self.entries[0] if self.entries else None
+        if latest is not None and latest.what == LEFT_OUT:
+            return f"Not saved to Salesforce: {latest.message}"
+        if latest is not None and latest.what == FAILED:
+            return "Not saved yet: the next session tries again"
+        if latest is not None and latest.what == EMAIL_GAVE_UP:
+            return "Not saved: no longer tried until it is filed again (its issue says what to do)"
+        return "Not saved to Salesforce"
 
 
 def what_happened(entry: JournalEntry) -> str:
@@ -79,11 +98,13 @@ def trace_find(*, organization: Organization, query: str) -> list[TracedItem]:
     mailboxes = Mailbox.objects.filter(organization=organization)
     ids = _id_forms(text)
     shared_key = make_sync_key("shared", f"org:{organization.pk}:{text}")  # a meeting's iCalUId
-    by_id = Q(sync_key__in=[text, shared_key]) | Q(mail_id=text) | Q(crm_id__in=ids)
+    by_id = Q(sync_key__in=[text, shared_key, email_sync_key(text)]) | Q(mail_id=text) | Q(crm_id__in=ids)
     if len(text) == 15 and text.isalnum():  # a 15-character id names the 18-character one we store
         by_id |= Q(crm_id__startswith=text)
     pairs = ItemPair.objects.filter(by_id, mailbox__in=mailboxes)
     entries = JournalEntry.objects.filter(by_id | Q(item_label__icontains=text), mailbox__in=mailboxes)
+    if "@" in text:  # an address (or a Message-ID): the emails naming it, saved or not
+        entries = entries | JournalEntry.objects.filter(pk__in=_emails_naming(mailboxes, text))
     issues = SyncIssue.objects.filter(
         Q(mail_id=text) | Q(crm_id__in=ids) | Q(item_label__icontains=text), mailbox__in=mailboxes
     )
@@ -119,11 +140,24 @@ def trace_find(*, organization: Organization, query: str) -> list[TracedItem]:
         item(entry.mailbox_id, entry.stream, entry.sync_key, entry.mail_id)
     for issue in issues.order_by("-last_seen_at")[:MOST_ITEMS]:
         sync_key = mail_keys.get((issue.mailbox_id, issue.mail_id), "")
+        if issue.stream == EMAILS and issue.mail_id:  # an email's issue names its InternetMessageId
+            sync_key = email_sync_key(issue.mail_id)
         traced = item(issue.mailbox_id, issue.stream, sync_key, issue.mail_id or f"crm:{issue.crm_id}")
         traced.issues.append(issue)
     found = list(keys.values())[:MOST_ITEMS]
     _fill(organization, found)
     return found + _saved_emails(organization, text, already={t.sync_key for t in found})
+
+
+def _emails_naming(mailboxes: QuerySet[Mailbox], text: str) -> list[int]:
+    """The email entries whose participants (or Message-ID) hold this text, newest first."""
+    return list(
+        JournalEntry.objects.filter(mailbox__in=mailboxes, stream=EMAILS)
+        .annotate(text=Cast("details", TextField()))
+        .filter(text__icontains=text)
+        .order_by("-at", "-pk")
+        .values_list("pk", flat=True)[: MOST_ITEMS * 4]
+    )
 
 
 def _roster_pairs(roster_keys: list[tuple[int, str]]) -> Q:
@@ -155,8 +189,13 @@ def _fill(organization: Organization, found: list[TracedItem]) -> None:
             traced.label = traced.label or entry.item_label
             traced.crm_id = traced.crm_id or entry.crm_id
             traced.crm_object = traced.crm_object or entry.crm_object
+            traced.message_id = traced.message_id or str((entry.details or {}).get("internet_message_id", ""))
+        if traced.stream == EMAILS and traced.entries:  # the newest mail id: a moved email gets a new one
+            traced.mail_id = traced.entries[0].mail_id or traced.mail_id
         if not traced.issues:
             issue_match = Q(mail_id=traced.mail_id) if traced.mail_id else Q(pk__in=[])
+            if traced.message_id:
+                issue_match |= Q(mail_id=traced.message_id[:512])
             if traced.crm_id:
                 issue_match |= Q(crm_id=traced.crm_id)
             traced.issues = list(
@@ -200,21 +239,22 @@ def _saved_emails(organization: Organization, text: str, *, already: set[str]) -
             continue
         traced = TracedItem(
             saver.mailbox,
-            "emails",
+            EMAILS,
             saved.sync_key,
             mail_id=saver.mail_id,
             crm_object=saved.crm_object,
             crm_id=saved.crm_id,
             label=saved.subject,
+            message_id=saved.internet_message_id,
         )
         traced.entries = list(
             JournalEntry.objects.filter(
-                mailbox__organization=organization, stream="emails", sync_key=saved.sync_key
+                mailbox__organization=organization, stream=EMAILS, sync_key=saved.sync_key
             ).select_related("session")[:MOST_ENTRIES]
         )
         traced.issues = list(
             SyncIssue.objects.filter(
-                mailbox__organization=organization, stream="emails", mail_id=saved.internet_message_id
+                mailbox__organization=organization, stream=EMAILS, mail_id=saved.internet_message_id
             )[:10]
         )
         traced.links = _links(traced, instance.get(saver.mailbox.owner_id, ""))

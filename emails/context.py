@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from connectors.base import EmailReader
 from connectors.salesforce.connector import SalesforceConnector
 from emails.models import EmailSettings, MailboxEmailSettings
+from syncengine.core.email_journal import SaveOutcome
 from syncengine.core.email_records import EmailRecord, FolderRole
 from syncengine.core.linking import LinkFilters, LinkUser
 from syncengine.extensions import link_filters_for, people_rules_for
@@ -104,6 +105,7 @@ class StreamContext:
         self.conversations: dict[str, tuple[EmailRecord, ...]] = {}
         self.waiting: dict[str, RetryItem] = {}  # emails to retry, by InternetMessageId (the retry ledger)
         self.saved_now: set[str] = set()  # InternetMessageIds this session saved
+        self.outcomes: dict[str, SaveOutcome] = {}  # what came of each write, by InternetMessageId (journal)
 
     def issue_of(self, message_id: str, subject: str) -> dict[str, Any]:
         """What every issue about one email of this run says of it (an email's issue is keyed on its

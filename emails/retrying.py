@@ -31,8 +31,8 @@ def settle_waiting(ctx: StreamContext, plan: EmailPlan) -> None:
         _unreadable(ctx, ctx.waiting[message_id])
 
 
-def save_failed(ctx: StreamContext, candidate: ToSave, result: SaveResult) -> None:
-    """Retried next session, unless the error is permanent or the email has had its attempts."""
+def save_failed(ctx: StreamContext, candidate: ToSave, result: SaveResult) -> bool:
+    """Retried next session (True), unless the error is permanent or the email has had its attempts."""
     email = candidate.email
     subject = email.subject or "(no subject)"
     problem = result.message or "no reason given"
@@ -42,7 +42,7 @@ def save_failed(ctx: StreamContext, candidate: ToSave, result: SaveResult) -> No
     if result.permanent or attempts >= MAX_SAVE_ATTEMPTS:
         why = "Salesforce refuses it" if result.permanent else f"it failed {attempts} times"
         give_up(ctx, email.internet_message_id, subject, candidate.reason, code, f"{problem} ({why})")
-        return
+        return False
     item = RetryItem(
         side="mail",
         id=email.internet_message_id,
@@ -62,6 +62,7 @@ def save_failed(ctx: StreamContext, candidate: ToSave, result: SaveResult) -> No
         details={"reason": candidate.reason},
     )
     ctx.report.issues += 1
+    return True
 
 
 def _unreadable(ctx: StreamContext, item: RetryItem) -> None:

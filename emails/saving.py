@@ -27,6 +27,7 @@ from emails.context import STREAM, StreamContext
 from emails.fields import email_to_save, sync_key, task_to_save
 from emails.models import SaveAs, SavedEmail, SavedEmailMailbox, SavedThread
 from emails.retrying import save_failed
+from syncengine.core.email_journal import SaveOutcome
 from syncengine.core.email_plan import ThreadPlan, ToSave
 from syncengine.models import SyncIssue
 from syncengine.services.issues import issue_dismiss, issue_record
@@ -169,6 +170,13 @@ def _commit_saves(
         if c.email.conversation_id:
             threads.add(c.email.conversation_id[:512])
         ctx.saved_now.add(key)
+        ctx.outcomes[key] = SaveOutcome(
+            ok=True,
+            crm_object=targets[key],
+            crm_id=result.id,
+            created=bool(result.created),
+            problems=tuple(result.problems),
+        )
         ctx.report.saved += 1
         ctx.report.created += bool(result.created)
         ctx.report.reasons[c.reason] += 1
@@ -199,7 +207,11 @@ def _commit_saves(
         _close_given_up(ctx, saved_ids)
     for c, result in failed:
         ctx.report.failed += 1
-        save_failed(ctx, c, result)
+        retried = save_failed(ctx, c, result)
+        answer = f"{result.code}: {result.message}" if result.code else result.message
+        ctx.outcomes[c.email.internet_message_id] = SaveOutcome(
+            ok=False, crm_object=targets[c.email.internet_message_id], answer=answer, retried=retried
+        )
 
 
 def _close_given_up(ctx: StreamContext, saved_ids: set[str]) -> None:

@@ -7,7 +7,10 @@
   their own search) and plan round;
 - execute: the waiting emails' ledger upkeep (emails/retrying.py), the Salesforce writes
   (emails/saving.py), the category tags and moves (emails/mailbox_side.py);
-- commit: the ledger with each write, then the folder cursors.
+- commit: the ledger with each write, then the folder cursors;
+- journal (emails/journal.py, syncengine/core/email_journal.py): each email the step weighed, saved
+  (with its record and which rule chose its person and business record), failed (Salesforce's answer)
+  or left out (why), filed with the session for the dashboard and the console's item trace.
 
 Batched per session, whatever the number of emails:
 - mailbox: one delta read per folder (Inbox, Sent Items, "Salesforce emails"), one conversation read per
@@ -34,6 +37,7 @@ from typing import Any
 from connectors.salesforce.connector import SalesforceConnector
 from emails import gather, mailbox_side, retrying, saving
 from emails.context import EmailReport, StreamContext
+from emails.journal import journal_emails
 from emails.models import EmailSettings, MailboxEmailSettings
 from syncengine.core.email_plan import emails_to_search, plan_emails, plan_threads, thread_emails_to_search
 from syncengine.core.linking import LinkFilters
@@ -92,8 +96,15 @@ def _run(ctx: StreamContext) -> EmailReport:
 
     ctx.report.read = sum(1 for e in inputs.emails if not e.removed)
     ctx.report.skipped.update(skip for _, skip in (*plan.left_alone, *final.left_alone))
-    retrying.settle_waiting(ctx, plan)
-    saving.save(ctx, final)
+    stopped = ""
+    try:
+        retrying.settle_waiting(ctx, plan)
+        saving.save(ctx, final)
+    except Exception as error:  # the session records the error; the journal says which emails it left
+        stopped = str(error) or type(error).__name__
+        raise
+    finally:
+        journal_emails(ctx, plan, final, stopped=stopped)
     mailbox_side.tag_and_move(ctx, final.to_save, inputs.emails, inputs.saved_here)
     mailbox_side.commit_cursors(ctx, cursors, final.completed)
     return ctx.report

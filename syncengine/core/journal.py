@@ -36,6 +36,9 @@ WAITING = "waiting"
 FAILED = "failed"
 LEFT_OUT = "left_out"  # read, and not saved: the scope's reason says why
 RELATED = "related"  # a new record got its business record (WhatId): which rule, what it passed over
+# The email step's (syncengine/core/email_journal.py): emails are saved one way, once.
+EMAIL_SAVED = "email_saved"
+EMAIL_GAVE_UP = "email_gave_up"  # could not be saved, and no longer retried: its issue says what to do
 
 WHAT_HAPPENED = {
     CREATED_IN_CRM: "Created in Salesforce",
@@ -56,6 +59,8 @@ WHAT_HAPPENED = {
     FAILED: "Could not be written; it is tried again next session",
     LEFT_OUT: "Not saved to Salesforce",
     RELATED: "Related to its business record",
+    EMAIL_SAVED: "Saved to Salesforce",
+    EMAIL_GAVE_UP: "Could not be saved; it is no longer tried (see its issue)",
 }
 
 # The same, for a plan not carried out yet (a preview).

@@ -37,6 +37,7 @@ _SF_HOSTS = ("salesforce.com", "force.com", "salesforce-setup.com")
 _CASE = re.compile(r"\bcase\s*(?:#|no\.?|nr\.?|number)?\s*[:#]?\s*(\d{4,10})\b", re.IGNORECASE)
 
 Blocked = Callable[[str], bool]
+Because = tuple[str, tuple[str, ...]]  # a rule's words, and the other candidates it passed over
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,8 @@ class Links:
     people: tuple[PersonLink, ...] = ()  # unblocked participants, for EmailMessageRelation
     reason: str = ""  # how the business record was chosen, for logs and issues
     passed_over: tuple[str, ...] = ()  # the other candidates the same rule found, best first
+    who_reason: str = ""  # how the primary Contact or Lead (WhoId) was chosen, for the journal
+    who_passed_over: tuple[str, ...] = ()  # other Contacts (or Leads) with the same address, best first
 
     @property
     def resolved(self) -> bool:
@@ -263,15 +266,27 @@ def contact_accounts(found: Found) -> frozenset[str]:
 
 
 # -- the rules --------------------------------------------------------------------------------------------
-def best_contact(rows: Iterable[ContactRow], user: LinkUser) -> ContactRow | None:
+def ranked_contacts_of(rows: Iterable[ContactRow], user: LinkUser) -> list[ContactRow]:
+    """Contacts sharing an address, best first: one with an Account, then the user's, then the newest."""
     ranked = sorted(rows, key=lambda c: c.id)
     ranked.sort(key=lambda c: (bool(c.account_id), c.owner_id == user.id, c.last_modified), reverse=True)
+    return ranked
+
+
+def ranked_leads_of(rows: Iterable[LeadRow], user: LinkUser) -> list[LeadRow]:
+    """Leads sharing an address, best first (never a converted one): the user's, then the newest."""
+    ranked = sorted((r for r in rows if not r.is_converted), key=lambda r: r.id)
+    ranked.sort(key=lambda r: (r.owner_id == user.id, r.last_modified), reverse=True)
+    return ranked
+
+
+def best_contact(rows: Iterable[ContactRow], user: LinkUser) -> ContactRow | None:
+    ranked = ranked_contacts_of(rows, user)
     return ranked[0] if ranked else None
 
 
 def best_lead(rows: Iterable[LeadRow], user: LinkUser) -> LeadRow | None:
-    ranked = sorted((r for r in rows if not r.is_converted), key=lambda r: r.id)
-    ranked.sort(key=lambda r: (r.owner_id == user.id, r.last_modified), reverse=True)
+    ranked = ranked_leads_of(rows, user)
     return ranked[0] if ranked else None
 
 
@@ -341,15 +356,59 @@ def link_item(
         who_ids = tuple(dict.fromkeys(c.id for c in who_contacts))
     elif who_leads:
         lead_id = who_leads[0].id
-        return Links(lead_id, (lead_id,), "", "", tuple(people), "a Lead is linked alone")
+        who_reason, others = _who_rule(
+            lead_id, "Lead", people, lambda a: [r.id for r in ranked_leads_of(leads.get(a, ()), user)]
+        )
+        return Links(
+            lead_id,
+            (lead_id,),
+            "",
+            "",
+            tuple(people),
+            "a Lead is linked alone",
+            who_reason=who_reason,
+            who_passed_over=others,
+        )
     else:
         who_ids = ()
     what_id, account_id, reason, passed_over = _business_record(
         item, links, who_contacts, people, user, found, filters, today
     )
+    who: Because = ("", ())
+    if who_ids:
+        who = _who_rule(
+            who_ids[0],
+            "Contact",
+            people,
+            lambda a: [c.id for c in ranked_contacts_of(contacts.get(a, ()), user)],
+        )
     return Links(
-        who_ids[0] if who_ids else "", who_ids, what_id, account_id, tuple(people), reason, passed_over
+        who_ids[0] if who_ids else "",
+        who_ids,
+        what_id,
+        account_id,
+        tuple(people),
+        reason,
+        passed_over,
+        who_reason=who[0],
+        who_passed_over=who[1],
     )
+
+
+def _who_rule(
+    who_id: str, sobject: str, people: list[PersonLink], ranked: Callable[[str], list[str]]
+) -> Because:
+    """Why this Contact (or Lead) is the WhoId, and the others with its address it passed over
+    (``ranked``: an address's Contacts or Leads, best first)."""
+    person = next((p for p in people if p.record_id == who_id), None)
+    if person is None:
+        return f"the {sobject} linked in the body", ()
+    role = " (the sender)" if person.relation_type == "FromAddress" else ""
+    others = tuple(i for i in ranked(person.address) if i != who_id)
+    order = "one with an Account first, then " if sobject == "Contact" else ""
+    tie = f", the best of {len(others) + 1} with it ({order}the user's, then the newest)" if others else ""
+    lead = ", as none of its people is a Contact" if sobject == "Lead" else ""
+    return f"the {sobject} with the address {person.address}{role}{lead}{tie}", others
 
 
 def _business_record(

@@ -115,6 +115,33 @@ def test_it_links_a_lead_alone_and_ignores_converted_leads():
     assert links.people[0] == PersonLink("old@beta.example", "FromAddress")
 
 
+def test_it_says_which_rule_chose_the_person_and_which_others_with_the_address_it_passed_over():
+    best = contact(1, "ann@acme.example", account=ACME)
+    mine = contact(2, "ann@acme.example", owner=ME.id)
+    newest = contact(3, "ann@acme.example", modified="2026-11-01T00:00:00.000+0000")
+    chosen = link(inbound("ann@acme.example"), Found(contacts=(newest, best, mine)))
+    assert chosen.who_id == best.id and chosen.who_passed_over == (mine.id, newest.id)
+    assert chosen.who_reason == (
+        "the Contact with the address ann@acme.example (the sender), the best of 3 with it "
+        "(one with an Account first, then the user's, then the newest)"
+    )
+
+    alone = link(ItemFacts(to=("kim@acme.example",)), Found(contacts=(contact(4, "kim@acme.example"),)))
+    assert (alone.who_reason, alone.who_passed_over) == ("the Contact with the address kim@acme.example", ())
+
+    lead = LeadRow("00Q000000000000001", "lee@beta.example")
+    as_lead = link(inbound("lee@beta.example"), Found(leads=(lead,)))
+    assert as_lead.who_reason == (
+        "the Lead with the address lee@beta.example (the sender), as none of its people is a Contact"
+    )
+
+    named = contact(5, "", account=ACME)
+    body = f"See https://acme.lightning.force.com/lightning/r/Contact/{named.id}/view"
+    assert link(inbound("x@gamma.example", body=body), Found(contacts=(named,))).who_reason == (
+        "the Contact linked in the body"
+    )
+
+
 # -- business records ------------------------------------------------------------------------------------
 def test_it_selects_the_users_most_recent_opportunity_that_passes_the_filters():
     ann = contact(1, "ann@acme.example", account=ACME)

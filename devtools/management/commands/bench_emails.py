@@ -14,7 +14,8 @@ only emails are measured):
    fall as the emails per session grow).
 
 Prints per round: emails saved (and new Salesforce records), Salesforce reads and writes and their sum per
-saved email, Graph reads and writes (a ``$batch`` counts once), login calls, wall time. The target: at
+saved email, Graph reads and writes (a ``$batch`` counts once), login calls, wall time, and the journal
+entries the email step wrote. The target: at
 most 0.1 Salesforce calls per saved email in steady state (batched lookups and collections), against the
 10+ per email that comparable engines document.
 """
@@ -40,7 +41,7 @@ from emails.models import EmailSettings
 from emails.services import mailbox_auto_save_set
 from sandbox.base import SandboxServer
 from sandbox.run import start
-from syncengine.models import Organization, SyncSettings
+from syncengine.models import JournalEntry, Organization, SyncSettings
 from syncengine.services.sessions import session_run
 
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
@@ -62,6 +63,7 @@ class Round:
     graph_reads: int = 0
     graph_writes: int = 0
     logins: int = 0
+    journal: int = 0  # journal entries the email step wrote (emails/journal.py)
     wall: float = 0.0
     skipped: Counter[str] = field(default_factory=Counter)
 
@@ -241,6 +243,7 @@ class Command(BaseCommand):
             result.created += counts.get("to_crm", {}).get("created", 0)
             result.failed += counts.get("to_crm", {}).get("failed", 0)
             result.skipped.update(counts.get("left alone", {}))
+            result.journal += JournalEntry.objects.filter(session=session, stream="emails").count()
         result.wall = time.perf_counter() - began
         self._tally(result, sf.requests(), graph.requests())
         return result
@@ -273,7 +276,7 @@ class Command(BaseCommand):
         columns = [
             ("sessions", 9), ("read", 7), ("saved", 7), ("created", 8), ("failed", 7), ("SF reads", 9),
             ("SF writes", 10), ("SF/saved", 9), ("G reads", 8), ("G writes", 9), ("logins", 7), ("wall s", 8),
-            ("emails/s", 9),
+            ("emails/s", 9), ("journal", 8),
         ]  # fmt: skip
         header = f"{'round':<34}" + "".join(f"{name:>{width}}" for name, width in columns)
         self.stdout.write(header)
@@ -283,7 +286,7 @@ class Command(BaseCommand):
             rate = f"{r.saved / r.wall:,.0f}" if r.saved and r.wall else "-"
             cells = [
                 r.sessions, r.read, r.saved, r.created, r.failed, r.sf_reads, r.sf_writes, ratio,
-                r.graph_reads, r.graph_writes, r.logins, f"{r.wall:.1f}", rate,
+                r.graph_reads, r.graph_writes, r.logins, f"{r.wall:.1f}", rate, r.journal,
             ]  # fmt: skip
             self.stdout.write(
                 f"{r.label:<34}" + "".join(f"{c!s:>{w}}" for c, (_, w) in zip(cells, columns, strict=True))
