@@ -29,6 +29,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from devtools.emails_demo import seed_demo_emails
+from devtools.processes import Children, terminal_foreground
 from devtools.world import (
     CONTACTS_FOLDER,
     JOBS,
@@ -85,14 +86,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("The demo runs with DEBUG=1 (it prints passwords); use `make demo`.")
-        self.children: list[subprocess.Popen[bytes]] = []
-        signal.signal(signal.SIGTERM, lambda *_: self._stop(0))
-        try:
-            self._run(options)
-        except KeyboardInterrupt:
-            self._stop(0)
-        finally:
-            self._stop(None)
+        self.children = Children(log_dir=settings.VAR_DIR, cwd=settings.BASE_DIR)
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does
+        with terminal_foreground():
+            try:
+                self._run(options)
+            except KeyboardInterrupt:
+                self.stdout.write("\nStopping...")
+            finally:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
+                stopped = self.children.stop_all()
+            if stopped:
+                self.stdout.write(f"Stopped: {', '.join(stopped)}. Logs in var/demo-*.log.")
 
     def _run(self, options: dict[str, Any]) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -207,25 +212,7 @@ class Command(BaseCommand):
         return env
 
     def _spawn(self, command: list[str], env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
-        log = open(settings.VAR_DIR / f"demo-{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
-        process = subprocess.Popen(
-            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        self.children.append(process)
-        return process
-
-    def _stop(self, code: int | None) -> None:
-        for process in reversed(getattr(self, "children", [])):
-            if process.poll() is None:
-                process.terminate()
-        for process in getattr(self, "children", []):
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        self.children = []
-        if code is not None:
-            raise SystemExit(code)
+        return self.children.spawn(name, command, env)
 
     # -- data -------------------------------------------------------------------------------------
     def _seed(self, control: SandboxControl) -> tuple[DemoOrg, list[DemoPerson], dict[str, str]]:
@@ -294,11 +281,9 @@ class Command(BaseCommand):
         next_activity = started + every
         while True:
             time.sleep(1)
-            for process in self.children:
-                if process.poll() is not None:
-                    raise CommandError(
-                        f"a demo process stopped ({str(process.args)[:80]}); see var/demo-*.log"
-                    )
+            gone = self.children.stopped()
+            if gone is not None:
+                raise CommandError(f"the demo's {gone.name} stopped; see var/demo-{gone.name}.log")
             if exit_after and time.monotonic() - started > exit_after:
                 return
             if time.monotonic() >= next_activity:
@@ -448,6 +433,10 @@ class Command(BaseCommand):
             scope="Calendars.ReadWrite Contacts.ReadWrite Tasks.ReadWrite offline_access",
         )
         return str(body["access_token"])
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _refreshed(
