@@ -28,12 +28,15 @@ from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from devtools.access import App, DemoAccess, Rep, access_text
 from devtools.emails_demo import seed_demo_emails
 from devtools.processes import Children, terminal_foreground
 from devtools.world import (
     CONTACTS_FOLDER,
+    GRAPH_PASSWORD,
     JOBS,
     MEETINGS,
+    SALESFORCE_PASSWORD,
     DemoOrg,
     DemoPerson,
     SandboxControl,
@@ -155,6 +158,11 @@ class Command(BaseCommand):
             f"  Sandboxes: Salesforce {endpoints['salesforce']}, Graph {endpoints['graph']}, "
             f"Google {endpoints['google']}, Exchange (EWS) {endpoints['ews']}"
         )
+        where = self._write_access(endpoints, url, org, people, passwords)
+        self.stdout.write(
+            f"  By hand, as a rep in Outlook and Salesforce (sign-in pages, passwords, the certificate, "
+            f"curl lines): {where}"
+        )
         self.stdout.write(
             "  Sessions run every minute; the demo users edit events, tasks and contacts, in Outlook and in "
             "Salesforce, now and then.\n  alice's Inbox holds an email from Nina North tagged 'Salesforce' "
@@ -213,6 +221,50 @@ class Command(BaseCommand):
 
     def _spawn(self, command: list[str], env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
         return self.children.spawn(name, command, env)
+
+    def _write_access(
+        self,
+        endpoints: dict[str, str],
+        dashboard: str,
+        org: DemoOrg,
+        people: list[DemoPerson],
+        passwords: dict[str, str],
+    ) -> Path:
+        """var/demo-access.txt: what acting as a rep by hand needs (README "Acting as the user by hand")."""
+        reps = tuple(
+            Rep(
+                username=p.user.username,
+                address=p.mailbox.address,
+                provider=p.mailbox.provider,
+                salesforce_username=p.connection.username,
+                mail_password={"graph": GRAPH_PASSWORD, "ews": p.mailbox.credentials.get("password", "")}.get(
+                    p.mailbox.provider, ""
+                ),
+            )
+            for p in people
+        )
+        access = DemoAccess(
+            dashboard=dashboard,
+            logins=dict(passwords),
+            ca_bundle=endpoints["ca_bundle"],
+            leaf_spki_sha256=endpoints["leaf_spki_sha256"],
+            salesforce_url=endpoints["salesforce"],
+            graph_url=endpoints["graph"],
+            google_url=endpoints["google"],
+            ews_url=endpoints["ews"],
+            tenant_id=org.tenant_id,
+            salesforce_password=SALESFORCE_PASSWORD,
+            graph=App(settings.GRAPH_CLIENT_ID, settings.GRAPH_CLIENT_SECRET),
+            salesforce=App(settings.SALESFORCE_CLIENT_ID, settings.SALESFORCE_CLIENT_SECRET),
+            google=App(settings.GOOGLE_CLIENT_ID, settings.GOOGLE_CLIENT_SECRET),
+            reps=reps,
+            example_day=(datetime.now(UTC) + timedelta(days=2)).date(),
+        )
+        path = settings.VAR_DIR / "demo-access.txt"
+        path.unlink(missing_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(access_text(access))  # passwords: readable by this user only
+        return path
 
     # -- data -------------------------------------------------------------------------------------
     def _seed(self, control: SandboxControl) -> tuple[DemoOrg, list[DemoPerson], dict[str, str]]:
