@@ -24,7 +24,7 @@ from notify.messages import Message, expiring_message
 from syncengine.crypto import is_unreadable
 from syncengine.models import ConnectionStatus, Mailbox, Organization, Provider, SalesforceConnection
 from syncengine.selectors import member_mailboxes
-from syncengine.services.failures import SUSPENDING_CODES
+from syncengine.services.failures import MAIL_SIGN_IN_CODES
 
 MAIL_STOPS = (
     "Syncing of {address} with Salesforce (calendar, tasks, contacts and saved emails) stops until "
@@ -90,11 +90,12 @@ def sign_ins_ending(*, now: datetime) -> Iterator[EndingSignIn]:
 
 def _signed_in_mailboxes() -> Iterator[Mailbox]:
     """Mailboxes held by a person's own sign-in that still works (a stopped one was told about by
-    its suspension notice; an org-wide app-only mailbox has no person's sign-in to end)."""
+    its suspension notice; an org-wide app-only mailbox has no person's sign-in to end). One
+    suspended for another cause counts: its sign-in lies unused, which is what ends Microsoft's."""
     mailboxes = (
         member_mailboxes()
         .filter(provider__in=(Provider.GRAPH, Provider.GOOGLE), owner__is_active=True)
-        .exclude(cause_code__in=SUSPENDING_CODES)
+        .exclude(cause_code__in=MAIL_SIGN_IN_CODES)
         .select_related("organization", "owner")
     )
     for mailbox in mailboxes.iterator(chunk_size=500):
@@ -108,5 +109,5 @@ def _episode(kind: str, pk: int, expiry: Expiry) -> str:
 
 def _message(service: str, address: str, expiry: Expiry, stops: str, link: str) -> Message:
     return expiring_message(
-        service=service, address=address, ends=expiry.at, why=expiry.why, stops=stops, link=link
+        service=service, who=address, ends=expiry.at, why=expiry.why, stops=stops, link=link
     )

@@ -31,12 +31,11 @@ def failing_message(*, address: str, failures: int, error: str, advice: str, lin
     )
 
 
-def expiring_message(
-    *, service: str, address: str, ends: datetime, why: str, stops: str, link: str
-) -> Message:
+def expiring_message(*, service: str, who: str, ends: datetime, why: str, stops: str, link: str) -> Message:
+    """``who``: the mailbox's address, or the person's Salesforce username."""
     return Message(
-        f"Sign in to {service} again to keep {address} syncing (it ends on {ends:%d %B})",
-        f"The sign-in to {service} that syncs {address} ends on {ends:%d %B %Y at %H:%M} (UTC).\n\n"
+        f"The {service} sign-in for {who} ends on {ends:%d %B}: sign in again to keep syncing",
+        f"The sync signs in to {service} as {who}; that sign-in ends on {ends:%d %B %Y at %H:%M} (UTC).\n\n"
         f"Why: {why}\n\nWhat stops then: {stops}\n\n"
         f"What to do: sign in again before then, on this page (it takes a minute; nothing is lost "
         f"and nothing is synced twice):\n{link}\n",

@@ -55,7 +55,8 @@ def test_it_tells_the_owner_and_the_org_admins_once_a_week_before_an_unused_micr
     sent = mail.outbox[0]
     assert sorted(sent.to) == ["alice@org.example", admin_email]
     assert sent.subject == (
-        f"Sign in to Microsoft 365 again to keep {person.mailbox.address} syncing (it ends on {ends:%d %B})"
+        f"The Microsoft 365 sign-in for {person.mailbox.address} ends on {ends:%d %B}: "
+        "sign in again to keep syncing"
     )
     assert f"ends on {ends:%d %B %Y at %H:%M} (UTC)" in sent.body  # when
     assert "not been used for 90 days" in sent.body  # why
@@ -111,9 +112,7 @@ def test_it_tells_them_before_the_connected_app_policy_ends_a_salesforce_sign_in
     sent = mail.outbox[0]
     ends = signed_in + timedelta(days=30)
     assert sorted(sent.to) == ["alice@org.example", admin_email]
-    assert sent.subject.startswith(
-        f"Sign in to Salesforce again to keep {person.connection.username} syncing"
-    )
+    assert sent.subject.startswith(f"The Salesforce sign-in for {person.connection.username} ends on")
     assert f"ends on {ends.astimezone(UTC):%d %B %Y at %H:%M}" in sent.body
     assert "end 30 days after they are made" in sent.body and CONNECT in sent.body
 
@@ -123,3 +122,18 @@ def test_it_tells_them_before_the_connected_app_policy_ends_a_salesforce_sign_in
     stopped = session_run(mailbox_id=person.mailbox.pk)
     assert stopped is not None and stopped.outcome == Outcome.FAILED
     assert "expired access/refresh token" in stopped.error
+
+
+@pytest.mark.django_db
+def test_it_tells_of_a_mailbox_paused_for_another_cause_but_not_of_one_whose_sign_in_stopped(
+    person: Person, make_person, admin_email: str, sandboxes
+):
+    last_used_days_ago(person, sandboxes, 85)
+    Mailbox.objects.filter(pk=person.mailbox.pk).update(suspended=True, cause_code="CRM_AUTH_REVOKED")
+    stopped = make_person("bert", organization=person.organization)
+    last_used_days_ago(stopped, sandboxes, 85)
+    Mailbox.objects.filter(pk=stopped.mailbox.pk).update(suspended=True, cause_code="MAIL_AUTH_REVOKED")
+
+    notifications_hourly()
+
+    assert [n.mailbox_id for n in Notification.objects.all()] == [person.mailbox.pk]

@@ -41,6 +41,8 @@ def test_it_keeps_the_end_google_names_and_tells_them_the_day_before(
     assert len(mail.outbox) == 1
     sent = mail.outbox[0]
     assert sorted(sent.to) == [bob.address, "olga@org.example"]
-    assert sent.subject == f"Sign in to Google again to keep {bob.address} syncing (it ends on {ends:%d %B})"
+    assert sent.subject == (
+        f"The Google sign-in for {bob.address} ends on {ends:%d %B}: sign in again to keep syncing"
+    )
     assert "Google gave this sign-in a fixed lifetime" in sent.body
     assert "http://testserver/connect/" in sent.body
