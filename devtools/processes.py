@@ -72,12 +72,27 @@ def terminal_foreground() -> Iterator[None]:
         yield
         return
     ttou = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # a background group may then set it
+    moved = _take_terminal(fd, before)
     try:
-        with contextlib.suppress(OSError):  # a session leader cannot move: it keeps make's group
-            os.setpgid(0, 0)
-            os.tcsetpgrp(fd, os.getpgrp())
         yield
     finally:
-        with contextlib.suppress(OSError):
-            os.tcsetpgrp(fd, before)
+        if moved:
+            with contextlib.suppress(OSError):
+                os.tcsetpgrp(fd, before)
         signal.signal(signal.SIGTTOU, ttou)
+
+
+def _take_terminal(fd: int, before: int) -> bool:
+    """Become a group of our own holding the terminal; on any refusal stay in ``before``, where
+    Ctrl-C still reaches us (a session leader, for one, cannot move)."""
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        return False
+    try:
+        os.tcsetpgrp(fd, os.getpgrp())
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.setpgid(0, before)
+        return False
+    return True
