@@ -123,20 +123,17 @@ def _deliver(row: Notification) -> None:
 
 
 def notifications_hourly(now: datetime | None = None) -> int:
-    """The hourly task: unsent notifications of the last day again, then the digests due. Returns
-    how many were sent."""
-    now = now or timezone.now()
-    sent = 0
+    """The hourly task: unsent notifications of the last day again, then the digests and the
+    sign-ins about to end that are due. Returns how many were sent by this run."""
+    began = timezone.now()  # the clock, not ``now``: what this run sent, not what was sent before
+    now = now or began
     unsent = Notification.objects.filter(sent_at__isnull=True, created_at__gte=now - timedelta(days=1))
     for row in unsent.exclude(recipients=[]):
         _deliver(row)
-        sent += row.sent_at is not None
     for prefs in NotificationSettings.objects.filter(daily_digest=True).select_related("organization"):
-        row = digest_send(organization=prefs.organization, now=now)
-        sent += row.sent_at is not None
-    for row in expiring_send(now=now):
-        sent += row.sent_at is not None
-    return sent
+        digest_send(organization=prefs.organization, now=now)
+    expiring_send(now=now)
+    return Notification.objects.filter(sent_at__gte=began).count()
 
 
 def expiring_send(*, now: datetime) -> list[Notification]:

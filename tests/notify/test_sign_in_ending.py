@@ -48,8 +48,8 @@ def test_it_tells_the_owner_and_the_org_admins_once_a_week_before_an_unused_micr
 ):
     ends = last_used_days_ago(person, sandboxes, 85)
 
-    notifications_hourly()
-    notifications_hourly(now=timezone.now() + timedelta(hours=1))  # the same sign-in and end: not again
+    assert notifications_hourly() == 1
+    assert notifications_hourly(now=timezone.now() + timedelta(hours=1)) == 0  # the same sign-in and end
 
     assert len(mail.outbox) == 1
     sent = mail.outbox[0]
