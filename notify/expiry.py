@@ -53,25 +53,29 @@ def last_used(credentials: Mapping[str, Any], fallback: datetime) -> datetime:
     return max(known) if known else fallback
 
 
+UNUSED = {
+    "google": (GOOGLE_UNUSED, "Google", "6 months"),
+    "graph": (MICROSOFT_UNUSED, "Microsoft 365", "90 days"),
+}
+
+
 def mailbox_expiry(provider: str, credentials: Mapping[str, Any], *, fallback: datetime) -> Expiry | None:
-    """The earliest moment a mailbox's sign-in stops by itself; None when nothing is known to end it."""
+    """The earliest moment a mailbox's sign-in stops by itself: the end the provider named at sign-in,
+    or its time unused; None when nothing is known to end it (Exchange on-premises: a Windows
+    password, whose expiry EWS does not tell)."""
+    if provider not in UNUSED:
+        return None
+    limit, service, span = UNUSED[provider]
     used = last_used(credentials, fallback)
-    on = f"{used:%d %B %Y}"
-    if provider == "google":
-        told = _when(credentials, "refresh_expires_at")
-        if told is not None:
-            return Expiry(told, "Google gave this sign-in a fixed lifetime when you connected the mailbox.")
-        return Expiry(
-            used + GOOGLE_UNUSED,
-            f"Google ends a sign-in that has not been used for 6 months; this one was last used on {on}.",
-        )
-    if provider == "graph":
-        return Expiry(
-            used + MICROSOFT_UNUSED,
-            "Microsoft 365 ends a sign-in that has not been used for 90 days; this one was last used "
-            f"on {on}.",
-        )
-    return None  # Exchange on-premises: a Windows password, whose expiry EWS does not tell us
+    unused = Expiry(
+        used + limit,
+        f"{service} ends a sign-in that has not been used for {span}; this one was last used on "
+        f"{used:%d %B %Y}.",
+    )
+    told = _when(credentials, "refresh_expires_at")
+    if told is not None and told < unused.at:
+        return Expiry(told, f"{service} gave this sign-in a fixed lifetime when you connected the mailbox.")
+    return unused
 
 
 def salesforce_expiry(

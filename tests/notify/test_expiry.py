@@ -21,6 +21,8 @@ def test_it_counts_microsofts_90_days_from_the_last_renewal_or_sign_in():
     assert mailbox_expiry("graph", renewed, fallback=NOW).at == NOW - DAY + timedelta(days=90)
     assert mailbox_expiry("graph", {}, fallback=NOW - DAY).at == NOW - DAY + timedelta(days=90)
     assert mailbox_expiry("ews", {"password": "x"}, fallback=NOW) is None
+    named = {"renewed_at": NOW.timestamp(), "refresh_expires_at": (NOW + DAY).timestamp()}
+    assert mailbox_expiry("graph", named, fallback=NOW).at == NOW + DAY  # an end Microsoft names wins
 
 
 def test_it_tells_a_week_ahead_and_a_day_ahead_for_a_sign_in_that_lives_a_week():
