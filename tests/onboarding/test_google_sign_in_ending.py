@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import mail
 from django.urls import reverse
@@ -14,7 +15,6 @@ from django.utils import timezone
 from notify.services import notifications_hourly
 from sandbox.base import SandboxServer
 from syncengine.models import Mailbox, Membership, Role
-from tests.onboarding.conftest import GOOGLE_CLIENT_ID
 from tests.support.onboarding import Consent, Newcomer, back, started
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def test_it_keeps_the_end_google_names_and_tells_them_the_day_before(
     bob: Newcomer, google: SandboxServer, consent: Consent
 ):
-    google.app.limit_refresh_tokens(GOOGLE_CLIENT_ID, days=7)  # a "Testing" app's refresh tokens
+    google.app.limit_refresh_tokens(settings.GOOGLE_CLIENT_ID, days=7)  # a "Testing" app's refresh tokens
     User.objects.filter(pk=bob.user.pk).update(email=bob.address)
     admin = User.objects.create_user(username="olga", email="olga@org.example")
     organization = Membership.objects.get(user=bob.user).organization
