@@ -60,6 +60,12 @@ TODO = [
 JOBS = ["CFO", "Head of IT", "Buyer", "Procurement lead", "VP Operations", "Office manager", "CTO"]
 
 
+# The demo reps' passwords at the Microsoft 365 sandbox's sign-in page and in Salesforce's (the
+# sandbox's own default), printed in var/demo-access.txt: nothing real is behind them.
+GRAPH_PASSWORD = "Sandbox-Passw0rd!"
+SALESFORCE_PASSWORD = "sandbox-password"
+
+
 class SandboxControl:
     """A small client for the sandboxes' control endpoints."""
 
@@ -180,7 +186,9 @@ def provision_person(
         control, org, username=username, display_name=display_name, password=password, role=role
     )
     graph_user = control.graph(
-        "POST", f"/tenants/{org.tenant_id}/users", {"mail": address, "display_name": display_name}
+        "POST",
+        f"/tenants/{org.tenant_id}/users",
+        {"mail": address, "display_name": display_name, "password": GRAPH_PASSWORD},
     )
     graph_refresh = control.graph_refresh_token(org.tenant_id, graph_user["id"])
     mailbox = mailbox_create(
@@ -203,7 +211,12 @@ def _person_and_salesforce(
     sf_user = control.sf(
         "POST",
         f"/orgs/{org.sf_org_id}/users",
-        {"username": f"{address}.crm", "email": address, "name": display_name},
+        {
+            "username": f"{address}.crm",
+            "email": address,
+            "name": display_name,
+            "password": SALESFORCE_PASSWORD,
+        },
     )
     sf_refresh = control.sf_refresh_token(org.sf_org_id, sf_user["id"])
     connection = SalesforceConnection.objects.create(

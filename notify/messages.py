@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,17 @@ def failing_message(*, address: str, failures: int, error: str, advice: str, lin
         f"The last {failures} sync sessions of {address} failed.\n\nThe last error: {error}\n\n"
         f"What to do: {advice or 'Nothing yet: the engine keeps trying, less often while it lasts.'}\n\n"
         f"{link}\n",
+    )
+
+
+def expiring_message(*, service: str, who: str, ends: datetime, why: str, stops: str, link: str) -> Message:
+    """``who``: the mailbox's address, or the person's Salesforce username."""
+    return Message(
+        f"The {service} sign-in for {who} ends on {ends:%d %B}: sign in again to keep syncing",
+        f"The sync signs in to {service} as {who}; that sign-in ends on {ends:%d %B %Y at %H:%M} (UTC).\n\n"
+        f"Why: {why}\n\nWhat stops then: {stops}\n\n"
+        f"What to do: sign in again before then, on this page (it takes a minute; nothing is lost "
+        f"and nothing is synced twice):\n{link}\n",
     )
 
 

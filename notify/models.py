@@ -10,6 +10,7 @@ from django.utils import timezone
 class Kind(models.TextChoices):
     SUSPENDED = "suspended", "A mailbox was suspended"
     FAILING = "failing", "A mailbox keeps failing"
+    EXPIRING = "expiring", "A sign-in is about to end"
     DIGEST = "digest", "Daily digest"
 
 
@@ -19,7 +20,8 @@ class Notification(models.Model):
         "syncengine.Mailbox", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    # What makes it one notification: the suspension's time, the failing streak's session, the day.
+    # What makes it one notification: the suspension's time, the failing streak's session, the day,
+    # the sign-in and the moment it ends.
     episode = models.CharField(max_length=80)
     recipients = models.JSONField(default=list)
     subject = models.CharField(max_length=200)

@@ -8,11 +8,13 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from notify.ending import sign_ins_ending
 from notify.messages import DigestLine, Message, digest_message, failing_message, suspended_message
 from notify.models import Kind, Notification, NotificationSettings
 from syncengine.extensions import SessionEnded
@@ -56,18 +58,24 @@ def notify_session_ended(ended: SessionEnded) -> None:
         )
     else:
         return
-    prefs = notification_settings(mailbox.organization)
-    recipients = _admins(mailbox.organization) if prefs.tell_admins else []
-    if prefs.tell_owner and mailbox.owner.email:
-        recipients.append(mailbox.owner.email)
     notification_send(
         organization=mailbox.organization,
         mailbox=mailbox,
         kind=kind,
         episode=episode,
-        recipients=recipients,
+        recipients=_recipients(mailbox.organization, mailbox.owner),
         message=message,
     )
+
+
+def _recipients(organization: Organization, owner: AbstractBaseUser) -> list[str]:
+    """The owner and the org admins, as the organization chose."""
+    prefs = notification_settings(organization)
+    recipients = _admins(organization) if prefs.tell_admins else []
+    email = getattr(owner, "email", "")
+    if prefs.tell_owner and email:
+        recipients.append(email)
+    return recipients
 
 
 def notification_settings(organization: Organization) -> NotificationSettings:
@@ -115,18 +123,33 @@ def _deliver(row: Notification) -> None:
 
 
 def notifications_hourly(now: datetime | None = None) -> int:
-    """The hourly task: unsent notifications of the last day again, then the digests due. Returns
-    how many were sent."""
-    now = now or timezone.now()
-    sent = 0
+    """The hourly task: unsent notifications of the last day again, then the digests and the
+    sign-ins about to end that are due. Returns how many were sent by this run."""
+    began = timezone.now()  # the clock, not ``now``: what this run sent, not what was sent before
+    now = now or began
     unsent = Notification.objects.filter(sent_at__isnull=True, created_at__gte=now - timedelta(days=1))
     for row in unsent.exclude(recipients=[]):
         _deliver(row)
-        sent += row.sent_at is not None
     for prefs in NotificationSettings.objects.filter(daily_digest=True).select_related("organization"):
-        row = digest_send(organization=prefs.organization, now=now)
-        sent += row.sent_at is not None
-    return sent
+        digest_send(organization=prefs.organization, now=now)
+    expiring_send(now=now)
+    return Notification.objects.filter(sent_at__gte=began).count()
+
+
+def expiring_send(*, now: datetime) -> list[Notification]:
+    """Tell the people whose sign-in ends by itself soon, once per sign-in and end (its episode):
+    a renewed sign-in ends later, and is not told about until that end nears."""
+    return [
+        notification_send(
+            organization=due.organization,
+            mailbox=due.mailbox,
+            kind=Kind.EXPIRING,
+            episode=due.episode,
+            recipients=_recipients(due.organization, due.owner),
+            message=due.message,
+        )
+        for due in sign_ins_ending(now=now)
+    ]
 
 
 def digest_send(*, organization: Organization, now: datetime) -> Notification:

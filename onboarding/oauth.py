@@ -97,13 +97,20 @@ def _token_answer(response: requests.Response, provider: str) -> dict[str, Any]:
 
 
 def token_credentials(answer: Mapping[str, Any]) -> dict[str, Any]:
-    """The credentials we keep from a token answer with a refresh token: both tokens, and when the
-    access token expires (an hour when the answer does not say)."""
-    return {
+    """The credentials we keep from a token answer with a refresh token: both tokens, when the
+    access token expires (an hour when the answer does not say), when the person signed in, and
+    when the refresh token ends if the provider says (Google's ``refresh_token_expires_in``; the
+    notices read it, see notify/expiry.py)."""
+    now = time.time()
+    credentials: dict[str, Any] = {
         "refresh_token": answer["refresh_token"],
         "access_token": answer["access_token"],
-        "expires_at": time.time() + float(answer.get("expires_in", 3600)),
+        "expires_at": now + float(answer.get("expires_in", 3600)),
+        "signed_in_at": now,
     }
+    if answer.get("refresh_token_expires_in"):
+        credentials["refresh_expires_at"] = now + float(answer["refresh_token_expires_in"])
+    return credentials
 
 
 def declined(provider: str, answer: Mapping[str, Any]) -> str:

@@ -7,6 +7,7 @@ username shown on the dashboard.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,7 +64,12 @@ def exchange(*, answer: dict[str, str], redirect_uri: str, verifier: str) -> Sal
         org_id=str(identity.get("organization_id") or org_id),
         user_id=str(identity.get("user_id") or user_id),
         username=str(identity.get("username", "")),
-        credentials={"access_token": body["access_token"], "refresh_token": body["refresh_token"]},
+        # When the person signed in: a connected app may end refresh tokens N days after (notify/).
+        credentials={
+            "access_token": body["access_token"],
+            "refresh_token": body["refresh_token"],
+            "signed_in_at": time.time(),
+        },
     )
 
 

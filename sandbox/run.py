@@ -37,6 +37,7 @@ def start(directory: Path, ports: dict[str, int] | None = None) -> tuple[list[Sa
     servers = {name: SandboxServer(app, ca, port=chosen[name]).start() for name, app in apps.items()}
     endpoints: dict[str, Any] = {name: server.url for name, server in servers.items()}
     endpoints["ca_bundle"] = str(ca.ca_path.resolve())
+    endpoints["leaf_spki_sha256"] = ca.leaf_spki_sha256
     (directory / "endpoints.json").write_text(json.dumps(endpoints, indent=2))
     return list(servers.values()), endpoints
 

@@ -5,10 +5,14 @@ simple-salesforce and msal only speak https; clients trust the CA through its PE
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import ssl
 from pathlib import Path
 
 import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 
 class SandboxCA:
@@ -18,6 +22,15 @@ class SandboxCA:
         self._leaf = self._ca.issue_cert("127.0.0.1", "localhost", "::1")
         self.ca_path = directory / "sandbox-ca.pem"
         self._ca.cert_pem.write_to_path(str(self.ca_path))
+
+    @property
+    def leaf_spki_sha256(self) -> str:
+        """The served certificate's key as Chromium's --ignore-certificate-errors-spki-list takes
+        it (base64 of the SHA-256 of its SubjectPublicKeyInfo): a browser trusts this run's
+        sandboxes without the CA being installed anywhere."""
+        leaf = x509.load_pem_x509_certificate(self._leaf.cert_chain_pems[0].bytes())
+        spki = leaf.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        return base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii")
 
     def server_context(self) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -340,6 +340,15 @@ EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mai
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Mailbox sync <sync@localhost>")
 # Failed sessions in a row after which the person and their org admins are told (the reference's 10).
 NOTIFY_AFTER_FAILURES = env.int("NOTIFY_AFTER_FAILURES", default=10)
+# Days before a sign-in ends by itself that its person and their org admins are told; a sign-in
+# whose whole life is no longer than that (Google's 7-day "Testing" ones) is told about this close.
+NOTIFY_EXPIRY_DAYS = env.int("NOTIFY_EXPIRY_DAYS", default=7)
+NOTIFY_EXPIRY_SHORT_DAYS = env.int("NOTIFY_EXPIRY_SHORT_DAYS", default=1)
+# The Salesforce connected app's refresh token policy, which no token answer tells (0: not set, as
+# "valid until revoked", Salesforce's default): "Expire refresh token after N days" and "Expire
+# refresh token if not used for N days".
+SALESFORCE_REFRESH_EXPIRE_AFTER_DAYS = env.int("SALESFORCE_REFRESH_EXPIRE_AFTER_DAYS", default=0)
+SALESFORCE_REFRESH_EXPIRE_UNUSED_DAYS = env.int("SALESFORCE_REFRESH_EXPIRE_UNUSED_DAYS", default=0)
 
 LOGGING = {
     "version": 1,

@@ -49,6 +49,9 @@ class Client:
     client_id: str
     client_secret: str
     redirect_uris: list[str] = field(default_factory=list)  # empty: any redirect URI is accepted
+    # Seconds a refresh token lives from consent: Google gives a "Testing" app's external users
+    # 7 days, and a user who grants time-based access the time they chose. None: until revoked.
+    refresh_token_lifetime: float | None = None
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Grant:
     challenge: str = ""  # PKCE code_challenge, and its method (S256 or plain)
     challenge_method: str = ""
     nonce: str = ""
+    expires_at: float | None = None  # a refresh token with a lifetime (see Client)
 
 
 @dataclass
@@ -120,8 +124,24 @@ class Accounts:
         if client_id not in self.clients:
             raise KeyError(f"no client {client_id}")
         token = "1//" + secrets.token_urlsafe(32)
-        self.refresh_tokens[token] = Grant(user_id, client_id, list(scopes or DEFAULT_SCOPES))
+        lifetime = self.clients[client_id].refresh_token_lifetime
+        self.refresh_tokens[token] = Grant(
+            user_id,
+            client_id,
+            list(scopes or DEFAULT_SCOPES),
+            expires_at=time.time() + lifetime if lifetime else None,
+        )
         return token
+
+    def limit_refresh_tokens(self, client_id: str, seconds: float | None) -> None:
+        """Refresh tokens issued to the client from now on live ``seconds`` (None: until revoked)."""
+        self.clients[client_id].refresh_token_lifetime = seconds
+
+    def age_refresh_tokens(self, user_id: str, seconds: float) -> None:
+        """As if ``seconds`` had passed for the user's limited refresh tokens."""
+        for grant in self.refresh_tokens.values():
+            if grant.user_id == user_id and grant.expires_at is not None:
+                grant.expires_at -= seconds
 
     def issue_code(
         self,
@@ -174,9 +194,10 @@ class Accounts:
         grant_type = form.get("grant_type", "")
         if grant_type == "refresh_token":
             grant = self.refresh_tokens.get(form.get("refresh_token", ""))
-            if grant is None or grant.revoked or grant.client_id != client.client_id:
+            expired = grant is not None and grant.expires_at is not None and grant.expires_at <= time.time()
+            if grant is None or grant.revoked or expired or grant.client_id != client.client_id:
                 raise oauth_error(400, "invalid_grant", "Token has been expired or revoked.")
-            return self._mint(grant, refresh_token=None)
+            return self._mint(grant, refresh_token=None, refresh_grant=grant)
         if grant_type == "authorization_code":
             grant = self.codes.get(form.get("code", ""))
             if grant is None or grant.used or grant.client_id != client.client_id:
@@ -188,10 +209,11 @@ class Accounts:
             refresh = None
             if grant.offline:
                 refresh = self.issue_refresh_token(grant.user_id, client.client_id, grant.scopes)
-            return self._mint(grant, refresh_token=refresh)
+            limited = self.refresh_tokens[refresh] if refresh else None
+            return self._mint(grant, refresh_token=refresh, refresh_grant=limited)
         raise oauth_error(400, "unsupported_grant_type", f"Invalid grant_type: {grant_type}")
 
-    def _mint(self, grant: Grant, refresh_token: str | None) -> dict[str, Any]:
+    def _mint(self, grant: Grant, refresh_token: str | None, refresh_grant: Grant | None) -> dict[str, Any]:
         token = "ya29." + secrets.token_urlsafe(40)
         self.access_tokens[token] = AccessToken(
             grant.user_id, grant.client_id, time.time() + ACCESS_TOKEN_SECONDS, scopes=tuple(grant.scopes)
@@ -204,6 +226,9 @@ class Accounts:
         }
         if refresh_token:
             answer["refresh_token"] = refresh_token
+        if refresh_grant is not None and refresh_grant.expires_at is not None:
+            # Google says how long a limited refresh token has left, in seconds, on every answer.
+            answer["refresh_token_expires_in"] = max(0, int(refresh_grant.expires_at - time.time()))
         if "openid" in grant.scopes:
             answer["id_token"] = self._id_token(grant)
         return answer

@@ -71,6 +71,17 @@ class GoogleSandbox(SandboxApp):
         with self.lock:
             return self.accounts.issue_refresh_token(self._user(user).id, client_id, scopes)
 
+    def limit_refresh_tokens(self, client_id: str, days: float | None) -> None:
+        """Refresh tokens the client gets from now on expire ``days`` after consent, as a "Testing"
+        app's do (7) or a time-based grant's; Google then says ``refresh_token_expires_in``."""
+        with self.lock:
+            self.accounts.limit_refresh_tokens(client_id, days * 86400 if days else None)
+
+    def age_refresh_tokens(self, user: str, days: float) -> None:
+        """As if ``days`` had passed for the user's limited refresh tokens."""
+        with self.lock:
+            self.accounts.age_refresh_tokens(self._user(user).id, days * 86400)
+
     def expire_tokens(self, user: str | None = None) -> None:
         """Access tokens issued so far answer 401 from now on; refresh tokens stay valid."""
         with self.lock:
@@ -441,6 +452,11 @@ class GoogleSandbox(SandboxApp):
             ctl(lambda r: {"refresh_token": self.issue_refresh_token(u(r), **body(r))}, 201),
         )
         self.route("POST", USER + r"/revoke", ctl(lambda r: self.revoke(u(r)) or {"ok": True}))
+        self.route(
+            "POST",
+            r"/_sandbox/clients/(?P<client>[^/]+)/refresh_token_lifetime",
+            ctl(lambda r: self.limit_refresh_tokens(r.params["client"], body(r).get("days")) or {"ok": True}),
+        )
         self.route(
             "POST", r"/_sandbox/tokens/expire", ctl(lambda r: self.expire_tokens(**body(r)) or {"ok": True})
         )

@@ -114,6 +114,11 @@ class GraphSandbox(SandboxApp):
         with self.lock:
             self.directory.expire_tokens(tenant_id)
 
+    def age_refresh_tokens(self, tenant_id: str, user_id: str, days: float) -> None:
+        """As if the user's refresh tokens had lain unused ``days`` longer (90: they stop working)."""
+        with self.lock:
+            self.directory.age_refresh_tokens(tenant_id, user_id, days * 86400)
+
     def revoke_refresh_tokens(self, tenant_id: str, user_id: str) -> None:
         with self.lock:
             self.directory.revoke_refresh_tokens(tenant_id, user_id)

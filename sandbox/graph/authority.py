@@ -11,7 +11,15 @@ from urllib.parse import unquote_plus, urlencode
 
 from sandbox.base import HttpError, Request, Response, json_response, text_response
 from sandbox.graph.errors import aad_error
-from sandbox.graph.identity import GRAPH_RESOURCE, App, Directory, Tenant, TokenSet, pkce_matches
+from sandbox.graph.identity import (
+    GRAPH_RESOURCE,
+    REFRESH_INACTIVITY_SECONDS,
+    App,
+    Directory,
+    Tenant,
+    TokenSet,
+    pkce_matches,
+)
 
 DOT_DEFAULT = "/.default"
 
@@ -205,6 +213,15 @@ class Authority:
                 "needed. The user might have changed or reset their password. The grant was issued "
                 f"on '{issued}' and the TokensValidFrom date (before which tokens are not valid) "
                 f"for this user is '{valid_from}'.",
+            )
+        if time.time() - grant.issued_at > REFRESH_INACTIVITY_SECONDS:
+            issued = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(grant.issued_at))
+            raise aad_error(
+                400,
+                "invalid_grant",
+                700082,
+                f"The refresh token has expired due to inactivity. The token was issued on {issued} "
+                "and was inactive for 90.00:00:00.",
             )
         return self.directory.delegated_token_set(request.base_url, tenant, app, user, scopes or grant.scopes)
 

@@ -16,6 +16,8 @@ from typing import Any
 
 GRAPH_RESOURCE = "https://graph.microsoft.com"
 TOKEN_LIFETIME = 3599
+# A refresh token unused this long stops working (AADSTS700082); each use gives a fresh one.
+REFRESH_INACTIVITY_SECONDS = 90 * 86400
 DEFAULT_DELEGATED_SCOPES = (
     "https://graph.microsoft.com/Calendars.ReadWrite",
     "https://graph.microsoft.com/User.Read",
@@ -263,6 +265,12 @@ class Directory:
                 token.expires_at = 0.0
                 expired += 1
         return expired
+
+    def age_refresh_tokens(self, tenant_id: str, user_id: str, seconds: float) -> None:
+        """As if the user's refresh tokens had lain unused ``seconds`` longer."""
+        for grant in self.refresh_tokens.values():
+            if grant.tenant_id == tenant_id and grant.user_id == user_id:
+                grant.issued_at -= seconds
 
     def revoke_refresh_tokens(self, tenant_id: str, user_id: str) -> None:
         user = self.require_tenant(tenant_id).users[user_id]

@@ -209,8 +209,14 @@ class SalesforceSandbox(SandboxApp):
             raise oauth_error("unsupported_grant_type", "grant type not supported")
         self.oauth.check_client(client_id, secret or "")
         if grant_type == "refresh_token":
-            grant = self.oauth.refresh_tokens.get(form.get("refresh_token", ""))
-            if grant is None or grant.client_id != client_id or grant.org_id not in self.store.orgs:
+            token = form.get("refresh_token", "")
+            grant = self.oauth.refresh_tokens.get(token)
+            if (
+                grant is None
+                or grant.client_id != client_id
+                or grant.org_id not in self.store.orgs
+                or self.oauth.refresh_token_expired(token, grant)
+            ):
                 raise oauth_error("invalid_grant", "expired access/refresh token")
         else:
             found = self.usernames.get(form.get("username", "").lower())
@@ -361,6 +367,19 @@ class SalesforceSandbox(SandboxApp):
     def expire_tokens(self, org_id: str | None = None) -> int:
         with self.lock:
             return self.oauth.expire_access_tokens(self._org(org_id).id if org_id else None)
+
+    def set_refresh_token_policy(self, client_id: str, expire_after_days: float | None) -> None:
+        """The connected app's "Expire refresh token after N days" (None: valid until revoked)."""
+        with self.lock:
+            if expire_after_days:
+                self.oauth.refresh_lifetimes[client_id] = expire_after_days * 86400
+            else:
+                self.oauth.refresh_lifetimes.pop(client_id, None)
+
+    def age_refresh_tokens(self, org_id: str, user_id: str, days: float) -> None:
+        """As if the user's refresh tokens had been issued ``days`` earlier."""
+        with self.lock:
+            self.oauth.age_refresh_tokens(self._org(org_id).id, to18(user_id), days * 86400)
 
     def revoke_refresh_tokens(self, org_id: str, user_id: str) -> int:
         with self.lock:

@@ -29,6 +29,10 @@ class OAuth:
         self.access_tokens: dict[str, Grant] = {}
         # A test may make token answers name another host, as a tampered answer would.
         self.announced_base_url: str | None = None
+        # The connected app's refresh token policy "Expire refresh token after N": seconds per
+        # client (none: "valid until revoked", Salesforce's default). The token answer never says.
+        self.refresh_lifetimes: dict[str, float] = {}
+        self.refresh_issued_at: dict[str, float] = {}
 
     def register_client(self, client_id: str, client_secret: str) -> None:
         self.clients[client_id] = client_secret
@@ -42,7 +46,17 @@ class OAuth:
     def issue_refresh_token(self, org_id: str, user_id: str, client_id: str) -> str:
         token = "5Aep861" + secrets.token_urlsafe(60).replace("-", "").replace("_", "")[:80]
         self.refresh_tokens[token] = Grant(org_id, user_id, client_id)
+        self.refresh_issued_at[token] = time.time()
         return token
+
+    def refresh_token_expired(self, token: str, grant: Grant) -> bool:
+        lifetime = self.refresh_lifetimes.get(grant.client_id)
+        return lifetime is not None and time.time() - self.refresh_issued_at.get(token, 0.0) > lifetime
+
+    def age_refresh_tokens(self, org_id: str, user_id: str, seconds: float) -> None:
+        for token, grant in self.refresh_tokens.items():
+            if grant.org_id == org_id and grant.user_id == user_id:
+                self.refresh_issued_at[token] = self.refresh_issued_at.get(token, time.time()) - seconds
 
     def issue_access_token(self, org_id: str, user_id: str, client_id: str) -> str:
         token = f"{org_id[:15]}!AQ" + secrets.token_urlsafe(72).replace("-", "").replace("_", "")[:94]

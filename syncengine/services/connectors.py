@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,9 @@ from connectors.salesforce.hosts import SALESFORCE_DOMAINS
 from syncengine.crypto import is_unreadable
 from syncengine.models import Mailbox, Provider, SalesforceConnection
 from syncengine.services.failures import CRM_CREDENTIALS_UNREADABLE, MAIL_CREDENTIALS_UNREADABLE
+
+# What a Salesforce connection keeps of its connector's credentials (the rest is on the row).
+SALESFORCE_KEPT = ("access_token", "refresh_token", "signed_in_at", "renewed_at")
 
 
 def retry_policy() -> RetryPolicy:
@@ -56,7 +60,8 @@ def salesforce_for(connection: SalesforceConnection) -> SalesforceConnector:
 
     def store(creds: dict[str, Any]) -> None:
         # Refreshed tokens are saved at once: a crash later in the session must not lose them.
-        connection.credentials = {k: v for k, v in creds.items() if k in ("access_token", "refresh_token")}
+        kept = {k: v for k, v in creds.items() if k in SALESFORCE_KEPT}
+        connection.credentials = {**kept, "renewed_at": time.time()}
         connection.instance_url = creds.get("instance_url") or connection.instance_url
         connection.save(update_fields=["credentials", "instance_url"])
 
@@ -78,7 +83,9 @@ def mail_connector_for(mailbox: Mailbox) -> MailConnector:
         )
 
     def store(creds: dict[str, Any]) -> None:
-        mailbox.credentials = creds
+        # The connectors hand credentials over when the provider renewed them: a refresh token
+        # that ends when unused (Microsoft's 90 days) starts again now (notify/expiry.py).
+        mailbox.credentials = {**creds, "renewed_at": time.time()}
         mailbox.save(update_fields=["credentials"])
 
     common = {

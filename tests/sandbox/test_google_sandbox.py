@@ -122,6 +122,21 @@ def test_it_refuses_a_revoked_refresh_token_and_a_wrong_secret(google_account: G
     assert revoked.status_code == 400 and revoked.json()["error"] == "invalid_grant"
 
 
+def test_it_names_a_limited_refresh_tokens_end_and_refuses_it_after(google_account: GoogleAccount):
+    google_account.app.limit_refresh_tokens(google_account.client_id, days=7)  # a "Testing" app
+    code = consent(google_account)["code"][0]
+    body = token(google_account, grant_type="authorization_code", code=code, redirect_uri=REDIRECT).json()
+    assert 604790 < body["refresh_token_expires_in"] <= 604800  # seconds left, as Google answers
+    again = token(google_account, grant_type="refresh_token", refresh_token=body["refresh_token"]).json()
+    assert again["refresh_token_expires_in"] <= body["refresh_token_expires_in"]
+    unlimited = token(google_account, grant_type="refresh_token", refresh_token=google_account.refresh_token)
+    assert "refresh_token_expires_in" not in unlimited.json()  # issued before the limit: until revoked
+
+    google_account.app.age_refresh_tokens(google_account.user_id, days=7)
+    ended = token(google_account, grant_type="refresh_token", refresh_token=body["refresh_token"])
+    assert ended.status_code == 400 and ended.json()["error"] == "invalid_grant"
+
+
 def test_it_answers_401_for_expired_access_tokens_and_google_auth_refreshes(google_account: GoogleAccount):
     http = authed_http(google_account)
     calendar = service(google_account, "calendar", http)

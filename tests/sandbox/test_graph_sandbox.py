@@ -229,6 +229,18 @@ def test_it_rejects_refresh_tokens_after_revocation(env: Env) -> None:
     assert "access_token" in env.delegated_token()  # a new consent works again
 
 
+def test_it_ends_a_refresh_token_unused_for_90_days_and_each_use_starts_again(env: Env) -> None:
+    refresh_token = env.delegated_token()["refresh_token"]
+    env.app.age_refresh_tokens(env.tenant_id, env.user_id, 89)
+    used = env.msal().acquire_token_by_refresh_token(refresh_token, CALENDAR_SCOPES)
+    assert "access_token" in used  # 89 days unused: still good, and a fresh one comes back
+    env.app.age_refresh_tokens(env.tenant_id, env.user_id, 2)
+    ended = env.msal().acquire_token_by_refresh_token(refresh_token, CALENDAR_SCOPES)
+    assert ended["error"] == "invalid_grant" and ended["error_codes"] == [700082]
+    assert "expired due to inactivity" in ended["error_description"]
+    assert "access_token" in env.msal().acquire_token_by_refresh_token(used["refresh_token"], CALENDAR_SCOPES)
+
+
 # -- events ---------------------------------------------------------------------------------------------
 def test_it_creates_reads_updates_and_deletes_events_in_windows_time_zones(env: Env) -> None:
     graph = env.graph(env.delegated_token()["access_token"])

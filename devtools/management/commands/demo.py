@@ -28,11 +28,15 @@ from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from devtools.access import App, DemoAccess, Rep, access_text
 from devtools.emails_demo import seed_demo_emails
+from devtools.processes import Children, terminal_foreground
 from devtools.world import (
     CONTACTS_FOLDER,
+    GRAPH_PASSWORD,
     JOBS,
     MEETINGS,
+    SALESFORCE_PASSWORD,
     DemoOrg,
     DemoPerson,
     SandboxControl,
@@ -85,14 +89,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("The demo runs with DEBUG=1 (it prints passwords); use `make demo`.")
-        self.children: list[subprocess.Popen[bytes]] = []
-        signal.signal(signal.SIGTERM, lambda *_: self._stop(0))
-        try:
-            self._run(options)
-        except KeyboardInterrupt:
-            self._stop(0)
-        finally:
-            self._stop(None)
+        self.children = Children(log_dir=settings.VAR_DIR, cwd=settings.BASE_DIR)
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as Ctrl-C does
+        with terminal_foreground():
+            try:
+                self._run(options)
+            except KeyboardInterrupt:
+                self.stdout.write("\nStopping...")
+            finally:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
+                stopped = self.children.stop_all()
+            if stopped:
+                self.stdout.write(f"Stopped: {', '.join(stopped)}. Logs in var/demo-*.log.")
 
     def _run(self, options: dict[str, Any]) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -149,6 +157,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Sandboxes: Salesforce {endpoints['salesforce']}, Graph {endpoints['graph']}, "
             f"Google {endpoints['google']}, Exchange (EWS) {endpoints['ews']}"
+        )
+        where = self._write_access(endpoints, url, org, people, passwords)
+        self.stdout.write(
+            f"  By hand, as a rep in Outlook and Salesforce (sign-in pages, passwords, the certificate, "
+            f"curl lines): {where}"
         )
         self.stdout.write(
             "  Sessions run every minute; the demo users edit events, tasks and contacts, in Outlook and in "
@@ -207,25 +220,51 @@ class Command(BaseCommand):
         return env
 
     def _spawn(self, command: list[str], env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
-        log = open(settings.VAR_DIR / f"demo-{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
-        process = subprocess.Popen(
-            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        self.children.append(process)
-        return process
+        return self.children.spawn(name, command, env)
 
-    def _stop(self, code: int | None) -> None:
-        for process in reversed(getattr(self, "children", [])):
-            if process.poll() is None:
-                process.terminate()
-        for process in getattr(self, "children", []):
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        self.children = []
-        if code is not None:
-            raise SystemExit(code)
+    def _write_access(
+        self,
+        endpoints: dict[str, str],
+        dashboard: str,
+        org: DemoOrg,
+        people: list[DemoPerson],
+        passwords: dict[str, str],
+    ) -> Path:
+        """var/demo-access.txt: what acting as a rep by hand needs (README "Acting as the user by hand")."""
+        reps = tuple(
+            Rep(
+                username=p.user.username,
+                address=p.mailbox.address,
+                provider=p.mailbox.provider,
+                salesforce_username=p.connection.username,
+                mail_password={"graph": GRAPH_PASSWORD, "ews": p.mailbox.credentials.get("password", "")}.get(
+                    p.mailbox.provider, ""
+                ),
+            )
+            for p in people
+        )
+        access = DemoAccess(
+            dashboard=dashboard,
+            logins=dict(passwords),
+            ca_bundle=endpoints["ca_bundle"],
+            leaf_spki_sha256=endpoints["leaf_spki_sha256"],
+            salesforce_url=endpoints["salesforce"],
+            graph_url=endpoints["graph"],
+            google_url=endpoints["google"],
+            ews_url=endpoints["ews"],
+            tenant_id=org.tenant_id,
+            salesforce_password=SALESFORCE_PASSWORD,
+            graph=App(settings.GRAPH_CLIENT_ID, settings.GRAPH_CLIENT_SECRET),
+            salesforce=App(settings.SALESFORCE_CLIENT_ID, settings.SALESFORCE_CLIENT_SECRET),
+            google=App(settings.GOOGLE_CLIENT_ID, settings.GOOGLE_CLIENT_SECRET),
+            reps=reps,
+            example_day=(datetime.now(UTC) + timedelta(days=2)).date(),
+        )
+        path = settings.VAR_DIR / "demo-access.txt"
+        path.unlink(missing_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(access_text(access))  # passwords: readable by this user only
+        return path
 
     # -- data -------------------------------------------------------------------------------------
     def _seed(self, control: SandboxControl) -> tuple[DemoOrg, list[DemoPerson], dict[str, str]]:
@@ -294,11 +333,9 @@ class Command(BaseCommand):
         next_activity = started + every
         while True:
             time.sleep(1)
-            for process in self.children:
-                if process.poll() is not None:
-                    raise CommandError(
-                        f"a demo process stopped ({str(process.args)[:80]}); see var/demo-*.log"
-                    )
+            gone = self.children.stopped()
+            if gone is not None:
+                raise CommandError(f"the demo's {gone.name} stopped; see var/demo-{gone.name}.log")
             if exit_after and time.monotonic() - started > exit_after:
                 return
             if time.monotonic() >= next_activity:
@@ -448,6 +485,10 @@ class Command(BaseCommand):
             scope="Calendars.ReadWrite Contacts.ReadWrite Tasks.ReadWrite offline_access",
         )
         return str(body["access_token"])
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _refreshed(
