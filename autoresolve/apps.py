@@ -6,3 +6,9 @@ class AutoresolveConfig(AppConfig):
 
     name = "autoresolve"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from autoresolve.making import people_make
+        from syncengine.extensions import register_people_maker
+
+        register_people_maker(people_make)

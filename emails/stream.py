@@ -5,6 +5,8 @@
 - plan (syncengine/core/email_plan.py, pure): what to save, why not the rest, and each email's links;
   a thread that starts being saved brings in its other emails: a second gather (its conversation read,
   their own search) and plan round;
+- new people (emails/people.py): participants no Lead or Contact has get one through the engine's people
+  maker (autoresolving), and their emails are linked again to them, before anything is written;
 - execute: the waiting emails' ledger upkeep (emails/retrying.py), the Salesforce writes
   (emails/saving.py), the category tags and moves (emails/mailbox_side.py);
 - commit: the ledger with each write, then the folder cursors;
@@ -35,12 +37,12 @@ from datetime import datetime
 from typing import Any
 
 from connectors.salesforce.connector import SalesforceConnector
-from emails import gather, mailbox_side, retrying, saving
+from emails import gather, mailbox_side, people, retrying, saving
 from emails.context import EmailReport, StreamContext
 from emails.journal import journal_emails
 from emails.models import EmailSettings, MailboxEmailSettings
 from syncengine.core.email_plan import emails_to_search, plan_emails, plan_threads, thread_emails_to_search
-from syncengine.core.linking import LinkFilters
+from syncengine.core.linking import LinkFilters, merged
 from syncengine.extensions import SessionStep, StepContext
 from syncengine.models import Mailbox, SyncSession
 from syncengine.services.leases import Lease
@@ -89,10 +91,12 @@ EMAIL_STEP = SessionStep(stream="emails", title="Emails were not saved this time
 
 def _run(ctx: StreamContext) -> EmailReport:
     inputs, cursors = gather.first_round(ctx)
-    plan = plan_emails(inputs, gather.search(ctx, emails_to_search(inputs)))
+    first = gather.search(ctx, emails_to_search(inputs))
+    plan = plan_emails(inputs, first)
     threads, saved = gather.threads_of(ctx, plan)
     found = gather.search(ctx, thread_emails_to_search(inputs, plan, threads, saved))
     final = plan_threads(inputs, plan, threads, saved, found)
+    final = people.with_new_people(ctx, inputs, final, merged(first, found))
 
     ctx.report.read = sum(1 for e in inputs.emails if not e.removed)
     ctx.report.skipped.update(skip for _, skip in (*plan.left_alone, *final.left_alone))

@@ -9,6 +9,8 @@ calls what is registered without importing the app (imports point one way: featu
 - **Retention**: what a feature app keeps that the daily clean-up removes once old.
 - **Session observers**: told when a session has ended and the mailbox's state is stored (the
   notifications). An observer's failure is logged and never touches the session.
+- **People maker**: makes Salesforce records for the participants of items being saved whom no Lead or
+  Contact has (autoresolving), so the items link to them in the same session.
 
 Nothing registered: every address may be named, the linker uses the reference's filters, and a
 session syncs its streams only.
@@ -16,7 +18,7 @@ session syncs its streams only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -39,6 +41,37 @@ class PeopleRules:
 
 
 NOBODY_BLOCKED = PeopleRules(blocked=lambda address: False, relatable=bool)
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A participant of an item being saved whom Salesforce knows nothing of."""
+
+    address: str
+    display_name: str = ""
+    text: str = ""  # an email they sent (its plain and HTML bodies), for their signature
+    html: str = ""
+    resource: bool = False  # a room or equipment
+    mailing_list: bool = False
+    source: str = ""  # the email or meeting, in words, for the org admin's list
+    auto_saved: bool = False  # the item is saved because auto-save chose it (not a category or folder)
+
+
+@dataclass(frozen=True)
+class MadePerson:
+    address: str
+    sobject: str  # Lead or Contact
+    id: str
+    account_id: str = ""
+
+
+@dataclass(frozen=True)
+class PeopleMade:
+    people: tuple[MadePerson, ...] = ()
+    problem: str = ""  # why some could not be made, in words, for an issue
+
+
+PeopleMaker = Callable[["Mailbox", Any, Sequence[Unresolved]], PeopleMade]
 
 
 @dataclass(frozen=True)
@@ -83,6 +116,7 @@ _observers: dict[str, Callable[[SessionEnded], None]] = {}
 _retention: dict[str, Callable[[datetime], int]] = {}
 _people_rules: list[Callable[[Mailbox], PeopleRules]] = []
 _link_filters: list[Callable[[Mailbox], LinkFilters]] = []
+_people_makers: list[PeopleMaker] = []
 
 
 def register_session_step(step: SessionStep) -> None:
@@ -96,6 +130,17 @@ def register_people_rules(rules_for: Callable[[Mailbox], PeopleRules]) -> None:
 
 def register_link_filters(filters_for: Callable[[Mailbox], LinkFilters]) -> None:
     _link_filters[:] = [filters_for]
+
+
+def register_people_maker(maker: PeopleMaker) -> None:
+    _people_makers[:] = [maker]
+
+
+def people_make(mailbox: Mailbox, crm: Any, people: Sequence[Unresolved]) -> PeopleMade:
+    """The records made for ``people`` (none when no app makes people, or none is unresolved)."""
+    if not _people_makers or not people:
+        return PeopleMade()
+    return _people_makers[0](mailbox, crm, people)
 
 
 def register_session_observer(name: str, observer: Callable[[SessionEnded], None]) -> None:

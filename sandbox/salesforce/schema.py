@@ -200,6 +200,7 @@ _ADDRESS = ("Street", "City", "State", "PostalCode", "Country")
 
 _EVENT_TYPES = ("Call", "Email", "Meeting", "Other")
 _TASK_STATUS = ("Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred")
+_LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
 _LEAD_STATUS = ("Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted")
 _STAGES = (
     "Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
@@ -237,7 +238,9 @@ def standard_objects() -> dict[str, SObjectType]:
                 FieldDef("Website", "url", 255),
                 FieldDef("Phone", "phone", 40),
                 _pick("Industry", _INDUSTRIES),
+                FieldDef("BillingStreet", "textarea", 255),
                 _s("BillingCity", 40),
+                *[_s(f"Billing{part}", 80 if part == "Country" else 40) for part in _ADDRESS[2:]],
                 _text("Description"),
             ],
         ),
@@ -277,7 +280,13 @@ def standard_objects() -> dict[str, SObjectType]:
                 _s("Company", 255, required=True),
                 FieldDef("Email", "email", 80),
                 FieldDef("Phone", "phone", 40),
+                FieldDef("MobilePhone", "phone", 40),
+                FieldDef("Fax", "phone", 40),
+                FieldDef("Website", "url", 255),
                 _s("Title", 128),
+                FieldDef("Street", "textarea", 255),
+                *[_s(part, 80 if part == "Country" else 40) for part in _ADDRESS[1:]],
+                _pick("LeadSource", _LEAD_SOURCES),
                 _pick("Status", _LEAD_STATUS, required=True, default="Open - Not Contacted", restricted=True),
                 _text("Description"),
                 _bool("IsConverted", updateable=False),

@@ -245,6 +245,18 @@ def plan_threads(
     )
 
 
+def relinked(inputs: EmailInputs, final: ThreadPlan, found: Found, addresses: frozenset[str]) -> ThreadPlan:
+    """The plan with the emails naming any of ``addresses`` linked again over ``found``: people made
+    for them in this session (autoresolving) become their WhoId, relations and WhatId."""
+    to_save = [
+        _with_thread_record(replace(c, links=_link(inputs, c.email, found)), final.thread_records)
+        if any(p.address in addresses for p in c.links.people)
+        else c
+        for c in final.to_save
+    ]
+    return replace(final, to_save=tuple(to_save))
+
+
 def _thread_emails(
     inputs: EmailInputs, plan: EmailPlan, threads: Mapping[str, Thread | None], saved: frozenset[str]
 ) -> tuple[dict[str, tuple[EmailRecord, Reason]], list[tuple[EmailRecord, Skip]]]:

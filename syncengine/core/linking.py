@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 # Key prefixes of the records a body link may name.
@@ -148,6 +149,21 @@ class Found:
     accounts: tuple[AccountRow, ...] = ()
     opportunities: tuple[OpportunityRow, ...] = ()
     cases: tuple[CaseRow, ...] = ()
+
+
+def merged(*found: Found) -> Found:
+    """Several lookups' rows as one (a row found twice is kept once)."""
+
+    def union(rows: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+        return tuple(dict.fromkeys(row for group in rows for row in group))
+
+    return Found(
+        contacts=union([f.contacts for f in found]),
+        leads=union([f.leads for f in found]),
+        accounts=union([f.accounts for f in found]),
+        opportunities=union([f.opportunities for f in found]),
+        cases=union([f.cases for f in found]),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,82 @@
+"""The people maker the engine calls (syncengine/extensions.py): for a mailbox's unresolved
+participants, read their signatures, plan who gets which record, write them to Salesforce once, keep
+them for the org admin, and hand the records back so the items link to them in the same session."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from django.db import IntegrityError
+
+from autoresolve.domains import domain_of
+from autoresolve.plan import Participant, plan_people
+from autoresolve.salesforce import create_planned, salesforce_facts
+from autoresolve.services import autoresolve_settings_for, created_records_keep, rules_for
+from autoresolve.signatures import SignedEmail, read_signature
+from connectors.base import ConnectorError
+from connectors.salesforce.connector import SalesforceConnector
+from syncengine.extensions import MadePerson, PeopleMade, Unresolved, people_rules_for
+from syncengine.models import Mailbox
+
+log = logging.getLogger(__name__)
+
+
+def _participant(person: Unresolved) -> Participant:
+    signature = None
+    if person.text or person.html or person.display_name:
+        email = SignedEmail(
+            text=person.text, html=person.html, from_name=person.display_name, from_address=person.address
+        )
+        signature = read_signature(email)
+    return Participant(
+        person.address,
+        person.display_name,
+        signature,
+        resource=person.resource,
+        mailing_list=person.mailing_list,
+        source=person.source,
+    )
+
+
+def people_make(mailbox: Mailbox, crm: SalesforceConnector, people: Sequence[Unresolved]) -> PeopleMade:
+    organization = mailbox.organization
+    chosen = autoresolve_settings_for(organization)
+    if chosen.mode == "off":
+        return PeopleMade()
+    # SalesforceEmailCreateAllUnresolvedRecipients: auto-saved emails' people only when the org says so.
+    wanted = [p for p in people if not p.auto_saved or chosen.create_for_all_unresolved_recipients]
+    if not wanted:
+        return PeopleMade()
+    rules = people_rules_for(mailbox)
+    try:
+        participants = [_participant(p) for p in wanted]
+        facts = salesforce_facts(crm, [domain_of(p.address) for p in participants])
+        plan = plan_people(
+            participants,
+            organization_id=organization.pk,
+            rules=rules_for(organization, person_accounts_available=False),
+            facts=facts,
+            blocked=rules.blocked,
+            free_email_domains=rules.free_email_domains,
+        )
+        written = create_planned(crm, plan)
+    except ConnectorError as error:  # the items are saved all the same, without the new people
+        return PeopleMade(problem=f"New people could not be created in Salesforce: {error}")
+    try:
+        created_records_keep(organization=organization, mailbox=mailbox, written=written)
+    except IntegrityError:  # another mailbox of the org kept the same people at the same moment
+        log.info("autoresolve: another session kept these people first", extra={"mailbox": mailbox.pk})
+    refused = [w for w in written if w.failure]
+    problem = ""
+    if refused:
+        first = refused[0]
+        problem = (
+            f"{len(refused)} new people could not be created, e.g. {first.person.address}: {first.failure}"
+        )
+    made = tuple(
+        MadePerson(w.person.address, w.person.kind, w.id, w.account_id)
+        for w in written
+        if w.id and w.person.kind in ("Lead", "Contact")
+    )
+    return PeopleMade(made, problem)
