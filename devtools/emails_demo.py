@@ -11,7 +11,10 @@ devtools/world.py), so it works whether they run in this process or in another o
 - delivers three emails to the user's Inbox: one from Nina tagged "Salesforce" (saved at the next session,
   linked to Nina, Northwind and the Opportunity), one from the newsletter tagged "Salesforce" too (never
   saved: its only outside participant is blocklisted), and one from Nina untagged (saved only once the
-  user switches auto-save on, on their "Your email saving" page).
+  user switches auto-save on, on their "Your email saving" page);
+- switches autoresolving on (Contacts, on new Accounts) and delivers an email tagged "Salesforce" from
+  Priya Raman of Brightwave Analytics, whom Salesforce does not know: the next session makes her a
+  Contact (her signature's title and phones) on a new Account and saves the email linked to her.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from autoresolve.models import AutoresolveMode, AutoresolveSettings
 from blocklists.services import org_entries_add
 from devtools.world import DemoOrg, DemoPerson, SandboxControl, add_sync_key_fields
 from emails.models import EmailSettings
@@ -26,6 +30,12 @@ from emails.models import EmailSettings
 CUSTOMER_DOMAIN = "northwind.example"
 CONTACT_ADDRESS = f"nina.north@{CUSTOMER_DOMAIN}"
 BLOCKED_SENDER = "news@promo-blast.example"
+NEW_PERSON_ADDRESS = "priya.raman@brightwave-analytics.example"
+NEW_PERSON_BODY = (
+    "<p>Hi,</p><p>we met at the Leeds fair: could you send me your pricing for 50 seats?</p>"
+    "<p>Best regards,<br>Priya Raman<br>Head of Operations<br>Brightwave Analytics Ltd<br>"
+    "T +44 20 7946 0321 | M +44 7700 900482</p>"
+)
 
 
 @dataclass(frozen=True)
@@ -36,14 +46,18 @@ class DemoEmails:
     tagged_message_id: str  # Graph id of the email tagged "Salesforce" (saved next session)
     blocked_message_id: str  # tagged too, never saved
     untagged_message_id: str  # saved once auto-save is on
+    new_person_message_id: str  # from someone Salesforce does not know: saved with a new Contact
 
 
 def seed_demo_emails(
     control: SandboxControl, org: DemoOrg, person: DemoPerson, *, blocked_sender: str = BLOCKED_SENDER
 ) -> DemoEmails:
     """Set up email saving for ``org`` and deliver the demo emails to ``person``'s mailbox (see above)."""
-    add_sync_key_fields(control, org.sf_org_id, ("EmailMessage", "Task"))
+    add_sync_key_fields(control, org.sf_org_id, ("EmailMessage", "Task", "Lead", "Account"))
     EmailSettings.objects.update_or_create(organization=org.organization, defaults={"enabled": True})
+    AutoresolveSettings.objects.update_or_create(
+        organization=org.organization, defaults={"mode": AutoresolveMode.CONTACTS}
+    )
     org_entries_add(
         organization=org.organization, texts=[blocked_sender], added_by=None, note="Demo: a newsletter"
     )
@@ -85,7 +99,11 @@ def seed_demo_emails(
         control, org, person, CONTACT_ADDRESS, "Nina North", "Delivery address", [],
         "<p>Please ship to our Leeds warehouse.</p>",
     )  # fmt: skip
-    return DemoEmails(account, contact, opportunity, tagged, blocked, untagged)
+    stranger = _deliver(
+        control, org, person, NEW_PERSON_ADDRESS, "Priya Raman", "Pricing for 50 seats", ["Salesforce"],
+        NEW_PERSON_BODY,
+    )  # fmt: skip
+    return DemoEmails(account, contact, opportunity, tagged, blocked, untagged, stranger)
 
 
 def _record(control: SandboxControl, org: DemoOrg, sobject: str, fields: dict[str, str], owner: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from devtools.emails_demo import seed_demo_emails
+from devtools.emails_demo import NEW_PERSON_ADDRESS, seed_demo_emails
 from devtools.world import DemoOrg, DemoPerson, SandboxControl
 from emails.services import mailbox_auto_save_set
 from tests.support.emails import relations, saved, subjects, sync
@@ -32,11 +32,24 @@ def test_it_seeds_emails_that_appear_in_salesforce_at_the_next_session(
     seeded = seed_demo_emails(control, org, demo_person)
     sync(person)
 
-    [email] = saved(sf_server, person)
+    email, stranger = saved(sf_server, person)
     assert email["Subject"] == "Our order for 200 seats"
     assert email["RelatedToId"] == seeded.opportunity_id
     assert ("FromAddress", seeded.contact_id) in relations(person, email["Id"])
 
+    # The stranger's email: saved linked to the Contact made for her, on a new Account.
+    assert stranger["Subject"] == "Pricing for 50 seats"
+    (priya,) = person.salesforce.query(
+        f"SELECT Id, Title, Phone, Account.Name FROM Contact WHERE Email = '{NEW_PERSON_ADDRESS}'"
+    )["records"]
+    assert (priya["Title"], priya["Phone"]) == ("Head of Operations", "+442079460321")
+    assert priya["Account"]["Name"] == "Brightwave Analytics Ltd"
+    assert ("FromAddress", priya["Id"]) in relations(person, stranger["Id"])
+
     mailbox_auto_save_set(mailbox=person.mailbox, auto_save="inbound")
     sync(person)
-    assert subjects(sf_server, person) == ["Delivery address", "Our order for 200 seats"]
+    assert subjects(sf_server, person) == [
+        "Delivery address",
+        "Our order for 200 seats",
+        "Pricing for 50 seats",
+    ]

@@ -166,7 +166,9 @@ class Command(BaseCommand):
         self.stdout.write(
             "  Sessions run every minute; the demo users edit events, tasks and contacts, in Outlook and in "
             "Salesforce, now and then.\n  alice's Inbox holds an email from Nina North tagged 'Salesforce' "
-            "(saved and linked at her next session) and one from a blocklisted sender (never saved).\n"
+            "(saved and linked at her next session), one from a blocklisted sender (never saved), and one "
+            "from Priya Raman, whom Salesforce does not know:\n  her next session makes Priya a Contact on a "
+            "new Account from her signature (the org admin's 'New people' page lists it).\n"
             "  Ctrl-C stops.\n"
         )
         self._live(control, org, people, options["activity_seconds"], options["exit_after"])
@@ -292,7 +294,8 @@ class Command(BaseCommand):
             people.append(person)
         seed_crm(control, org, owner_ids=[p.sf_user_id for p in people])
         # Emails: one tagged "Salesforce" from a customer (saved, linked to Contact, Account and
-        # Opportunity at alice's next session), one from a blocklisted sender (never saved).
+        # Opportunity at alice's next session), one from a blocklisted sender (never saved), one from a
+        # stranger (made a Contact on a new Account, from her signature, and saved linked to her).
         seed_demo_emails(control, org, people[0])
         passwords["admin"] = f"admin-demo-{secrets.token_hex(3)}"
         User.objects.create_superuser("admin", "admin@acme-demo.example", passwords["admin"])
