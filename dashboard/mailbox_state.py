@@ -57,4 +57,3 @@ def next_session_words(mailbox: Mailbox, now: datetime) -> str:
     if mailbox.queued_at is not None or mailbox.next_due_at <= now + SHORTLY:
         return "due now: starting shortly"
     return f"in {timeuntil(mailbox.next_due_at, now)}"
-

@@ -112,7 +112,9 @@ CODE_WORDS: dict[str, Words] = {
         "An org admin adds the person again, or removes the mailbox.",
     ),
     # -- outages and limits ---------------------------------------------------------------------
-    "NETWORK": Words("The provider could not be reached (usually an outage on their side).", _WAIT, retry=True),
+    "NETWORK": Words(
+        "The provider could not be reached (usually an outage on their side).", _WAIT, retry=True
+    ),
     "REQUEST_LIMIT_EXCEEDED": Words(
         "Your Salesforce org has used up its API requests for now.",
         "Syncing resumes when the limit resets; a Salesforce admin can raise it.",
@@ -122,8 +124,12 @@ CODE_WORDS: dict[str, Words] = {
         "Salesforce was busy with the same record (someone else was saving it).", _WAIT, retry=True
     ),
     "BATCH": Words("The provider left part of a batch of changes unanswered.", _WAIT, retry=True),
-    "BAD_ANSWER": Words("Salesforce gave an answer that did not add up, so nothing was assumed.", _WAIT, retry=True),
-    "UNKNOWN": Words("Something went wrong that the provider did not name.", _WAIT + " " + _SUPPORT, retry=True),
+    "BAD_ANSWER": Words(
+        "Salesforce gave an answer that did not add up, so nothing was assumed.", _WAIT, retry=True
+    ),
+    "UNKNOWN": Words(
+        "Something went wrong that the provider did not name.", _WAIT + " " + _SUPPORT, retry=True
+    ),
     "INTERNAL_ERROR": Words(
         "An internal error stopped the session.", "The engine keeps trying. " + _SUPPORT, retry=True
     ),
@@ -138,9 +144,7 @@ CODE_WORDS: dict[str, Words] = {
         retry=True,
     ),
     # -- the mailbox's folders and lists --------------------------------------------------------
-    "FOLDER": Words(
-        "The mailbox did not show or make a folder the sync uses.", _WAIT, retry=True
-    ),
+    "FOLDER": Words("The mailbox did not show or make a folder the sync uses.", _WAIT, retry=True),
     "ErrorFolderNotFound": Words(
         "A folder the sync uses is missing from the mailbox (deleted or renamed).",
         "Nothing to do: the sync makes it again at the next session.",
@@ -167,15 +171,14 @@ CODE_WORDS: dict[str, Words] = {
         "Nothing to do: nothing is created twice.",
     ),
     "resyncRequired": Words(
-        "Microsoft 365 asked for everything to be read again once.", "Nothing to do: nothing is created twice."
+        "Microsoft 365 asked for everything to be read again once.",
+        "Nothing to do: nothing is created twice.",
     ),
     "FOREIGN_LINK": Words(
         "The provider pointed us to another website, so we did not follow it and read everything again.",
         "Nothing to do: nothing is created twice.",
     ),
-    "ITEM_UNREADABLE": Words(
-        "An item to try again could not be read from its side.", _WAIT, retry=True
-    ),
+    "ITEM_UNREADABLE": Words("An item to try again could not be read from its side.", _WAIT, retry=True),
     "SIDE_EMPTY_HALTED": Words(
         "One side suddenly showed no items at all while many are synced, so nothing was deleted.",
         "Check that the folder or calendar is really there. If it is, this passes at the next "
@@ -332,6 +335,13 @@ CODE_WORDS: dict[str, Words] = {
         "Auto-save found no Salesforce contact or lead for anyone on it, so it was not saved.",
         "Add the person to Salesforce, or mark the email for Salesforce to save it anyway.",
     ),
+    # -- why an email was saved (syncengine/core/email_rules.py) --------------------------------
+    "folder": Words("you put it in the Salesforce folder", ""),
+    "category": Words("you gave it the 'Salesforce' category", ""),
+    "thread": Words("another email of its conversation was saved", ""),
+    "auto": Words("auto-save found its people in Salesforce", ""),
+    "retry": Words("tried again after an earlier failure", ""),
+    "resave": Words("you put it in the Salesforce folder again", ""),
 }
 
 # A code the table does not know (a provider's own, new one): still words, never the code alone.

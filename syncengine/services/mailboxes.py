@@ -115,3 +115,11 @@ def mailbox_resume(*, mailbox: Mailbox) -> None:
     )
     mailbox.refresh_from_db()
     transaction.on_commit(lambda: enqueue_session(mailbox_id=mailbox.pk, trigger=Trigger.RESUME))
+
+
+def mailbox_autosave_set(*, mailbox: Mailbox, meetings: bool, appointments: bool) -> None:
+    """The owner's own auto-save choices for calendar items; the next session reads them."""
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        autosave_meetings=meetings, autosave_appointments=appointments
+    )
+    mailbox.autosave_meetings, mailbox.autosave_appointments = meetings, appointments

@@ -65,9 +65,7 @@ def stream_run(ctx: StreamContext) -> StreamReport:
     final, meetings = stream_plan(ctx, gathered)
     # What an earlier session wrote before it stopped (its intents, resolved now) counts as done.
     before = len(gathered.intents.resolved)
-    progress_note(
-        session=ctx.session, stream=ctx.stream, found=before + len(final.plan.actions), done=before
-    )
+    progress_note(session=ctx.session, stream=ctx.stream, found=before + len(final.plan.actions), done=before)
     # What a person must know is recorded before any write.
     _record_plan(ctx, report, final)
     if final.plan.held:  # kept, neither applied nor forgotten, while the cursor moves on

@@ -32,11 +32,10 @@ def _constants(trees: list[ast.Module]) -> dict[str, str]:
     found: dict[str, str] = {}
     for tree in trees:
         for node in tree.body:
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
-                if isinstance(node.value.value, str):
-                    for target in node.targets:
-                        if isinstance(target, ast.Name):
-                            found[target.id] = node.value.value
+            if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Constant):
+                continue
+            if isinstance(node.value.value, str):
+                found.update({t.id: node.value.value for t in node.targets if isinstance(t, ast.Name)})
     return found
 
 
@@ -99,5 +98,6 @@ def left_out_reasons() -> set[str]:
     return set(scope.LEFT_OUT_WHY)
 
 
-def email_skip_reasons() -> set[str]:
-    return set(typing.get_args(email_rules.Skip))
+def email_reasons() -> set[str]:
+    """Why an email was left alone, or why it was saved (both are counted per session)."""
+    return set(typing.get_args(email_rules.Skip)) | set(typing.get_args(email_rules.Reason))
