@@ -337,7 +337,7 @@ CODE_WORDS: dict[str, Words] = {
     ),
     # -- why an email was saved (syncengine/core/email_rules.py) --------------------------------
     "folder": Words("you put it in the Salesforce folder", ""),
-    "category": Words("you gave it the 'Salesforce' category", ""),
+    "category": Words("you gave it the Salesforce category", ""),
     "thread": Words("another email of its conversation was saved", ""),
     "auto": Words("auto-save found its people in Salesforce", ""),
     "retry": Words("tried again after an earlier failure", ""),
