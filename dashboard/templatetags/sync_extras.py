@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from syncengine.core.code_words import CODE_WORDS
 
@@ -29,3 +32,13 @@ def direction_counts(counts: dict[str, Any] | None) -> list[tuple[str, str, dict
 def _named(key: str) -> str:
     words = CODE_WORDS.get(key)
     return words.text.rstrip(".") if words is not None else key.replace("_", " ")
+
+
+@register.filter
+def ago(value: datetime | None) -> str:
+    """ "just now" for under a minute (never "0 minutes ago"), else "5 minutes ago"."""
+    if value is None:
+        return ""
+    if timezone.now() - value < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(value)} ago"

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from syncengine.models import ConnectionStatus, MailboxStatus, SalesforceConnection
+from syncengine.services.issues import issue_record
 from syncengine.services.mailboxes import mailbox_resume, mailbox_suspend
 from syncengine.services.sessions import session_run
 from tests.support.pages import decoded_text_of, url
@@ -101,3 +102,13 @@ def test_it_keeps_the_mapping_editor_scrolling_inside_its_card(boss_client: Clie
 
     assert page.count('<div class="table-scroll">') == 2  # the current table and the editor
     assert ".table-scroll { overflow-x: auto;" in css
+
+
+def test_it_says_just_now_for_an_issue_seen_a_moment_ago(alice_client: Client, alice: Person):
+    issue_record(
+        mailbox=alice.mailbox, session=None, stream="events", code="NETWORK", message="Graph unreachable"
+    )
+
+    html = decoded_text_of(alice_client.get(url("home")))
+
+    assert "1× · last just now" in html and "0 minutes ago" not in html
