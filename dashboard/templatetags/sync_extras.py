@@ -9,7 +9,7 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from syncengine.core.code_words import CODE_WORDS
+from syncengine.core.code_words import CODE_WORDS, words_for
 
 register = template.Library()
 
@@ -42,3 +42,9 @@ def ago(value: datetime | None) -> str:
     if timezone.now() - value < timedelta(minutes=1):
         return "just now"
     return f"{timesince(value)} ago"
+
+
+@register.filter
+def todo(code: str) -> str:
+    """What to do about a code (syncengine/core/code_words.py); "" when nothing is needed."""
+    return words_for(code).todo if code else ""

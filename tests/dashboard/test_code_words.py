@@ -136,3 +136,12 @@ def test_it_offers_retry_now_where_a_new_session_can_help(
     assert f'action="{reverse("dashboard:retry_issue", args=[failed.pk])}"' in html
     assert f'action="{reverse("dashboard:retry_issue", args=[conflict.pk])}"' not in html
     assert SyncSession.objects.filter(mailbox=alice.mailbox).count() == 1  # the retry ran a session
+
+
+def test_it_says_what_to_do_about_an_item_left_out(alice_client: Client, alice: Person):
+    alice.outlook.create_event(**event_body("Dentist", in_days(2), in_days(2, 11), sensitivity="private"))
+    session_run(mailbox_id=alice.mailbox.pk)
+
+    html = decoded_text_of(alice_client.get(url("home")))
+
+    assert f'<span class="todo">{CODE_WORDS["private"].todo}</span>' in html
