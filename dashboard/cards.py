@@ -52,16 +52,20 @@ def session_rows(mailbox: Mailbox, sessions: list[SyncSession]) -> list[SessionR
     ]
 
 
-def progress_of(session: SyncSession | None) -> Progress | None:
+def progress_of(session: SyncSession | None, mailbox: Mailbox, now: datetime) -> Progress | None:
     """Shown while a session runs, and after one whose first sync of a stream stopped short (the next
-    session carries on from there)."""
+    session carries on from there). A session still marked running whose worker died (its lease ran
+    out) has stopped, whatever its row says."""
     if session is None or not session.progress:
         return None
     streams = [
         StreamProgress(stream, int(p.get("done", 0)), int(p.get("found", 0)), bool(p.get("first")))
         for stream, p in session.progress.items()
     ]
-    running = session.outcome == Outcome.RUNNING
+    leased = (
+        bool(mailbox.lease_token) and mailbox.lease_expires_at is not None and mailbox.lease_expires_at > now
+    )
+    running = session.outcome == Outcome.RUNNING and leased
     if running or any(s.first and s.done < s.found for s in streams):
         return Progress(running=running, streams=streams)
     return None
@@ -115,7 +119,7 @@ def mailbox_card(mailbox: Mailbox, now: datetime) -> dict[str, Any]:
         "state": mailbox_state(mailbox, advice, now),
         "force_next_at": force_sync_next_at(mailbox),
         "unsupported": unsupported_streams(mailbox),
-        "progress": progress_of(latest),
+        "progress": progress_of(latest, mailbox, now),
         "chart": history_chart(mailbox=mailbox, now=now),
         "version": live_version(mailbox, latest),
         "autosave_form": AutoSaveForm(

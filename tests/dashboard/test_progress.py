@@ -4,13 +4,15 @@ part way."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from unittest import mock
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from syncengine.models import Outcome, SyncSession
+from syncengine.models import Mailbox, Outcome, SyncSession
 from syncengine.services.sessions import session_run
 from syncengine.stream import run
 from tests.support.calendar import in_days
@@ -80,6 +82,9 @@ def test_it_shows_a_running_sessions_progress_on_the_dashboard_and_in_the_status
     SyncSession.objects.create(
         mailbox=alice.mailbox, trigger="schedule", outcome=Outcome.RUNNING, progress=progress
     )
+    Mailbox.objects.filter(pk=alice.mailbox.pk).update(  # a worker holds the mailbox's lease
+        lease_token="worker-1", lease_expires_at=timezone.now() + timedelta(minutes=5)
+    )
 
     html = decoded_text_of(alice_client.get(url("home")))
     status = alice_client.get(url("api_status", alice.mailbox.pk)).json()
@@ -91,18 +96,19 @@ def test_it_shows_a_running_sessions_progress_on_the_dashboard_and_in_the_status
     assert "events:120/300" in status["version"]
 
 
-def test_it_says_a_stopped_first_sync_carries_on(alice_client: Client, alice: Person):
+@pytest.mark.parametrize("outcome", [Outcome.FAILED, Outcome.RUNNING])  # running: its worker died
+def test_it_says_a_stopped_first_sync_carries_on(alice_client: Client, alice: Person, outcome: str):
     SyncSession.objects.create(
         mailbox=alice.mailbox,
         trigger="schedule",
-        outcome=Outcome.FAILED,
+        outcome=outcome,
         progress={"events": {"found": 300, "done": 200, "first": True}},
     )
 
     html = decoded_text_of(alice_client.get(url("home")))
 
     assert "200 of 300 items done" in html
-    assert "the next session carries on from there" in html
+    assert "the next session carries on from there" in html and "Syncing now" not in html
 
 
 def test_it_shows_no_progress_once_a_session_finished_its_work(alice_client: Client, alice: Person):
