@@ -72,7 +72,13 @@ def stream_run(ctx: StreamContext) -> StreamReport:
         deletions_hold(mailbox=ctx.mailbox, stream=ctx.stream, actions=final.plan.held)
 
     # -- execute --------------------------------------------------------------------------------
-    done = execute(ctx, final, meetings, gathered.pairs)
+    done = execute(
+        ctx,
+        final,
+        meetings,
+        gathered.pairs,
+        written=lambda count: progress_note(session=ctx.session, stream=ctx.stream, done=before + count),
+    )
     _report(ctx, report, done.result)
     progress_note(session=ctx.session, stream=ctx.stream, done=before + len(final.plan.actions))
     retries_settle(

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from syncengine.models import Mailbox, Outcome, SyncSession
 from syncengine.services.sessions import session_run
-from syncengine.stream import run
+from syncengine.stream import execute, run
 from tests.support.calendar import in_days
 from tests.support.machine import WorkerKilled
 from tests.support.pages import decoded_text_of, url
@@ -47,14 +47,38 @@ def test_it_stores_what_was_found_before_the_writes_start(alice: Person, monkeyp
     seen: list[dict[str, Any]] = []
     real = run.execute
 
-    def watched(ctx: Any, *args: Any) -> Any:
+    def watched(ctx: Any, *args: Any, **kwargs: Any) -> Any:
         seen.append(SyncSession.objects.get(pk=ctx.session.pk).progress.get(ctx.stream, {}))
-        return real(ctx, *args)
+        return real(ctx, *args, **kwargs)
 
     monkeypatch.setattr(run, "execute", watched)
     session_run(mailbox_id=alice.mailbox.pk)
 
     assert seen[0] == {"found": 2, "done": 0, "first": True}  # what another request sees meanwhile
+
+
+def test_it_counts_the_writes_done_while_the_next_ones_run(alice: Person, monkeypatch: pytest.MonkeyPatch):
+    _tagged(alice, 1)  # to Salesforce
+    for n in range(2):  # to the mailbox
+        alice.salesforce.Event.create(
+            {
+                "Subject": f"Pricing call {n}",
+                "StartDateTime": f"{in_days(3, 9)}Z",
+                "EndDateTime": f"{in_days(3, 10)}Z",
+            }
+        )
+    seen: list[dict[str, Any]] = []
+    real = execute._mail_creates
+
+    def watched(ctx: Any, *args: Any) -> Any:
+        seen.append(SyncSession.objects.get(pk=ctx.session.pk).progress["events"])
+        return real(ctx, *args)
+
+    monkeypatch.setattr(execute, "_mail_creates", watched)
+    session = session_run(mailbox_id=alice.mailbox.pk)
+
+    assert seen[0] == {"found": 3, "done": 1, "first": True}  # Salesforce's create done, the mailbox's next
+    assert session is not None and session.progress["events"] == {"found": 3, "done": 3, "first": True}
 
 
 def test_it_counts_what_a_stopped_first_sync_wrote_in_the_next_session(alice: Person):
