@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dashboard.cards import live_version
 from syncengine import selectors
 
 
@@ -23,6 +24,9 @@ class MailboxStatusSerializer(serializers.Serializer):
     latest_session_id = serializers.IntegerField(allow_null=True)
     latest_outcome = serializers.CharField(allow_null=True)
     open_issues = serializers.IntegerField()
+    # Per stream of the latest session: {"events": {"found": 300, "done": 120, "first": true}}.
+    progress = serializers.DictField(child=serializers.DictField())
+    version = serializers.CharField()  # changes whenever the dashboard's card would show something new
 
 
 class MailboxStatusApi(APIView):
@@ -41,5 +45,7 @@ class MailboxStatusApi(APIView):
             "latest_session_id": latest.pk if latest else None,
             "latest_outcome": latest.outcome if latest else None,
             "open_issues": selectors.open_issue_count(mailbox=mailbox),
+            "progress": latest.progress if latest else {},
+            "version": live_version(mailbox, latest),
         }
         return Response(MailboxStatusSerializer(data).data)

@@ -25,6 +25,7 @@ class SessionItem:
     fields: tuple[str, ...]
     message: str
     links: tuple[WebLink, ...]
+    why: str = ""  # a left-out item's reason code (syncengine/core/scope.py), for its "what to do"
 
 
 def session_items(*, mailbox: Mailbox, sessions: Sequence[SyncSession]) -> dict[int, list[SessionItem]]:
@@ -54,6 +55,7 @@ def session_items(*, mailbox: Mailbox, sessions: Sequence[SyncSession]) -> dict[
                 fields=tuple(entry.fields or ()),
                 message=entry.message,
                 links=tuple(links),
+                why=str((entry.details or {}).get("why", "")),
             )
         )
     for items in found.values():

@@ -8,23 +8,22 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dashboard.forms import SuspendForm
-from dashboard.session_items import SessionItem, session_items
-from onboarding.selectors import is_org_wide, mailbox_needs_reconnect, salesforce_needs_reconnect
+from dashboard.cards import mailbox_card, session_rows
+from dashboard.forms import AutoSaveForm, SuspendForm
+from onboarding.selectors import salesforce_needs_reconnect
 from syncengine import selectors
 from syncengine.models import HeldDecision, Mailbox, SyncIssue, SyncSession
-from syncengine.services.failures import Advice, cause_advice
 from syncengine.services.held import deletions_decide
 from syncengine.services.issues import issue_dismiss, issue_retry_now, issue_stop_retrying
 from syncengine.services.mailboxes import (
-    force_sync_next_at,
+    mailbox_autosave_set,
     mailbox_force_sync,
     mailbox_resume,
     mailbox_suspend,
 )
-from syncengine.services.streams import unsupported_streams
 
 SESSIONS_PER_PAGE = 25
 
@@ -36,21 +35,8 @@ def _own_mailbox(request: HttpRequest, mailbox_id: int) -> Mailbox:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    mailboxes = [
-        {
-            "mailbox": mailbox,
-            "sessions": (sessions := selectors.recent_sessions(mailbox=mailbox)),
-            "session_rows": _with_items(mailbox, sessions),
-            "issues": selectors.open_issues(mailbox=mailbox),
-            "held": selectors.held_deletions(mailbox=mailbox),
-            "issue_count": selectors.open_issue_count(mailbox=mailbox),
-            "reconnect": mailbox_needs_reconnect(mailbox),
-            "advice": _advice(mailbox),
-            "force_next_at": force_sync_next_at(mailbox),
-            "unsupported": unsupported_streams(mailbox),
-        }
-        for mailbox in selectors.mailboxes_of(user=request.user)
-    ]
+    now = timezone.now()
+    mailboxes = [mailbox_card(mailbox, now) for mailbox in selectors.mailboxes_of(user=request.user)]
     salesforce = [
         {
             "organization": organization,
@@ -63,9 +49,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/home.html", context)
 
 
-def _with_items(mailbox: Mailbox, sessions: list[SyncSession]) -> list[tuple[SyncSession, list[SessionItem]]]:
-    items = session_items(mailbox=mailbox, sessions=sessions)
-    return [(session, items[session.pk]) for session in sessions]
+@login_required
+def card(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    """One mailbox's card alone, for the live refresh to swap in the parts that changed."""
+    mailbox = _own_mailbox(request, mailbox_id)
+    context = {"item": mailbox_card(mailbox, timezone.now()), "suspend_form": SuspendForm()}
+    return render(request, "dashboard/_mailbox_card.html", context)
 
 
 @login_required
@@ -74,19 +63,26 @@ def sessions(request: HttpRequest, mailbox_id: int) -> HttpResponse:
     mailbox = _own_mailbox(request, mailbox_id)
     found = SyncSession.objects.filter(mailbox=mailbox).order_by("-started_at", "-pk")
     page = Paginator(found, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = _with_items(mailbox, list(page.object_list))
+    rows = session_rows(mailbox, list(page.object_list))
     return render(
         request, "dashboard/sessions.html", {"mailbox": mailbox, "page": page, "session_rows": rows}
     )
 
 
-def _advice(mailbox: Mailbox) -> Advice:
-    return cause_advice(
-        code=mailbox.cause_code,
-        suspended=mailbox.suspended,
-        org_wide=is_org_wide(mailbox),
-        next_try=mailbox.next_due_at,
+@login_required
+@require_POST
+def autosave(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    mailbox = _own_mailbox(request, mailbox_id)
+    form = AutoSaveForm(request.POST, prefix=f"m{mailbox.pk}")
+    if not form.is_valid():  # two checkboxes cannot be invalid; a forged post changes nothing
+        return HttpResponse("Unreadable settings.", status=400)
+    mailbox_autosave_set(
+        mailbox=mailbox,
+        meetings=form.cleaned_data["autosave_meetings"],
+        appointments=form.cleaned_data["autosave_appointments"],
     )
+    messages.success(request, f"Your settings for {mailbox.address} are saved; the next session uses them.")
+    return HttpResponseRedirect(reverse("dashboard:home"))
 
 
 @login_required
@@ -150,10 +146,13 @@ def dismiss_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def retry_issue(request: HttpRequest, issue_id: int) -> HttpResponse:
-    if issue_retry_now(issue=_own_open_issue(request, issue_id)):
+    issue = _own_open_issue(request, issue_id)
+    if issue_retry_now(issue=issue):
         messages.success(request, "A sync session was queued; it retries this item within seconds.")
-    else:
+    elif issue.mailbox.suspended:
         messages.error(request, "This mailbox is suspended: resume it to retry.")
+    else:
+        messages.info(request, "A session was queued a moment ago; it tries this item again.")
     return HttpResponseRedirect(reverse("dashboard:home"))
 
 

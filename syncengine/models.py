@@ -343,6 +343,7 @@ class ItemPair(models.Model):
 class Trigger(models.TextChoices):
     SCHEDULE = "schedule", "Scheduled"
     FORCE = "force", "Force sync"
+    RESUME = "resume", "Resumed"  # the session a Resume (or a new sign-in that resumes) starts
     NOTIFICATION = "notification", "Change notification"
     MANUAL = "manual", "Started by an operator"
 
@@ -368,6 +369,9 @@ class SyncSession(models.Model):
     error = models.TextField(blank=True)
     error_code = models.CharField(max_length=60, blank=True)  # why it failed, e.g. SALESFORCE_NOT_CONNECTED
     log = models.TextField(blank=True)  # the lines it logged (syncengine/services/session_log.py)
+    # {"events": {"found": 300, "done": 120, "first": true}}: how far each stream is, updated once per
+    # stream step (syncengine/services/progress.py), so a long first sync shows how far it got.
+    progress = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from syncengine.core.code_words import words_for
+
 # Failures no retry can fix: suspend the mailbox at once, with the reason, until a person acts.
 # Everything else is transient (an outage, a limit, a bug being fixed): back off and keep probing.
 # A stored sign-in this server's keys cannot open (a key lost or changed) is fixed the same way.
@@ -106,10 +108,7 @@ def cause_advice(
             f"logs. The engine keeps trying.{when}",
             "wait",
         )
-    if code:
-        return Advice(
-            f"The last session failed ({code}); see the sessions and issues below. The engine keeps "
-            f"trying, and nothing is lost.{when}",
-            "wait",
-        )
+    if code:  # in words (syncengine/core/code_words.py), never the bare code
+        words = words_for(code)
+        return Advice(f"The last session failed: {words.text} {words.todo}{when}", "wait")
     return Advice("", "")

@@ -107,8 +107,19 @@ def mailbox_resume(*, mailbox: Mailbox) -> None:
         suspended_at=None,
         consecutive_failures=0,
         cause_code="",
+        # The last failure's message is no longer the mailbox's state: a "Synced" badge beside it
+        # would say two things at once.
+        status_message="",
         status=MailboxStatus.NEW if mailbox.last_synced_at is None else MailboxStatus.OK,
         next_due_at=timezone.now(),
     )
     mailbox.refresh_from_db()
-    transaction.on_commit(lambda: enqueue_session(mailbox_id=mailbox.pk, trigger=Trigger.FORCE))
+    transaction.on_commit(lambda: enqueue_session(mailbox_id=mailbox.pk, trigger=Trigger.RESUME))
+
+
+def mailbox_autosave_set(*, mailbox: Mailbox, meetings: bool, appointments: bool) -> None:
+    """The owner's own auto-save choices for calendar items; the next session reads them."""
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        autosave_meetings=meetings, autosave_appointments=appointments
+    )
+    mailbox.autosave_meetings, mailbox.autosave_appointments = meetings, appointments

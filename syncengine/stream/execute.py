@@ -8,6 +8,7 @@ kept: its problem says why and which item the next session reads again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -79,8 +80,14 @@ class Executed:
 
 
 def execute(
-    ctx: StreamContext, final: FinalPlan, meetings: MeetingContext, pairs: list[PairState]
+    ctx: StreamContext,
+    final: FinalPlan,
+    meetings: MeetingContext,
+    pairs: list[PairState],
+    written: Callable[[int], None] = lambda count: None,
 ) -> Executed:
+    """``written`` hears how many of the plan's actions are carried out so far, once per kind of
+    write (the progress of a long first sync), never per item."""
     plan, done = final.plan, Executed()
     creates = plan.of_kind(Kind.CREATE_CRM)
     if creates:
@@ -93,7 +100,10 @@ def execute(
         )
     done.new_records += [NewRecord(crm_id, mail_id) for crm_id, mail_id in final.linked]
     _crm_creates(ctx, creates, meetings, done)
-    _mail_creates(ctx, plan.of_kind(Kind.CREATE_MAIL), pairs, done)
+    written(len(creates))
+    mail_creates = plan.of_kind(Kind.CREATE_MAIL)
+    _mail_creates(ctx, mail_creates, pairs, done)
+    written(len(creates) + len(mail_creates))
     updates = plan.of_kind(Kind.UPDATE)
     failed = _crm_updates(
         ctx, [a for a in updates if a.crm_writes or a.crm_id in final.stamp], final.stamp, done

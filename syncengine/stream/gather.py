@@ -51,6 +51,7 @@ class Gathered:
     retried: dict[str, set[str]] = field(default_factory=dict)  # ids the retry ledger had, per side
     result: StepResult = field(default_factory=StepResult)
     halted: bool = False  # a side came back empty: nothing is planned this session
+    first: bool = False  # no cursor yet: both sides read whole, as a first sync does
 
 
 def gather(ctx: StreamContext, *, from_scratch: bool = False) -> Gathered:
@@ -88,6 +89,7 @@ def gather(ctx: StreamContext, *, from_scratch: bool = False) -> Gathered:
         held=[h for h in every_hold if h.sync_key not in intents.resumed],
         vanished={Side.MAIL: set(), Side.CRM: set()},
         retried={Side.MAIL: set(), Side.CRM: set()},
+        first=not cursors,
     )
     if intents.resumed:
         gathered.result.counts["pairs"]["resumed"] += len(intents.resumed)

@@ -26,6 +26,7 @@ from syncengine.services.failures import SESSION_WIDE_CODES
 from syncengine.services.held import MASS_DELETE_HALTED, deletions_hold, deletions_settle
 from syncengine.services.issues import CONFLICT_RESOLVED, issue_record
 from syncengine.services.journal import journal_record
+from syncengine.services.progress import progress_note
 from syncengine.services.retries import RetryItem, retries_settle, retry_record
 from syncengine.services.state import state_commit
 from syncengine.stream.attendees import Attendance, follow_attendees
@@ -55,20 +56,31 @@ def stream_run(ctx: StreamContext) -> StreamReport:
     # -- gather ---------------------------------------------------------------------------------
     gathered = gather(ctx)
     _report(ctx, report, gathered.result)
+    progress_note(session=ctx.session, stream=ctx.stream, first=gathered.first)
     if gathered.halted:  # a side came back empty while pairs are held: a broken side, not a wipe-out
         report.halted = True
         return report
 
     # -- plan (pure), then the facts its draft asks for, then final -----------------------------
     final, meetings = stream_plan(ctx, gathered)
+    # What an earlier session wrote before it stopped (its intents, resolved now) counts as done.
+    before = len(gathered.intents.resolved)
+    progress_note(session=ctx.session, stream=ctx.stream, found=before + len(final.plan.actions), done=before)
     # What a person must know is recorded before any write.
     _record_plan(ctx, report, final)
     if final.plan.held:  # kept, neither applied nor forgotten, while the cursor moves on
         deletions_hold(mailbox=ctx.mailbox, stream=ctx.stream, actions=final.plan.held)
 
     # -- execute --------------------------------------------------------------------------------
-    done = execute(ctx, final, meetings, gathered.pairs)
+    done = execute(
+        ctx,
+        final,
+        meetings,
+        gathered.pairs,
+        written=lambda count: progress_note(session=ctx.session, stream=ctx.stream, done=before + count),
+    )
     _report(ctx, report, done.result)
+    progress_note(session=ctx.session, stream=ctx.stream, done=before + len(final.plan.actions))
     retries_settle(
         mailbox=ctx.mailbox,
         stream=ctx.stream,

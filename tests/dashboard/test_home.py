@@ -55,7 +55,7 @@ def test_it_shows_a_completed_session_with_its_counts(alice_client: Client, alic
     assert "Scheduled" in html  # the session's trigger
     assert '<span class="badge succeeded">Succeeded</span>' in html
     assert "events to Salesforce: 1 created" in html
-    assert f'data-latest="{session.pk}-succeeded"' in html
+    assert f'data-version="{session.pk}-succeeded-' in html
     assert f"Salesforce {session.api_calls['crm']}" in html
 
 

@@ -26,6 +26,8 @@ FIELDS = {
     "latest_session_id",
     "latest_outcome",
     "open_issues",
+    "progress",
+    "version",
 }
 
 

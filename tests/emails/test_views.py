@@ -200,4 +200,4 @@ def test_it_lists_a_sessions_email_counts_on_the_dashboard(world: dict[str, Any]
     assert page.status_code == 200
     text = page.content.decode()
     assert "emails to Salesforce: 2 saved, 1 created" in text
-    assert "2 category" in text
+    assert "2 you gave it the Salesforce category" in text  # the reason in words (core/code_words.py)
