@@ -288,6 +288,12 @@ CODE_WORDS: dict[str, Words] = {
         "Your Salesforce admin adds the field (the setup guide names it); then press Retry now.",
         retry=True,
     ),
+    "AUTORESOLVE_FAILED": Words(
+        "Emails were saved, but new people in them could not be made Leads or Contacts in Salesforce.",
+        "Your Salesforce admin adds the field the message names to Lead, Contact and Account (or fixes "
+        "what Salesforce answered); the next emails with new people then get them.",
+        retry=True,
+    ),
     "BAD_BACKFILL": Words("The email settings asked for an impossible number of days back.", _SUPPORT),
     "BAD_CONVERSATION": Words("An email thread could not be read (it had no thread id).", _SUPPORT),
     "BAD_LIMIT": Words("The email settings asked for an impossible file size limit.", _SUPPORT),
