@@ -55,6 +55,18 @@ def sandboxes(
 
 
 @pytest.fixture
+def sf_server(sandboxes: Any) -> SandboxServer:
+    """The Salesforce sandbox server (its ``app`` for faults, fields and records)."""
+    return sandboxes[0]
+
+
+@pytest.fixture
+def graph(sandboxes: Any) -> Any:
+    """The Graph sandbox app (its mail and calendars, as the tests arrange them)."""
+    return sandboxes[1].app
+
+
+@pytest.fixture
 def make_person(db: None, sandboxes: Any, sandbox_ca: SandboxCA) -> Callable[..., Person]:
     """Make a synced person: a Django user with a Graph mailbox and a Salesforce connection."""
     sf_server, graph_server = sandboxes

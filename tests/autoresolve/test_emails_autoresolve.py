@@ -24,16 +24,6 @@ SIGNED = (
 )
 
 
-@pytest.fixture
-def sf_server(sandboxes: Any) -> Any:
-    return sandboxes[0]
-
-
-@pytest.fixture
-def graph(sandboxes: Any) -> Any:
-    return sandboxes[1].app
-
-
 def autoresolving(person: Person, sf_server: Any, **options: Any) -> None:
     enable_emails(person, sf_server)
     for sobject in ("Lead", "Account"):  # Contact has the key already (tests/conftest.py)

@@ -37,11 +37,6 @@ def read(connector: GraphConnector, cursor: str = "") -> Any:
     return connector.read_changes(stream="events", cursor=cursor, window=WINDOW)
 
 
-@pytest.fixture
-def graph(sandboxes: Any) -> Any:
-    return sandboxes[1].app
-
-
 def api(graph: Any, person: Person, kind: str = "api") -> list[dict[str, Any]]:
     return graph.requests(tenant=person.tenant_id, kind=kind)
 

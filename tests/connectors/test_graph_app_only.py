@@ -30,11 +30,6 @@ WINDOW = Window(at(-7, 0), at(30, 0))
 
 
 @pytest.fixture
-def graph(sandboxes: Any) -> Any:
-    return sandboxes[1].app
-
-
-@pytest.fixture
 def consented(person: Person, graph: Any) -> Person:
     """alice's tenant behaves as Entra ID does, and its admin granted admin consent to our app."""
     graph.authority.require_admin_consent(person.tenant_id)

@@ -18,11 +18,6 @@ from tests.support.people import Person
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def graph(sandboxes: Any) -> Any:
-    return sandboxes[1].app
-
-
 def ago(days: float) -> str:
     return (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 

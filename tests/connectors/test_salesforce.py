@@ -49,11 +49,6 @@ def read(connector: SalesforceConnector, cursor: str = "") -> Any:
 
 
 @pytest.fixture
-def sf_server(sandboxes: Any) -> Any:
-    return sandboxes[0]
-
-
-@pytest.fixture
 def later(sf_server: Any) -> Iterator[Any]:
     """Move the sandbox clock forward (past the cursor overlap) on demand; put it back afterwards."""
     moved: list[float] = []

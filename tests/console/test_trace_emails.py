@@ -21,16 +21,6 @@ from tests.support.people import Person
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sf_server(sandboxes: Any) -> Any:
-    return sandboxes[0]
-
-
-@pytest.fixture
-def graph(sandboxes: Any) -> Any:
-    return sandboxes[1].app
-
-
 def trace(client: Client, person: Person, query: str) -> str:
     response = client.get(reverse("console:trace", args=[person.organization.pk]), {"q": query})
     assert response.status_code == 200

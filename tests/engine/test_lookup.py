@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 TODAY = datetime.now(UTC).date()
 
 
-@pytest.fixture
-def sf_server(sandboxes: Any) -> Any:
-    return sandboxes[0]
-
-
 def queries(server: Any, person: Person) -> list[dict[str, Any]]:
     calls = server.app.requests(tenant=person.sf_org_id, kind="api")
     return [c for c in calls if c["path"].rstrip("/").endswith("/query")]
