@@ -7,12 +7,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from autoresolve.domains import domain_of
+from autoresolve.models import AutoresolveMode, AutoresolveSettings
 from autoresolve.plan import Participant, plan_people
 from autoresolve.salesforce import create_planned, salesforce_facts
-from autoresolve.services import autoresolve_settings_for, created_records_keep, rules_for
+from autoresolve.services import created_records_keep, rules_for
 from autoresolve.signatures import SignedEmail, read_signature
 from connectors.base import ConnectorError
 from connectors.salesforce.connector import SalesforceConnector
@@ -41,8 +42,8 @@ def _participant(person: Unresolved) -> Participant:
 
 def people_make(mailbox: Mailbox, crm: SalesforceConnector, people: Sequence[Unresolved]) -> PeopleMade:
     organization = mailbox.organization
-    chosen = autoresolve_settings_for(organization)
-    if chosen.mode == "off":
+    chosen = AutoresolveSettings.objects.filter(organization=organization).first()
+    if chosen is None or chosen.mode == AutoresolveMode.OFF:
         return PeopleMade()
     # SalesforceEmailCreateAllUnresolvedRecipients: auto-saved emails' people only when the org says so.
     wanted = [p for p in people if not p.auto_saved or chosen.create_for_all_unresolved_recipients]
@@ -64,7 +65,8 @@ def people_make(mailbox: Mailbox, crm: SalesforceConnector, people: Sequence[Unr
     except ConnectorError as error:  # the items are saved all the same, without the new people
         return PeopleMade(problem=f"New people could not be created in Salesforce: {error}")
     try:
-        created_records_keep(organization=organization, mailbox=mailbox, written=written)
+        with transaction.atomic():  # a savepoint: a clash must not spoil the session's transaction
+            created_records_keep(organization=organization, mailbox=mailbox, written=written)
     except IntegrityError:  # another mailbox of the org kept the same people at the same moment
         log.info("autoresolve: another session kept these people first", extra={"mailbox": mailbox.pk})
     refused = [w for w in written if w.failure]
