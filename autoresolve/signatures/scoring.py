@@ -13,7 +13,7 @@ import yaml
 
 from autoresolve.signatures.model import Signature, SignedEmail
 
-TEXT_FIELDS = ("first_name", "last_name", "title", "company", "street", "city", "postal_code", "country")
+TEXT_FIELDS = Signature.TEXT_FIELDS
 # The fields the issue sets targets for, and the targets.
 TARGETS = {"name": (0.95, 0.8), "title": (0.95, 0.8), "company": (0.95, 0.8), "phone": (0.95, 0.8)}
 
