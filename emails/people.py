@@ -34,8 +34,11 @@ def unresolved_of(ctx: StreamContext, final: ThreadPlan) -> list[Unresolved]:
                 auto_saved=candidate.reason == "auto",
             )
             known = found.get(person.address)
-            if known is None or (signed and not known.text and not known.html):
-                found[person.address] = mention  # the email they sent speaks for them
+            if known is not None and not (signed and not known.text and not known.html):
+                mention = known  # the email they sent speaks for them, once there is one
+            # Met in a tagged email and an auto-saved one: the tagged one counts.
+            auto = mention.auto_saved and (known is None or known.auto_saved)
+            found[person.address] = replace(mention, auto_saved=auto)
     return list(found.values())
 
 
