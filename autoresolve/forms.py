@@ -22,7 +22,6 @@ class AutoresolveSettingsForm(forms.ModelForm):
             "fixed_account_id",
             "smart_create",
             "create_for_all_unresolved_recipients",
-            "save_meetings_without_records",
         ]
 
     def __init__(self, *args: Any, person_accounts_available: bool = False, **kwargs: Any) -> None:

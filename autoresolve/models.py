@@ -25,9 +25,9 @@ class AutoresolveSettings(models.Model):
         max_length=20,
         choices=AutoresolveMode.choices,
         default=AutoresolveMode.OFF,
-        help_text="Auto-resolving: when a meeting or an email being saved has attendees or recipients no "
-        "Lead or Contact has, the engine creates one for each, filled from their email signature, and "
-        "links the activity to it.",
+        help_text="Auto-resolving: when an email being saved has a sender or recipients no Lead or "
+        "Contact has, the engine creates one for each, filled from their email signature, and links "
+        "the email to it.",
     )
     auto_create_accounts = models.BooleanField(
         "Create an Account for a new company",
@@ -59,12 +59,6 @@ class AutoresolveSettings(models.Model):
         default=False,
         help_text="SalesforceEmailCreateAllUnresolvedRecipients: people are created for all recipients of "
         "auto-saved emails that match no record, not only for emails saved by category or folder.",
-    )
-    save_meetings_without_records = models.BooleanField(
-        "Save meetings with nobody to link to",
-        default=False,
-        help_text="SalesforceEventAutoTrackIncludingNotShared: save a meeting even when none of its "
-        "invitees is, or can become, a Lead or Contact (for example when all are blocklisted).",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -104,3 +98,8 @@ class CreatedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sobject} for {self.address}"
+
+    @property
+    def signature_words(self) -> str:
+        """The fields the signature gave, as the page says them ("first name, title, phones")."""
+        return ", ".join(str(name).replace("_", " ") for name in self.signature_fields)

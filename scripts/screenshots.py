@@ -56,8 +56,11 @@ def main() -> None:
             browser.set_window_size(1280, 900)
             browser.get(f"{args.base}{path}")
             time.sleep(1)
-            height = browser.execute_script("return document.body.scrollHeight")
-            browser.set_window_size(1280, min(max(height, 900), 4000))
+            height, chrome = browser.execute_script(
+                "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight]"
+            )
+            browser.set_window_size(1280, min(max(height + chrome, 900), 4000))
+            time.sleep(0.5)  # the page lays itself out again at the new size
             browser.save_screenshot(str(args.out / f"{name}.png"))
             print(f"{name}.png: {browser.title}")
     finally:

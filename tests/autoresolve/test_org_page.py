@@ -77,6 +77,7 @@ def test_it_undoes_a_created_contact_and_keeps_the_activity_it_was_linked_to(adm
     client.post(reverse("autoresolve:undo", args=[admin.organization.pk, record.pk]))
 
     assert "omar@acme-corp.example" in listed and "email &#x27;Intro&#x27;" in listed
+    assert "first name, title" in listed
     assert sf.query(f"SELECT Id FROM Contact WHERE Id = '{contact}'")["records"] == []
     kept: dict[str, Any] = sf.Task.get(task)
     assert kept["Subject"] == "Intro call" and kept["WhoId"] is None
