@@ -153,11 +153,10 @@ def _person_fields(
             fields[f"{prefix}{name}"] = sure[part]
     if kind == "Lead":
         fields["Company"] = company
-    if kind == "PersonAccount":
+    if kind == "PersonAccount":  # a Person Account names its person fields so
         fields["PersonEmail"] = fields.pop("Email")
-        for name in ("Phone", "MobilePhone"):
-            if name in fields:
-                fields["PersonMobilePhone" if name == "MobilePhone" else "Phone"] = fields.pop(name)
+        if "MobilePhone" in fields:
+            fields["PersonMobilePhone"] = fields.pop("MobilePhone")
     given = tuple(sorted(k for k in sure if sure[k])) + (("phones",) if phones else ())
     return fields, given
 
