@@ -13,7 +13,7 @@ from autoresolve.domains import domain_of
 from autoresolve.models import AutoresolveMode, AutoresolveSettings
 from autoresolve.plan import Participant, plan_people
 from autoresolve.salesforce import create_planned, salesforce_facts
-from autoresolve.services import created_records_keep, rules_for
+from autoresolve.services import created_records_keep, rules_of
 from autoresolve.signatures import SignedEmail, read_signature
 from connectors.base import ConnectorError
 from connectors.salesforce.connector import SalesforceConnector
@@ -56,7 +56,7 @@ def people_make(mailbox: Mailbox, crm: SalesforceConnector, people: Sequence[Unr
         plan = plan_people(
             participants,
             organization_id=organization.pk,
-            rules=rules_for(organization, person_accounts_available=False),
+            rules=rules_of(chosen, person_accounts_available=False),
             facts=facts,
             blocked=rules.blocked,
             free_email_domains=rules.free_email_domains,

@@ -24,8 +24,8 @@ def autoresolve_settings_for(organization: Organization) -> AutoresolveSettings:
     return found
 
 
-def rules_for(organization: Organization, *, person_accounts_available: bool) -> Rules:
-    chosen = autoresolve_settings_for(organization)
+def rules_of(chosen: AutoresolveSettings, *, person_accounts_available: bool) -> Rules:
+    """The plan's rules from an organization's settings."""
     return Rules(
         mode=chosen.mode,  # type: ignore[arg-type]  # the choices are the plan's modes
         auto_create_accounts=chosen.auto_create_accounts,

@@ -13,6 +13,7 @@ from autoresolve.plan import Facts, Participant, Rules, plan_people
 from autoresolve.salesforce import create_planned, salesforce_facts
 from connectors.base import ConnectorError
 from syncengine.services.connectors import salesforce_for
+from tests.support.autoresolve import add_people_keys
 from tests.support.people import SYNC_KEY_FIELD, Person
 
 pytestmark = pytest.mark.django_db
@@ -22,10 +23,7 @@ NOBODY_BLOCKED = lambda address: False  # noqa: E731
 
 @pytest.fixture
 def keyed(person: Person, salesforce_server: Any) -> Person:
-    for sobject in ("Lead", "Account"):  # Contact has the key already (tests/conftest.py)
-        salesforce_server.app.add_field(
-            person.sf_org_id, sobject, SYNC_KEY_FIELD, "string", length=80, external_id=True, unique=True
-        )
+    add_people_keys(person, salesforce_server)
     return person
 
 

@@ -1,0 +1,15 @@
+"""Setting an org up for autoresolving in the Salesforce sandbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.people import SYNC_KEY_FIELD, Person
+
+
+def add_people_keys(person: Person, sf_server: Any) -> None:
+    """The engine's External ID on Lead and Account (Contact has it already: tests/conftest.py)."""
+    for sobject in ("Lead", "Account"):
+        sf_server.app.add_field(
+            person.sf_org_id, sobject, SYNC_KEY_FIELD, "string", length=80, external_id=True, unique=True
+        )
