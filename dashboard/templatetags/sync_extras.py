@@ -19,12 +19,14 @@ NAMES = {"to_crm": "to Salesforce", "to_mail": "to mailbox", "pairs": "links"}
 @register.filter
 def direction_counts(counts: dict[str, Any] | None) -> list[tuple[str, str, dict[str, int]]]:
     """Flatten {"events": {"to_crm": {...}}} into rows (stream, direction, counts) for a table; a count
-    kept under a reason's code ("left alone": {"internal_or_blocked": 2}) is named in words."""
+    kept under a reason's code ("left alone": {"internal_or_blocked": 2}) is named in words. The largest
+    count comes first: PostgreSQL's jsonb does not keep the order the session wrote its keys in."""
     rows = []
     for stream, directions in (counts or {}).items():
         for direction, numbers in directions.items():
             if any(numbers.values()):
-                named = {_named(key): value for key, value in numbers.items()}
+                ordered = sorted(numbers.items(), key=lambda item: (-item[1], item[0]))
+                named = {_named(key): value for key, value in ordered}
                 rows.append((stream, NAMES.get(direction, direction), named))
     return rows
 
