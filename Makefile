@@ -30,7 +30,7 @@ test: $(STAMP)
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 	SECRET_KEY=tests-only-not-secret $(BIN)/python manage.py collectstatic --noinput -v0
 	scripts/ensure-browser
-	SECRET_KEY=tests-only-not-secret DEBUG=0 SECURE_SSL_REDIRECT=0 $(BIN)/pytest -q -p no:cacheprovider
+	SECRET_KEY=tests-only-not-secret DEBUG=0 SECURE_SSL_REDIRECT=0 $(BIN)/pytest -q -p no:cacheprovider -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(MYPY)

@@ -8,7 +8,7 @@ class AutoresolveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from autoresolve.making import people_make
-        from syncengine.extensions import register_people_maker
+        from autoresolve.making import people_make, people_makeable, people_making_enabled
+        from syncengine.extensions import PeopleMaking, register_people_maker
 
-        register_people_maker(people_make)
+        register_people_maker(PeopleMaking(people_make, people_makeable, people_making_enabled))

@@ -11,14 +11,14 @@ from django.db import IntegrityError, transaction
 
 from autoresolve.domains import domain_of
 from autoresolve.models import AutoresolveMode, AutoresolveSettings
-from autoresolve.plan import Participant, plan_people
+from autoresolve.plan import WRITTEN_MODES, Participant, makeable, plan_people
 from autoresolve.salesforce import create_planned, salesforce_facts
 from autoresolve.services import created_records_keep, rules_of
 from autoresolve.signatures import SignedEmail, read_signature
 from connectors.base import ConnectorError
 from connectors.salesforce.connector import SalesforceConnector
 from syncengine.extensions import MadePerson, PeopleMade, Unresolved, people_rules_for
-from syncengine.models import Mailbox
+from syncengine.models import Mailbox, Organization
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,21 @@ def _participant(person: Unresolved) -> Participant:
         resource=person.resource,
         mailing_list=person.mailing_list,
         source=person.source,
+    )
+
+
+def people_making_enabled(organization: Organization) -> bool:
+    chosen = AutoresolveSettings.objects.filter(organization=organization).first()
+    return chosen is not None and chosen.mode in WRITTEN_MODES
+
+
+def people_makeable(mailbox: Mailbox, addresses: Sequence[str]) -> frozenset[str]:
+    chosen = AutoresolveSettings.objects.filter(organization=mailbox.organization).first()
+    if chosen is None:
+        return frozenset()
+    rules = people_rules_for(mailbox)
+    return makeable(
+        addresses, mode=chosen.mode, blocked=rules.blocked, free_email_domains=rules.free_email_domains
     )
 
 

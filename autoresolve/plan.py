@@ -102,6 +102,10 @@ class Plan:
     left_out: tuple[LeftOut, ...] = ()
 
 
+# The modes whose records are written today (Person Accounts are planned, not written yet).
+WRITTEN_MODES = ("leads", "contacts")
+
+
 def person_key(organization_id: int, address: str) -> str:
     return make_sync_key("shared", f"org:{organization_id}:person:{address.strip().lower()}")
 
@@ -159,6 +163,27 @@ def _person_fields(
             fields["PersonMobilePhone"] = fields.pop("MobilePhone")
     given = tuple(sorted(k for k in sure if sure[k])) + (("phones",) if phones else ())
     return fields, given
+
+
+def makeable(
+    addresses: Iterable[str],
+    *,
+    mode: str,
+    blocked: Callable[[str], bool],
+    free_email_domains: frozenset[str] = frozenset(),
+) -> frozenset[str]:
+    """Of these addresses (people no Salesforce record has), those a plan in this mode would make a
+    record for: what decides whether a meeting with nobody to link to is saved."""
+    if mode not in WRITTEN_MODES:
+        return frozenset()
+    found = set()
+    for address in addresses:
+        person = Participant(address.strip().lower(), "", None)
+        if person.address and not _left_out_why(
+            person, blocked=blocked, free_email_domains=free_email_domains
+        ):
+            found.add(person.address)
+    return frozenset(found)
 
 
 def plan_people(

@@ -99,6 +99,11 @@ def autosave_notes(options: SyncSettings) -> list[str]:
         notes.append("Your organization saves invitations only once you have answered them.")
     if not options.save_internal_meetings:
         notes.append("Your organization does not save meetings where everyone is from the company.")
+    if not options.save_meetings_without_people:
+        notes.append(
+            "Your organization saves a meeting only when one of its people is a Contact or Lead in "
+            "Salesforce (or your organization has them made), unless you give it the 'Salesforce' category."
+        )
     return notes
 
 

@@ -65,6 +65,7 @@ class SyncSettingsForm(forms.ModelForm):
             "contacts_auto_removal",
             "save_unresponded_invitations",
             "save_internal_meetings",
+            "save_meetings_without_people",
             "internal_domains",
             "tag_synced_items",
             "sync_attendees_continuously",
@@ -87,6 +88,7 @@ class SyncSettingsForm(forms.ModelForm):
             "contacts_auto_removal": "Contacts auto-removal",
             "save_unresponded_invitations": "Save invitations not answered yet",
             "save_internal_meetings": "Save internal meetings",
+            "save_meetings_without_people": "Save meetings with no Contact or Lead to link to",
             "tag_synced_items": "Salesforce category on synced items",
             "sync_attendees_continuously": "Keep attendees in step",
         }

@@ -4,7 +4,7 @@ settings, the report, and what the session has read so far (one conversation rea
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -13,8 +13,9 @@ from connectors.salesforce.connector import SalesforceConnector
 from emails.models import EmailSettings, MailboxEmailSettings
 from syncengine.core.email_journal import SaveOutcome
 from syncengine.core.email_records import EmailRecord, FolderRole
+from syncengine.core.email_rules import MAKES_PEOPLE
 from syncengine.core.linking import LinkFilters, LinkUser
-from syncengine.extensions import link_filters_for, people_rules_for
+from syncengine.extensions import link_filters_for, people_making_enabled, people_rules_for
 from syncengine.models import Mailbox, SyncSession
 from syncengine.services.leases import Lease
 from syncengine.services.retries import RetryItem
@@ -100,7 +101,13 @@ class StreamContext:
         self.report = EmailReport()
         self.addresses = frozenset({mailbox.address.lower()})
         self.user = LinkUser(crm.user_id, self.addresses)
+        # Forced and Smart rely on autoresolving: without it they are General (the form says so too).
+        self.auto_track = settings.auto_track
+        if self.auto_track in MAKES_PEOPLE and not people_making_enabled(mailbox.organization):
+            self.auto_track = "people"
         self.filters: LinkFilters = link_filters_for(mailbox)
+        if self.auto_track == "smart":  # Smart looks the strangers' companies up by website
+            self.filters = replace(self.filters, account_by_domain=True)
         self.is_blocked = people_rules_for(mailbox).blocked
         self.conversations: dict[str, tuple[EmailRecord, ...]] = {}
         self.waiting: dict[str, RetryItem] = {}  # emails to retry, by InternetMessageId (the retry ledger)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from emails.models import LINK_FILTER_FIELDS, AutoSave, EmailSettings
+from syncengine.core.email_rules import MAKES_PEOPLE
+from syncengine.extensions import people_making_enabled
 
 FOLDER_FORBIDDEN = set("/\\")
 
@@ -26,6 +28,15 @@ class EmailSettingsForm(forms.ModelForm):
             "salesforce_folder",
             *LINK_FILTER_FIELDS,
         ]
+
+    def clean_auto_track(self) -> str:
+        mode = str(self.cleaned_data.get("auto_track") or "")
+        if mode in MAKES_PEOPLE and not people_making_enabled(self.instance.organization):
+            raise forms.ValidationError(
+                "Forced and Smart save emails whose people Salesforce does not know yet, for them to be "
+                "made: turn on autoresolving (Leads or Contacts) on the 'New people' page first."
+            )
+        return mode
 
     def clean_salesforce_folder(self) -> str:
         name = " ".join(str(self.cleaned_data.get("salesforce_folder") or "").split())

@@ -61,7 +61,7 @@ def first_round(ctx: StreamContext) -> tuple[EmailInputs, dict[FolderRole, str]]
         today=ctx.now.date(),
         rules=SavingRules(
             auto_save=ctx.auto_save,  # type: ignore[arg-type]
-            auto_track=ctx.settings.auto_track,  # type: ignore[arg-type]
+            auto_track=ctx.auto_track,  # type: ignore[arg-type]
             save_threads=ctx.settings.save_threads,
         ),
         filters=ctx.filters,

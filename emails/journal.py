@@ -36,7 +36,7 @@ def _journal(ctx: StreamContext, plan: EmailPlan, final: ThreadPlan, stopped: st
         outcomes=ctx.outcomes,
         key=sync_key,
         folder=ctx.settings.salesforce_folder,
-        auto_track=ctx.settings.auto_track,  # type: ignore[arg-type]
+        auto_track=ctx.auto_track,  # type: ignore[arg-type]
         stopped=stopped,
     )
     by_object: dict[str, list[Entry]] = defaultdict(list)  # an email's record: EmailMessage or Task

@@ -39,8 +39,10 @@ class SaveAs(models.TextChoices):
 class AutoTrack(models.TextChoices):
     """What auto-save waits for before saving an email (the reference's default: a person record)."""
 
-    PEOPLE = "people", "A participant is a Contact or Lead"
-    RECORDS = "records", "A participant is a Contact or Lead, or the email links to any record"
+    PEOPLE = "people", "General: a participant is a Contact or Lead"
+    FORCED = "forced", "Forced: a participant is from outside and not blocklisted (new people are made)"
+    SMART = "smart", "Smart: as General, or a participant's company has an Account (new people are made)"
+    RECORDS = "records", "Useful: a participant is a Contact or Lead, or the email links to any record"
     ALL = "all", "Every email with an external participant, linked or not"
 
 

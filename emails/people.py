@@ -8,11 +8,10 @@ from dataclasses import replace
 
 from emails.context import STREAM, StreamContext
 from syncengine.core.email_plan import EmailInputs, ThreadPlan, relinked
+from syncengine.core.email_rules import MAKES_PEOPLE
 from syncengine.core.linking import ContactRow, Found, LeadRow
-from syncengine.extensions import Unresolved, people_make
+from syncengine.extensions import AUTORESOLVE_FAILED, Unresolved, people_make
 from syncengine.services.issues import issue_record
-
-AUTORESOLVE_FAILED = "AUTORESOLVE_FAILED"
 
 
 def unresolved_of(ctx: StreamContext, final: ThreadPlan) -> list[Unresolved]:
@@ -25,13 +24,15 @@ def unresolved_of(ctx: StreamContext, final: ThreadPlan) -> list[Unresolved]:
             if person.record_id or person.address in ctx.addresses:
                 continue
             signed = person.address == sender
+            # Forced and Smart auto-save strangers' emails for their people to be made.
+            auto = candidate.reason == "auto" and ctx.auto_track not in MAKES_PEOPLE
             mention = Unresolved(
                 person.address,
                 names.get(person.address, ""),
                 text=email.text_body if signed else "",
                 html=email.html_body if signed else "",
                 source=f"email '{email.subject[:200]}'",
-                auto_saved=candidate.reason == "auto",
+                auto_saved=auto,
             )
             known = found.get(person.address)
             if known is not None and not (signed and not known.text and not known.html):

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from syncengine.core.linking import LinkFilters
 
 if TYPE_CHECKING:
-    from syncengine.models import Mailbox, SyncSession
+    from syncengine.models import Mailbox, Organization, SyncSession
     from syncengine.services.leases import Lease
 
 
@@ -57,6 +57,10 @@ class Unresolved:
     auto_saved: bool = False  # the item is saved because auto-save chose it (not a category or folder)
 
 
+# The issue code of people who could not be made (the emails step and the calendar's attendees).
+AUTORESOLVE_FAILED = "AUTORESOLVE_FAILED"
+
+
 @dataclass(frozen=True)
 class MadePerson:
     address: str
@@ -72,6 +76,20 @@ class PeopleMade:
 
 
 PeopleMaker = Callable[["Mailbox", Any, Sequence[Unresolved]], PeopleMade]
+# Of these addresses, the ones the maker would make a record for (no Salesforce call): a meeting
+# with no Contact or Lead among its people is saved only if one of them is about to become one.
+PeopleMakeable = Callable[["Mailbox", Sequence[str]], frozenset[str]]
+
+
+@dataclass(frozen=True)
+class PeopleMaking:
+    """What the people-making app offers: ``make`` the records, say which addresses it would
+    ``makeable``, and whether it is ``enabled`` for an organization (the settings that rely on it
+    check this)."""
+
+    make: PeopleMaker
+    makeable: PeopleMakeable
+    enabled: Callable[[Organization], bool]
 
 
 @dataclass(frozen=True)
@@ -116,7 +134,7 @@ _observers: dict[str, Callable[[SessionEnded], None]] = {}
 _retention: dict[str, Callable[[datetime], int]] = {}
 _people_rules: list[Callable[[Mailbox], PeopleRules]] = []
 _link_filters: list[Callable[[Mailbox], LinkFilters]] = []
-_people_makers: list[PeopleMaker] = []
+_people_making: list[PeopleMaking] = []
 
 
 def register_session_step(step: SessionStep) -> None:
@@ -132,15 +150,31 @@ def register_link_filters(filters_for: Callable[[Mailbox], LinkFilters]) -> None
     _link_filters[:] = [filters_for]
 
 
-def register_people_maker(maker: PeopleMaker) -> None:
-    _people_makers[:] = [maker]
+def register_people_maker(making: PeopleMaking) -> None:
+    _people_making[:] = [making]
+
+
+def people_makeable(mailbox: Mailbox, addresses: Sequence[str]) -> frozenset[str]:
+    """The addresses a session's people maker would make records for (none when no app makes people)."""
+    if not _people_making or not addresses:
+        return frozenset()
+    return _people_making[0].makeable(mailbox, addresses)
+
+
+def people_maker_registered() -> bool:
+    return bool(_people_making)
+
+
+def people_making_enabled(organization: Organization) -> bool:
+    """Whether an app makes people for this organization (Forced and Smart auto-save need it)."""
+    return bool(_people_making) and _people_making[0].enabled(organization)
 
 
 def people_make(mailbox: Mailbox, crm: Any, people: Sequence[Unresolved]) -> PeopleMade:
     """The records made for ``people`` (none when no app makes people, or none is unresolved)."""
-    if not _people_makers or not people:
+    if not _people_making or not people:
         return PeopleMade()
-    return _people_makers[0](mailbox, crm, people)
+    return _people_making[0].make(mailbox, crm, people)
 
 
 def register_session_observer(name: str, observer: Callable[[SessionEnded], None]) -> None:

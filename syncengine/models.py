@@ -81,6 +81,13 @@ class SyncSettings(models.Model):
     internal_domains = models.CharField(
         max_length=500, blank=True, help_text="The company's e-mail domains, comma separated"
     )
+    save_meetings_without_people = models.BooleanField(
+        default=False,
+        help_text="Auto-save meetings in which no attendee is a Contact or Lead (nor becomes one by "
+        "autoresolving), e.g. when every invitee is on a blocklist. The reference's "
+        "SalesforceEventAutoTrackIncludingNotShared, off by default. Meetings given the 'Salesforce' "
+        "category are saved either way.",
+    )
     sync_attendees_continuously = models.BooleanField(
         default=True,
         help_text="Attendees added or removed in the mailbox later are related or unrelated in Salesforce "

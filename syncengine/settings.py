@@ -205,7 +205,8 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 REDIS_URL = env.str("REDIS_URL", default="")
 SYNC_SESSION_TIMEOUT = env.int("SYNC_SESSION_TIMEOUT", default=900)  # seconds a session may run
 Q_CLUSTER: dict[str, object] = {
-    "name": "syncengine",
+    # A test worker of pytest-xdist gets a queue of its own on a shared Redis.
+    "name": "syncengine" + os.environ.get("PYTEST_XDIST_WORKER", ""),
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": SYNC_SESSION_TIMEOUT,
     "retry": SYNC_SESSION_TIMEOUT + 300,  # must exceed timeout, or a slow task runs twice

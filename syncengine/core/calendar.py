@@ -40,6 +40,7 @@ class MeetingFacts:
     organizer: str
     responses: Mapping[str, str] = field(default_factory=dict)  # attendee address -> their answer
     answer: str = ""  # this mailbox's own answer
+    tagged: bool = False  # it has the 'Salesforce' category: saved whoever is in it
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def scoped_mail_changes(
                 organizer=str(change.meta.get("organizer") or ""),
                 responses=dict(change.meta.get("responses") or {}),
                 answer=str(change.meta.get("response") or ""),
+                tagged=has_category(change.meta.get("categories") or [], SALESFORCE_CATEGORY),
             )
         result.changes.append(change)
         categories = list(change.meta.get("categories") or [])

@@ -320,6 +320,11 @@ CODE_WORDS: dict[str, Words] = {
     scope.INTERNAL_MEETING: Words(
         scope.LEFT_OUT_WHY[scope.INTERNAL_MEETING], "To save it anyway, give it the 'Salesforce' category."
     ),
+    scope.NO_PERSON_TO_LINK: Words(
+        scope.LEFT_OUT_WHY[scope.NO_PERSON_TO_LINK],
+        "Give it the 'Salesforce' category to save it anyway, or add one of its people to Salesforce "
+        "before the meeting next changes.",
+    ),
     # -- emails left alone (syncengine/core/email_rules.py) -------------------------------------
     "removed": Words("The email was deleted or moved away before it was saved.", ""),
     "draft": Words("It is a draft: drafts are never saved.", "Send it; the sent email can be saved."),

@@ -43,6 +43,8 @@ LEFT_OUT_BECAUSE: dict[str, str] = {
 }
 AUTO_SAVE_WAITS_FOR = {
     "people": "one of its people is a Contact or Lead",
+    "forced": "one of its people is from outside and not on a blocklist",
+    "smart": "one of its people is a Contact or Lead, or from a company whose Account Salesforce has",
     "records": "one of its people is a Contact or Lead, or it belongs to a business record",
     "all": "it can be saved",
 }

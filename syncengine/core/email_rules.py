@@ -23,12 +23,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 from syncengine.core.email_records import EmailRecord
-from syncengine.core.linking import Links
+from syncengine.core.linking import Links, domain_of
 from syncengine.core.scope import SALESFORCE_CATEGORY
 
 Reason = Literal["folder", "category", "thread", "auto", "retry", "resave"]
 AutoSaveMode = Literal["off", "inbound", "outbound", "both"]
-AutoTrackMode = Literal["people", "records", "all"]
+# The reference's SalesforceEmailAutoTrackMode: people = General (0), forced = Forced (1), smart = Smart
+# (2), records = Useful (3); all saves every email with someone from outside.
+AutoTrackMode = Literal["people", "forced", "smart", "records", "all"]
+# The modes that save emails whose people are unknown to Salesforce, for autoresolving to make them.
+MAKES_PEOPLE: frozenset[str] = frozenset({"forced", "smart"})
 # Why an email is left alone (counted per session, for the dashboard and the logs).
 Skip = Literal[
     "removed",
@@ -105,13 +109,21 @@ def decide(
     return Decision(skip="not_selected")
 
 
-def auto_track_satisfied(links: Links, mode: AutoTrackMode) -> bool:
-    """Whether auto-save may save an email the linker resolved to ``links``."""
-    if mode == "all":
+def auto_track_satisfied(
+    links: Links, mode: AutoTrackMode, known_domains: frozenset[str] = frozenset()
+) -> bool:
+    """Whether auto-save may save an email the linker resolved to ``links``. ``known_domains``: the
+    domains an Account's website has (Smart)."""
+    if mode == "all" or links.resolved:
         return True
     if mode == "records":
-        return links.resolved or bool(links.what_id)
-    return links.resolved
+        return bool(links.what_id)
+    strangers = [p.address for p in links.people if not p.record_id]  # not blocked, not internal
+    if mode == "forced":
+        return bool(strangers)
+    if mode == "smart":
+        return any(domain_of(address) in known_domains for address in strangers)
+    return False
 
 
 def thread_candidate(email: EmailRecord) -> bool:

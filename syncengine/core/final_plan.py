@@ -15,10 +15,11 @@ from typing import Any
 
 from syncengine.core.calendar import MeetingFacts
 from syncengine.core.meetings import Role, awaits_organizer, meeting_role
+from syncengine.core.people import People
 from syncengine.core.planner import Action, Kind, Plan, link_to_existing
 from syncengine.core.records import ItemChange, PairState
 from syncengine.core.rules import StreamRules
-from syncengine.core.scope import ANSWERED
+from syncengine.core.scope import ANSWERED, NO_PERSON_TO_LINK
 
 MatchKey = tuple[Any, ...]
 
@@ -46,6 +47,11 @@ class Wanted:
 
     match_keys: dict[MatchKey, Action] = field(default_factory=dict)  # natural key -> the create
     invitations: dict[str, Invitation] = field(default_factory=dict)  # mail id -> the invitation
+    # Auto-saved new meetings, mail id -> their people not blocklisted: saved only if one can be
+    # linked to.
+    meeting_people: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Everyone in those meetings, blocklisted too: asked once, for the attendees step as well.
+    people_to_ask: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,8 @@ class Facts:
     matches: Mapping[MatchKey, Match] = field(default_factory=dict)
     synced_users: Mapping[str, list[int]] = field(default_factory=dict)  # organizer -> their mailbox ids
     saved_by: frozenset[tuple[int, str]] = frozenset()  # (mailbox id, sync key) of saved meetings
+    people: People | None = None  # who the new meetings' people are (asked only when wanted)
+    makeable: frozenset[str] = frozenset()  # of the unknown, those autoresolving would make records for
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,8 @@ class FinalPlan:
     linked: list[tuple[str, str]] = field(default_factory=list)  # (crm id, mail id) linked to a match
     stamp: dict[str, str] = field(default_factory=dict)  # crm id -> our sync key, for matched records
     waiting: list[Action] = field(default_factory=list)  # invitations that wait for their organizer
+    left_out: dict[str, tuple[str, str]] = field(default_factory=dict)  # mail id -> (label, why: a code)
+    people: People | None = None  # as Facts had them: the attendees step need not ask again
 
 
 def untouched(final: FinalPlan, *, mail_ids: set[str], crm_ids: set[str]) -> tuple[set[str], set[str]]:
@@ -81,6 +91,8 @@ class MeetingContext:
     meetings: Mapping[str, MeetingFacts]
     own_address: str
     save_unresponded_invitations: bool = True
+    save_meetings_without_people: bool = True
+    blocked: Callable[[str], bool] = lambda address: False  # the mailbox's blocklists
 
     def role(self, mail_id: str, synced: Iterable[str] = ()) -> Role:
         meeting = self.meetings[mail_id]
@@ -136,7 +148,20 @@ def facts_wanted(
             meeting = context.meetings.get(action.mail_id)
             if meeting and meeting.answer not in ANSWERED and not context.organizes(action.mail_id):
                 invitations[action.mail_id] = Invitation(action.sync_key, meeting.organizer.strip().lower())
-    return Wanted(match_keys, invitations)
+    meeting_people: dict[str, frozenset[str]] = {}
+    ask: set[str] = set()
+    if not context.save_meetings_without_people:
+        own = context.own_address.strip().lower()
+        for action in creates:
+            meeting = context.meetings.get(action.mail_id)
+            if meeting is None or meeting.tagged:
+                continue
+            people = {a.strip().lower() for a in (*meeting.attendees, meeting.organizer) if a}
+            ask |= people
+            meeting_people[action.mail_id] = frozenset(
+                a for a in people if a != own and not context.blocked(a)
+            )
+    return Wanted(match_keys, invitations, meeting_people, frozenset(ask))
 
 
 def matches_read(
@@ -184,7 +209,8 @@ def plan_final(
             stamp[match.crm_id] = action.sync_key
     taken = {a.crm_id for a in linked.values()}
     waiting = [a for a in _waiting(draft, wanted, facts, context) if id(a) not in linked]
-    held_back = {id(a) for a in waiting}
+    unlinkable = _without_people(draft, wanted, facts, exempt={id(a) for a in waiting} | set(linked))
+    held_back = {id(a) for a in waiting} | {id(a) for a in unlinkable}
     actions = [
         linked.get(id(a), a)
         for a in draft.actions
@@ -192,7 +218,24 @@ def plan_final(
         if not (a.kind is Kind.CREATE_MAIL and a.crm_id in taken) and id(a) not in held_back
     ]
     plan = Plan(actions=actions, conflicts=draft.conflicts, notices=draft.notices, held=draft.held)
-    return FinalPlan(plan, linked_pairs, stamp, waiting)
+    left_out = {a.mail_id: (a.label, NO_PERSON_TO_LINK) for a in unlinkable}
+    return FinalPlan(plan, linked_pairs, stamp, waiting, left_out, facts.people)
+
+
+def _without_people(draft: Plan, wanted: Wanted, facts: Facts, exempt: set[int]) -> list[Action]:
+    """SalesforceEventAutoTrackIncludingNotShared off: an auto-saved meeting in which no one is a
+    Contact or Lead (nor is about to become one) is not saved. A meeting matched to a record that
+    is there already is not new, and is linked as usual."""
+    if not wanted.meeting_people:
+        return []
+    linkable = (facts.people.linkable() if facts.people else frozenset()) | facts.makeable
+    return [
+        action
+        for action in draft.of_kind(Kind.CREATE_CRM)
+        if action.mail_id in wanted.meeting_people
+        and id(action) not in exempt
+        and not wanted.meeting_people[action.mail_id] & linkable
+    ]
 
 
 def _waiting(draft: Plan, wanted: Wanted, facts: Facts, context: MeetingContext) -> list[Action]:

@@ -33,6 +33,7 @@ class EventScope:
     autosave_appointments: bool = True
     save_unresponded_invitations: bool = False
     save_internal_meetings: bool = False
+    save_meetings_without_people: bool = False  # SalesforceEventAutoTrackIncludingNotShared
     internal_domains: frozenset[str] = field(default_factory=frozenset)
     # Categories of items another stream shows in the calendar (Salesforce records of another object).
     foreign_categories: frozenset[str] = field(default_factory=frozenset)
@@ -54,6 +55,7 @@ APPOINTMENTS_OFF = "appointments_off"
 MEETINGS_OFF = "meetings_off"
 NOT_ANSWERED = "not_answered"
 INTERNAL_MEETING = "internal_meeting"
+NO_PERSON_TO_LINK = "no_person_to_link"
 
 LEFT_OUT_WHY = {
     FOREIGN_CATEGORY: "It shows a record of another Salesforce object in the calendar.",
@@ -62,6 +64,10 @@ LEFT_OUT_WHY = {
     MEETINGS_OFF: "It is a meeting and auto-saving meetings is off.",
     NOT_ANSWERED: "It is an invitation not answered yet, and the organization saves only answered ones.",
     INTERNAL_MEETING: "Everyone in it is from the company's own domains; internal meetings are not saved.",
+    NO_PERSON_TO_LINK: (
+        "No one in it is a Contact or Lead in Salesforce (leaving out the blocklisted), so it has nothing "
+        "to be linked to."
+    ),
 }
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from connectors.base import CrmSide
 from connectors.salesforce import queries
+from syncengine.core.people import People
 
 MAX_CONTACTS = 50
 # Salesforce ids begin with their object's key prefix: who a relation is, without asking.
@@ -45,25 +46,48 @@ def _by_email(crm: CrmSide, sobject: str, emails: set[str]) -> dict[str, str]:
     return found
 
 
-def relate_attendees(crm: CrmSide, meetings: Sequence[Meeting], owner_id: str) -> list[str]:
-    """Add the missing relations; returns problems a person should see (one per failed relation)."""
+def meeting_addresses(meetings: Sequence[Meeting]) -> set[str]:
+    return {a.lower() for m in meetings for a in (*m.attendees, m.organizer) if a}
+
+
+def people_of(crm: CrmSide, emails: Iterable[str], known: People | None = None) -> People:
+    """Who these addresses are: Contacts first, then Leads, then Users (one query each, for the
+    addresses ``known`` was not asked about)."""
+    known = known or People()
+    wanted = {e.lower() for e in emails if e} - known.asked
+    if not wanted:
+        return known
+    contacts = _by_email(crm, "Contact", wanted)
+    leads = _by_email(crm, "Lead", wanted - contacts.keys())
+    users = _by_email(crm, "User", wanted - contacts.keys() - leads.keys())
+    return People(
+        {**known.contacts, **contacts},
+        {**known.leads, **leads},
+        {**known.users, **users},
+        known.asked | wanted,
+    )
+
+
+def relate_attendees(
+    crm: CrmSide, meetings: Sequence[Meeting], owner_id: str, people: People | None = None
+) -> list[str]:
+    """Add the missing relations; returns problems a person should see (one per failed relation).
+    ``people``: who the attendees are, when the session already asked."""
     meetings = [m for m in meetings if m.attendees or m.joined_by]
     if not meetings:
         return []
-    emails = {a.lower() for m in meetings for a in (*m.attendees, m.organizer) if a}
-    contacts = _by_email(crm, "Contact", emails)
-    leads = _by_email(crm, "Lead", emails - contacts.keys())
-    users = _by_email(crm, "User", emails - contacts.keys() - leads.keys())
+    found = people_of(crm, meeting_addresses(meetings), known=people)
+    contacts, leads, users = found.contacts, found.leads, found.users
     ids = [m.event_id for m in meetings]
     existing = {(r["EventId"], r["RelationId"]) for r in _rows(crm, queries.event_relations(ids))}
     relations: list[dict[str, object]] = []
     whos: list[dict[str, object]] = []
     for meeting in meetings:
-        people = [a.lower() for a in (*meeting.attendees, meeting.organizer) if a]
-        who_ids = [contacts[a] for a in people if a in contacts][:MAX_CONTACTS]
+        present = [a.lower() for a in (*meeting.attendees, meeting.organizer) if a]
+        who_ids = [contacts[a] for a in present if a in contacts][:MAX_CONTACTS]
         if not who_ids:
-            who_ids = [leads[a] for a in people if a in leads][:1]
-        invitees = {users[a]: a for a in people if a in users and a != meeting.organizer.lower()}
+            who_ids = [leads[a] for a in present if a in leads][:1]
+        invitees = {users[a]: a for a in present if a in users and a != meeting.organizer.lower()}
         if meeting.joined_by:
             invitees.setdefault(meeting.joined_by, "")
         invitees.pop(owner_id, None)

@@ -82,6 +82,7 @@ def event_scope(
         autosave_appointments=mailbox.autosave_appointments if mailbox else True,
         save_unresponded_invitations=options.save_unresponded_invitations,
         save_internal_meetings=options.save_internal_meetings,
+        save_meetings_without_people=options.save_meetings_without_people,
         internal_domains=frozenset(domains),
         foreign_categories=foreign_categories,
     )

@@ -9,9 +9,23 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from syncengine.core.calendar import MeetingFacts
+from syncengine.core.people import People
 from syncengine.core.records import ItemChange, PairState, Problem, content_hash
-from syncengine.extensions import people_rules_for
-from syncengine.services.relations import Meeting, relate_attendees, related_addresses, unrelate_attendees
+from syncengine.extensions import (
+    AUTORESOLVE_FAILED,
+    Unresolved,
+    people_make,
+    people_maker_registered,
+    people_rules_for,
+)
+from syncengine.services.relations import (
+    Meeting,
+    meeting_addresses,
+    people_of,
+    relate_attendees,
+    related_addresses,
+    unrelate_attendees,
+)
 from syncengine.services.state import Roster, rosters_load
 from syncengine.stream.context import StreamContext
 from syncengine.stream.execute import NewRecord
@@ -33,6 +47,7 @@ def follow_attendees(
     upserts: list[PairState],
     removals: list[str],
     crm_read: list[ItemChange],
+    known_people: People | None = None,
 ) -> Attendance:
     crm, spec = ctx.crm, ctx.spec
     new = {r.mail_id for r in new_records}
@@ -84,9 +99,10 @@ def follow_attendees(
             )
             for m in relations
         ]
-    problems = relate_attendees(crm, relations, owner_id=crm.user_id)
+    who, made_problems = _people_with_new_ones(ctx, relations, new_records, known_people)
+    problems = relate_attendees(crm, relations, owner_id=crm.user_id, people=who)
     problems += unrelate_attendees(crm, unrelated, owner_id=crm.user_id)
-    outcome = Attendance(problems=[Problem("RELATION_FAILED", p) for p in problems])
+    outcome = Attendance(problems=[*made_problems, *(Problem("RELATION_FAILED", p) for p in problems)])
     if spec.continuous_attendees:
         known = {key: roster.attendees for key, roster in before.items()}
         grown, added_problems = _attendees_from_salesforce(
@@ -100,6 +116,43 @@ def follow_attendees(
     }
     outcome.forget = [k for k in gone if k in before]
     return outcome
+
+
+def _people_with_new_ones(
+    ctx: StreamContext, relations: list[Meeting], new_records: list[NewRecord], known: People | None
+) -> tuple[People | None, list[Problem]]:
+    """Who the attendees about to be related are (``known``: what the plan asked already), with
+    records made (autoresolving) for those no Contact, Lead or User has, so the meeting relates them
+    in this session."""
+    if not relations or not people_maker_registered():
+        return known, []
+    people = people_of(ctx.crm, meeting_addresses(relations), known=known)
+    unknown = people.unknown()
+    if not unknown:
+        return people, []
+    written = {r.crm_id: r.created_values or {} for r in new_records}
+    met: dict[str, Unresolved] = {}
+    for meeting in relations:
+        values = written.get(meeting.event_id, {})
+        subject = str(values.get("subject") or "")
+        source = f"meeting '{subject[:200]}'" if subject else "a meeting"
+        for address in sorted({a.lower() for a in (*meeting.attendees, meeting.organizer) if a} & unknown):
+            # The invitation is the organizer's email: its text may carry their signature.
+            by_them = address == meeting.organizer.lower() and bool(values.get("body"))
+            if address in met and (met[address].text or not by_them):
+                continue
+            met[address] = Unresolved(
+                address, text=str(values.get("body") or "") if by_them else "", source=source
+            )
+    made = people_make(ctx.mailbox, ctx.crm, list(met.values()))
+    problems = [Problem(AUTORESOLVE_FAILED, made.problem)] if made.problem else []
+    return (
+        people.with_made(
+            {m.address: m.id for m in made.people if m.sobject == "Contact"},
+            {m.address: m.id for m in made.people if m.sobject == "Lead"},
+        ),
+        problems,
+    )
 
 
 def _attendees_from_salesforce(

@@ -17,9 +17,11 @@ from syncengine.core.calendar import ScopedChanges, crm_in_window, scoped_mail_c
 from syncengine.core.final_plan import Facts, Match, MeetingContext, Wanted, matches_read
 from syncengine.core.meetings import Role
 from syncengine.core.records import ChangeSet, CreateIntent, ItemChange, PairState, Problem
+from syncengine.extensions import people_makeable, people_rules_for
 from syncengine.models import Side
 from syncengine.selectors import saved_meetings, synced_users
 from syncengine.services.held import deletions_held
+from syncengine.services.relations import people_of
 from syncengine.services.retries import retries_due
 from syncengine.services.state import cursors_load, pairs_load, rosters_load
 from syncengine.stream.context import StepResult, StreamContext
@@ -127,6 +129,8 @@ def meeting_context(ctx: StreamContext, gathered: Gathered) -> MeetingContext:
         meetings=gathered.scoped.meetings,
         own_address=str(ctx.mailbox.address),
         save_unresponded_invitations=scope is None or scope.save_unresponded_invitations,
+        save_meetings_without_people=scope is None or scope.save_meetings_without_people,
+        blocked=people_rules_for(ctx.mailbox).blocked,
     )
 
 
@@ -149,8 +153,13 @@ def look_up(ctx: StreamContext, gathered: Gathered, wanted: Wanted) -> Facts:
                 neutral=rules.neutral_from_crm,
             )
             matches |= {key: Match(*row) for key, row in found.items()}
+    people, makeable = None, frozenset[str]()
+    if wanted.meeting_people:
+        people = people_of(ctx.crm, wanted.people_to_ask)
+        unblocked = {a for addresses in wanted.meeting_people.values() for a in addresses}
+        makeable = people_makeable(ctx.mailbox, sorted(people.unknown() & unblocked))
     if not wanted.invitations:
-        return Facts(matches=matches)
+        return Facts(matches=matches, people=people, makeable=makeable)
     invitations = wanted.invitations.values()
     synced = synced_users(
         organization_id=ctx.mailbox.organization_id, addresses=[i.organizer for i in invitations]
@@ -160,7 +169,9 @@ def look_up(ctx: StreamContext, gathered: Gathered, wanted: Wanted) -> Facts:
         stream=ctx.stream,
         sync_keys=[i.sync_key for i in invitations],
     )
-    return Facts(matches=matches, synced_users=synced, saved_by=frozenset(saved))
+    return Facts(
+        matches=matches, synced_users=synced, saved_by=frozenset(saved), people=people, makeable=makeable
+    )
 
 
 # -- the pairs ------------------------------------------------------------------------------------

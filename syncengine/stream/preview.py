@@ -44,7 +44,7 @@ def stream_preview(ctx: StreamContext, *, from_scratch: bool) -> StreamPreview:
         Outcomes(),
         waiting=final.waiting,
         linked=[mail_id for _, mail_id in final.linked],
-        left_out=gathered.scoped.left_out,
+        left_out={**gathered.scoped.left_out, **final.left_out},
     )
     for entry in entries:
         preview.counts[entry.what] = preview.counts.get(entry.what, 0) + 1

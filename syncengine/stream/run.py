@@ -123,6 +123,7 @@ def stream_run(ctx: StreamContext) -> StreamReport:
                 upserts=upserts,
                 removals=removals,
                 crm_read=gathered.crm_set.changes,
+                known_people=final.people,
             ),
         )
         or Attendance()
@@ -159,7 +160,7 @@ def stream_run(ctx: StreamContext) -> StreamReport:
             Outcomes(failed=done.failures, joined=frozenset(done.joined)),
             waiting=final.waiting,
             linked=[mail_id for _, mail_id in final.linked],
-            left_out=scoped.left_out,
+            left_out={**scoped.left_out, **final.left_out},
             follow_ups=related,
         ),
     )

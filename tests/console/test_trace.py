@@ -51,6 +51,7 @@ def test_it_finds_an_item_by_its_salesforce_id_in_either_length(person: Person, 
 @pytest.mark.django_db
 def test_it_finds_a_meeting_by_an_attendees_address(person: Person, support: Client):
     attendee = {"emailAddress": {"address": "buyer@customer.example", "name": "Buyer"}, "type": "required"}
+    person.salesforce.Contact.create({"LastName": "Buyer", "Email": "buyer@customer.example"})
     person.outlook.create_event(
         **event_body("Demo for the buyer", in_days(1), in_days(1, 11), attendees=[attendee])
     )

@@ -41,6 +41,7 @@ def synced_alice(alice: Person) -> Person:
     )
     alice.outlook.create_event(**event_body("A" * 300, in_days(1), in_days(1, 11)))
     attendees = [{"emailAddress": {"address": "ana@globex.example"}, "type": "required"}]
+    alice.salesforce.Contact.create({"LastName": "Ito", "Email": "ana@globex.example"})
     alice.outlook.create_event(**event_body("Globex", in_days(2), in_days(2, 11), attendees=attendees))
     session_run(mailbox_id=alice.mailbox.pk)
     HeldDeletion.objects.create(mailbox=alice.mailbox, stream="events", sync_key="k1", side="crm")

@@ -106,6 +106,7 @@ def test_it_saves_a_meeting_whose_subject_looks_like_a_date(person: Person):
     # subject is still a quoted string (Salesforce refuses the whole query otherwise).
     start, end = in_days(3, 9), in_days(3, 10)
     guest = {"emailAddress": {"address": "ana@globex.example"}, "type": "required"}
+    person.salesforce.Contact.create({"LastName": "Ito", "Email": "ana@globex.example"})
     person.outlook.create_event(**event_body("2030-01-15", start, end, attendees=[guest]))
 
     run(person)

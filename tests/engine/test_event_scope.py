@@ -67,6 +67,7 @@ def invited(graph_server: SandboxServer, person: Person, subject: str, organizer
 def test_it_saves_an_invitation_once_the_user_accepts_it(person: Person, sandboxes):
     _, graph_server = sandboxes
     ana = {"name": "Ana Ito", "address": "ana@globex.example"}
+    person.salesforce.Contact.create({"LastName": "Ito", "Email": ana["address"]})
     invitation = invited(graph_server, person, "Globex kickoff", ana)
     run(person)
     assert subjects(person) == []  # not answered yet
@@ -82,6 +83,7 @@ def test_it_saves_unanswered_invitations_when_the_org_says_so(person: Person, sa
     SyncSettings.objects.update_or_create(
         organization=person.organization, defaults={"save_unresponded_invitations": True}
     )
+    person.salesforce.Lead.create({"LastName": "Park", "Company": "Initech", "Email": "dev@initech.example"})
     invited(graph_server, person, "Initech intro", {"name": "Dev Park", "address": "dev@initech.example"})
 
     run(person)
@@ -110,6 +112,7 @@ def test_it_skips_internal_meetings_and_follows_the_users_appointment_toggle(per
         defaults={"internal_domains": "acme.example, " + person.mailbox.address.split("@")[1]},
     )
     Mailbox.objects.filter(pk=person.mailbox.pk).update(autosave_appointments=False)
+    person.salesforce.Contact.create({"LastName": "Ito", "Email": "ana@globex.example"})
     person.outlook.create_event(
         **event_body(
             "Team sync",

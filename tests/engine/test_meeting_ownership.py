@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from sandbox.base import SandboxServer
-from syncengine.models import ItemPair, Provider, SyncIssue
+from syncengine.models import ItemPair, Provider, SyncIssue, SyncSettings
 from syncengine.selectors import synced_users
 from syncengine.services.mailboxes import mailbox_suspend
 from syncengine.services.sessions import session_run
@@ -128,6 +128,10 @@ def gina_invites_bob(
     _, graph_server = sandboxes
     bob = make_person("bob")
     gina = on_google("gina", bob.organization)
+    # Only colleagues meet: the org saves meetings with no Contact or Lead in them.
+    SyncSettings.objects.update_or_create(
+        organization=bob.organization, defaults={"save_meetings_without_people": True}
+    )
     meeting = google_meeting(google_server, gina, bob, "Globex renewal")
     return bob, gina, invitation(graph_server, bob, gina, meeting, "Globex renewal")
 
@@ -198,6 +202,7 @@ def test_it_deletes_the_event_when_the_organizer_deletes_the_meeting(make_person
     sf_server, graph_server = sandboxes
     alice = make_person("alice")
     bob = make_person("bob", organization=alice.organization)
+    alice.salesforce.Contact.create({"LastName": "Ito", "Email": "ana@globex.example"})
     meeting, copy = outlook_meeting(graph_server, alice, bob)
     bob.outlook.call("POST", f"/me/events/{copy['id']}/accept", {"sendResponse": False})
     run(bob)  # bob saved first; alice's mailbox takes it over

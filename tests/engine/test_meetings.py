@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 
 from blocklists.models import OrgBlocklistEntry
-from syncengine.models import ItemPair, SyncIssue
+from syncengine.models import ItemPair, SyncIssue, SyncSettings
 from syncengine.services.sessions import session_run
 from tests.support.calendar import in_days, sf_writes, synced_events
 from tests.support.people import SYNC_KEY_FIELD, Person, event_body
@@ -194,6 +194,10 @@ def test_it_gives_colleagues_relations_the_answer_they_gave_in_outlook(make_pers
     alice = make_person("alice")
     bob = make_person("bob", organization=alice.organization)
     cy = make_person("cy", organization=alice.organization)
+    # Only colleagues meet: the org saves meetings with no Contact or Lead in them.
+    SyncSettings.objects.update_or_create(
+        organization=alice.organization, defaults={"save_meetings_without_people": True}
+    )
     alice.outlook.create_event(
         **event_body(
             "Pipeline review",
