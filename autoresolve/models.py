@@ -85,6 +85,8 @@ class CreatedRecord(models.Model):
     signature_fields = models.JSONField(default=list, blank=True)
     mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The Lead it was, once someone converted it in Salesforce: the record is its Contact since.
+    converted_from = models.CharField(max_length=18, blank=True)
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -69,6 +69,33 @@ class UndoRefusedError(Exception):
     pass
 
 
+def created_records_follow(records: Iterable[CreatedRecord], *, crm: SalesforceConnector) -> int:
+    """Of these records, the Leads someone converted in Salesforce since the engine made them: the
+    record is their Contact now (and its Account), so the list, the trace and undo speak of that.
+    One query for a page of records; returns how many were followed. Sessions need none of this: a
+    converted Lead's Contact has its address, so the lookup finds it."""
+    leads = {
+        r.record_id[:15]: r
+        for r in records
+        if r.sobject == "Lead" and r.record_id and r.undone_at is None and not r.converted_from
+    }
+    if not leads:
+        return 0
+    select = ("Id", "IsConverted", "ConvertedContactId", "ConvertedAccountId")
+    followed = 0
+    for soql in queries.records_by_id("Lead", select, sorted(r.record_id for r in leads.values())):
+        for row in crm.query(soql):
+            record = leads.get(str(row["Id"])[:15])
+            if record is None or not row.get("IsConverted") or not row.get("ConvertedContactId"):
+                continue
+            record.converted_from, record.sobject = record.record_id, "Contact"
+            record.record_id = str(row["ConvertedContactId"])
+            record.account_id = str(row.get("ConvertedAccountId") or "")
+            record.save(update_fields=["converted_from", "sobject", "record_id", "account_id"])
+            followed += 1
+    return followed
+
+
 def created_record_undo(*, record: CreatedRecord, actor: Any, crm: SalesforceConnector) -> None:
     """Delete the record the engine made and keep the activities: Salesforce deletes a Lead's or
     Contact's Tasks and Events with it, so they are let go of it (WhoId cleared) first."""
@@ -76,6 +103,12 @@ def created_record_undo(*, record: CreatedRecord, actor: Any, crm: SalesforceCon
         raise UndoRefusedError("This record was already undone.")
     if record.sobject not in ("Lead", "Contact"):
         raise UndoRefusedError(f"Undoing a {record.sobject} is not supported.")
+    created_records_follow([record], crm=crm)  # converted since the list was drawn?
+    if record.converted_from:
+        # A person converted it: the Contact is theirs now, and deleting it is theirs to decide.
+        raise UndoRefusedError(
+            "Someone converted this Lead in Salesforce; its Contact is kept. Delete it there if it should go."
+        )
     for sobject in ("Task", "Event"):
         ids = [
             row["Id"]

@@ -3,6 +3,9 @@ undoable. Thin views: the org admin guard, one service, render."""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,12 +16,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from autoresolve.forms import AutoresolveSettingsForm
 from autoresolve.models import CreatedRecord
-from autoresolve.services import UndoRefusedError, autoresolve_settings_for, created_record_undo
+from autoresolve.services import (
+    UndoRefusedError,
+    autoresolve_settings_for,
+    created_record_undo,
+    created_records_follow,
+)
 from connectors.base import ConnectorError
 from dashboard.org_pages import administered_or_404, org_page_context
 from dashboard.org_views import salesforce_connection_to_describe
 from syncengine.services.connectors import salesforce_for
 
+log = logging.getLogger(__name__)
 RECORDS_PER_PAGE = 50
 
 
@@ -36,8 +45,23 @@ def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
         return HttpResponseRedirect(reverse("autoresolve:org_settings", args=[organization.pk]))
     records = CreatedRecord.objects.filter(organization=organization).select_related("mailbox__owner")
     page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    _follow_conversions(request, organization, page.object_list)
     context = org_page_context(organization, active="autoresolve", form=form, page=page)
     return render(request, "autoresolve/org_settings.html", context)
+
+
+def _follow_conversions(request: HttpRequest, organization: Any, records: Any) -> None:
+    """The page's Leads that someone converted since are shown as their Contacts (one query)."""
+    shown = list(records)
+    if not any(r.sobject == "Lead" and not r.undone_at for r in shown):
+        return
+    connection = salesforce_connection_to_describe(organization, request.user)
+    if connection is None:
+        return
+    try:
+        created_records_follow(shown, crm=salesforce_for(connection))
+    except ConnectorError as error:  # the list is shown as it was kept
+        log.info("autoresolve: conversions not followed: %s", error.code)
 
 
 @login_required

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from connectors.weblinks import WebLink
+from autoresolve.models import CreatedRecord
+from connectors.weblinks import WebLink, salesforce_record_link
 from emails.fields import sync_key as email_sync_key
 from emails.models import SavedEmail
 from syncengine.core.journal import EMAIL_GAVE_UP, FAILED, LEFT_OUT, WHAT_HAPPENED
@@ -35,6 +36,14 @@ MOST_ENTRIES = 60  # of one item's timeline, newest first
 EMAILS = "emails"
 
 
+@dataclass(frozen=True)
+class MadeForIt:
+    """A Lead or Contact the engine made (autoresolving), with where to open it."""
+
+    record: CreatedRecord
+    link: WebLink | None
+
+
 @dataclass
 class TracedItem:
     mailbox: Mailbox
@@ -49,6 +58,7 @@ class TracedItem:
     entries: list[JournalEntry] = field(default_factory=list)
     issues: list[SyncIssue] = field(default_factory=list)
     links: list[WebLink] = field(default_factory=list)
+    people_made: list[MadeForIt] = field(default_factory=list)  # records autoresolving made for it
 
     @property
     def key(self) -> str:
@@ -204,6 +214,40 @@ def _fill(organization: Organization, found: list[TracedItem]) -> None:
         for issue in traced.issues:
             traced.label = traced.label or issue.item_label
         traced.links = _links(traced, instance.get(traced.mailbox.owner_id, ""))
+        traced.people_made = _made_for(traced, instance.get(traced.mailbox.owner_id, ""))
+
+
+def _made_for(traced: TracedItem, instance_url: str) -> list[MadeForIt]:
+    """The people autoresolving made for this email or meeting: in its mailbox, from its subject."""
+    if not traced.label or traced.stream not in (EMAILS, "events"):
+        return []
+    source = f"{'email' if traced.stream == EMAILS else 'meeting'} '{traced.label[:200]}'"
+    rows = CreatedRecord.objects.filter(mailbox=traced.mailbox, source=source)[:MOST_ITEMS]
+    return [_made(row, instance_url) for row in rows]
+
+
+def _made(row: CreatedRecord, instance_url: str) -> MadeForIt:
+    link = None
+    if row.record_id and not row.undone_at:
+        link = salesforce_record_link(instance_url=instance_url, crm_object=row.sobject, crm_id=row.record_id)
+    return MadeForIt(row, link)
+
+
+def people_made_matching(*, organization: Organization, query: str) -> list[MadeForIt]:
+    """The records autoresolving made that a search names: by the person's address, the record's or its
+    Account's id, or the email or meeting that met them."""
+    text = query.strip()
+    if len(text) < 2:
+        return []
+    ids = _id_forms(text)
+    rows = CreatedRecord.objects.filter(organization=organization).filter(
+        Q(address__iexact=text) | Q(record_id__in=ids) | Q(account_id__in=ids) | Q(source__icontains=text)
+    )
+    instance = _instance_urls(organization)
+    return [
+        _made(row, instance.get(row.mailbox.owner_id, "") if row.mailbox else "")
+        for row in rows.select_related("mailbox")[:MOST_ITEMS]
+    ]
 
 
 def _instance_urls(organization: Organization) -> dict[int, str]:

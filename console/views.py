@@ -26,7 +26,7 @@ from console.previews import full_resync, preview_request
 from console.resync import ResyncTarget, resync_request
 from console.sources import error_source
 from console.stats import OUTCOME_COLORS, organization_stats, stacked_bars
-from console.trace import trace_find, what_happened
+from console.trace import people_made_matching, trace_find, what_happened
 from syncengine.models import (
     ConnectionStatus,
     JournalEntry,
@@ -340,7 +340,10 @@ def trace(request: HttpRequest, organization_id: int) -> HttpResponse:
         {"item": t, "timeline": [{"entry": e, "what": what_happened(e)} for e in t.entries]} for t in found
     ]
     requests = ResyncRequest.objects.filter(mailbox__organization=organization).select_related("mailbox")[:10]
-    context = console_context(request, organization, "trace", query=query, items=items, resyncs=requests)
+    made = people_made_matching(organization=organization, query=query) if query else []
+    context = console_context(
+        request, organization, "trace", query=query, items=items, resyncs=requests, people_made=made
+    )
     return render(request, "console/trace.html", context)
 
 

@@ -14,7 +14,10 @@ devtools/world.py), so it works whether they run in this process or in another o
   user switches auto-save on, on their "Your email saving" page);
 - switches autoresolving on (Contacts, on new Accounts) and delivers an email tagged "Salesforce" from
   Priya Raman of Brightwave Analytics, whom Salesforce does not know: the next session makes her a
-  Contact (her signature's title and phones) on a new Account and saves the email linked to her.
+  Contact (her signature's title and phones) on a new Account and saves the email linked to her;
+- gives a colleague (bob) Priya's invitation to a kickoff call, accepted: whichever of the two
+  sessions comes first makes her Contact (the invitation carries her signature too), and the other
+  joins it, so the org admin's "New people" page lists one Priya, met in an email and a meeting.
 """
 
 from __future__ import annotations
@@ -37,6 +40,12 @@ NEW_PERSON_BODY = (
     "T +44 20 7946 0321 | M +44 7700 900482</p>"
 )
 
+INVITATION_BODY = (
+    "<p>Hi Bob,</p><p>let us kick the pilot off: agenda, seats and the first week.</p>"
+    "<p>Best regards,<br>Priya Raman<br>Head of Operations<br>Brightwave Analytics Ltd<br>"
+    "T +44 20 7946 0321 | M +44 7700 900482</p>"
+)
+
 
 @dataclass(frozen=True)
 class DemoEmails:
@@ -47,10 +56,16 @@ class DemoEmails:
     blocked_message_id: str  # tagged too, never saved
     untagged_message_id: str  # saved once auto-save is on
     new_person_message_id: str  # from someone Salesforce does not know: saved with a new Contact
+    new_person_meeting_id: str  # her invitation in the colleague's calendar ("" without a colleague)
 
 
 def seed_demo_emails(
-    control: SandboxControl, org: DemoOrg, person: DemoPerson, *, blocked_sender: str = BLOCKED_SENDER
+    control: SandboxControl,
+    org: DemoOrg,
+    person: DemoPerson,
+    *,
+    colleague: DemoPerson | None = None,
+    blocked_sender: str = BLOCKED_SENDER,
 ) -> DemoEmails:
     """Set up email saving for ``org`` and deliver the demo emails to ``person``'s mailbox (see above)."""
     add_sync_key_fields(control, org.sf_org_id, ("EmailMessage", "Task", "Lead", "Account"))
@@ -103,7 +118,35 @@ def seed_demo_emails(
         control, org, person, NEW_PERSON_ADDRESS, "Priya Raman", "Pricing for 50 seats", ["Salesforce"],
         NEW_PERSON_BODY,
     )  # fmt: skip
-    return DemoEmails(account, contact, opportunity, tagged, blocked, untagged, stranger)
+    meeting = _invite(control, org, colleague) if colleague is not None else ""
+    return DemoEmails(account, contact, opportunity, tagged, blocked, untagged, stranger, meeting)
+
+
+def _invite(control: SandboxControl, org: DemoOrg, colleague: DemoPerson) -> str:
+    """Priya's invitation to a kickoff call tomorrow, in the colleague's calendar, accepted."""
+    day = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d")
+    event = {
+        "subject": "Brightwave pilot: kickoff call",
+        "start": {"dateTime": f"{day}T15:00:00", "timeZone": "UTC"},
+        "end": {"dateTime": f"{day}T15:30:00", "timeZone": "UTC"},
+        "body": {"contentType": "html", "content": INVITATION_BODY},
+        "attendees": [
+            {
+                "emailAddress": {
+                    "address": colleague.mailbox.address,
+                    "name": colleague.user.get_full_name(),
+                },
+                "type": "required",
+            }
+        ],
+    }
+    path = f"/tenants/{org.tenant_id}/users/{colleague.graph_user_id}/invitations"
+    body = {
+        "event": event,
+        "organizer": {"name": "Priya Raman", "address": NEW_PERSON_ADDRESS},
+        "response": "accepted",
+    }
+    return str(control.graph("POST", path, body)["id"])
 
 
 def _record(control: SandboxControl, org: DemoOrg, sobject: str, fields: dict[str, str], owner: str) -> str:

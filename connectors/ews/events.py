@@ -101,17 +101,24 @@ def to_neutral(item: CalendarItem) -> dict[str, Any]:
 
 
 def scope_meta(item: CalendarItem) -> dict[str, Any]:
-    attendees = [
-        str(a.mailbox.email_address or "")
-        for group in (item.required_attendees, item.optional_attendees, item.resources)
+    people = [
+        a.mailbox
+        for group in (item.required_attendees, item.optional_attendees)
         for a in group or []
-        if a.mailbox is not None
+        if a.mailbox is not None and a.mailbox.email_address
     ]
+    # Rooms and equipment are booked as resources: they are not people to relate or make.
+    resources = [str(a.mailbox.email_address) for a in item.resources or [] if a.mailbox is not None]
     organizer = str(item.organizer.email_address or "") if item.organizer is not None else ""
+    names = {str(m.email_address).lower(): str(m.name or "") for m in people if m.name}
+    if item.organizer is not None and item.organizer.name and organizer:
+        names.setdefault(organizer.lower(), str(item.organizer.name))
     return {
         "categories": list(item.categories or []),
         "sensitivity": SENSITIVITY.get(str(item.sensitivity or "Normal"), "normal"),
-        "attendees": [a for a in attendees if a],
+        "attendees": [str(m.email_address) for m in people],
+        "resources": [r for r in resources if r],
+        "names": names,  # address -> the display name the invitation gives
         "organizer": organizer,
         "response": RESPONSE.get(str(item.my_response_type or ""), ""),
         "ical_uid": str(item.uid or ""),

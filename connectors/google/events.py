@@ -125,6 +125,11 @@ def scope_meta(event: Mapping[str, Any]) -> dict[str, Any]:
         "categories": categories(event),
         "sensitivity": sensitivity(event),
         "attendees": [str(a.get("email") or "") for a in attendees if a.get("email")],
+        "names": {  # address -> the display name the invitation gives
+            str(p.get("email")).lower(): str(p.get("displayName"))
+            for p in (*attendees, organizer)
+            if p.get("email") and p.get("displayName")
+        },
         "organizer": str(organizer.get("email") or ""),
         "response": response,
         "ical_uid": ical_uid,

@@ -59,6 +59,10 @@ def to_change(event: Mapping[str, Any]) -> ItemChange:
     )
 
 
+def _organizer_address(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    return (event.get("organizer") or {}).get("emailAddress") or {}
+
+
 def scope_meta(event: Mapping[str, Any]) -> dict[str, Any]:
     """What decides whether the item is saved at all (see syncengine.core.scope)."""
     people = [a for a in event.get("attendees") or [] if str(a.get("type") or "").lower() != "resource"]
@@ -69,7 +73,7 @@ def scope_meta(event: Mapping[str, Any]) -> dict[str, Any]:
         for a in event.get("attendees") or []
         if str(a.get("type") or "").lower() == "resource"
     ]
-    organizer = str(((event.get("organizer") or {}).get("emailAddress") or {}).get("address") or "")
+    organizer = str(_organizer_address(event).get("address") or "")
     response = str((event.get("responseStatus") or {}).get("response") or "")
     if event.get("isOrganizer"):
         response = "organizer"
@@ -85,6 +89,11 @@ def scope_meta(event: Mapping[str, Any]) -> dict[str, Any]:
             )
             for a in people
             if (a.get("emailAddress") or {}).get("address")
+        },
+        "names": {  # address -> the display name the invitation gives
+            str(e.get("address")).lower(): str(e.get("name"))
+            for e in (*(a.get("emailAddress") or {} for a in people), _organizer_address(event))
+            if e.get("address") and e.get("name")
         },
         "organizer": organizer,
         "response": response,

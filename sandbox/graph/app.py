@@ -464,6 +464,7 @@ class GraphSandbox(SandboxApp):
         self.route("POST", base + user + r"/revoke", self._control(self._ctl_revoke))
         self.route("GET", base + user + r"/events", self._control(self._ctl_events))
         self.route("POST", base + user + r"/events", self._control(self._ctl_create_event))
+        self.route("POST", base + user + r"/invitations", self._control(self._ctl_receive_invitation))
         self.route("PATCH", base + user + r"/events/(?P<e>[^/]+)", self._control(self._ctl_update_event))
         self.route("DELETE", base + user + r"/events/(?P<e>[^/]+)", self._control(self._ctl_delete_event))
         self.route("GET", base + user + r"/contact-folders", self._control(self._ctl_contact_folders))
@@ -538,6 +539,18 @@ class GraphSandbox(SandboxApp):
 
     def _ctl_create_event(self, request: Request, body: dict[str, Any]) -> Response:
         return json_response(201, self.create_event(request.params["t"], request.params["u"], body))
+
+    def _ctl_receive_invitation(self, request: Request, body: dict[str, Any]) -> Response:
+        """{"event": ..., "organizer": {"name", "address"}, "response": "accepted"} (the response is
+        optional: unanswered)."""
+        tenant, user = request.params["t"], request.params["u"]
+        event, organizer = body["event"], body["organizer"]
+        invited = self.receive_invitation(tenant, user, event, organizer, body.get("ical_uid"))
+        if body.get("response"):
+            with self.lock:
+                mailbox = self._mailbox_of(self.directory.require_tenant(tenant), user)
+                self.store.respond(mailbox, invited["id"], str(body["response"]))
+        return json_response(201, invited)
 
     def _ctl_update_event(self, request: Request, body: dict[str, Any]) -> Response:
         event_id = unquote(request.params["e"])

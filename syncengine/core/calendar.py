@@ -41,6 +41,7 @@ class MeetingFacts:
     responses: Mapping[str, str] = field(default_factory=dict)  # attendee address -> their answer
     answer: str = ""  # this mailbox's own answer
     tagged: bool = False  # it has the 'Salesforce' category: saved whoever is in it
+    names: Mapping[str, str] = field(default_factory=dict)  # address -> display name, as invited
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ def scoped_mail_changes(
                 responses=dict(change.meta.get("responses") or {}),
                 answer=str(change.meta.get("response") or ""),
                 tagged=has_category(change.meta.get("categories") or [], SALESFORCE_CATEGORY),
+                names=dict(change.meta.get("names") or {}),
             )
         result.changes.append(change)
         categories = list(change.meta.get("categories") or [])

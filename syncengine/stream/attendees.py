@@ -5,6 +5,7 @@ as the mailbox showed them) for the stream's one commit."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -99,7 +100,8 @@ def follow_attendees(
             )
             for m in relations
         ]
-    who, made_problems = _people_with_new_ones(ctx, relations, new_records, known_people)
+    names = {a: n for m in meetings.values() for a, n in m.names.items()}
+    who, made_problems = _people_with_new_ones(ctx, relations, new_records, known_people, names)
     problems = relate_attendees(crm, relations, owner_id=crm.user_id, people=who)
     problems += unrelate_attendees(crm, unrelated, owner_id=crm.user_id)
     outcome = Attendance(problems=[*made_problems, *(Problem("RELATION_FAILED", p) for p in problems)])
@@ -119,7 +121,11 @@ def follow_attendees(
 
 
 def _people_with_new_ones(
-    ctx: StreamContext, relations: list[Meeting], new_records: list[NewRecord], known: People | None
+    ctx: StreamContext,
+    relations: list[Meeting],
+    new_records: list[NewRecord],
+    known: People | None,
+    names: Mapping[str, str],
 ) -> tuple[People | None, list[Problem]]:
     """Who the attendees about to be related are (``known``: what the plan asked already), with
     records made (autoresolving) for those no Contact, Lead or User has, so the meeting relates them
@@ -142,7 +148,10 @@ def _people_with_new_ones(
             if address in met and (met[address].text or not by_them):
                 continue
             met[address] = Unresolved(
-                address, text=str(values.get("body") or "") if by_them else "", source=source
+                address,
+                names.get(address, ""),
+                text=str(values.get("body") or "") if by_them else "",
+                source=source,
             )
     made = people_make(ctx.mailbox, ctx.crm, list(met.values()))
     problems = [Problem(AUTORESOLVE_FAILED, made.problem)] if made.problem else []

@@ -51,16 +51,22 @@ def test_it_makes_a_contact_for_an_unknown_attendee_and_relates_it_to_the_event(
     person: Person, sf_server: Any
 ):
     autoresolving(person, sf_server, mode="contacts")
-    meeting(person, "Pilot kickoff", "priya.raman@contoso-labs.example")
+    guest = attendee("priya.raman@contoso-labs.example", "Priya Raman")
+    person.outlook.create_event(
+        **event_body("Pilot kickoff", in_days(2, 14), in_days(2, 15), attendees=[guest])
+    )
 
     run(person)
 
     sf = person.salesforce
-    (contact,) = sf.query("SELECT Id, LastName, Email, AccountId FROM Contact")["records"]
+    (contact,) = sf.query("SELECT Id, FirstName, LastName, Email, AccountId FROM Contact")["records"]
     (account,) = sf.query("SELECT Id, Name, Website FROM Account")["records"]
     (event,) = synced_events(person)
     (who,) = sf.query(f"SELECT WhoId FROM Event WHERE Id = '{event['Id']}'")["records"]
     assert contact["Email"] == "priya.raman@contoso-labs.example"
+    assert (contact["FirstName"], contact["LastName"]) == ("Priya", "Raman"), (
+        "named as the invitation names her"
+    )
     assert (account["Name"], contact["AccountId"]) == ("Contoso Labs", account["Id"])
     assert contact["Id"] in relations(sf_server, person, event["Id"])
     assert who["WhoId"] == contact["Id"], "the new Contact is the Event's person in the same session"

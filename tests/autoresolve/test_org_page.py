@@ -87,3 +87,39 @@ def test_it_undoes_a_created_contact_and_keeps_the_activity_it_was_linked_to(adm
     # Undone once: a second press changes nothing and says so.
     again = client.post(reverse("autoresolve:undo", args=[admin.organization.pk, record.pk]), follow=True)
     assert "already undone" in text_of(again)
+
+
+def test_it_follows_a_lead_someone_converted_and_keeps_its_contact_from_undo(admin: Person, sf_server: Any):
+    sf = admin.salesforce
+    lead = sf.Lead.create({"LastName": "Haddad", "Company": "Fabrikam", "Email": "omar@fabrikam.example"})[
+        "id"
+    ]
+    record = CreatedRecord.objects.create(
+        organization=admin.organization,
+        address="omar@fabrikam.example",
+        sync_key="k-omar",
+        sobject="Lead",
+        record_id=lead,
+        reason="autoresolve makes Leads",
+        source="meeting 'Intro'",
+    )
+    account = sf.Account.create({"Name": "Fabrikam"})["id"]
+    contact = sf.Contact.create(
+        {"LastName": "Haddad", "Email": "omar@fabrikam.example", "AccountId": account}
+    )
+    sf_server.app.convert_lead(admin.sf_org_id, lead, contact["id"], account)
+    client = client_for(admin.user)
+
+    listed = text_of(client.get(_page(admin)))
+    undo = client.post(reverse("autoresolve:undo", args=[admin.organization.pk, record.pk]), follow=True)
+
+    record.refresh_from_db()
+    assert (record.sobject, record.record_id[:15], record.converted_from) == (
+        "Contact",
+        contact["id"][:15],
+        lead,
+    )
+    assert "converted in Salesforce from the Lead" in listed and "Kept: a person converted it" in listed
+    assert "its Contact is kept" in text_of(undo)
+    assert sf.query(f"SELECT Id FROM Contact WHERE Id = '{contact['id']}'")["records"], "not deleted"
+    assert record.undone_at is None

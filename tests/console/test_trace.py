@@ -131,3 +131,25 @@ def test_it_says_which_rule_chose_a_meetings_business_record_and_what_it_passed_
 
     assert "Related to its business record" in page
     assert f"{world['deal']}, chosen as the user's most recent Opportunity; also found: {older}" in page
+
+
+@pytest.mark.django_db
+def test_it_shows_the_people_made_for_a_meeting_and_finds_them_by_address(
+    person: Person, support: Client, sf_server
+):
+    from autoresolve.models import AutoresolveSettings
+    from tests.support.autoresolve import add_people_keys
+
+    add_people_keys(person, sf_server)
+    AutoresolveSettings.objects.create(organization=person.organization, mode="leads")
+    guest = {"emailAddress": {"address": "omar@fabrikam.example", "name": "Omar Haddad"}, "type": "required"}
+    person.outlook.create_event(**event_body("Fabrikam intro", in_days(1), in_days(1, 11), attendees=[guest]))
+    session_run(mailbox_id=person.mailbox.pk)
+    (lead,) = person.salesforce.query("SELECT Id FROM Lead")["records"]
+
+    by_subject = trace(support, person, "Fabrikam intro")
+    by_address = trace(support, person, "omar@fabrikam.example")
+
+    assert "People made for it" in by_subject and f"/lightning/r/Lead/{lead['Id']}/view" in by_subject
+    assert "People the engine made in Salesforce" in by_address and "meeting 'Fabrikam intro'" in by_address
+    assert "first name, last name" in by_address, "which signature fields it was made from"

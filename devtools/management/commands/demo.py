@@ -168,7 +168,8 @@ class Command(BaseCommand):
             "Salesforce, now and then.\n  alice's Inbox holds an email from Nina North tagged 'Salesforce' "
             "(saved and linked at her next session), one from a blocklisted sender (never saved), and one "
             "from Priya Raman, whom Salesforce does not know:\n  her next session makes Priya a Contact on a "
-            "new Account from her signature (the org admin's 'New people' page lists it).\n"
+            "new Account from her signature (the org admin's 'New people' page lists it);\n  bob accepted "
+            "her invitation to a kickoff call: his meeting is related to the same Contact.\n"
             "  Ctrl-C stops.\n"
         )
         self._live(control, org, people, options["activity_seconds"], options["exit_after"])
@@ -296,7 +297,7 @@ class Command(BaseCommand):
         # Emails: one tagged "Salesforce" from a customer (saved, linked to Contact, Account and
         # Opportunity at alice's next session), one from a blocklisted sender (never saved), one from a
         # stranger (made a Contact on a new Account, from her signature, and saved linked to her).
-        seed_demo_emails(control, org, people[0])
+        seed_demo_emails(control, org, people[0], colleague=people[1])
         passwords["admin"] = f"admin-demo-{secrets.token_hex(3)}"
         User.objects.create_superuser("admin", "admin@acme-demo.example", passwords["admin"])
         # Support staff: the Django admin, read-mostly, scoped to the organizations they support.
