@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from autoresolve.domains import domain_of
 from autoresolve.models import AutoresolveMode, AutoresolveSettings
 from autoresolve.plan import WRITTEN_MODES, Participant, makeable, plan_people
-from autoresolve.salesforce import create_planned, salesforce_facts
+from autoresolve.salesforce import PersonWritten, create_planned, salesforce_facts
 from autoresolve.services import created_records_keep, rules_of
 from autoresolve.signatures import SignedEmail, read_signature
 from connectors.base import ConnectorError
@@ -38,6 +38,13 @@ def _participant(person: Unresolved) -> Participant:
         mailing_list=person.mailing_list,
         source=person.source,
     )
+
+
+def _made(written: PersonWritten) -> MadePerson:
+    """What the items link to: a Lead, a Contact, or a Person Account's Contact (on its Account)."""
+    if written.person.kind == "PersonAccount":
+        return MadePerson(written.person.address, "Contact", written.person_contact_id, written.id)
+    return MadePerson(written.person.address, written.person.kind, written.id, written.account_id)
 
 
 def people_making_enabled(organization: Organization) -> bool:
@@ -71,7 +78,8 @@ def people_make(mailbox: Mailbox, crm: SalesforceConnector, people: Sequence[Unr
         plan = plan_people(
             participants,
             organization_id=organization.pk,
-            rules=rules_of(chosen, person_accounts_available=False),
+            # The form offers Person Accounts only where Salesforce has them; chosen, they are there.
+            rules=rules_of(chosen, person_accounts_available=chosen.mode == AutoresolveMode.PERSON_ACCOUNTS),
             facts=facts,
             blocked=rules.blocked,
             free_email_domains=rules.free_email_domains,
@@ -92,8 +100,6 @@ def people_make(mailbox: Mailbox, crm: SalesforceConnector, people: Sequence[Unr
             f"{len(refused)} new people could not be created, e.g. {first.person.address}: {first.failure}"
         )
     made = tuple(
-        MadePerson(w.person.address, w.person.kind, w.id, w.account_id)
-        for w in written
-        if w.id and w.person.kind in ("Lead", "Contact")
+        _made(w) for w in written if w.id and (w.person.kind != "PersonAccount" or w.person_contact_id)
     )
     return PeopleMade(made, problem)

@@ -102,8 +102,8 @@ class Plan:
     left_out: tuple[LeftOut, ...] = ()
 
 
-# The modes whose records are written today (Person Accounts are planned, not written yet).
-WRITTEN_MODES = ("leads", "contacts")
+# The modes that write records.
+WRITTEN_MODES = ("leads", "contacts", "person_accounts")
 
 
 def person_key(organization_id: int, address: str) -> str:
@@ -159,8 +159,9 @@ def _person_fields(
         fields["Company"] = company
     if kind == "PersonAccount":  # a Person Account names its person fields so
         fields["PersonEmail"] = fields.pop("Email")
-        if "MobilePhone" in fields:
-            fields["PersonMobilePhone"] = fields.pop("MobilePhone")
+        for contact_name, person_name in (("MobilePhone", "PersonMobilePhone"), ("Title", "PersonTitle")):
+            if contact_name in fields:
+                fields[person_name] = fields.pop(contact_name)
     given = tuple(sorted(k for k in sure if sure[k])) + (("phones",) if phones else ())
     return fields, given
 

@@ -48,6 +48,7 @@ class PersonWritten:
     created: bool = False  # False: it existed already (a replay, or another mailbox made it)
     account_id: str = ""
     account_created: bool = False
+    person_contact_id: str = ""  # a Person Account's Contact: what activities link to
     failure: str = ""  # Salesforce's answer when it could not be written
 
 
@@ -86,7 +87,38 @@ def create_planned(crm: SalesforceConnector, plan: Plan) -> list[PersonWritten]:
                 account_created=bool(account and account.created),
                 failure=_answer(outcome.failure),
             )
-    for person in plan.people:
-        if person.kind == "PersonAccount":  # the sandboxes have no Person Accounts yet: said, not faked
-            results[person.sync_key] = PersonWritten(person, failure="Person Accounts are not written yet")
+    results |= _person_accounts(crm, [p for p in plan.people if p.kind == "PersonAccount"])
     return [results[p.sync_key] for p in plan.people]
+
+
+def _person_accounts(crm: SalesforceConnector, people: list[NewPerson]) -> dict[str, PersonWritten]:
+    """Person Accounts: Accounts of the person record type, upserted on the person's key like Leads
+    and Contacts; the Contact Salesforce keeps for each is what activities link to (WhoId). Three calls
+    for up to 200 people: the record type, the upsert, their Contacts."""
+    if not people:
+        return {}
+    types = [row["Id"] for row in crm.query(queries.PERSON_ACCOUNT_RECORD_TYPE)]
+    if not types:
+        missing = "Salesforce has no active Person Account record type (are Person Accounts enabled?)"
+        return {p.sync_key: PersonWritten(p, failure=missing) for p in people}
+    written = create_once(
+        crm, "Account", {p.sync_key: {**p.fields, "RecordTypeId": types[0]} for p in people}
+    )
+    ids = [w.id for w in written.values() if w.id]
+    contacts = {
+        str(row["Id"])[:15]: str(row.get("PersonContactId") or "")
+        for soql in queries.records_by_id("Account", ("Id", "PersonContactId"), ids)
+        for row in crm.query(soql)
+    }
+    results = {}
+    for person in people:
+        outcome = written.get(person.sync_key, Written())
+        results[person.sync_key] = PersonWritten(
+            person,
+            id=outcome.id,
+            created=outcome.created,
+            account_id=outcome.id,
+            person_contact_id=contacts.get(outcome.id[:15], ""),
+            failure=_answer(outcome.failure),
+        )
+    return results

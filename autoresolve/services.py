@@ -101,7 +101,7 @@ def created_record_undo(*, record: CreatedRecord, actor: Any, crm: SalesforceCon
     Contact's Tasks and Events with it, so they are let go of it (WhoId cleared) first."""
     if record.undone_at is not None:
         raise UndoRefusedError("This record was already undone.")
-    if record.sobject not in ("Lead", "Contact"):
+    if record.sobject not in ("Lead", "Contact", "PersonAccount"):
         raise UndoRefusedError(f"Undoing a {record.sobject} is not supported.")
     created_records_follow([record], crm=crm)  # converted since the list was drawn?
     if record.converted_from:
@@ -109,10 +109,18 @@ def created_record_undo(*, record: CreatedRecord, actor: Any, crm: SalesforceCon
         raise UndoRefusedError(
             "Someone converted this Lead in Salesforce; its Contact is kept. Delete it there if it should go."
         )
+    person_id = record.record_id
+    if record.sobject == "PersonAccount":  # activities name the Contact Salesforce keeps for it
+        rows = [
+            r
+            for q in queries.records_by_id("Account", ("Id", "PersonContactId"), [person_id])
+            for r in crm.query(q)
+        ]
+        person_id = str(rows[0].get("PersonContactId") or "") if rows else ""
     for sobject in ("Task", "Event"):
         ids = [
             row["Id"]
-            for soql in queries.activities_of_person(sobject, record.record_id)
+            for soql in (queries.activities_of_person(sobject, person_id) if person_id else [])
             for row in crm.query(soql)
         ]
         answers = (

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from autoresolve.forms import AutoresolveSettingsForm
-from autoresolve.models import CreatedRecord
+from autoresolve.models import AutoresolveMode, AutoresolveSettings, CreatedRecord
 from autoresolve.services import (
     UndoRefusedError,
     autoresolve_settings_for,
@@ -36,7 +36,10 @@ RECORDS_PER_PAGE = 50
 def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = administered_or_404(request, organization_id)
     data = request.POST if request.method == "POST" else None
-    form = AutoresolveSettingsForm(data, instance=autoresolve_settings_for(organization))
+    chosen = autoresolve_settings_for(organization)
+    form = AutoresolveSettingsForm(
+        data, instance=chosen, person_accounts_available=_person_accounts_available(request, chosen)
+    )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(
@@ -48,6 +51,22 @@ def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
     _follow_conversions(request, organization, page.object_list)
     context = org_page_context(organization, active="autoresolve", form=form, page=page)
     return render(request, "autoresolve/org_settings.html", context)
+
+
+def _person_accounts_available(request: HttpRequest, chosen: AutoresolveSettings) -> bool:
+    """Whether the org's Salesforce has Person Accounts: its Account describe has IsPersonAccount
+    (one call). Once chosen they stay offered, so the page never drops the org's own choice."""
+    if chosen.mode == AutoresolveMode.PERSON_ACCOUNTS:
+        return True
+    connection = salesforce_connection_to_describe(chosen.organization, request.user)
+    if connection is None:
+        return False
+    try:
+        fields = salesforce_for(connection).describe("Account").get("fields") or []
+    except ConnectorError as error:
+        log.info("autoresolve: Account not described: %s", error.code)
+        return False
+    return any(f.get("name") == "IsPersonAccount" for f in fields)
 
 
 def _follow_conversions(request: HttpRequest, organization: Any, records: Any) -> None:

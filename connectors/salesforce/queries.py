@@ -69,6 +69,13 @@ def changes_since(
     return f"{head} WHERE {' AND '.join(where)} ORDER BY SystemModstamp ASC"
 
 
+# The record type a Person Account is made with (an org with Person Accounts has exactly one active).
+PERSON_ACCOUNT_RECORD_TYPE = (
+    "SELECT Id FROM RecordType WHERE SobjectType = 'Account' AND IsPersonType = true AND IsActive = true "
+    "ORDER BY CreatedDate LIMIT 1"
+)
+
+
 def records_by_id(crm_object: str, select: Sequence[str], ids: Sequence[str]) -> list[str]:
     """These records (alive or deleted, for queryAll), in as few queries as the URI limit allows."""
     literals = [f"'{checked_id(i)}'" for i in ids]

@@ -117,6 +117,7 @@ class SalesforceSandbox(SandboxApp):
             self._control(self._ctl_revoke),
         )
         self.route("POST", f"{c}/orgs/{org}/fields", self._control(self._ctl_field))
+        self.route("POST", f"{c}/orgs/{org}/person-accounts", self._control(self._ctl_person_accounts))
         self.route("POST", f"{c}/expire-tokens", self._control(self._ctl_expire))
         self.route("POST", f"{c}/orgs/{org}/api-limit", self._control(self._ctl_limit))
         self.route("GET", f"{c}/orgs/{org}/records/{T}", self._control(self._ctl_records))
@@ -417,6 +418,13 @@ class SalesforceSandbox(SandboxApp):
                 raise ValueError("create a user first: records need an owner")
             return self.store.create(org, self.store.sobject_or_error(org, sobject), fields, owner)
 
+    def enable_person_accounts(self, org_id: str) -> str:
+        """Turn Person Accounts on for the org; returns the Person Account record type's id."""
+        with self.lock:
+            org = self._org(org_id)
+            users = list(self.store.table(org, "User"))
+            return self.store.enable_person_accounts(org, users[0] if users else "")
+
     def convert_lead(
         self, org_id: str, lead_id: str, contact_id: str, account_id: str, opportunity_id: str | None = None
     ) -> None:
@@ -476,6 +484,9 @@ class SalesforceSandbox(SandboxApp):
         return self.add_field(
             request.params["org"], body.pop("sobject"), body.pop("name"), body.pop("type"), **body
         )
+
+    def _ctl_person_accounts(self, request: Request) -> Any:
+        return {"record_type_id": self.enable_person_accounts(request.params["org"])}
 
     def _ctl_expire(self, request: Request) -> Any:
         body = request.json() or {}

@@ -237,6 +237,7 @@ def standard_objects() -> dict[str, SObjectType]:
                 _s("Name", 255, required=True),
                 FieldDef("Website", "url", 255),
                 FieldDef("Phone", "phone", 40),
+                FieldDef("Fax", "phone", 40),
                 _pick("Industry", _INDUSTRIES),
                 FieldDef("BillingStreet", "textarea", 255),
                 _s("BillingCity", 40),
@@ -446,8 +447,54 @@ def standard_objects() -> dict[str, SObjectType]:
             ],
             owner=False,
         ),
+        _make(
+            "RecordType", "012", "Record Type", "Record Types",
+            [
+                _s("Name", 80, required=True),
+                _s("DeveloperName", 80, required=True),
+                _s("SobjectType", 40, required=True),
+                _bool("IsPersonType", **_RO),
+                _bool("IsActive", default=True),
+            ],
+            owner=False,
+        ),
     ]  # fmt: skip
     return {o.name: o for o in objects}
+
+
+def person_account_fields() -> dict[str, list[FieldDef]]:
+    """The fields an org with Person Accounts enabled has on Account (the person's, prefixed Person),
+    and on Contact: a Person Account is an Account with a Contact Salesforce keeps in step with it."""
+    person = [
+        _s("FirstName", 40),
+        _s("LastName", 80),
+        _pick("Salutation", ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Mx.")),
+        FieldDef("PersonEmail", "email", 80),
+        FieldDef("PersonMobilePhone", "phone", 40),
+        FieldDef("PersonHomePhone", "phone", 40),
+        _s("PersonTitle", 80),
+        FieldDef("PersonMailingStreet", "textarea", 255),
+        *[_s(f"PersonMailing{part}", 80 if part == "Country" else 40) for part in _ADDRESS[1:]],
+        _bool("IsPersonAccount", **_RO),
+        _ref("PersonContactId", ("Contact",), "PersonContact", **_RO),
+        _ref("RecordTypeId", ("RecordType",), "RecordType"),
+    ]
+    return {"Account": person, "Contact": [_bool("IsPersonAccount", **_RO)]}
+
+
+# A Person Account's fields and the Contact fields Salesforce copies them to.
+PERSON_TO_CONTACT = {
+    "FirstName": "FirstName",
+    "LastName": "LastName",
+    "Salutation": "Salutation",
+    "PersonEmail": "Email",
+    "Phone": "Phone",
+    "PersonMobilePhone": "MobilePhone",
+    "PersonHomePhone": "HomePhone",
+    "PersonTitle": "Title",
+    "PersonMailingStreet": "MailingStreet",
+    **{f"PersonMailing{part}": f"Mailing{part}" for part in _ADDRESS[1:]},
+}
 
 
 def custom_field(

@@ -11,7 +11,15 @@ from typing import Any
 from sandbox.salesforce.derived import check_email_update, decode_base64, derive
 from sandbox.salesforce.errors import NOT_FOUND_MESSAGE, SalesforceError
 from sandbox.salesforce.ids import is_id, new_id, to18
-from sandbox.salesforce.schema import ID_TYPES, TEXT_TYPES, FieldDef, SObjectType, standard_objects
+from sandbox.salesforce.schema import (
+    ID_TYPES,
+    PERSON_TO_CONTACT,
+    TEXT_TYPES,
+    FieldDef,
+    SObjectType,
+    person_account_fields,
+    standard_objects,
+)
 from sandbox.salesforce.values import format_datetime, parse_date, parse_datetime, start_of_day
 
 Record = dict[str, Any]
@@ -106,6 +114,60 @@ class Store:
             raise ValueError(f"no sObject {sobject}")
         org.custom_fields.setdefault(otype.name, {})[definition.name] = definition
 
+    def enable_person_accounts(self, org: Org, user_id: str) -> str:
+        """Person Accounts on, as Salesforce support turns them on for an org (for good): the person
+        fields on Account and Contact, and the Account record types. Returns the person type's id."""
+        for sobject, fields in person_account_fields().items():
+            for definition in fields:
+                org.custom_fields.setdefault(sobject, {})[definition.name] = definition
+        types = self.table(org, "RecordType")
+        for record in types.values():
+            if record["SobjectType"] == "Account" and record["IsPersonType"]:
+                return str(record["Id"])
+        business = {"Name": "Business Account", "DeveloperName": "Business_Account", "SobjectType": "Account"}
+        self._system_insert(org, "RecordType", {**business, "IsPersonType": False}, user_id)
+        person = {"Name": "Person Account", "DeveloperName": "PersonAccount", "SobjectType": "Account"}
+        return str(self._system_insert(org, "RecordType", {**person, "IsPersonType": True}, user_id)["Id"])
+
+    def _is_person_type(self, org: Org, record_type_id: Any) -> bool:
+        found = (
+            self.table(org, "RecordType").get(to18(str(record_type_id)))
+            if is_id(str(record_type_id or ""))
+            else None
+        )
+        return bool(found and found["SobjectType"] == "Account" and found["IsPersonType"])
+
+    def _person_account(self, org: Org, otype: SObjectType, record: Record, creating: bool) -> bool:
+        """Whether this Account is a person's: then its Name is the person's, its LastName required."""
+        if otype.name != "Account" or "IsPersonAccount" not in otype.fields:
+            return False
+        if creating:
+            record["IsPersonAccount"] = self._is_person_type(org, record.get("RecordTypeId"))
+        if not record.get("IsPersonAccount"):
+            return False
+        if not record.get("LastName"):
+            raise SalesforceError(
+                "REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName]", ["LastName"]
+            )
+        record["Name"] = " ".join(p for p in (record.get("FirstName"), record.get("LastName")) if p)
+        return True
+
+    def _person_contact(self, org: Org, account: Record, user_id: str) -> None:
+        """The Contact Salesforce keeps for a Person Account: made with it, changed with it."""
+        values = {contact: account.get(person) for person, contact in PERSON_TO_CONTACT.items()}
+        contact_id = account.get("PersonContactId")
+        if contact_id and contact_id in self.table(org, "Contact"):
+            contact = dict(self.table(org, "Contact")[contact_id])
+            contact.update(values)
+            contact["Name"] = account["Name"]
+            stamp = format_datetime(self.clock.stamp())
+            contact.update(LastModifiedDate=stamp, LastModifiedById=user_id, SystemModstamp=stamp)
+            self.table(org, "Contact")[contact_id] = contact
+            return
+        extra = {"Name": account["Name"], "AccountId": account["Id"], "IsPersonAccount": True}
+        contact = self._system_insert(org, "Contact", {**values, **extra}, user_id)
+        account["PersonContactId"] = contact["Id"]
+
     def type_of_id(self, record_id: str) -> str | None:
         return self.by_prefix.get(record_id[:3]) if is_id(record_id) else None
 
@@ -145,12 +207,15 @@ class Store:
         if "OwnerId" in otype.fields:
             record["OwnerId"] = user_id
         record.update(values)
+        person = self._person_account(org, otype, record, creating=True)
         self._derive(org, otype, record, set(values), creating=True)
         self._check_required(otype, record)
         self._check_unique(org, otype, record, None)
         self._insert(org, otype, record, user_id)
         if otype.name == "ContentVersion":
             self._publish(org, record, user_id)
+        if person:
+            self._person_contact(org, record, user_id)
         return record["Id"]
 
     def _insert(self, org: Org, otype: SObjectType, record: Record, user_id: str) -> None:
@@ -218,12 +283,15 @@ class Store:
         check_email_update(otype, current, values)
         record = dict(current)  # copy-on-write keeps all-or-none snapshots cheap
         record.update(values)
+        person = self._person_account(org, otype, record, creating=False)
         self._derive(org, otype, record, set(values), creating=False)
         self._check_required(otype, record)
         self._check_unique(org, otype, record, record["Id"])
         stamp = format_datetime(self.clock.stamp())
         record.update(LastModifiedDate=stamp, LastModifiedById=user_id, SystemModstamp=stamp)
         self.table(org, otype.name)[record["Id"]] = record
+        if person:
+            self._person_contact(org, record, user_id)
         return record["Id"]
 
     def delete(self, org: Org, record_id: str) -> str:
@@ -242,6 +310,9 @@ class Store:
             "IsDeleted": True,
             "SystemModstamp": format_datetime(self.clock.stamp()),
         }
+        person_contact = record.get("PersonContactId") if sobject == "Account" else None
+        if person_contact and person_contact in self.table(org, "Contact"):
+            self.delete(org, person_contact)  # a Person Account's Contact goes with it
         for child_type, parent_field in _CHILDREN.get(sobject, ()):  # children go with their parent
             for child_id, child in list(self.table(org, child_type).items()):
                 if child.get(parent_field) == rid:

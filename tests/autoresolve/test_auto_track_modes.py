@@ -15,9 +15,8 @@ from emails.models import EmailSettings, MailboxEmailSettings
 from syncengine.core.email_rules import auto_track_satisfied
 from syncengine.core.linking import Links, PersonLink
 from syncengine.models import Membership, Role
-from tests.emails.test_views import org_form
 from tests.support.autoresolve import add_people_keys
-from tests.support.emails import deliver, enable_emails, saved, sync
+from tests.support.emails import deliver, enable_emails, org_form, saved, sync
 from tests.support.pages import client_for
 from tests.support.people import Person
 

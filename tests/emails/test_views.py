@@ -13,6 +13,7 @@ from django.urls import reverse
 from emails.models import EmailSettings, MailboxEmailSettings
 from syncengine.models import Mailbox, Membership, Organization, Role, SyncCursor
 from syncengine.services.mailboxes import mailbox_create
+from tests.support.emails import org_form
 
 pytestmark = pytest.mark.django_db
 
@@ -109,28 +110,6 @@ def test_it_refuses_a_post_without_its_csrf_token(world: dict[str, Any]):
 
     assert answer.status_code == 403
     assert not MailboxEmailSettings.objects.exists()
-
-
-def org_form(**changes: Any) -> dict[str, Any]:
-    form = {
-        "enabled": "on",
-        "save_as": "email_message",
-        "auto_track": "people",
-        "save_threads": "on",
-        "tag_saved": "on",
-        "save_attachments": "on",
-        "max_attachment_mb": "10",
-        "backfill_days": "6",
-        "salesforce_folder": "Salesforce emails",
-        "link_opportunities": "on",
-        "opportunity_closed_within_days": "365",
-        "opportunity_close_within_days": "180",
-        "case_open_only": "on",
-        "case_created_within_days": "90",
-        "account_by_domain": "on",
-    }
-    form.update(changes)
-    return {k: v for k, v in form.items() if v is not None}
 
 
 def test_it_saves_the_org_email_settings_for_an_org_admin(world: dict[str, Any]):

@@ -107,3 +107,26 @@ def crm_world(person: Person) -> dict[str, str]:
         {"Name": "Acme renewal", "StageName": "Prospecting", "CloseDate": day(20), "AccountId": acme}
     )["id"]
     return {"acme": acme, "ann": ann, "deal": deal}
+
+
+def org_form(**changes: Any) -> dict[str, Any]:
+    """The org email settings form as an org admin posts it, with ``changes`` (None: a box left off)."""
+    form = {
+        "enabled": "on",
+        "save_as": "email_message",
+        "auto_track": "people",
+        "save_threads": "on",
+        "tag_saved": "on",
+        "save_attachments": "on",
+        "max_attachment_mb": "10",
+        "backfill_days": "6",
+        "salesforce_folder": "Salesforce emails",
+        "link_opportunities": "on",
+        "opportunity_closed_within_days": "365",
+        "opportunity_close_within_days": "180",
+        "case_open_only": "on",
+        "case_created_within_days": "90",
+        "account_by_domain": "on",
+    }
+    form.update(changes)
+    return {k: v for k, v in form.items() if v is not None}
