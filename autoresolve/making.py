@@ -5,7 +5,7 @@ them for the org admin, and hand the records back so the items link to them in t
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.db import IntegrityError, transaction
 
@@ -13,7 +13,12 @@ from autoresolve.domains import domain_of
 from autoresolve.models import AutoresolveMode, AutoresolveSettings
 from autoresolve.plan import WRITTEN_MODES, Participant, makeable, plan_people
 from autoresolve.salesforce import PersonWritten, create_planned, salesforce_facts
-from autoresolve.services import created_records_keep, rules_of
+from autoresolve.services import (
+    created_records_intend,
+    created_records_keep,
+    created_records_resolve,
+    rules_of,
+)
 from autoresolve.signatures import SignedEmail, read_signature
 from connectors.base import ConnectorError
 from connectors.salesforce.connector import SalesforceConnector
@@ -62,6 +67,14 @@ def people_makeable(mailbox: Mailbox, addresses: Sequence[str]) -> frozenset[str
     )
 
 
+def _keep_safely(keep: Callable[[], object]) -> None:
+    try:
+        with transaction.atomic():  # a savepoint: a clash must not spoil the session's transaction
+            keep()
+    except IntegrityError:  # another mailbox of the org kept the same people at the same moment
+        log.info("autoresolve: another session kept these people first")
+
+
 def people_make(mailbox: Mailbox, crm: SalesforceConnector, people: Sequence[Unresolved]) -> PeopleMade:
     organization = mailbox.organization
     chosen = AutoresolveSettings.objects.filter(organization=organization).first()
@@ -73,6 +86,7 @@ def people_make(mailbox: Mailbox, crm: SalesforceConnector, people: Sequence[Unr
         return PeopleMade()
     rules = people_rules_for(mailbox)
     try:
+        created_records_resolve(organization=organization, crm=crm)  # a dead session's, if any
         participants = [_participant(p) for p in wanted]
         facts = salesforce_facts(crm, [domain_of(p.address) for p in participants])
         plan = plan_people(
@@ -84,14 +98,13 @@ def people_make(mailbox: Mailbox, crm: SalesforceConnector, people: Sequence[Unr
             blocked=rules.blocked,
             free_email_domains=rules.free_email_domains,
         )
+        _keep_safely(
+            lambda: created_records_intend(organization=organization, mailbox=mailbox, people=plan.people)
+        )
         written = create_planned(crm, plan)
     except ConnectorError as error:  # the items are saved all the same, without the new people
         return PeopleMade(problem=f"New people could not be created in Salesforce: {error}")
-    try:
-        with transaction.atomic():  # a savepoint: a clash must not spoil the session's transaction
-            created_records_keep(organization=organization, mailbox=mailbox, written=written)
-    except IntegrityError:  # another mailbox of the org kept the same people at the same moment
-        log.info("autoresolve: another session kept these people first", extra={"mailbox": mailbox.pk})
+    _keep_safely(lambda: created_records_keep(organization=organization, mailbox=mailbox, written=written))
     refused = [w for w in written if w.failure]
     problem = ""
     if refused:

@@ -4,15 +4,17 @@ kept with why, and undoing one (the activities it was linked to stay)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
 from autoresolve.models import AutoresolveSettings, CreatedRecord
-from autoresolve.plan import Rules
+from autoresolve.plan import NewPerson, Rules
 from autoresolve.salesforce import PersonWritten
 from connectors.salesforce import queries
 from connectors.salesforce.connector import SalesforceConnector
@@ -36,29 +38,79 @@ def rules_of(chosen: AutoresolveSettings, *, person_accounts_available: bool) ->
     )
 
 
+def _row(person: NewPerson, mailbox: Mailbox | None) -> dict[str, Any]:
+    return {
+        "address": person.address,
+        "sobject": person.kind,
+        "reason": person.reason[:255],
+        "source": person.source[:255],
+        "signature_fields": list(person.signature_fields),
+        "mailbox": mailbox,
+    }
+
+
+def created_records_intend(
+    *, organization: Organization, mailbox: Mailbox | None, people: Iterable[NewPerson]
+) -> None:
+    """Noted before the Salesforce write, without an id: a worker that dies after the write leaves a
+    row that ``created_records_resolve`` completes by the person's key (the record is found, not made
+    again: the lookup finds it next session). A person already kept keeps their row."""
+    for person in people:
+        CreatedRecord.objects.get_or_create(
+            organization=organization, sync_key=person.sync_key, defaults=_row(person, mailbox)
+        )
+
+
+def created_records_resolve(*, organization: Organization, crm: SalesforceConnector) -> int:
+    """Rows noted before a write whose session died: their records found by the person's key (one
+    query per object). One not found after a lease's time was never made, and goes. Returns how many
+    were completed."""
+    waiting = list(CreatedRecord.objects.filter(organization=organization, record_id="", undone_at=None))
+    if not waiting:
+        return 0
+    completed = 0
+    objects = {"PersonAccount": "Account"}
+    for sobject in sorted({r.sobject for r in waiting}):
+        rows = [r for r in waiting if r.sobject == sobject]
+        found = crm.ids_by_sync_key(crm_object=objects.get(sobject, sobject), keys=[r.sync_key for r in rows])
+        stale = timezone.now() - timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+        for row in rows:
+            if row.sync_key in found:
+                row.record_id = found[row.sync_key]
+                row.account_id = row.record_id if sobject == "PersonAccount" else row.account_id
+                row.save(update_fields=["record_id", "account_id"])
+                completed += 1
+            elif row.created_at < stale:
+                row.delete()
+    return completed
+
+
 def created_records_keep(
     *, organization: Organization, mailbox: Mailbox | None, written: Iterable[PersonWritten]
 ) -> list[CreatedRecord]:
-    """Keep each record the engine made (or found it had made before), once per person."""
+    """Keep each record the engine made (or found it had made before), once per person; the row of
+    one Salesforce refused goes (it was noted before the write)."""
     kept = []
     for outcome in written:
-        if not outcome.id:
-            continue
         person = outcome.person
+        if not outcome.id:
+            CreatedRecord.objects.filter(
+                organization=organization, sync_key=person.sync_key, record_id=""
+            ).delete()
+            continue
         record, _ = CreatedRecord.objects.update_or_create(
             organization=organization,
             sync_key=person.sync_key,
-            defaults={"record_id": outcome.id, "account_id": outcome.account_id},
-            create_defaults={
-                "address": person.address,
-                "sobject": person.kind,
+            defaults={
                 "record_id": outcome.id,
                 "account_id": outcome.account_id,
                 "account_created": outcome.account_created,
-                "reason": person.reason[:255],
-                "source": person.source[:255],
-                "signature_fields": list(person.signature_fields),
-                "mailbox": mailbox,
+            },
+            create_defaults={
+                **_row(person, mailbox),
+                "record_id": outcome.id,
+                "account_id": outcome.account_id,
+                "account_created": outcome.account_created,
             },
         )
         kept.append(record)
@@ -101,6 +153,8 @@ def created_record_undo(*, record: CreatedRecord, actor: Any, crm: SalesforceCon
     Contact's Tasks and Events with it, so they are let go of it (WhoId cleared) first."""
     if record.undone_at is not None:
         raise UndoRefusedError("This record was already undone.")
+    if not record.record_id:
+        raise UndoRefusedError("It is still being made; open this page again in a minute.")
     if record.sobject not in ("Lead", "Contact", "PersonAccount"):
         raise UndoRefusedError(f"Undoing a {record.sobject} is not supported.")
     created_records_follow([record], crm=crm)  # converted since the list was drawn?

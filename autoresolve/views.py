@@ -21,6 +21,7 @@ from autoresolve.services import (
     autoresolve_settings_for,
     created_record_undo,
     created_records_follow,
+    created_records_resolve,
 )
 from connectors.base import ConnectorError
 from dashboard.org_pages import administered_or_404, org_page_context
@@ -46,6 +47,7 @@ def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
             request, f"The autoresolve settings of {organization} are saved; the next sessions use them."
         )
         return HttpResponseRedirect(reverse("autoresolve:org_settings", args=[organization.pk]))
+    _complete_interrupted(request, organization)
     records = CreatedRecord.objects.filter(organization=organization).select_related("mailbox__owner")
     page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     _follow_conversions(request, organization, page.object_list)
@@ -81,6 +83,19 @@ def _follow_conversions(request: HttpRequest, organization: Any, records: Any) -
         created_records_follow(shown, crm=salesforce_for(connection))
     except ConnectorError as error:  # the list is shown as it was kept
         log.info("autoresolve: conversions not followed: %s", error.code)
+
+
+def _complete_interrupted(request: HttpRequest, organization: Any) -> None:
+    """Records a dead session wrote without keeping their ids: found by the person's key."""
+    if not CreatedRecord.objects.filter(organization=organization, record_id="", undone_at=None).exists():
+        return
+    connection = salesforce_connection_to_describe(organization, request.user)
+    if connection is None:
+        return
+    try:
+        created_records_resolve(organization=organization, crm=salesforce_for(connection))
+    except ConnectorError as error:
+        log.info("autoresolve: interrupted records not completed: %s", error.code)
 
 
 @login_required

@@ -8,13 +8,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
+from autoresolve import making
 from autoresolve.models import AutoresolveSettings, CreatedRecord
 from blocklists.models import OrgBlocklistEntry
 from emails.models import MailboxEmailSettings
-from syncengine.models import SyncIssue
+from syncengine.models import Membership, Role, SyncIssue
+from syncengine.services.sessions import session_run
 from tests.support.autoresolve import add_people_keys
 from tests.support.emails import deliver, enable_emails, relations, saved, sync
+from tests.support.machine import WorkerKilled
+from tests.support.pages import client_for
 from tests.support.people import SYNC_KEY_FIELD, Person
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +157,34 @@ def test_it_saves_the_email_and_says_why_when_salesforce_is_not_set_up_for_new_p
     assert len(saved(sf_server, person)) == 1
     issue = SyncIssue.objects.get(mailbox=person.mailbox, code="AUTORESOLVE_FAILED")
     assert SYNC_KEY_FIELD in issue.message and "Lead" in issue.message
+
+
+def test_it_makes_no_twin_when_the_worker_dies_after_writing_the_new_person(
+    person: Person, sf_server: Any, graph: Any, monkeypatch: pytest.MonkeyPatch
+):
+    autoresolving(person, sf_server, mode="contacts")
+    from_nina(graph, person, "Pilot offer")
+    written = making.create_planned
+
+    def write_then_die(*args: Any, **kwargs: Any) -> Any:
+        written(*args, **kwargs)  # Salesforce has the Contact and its Account...
+        raise WorkerKilled  # ...and the worker dies before it keeps them or saves the email
+
+    monkeypatch.setattr(making, "create_planned", write_then_die)
+    with pytest.raises(WorkerKilled):
+        session_run(mailbox_id=person.mailbox.pk)
+    (noted,) = CreatedRecord.objects.filter(organization=person.organization)
+    assert noted.record_id == "", "noted before the write, without its id"
+    monkeypatch.setattr(making, "create_planned", written)
+
+    sync(person)  # the next session: Nina is a Contact now, found, not made again
+
+    sf = person.salesforce
+    (contact,) = sf.query("SELECT Id FROM Contact")["records"]
+    assert len(sf.query("SELECT Id FROM Account")["records"]) == 1
+    (email,) = saved(sf_server, person)
+    assert ("FromAddress", contact["Id"]) in relations(person, email["Id"])
+    Membership.objects.filter(user=person.user).update(role=Role.ORG_ADMIN)
+    client_for(person.user).get(reverse("autoresolve:org_settings", args=[person.organization.pk]))
+    noted.refresh_from_db()
+    assert noted.record_id == contact["Id"], "the org admin's list completes it by the person's key"
