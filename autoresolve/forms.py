@@ -22,6 +22,7 @@ class AutoresolveSettingsForm(forms.ModelForm):
             "fixed_account_id",
             "smart_create",
             "create_for_all_unresolved_recipients",
+            "lead_source",
         ]
 
     def __init__(self, *args: Any, person_accounts_available: bool = False, **kwargs: Any) -> None:

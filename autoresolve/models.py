@@ -25,9 +25,17 @@ class AutoresolveSettings(models.Model):
         max_length=20,
         choices=AutoresolveMode.choices,
         default=AutoresolveMode.OFF,
-        help_text="Auto-resolving: when an email being saved has a sender or recipients no Lead or "
+        help_text="Auto-resolving: when an email or a meeting being saved has people no Lead or "
         "Contact has, the engine creates one for each, filled from their email signature, and links "
-        "the email to it.",
+        "the email or the Event to it.",
+    )
+    lead_source = models.CharField(
+        "Lead Source of new Leads",
+        max_length=40,
+        default="Other",
+        blank=True,
+        help_text="A value of your Lead Source picklist that tells the Leads the engine made (empty: "
+        "none). The engine's sync key field marks them either way.",
     )
     auto_create_accounts = models.BooleanField(
         "Create an Account for a new company",

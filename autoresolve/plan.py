@@ -40,6 +40,7 @@ class Rules:
     fixed_account_id: str = ""  # link every new Contact to this Account instead
     smart_create: bool = False  # SalesforceSmartCreateUnresolvedObjects
     person_accounts_available: bool = False
+    lead_source: str = ""  # marks the Leads the engine made
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def _left_out_why(
 
 
 def _person_fields(
-    person: Participant, kind: NewKind, company: str
+    person: Participant, kind: NewKind, company: str, lead_source: str = ""
 ) -> tuple[dict[str, str], tuple[str, ...]]:
     """The record's fields from the signature's sure ones; the address's name part when it says nothing."""
     sure = person.signature.confident() if person.signature else {}
@@ -157,6 +158,8 @@ def _person_fields(
             fields[f"{prefix}{name}"] = sure[part]
     if kind == "Lead":
         fields["Company"] = company
+        if lead_source:
+            fields["LeadSource"] = lead_source
     if kind == "PersonAccount":  # a Person Account names its person fields so
         fields["PersonEmail"] = fields.pop("Email")
         for contact_name, person_name in (("MobilePhone", "PersonMobilePhone"), ("Title", "PersonTitle")):
@@ -249,7 +252,7 @@ def _one(
         kind, reason = "Contact", "autoresolve makes Contacts"
     else:
         kind, reason = "Lead", "autoresolve makes Leads"
-    fields, given = _person_fields(person, kind, company)
+    fields, given = _person_fields(person, kind, company, rules.lead_source)
     account_id = new_account = ""
     if kind == "Contact":
         if rules.fixed_account_id and not (rules.smart_create and known):

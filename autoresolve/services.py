@@ -35,6 +35,7 @@ def rules_of(chosen: AutoresolveSettings, *, person_accounts_available: bool) ->
         fixed_account_id=chosen.fixed_account_id,
         smart_create=chosen.smart_create,
         person_accounts_available=person_accounts_available,
+        lead_source=chosen.lead_source,
     )
 
 

@@ -95,9 +95,10 @@ def test_it_reads_the_organizers_signature_from_their_invitation(
 
     run(person)
 
-    (lead,) = person.salesforce.query("SELECT Id, FirstName, LastName, Title, Company, Phone FROM Lead")[
-        "records"
-    ]
+    (lead,) = person.salesforce.query(
+        "SELECT Id, FirstName, LastName, Title, Company, Phone, LeadSource FROM Lead"
+    )["records"]
+    assert lead["LeadSource"] == "Other", "marked as the engine's (the org's choice of value)"
     assert (lead["FirstName"], lead["LastName"], lead["Title"]) == ("Omar", "Haddad", "VP Operations")
     assert (lead["Company"], lead["Phone"]) == ("Fabrikam Logistics GmbH", "+49301234567")
     (event,) = synced_events(person)
