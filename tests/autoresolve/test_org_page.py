@@ -10,8 +10,9 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEntry
-from autoresolve.models import AutoresolveSettings, CreatedRecord
+from autoresolve.models import AutoresolveSettings
 from syncengine.models import Membership, Role
+from tests.support.autoresolve import made_record
 from tests.support.pages import client_for, text_of
 from tests.support.people import Person
 
@@ -61,12 +62,11 @@ def test_it_undoes_a_created_contact_and_keeps_the_activity_it_was_linked_to(adm
     sf = admin.salesforce
     contact = sf.Contact.create({"LastName": "Omar", "Email": "omar@acme-corp.example"})["id"]
     task = sf.Task.create({"Subject": "Intro call", "WhoId": contact, "Status": "Completed"})["id"]
-    record = CreatedRecord.objects.create(
-        organization=admin.organization,
-        address="omar@acme-corp.example",
-        sync_key="k-omar",
-        sobject="Contact",
-        record_id=contact,
+    record = made_record(
+        admin,
+        "Contact",
+        contact,
+        "omar@acme-corp.example",
         reason="autoresolve makes Contacts",
         source="email 'Intro'",
         signature_fields=["first_name", "title"],
@@ -94,15 +94,7 @@ def test_it_follows_a_lead_someone_converted_and_keeps_its_contact_from_undo(adm
     lead = sf.Lead.create({"LastName": "Haddad", "Company": "Fabrikam", "Email": "omar@fabrikam.example"})[
         "id"
     ]
-    record = CreatedRecord.objects.create(
-        organization=admin.organization,
-        address="omar@fabrikam.example",
-        sync_key="k-omar",
-        sobject="Lead",
-        record_id=lead,
-        reason="autoresolve makes Leads",
-        source="meeting 'Intro'",
-    )
+    record = made_record(admin, "Lead", lead, "omar@fabrikam.example", source="meeting 'Intro'")
     account = sf.Account.create({"Name": "Fabrikam"})["id"]
     contact = sf.Contact.create(
         {"LastName": "Haddad", "Email": "omar@fabrikam.example", "AccountId": account}

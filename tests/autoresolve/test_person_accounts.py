@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from autoresolve.models import AutoresolveSettings, CreatedRecord
 from syncengine.models import Membership, Role
-from tests.support.autoresolve import add_people_keys
+from tests.support.autoresolve import add_people_keys, made_record
 from tests.support.calendar import in_days, synced_events
 from tests.support.emails import deliver, enable_emails, relations, saved, sync
 from tests.support.pages import client_for, text_of
@@ -112,14 +112,7 @@ def test_it_undoes_a_person_account_and_keeps_its_activities(person: Person, sf_
     )["id"]
     contact = sf.Account.get(account)["PersonContactId"]
     task = sf.Task.create({"Subject": "Workshop call", "WhoId": contact, "Status": "Completed"})["id"]
-    record = CreatedRecord.objects.create(
-        organization=person.organization,
-        address="o@h.example",
-        sync_key="k-omar",
-        sobject="PersonAccount",
-        record_id=account,
-        account_id=account,
-    )
+    record = made_record(person, "PersonAccount", account, "o@h.example", account_id=account)
 
     client_for(person.user).post(reverse("autoresolve:undo", args=[person.organization.pk, record.pk]))
 
