@@ -129,7 +129,10 @@ def address_in(lines: tuple[str, ...], language_country: str = "") -> Address:
                 country_named(lines[index + 1]) if index + 1 < len(lines) else ""
             )
             shown = _SHAPE_COUNTRY[shape] or _PREFIX_COUNTRY.get(found.groupdict().get("prefix") or "", "")
-            country = Found(named, 0.9) if named else Found(shown or language_country, 0.85 if shown else 0.8)
+            # Four digits in a German or French mail: Austria, Switzerland, Belgium or Luxembourg, not
+            # the language's own country.
+            guessed = "" if shape == len(_POSTAL_CITY) - 1 else language_country
+            country = Found(named, 0.9) if named else Found(shown or guessed, 0.85 if shown else 0.8)
             return Address(
                 street=Found(street, 0.85) if street else NOTHING,
                 city=Found(found["city"].strip(), 0.85),

@@ -55,6 +55,7 @@ LEGAL_FOOTER = re.compile(
     re.IGNORECASE,
 )
 LONGEST_LINE = 90  # a signature line is short; body sentences and disclaimers run longer
+_BARS = re.compile(r"\s+[|｜]\s+")
 MOST_LINES = 14
 
 
@@ -88,11 +89,24 @@ def _without_noise(lines: list[str]) -> list[str]:
     return kept
 
 
+def _one_part_a_line(lines: list[str]) -> list[str]:
+    """A one-line signature ("Name | Title | Company | Street, City | phone") read as the lines it
+    stands for; a line with fewer bars ("T +1 … | M +1 …") is left as it is."""
+    out: list[str] = []
+    for line in lines:
+        parts = [p.strip() for p in _BARS.split(line)]
+        if len(parts) >= 4:
+            out.extend(p for p in parts if p)
+        else:
+            out.append(line)
+    return out
+
+
 def signature_block(latest: str, sender: frozenset[str] = frozenset()) -> Block:
     """``sender``: the words of the sender's display name; a line that is their name starts the block
     when no sign-off or delimiter does."""
     lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in latest.splitlines()]
-    lines = _without_noise(lines)
+    lines = _without_noise(_one_part_a_line(lines))
     for index in range(len(lines) - 1, -1, -1):
         line = lines[index]
         below = _short(lines[index + 1 :])

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from nameparser import HumanName
 
 from autoresolve.signatures.model import NOTHING, Found
 from autoresolve.signatures.titles import BUSINESS_WORDS, looks_like_title
-from autoresolve.signatures.words import WORDS
+from autoresolve.signatures.words import FAMILY_NAME_READINGS_JA, WORDS
 
 # Display names that are a team or a function, not a person.
 ROLE_WORDS = WORDS["role_words"]
 FAMILY_NAMES_JA = WORDS["japanese_family_names"]
+_FULL_WIDTH_BRACKETED = re.compile(r"（[^）]*）")
+_KANJI_NAME = re.compile(r"^[\u4e00-\u9fff\u3005]{1,4}[ \u3000]?[\u4e00-\u9fff\u3005\u3040-\u309f]{1,4}$")
 # What a signed name may add to the display name and still be the same name.
 _NAME_EXTRAS = WORDS["name_extras"]
 _PARTICLES = {
@@ -120,6 +123,28 @@ def _split(name: str, confidence: float, family_names_joined: bool) -> tuple[Fou
     elif middle:
         first = f"{first} {middle}"
     return Found(first, confidence), Found(last, confidence)
+
+
+def kanji_name(display: str, lines: Sequence[str]) -> tuple[Found, Found] | None:
+    """The signed name in kanji of a sender whose display name is its romanisation ("Haruka Takahashi"
+    signing "高橋 遥"): a Japanese signature names its person as Salesforce in Japan keeps them. Known
+    by the family name's reading; a line that is anything but a name is not taken."""
+    if _CJK.search(display) or not is_person_name(display):
+        return None
+    romanised = {fold(t) for t in display.split()}
+    for line in lines:
+        # "山口 翔太（Shota Yamaguchi）": the bracketed romanisation is not part of it
+        name = _FULL_WIDTH_BRACKETED.sub("", _BRACKETED.sub("", line)).strip()
+        parts = name.replace("\u3000", " ").split()
+        if not _KANJI_NAME.match(name) or len(parts) > 2:
+            continue
+        longest_first = sorted(FAMILY_NAME_READINGS_JA, key=len, reverse=True)
+        family = parts[0] if len(parts) == 2 else next((f for f in longest_first if name.startswith(f)), "")
+        if len(parts) == 1 and len(name) <= len(family):
+            continue  # the family name alone ("佐藤"): the display name says more
+        if FAMILY_NAME_READINGS_JA.get(family, frozenset()) & romanised:
+            return _split_cjk(name, 0.95)
+    return None
 
 
 def sender_name(

@@ -12,6 +12,7 @@ from autoresolve.signatures.names import (
     fold,
     is_cjk,
     is_person_name,
+    kanji_name,
     sender_name,
     tokens,
 )
@@ -48,6 +49,9 @@ def read_signature(email: SignedEmail, *, default_region: str = "US") -> Signatu
         family_names_joined=tld in _JOINED_FAMILY_NAMES or language_region(latest) == "ES",
         signed=block.marked,
     )
+    signed_in_kanji = kanji_name(display, block.lines[:6])
+    if signed_in_kanji is not None:
+        first, last = signed_in_kanji
     # The name as signed too: a nickname ("Rob" for Robert) or the address's local part.
     local = email.from_address.partition("@")[0]
     name_tokens = tokens(f"{first.value} {last.value} {block.name_hint} {local}")
@@ -60,6 +64,8 @@ def read_signature(email: SignedEmail, *, default_region: str = "US") -> Signatu
     if not (block.marked or opens_with_name):
         title, company = _capped(title, UNMARKED_MOST), _capped(company, UNMARKED_MOST)
     address = address_in(block.lines, language_region(latest))
+    # A four-digit postal code with no country named: German or French is spoken in several of them.
+    unsure = len(address.postal_code.value) == 4 and not address.country.value
     regions = regions_for(
         text=latest,
         lines=block.lines,
@@ -76,5 +82,5 @@ def read_signature(email: SignedEmail, *, default_region: str = "US") -> Signatu
         city=address.city,
         postal_code=address.postal_code,
         country=address.country,
-        phones=phones_in(block.lines, regions, sure_of_region=regions[0] != default_region),
+        phones=phones_in(block.lines, regions, sure_of_region=regions[0] != default_region and not unsure),
     )

@@ -26,6 +26,10 @@ _LANGUAGE_WORDS = {region: WORDS[f"language_words_{region.lower()}"] for region 
 # A national number in an English mail with no other sign: US numbers never start with 0, so a
 # number that is not valid there is tried in the other English-speaking plans in this order.
 _ENGLISH_SPEAKING = ("GB", "IE", "AU", "CA", "NZ")
+# Where a German or French mail whose address has a four-digit postal code comes from (the language's
+# own country has five digits).
+_FOUR_DIGIT_NEIGHBOURS = {"DE": ["CH", "AT"], "FR": ["BE", "CH", "LU"]}
+_FOUR_DIGIT_TOWN = re.compile(r"(?:^|[,|·•–—]\s*)\d{4}\s+[^\W\d_][\w'.-]+", re.M)
 _KANA = re.compile(r"[\u3040-\u30ff]")
 
 
@@ -48,6 +52,8 @@ def regions_for(*, text: str, lines: tuple[str, ...], address: str, country: str
     if region in phonenumbers.SUPPORTED_REGIONS:
         found.append(region)
     language = language_region(text)
+    if language in _FOUR_DIGIT_NEIGHBOURS and _FOUR_DIGIT_TOWN.search(signature):
+        found += _FOUR_DIGIT_NEIGHBOURS[language]  # "8002 Zürich" in a German mail: not Germany
     found += [language] if language else [default, *_ENGLISH_SPEAKING]
     found.append(default)
     return list(dict.fromkeys(found))

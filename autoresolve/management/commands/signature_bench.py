@@ -12,7 +12,12 @@ from django.core.management.base import BaseCommand, CommandParser
 from autoresolve.signatures import read_signature
 from autoresolve.signatures.scoring import TARGETS, Tally, load_corpus, score
 
-CORPORA = ("signature_corpus", "signature_corpus_held_out", "signature_corpus_blind")
+CORPORA = (
+    "signature_corpus",
+    "signature_corpus_held_out",
+    "signature_corpus_blind",
+    "signature_corpus_blind_2",
+)
 
 
 class Command(BaseCommand):
