@@ -133,6 +133,8 @@ def test_it_reads_the_events_in_the_window_as_neutral_values(rep: Rep):
         "categories": ["Salesforce"],
         "sensitivity": "private",
         "attendees": ["buyer@acme.example"],
+        "resources": [],
+        "names": {rep.smtp.lower(): "Rita Rep"},  # as the invitation names its people
         "organizer": rep.smtp,
         "response": "organizer",
         "ical_uid": pricing["UID"],

@@ -98,6 +98,7 @@ def test_it_reads_the_events_in_the_window_as_neutral_values(rep: Rep):
         "categories": [],
         "sensitivity": "confidential",
         "attendees": [],
+        "names": {rep.account.email.lower(): "Sandbox Rep"},  # as the invitation names its people
         "organizer": rep.account.email,
         "response": "organizer",
         "ical_uid": pricing["iCalUID"],
