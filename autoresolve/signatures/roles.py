@@ -20,6 +20,7 @@ from autoresolve.signatures.titles import (
 LOOKED_AT = 7  # lines: below these come addresses, links and slogans
 # "Owner at Hastings Roofing", "Leiterin Einkauf bei Kern KG", "Directrice chez Lumière SAS"
 _TITLE_AT = re.compile(r"^(?P<title>.+?)\s+(?:at|@|bei|chez|en|de la empresa)\s+(?P<company>.+)$")
+_TITLE_COMMA = re.compile(r"^(?P<title>[^,]+),\s+(?P<company>[^,]+)$")
 _PRONOUNS = re.compile(r"\s*\((?:she|he|they|elle|il|sie|er)/[^)]*\)", re.IGNORECASE)
 _JOINERS = {"&", "and", "und", "et", "y", "of", "de", "der", "des", "la", "le", "du", "+"}
 
@@ -59,12 +60,19 @@ def company_shaped(text: str) -> bool:
     )
 
 
+def _title_comma_company(part: str, address: str) -> re.Match[str] | None:
+    """ "Operations Lead, Brightwater Labs" from brightwaterlabs.example: a title, then after its comma
+    the company the sender's domain names."""
+    found = _TITLE_COMMA.match(part)
+    return found if found and matches_domain(found["company"], address) else None
+
+
 def title_and_company(lines: tuple[str, ...], address: str, name_tokens: set[str]) -> tuple[Found, Found]:
     title = company = NOTHING
     unmarked: list[str] = []  # parts none of the marks claimed, in order
     for line in lines[:LOOKED_AT]:
         for part in _without_name(parts_of(line), name_tokens):
-            at = _TITLE_AT.match(part)
+            at = _TITLE_AT.match(part) or _title_comma_company(part, address)
             if not title and at and looks_like_title(at["title"]):
                 title = Found(at["title"], 0.9)
                 if not company:

@@ -15,9 +15,10 @@ CORPUS = Path(__file__).parent / "signature_corpus"
 # (figures in the closing note), then read for its misses too.
 HELD_OUT = Path(__file__).parent / "signature_corpus_held_out"
 BLIND = Path(__file__).parent / "signature_corpus_blind"
+BLIND_2 = Path(__file__).parent / "signature_corpus_blind_2"
 
 
-@pytest.fixture(scope="module", params=[CORPUS, HELD_OUT, BLIND], ids=lambda path: path.name)
+@pytest.fixture(scope="module", params=[CORPUS, HELD_OUT, BLIND, BLIND_2], ids=lambda path: path.name)
 def tallies(request: pytest.FixtureRequest) -> dict[str, Tally]:
     cases = load_corpus(request.param)
     assert len(cases) >= 45
