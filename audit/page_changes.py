@@ -33,6 +33,7 @@ AUDITED_ON_PAGES = (
     "blocklists.FreeDomainChange",
     "emails.EmailSettings",
     "autoresolve.AutoresolveSettings",
+    "instant.InstantSettings",
 )
 _actor: ContextVar[Any] = ContextVar("page_actor", default=None)
 Snapshots = dict[tuple[str, object], dict[str, object]]  # (model, pk) -> the row before its save

@@ -44,6 +44,7 @@ ORG_TABS: tuple[OrgTab, ...] = (
     OrgTab("blocklist", "Blocklist", "blocklists:org_page"),
     OrgTab("emails", "Email saving", "emails:org_settings"),
     OrgTab("autoresolve", "New people", "autoresolve:org_settings"),
+    OrgTab("instant", "Instant sync", "instant_pages:org_settings"),
     OrgTab("audit", "Audit log", "dashboard:org_audit"),
 )
 
@@ -79,6 +80,7 @@ def settings_form_page(
     url_name: str,
     template: str,
     active: str,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """An org settings page of one model form: a GET shows ``instance``; a valid POST is saved with
     ``save(form)``, announced as the organization's ``what`` and sent back to the page (``url_name``);
@@ -89,4 +91,5 @@ def settings_form_page(
         save(form)
         messages.success(request, f"The {what} of {organization} are saved; the next sessions use them.")
         return HttpResponseRedirect(reverse(url_name, args=[organization.pk]))
-    return render(request, template, org_page_context(organization, active=active, form=form))
+    context = org_page_context(organization, active=active, form=form, **(extra or {}))
+    return render(request, template, context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from audit.staff_admin import StaffAdmin
-from instant.models import MailboxWake, NotificationChannel
+from instant.models import InstantSettings, MailboxWake, NotificationChannel
 
 
 @admin.register(NotificationChannel)
@@ -29,3 +29,8 @@ class MailboxWakeAdmin(StaffAdmin):
 
     def has_add_permission(self, request: object) -> bool:
         return False
+
+
+@admin.register(InstantSettings)
+class InstantSettingsAdmin(StaffAdmin):
+    list_display = ("organization", "enabled", "min_seconds_between", "updated_at")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from syncengine.models import Mailbox, Provider
+from syncengine.models import Mailbox, Organization, Provider
 
 
 class NotificationChannel(models.Model):
@@ -46,3 +47,52 @@ class MailboxWake(models.Model):
 
     def __str__(self) -> str:
         return f"wake state of mailbox {self.mailbox_id}"
+
+
+class InstantSettings(models.Model):
+    """An organization's instant sync (the reference's InstantSyncEnabled and TriggerSyncOn* names in
+    the help texts). The server's operator decides whether instant sync can run at all
+    (INSTANT_SYNC_ENABLED: the webhooks need an address the providers can reach); each organization
+    decides whether it does, and on what."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="instant_settings"
+    )
+    enabled = models.BooleanField(
+        "Instant sync from mailboxes",
+        default=True,
+        help_text="InstantSyncEnabled: a change in a mailbox starts its session within seconds, instead "
+        "of at the next scheduled one. Off: mailboxes sync on the schedule only.",
+    )
+    trigger_on_add = models.BooleanField(
+        "On new items", default=True, help_text="TriggerSyncOnAdd: an item created in the mailbox."
+    )
+    trigger_on_update = models.BooleanField(
+        "On changed items", default=True, help_text="TriggerSyncOnUpdate: an item changed in the mailbox."
+    )
+    trigger_on_delete = models.BooleanField(
+        "On deleted items", default=True, help_text="TriggerSyncOnDelete: an item deleted in the mailbox."
+    )
+    min_seconds_between = models.PositiveIntegerField(
+        "Shortest time between two instant sessions of a mailbox (seconds)",
+        default=60,
+        validators=[MinValueValidator(15), MaxValueValidator(3600)],
+        help_text="A burst of changes makes one session; changes within this time of the last instant "
+        "session wait for the next (the reference: 1 to 3 minutes).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "instant sync settings"
+        verbose_name_plural = "instant sync settings"
+
+    def __str__(self) -> str:
+        return f"{self.organization}: instant sync {'on' if self.enabled else 'off'}"
+
+    def triggers(self, change_type: str) -> bool:
+        """Whether a change of this kind (Graph's changeType) starts a session; an unknown kind does."""
+        return {
+            "created": self.trigger_on_add,
+            "updated": self.trigger_on_update,
+            "deleted": self.trigger_on_delete,
+        }.get(change_type, True)

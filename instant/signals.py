@@ -11,6 +11,7 @@ from django.dispatch import receiver
 from django_q.tasks import async_task
 
 from instant.models import NotificationChannel
+from instant.services.org_settings import instant_settings_for
 from syncengine.models import Outcome, Provider, SyncSession
 
 PUSHING = (Provider.GRAPH, Provider.GOOGLE)  # EWS streaming notifications are not done
@@ -22,6 +23,8 @@ def open_after_session(sender: type[SyncSession], instance: SyncSession, **kwarg
         return
     mailbox = instance.mailbox
     if instance.outcome == Outcome.FAILED or mailbox.suspended or mailbox.provider not in PUSHING:
+        return
+    if not instant_settings_for(mailbox.organization_id).enabled:
         return
     if not NotificationChannel.objects.filter(mailbox_id=instance.mailbox_id).exists():
         async_task("instant.tasks.open_channels", instance.mailbox_id, group="instant")

@@ -322,7 +322,6 @@ EWS_ALLOWED_HOSTS = env.list("EWS_ALLOWED_HOSTS", default=[])
 # Off unless the providers can reach WEBHOOK_BASE_URL (a public https URL) at /hooks/.
 INSTANT_SYNC_ENABLED = env.bool("INSTANT_SYNC_ENABLED", default=False)
 WEBHOOK_BASE_URL = env.str("WEBHOOK_BASE_URL", default=PUBLIC_BASE_URL)
-INSTANT_DEBOUNCE_SECONDS = env.int("INSTANT_DEBOUNCE_SECONDS", default=15)  # a burst queues one session
 INSTANT_GRAPH_LIFETIME_MINUTES = env.int("INSTANT_GRAPH_LIFETIME_MINUTES", default=4230)  # To Do's maximum
 INSTANT_GOOGLE_TTL_SECONDS = env.int("INSTANT_GOOGLE_TTL_SECONDS", default=7 * 24 * 3600)
 INSTANT_RENEW_BEFORE_MINUTES = env.int("INSTANT_RENEW_BEFORE_MINUTES", default=12 * 60)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("blocklist/", include("blocklists.urls")),
     path("emails/", include("emails.urls")),
     path("autoresolve/", include("autoresolve.urls")),
+    path("instant/", include("instant.page_urls")),
     path("connect/", include("onboarding.urls")),
     path("hooks/", include("instant.urls")),
     path("console/", include("console.urls")),

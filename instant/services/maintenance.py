@@ -7,12 +7,13 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from connectors.base import ConnectorError
 from instant.models import NotificationChannel
 from instant.services.channels import channel_close, channel_renew, channels_open_missing, watched_streams
+from instant.services.org_settings import organizations_without_instant_sync
 from instant.services.wake import wakes_flush
 from syncengine.models import Mailbox, Provider
 
@@ -23,7 +24,12 @@ def instant_maintain() -> dict[str, int]:
     report = {"flushed": wakes_flush(), "opened": 0, "renewed": 0, "closed": 0, "failed": 0}
     if not settings.INSTANT_SYNC_ENABLED:
         return report
-    for channel in NotificationChannel.objects.filter(mailbox__suspended=True).select_related("mailbox"):
+    # Suspended mailboxes, and organizations that turned instant sync off: their channels close.
+    off = organizations_without_instant_sync()
+    closing = NotificationChannel.objects.filter(
+        Q(mailbox__suspended=True) | Q(mailbox__organization_id__in=off)
+    ).select_related("mailbox")
+    for channel in closing:
         channel_close(channel=channel)
         report["closed"] += 1
     soon = timezone.now() + timedelta(minutes=settings.INSTANT_RENEW_BEFORE_MINUTES)
@@ -45,12 +51,14 @@ def instant_maintain() -> dict[str, int]:
 
 
 def mailboxes_lacking_channels() -> list[Mailbox]:
-    """Synced at least once, not suspended, on a provider that pushes, with fewer channels than the
-    streams it watches (an org may have turned a stream on since)."""
+    """Synced at least once, not suspended, of an organization with instant sync on, on a provider
+    that pushes, with fewer channels than the streams it watches (an org may have turned a stream on
+    since)."""
     candidates = (
         Mailbox.objects.filter(
             suspended=False, last_synced_at__isnull=False, provider__in=(Provider.GRAPH, Provider.GOOGLE)
         )
+        .exclude(organization_id__in=organizations_without_instant_sync())
         .annotate(channels=Count("notification_channels"))
         .select_related("organization", "owner")
     )

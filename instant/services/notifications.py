@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from instant.models import NotificationChannel
+from instant.services.org_settings import instant_settings_for, instant_settings_of
 from instant.services.wake import mailbox_wake
 from instant.shared_secret import secret_matches
 
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def _authentic(channel_id: str, secret: str) -> NotificationChannel | None:
     """The channel, when the caller knows its secret; None for anything else (forged, stale)."""
-    channel = NotificationChannel.objects.filter(channel_id=channel_id).first()
+    channel = NotificationChannel.objects.filter(channel_id=channel_id).select_related("mailbox").first()
     if channel is None:
         secret_matches(secret, "0" * 64)  # the same work either way: timing says nothing
         return None
@@ -41,7 +42,10 @@ def _authentic_many(items: Iterable[Mapping[str, Any]]) -> tuple[list[Notificati
     (subscription, secret) pair counts once however often a batch repeats it. Also: how many were refused."""
     claims = {(str(i.get("subscriptionId") or ""), str(i.get("clientState") or "")) for i in items}
     known = {
-        c.channel_id: c for c in NotificationChannel.objects.filter(channel_id__in={c for c, _ in claims})
+        c.channel_id: c
+        for c in NotificationChannel.objects.filter(channel_id__in={c for c, _ in claims}).select_related(
+            "mailbox"
+        )
     }
     channels: dict[int, NotificationChannel] = {}
     refused = 0
@@ -56,14 +60,26 @@ def _authentic_many(items: Iterable[Mapping[str, Any]]) -> tuple[list[Notificati
 
 
 def graph_notifications_accept(items: Iterable[Mapping[str, Any]]) -> int:
-    """Graph's ``value[]``: wake each mailbox named by an authentic item once; returns how many
+    """Graph's ``value[]``: wake each mailbox named by an authentic item once, when its organization
+    has instant sync on for that kind of change (TriggerSyncOnAdd / Update / Delete); returns how many
     channels were authentic (0 means the whole call is refused). One log line per call, not per item."""
+    items = list(items)
     channels, refused = _authentic_many(items)
     if refused:
         log.warning("Graph notifications refused: %d unknown subscription(s) or wrong clientState", refused)
     if channels:
         _touch(*channels)
-    for mailbox_id in sorted({c.mailbox_id for c in channels}):
+    by_id = {c.channel_id: c for c in channels}
+    chosen = instant_settings_of(c.mailbox.organization_id for c in channels)
+    waking: set[int] = set()
+    for item in items:
+        channel = by_id.get(str(item.get("subscriptionId") or ""))
+        if channel is None:
+            continue
+        options = chosen[channel.mailbox.organization_id]
+        if options.enabled and options.triggers(str(item.get("changeType") or "")):
+            waking.add(channel.mailbox_id)
+    for mailbox_id in sorted(waking):
         mailbox_wake(mailbox_id=mailbox_id)
     return len(channels)
 
@@ -104,5 +120,7 @@ def google_notification_accept(*, channel_id: str, token: str, state: str) -> bo
         return False
     if state != "sync":
         _touch(channel)
-        mailbox_wake(mailbox_id=channel.mailbox_id)
+        # Google says that something changed, not what: any change wakes the mailbox.
+        if instant_settings_for(channel.mailbox.organization_id).enabled:
+            mailbox_wake(mailbox_id=channel.mailbox_id)
     return True

@@ -2,7 +2,9 @@
 
 A notification queues a session unless one queued by an earlier notification has not started yet
 (it will read this change too). A change that arrives once that session is running may be missed
-by it, so the mailbox is marked ``pending`` and ``wakes_flush`` queues one more session afterwards.
+by it, or within the organization's shortest time between two instant sessions of a mailbox (a
+minute by default): the mailbox is marked ``pending`` and ``wakes_flush`` queues one more session
+once that time has passed and no session of it runs.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ import logging
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from instant.models import MailboxWake
+from instant.services.org_settings import instant_settings_for, instant_settings_of
 from syncengine.models import Mailbox, SyncSession, Trigger
 from syncengine.services.queue import enqueue_session
 
@@ -34,7 +36,7 @@ def mailbox_wake(*, mailbox_id: int, now: datetime | None = None) -> Wake:
     with transaction.atomic():
         MailboxWake.objects.get_or_create(mailbox_id=mailbox_id)
         wake = MailboxWake.objects.select_for_update().get(mailbox_id=mailbox_id)
-        mailbox = Mailbox.objects.only("suspended", "lease_expires_at").get(pk=mailbox_id)
+        mailbox = Mailbox.objects.only("suspended", "lease_expires_at", "organization_id").get(pk=mailbox_id)
         wake.last_notified_at = now
         outcome = _decide(wake, mailbox, now)
         if outcome is Wake.QUEUED:
@@ -52,7 +54,7 @@ def mailbox_wake(*, mailbox_id: int, now: datetime | None = None) -> Wake:
 def _decide(wake: MailboxWake, mailbox: Mailbox, now: datetime) -> Wake:
     if mailbox.suspended:
         return Wake.ASLEEP
-    recent = wake.queued_at is not None and wake.queued_at > now - _window()
+    recent = wake.queued_at is not None and wake.queued_at > now - _window(mailbox.organization_id)
     if (
         recent
         and not SyncSession.objects.filter(mailbox_id=mailbox.pk, started_at__gte=wake.queued_at).exists()
@@ -69,8 +71,15 @@ def wakes_flush(*, now: datetime | None = None) -> int:
     owed = MailboxWake.objects.filter(pending=True, mailbox__suspended=False).exclude(
         mailbox__lease_expires_at__gt=now
     )
+    rows = list(owed.values_list("pk", "mailbox_id", "queued_at", "mailbox__organization_id"))
+    windows = {
+        pk: timedelta(seconds=s.min_seconds_between)
+        for pk, s in instant_settings_of(r[3] for r in rows).items()
+    }
     queued = 0
-    for wake_id, mailbox_id in owed.values_list("pk", "mailbox_id"):
+    for wake_id, mailbox_id, last_queued, organization_id in rows:
+        if last_queued is not None and last_queued > now - windows[organization_id]:
+            continue  # too soon after the last instant session: the next pass queues it
         with transaction.atomic():
             taken = MailboxWake.objects.filter(pk=wake_id, pending=True).update(pending=False, queued_at=now)
             if taken:
@@ -82,5 +91,5 @@ def wakes_flush(*, now: datetime | None = None) -> int:
     return queued
 
 
-def _window() -> timedelta:
-    return timedelta(seconds=settings.INSTANT_DEBOUNCE_SECONDS)
+def _window(organization_id: int) -> timedelta:
+    return timedelta(seconds=instant_settings_for(organization_id).min_seconds_between)

@@ -119,7 +119,7 @@ def _answers(user: User | None, url: str) -> dict[str, int]:
 def test_it_finds_the_org_pages_of_every_app():
     apps = {name.split(":")[0] for name in ORG_ADMIN_PAGES}
 
-    assert apps == {"dashboard", "blocklists", "emails", "onboarding", "autoresolve"}
+    assert apps == {"dashboard", "blocklists", "emails", "onboarding", "autoresolve", "instant_pages"}
     assert set(ORGANIZATION_PAGES) >= MEMBER_PAGES  # the exceptions still exist
 
 

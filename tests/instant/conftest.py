@@ -25,7 +25,6 @@ def instant(
 ) -> Any:
     settings.INSTANT_SYNC_ENABLED = True
     settings.WEBHOOK_BASE_URL = live_server.url
-    settings.INSTANT_DEBOUNCE_SECONDS = 60
     yield str(live_server.url)
     # The sandboxes live for the whole run: leave them no receivers that are about to vanish.
     graph_server.app.subscriptions.forget_all()

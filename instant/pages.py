@@ -1,0 +1,31 @@
+"""The org admin's "Instant sync" page: thin, the org admin guard and one model form."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_http_methods
+
+from dashboard.org_pages import administered_or_404, settings_form_page
+from instant.forms import InstantSettingsForm
+from instant.models import InstantSettings
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
+    organization = administered_or_404(request, organization_id)
+    chosen = InstantSettings.objects.filter(organization=organization).first()
+    return settings_form_page(
+        request,
+        organization,
+        InstantSettingsForm,
+        chosen or InstantSettings(organization=organization),
+        save=lambda form: form.save(),
+        what="instant sync settings",
+        url_name="instant_pages:org_settings",
+        template="instant/org_settings.html",
+        active="instant",
+        extra={"server_can_listen": settings.INSTANT_SYNC_ENABLED},
+    )
