@@ -56,7 +56,7 @@ def created_records_intend(
     """Noted before the Salesforce write, without an id: a worker that dies after the write leaves a
     row that ``created_records_resolve`` completes by the person's key (the record is found, not made
     again: the lookup finds it next session). A person already kept keeps their row."""
-    for person in people:
+    for person in people:  # get_or_create takes a savepoint of its own: one clash spoils no other row
         CreatedRecord.objects.get_or_create(
             organization=organization, sync_key=person.sync_key, defaults=_row(person, mailbox)
         )
@@ -99,14 +99,26 @@ def created_records_keep(
                 organization=organization, sync_key=person.sync_key, record_id=""
             ).delete()
             continue
+        made = {
+            "record_id": outcome.id,
+            "account_id": outcome.account_id,
+            "account_created": outcome.account_created,
+        }
+        undone = CreatedRecord.objects.filter(
+            organization=organization, sync_key=person.sync_key, undone_at__isnull=False
+        ).exclude(record_id=outcome.id)
+        if undone.exists():  # undone, then met anew: a new record, listed as one
+            made |= {
+                **_row(person, mailbox),
+                "undone_at": None,
+                "undone_by": None,
+                "converted_from": "",
+                "created_at": timezone.now(),
+            }
         record, _ = CreatedRecord.objects.update_or_create(
             organization=organization,
             sync_key=person.sync_key,
-            defaults={
-                "record_id": outcome.id,
-                "account_id": outcome.account_id,
-                "account_created": outcome.account_created,
-            },
+            defaults=made,
             create_defaults={
                 **_row(person, mailbox),
                 "record_id": outcome.id,
@@ -149,9 +161,25 @@ def created_records_follow(records: Iterable[CreatedRecord], *, crm: SalesforceC
     return followed
 
 
+def _let_go(crm: SalesforceConnector, sobject: str, field: str, linked_id: str) -> None:
+    """The records whose ``field`` names ``linked_id`` no longer do (deleting it would take them)."""
+    ids = [
+        row["Id"]
+        for soql in (queries.records_linked_to(sobject, field, linked_id) if linked_id else [])
+        for row in crm.query(soql)
+    ]
+    answers = crm.update(crm_object=sobject, records=[{"Id": i, field: None} for i in ids]) if ids else []
+    refused = [a for a in answers if not a.ok]
+    if refused:  # deleting now would take those records with it
+        raise UndoRefusedError(
+            f"Salesforce kept {sobject} links to it: {refused[0].code} {refused[0].message}"
+        )
+
+
 def created_record_undo(*, record: CreatedRecord, actor: Any, crm: SalesforceConnector) -> None:
     """Delete the record the engine made and keep the activities: Salesforce deletes a Lead's or
-    Contact's Tasks and Events with it, so they are let go of it (WhoId cleared) first."""
+    Contact's Tasks and Events with it (and an Account's, and a Person Account's emails' link), so
+    they are let go of it first."""
     if record.undone_at is not None:
         raise UndoRefusedError("This record was already undone.")
     if not record.record_id:
@@ -172,20 +200,15 @@ def created_record_undo(*, record: CreatedRecord, actor: Any, crm: SalesforceCon
             for r in crm.query(q)
         ]
         person_id = str(rows[0].get("PersonContactId") or "") if rows else ""
-    for sobject in ("Task", "Event"):
-        ids = [
-            row["Id"]
-            for soql in (queries.activities_of_person(sobject, person_id) if person_id else [])
-            for row in crm.query(soql)
+    links = [("Task", "WhoId", person_id), ("Event", "WhoId", person_id)]
+    if record.sobject == "PersonAccount":  # an Account takes the activities related to it (WhatId) too
+        links += [
+            ("Task", "WhatId", record.record_id),
+            ("Event", "WhatId", record.record_id),
+            ("EmailMessage", "RelatedToId", record.record_id),
         ]
-        answers = (
-            crm.update(crm_object=sobject, records=[{"Id": i, "WhoId": None} for i in ids]) if ids else []
-        )
-        refused = [a for a in answers if not a.ok]
-        if refused:  # deleting now would take those activities with it
-            raise UndoRefusedError(
-                f"Salesforce kept {sobject} links to it: {refused[0].code} {refused[0].message}"
-            )
+    for sobject, field, linked_id in links:
+        _let_go(crm, sobject, field, linked_id)
     (result,) = crm.delete(ids=[record.record_id])
     if not result.ok and result.code != "ENTITY_IS_DELETED":
         raise UndoRefusedError(f"Salesforce did not delete it: {result.code} {result.message}".strip())

@@ -222,14 +222,17 @@ def _made_for(traced: TracedItem, instance_url: str) -> list[MadeForIt]:
     if not traced.label or traced.stream not in (EMAILS, "events"):
         return []
     source = f"{'email' if traced.stream == EMAILS else 'meeting'} '{traced.label[:200]}'"
-    rows = CreatedRecord.objects.filter(mailbox=traced.mailbox, source=source)[:MOST_ITEMS]
+    rows = CreatedRecord.objects.filter(mailbox=traced.mailbox, source=source).select_related("mailbox")[
+        :MOST_ITEMS
+    ]
     return [_made(row, instance_url) for row in rows]
 
 
 def _made(row: CreatedRecord, instance_url: str) -> MadeForIt:
     link = None
     if row.record_id and not row.undone_at:
-        link = salesforce_record_link(instance_url=instance_url, crm_object=row.sobject, crm_id=row.record_id)
+        crm_object = "Account" if row.sobject == "PersonAccount" else row.sobject
+        link = salesforce_record_link(instance_url=instance_url, crm_object=crm_object, crm_id=row.record_id)
     return MadeForIt(row, link)
 
 
@@ -240,8 +243,11 @@ def people_made_matching(*, organization: Organization, query: str) -> list[Made
     if len(text) < 2:
         return []
     ids = _id_forms(text)
+    by_id = Q(record_id__in=ids) | Q(account_id__in=ids) | Q(converted_from__in=ids)
+    if len(text) == 15 and text.isalnum():  # a 15-character id names the 18-character one we keep
+        by_id |= Q(record_id__startswith=text) | Q(account_id__startswith=text)
     rows = CreatedRecord.objects.filter(organization=organization).filter(
-        Q(address__iexact=text) | Q(record_id__in=ids) | Q(account_id__in=ids) | Q(source__icontains=text)
+        Q(address__iexact=text) | by_id | Q(source__icontains=text)
     )
     instance = _instance_urls(organization)
     return [

@@ -106,8 +106,10 @@ class StreamContext:
         if self.auto_track in MAKES_PEOPLE and not people_making_enabled(mailbox.organization):
             self.auto_track = "people"
         self.filters: LinkFilters = link_filters_for(mailbox)
-        if self.auto_track == "smart":  # Smart looks the strangers' companies up by website
-            self.filters = replace(self.filters, account_by_domain=True)
+        # Smart looks the strangers' companies up by website, whatever the org's link filters say;
+        # the emails link by those filters all the same.
+        smart = self.auto_track == "smart"
+        self.search_filters = replace(self.filters, account_by_domain=True) if smart else self.filters
         self.is_blocked = people_rules_for(mailbox).blocked
         self.conversations: dict[str, tuple[EmailRecord, ...]] = {}
         self.waiting: dict[str, RetryItem] = {}  # emails to retry, by InternetMessageId (the retry ledger)

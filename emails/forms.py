@@ -34,7 +34,8 @@ class EmailSettingsForm(forms.ModelForm):
         if mode in MAKES_PEOPLE and not people_making_enabled(self.instance.organization):
             raise forms.ValidationError(
                 "Forced and Smart save emails whose people Salesforce does not know yet, for them to be "
-                "made: turn on autoresolving (Leads or Contacts) on the 'New people' page first."
+                "made: turn on autoresolving (Leads, Contacts or Person Accounts) on the 'New people' "
+                "page first."
             )
         return mode
 

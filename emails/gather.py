@@ -90,7 +90,12 @@ def search(ctx: StreamContext, facts: Sequence[ItemFacts]) -> Found:
     if not facts:
         return Found()
     return search_session(
-        ctx.crm, facts, user=ctx.user, is_blocked=ctx.is_blocked, today=ctx.now.date(), filters=ctx.filters
+        ctx.crm,
+        facts,
+        user=ctx.user,
+        is_blocked=ctx.is_blocked,
+        today=ctx.now.date(),
+        filters=ctx.search_filters,
     )
 
 

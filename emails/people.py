@@ -8,13 +8,16 @@ from dataclasses import replace
 
 from emails.context import STREAM, StreamContext
 from syncengine.core.email_plan import EmailInputs, ThreadPlan, relinked
-from syncengine.core.email_rules import MAKES_PEOPLE
-from syncengine.core.linking import ContactRow, Found, LeadRow
+from syncengine.core.linking import ContactRow, Found, LeadRow, domain_of, website_host
 from syncengine.extensions import AUTORESOLVE_FAILED, Unresolved, people_make
 from syncengine.services.issues import issue_record
 
 
-def unresolved_of(ctx: StreamContext, final: ThreadPlan) -> list[Unresolved]:
+def unresolved_of(
+    ctx: StreamContext, final: ThreadPlan, known_domains: frozenset[str] = frozenset()
+) -> list[Unresolved]:
+    """``known_domains``: the companies' domains an Account has by website (Smart makes only their
+    people for the emails auto-save chose)."""
     found: dict[str, Unresolved] = {}
     for candidate in final.to_save:
         email = candidate.email
@@ -24,8 +27,12 @@ def unresolved_of(ctx: StreamContext, final: ThreadPlan) -> list[Unresolved]:
             if person.record_id or person.address in ctx.addresses:
                 continue
             signed = person.address == sender
-            # Forced and Smart auto-save strangers' emails for their people to be made.
-            auto = candidate.reason == "auto" and ctx.auto_track not in MAKES_PEOPLE
+            # Forced auto-saves strangers' emails for their people to be made; Smart, for the people of
+            # companies Salesforce has.
+            makes = ctx.auto_track == "forced" or (
+                ctx.auto_track == "smart" and domain_of(person.address) in known_domains
+            )
+            auto = candidate.reason == "auto" and not makes
             mention = Unresolved(
                 person.address,
                 names.get(person.address, ""),
@@ -44,7 +51,8 @@ def unresolved_of(ctx: StreamContext, final: ThreadPlan) -> list[Unresolved]:
 
 
 def with_new_people(ctx: StreamContext, inputs: EmailInputs, final: ThreadPlan, found: Found) -> ThreadPlan:
-    made = people_make(ctx.mailbox, ctx.crm, unresolved_of(ctx, final))
+    known = frozenset(website_host(a.website) for a in found.accounts if a.website)
+    made = people_make(ctx.mailbox, ctx.crm, unresolved_of(ctx, final, known))
     if made.problem:
         issue_record(
             mailbox=ctx.mailbox,

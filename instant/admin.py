@@ -1,4 +1,5 @@
-"""Read-only views of instant sync state, for support: which channels watch a mailbox, until when."""
+"""Instant sync state for support: which channels watch a mailbox, until when (read-only), and each
+organization's instant sync settings."""
 
 from __future__ import annotations
 

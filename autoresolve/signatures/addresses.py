@@ -35,6 +35,7 @@ _COUNTRY_NAME = {code: re.compile(rf"^(?:{names})$", re.IGNORECASE) for code, na
 _CITY = r"[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_][^\W\d_'’-]*)*"
 _PROVINCE = r"(?:ON|QC|BC|AB|MB|SK|NS|NB|NL|PE|\((?:Québec|Quebec|Ontario|QC|ON)\))"
 # (pattern, city group first?) in the order they are tried: the most specific shapes first.
+_FOUR_DIGITS = re.compile(rf"(?:^|[,|·•–—]\s*)(?P<zip>\d{{4}})\s+(?P<city>{_CITY})")  # 1010 Wien
 _POSTAL_CITY = (
     re.compile(rf"(?P<city>{_CITY}),?\s+[A-Z]{{2}}\s+(?P<zip>\d{{5}}(?:-\d{{4}})?)\b"),  # Boston, MA 02109
     re.compile(
@@ -49,7 +50,7 @@ _POSTAL_CITY = (
     ),  # Dublin 2, D02 XY45
     re.compile(rf"\b(?P<prefix>D|A|CH|F|E|B|NL|I)-(?P<zip>\d{{4,5}})\s+(?P<city>{_CITY})"),  # CH-8001 Zürich
     re.compile(rf"(?:^|[,|·•–—]\s*)(?P<zip>\d{{5}})\s+(?P<city>{_CITY})"),  # 10117 Berlin, 75009 Paris
-    re.compile(rf"(?:^|[,|·•–—]\s*)(?P<zip>\d{{4}})\s+(?P<city>{_CITY})"),  # 1010 Wien
+    _FOUR_DIGITS,
 )
 # The country a postal code's shape shows (the five-digit European ones: the mail's language says).
 _SHAPE_COUNTRY = ("US", "CA", "AU", "GB", "IE", "", "", "")
@@ -131,7 +132,7 @@ def address_in(lines: tuple[str, ...], language_country: str = "") -> Address:
             shown = _SHAPE_COUNTRY[shape] or _PREFIX_COUNTRY.get(found.groupdict().get("prefix") or "", "")
             # Four digits in a German or French mail: Austria, Switzerland, Belgium or Luxembourg, not
             # the language's own country.
-            guessed = "" if shape == len(_POSTAL_CITY) - 1 else language_country
+            guessed = "" if _POSTAL_CITY[shape] is _FOUR_DIGITS else language_country
             country = Found(named, 0.9) if named else Found(shown or guessed, 0.85 if shown else 0.8)
             return Address(
                 street=Found(street, 0.85) if street else NOTHING,

@@ -69,7 +69,8 @@ def changes_since(
     return f"{head} WHERE {' AND '.join(where)} ORDER BY SystemModstamp ASC"
 
 
-# The record type a Person Account is made with (an org with Person Accounts has exactly one active).
+# The record type a Person Account is made with: the oldest active person type (an org may have
+# several; the first is the one Salesforce made when Person Accounts were turned on).
 PERSON_ACCOUNT_RECORD_TYPE = (
     "SELECT Id FROM RecordType WHERE SobjectType = 'Account' AND IsPersonType = true AND IsActive = true "
     "ORDER BY CreatedDate LIMIT 1"
@@ -196,9 +197,9 @@ def accounts_with_contacts(account_ids: Iterable[str]) -> list[str]:
     return _in("SELECT AccountId FROM Contact", "AccountId", "reference", account_ids)
 
 
-def activities_of_person(sobject: str, person_id: str) -> list[str]:
-    """The Tasks or Events whose WhoId is this Lead or Contact."""
-    return _in(f"SELECT Id FROM {sobject}", "WhoId", "reference", [checked_id(person_id)])  # noqa: S608
+def records_linked_to(sobject: str, field: str, record_id: str) -> list[str]:
+    """The records of ``sobject`` whose reference ``field`` (WhoId, WhatId, RelatedToId) is this one."""
+    return _in(f"SELECT Id FROM {sobject}", field, "reference", [checked_id(record_id)])  # noqa: S608
 
 
 def opportunities_search(

@@ -49,7 +49,7 @@ def _authentic_many(items: Iterable[Mapping[str, Any]]) -> tuple[list[Notificati
     }
     channels: dict[int, NotificationChannel] = {}
     refused = 0
-    for channel_id, secret in claims:
+    for channel_id, secret in sorted(claims):
         channel = known.get(channel_id)
         if channel is not None and secret_matches(secret, channel.secret_hash):
             channels[channel.pk] = channel
@@ -74,7 +74,8 @@ def graph_notifications_accept(items: Iterable[Mapping[str, Any]]) -> int:
     waking: set[int] = set()
     for item in items:
         channel = by_id.get(str(item.get("subscriptionId") or ""))
-        if channel is None:
+        # Only an item that carries the channel's secret itself says what kind of change it was.
+        if channel is None or not secret_matches(str(item.get("clientState") or ""), channel.secret_hash):
             continue
         options = chosen[channel.mailbox.organization_id]
         if options.enabled and options.triggers(str(item.get("changeType") or "")):
@@ -103,6 +104,8 @@ def graph_lifecycle_accept(items: Iterable[Mapping[str, Any]]) -> int:
             continue
         seen.add((channel.channel_id, event))
         accepted += 1
+        if not instant_settings_for(channel.mailbox.organization_id).enabled:
+            continue  # off for the organization: its channels close at the next maintenance pass
         if event == "missed":
             mailbox_wake(mailbox_id=channel.mailbox_id)
         elif event in ("reauthorizationRequired", "subscriptionRemoved"):

@@ -72,12 +72,13 @@ def wakes_flush(*, now: datetime | None = None) -> int:
         mailbox__lease_expires_at__gt=now
     )
     rows = list(owed.values_list("pk", "mailbox_id", "queued_at", "mailbox__organization_id"))
-    windows = {
-        pk: timedelta(seconds=s.min_seconds_between)
-        for pk, s in instant_settings_of(r[3] for r in rows).items()
-    }
+    chosen = instant_settings_of(organization_id for *_, organization_id in rows)
+    windows = {pk: timedelta(seconds=s.min_seconds_between) for pk, s in chosen.items()}
     queued = 0
     for wake_id, mailbox_id, last_queued, organization_id in rows:
+        if not chosen[organization_id].enabled:  # turned off since: the schedule syncs it
+            MailboxWake.objects.filter(pk=wake_id).update(pending=False)
+            continue
         if last_queued is not None and last_queued > now - windows[organization_id]:
             continue  # too soon after the last instant session: the next pass queues it
         with transaction.atomic():

@@ -26,6 +26,8 @@ Record = dict[str, Any]
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NAMED = {"Contact", "Lead", "User"}  # Name is FirstName + LastName
 _CHILDREN = {
+    # An Account's activities go with it, as in Salesforce (its Contacts too there; not modelled).
+    "Account": (("Task", "WhatId"), ("Event", "WhatId")),
     "Event": (("EventRelation", "EventId"), ("ContentDocumentLink", "LinkedEntityId")),
     "EmailMessage": (("EmailMessageRelation", "EmailMessageId"), ("ContentDocumentLink", "LinkedEntityId")),
     "ContentDocument": (

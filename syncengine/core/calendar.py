@@ -20,6 +20,7 @@ from syncengine.core.scope import (
     EventScope,
     event_decision,
     has_category,
+    is_internal,
     skip_reason,
 )
 
@@ -42,6 +43,7 @@ class MeetingFacts:
     answer: str = ""  # this mailbox's own answer
     tagged: bool = False  # it has the 'Salesforce' category: saved whoever is in it
     names: Mapping[str, str] = field(default_factory=dict)  # address -> display name, as invited
+    internal: bool = False  # everyone in it is from the company's domains
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def scoped_mail_changes(
                 answer=str(change.meta.get("response") or ""),
                 tagged=has_category(change.meta.get("categories") or [], SALESFORCE_CATEGORY),
                 names=dict(change.meta.get("names") or {}),
+                internal=is_internal(change.meta, scope),
             )
         result.changes.append(change)
         categories = list(change.meta.get("categories") or [])

@@ -92,6 +92,7 @@ class MeetingContext:
     own_address: str
     save_unresponded_invitations: bool = True
     save_meetings_without_people: bool = True
+    save_internal_meetings: bool = False  # internal meetings the org saves have no Contact by nature
     blocked: Callable[[str], bool] = lambda address: False  # the mailbox's blocklists
 
     def role(self, mail_id: str, synced: Iterable[str] = ()) -> Role:
@@ -154,7 +155,7 @@ def facts_wanted(
         own = context.own_address.strip().lower()
         for action in creates:
             meeting = context.meetings.get(action.mail_id)
-            if meeting is None or meeting.tagged:
+            if meeting is None or meeting.tagged or (meeting.internal and context.save_internal_meetings):
                 continue
             people = {a.strip().lower() for a in (*meeting.attendees, meeting.organizer) if a}
             ask |= people

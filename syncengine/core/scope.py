@@ -98,8 +98,14 @@ def skip_reason(meta: Mapping[str, Any], scope: EventScope) -> str:
         return MEETINGS_OFF
     if meta.get("response") not in ANSWERED and not scope.save_unresponded_invitations:
         return NOT_ANSWERED
-    people = [*attendees, str(meta.get("organizer") or "").lower()]
-    internal = scope.internal_domains and all(_domain(p) in scope.internal_domains for p in people if p)
-    if internal and not scope.save_internal_meetings:
+    if is_internal(meta, scope) and not scope.save_internal_meetings:
         return INTERNAL_MEETING
     return ""
+
+
+def is_internal(meta: Mapping[str, Any], scope: EventScope) -> bool:
+    """Everyone in the meeting, organizer included, is from the company's own domains."""
+    people = [str(a).lower() for a in meta.get("attendees") or []] + [
+        str(meta.get("organizer") or "").lower()
+    ]
+    return bool(scope.internal_domains) and all(_domain(p) in scope.internal_domains for p in people if p)

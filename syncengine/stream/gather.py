@@ -123,14 +123,21 @@ def gather(ctx: StreamContext, *, from_scratch: bool = False) -> Gathered:
     return gathered
 
 
+def _nobody(address: str) -> bool:
+    return False
+
+
 def meeting_context(ctx: StreamContext, gathered: Gathered) -> MeetingContext:
     scope = ctx.spec.scope
+    saves_all = scope is None or scope.save_meetings_without_people
     return MeetingContext(
         meetings=gathered.scoped.meetings,
         own_address=str(ctx.mailbox.address),
         save_unresponded_invitations=scope is None or scope.save_unresponded_invitations,
-        save_meetings_without_people=scope is None or scope.save_meetings_without_people,
-        blocked=people_rules_for(ctx.mailbox).blocked,
+        save_meetings_without_people=saves_all,
+        save_internal_meetings=scope is not None and scope.save_internal_meetings,
+        # The blocklists are read only where the rule asks who may count (six queries, once).
+        blocked=people_rules_for(ctx.mailbox).blocked if not saves_all else _nobody,
     )
 
 

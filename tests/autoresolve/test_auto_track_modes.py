@@ -72,7 +72,13 @@ def test_it_auto_saves_in_smart_mode_only_when_the_strangers_company_is_an_accou
     account = person.salesforce.Account.create(
         {"Name": "Northwind", "Website": "https://www.northwind.example"}
     )
-    deliver(graph, person, "From a known company", sender="nina.north@northwind.example")
+    deliver(
+        graph,
+        person,
+        "From a known company",
+        sender="nina.north@northwind.example",
+        cc=["lee@tailspin.example"],
+    )
     deliver(graph, person, "From an unknown company", sender="omar@fabrikam.example")
 
     sync(person)
@@ -80,6 +86,7 @@ def test_it_auto_saves_in_smart_mode_only_when_the_strangers_company_is_an_accou
     assert [e["Subject"] for e in saved(sf_server, person)] == ["From a known company"]
     (contact,) = person.salesforce.query("SELECT Email, AccountId FROM Contact")["records"]
     assert (contact["Email"], contact["AccountId"]) == ("nina.north@northwind.example", account["id"])
+    assert len(person.salesforce.query("SELECT Id FROM Account")["records"]) == 1, "no one made for the cc"
 
 
 def test_it_reads_forced_as_general_once_autoresolving_is_off(person: Person, sf_server: Any, graph: Any):

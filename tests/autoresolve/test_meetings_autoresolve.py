@@ -187,3 +187,19 @@ def test_it_asks_who_a_new_meetings_people_are_once_per_session(
     people = [q for q in soqls if "WHERE Email IN" in q or "WHERE Email =" in q]
     assert len(synced_events(person)) == 1
     assert [q.split(" FROM ")[1].split()[0] for q in people] == ["Contact", "Lead", "User"], "asked once each"
+
+
+def test_it_still_saves_internal_meetings_when_the_org_saves_them(person: Person, make_person: Any):
+    colleague = make_person("bob", organization=person.organization)
+    domains = ",".join(
+        sorted({person.mailbox.address.split("@")[1], colleague.mailbox.address.split("@")[1]})
+    )
+    SyncSettings.objects.update_or_create(
+        organization=person.organization,
+        defaults={"internal_domains": domains, "save_internal_meetings": True},
+    )
+    meeting(person, "Team sync", colleague.mailbox.address)
+
+    run(person)
+
+    assert [e["Subject"] for e in synced_events(person)] == ["Team sync"], "no Contact in it, by nature"

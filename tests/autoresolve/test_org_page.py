@@ -8,9 +8,13 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEntry
-from autoresolve.models import AutoresolveSettings
+from autoresolve.models import AutoresolveSettings, CreatedRecord
+from autoresolve.plan import NewPerson
+from autoresolve.salesforce import PersonWritten
+from autoresolve.services import created_records_keep
 from syncengine.models import Membership, Role
 from tests.support.autoresolve import made_record
 from tests.support.pages import client_for, text_of
@@ -115,3 +119,24 @@ def test_it_follows_a_lead_someone_converted_and_keeps_its_contact_from_undo(adm
     assert "its Contact is kept" in text_of(undo)
     assert sf.query(f"SELECT Id FROM Contact WHERE Id = '{contact['id']}'")["records"], "not deleted"
     assert record.undone_at is None
+
+
+def test_it_lists_a_person_made_again_after_an_undo_as_a_new_record(admin: Person):
+    record = made_record(
+        admin, "Contact", "003000000000001AAA", "omar@fabrikam.example", source="email 'Old'"
+    )
+    CreatedRecord.objects.filter(pk=record.pk).update(undone_at=timezone.now(), undone_by=admin.user)
+    person = NewPerson(record.sync_key, record.address, "Contact", {}, source="meeting 'New'")
+
+    created_records_keep(
+        organization=admin.organization,
+        mailbox=admin.mailbox,
+        written=[PersonWritten(person, id="003000000000002AAA", created=True)],
+    )
+
+    record.refresh_from_db()
+    assert (record.record_id, record.undone_at, record.source) == (
+        "003000000000002AAA",
+        None,
+        "meeting 'New'",
+    )

@@ -112,11 +112,21 @@ def test_it_undoes_a_person_account_and_keeps_its_activities(person: Person, sf_
     )["id"]
     contact = sf.Account.get(account)["PersonContactId"]
     task = sf.Task.create({"Subject": "Workshop call", "WhoId": contact, "Status": "Completed"})["id"]
+    # Linked to the Person Account as its business record too, as the linker does (the Contact's Account).
+    event = sf.Event.create(
+        {
+            "Subject": "Workshop",
+            "WhatId": account,
+            "StartDateTime": "2030-01-15T09:00:00Z",
+            "DurationInMinutes": 60,
+        }
+    )["id"]
     record = made_record(person, "PersonAccount", account, "o@h.example", account_id=account)
 
     client_for(person.user).post(reverse("autoresolve:undo", args=[person.organization.pk, record.pk]))
 
     assert sf.query(f"SELECT Id FROM Account WHERE Id = '{account}'")["records"] == []
     assert sf.Task.get(task)["WhoId"] is None, "the activity stays, let go of the person"
+    assert sf.Event.get(event)["WhatId"] is None, "and the one related to the Account stays too"
     record.refresh_from_db()
     assert record.undone_at is not None
