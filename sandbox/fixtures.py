@@ -49,3 +49,15 @@ _salesforce_server, salesforce_server = sandbox_fixtures(
     "salesforce", "sandbox.salesforce.app.SalesforceSandbox"
 )
 _graph_server, graph_server = sandbox_fixtures("graph", "sandbox.graph.app.GraphSandbox")
+
+
+@pytest.fixture(scope="session")
+def salesforce_pubsub_server(_salesforce_server: SandboxServer, sandbox_ca: SandboxCA) -> Iterator[Any]:
+    """The Salesforce sandbox's Pub/Sub API (gRPC over TLS) on its own port, serving the same app as
+    ``salesforce_server``: its REST writes are the change events subscribers get. Keepalives come
+    every half second, so an idle subscription shows itself quickly."""
+    from sandbox.salesforce.pubsub import PubSubServer  # grpc only for the tests that ask
+
+    server = PubSubServer(_salesforce_server.app, sandbox_ca, keepalive_seconds=0.5).start()  # type: ignore[arg-type]
+    yield server
+    server.stop()

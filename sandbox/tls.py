@@ -32,6 +32,11 @@ class SandboxCA:
         spki = leaf.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
         return base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii")
 
+    def leaf_pems(self) -> tuple[bytes, bytes]:
+        """The served certificate's private key and chain, PEM: what gRPC's TLS takes."""
+        chain = b"".join(blob.bytes() for blob in self._leaf.cert_chain_pems)
+        return self._leaf.private_key_pem.bytes(), chain
+
     def server_context(self) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._leaf.configure_cert(context)

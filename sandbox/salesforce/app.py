@@ -7,12 +7,14 @@ carries `Sforce-Limit-Info: api-usage=N/MAX`. Control endpoints under /_sandbox/
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from sandbox.base import Fault, HttpError, Request, Response, SandboxApp, json_response
 from sandbox.salesforce.authorize import WebServerFlow
+from sandbox.salesforce.cdc import ChangeCapture
 from sandbox.salesforce.errors import (
     INVALID_SESSION,
     NOT_FOUND_MESSAGE,
@@ -58,6 +60,9 @@ class SalesforceSandbox(SandboxApp):
         self.store = Store()
         self.oauth = OAuth()
         self.rest = RestApi(self.store)
+        self.cdc = ChangeCapture(self.store)
+        # Woken when change events are published: the Pub/Sub server's subscriptions wait on it.
+        self.changes_published = threading.Condition(self.lock)
         self.passwords: dict[str, str] = {}  # user id -> password
         self.usernames: dict[str, tuple[str, str]] = {}  # lower-cased username -> (org id, user id)
         self._routes_oauth()
@@ -126,17 +131,32 @@ class SalesforceSandbox(SandboxApp):
     def _api(self, handler: ApiHandler) -> Callable[[Request], Response]:
         def run(request: Request) -> Response:
             with self.lock:
+                self.store.journal = []
                 try:
                     ctx = self._authenticate(request, count=True)
                     response = handler(request, ctx)
+                    if response.status < 400:  # one REST call, one transaction: its changes now
+                        self._publish_changes(request.header("sforce-call-options"), ctx)
                 except SalesforceError as error:
                     response = json_response(error.status, error.rest_body())
                 except HttpError as error:
                     response = error.response
+                finally:
+                    self.store.journal = None
                 self._limit_header(request, response)
                 return response
 
         return run
+
+    def _publish_changes(self, call_options: str, ctx: Ctx) -> None:
+        """The call's writes as change events; changeOrigin names the API and the calling client
+        (``Sforce-Call-Options: client=...``), empty when the client named none."""
+        client = next(
+            (p.strip()[7:] for p in call_options.split(",") if p.strip().lower().startswith("client=")), ""
+        )
+        origin = f"com/salesforce/api/rest/{ctx.version};client={client}" if client else ""
+        if self.cdc.commit(self.store.journal or [], origin, ctx.user_id):
+            self.changes_published.notify_all()
 
     def _control(self, handler: Callable[[Request], Any]) -> Callable[[Request], Response]:
         def run(request: Request) -> Response:
@@ -443,6 +463,42 @@ class SalesforceSandbox(SandboxApp):
                 LastModifiedDate=format_datetime(stamp),
                 SystemModstamp=format_datetime(stamp),
             )
+
+    def undelete_record(self, org_id: str, record_id: str, user_id: str | None = None) -> str:
+        """Restore a record from the Recycle Bin (Salesforce's REST API has no undelete: Apex and the
+        UI do it); its UNDELETE change event has no changeOrigin."""
+        with self.lock:
+            org = self._org(org_id)
+            users = list(self.store.table(org, "User"))
+            user = to18(user_id) if user_id else (users[0] if users else "")
+            self.store.journal = []
+            try:
+                rid = self.store.undelete(org, record_id, user)
+                if self.cdc.commit(self.store.journal, "", user):
+                    self.changes_published.notify_all()
+            finally:
+                self.store.journal = None
+            return rid
+
+    def enable_change_data_capture(self, org_id: str, objects: list[str] | tuple[str, ...]) -> list[str]:
+        """Select objects for Change Data Capture (Setup > Change Data Capture): until then the org's
+        change event topics are not there for Pub/Sub API. Returns every selected object."""
+        with self.lock:
+            return self.cdc.enable(self._org(org_id), objects)
+
+    def inject_change_gap(
+        self,
+        org_id: str,
+        sobject: str,
+        change_type: str = "GAP_OVERFLOW",
+        record_ids: list[str] | None = None,
+    ) -> bytes:
+        """Publish a gap event (GAP_CREATE, GAP_UPDATE, ..., GAP_OVERFLOW): what Salesforce sends when a
+        change was too big or too many to describe. Returns its replay id."""
+        with self.lock:
+            replay = self.cdc.inject_gap(self._org(org_id), sobject, change_type, record_ids)
+            self.changes_published.notify_all()
+            return replay
 
     def advance_clock(self, seconds: float) -> None:
         """Shift the sandbox's idea of now (record stamps, updated/deleted windows)."""

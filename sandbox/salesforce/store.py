@@ -23,6 +23,7 @@ from sandbox.salesforce.schema import (
 from sandbox.salesforce.values import format_datetime, parse_date, parse_datetime, start_of_day
 
 Record = dict[str, Any]
+Snapshot = tuple[dict[str, dict[str, Record]], dict[str, dict[str, Record]], int]
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NAMED = {"Contact", "Lead", "User"}  # Name is FirstName + LastName
 _CHILDREN = {
@@ -72,12 +73,33 @@ class Clock:
         self._last = None
 
 
+@dataclass
+class Change:
+    """One row written, as Change Data Capture sees it: the record before and after (None: absent)."""
+
+    org_id: str
+    sobject: str
+    change_type: str  # CREATE, UPDATE, DELETE, UNDELETE
+    record_id: str
+    before: Record | None
+    after: Record | None
+
+
 class Store:
     def __init__(self) -> None:
         self.standard = standard_objects()
         self.by_prefix = {o.key_prefix: o.name for o in self.standard.values()}
         self.orgs: dict[str, Org] = {}
         self.clock = Clock()
+        # The writes of the call under way, while the app collects them (None: nobody listens):
+        # the app publishes them once the call succeeded, so a rolled-back write makes no event.
+        self.journal: list[Change] | None = None
+
+    def _note(
+        self, org: Org, sobject: str, change_type: str, rid: str, before: Record | None, after: Record | None
+    ) -> None:
+        if self.journal is not None:
+            self.journal.append(Change(org.id, sobject, change_type, rid, before, after))
 
     # -- orgs and schema -------------------------------------------------------------------------
     def create_org(self, name: str, org_id: str | None = None) -> Org:
@@ -232,6 +254,7 @@ class Store:
             SystemModstamp=stamp,
         )
         self.table(org, otype.name)[record["Id"]] = record
+        self._note(org, otype.name, "CREATE", record["Id"], None, dict(record))
 
     def _system_insert(self, org: Org, sobject: str, values: Record, user_id: str) -> Record:
         """A record Salesforce makes itself (no field-level checks), e.g. a file's ContentDocument."""
@@ -292,6 +315,7 @@ class Store:
         stamp = format_datetime(self.clock.stamp())
         record.update(LastModifiedDate=stamp, LastModifiedById=user_id, SystemModstamp=stamp)
         self.table(org, otype.name)[record["Id"]] = record
+        self._note(org, otype.name, "UPDATE", record["Id"], dict(current), dict(record))
         if person:
             self._person_contact(org, record, user_id)
         return record["Id"]
@@ -312,6 +336,7 @@ class Store:
             "IsDeleted": True,
             "SystemModstamp": format_datetime(self.clock.stamp()),
         }
+        self._note(org, sobject, "DELETE", rid, dict(record), None)
         person_contact = record.get("PersonContactId") if sobject == "Account" else None
         if person_contact and person_contact in self.table(org, "Contact"):
             self.delete(org, person_contact)  # a Person Account's Contact goes with it
@@ -319,6 +344,19 @@ class Store:
             for child_id, child in list(self.table(org, child_type).items()):
                 if child.get(parent_field) == rid:
                     self.delete(org, child_id)
+        return rid
+
+    def undelete(self, org: Org, record_id: str, user_id: str) -> str:
+        """Bring a deleted record back from the Recycle Bin (Apex ``undelete``, or the UI's Restore)."""
+        sobject = self.type_of_id(record_id)
+        rid = to18(record_id) if sobject else ""
+        record = self.graveyard(org, sobject).pop(rid, None) if sobject else None
+        if sobject is None or record is None:
+            raise SalesforceError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", status=404)
+        stamp = format_datetime(self.clock.stamp())
+        record.update(IsDeleted=False, LastModifiedDate=stamp, LastModifiedById=user_id, SystemModstamp=stamp)
+        self.table(org, sobject)[rid] = record
+        self._note(org, sobject, "UNDELETE", rid, None, dict(record))
         return rid
 
     def find_by(self, org: Org, otype: SObjectType, field_name: str, value: Any) -> list[Record]:
@@ -329,13 +367,18 @@ class Store:
             if r.get(field_name) is not None and str(r[field_name]).lower() == needle
         ]
 
-    def snapshot(self, org: Org) -> tuple[dict[str, dict[str, Record]], dict[str, dict[str, Record]]]:
-        return ({k: dict(v) for k, v in org.live.items()}, {k: dict(v) for k, v in org.deleted.items()})
+    def snapshot(self, org: Org) -> Snapshot:
+        journal = len(self.journal) if self.journal is not None else 0
+        return (
+            {k: dict(v) for k, v in org.live.items()},
+            {k: dict(v) for k, v in org.deleted.items()},
+            journal,
+        )
 
-    def restore(
-        self, org: Org, snap: tuple[dict[str, dict[str, Record]], dict[str, dict[str, Record]]]
-    ) -> None:
-        org.live, org.deleted = snap
+    def restore(self, org: Org, snap: Snapshot) -> None:
+        org.live, org.deleted, journal = snap
+        if self.journal is not None:
+            del self.journal[journal:]  # rolled back: those writes never happened
 
     # -- validation -------------------------------------------------------------------------------
     def _coerce(self, org: Org, otype: SObjectType, data: Any, creating: bool, collection: bool) -> Record:
