@@ -57,9 +57,18 @@ def created_records_intend(
     row that ``created_records_resolve`` completes by the person's key (the record is found, not made
     again: the lookup finds it next session). A person already kept keeps their row."""
     for person in people:  # get_or_create takes a savepoint of its own: one clash spoils no other row
-        CreatedRecord.objects.get_or_create(
+        row, made = CreatedRecord.objects.get_or_create(
             organization=organization, sync_key=person.sync_key, defaults=_row(person, mailbox)
         )
+        if not made and row.undone_at is not None:  # undone, met anew: noted as being made again
+            CreatedRecord.objects.filter(pk=row.pk).update(
+                **_row(person, mailbox),
+                record_id="",
+                undone_at=None,
+                undone_by=None,
+                converted_from="",
+                created_at=timezone.now(),
+            )
 
 
 def created_records_resolve(*, organization: Organization, crm: SalesforceConnector) -> int:
@@ -161,13 +170,17 @@ def created_records_follow(records: Iterable[CreatedRecord], *, crm: SalesforceC
     return followed
 
 
-def _let_go(crm: SalesforceConnector, sobject: str, field: str, linked_id: str) -> None:
-    """The records whose ``field`` names ``linked_id`` no longer do (deleting it would take them)."""
-    ids = [
+def _linked(crm: SalesforceConnector, sobject: str, field: str, linked_id: str) -> list[str]:
+    return [
         row["Id"]
         for soql in (queries.records_linked_to(sobject, field, linked_id) if linked_id else [])
         for row in crm.query(soql)
     ]
+
+
+def _let_go(crm: SalesforceConnector, sobject: str, field: str, linked_id: str) -> None:
+    """The records whose ``field`` names ``linked_id`` no longer do (deleting it would take them)."""
+    ids = _linked(crm, sobject, field, linked_id)
     answers = crm.update(crm_object=sobject, records=[{"Id": i, field: None} for i in ids]) if ids else []
     refused = [a for a in answers if not a.ok]
     if refused:  # deleting now would take those records with it
@@ -201,12 +214,15 @@ def created_record_undo(*, record: CreatedRecord, actor: Any, crm: SalesforceCon
         ]
         person_id = str(rows[0].get("PersonContactId") or "") if rows else ""
     links = [("Task", "WhoId", person_id), ("Event", "WhoId", person_id)]
-    if record.sobject == "PersonAccount":  # an Account takes the activities related to it (WhatId) too
-        links += [
-            ("Task", "WhatId", record.record_id),
-            ("Event", "WhatId", record.record_id),
-            ("EmailMessage", "RelatedToId", record.record_id),
-        ]
+    if record.sobject == "PersonAccount":
+        # A saved email cannot be let go of its Account (Salesforce refuses to change a sent email),
+        # and deleting the Account would take it: refused before anything is touched.
+        if _linked(crm, "EmailMessage", "RelatedToId", record.record_id):
+            raise UndoRefusedError(
+                "Emails are saved to this Person Account, and deleting it would delete them too. "
+                "Delete it in Salesforce if that is what you mean."
+            )
+        links += [("Task", "WhatId", record.record_id), ("Event", "WhatId", record.record_id)]
     for sobject, field, linked_id in links:
         _let_go(crm, sobject, field, linked_id)
     (result,) = crm.delete(ids=[record.record_id])

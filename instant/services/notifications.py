@@ -102,6 +102,8 @@ def graph_lifecycle_accept(items: Iterable[Mapping[str, Any]]) -> int:
         event = str(item.get("lifecycleEvent") or "")
         if channel is None or (channel.channel_id, event) in seen:
             continue
+        if not secret_matches(str(item.get("clientState") or ""), channel.secret_hash):
+            continue  # another item of the batch proved the channel, not this one
         seen.add((channel.channel_id, event))
         accepted += 1
         if not instant_settings_for(channel.mailbox.organization_id).enabled:

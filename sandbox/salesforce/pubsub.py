@@ -10,6 +10,7 @@ stored replay id within the 72-hour retention. Errors carry Salesforce's ``error
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent import futures
@@ -135,14 +136,14 @@ class PubSubServicer(pb_grpc.PubSubServicer):
         changed = self.app.changes_published
 
         def read_requests() -> None:
+            # The end of the client's requests is not the end of the subscription: what it asked for
+            # is still delivered (the stream ends when the client cancels: ``wake``).
             try:
                 for more in request_iterator:
                     with changed:
                         flow.pending += min(max(more.num_requested, 0), MAX_NUM_REQUESTED)
                         changed.notify_all()
-            except grpc.RpcError:
-                pass  # the client went away
-            finally:
+            except grpc.RpcError:  # the client went away
                 with changed:
                     flow.closed = True
                     changed.notify_all()
@@ -154,18 +155,27 @@ class PubSubServicer(pb_grpc.PubSubServicer):
 
         context.add_callback(wake)
         threading.Thread(target=read_requests, name="pubsub-requests", daemon=True).start()
+        keepalive_at = time.monotonic() + self.keepalive_seconds
         while context.is_active():
             with changed:
                 if flow.closed:
                     return
                 batch, position = self._next(org, objects, position, flow.pending)
                 if not batch:
-                    woke = changed.wait(timeout=self.keepalive_seconds)
-                    if woke or flow.closed:
+                    # Wait for the time left, not a fresh timeout per wake-up: another org's traffic
+                    # must not starve this subscriber's keepalive.
+                    changed.wait(timeout=max(0.0, keepalive_at - time.monotonic()))
+                    if flow.closed or time.monotonic() < keepalive_at:
                         continue
                     if flow.pending <= 0:
+                        keepalive_at = time.monotonic() + self.keepalive_seconds
                         continue  # owed nothing: nothing to keep alive
-                    position = max(position, self.app.cdc.last_replay)
+                    # A write may have landed while the wait took the lock back: look again before
+                    # the keepalive moves the position past everything published.
+                    batch, position = self._next(org, objects, position, flow.pending)
+                    if not batch:
+                        position = max(position, self.app.cdc.last_replay)
+                keepalive_at = time.monotonic() + self.keepalive_seconds
                 flow.pending -= len(batch)
                 response = pb.FetchResponse(
                     events=[_consumer_event(e) for e in batch],
@@ -228,8 +238,10 @@ class PubSubServer:
     ) -> None:
         self.app = app
         self.servicer = PubSubServicer(app, keepalive_seconds)
+        # Each open Subscribe holds a worker: beyond the pool, a call is refused, not left hanging.
         self.server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="pubsub")
+            futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="pubsub"),
+            maximum_concurrent_rpcs=max_workers - 1,
         )
         pb_grpc.add_PubSubServicer_to_server(self.servicer, self.server)
         credentials = grpc.ssl_server_credentials([ca.leaf_pems()])

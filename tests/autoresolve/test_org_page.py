@@ -14,7 +14,7 @@ from audit.models import AuditEntry
 from autoresolve.models import AutoresolveSettings, CreatedRecord
 from autoresolve.plan import NewPerson
 from autoresolve.salesforce import PersonWritten
-from autoresolve.services import created_records_keep
+from autoresolve.services import created_records_intend, created_records_keep
 from syncengine.models import Membership, Role
 from tests.support.autoresolve import made_record
 from tests.support.pages import client_for, text_of
@@ -128,6 +128,11 @@ def test_it_lists_a_person_made_again_after_an_undo_as_a_new_record(admin: Perso
     CreatedRecord.objects.filter(pk=record.pk).update(undone_at=timezone.now(), undone_by=admin.user)
     person = NewPerson(record.sync_key, record.address, "Contact", {}, source="meeting 'New'")
 
+    created_records_intend(organization=admin.organization, mailbox=admin.mailbox, people=[person])
+    noted = CreatedRecord.objects.get(pk=record.pk)
+    assert (noted.record_id, noted.undone_at) == ("", None), (
+        "noted as being made again: a crash now is covered"
+    )
     created_records_keep(
         organization=admin.organization,
         mailbox=admin.mailbox,

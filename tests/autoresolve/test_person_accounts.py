@@ -130,3 +130,28 @@ def test_it_undoes_a_person_account_and_keeps_its_activities(person: Person, sf_
     assert sf.Event.get(event)["WhatId"] is None, "and the one related to the Account stays too"
     record.refresh_from_db()
     assert record.undone_at is not None
+
+
+def test_it_refuses_to_undo_a_person_account_its_emails_are_saved_to_and_touches_nothing(
+    person: Person, sf_server: Any
+):
+    Membership.objects.filter(user=person.user).update(role=Role.ORG_ADMIN)
+    person_accounts(person, sf_server)
+    person_type = sf_server.app.enable_person_accounts(person.sf_org_id)
+    sf = person.salesforce
+    account = sf.Account.create(
+        {"RecordTypeId": person_type, "LastName": "Haddad", "PersonEmail": "o@h.example"}
+    )["id"]
+    contact = sf.Account.get(account)["PersonContactId"]
+    task = sf.Task.create({"Subject": "Workshop call", "WhoId": contact, "Status": "Completed"})["id"]
+    sf.EmailMessage.create({"Subject": "Workshop", "Status": "3", "RelatedToId": account, "TextBody": "Hi"})
+    record = made_record(person, "PersonAccount", account, "o@h.example", account_id=account)
+
+    answer = client_for(person.user).post(
+        reverse("autoresolve:undo", args=[person.organization.pk, record.pk]), follow=True
+    )
+
+    assert "Emails are saved to this Person Account" in text_of(answer)
+    assert sf.Account.get(account)["Id"] == account and sf.Task.get(task)["WhoId"] == contact, "untouched"
+    record.refresh_from_db()
+    assert record.undone_at is None

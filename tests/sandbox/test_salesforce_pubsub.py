@@ -360,3 +360,21 @@ def test_it_makes_no_event_for_a_rolled_back_write(pubsub: PubSubClient, sf: Sal
     sf.Contact.create({"LastName": "Real"})
     [event] = subscriber.events(1)
     assert pubsub.decode(event)["LastName"] == "Real"
+
+
+def test_it_keeps_delivering_what_was_asked_for_after_the_client_ends_its_requests(
+    pubsub: PubSubClient, sf: Salesforce
+) -> None:
+    # One FetchRequest, then the client's side of the stream ends: that is "no more requests", not
+    # "stop" (Salesforce delivers the five asked for).
+    responses = pubsub.stub.Subscribe(
+        iter([pb.FetchRequest(topic_name=CONTACTS, replay_preset=pb.LATEST, num_requested=5)]),
+        metadata=pubsub.metadata,
+    )
+    try:
+        assert not next(responses).events  # listening (a keepalive)
+        sf.Contact.create({"LastName": "Hamilton"})
+        delivered = next(r for r in responses if r.events)
+        assert len(delivered.events) == 1
+    finally:
+        responses.cancel()
