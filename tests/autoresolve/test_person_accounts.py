@@ -102,7 +102,9 @@ def test_it_relates_a_meetings_new_person_account(person: Person, sf_server: Any
     assert who["WhoId"] == account["PersonContactId"]
 
 
-def test_it_undoes_a_person_account_and_keeps_its_activities(person: Person, sf_server: Any):
+def _made_person_account(person: Person, sf_server: Any) -> tuple[str, str, str]:
+    """An org admin's org with a Person Account the engine made, and a Task naming its Contact: the
+    Account's, its Contact's and the Task's ids."""
     Membership.objects.filter(user=person.user).update(role=Role.ORG_ADMIN)
     person_accounts(person, sf_server)
     person_type = sf_server.app.enable_person_accounts(person.sf_org_id)
@@ -112,6 +114,12 @@ def test_it_undoes_a_person_account_and_keeps_its_activities(person: Person, sf_
     )["id"]
     contact = sf.Account.get(account)["PersonContactId"]
     task = sf.Task.create({"Subject": "Workshop call", "WhoId": contact, "Status": "Completed"})["id"]
+    return account, contact, task
+
+
+def test_it_undoes_a_person_account_and_keeps_its_activities(person: Person, sf_server: Any):
+    sf = person.salesforce
+    account, _, task = _made_person_account(person, sf_server)
     # Linked to the Person Account as its business record too, as the linker does (the Contact's Account).
     event = sf.Event.create(
         {
@@ -135,15 +143,8 @@ def test_it_undoes_a_person_account_and_keeps_its_activities(person: Person, sf_
 def test_it_refuses_to_undo_a_person_account_its_emails_are_saved_to_and_touches_nothing(
     person: Person, sf_server: Any
 ):
-    Membership.objects.filter(user=person.user).update(role=Role.ORG_ADMIN)
-    person_accounts(person, sf_server)
-    person_type = sf_server.app.enable_person_accounts(person.sf_org_id)
     sf = person.salesforce
-    account = sf.Account.create(
-        {"RecordTypeId": person_type, "LastName": "Haddad", "PersonEmail": "o@h.example"}
-    )["id"]
-    contact = sf.Account.get(account)["PersonContactId"]
-    task = sf.Task.create({"Subject": "Workshop call", "WhoId": contact, "Status": "Completed"})["id"]
+    account, contact, task = _made_person_account(person, sf_server)
     sf.EmailMessage.create({"Subject": "Workshop", "Status": "3", "RelatedToId": account, "TextBody": "Hi"})
     record = made_record(person, "PersonAccount", account, "o@h.example", account_id=account)
 

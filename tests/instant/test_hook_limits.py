@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from instant.models import NotificationChannel
-from instant.shared_secret import secret_hash
-from syncengine.models import Provider
+from tests.support.instant import graph_channel
 from tests.support.people import Person
 
 pytestmark = pytest.mark.django_db
@@ -27,15 +24,7 @@ def enabled(settings) -> None:
 
 @pytest.fixture
 def channel(person: Person) -> NotificationChannel:
-    return NotificationChannel.objects.create(
-        mailbox=person.mailbox,
-        provider=Provider.GRAPH,
-        stream="events",
-        resource="me/events",
-        channel_id="sub-1",
-        secret_hash=secret_hash(SECRET),
-        expires_at=timezone.now() + timedelta(days=2),
-    )
+    return graph_channel(person.mailbox, SECRET)
 
 
 def _post(items: list[dict[str, str]]):

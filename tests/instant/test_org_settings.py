@@ -16,9 +16,8 @@ from audit.models import AuditEntry
 from instant.models import InstantSettings, MailboxWake, NotificationChannel
 from instant.services.maintenance import instant_maintain, mailboxes_lacking_channels
 from instant.services.wake import Wake, mailbox_wake, wakes_flush
-from instant.shared_secret import secret_hash
-from syncengine.models import Mailbox, Membership, Provider, Role, SyncSession, Trigger
-from tests.support.instant import queued_sessions
+from syncengine.models import Mailbox, Membership, Role, SyncSession, Trigger
+from tests.support.instant import graph_channel, queued_sessions
 from tests.support.pages import client_for, text_of
 from tests.support.people import Person
 
@@ -29,15 +28,7 @@ SECRET = "the-channel-secret"
 @pytest.fixture
 def channel(settings, person: Person) -> NotificationChannel:
     settings.INSTANT_SYNC_ENABLED = True
-    return NotificationChannel.objects.create(
-        mailbox=person.mailbox,
-        provider=Provider.GRAPH,
-        stream="events",
-        resource="me/events",
-        channel_id="sub-1",
-        secret_hash=secret_hash(SECRET),
-        expires_at=timezone.now() + timedelta(days=2),
-    )
+    return graph_channel(person.mailbox, SECRET)
 
 
 def notify(change_type: str) -> int:

@@ -12,6 +12,10 @@ from django_q.brokers.orm import ORM
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
+from instant.models import NotificationChannel
+from instant.shared_secret import secret_hash
+from syncengine.models import Provider
+
 
 def _waiting_tasks() -> list[dict[str, Any]]:
     """What waits in django-q2's queue, read without taking it: the ORM broker's table, or Redis's list."""
@@ -48,3 +52,16 @@ def event(subject: str, day: str = "") -> dict[str, Any]:
         "start": {"dateTime": f"{day}T10:00:00", "timeZone": "UTC"},
         "end": {"dateTime": f"{day}T11:00:00", "timeZone": "UTC"},
     }
+
+
+def graph_channel(mailbox: Any, secret: str, channel_id: str = "sub-1") -> NotificationChannel:
+    """A Graph subscription on the mailbox's events, as opened, knowing its shared secret."""
+    return NotificationChannel.objects.create(
+        mailbox=mailbox,
+        provider=Provider.GRAPH,
+        stream="events",
+        resource="me/events",
+        channel_id=channel_id,
+        secret_hash=secret_hash(secret),
+        expires_at=datetime.now(UTC) + timedelta(days=2),
+    )
