@@ -47,6 +47,9 @@ class SalesforceConfig:
     ca_bundle: str = ""
     timeout: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Named on every call (Sforce-Call-Options): Salesforce's change events carry it as their
+    # changeOrigin, which tells the engine's own writes from a person's.
+    client_name: str = "mailsync"
 
 
 class SalesforceConnector(CrmSide):
@@ -70,6 +73,7 @@ class SalesforceConnector(CrmSide):
         self.session = make_session(
             ca_bundle=config.ca_bundle, timeout=config.timeout, on_response=self._count
         )
+        self.session.headers["Sforce-Call-Options"] = f"client={config.client_name}"
         self._client: Salesforce | None = None
 
     # -- plumbing ---------------------------------------------------------------------------------

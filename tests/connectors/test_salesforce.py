@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import fastavro
 import pytest
 
 from connectors.base import ConnectorError
@@ -334,3 +337,19 @@ def test_it_finds_records_whose_values_hold_characters_soql_escapes(person: Pers
     )
 
     assert [values for _, values, _ in found.values()] == [{"last_name": odd}]
+
+
+def test_it_names_itself_on_its_writes_so_change_events_tell_them_apart(person: Person, sf_server: Any):
+    sf_server.app.enable_change_data_capture(person.sf_org_id, ["Event"])
+    connector = salesforce_for(person.connection)
+
+    [written] = connector.upsert(crm_object="Event", records=[event("Kickoff", key="mail-1")])
+    person.salesforce.Event.update(written.id, {"Subject": "Kickoff (moved by hand)"})
+
+    cdc = sf_server.app.cdc
+    origins = []
+    for published in cdc.retained(person.sf_org_id):
+        schema = fastavro.parse_schema(json.loads(cdc.schemas[published.schema_id]))
+        decoded = fastavro.schemaless_reader(io.BytesIO(published.payload), schema)
+        origins.append(decoded["ChangeEventHeader"]["changeOrigin"])  # type: ignore[index, call-overload]
+    assert origins == ["com/salesforce/api/rest/62.0;client=mailsync", ""], "the engine's, then a person's"
