@@ -50,6 +50,17 @@ def _row(person: NewPerson, mailbox: Mailbox | None) -> dict[str, Any]:
     }
 
 
+def _made_anew(person: NewPerson, mailbox: Mailbox | None) -> dict[str, Any]:
+    """A row that was undone, for a person met again: listed as a new record from now."""
+    return {
+        **_row(person, mailbox),
+        "undone_at": None,
+        "undone_by": None,
+        "converted_from": "",
+        "created_at": timezone.now(),
+    }
+
+
 def created_records_intend(
     *, organization: Organization, mailbox: Mailbox | None, people: Iterable[NewPerson]
 ) -> None:
@@ -61,14 +72,7 @@ def created_records_intend(
             organization=organization, sync_key=person.sync_key, defaults=_row(person, mailbox)
         )
         if not made and row.undone_at is not None:  # undone, met anew: noted as being made again
-            CreatedRecord.objects.filter(pk=row.pk).update(
-                **_row(person, mailbox),
-                record_id="",
-                undone_at=None,
-                undone_by=None,
-                converted_from="",
-                created_at=timezone.now(),
-            )
+            CreatedRecord.objects.filter(pk=row.pk).update(**_made_anew(person, mailbox), record_id="")
 
 
 def created_records_resolve(*, organization: Organization, crm: SalesforceConnector) -> int:
@@ -80,10 +84,10 @@ def created_records_resolve(*, organization: Organization, crm: SalesforceConnec
         return 0
     completed = 0
     objects = {"PersonAccount": "Account"}
+    stale = timezone.now() - timedelta(seconds=settings.SYNC_LEASE_SECONDS)
     for sobject in sorted({r.sobject for r in waiting}):
         rows = [r for r in waiting if r.sobject == sobject]
         found = crm.ids_by_sync_key(crm_object=objects.get(sobject, sobject), keys=[r.sync_key for r in rows])
-        stale = timezone.now() - timedelta(seconds=settings.SYNC_LEASE_SECONDS)
         for row in rows:
             if row.sync_key in found:
                 row.record_id = found[row.sync_key]
@@ -117,13 +121,7 @@ def created_records_keep(
             organization=organization, sync_key=person.sync_key, undone_at__isnull=False
         ).exclude(record_id=outcome.id)
         if undone.exists():  # undone, then met anew: a new record, listed as one
-            made |= {
-                **_row(person, mailbox),
-                "undone_at": None,
-                "undone_by": None,
-                "converted_from": "",
-                "created_at": timezone.now(),
-            }
+            made |= _made_anew(person, mailbox)
         record, _ = CreatedRecord.objects.update_or_create(
             organization=organization,
             sync_key=person.sync_key,

@@ -4,7 +4,8 @@ undoable. Thin views: the org admin guard, one service, render."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,6 +30,7 @@ from dashboard.org_views import salesforce_connection_to_describe
 from syncengine.services.connectors import salesforce_for
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 RECORDS_PER_PAGE = 50
 
 
@@ -36,10 +38,11 @@ RECORDS_PER_PAGE = 50
 @require_http_methods(["GET", "POST"])
 def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
     organization = administered_or_404(request, organization_id)
+    salesforce = _PageSalesforce(organization, request.user)
     data = request.POST if request.method == "POST" else None
     chosen = autoresolve_settings_for(organization)
     form = AutoresolveSettingsForm(
-        data, instance=chosen, person_accounts_available=_person_accounts_available(request, chosen)
+        data, instance=chosen, person_accounts_available=_person_accounts_available(salesforce, chosen)
     )
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -47,55 +50,60 @@ def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
             request, f"The autoresolve settings of {organization} are saved; the next sessions use them."
         )
         return HttpResponseRedirect(reverse("autoresolve:org_settings", args=[organization.pk]))
-    _complete_interrupted(request, organization)
+    if CreatedRecord.objects.filter(organization=organization, record_id="", undone_at=None).exists():
+        # Records a dead session wrote without keeping their ids: found by the person's key.
+        salesforce.run(
+            "interrupted records not completed", created_records_resolve, organization=organization
+        )
     records = CreatedRecord.objects.filter(organization=organization).select_related("mailbox__owner")
     page = Paginator(records, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
-    _follow_conversions(request, organization, page.object_list)
+    shown = list(page.object_list)
+    if any(r.sobject == "Lead" and not r.undone_at for r in shown):
+        # The page's Leads someone converted since are shown as their Contacts (one query).
+        salesforce.run("conversions not followed", created_records_follow, shown)
     context = org_page_context(organization, active="autoresolve", form=form, page=page)
     return render(request, "autoresolve/org_settings.html", context)
 
 
-def _person_accounts_available(request: HttpRequest, chosen: AutoresolveSettings) -> bool:
+class _PageSalesforce:
+    """The org's Salesforce for one page view: its connection looked up, and its connector made,
+    once and only when a step needs it. A step Salesforce fails is logged: the page shows what is
+    kept."""
+
+    def __init__(self, organization: Any, user: Any) -> None:
+        self.organization, self.user = organization, user
+        self._crm: Any = None
+        self._looked_up = False
+
+    def crm(self) -> Any:
+        if not self._looked_up:
+            self._looked_up = True
+            connection = salesforce_connection_to_describe(self.organization, self.user)
+            self._crm = salesforce_for(connection) if connection is not None else None
+        return self._crm
+
+    def run(self, what: str, step: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        crm = self.crm()
+        if crm is None:
+            return None
+        try:
+            return step(*args, crm=crm, **kwargs)
+        except ConnectorError as error:
+            log.info("autoresolve: %s: %s", what, error.code)
+            return None
+
+
+def _person_accounts_available(salesforce: _PageSalesforce, chosen: AutoresolveSettings) -> bool:
     """Whether the org's Salesforce has Person Accounts: its Account describe has IsPersonAccount
     (one call). Once chosen they stay offered, so the page never drops the org's own choice."""
     if chosen.mode == AutoresolveMode.PERSON_ACCOUNTS:
         return True
-    connection = salesforce_connection_to_describe(chosen.organization, request.user)
-    if connection is None:
-        return False
-    try:
-        fields = salesforce_for(connection).describe("Account").get("fields") or []
-    except ConnectorError as error:
-        log.info("autoresolve: Account not described: %s", error.code)
-        return False
-    return any(f.get("name") == "IsPersonAccount" for f in fields)
 
+    def described(crm: Any) -> bool:
+        fields = crm.describe("Account").get("fields") or []
+        return any(f.get("name") == "IsPersonAccount" for f in fields)
 
-def _follow_conversions(request: HttpRequest, organization: Any, records: Any) -> None:
-    """The page's Leads that someone converted since are shown as their Contacts (one query)."""
-    shown = list(records)
-    if not any(r.sobject == "Lead" and not r.undone_at for r in shown):
-        return
-    connection = salesforce_connection_to_describe(organization, request.user)
-    if connection is None:
-        return
-    try:
-        created_records_follow(shown, crm=salesforce_for(connection))
-    except ConnectorError as error:  # the list is shown as it was kept
-        log.info("autoresolve: conversions not followed: %s", error.code)
-
-
-def _complete_interrupted(request: HttpRequest, organization: Any) -> None:
-    """Records a dead session wrote without keeping their ids: found by the person's key."""
-    if not CreatedRecord.objects.filter(organization=organization, record_id="", undone_at=None).exists():
-        return
-    connection = salesforce_connection_to_describe(organization, request.user)
-    if connection is None:
-        return
-    try:
-        created_records_resolve(organization=organization, crm=salesforce_for(connection))
-    except ConnectorError as error:
-        log.info("autoresolve: interrupted records not completed: %s", error.code)
+    return bool(salesforce.run("Account not described", described))
 
 
 @login_required

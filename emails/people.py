@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from emails.context import STREAM, StreamContext
 from syncengine.core.email_plan import EmailInputs, ThreadPlan, relinked
-from syncengine.core.linking import ContactRow, Found, LeadRow, domain_of, website_host
+from syncengine.core.linking import ContactRow, Found, LeadRow, account_domains, domain_of
 from syncengine.extensions import AUTORESOLVE_FAILED, Unresolved, people_make
 from syncengine.services.issues import issue_record
 
@@ -51,7 +51,7 @@ def unresolved_of(
 
 
 def with_new_people(ctx: StreamContext, inputs: EmailInputs, final: ThreadPlan, found: Found) -> ThreadPlan:
-    known = frozenset(website_host(a.website) for a in found.accounts if a.website)
+    known = account_domains(found, inputs.filters)
     made = people_make(ctx.mailbox, ctx.crm, unresolved_of(ctx, final, known))
     if made.problem:
         issue_record(

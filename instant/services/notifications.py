@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F
@@ -37,26 +38,44 @@ def _touch(*channels: NotificationChannel) -> None:
     )
 
 
-def _authentic_many(items: Iterable[Mapping[str, Any]]) -> tuple[list[NotificationChannel], int]:
+def _claim(item: Mapping[str, Any]) -> tuple[str, str]:
+    return str(item.get("subscriptionId") or ""), str(item.get("clientState") or "")
+
+
+@dataclass(frozen=True)
+class _Proven:
+    """What a batch of Graph items proved: its channels by id, the (subscription, secret) claims that
+    were right (an item counts only with its own), and how many claims were refused."""
+
+    channels: dict[str, NotificationChannel]
+    claims: frozenset[tuple[str, str]]
+    refused: int
+
+    def channel_of(self, item: Mapping[str, Any]) -> NotificationChannel | None:
+        claim = _claim(item)
+        return self.channels[claim[0]] if claim in self.claims else None
+
+
+def _authentic_many(items: Iterable[Mapping[str, Any]]) -> _Proven:
     """The channels a batch of Graph items names with their right secret, read in one query; each
-    (subscription, secret) pair counts once however often a batch repeats it. Also: how many were refused."""
-    claims = {(str(i.get("subscriptionId") or ""), str(i.get("clientState") or "")) for i in items}
+    (subscription, secret) pair is checked once however often a batch repeats it."""
+    claims = {_claim(i) for i in items}
     known = {
         c.channel_id: c
         for c in NotificationChannel.objects.filter(channel_id__in={c for c, _ in claims}).select_related(
             "mailbox"
         )
     }
-    channels: dict[int, NotificationChannel] = {}
-    refused = 0
-    for channel_id, secret in sorted(claims):
+    channels: dict[str, NotificationChannel] = {}
+    proven: set[tuple[str, str]] = set()
+    for channel_id, secret in claims:
         channel = known.get(channel_id)
         if channel is not None and secret_matches(secret, channel.secret_hash):
-            channels[channel.pk] = channel
+            channels[channel_id] = channel
+            proven.add((channel_id, secret))
         else:
             secret_matches(secret, "0" * 64)  # the same work either way: timing says nothing
-            refused += 1
-    return list(channels.values()), refused
+    return _Proven(channels, frozenset(proven), len(claims) - len(proven))
 
 
 def graph_notifications_accept(items: Iterable[Mapping[str, Any]]) -> int:
@@ -64,18 +83,19 @@ def graph_notifications_accept(items: Iterable[Mapping[str, Any]]) -> int:
     has instant sync on for that kind of change (TriggerSyncOnAdd / Update / Delete); returns how many
     channels were authentic (0 means the whole call is refused). One log line per call, not per item."""
     items = list(items)
-    channels, refused = _authentic_many(items)
-    if refused:
-        log.warning("Graph notifications refused: %d unknown subscription(s) or wrong clientState", refused)
+    proven = _authentic_many(items)
+    if proven.refused:
+        log.warning(
+            "Graph notifications refused: %d unknown subscription(s) or wrong clientState", proven.refused
+        )
+    channels = list(proven.channels.values())
     if channels:
         _touch(*channels)
-    by_id = {c.channel_id: c for c in channels}
     chosen = instant_settings_of(c.mailbox.organization_id for c in channels)
     waking: set[int] = set()
     for item in items:
-        channel = by_id.get(str(item.get("subscriptionId") or ""))
-        # Only an item that carries the channel's secret itself says what kind of change it was.
-        if channel is None or not secret_matches(str(item.get("clientState") or ""), channel.secret_hash):
+        channel = proven.channel_of(item)  # only an item with the secret says what kind of change
+        if channel is None:
             continue
         options = chosen[channel.mailbox.organization_id]
         if options.enabled and options.triggers(str(item.get("changeType") or "")):
@@ -89,21 +109,18 @@ def graph_lifecycle_accept(items: Iterable[Mapping[str, Any]]) -> int:
     """reauthorizationRequired / subscriptionRemoved: renew or reopen (a task: it calls Graph);
     missed: some notifications were lost, so sync now."""
     items = list(items)
-    channels, refused = _authentic_many(items)
-    if refused:
+    proven = _authentic_many(items)
+    if proven.refused:
         log.warning(
-            "Graph lifecycle events refused: %d unknown subscription(s) or wrong clientState", refused
+            "Graph lifecycle events refused: %d unknown subscription(s) or wrong clientState", proven.refused
         )
-    by_id = {c.channel_id: c for c in channels}
     seen: set[tuple[str, str]] = set()
     accepted = 0
     for item in items:
-        channel = by_id.get(str(item.get("subscriptionId") or ""))
+        channel = proven.channel_of(item)
         event = str(item.get("lifecycleEvent") or "")
         if channel is None or (channel.channel_id, event) in seen:
             continue
-        if not secret_matches(str(item.get("clientState") or ""), channel.secret_hash):
-            continue  # another item of the batch proved the channel, not this one
         seen.add((channel.channel_id, event))
         accepted += 1
         if not instant_settings_for(channel.mailbox.organization_id).enabled:

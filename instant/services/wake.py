@@ -73,13 +73,13 @@ def wakes_flush(*, now: datetime | None = None) -> int:
     )
     rows = list(owed.values_list("pk", "mailbox_id", "queued_at", "mailbox__organization_id"))
     chosen = instant_settings_of(organization_id for *_, organization_id in rows)
-    windows = {pk: timedelta(seconds=s.min_seconds_between) for pk, s in chosen.items()}
     queued = 0
     for wake_id, mailbox_id, last_queued, organization_id in rows:
         if not chosen[organization_id].enabled:  # turned off since: the schedule syncs it
             MailboxWake.objects.filter(pk=wake_id).update(pending=False)
             continue
-        if last_queued is not None and last_queued > now - windows[organization_id]:
+        least = timedelta(seconds=chosen[organization_id].min_seconds_between)
+        if last_queued is not None and last_queued > now - least:
             continue  # too soon after the last instant session: the next pass queues it
         with transaction.atomic():
             taken = MailboxWake.objects.filter(pk=wake_id, pending=True).update(pending=False, queued_at=now)

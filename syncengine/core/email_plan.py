@@ -29,7 +29,15 @@ from syncengine.core.email_rules import (
     decide,
     thread_candidate,
 )
-from syncengine.core.linking import Found, ItemFacts, LinkFilters, Links, LinkUser, link_item, website_host
+from syncengine.core.linking import (
+    Found,
+    ItemFacts,
+    LinkFilters,
+    Links,
+    LinkUser,
+    account_domains,
+    link_item,
+)
 
 ROOT_INDEX_BYTES = 22  # Outlook's conversation index of a thread's first email; each reply adds 5 bytes
 Thread = tuple[EmailRecord, ...]
@@ -143,9 +151,7 @@ def emails_to_search(inputs: EmailInputs) -> list[ItemFacts]:
 def plan_emails(inputs: EmailInputs, found: Found) -> EmailPlan:
     choice = _choose(inputs)
     links = {key: _link(inputs, c.email, found) for key, c in choice.candidates.items()}
-    # Smart: the domains of the Accounts the initial search found by website.
-    known = frozenset(website_host(a.website) for a in found.accounts if a.website)
-    known -= inputs.filters.free_email_domains
+    known = account_domains(found, inputs.filters)  # Smart: companies Salesforce has an Account of
     chosen: list[ToSave] = []
     for key, c in choice.candidates.items():
         if c.needs_link and not auto_track_satisfied(links[key], inputs.rules.auto_track, known):

@@ -276,6 +276,12 @@ def unresolved_domains(addresses: Iterable[str], found: Found, filters: LinkFilt
     return frozenset(d for d in domains if d and d not in filters.free_email_domains)
 
 
+def account_domains(found: Found, filters: LinkFilters) -> frozenset[str]:
+    """The company domains the Accounts found have as their website (free-email ones never count)."""
+    hosts = {website_host(a.website) for a in found.accounts if a.website}
+    return frozenset(hosts - filters.free_email_domains)
+
+
 def contact_accounts(found: Found) -> frozenset[str]:
     """Accounts whose Opportunities may be linked: those of the Contacts found."""
     return frozenset(c.account_id for c in found.contacts if c.account_id)

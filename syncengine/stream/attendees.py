@@ -142,7 +142,7 @@ def _people_with_new_ones(
         values = written.get(meeting.event_id, {})
         subject = str(values.get("subject") or "")
         source = f"meeting '{subject[:200]}'" if subject else "a meeting"
-        for address in sorted({a.lower() for a in (*meeting.attendees, meeting.organizer) if a} & unknown):
+        for address in sorted(meeting_addresses([meeting]) & unknown):
             # The invitation is the organizer's email: its text may carry their signature.
             by_them = address == meeting.organizer.lower() and bool(values.get("body"))
             if address in met and (met[address].text or not by_them):

@@ -17,7 +17,7 @@ from syncengine.core.calendar import ScopedChanges, crm_in_window, scoped_mail_c
 from syncengine.core.final_plan import Facts, Match, MeetingContext, Wanted, matches_read
 from syncengine.core.meetings import Role
 from syncengine.core.records import ChangeSet, CreateIntent, ItemChange, PairState, Problem
-from syncengine.extensions import people_makeable, people_rules_for
+from syncengine.extensions import NOBODY_BLOCKED, people_makeable, people_rules_for
 from syncengine.models import Side
 from syncengine.selectors import saved_meetings, synced_users
 from syncengine.services.held import deletions_held
@@ -123,10 +123,6 @@ def gather(ctx: StreamContext, *, from_scratch: bool = False) -> Gathered:
     return gathered
 
 
-def _nobody(address: str) -> bool:
-    return False
-
-
 def meeting_context(ctx: StreamContext, gathered: Gathered) -> MeetingContext:
     scope = ctx.spec.scope
     saves_all = scope is None or scope.save_meetings_without_people
@@ -137,7 +133,7 @@ def meeting_context(ctx: StreamContext, gathered: Gathered) -> MeetingContext:
         save_meetings_without_people=saves_all,
         save_internal_meetings=scope is not None and scope.save_internal_meetings,
         # The blocklists are read only where the rule asks who may count (six queries, once).
-        blocked=people_rules_for(ctx.mailbox).blocked if not saves_all else _nobody,
+        blocked=(NOBODY_BLOCKED if saves_all else people_rules_for(ctx.mailbox)).blocked,
     )
 
 

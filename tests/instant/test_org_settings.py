@@ -96,3 +96,16 @@ def test_it_answers_404_to_a_rep_of_the_org(person: Person):
     page = reverse("instant_pages:org_settings", args=[person.organization.pk])
 
     assert client_for(person.user).get(page).status_code == 404
+
+
+def test_it_reads_a_change_kind_only_from_an_item_that_carries_the_secret(person: Person, channel):
+    InstantSettings.objects.create(organization=person.organization, trigger_on_update=False)
+    real = {"subscriptionId": "sub-1", "clientState": SECRET, "changeType": "updated"}
+    forged = {"subscriptionId": "sub-1", "clientState": "guessed", "changeType": "created"}
+
+    answer = Client().post(
+        "/hooks/graph/", json.dumps({"value": [real, forged]}), content_type="application/json"
+    )
+
+    assert answer.status_code == 202
+    assert queued_sessions(person.mailbox.pk) == [], "the forged 'created' wakes nothing"
