@@ -12,6 +12,7 @@ class InstantSettingsForm(forms.ModelForm):
         model = InstantSettings
         fields = [
             "enabled",
+            "from_salesforce",
             "trigger_on_add",
             "trigger_on_update",
             "trigger_on_delete",

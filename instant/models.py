@@ -64,14 +64,21 @@ class InstantSettings(models.Model):
         help_text="InstantSyncEnabled: a change in a mailbox starts its session within seconds, instead "
         "of at the next scheduled one. Off: mailboxes sync on the schedule only.",
     )
+    from_salesforce = models.BooleanField(
+        "Instant sync from Salesforce",
+        default=True,
+        help_text="A change to an Event, Task or Contact in Salesforce starts the owner's session within "
+        "seconds (Change Data Capture, when it is on for the org). Off: Salesforce changes reach "
+        "mailboxes at the next scheduled session.",
+    )
     trigger_on_add = models.BooleanField(
-        "On new items", default=True, help_text="TriggerSyncOnAdd: an item created in the mailbox."
+        "On new items", default=True, help_text="TriggerSyncOnAdd: an item created on either side."
     )
     trigger_on_update = models.BooleanField(
-        "On changed items", default=True, help_text="TriggerSyncOnUpdate: an item changed in the mailbox."
+        "On changed items", default=True, help_text="TriggerSyncOnUpdate: an item changed on either side."
     )
     trigger_on_delete = models.BooleanField(
-        "On deleted items", default=True, help_text="TriggerSyncOnDelete: an item deleted in the mailbox."
+        "On deleted items", default=True, help_text="TriggerSyncOnDelete: an item deleted on either side."
     )
     min_seconds_between = models.PositiveIntegerField(
         "Shortest time between two instant sessions of a mailbox (seconds)",
@@ -90,9 +97,51 @@ class InstantSettings(models.Model):
         return f"{self.organization}: instant sync {'on' if self.enabled else 'off'}"
 
     def triggers(self, change_type: str) -> bool:
-        """Whether a change of this kind (Graph's changeType) starts a session; an unknown kind does."""
+        """Whether a change of this kind (Graph's changeType, or a change event's created / updated /
+        deleted) starts a session; an unknown kind does."""
         return {
             "created": self.trigger_on_add,
             "updated": self.trigger_on_update,
             "deleted": self.trigger_on_delete,
         }.get(change_type, True)
+
+
+class ListenerState(models.TextChoices):
+    STARTING = "starting", "Starting"
+    LISTENING = "listening", "Listening"
+    RECONNECTING = "reconnecting", "Reconnecting"
+    UNAVAILABLE = "unavailable", "Not available: on the schedule"  # e.g. CDC not enabled for the org
+    FAILED = "failed", "Failed: retrying"
+    STOPPED = "stopped", "Stopped"
+
+
+class ListenerLease(models.Model):
+    """One long-lived listener (an organization's change event subscriber, a group of Exchange
+    mailboxes' stream): which process holds it until when, where it is in its stream, and how it is.
+
+    The row outlives its holders: a process that takes the lease over resumes from ``position``.
+    """
+
+    name = models.CharField(max_length=200, unique=True)  # e.g. "salesforce-cdc:org:5"
+    kind = models.CharField(max_length=40)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="listeners"
+    )
+    holder = models.CharField(max_length=200, blank=True)  # "host:pid:random" of the process holding it
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    beat_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=12, choices=ListenerState.choices, default=ListenerState.STARTING)
+    message = models.CharField(max_length=500, blank=True)
+    position = models.TextField(blank=True)  # the stream's resume point (a replay id in hex, a watermark)
+    position_at = models.DateTimeField(null=True, blank=True)
+    events = models.PositiveBigIntegerField(default=0)  # changes received since the row was made
+    wakes = models.PositiveBigIntegerField(default=0)  # mailbox sessions those changes asked for
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    takeovers = models.PositiveIntegerField(default=0)  # times another process took it from a dead holder
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"listener {self.name} ({self.state})"

@@ -325,6 +325,16 @@ WEBHOOK_BASE_URL = env.str("WEBHOOK_BASE_URL", default=PUBLIC_BASE_URL)
 INSTANT_GRAPH_LIFETIME_MINUTES = env.int("INSTANT_GRAPH_LIFETIME_MINUTES", default=4230)  # To Do's maximum
 INSTANT_GOOGLE_TTL_SECONDS = env.int("INSTANT_GOOGLE_TTL_SECONDS", default=7 * 24 * 3600)
 INSTANT_RENEW_BEFORE_MINUTES = env.int("INSTANT_RENEW_BEFORE_MINUTES", default=12 * 60)
+# Listeners (manage.py listen) hold streams open to the providers, so they need no inbound address:
+# Salesforce change events over the Pub/Sub API (gRPC). Empty: Salesforce changes wait for the schedule.
+SALESFORCE_PUBSUB_TARGET = env.str("SALESFORCE_PUBSUB_TARGET", default="api.pubsub.salesforce.com:7443")
+# How long a listener that cannot run (Change Data Capture not on for the org, nobody connected) waits
+# before it looks again; the schedule syncs meanwhile.
+LISTENER_UNAVAILABLE_RETRY_SECONDS = env.int("LISTENER_UNAVAILABLE_RETRY_SECONDS", default=900)
+# A listener process renews its leases every LISTENER_PASS_SECONDS; one silent for LISTENER_LEASE_SECONDS
+# is taken to be dead and another process takes its listeners over.
+LISTENER_PASS_SECONDS = env.float("LISTENER_PASS_SECONDS", default=10.0)
+LISTENER_LEASE_SECONDS = env.int("LISTENER_LEASE_SECONDS", default=30)
 
 # Notifications (notify/) go by Django's email backend: SMTP from the environment in production,
 # files under var/mail in the demo (EMAIL_BACKEND=...filebased.EmailBackend), memory in tests.

@@ -49,13 +49,15 @@ def worker_env() -> dict[str, str]:
     return env
 
 
-def start_manage(*command: str, output: int = subprocess.DEVNULL) -> subprocess.Popen:
+def start_manage(
+    *command: str, output: int = subprocess.DEVNULL, env: dict[str, str] | None = None
+) -> subprocess.Popen:
     """``manage.py <command>`` started in a separate process on this test's world (its output goes to
-    ``output``: dropped, or ``subprocess.PIPE`` to read it)."""
+    ``output``: dropped, or ``subprocess.PIPE`` to read it; ``env`` adds to its environment)."""
     return subprocess.Popen(
         [sys.executable, "manage.py", *command],
         cwd=settings.BASE_DIR,
-        env=worker_env(),
+        env={**worker_env(), **(env or {})},
         stdout=output,
         stderr=output,
     )
