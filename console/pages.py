@@ -16,6 +16,7 @@ CONSOLE_TABS = (
     ("issues", "Issues", "console:issues"),
     ("trace", "Item trace", "console:trace"),
     ("statistics", "Statistics", "console:statistics"),
+    ("listeners", "Listeners", "console:listeners"),
     ("notifications", "Notifications", "console:notifications"),
 )
 

@@ -163,6 +163,12 @@ def provision_org(control: SandboxControl, *, name: str, slug: str, domain: str)
     )
     sf_org = control.sf("POST", "/orgs", {"name": name})["id"]
     add_sync_key_fields(control, sf_org, ("Event", "Task", "Contact"))
+    # The org's admin selected these in Setup > Change Data Capture: the listener gets their changes.
+    control.sf(
+        "POST",
+        f"/orgs/{sf_org}/change-data-capture",
+        {"objects": ["Event", "EventRelation", "Task", "Contact"]},
+    )
     tenant = control.graph("POST", "/tenants", {"domain": domain})["id"]
     control.graph(
         "POST",

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from dashboard.org_pages import administered_or_404, settings_form_page
 from instant.forms import InstantSettingsForm
 from instant.models import InstantSettings
+from instant.services.listener_health import listener_health
 
 
 @login_required
@@ -27,5 +28,8 @@ def org_settings(request: HttpRequest, organization_id: int) -> HttpResponse:
         url_name="instant_pages:org_settings",
         template="instant/org_settings.html",
         active="instant",
-        extra={"server_can_listen": settings.INSTANT_SYNC_ENABLED},
+        extra={
+            "server_can_listen": settings.INSTANT_SYNC_ENABLED,
+            "listeners": listener_health(organization.pk),
+        },
     )

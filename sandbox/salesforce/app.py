@@ -129,6 +129,7 @@ class SalesforceSandbox(SandboxApp):
         self.route("POST", f"{c}/orgs/{org}/person-accounts", self._control(self._ctl_person_accounts))
         self.route("POST", f"{c}/expire-tokens", self._control(self._ctl_expire))
         self.route("POST", f"{c}/orgs/{org}/api-limit", self._control(self._ctl_limit))
+        self.route("POST", f"{c}/orgs/{org}/change-data-capture", self._control(self._ctl_cdc))
         self.route("GET", f"{c}/orgs/{org}/records/{T}", self._control(self._ctl_records))
         self.route("POST", f"{c}/orgs/{org}/records/{T}", self._control(self._ctl_create_record))
 
@@ -561,6 +562,10 @@ class SalesforceSandbox(SandboxApp):
         body = request.json() or {}
         self.set_api_limit(request.params["org"], int(body["max_calls"]))
         return {"max_calls": int(body["max_calls"])}
+
+    def _ctl_cdc(self, request: Request) -> Any:
+        body = request.json() or {}
+        return {"objects": self.enable_change_data_capture(request.params["org"], list(body["objects"]))}
 
     def _ctl_records(self, request: Request) -> Any:
         deleted = request.query.get("deleted", "").lower() in {"1", "true"}

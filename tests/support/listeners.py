@@ -30,7 +30,12 @@ def lease_of(name: str) -> ListenerLease | None:
 
 
 def wait_until_listening(name: str, timeout: float = 20.0) -> ListenerLease:
-    return wait_for(lambda: ListenerLease.objects.filter(name=name, state="listening").first(), timeout)
+    """The listener's row once its stream is open: listening, with a position the provider gave it
+    (the Salesforce sandbox's first keepalive names one), so a change made now is one it gets."""
+    return wait_for(
+        lambda: ListenerLease.objects.filter(name=name, state="listening").exclude(position="").first(),
+        timeout,
+    )
 
 
 def wait_for_events(name: str, at_least: int, timeout: float = 20.0) -> ListenerLease:

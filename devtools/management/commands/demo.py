@@ -80,6 +80,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--ews-port", type=int, default=int(os.environ.get("DEMO_EWS_PORT", "8446")))
         parser.add_argument(
+            "--salesforce-pubsub-port",
+            type=int,
+            default=int(os.environ.get("DEMO_SALESFORCE_PUBSUB_PORT", "8447")),
+        )
+        parser.add_argument(
             "--activity-seconds", type=float, default=20.0, help="how often the demo users edit"
         )
         parser.add_argument(
@@ -105,7 +110,10 @@ class Command(BaseCommand):
     def _run(self, options: dict[str, Any]) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         directory = settings.VAR_DIR / "sandbox"
-        ports = {name: options[f"{name}_port"] for name in ("salesforce", "graph", "google", "ews")}
+        ports = {
+            name: options[f"{name}_port"]
+            for name in ("salesforce", "graph", "google", "ews", "salesforce_pubsub")
+        }
         endpoints = self._start_sandboxes(directory, ports)
         env = self._child_env(endpoints, options["port"])
         for key in (
@@ -132,6 +140,7 @@ class Command(BaseCommand):
 
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         self._spawn([*manage, "qcluster"], env, "workers")
+        self._spawn([*manage, "listen"], env, "listeners")
         self._spawn(
             [*manage, "runserver", f"127.0.0.1:{options['port']}", "--noreload", "--skip-checks"], env, "web"
         )
@@ -181,7 +190,7 @@ class Command(BaseCommand):
         marker.unlink(missing_ok=True)
         command = [sys.executable, "-m", "sandbox.run", "--dir", str(directory)]
         for name, port in ports.items():
-            command += [f"--{name}-port", str(port)]
+            command += [f"--{name.replace('_', '-')}-port", str(port)]
         process = self._spawn(command, os.environ.copy(), "sandboxes")
         deadline = time.monotonic() + 30
         while not marker.exists():
@@ -207,6 +216,7 @@ class Command(BaseCommand):
                 "GOOGLE_AUTH_URL": f"{google}/o/oauth2/v2/auth",
                 "GOOGLE_CLIENT_SECRET": env.get("GOOGLE_CLIENT_SECRET") or secrets.token_urlsafe(24),
                 "EWS_SERVICE_ENDPOINT": f"{endpoints['ews']}/EWS/Exchange.asmx",
+                "SALESFORCE_PUBSUB_TARGET": endpoints["salesforce_pubsub"],
                 "OUTBOUND_CA_BUNDLE": endpoints["ca_bundle"],
                 # The connect pages: redirect URIs come back here; the demo tenant signs users in.
                 "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",

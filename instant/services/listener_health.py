@@ -1,0 +1,57 @@
+"""How an organization's listeners are, in words, for the console and the org's instant sync page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from instant.models import ListenerLease, ListenerState
+
+KIND_LABELS = {
+    "salesforce-cdc": "Salesforce change events",
+    "ews-streams": "Exchange streaming notifications",
+    "gmail-pubsub": "Gmail notifications (Pub/Sub)",
+}
+
+
+@dataclass(frozen=True)
+class ListenerHealth:
+    name: str
+    kind: str
+    state: str
+    healthy: bool
+    holder: str  # the process holding it; "" when none does
+    silent: bool  # held, but its holder stopped renewing: it is dead and is being taken over
+    beat_at: datetime | None
+    last_event_at: datetime | None
+    events: int
+    wakes: int
+    takeovers: int
+    message: str
+
+
+def listener_health(organization_id: int, now: datetime | None = None) -> list[ListenerHealth]:
+    now = now or timezone.now()
+    rows = []
+    for lease in ListenerLease.objects.filter(organization_id=organization_id):
+        silent = bool(lease.holder) and (lease.expires_at is None or lease.expires_at <= now)
+        held = bool(lease.holder) and not silent
+        rows.append(
+            ListenerHealth(
+                name=lease.name,
+                kind=KIND_LABELS.get(lease.kind, lease.kind),
+                state=ListenerState(lease.state).label if held else "Not running: no listen process holds it",
+                healthy=held and lease.state == ListenerState.LISTENING,
+                holder=lease.holder if held else "",
+                silent=silent,
+                beat_at=lease.beat_at,
+                last_event_at=lease.last_event_at,
+                events=lease.events,
+                wakes=lease.wakes,
+                takeovers=lease.takeovers,
+                message=lease.message,
+            )
+        )
+    return rows
