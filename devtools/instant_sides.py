@@ -1,0 +1,230 @@
+"""The two sides of a rep's calendar as the rep acts on them, for the instant sync latency bench:
+Outlook (Graph REST), Google Calendar (REST), Exchange (EWS through exchangelib) and Salesforce
+(REST), each with the rep's own sign-in and the provider's public protocol. Each side can make,
+rename and delete an event, and say whether an event of a subject is there."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import requests
+from django.conf import settings
+from exchangelib import CalendarItem, EWSDateTime
+
+from connectors.ews.transport import open_account
+from devtools.world import DemoOrg, DemoPerson, SandboxControl
+
+SALESFORCE_API = "/services/data/v62.0"
+
+
+class Side(Protocol):
+    name: str
+
+    def create(self, subject: str) -> str: ...
+    def rename(self, item_id: str, subject: str) -> None: ...
+    def delete(self, item_id: str) -> None: ...
+    def has(self, subject: str) -> bool: ...
+
+
+def _token(control: SandboxControl, url: str, refresh: str, client_id: str, secret: str, **extra: str) -> str:
+    response = control.http.post(
+        url,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh,
+            "client_id": client_id,
+            "client_secret": secret,
+            **extra,
+        },
+        timeout=30,
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def _when(offset_hours: int = 50) -> datetime:
+    return (datetime.now(UTC) + timedelta(hours=offset_hours)).replace(minute=0, second=0, microsecond=0)
+
+
+class OutlookSide:
+    name = "Microsoft 365"
+
+    def __init__(self, control: SandboxControl, org: DemoOrg, person: DemoPerson) -> None:
+        self.http = control.http
+        token = _token(
+            control,
+            f"{control.graph_url}/{org.tenant_id}/oauth2/v2.0/token",
+            control.graph_refresh_token(org.tenant_id, person.graph_user_id),
+            settings.GRAPH_CLIENT_ID,
+            settings.GRAPH_CLIENT_SECRET,
+            scope="Calendars.ReadWrite offline_access",
+        )
+        self.me = f"{control.graph_url}/v1.0/me"
+        self.headers = {"Authorization": f"Bearer {token}", "Prefer": 'outlook.timezone="UTC"'}
+
+    def create(self, subject: str) -> str:
+        start = _when()
+        body = {
+            "subject": subject,
+            "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+            "end": {"dateTime": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+        }
+        response = self.http.post(f"{self.me}/events", json=body, headers=self.headers, timeout=30)
+        response.raise_for_status()
+        return str(response.json()["id"])
+
+    def rename(self, item_id: str, subject: str) -> None:
+        self.http.patch(
+            f"{self.me}/events/{item_id}", json={"subject": subject}, headers=self.headers, timeout=30
+        ).raise_for_status()
+
+    def delete(self, item_id: str) -> None:
+        self.http.delete(f"{self.me}/events/{item_id}", headers=self.headers, timeout=30).raise_for_status()
+
+    def has(self, subject: str) -> bool:
+        url: str | None = f"{self.me}/events?$top=200&$select=id,subject"
+        while url:
+            page = self.http.get(url, headers=self.headers, timeout=30).json()
+            if any(e.get("subject") == subject for e in page.get("value", [])):
+                return True
+            url = page.get("@odata.nextLink")
+        return False
+
+
+class GoogleSide:
+    name = "Google"
+
+    def __init__(self, control: SandboxControl, person: DemoPerson) -> None:
+        self.http = control.http
+        refresh = control.google(
+            "POST", f"/users/{person.graph_user_id}/refresh_tokens", {"client_id": settings.GOOGLE_CLIENT_ID}
+        )["refresh_token"]
+        token = _token(
+            control, f"{control.google_url}/token", refresh, settings.GOOGLE_CLIENT_ID, settings.GOOGLE_CLIENT_SECRET
+        )
+        self.events = f"{control.google_url}/calendar/v3/calendars/primary/events"
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def create(self, subject: str) -> str:
+        start = _when()
+        body = {
+            "summary": subject,
+            "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%SZ")},
+            "end": {"dateTime": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")},
+        }
+        response = self.http.post(self.events, json=body, headers=self.headers, timeout=30)
+        response.raise_for_status()
+        return str(response.json()["id"])
+
+    def rename(self, item_id: str, subject: str) -> None:
+        self.http.patch(
+            f"{self.events}/{item_id}", json={"summary": subject}, headers=self.headers, timeout=30
+        ).raise_for_status()
+
+    def delete(self, item_id: str) -> None:
+        self.http.delete(f"{self.events}/{item_id}", headers=self.headers, timeout=30).raise_for_status()
+
+    def has(self, subject: str) -> bool:
+        token: str | None = ""
+        while token is not None:
+            params: dict[str, Any] = {"maxResults": 250, **({"pageToken": token} if token else {})}
+            page = self.http.get(self.events, params=params, headers=self.headers, timeout=30).json()
+            if any(e.get("summary") == subject and e.get("status") != "cancelled" for e in page.get("items", [])):
+                return True
+            token = page.get("nextPageToken")
+        return False
+
+
+class ExchangeSide:
+    name = "Exchange"
+
+    def __init__(self, control: SandboxControl, person: DemoPerson) -> None:
+        self.account = open_account(
+            service_endpoint=f"{control.ews_url}/EWS/Exchange.asmx",
+            smtp_address=person.mailbox.address,
+            credentials=dict(person.mailbox.credentials),
+            build=(15, 1, 2507, 6),
+            ca_bundle=str(control.http.verify),
+            timeout=30,
+            time_zone="UTC",
+            on_response=lambda response: None,
+        )
+        self.items: dict[str, CalendarItem] = {}
+
+    def create(self, subject: str) -> str:
+        start = EWSDateTime.from_datetime(_when())
+        item = CalendarItem(
+            account=self.account, folder=self.account.calendar, subject=subject, start=start, end=start + timedelta(hours=1)
+        )
+        item.save()
+        self.items[str(item.id)] = item
+        return str(item.id)
+
+    def rename(self, item_id: str, subject: str) -> None:
+        item = self.items[item_id]
+        item.subject = subject
+        item.save(update_fields=["subject"])
+
+    def delete(self, item_id: str) -> None:
+        self.items.pop(item_id).delete()
+
+    def has(self, subject: str) -> bool:
+        return self.account.calendar.filter(subject=subject).count() > 0
+
+
+class SalesforceSide:
+    name = "Salesforce"
+
+    def __init__(self, control: SandboxControl, org: DemoOrg, person: DemoPerson) -> None:
+        self.http = control.http
+        self.owner = person.sf_user_id
+        token = _token(
+            control,
+            f"{control.salesforce_url}/services/oauth2/token",
+            control.sf_refresh_token(org.sf_org_id, person.sf_user_id),
+            settings.SALESFORCE_CLIENT_ID,
+            settings.SALESFORCE_CLIENT_SECRET,
+        )
+        self.api = f"{control.salesforce_url}{SALESFORCE_API}"
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def create(self, subject: str) -> str:
+        start = _when()
+        body = {
+            "Subject": subject,
+            "StartDateTime": start.isoformat(),
+            "EndDateTime": (start + timedelta(hours=1)).isoformat(),
+            "OwnerId": self.owner,
+        }
+        response = self.http.post(f"{self.api}/sobjects/Event", json=body, headers=self.headers, timeout=30)
+        response.raise_for_status()
+        return str(response.json()["id"])
+
+    def rename(self, item_id: str, subject: str) -> None:
+        self.http.patch(
+            f"{self.api}/sobjects/Event/{item_id}", json={"Subject": subject}, headers=self.headers, timeout=30
+        ).raise_for_status()
+
+    def delete(self, item_id: str) -> None:
+        self.http.delete(f"{self.api}/sobjects/Event/{item_id}", headers=self.headers, timeout=30).raise_for_status()
+
+    def has(self, subject: str) -> bool:
+        quoted = subject.replace("\\", "\\\\").replace("'", "\\'")
+        soql = f"SELECT Id FROM Event WHERE Subject = '{quoted}'"  # noqa: S608 - the bench's own subjects
+        response = self.http.get(f"{self.api}/query", params={"q": soql}, headers=self.headers, timeout=30)
+        response.raise_for_status()
+        return bool(response.json().get("records"))
+
+
+def mailbox_side(control: SandboxControl, org: DemoOrg, person: DemoPerson) -> Side:
+    provider = person.mailbox.provider
+    if provider == "google":
+        return GoogleSide(control, person)
+    if provider == "ews":
+        return ExchangeSide(control, person)
+    return OutlookSide(control, org, person)
+
+
+def _unused(*_: Any) -> requests.Session:  # keeps requests imported for the type of control.http
+    raise NotImplementedError
