@@ -106,6 +106,19 @@ class SubscriptionGoneError(ConnectorError):
         self.subscription_ids = tuple(subscription_ids)
 
 
+class _StoppableStream(GetStreamingEvents):
+    """GetStreamingEvents that shuts its own answer down when ``stopper`` fired while it was connecting:
+    ``Stopper.stop`` finds no socket to shut until the answer exists."""
+
+    stopper: Stopper | None = None
+
+    def _get_response(self, payload: Any, api_version: Any) -> Any:
+        response = super()._get_response(payload=payload, api_version=api_version)
+        if self.stopper is not None and self.stopper.stopped:
+            _shut(self)
+        return response
+
+
 class Stopper:
     """Ends a ``stream`` blocked in another thread: ``stop()`` returns at once, the stream soon after."""
 
@@ -165,7 +178,8 @@ def stream(
     """Notices as Exchange writes them, until it closes the connection after ``timeout_minutes``
     (1 to 30) or ``stop`` is used. Raises SubscriptionGoneError, or ConnectorError (see the module)."""
     kinds = {s.id: s.kind for s in subscriptions}
-    service = GetStreamingEvents(account=account)
+    service = _StoppableStream(account=account)
+    service.stopper = stop
     if stop is not None:
         stop._watch(service)
     try:

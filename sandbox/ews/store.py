@@ -117,6 +117,7 @@ class StoreEvent:
     folder_id: str
     old_item_id: str = ""  # MovedEvent: where the item was before
     old_folder_id: str = ""
+    change_key: str = ""  # the item's, after the change ("" once it is deleted)
     timestamp: str = field(default_factory=lambda: now_stamp())
 
 
@@ -165,7 +166,7 @@ class Mailbox:
     def touch(self, item: Item) -> None:
         """An item was changed: a new change key and a ModifiedEvent."""
         self._stamp(item)
-        self._emit("ModifiedEvent", item.id, item.folder_id)
+        self._emit("ModifiedEvent", item.id, item.folder_id, change_key=item.change_key)
 
     def _stamp(self, item: Item) -> None:
         self.seq += 1
@@ -174,10 +175,18 @@ class Mailbox:
         item.props["LastModifiedTime"] = leaf(t("LastModifiedTime"), now_stamp())
 
     def _emit(
-        self, kind: str, item_id: str, folder_id: str, old_item_id: str = "", old_folder_id: str = ""
+        self,
+        kind: str,
+        item_id: str,
+        folder_id: str,
+        old_item_id: str = "",
+        old_folder_id: str = "",
+        change_key: str = "",
     ) -> None:
         if self.on_event is not None:
-            self.on_event(StoreEvent(kind, self.seq, item_id, folder_id, old_item_id, old_folder_id))
+            self.on_event(
+                StoreEvent(kind, self.seq, item_id, folder_id, old_item_id, old_folder_id, change_key)
+            )
 
     def add(self, folder: Folder, kind: str, props: dict[str, ET.Element]) -> Item:
         allowed = KINDS_BY_FOLDER_CLASS.get(folder.folder_class, set())
@@ -193,9 +202,9 @@ class Mailbox:
         finish(item, self, created=True)
         self.items[item.id] = item
         self._stamp(item)
-        self._emit("CreatedEvent", item.id, folder.id)
+        self._emit("CreatedEvent", item.id, folder.id, change_key=item.change_key)
         if kind == "Message" and folder.distinguished == "inbox":
-            self._emit("NewMailEvent", item.id, folder.id)
+            self._emit("NewMailEvent", item.id, folder.id, change_key=item.change_key)
         return item
 
     def add_folder(self, parent: Folder, tag: str, name: str, folder_class: str) -> Folder:
@@ -231,7 +240,7 @@ class Mailbox:
         moved = Item(new_id(), item.kind, target.id, item.props)
         self.items[moved.id] = moved
         self._stamp(moved)
-        self._emit("MovedEvent", moved.id, target.id, item.id, item.folder_id)
+        self._emit("MovedEvent", moved.id, target.id, item.id, item.folder_id, moved.change_key)
         return moved
 
     def attachment(self, attachment_id: str) -> ET.Element | None:

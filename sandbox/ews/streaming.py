@@ -113,9 +113,12 @@ class Streaming:
             for subscription in self.subscriptions.values():
                 subscription.last_read -= minutes * 60 * self.idle_expiry / (30 * 60)
 
-    def open_streams(self) -> int:
+    def open_streams(self, smtp: str = "") -> int:
+        """How many GetStreamingEvents connections are reading (the mailbox's, or everyone's)."""
         with self.changed:
-            return len({s.reader for s in self.subscriptions.values() if s.reader})
+            mine = [s for s in self.subscriptions.values() if not smtp or s.owner == smtp.lower()]
+            readers = {s.reader for s in mine if s.reader}
+            return len(readers)
 
     # -- the store's changes ------------------------------------------------------------------------
     def record(self, owner: str, event: StoreEvent) -> None:
@@ -307,7 +310,11 @@ def _event_element(event: StoreEvent) -> ET.Element:
     node = ET.Element(t(event.kind))
     node.append(leaf(t("Watermark"), watermark(event.seq)))
     node.append(leaf(t("TimeStamp"), event.timestamp))
-    ET.SubElement(node, t("ItemId"), {"Id": event.item_id})
+    ET.SubElement(
+        node,
+        t("ItemId"),
+        {"Id": event.item_id, **({"ChangeKey": event.change_key} if event.change_key else {})},
+    )
     ET.SubElement(node, t("ParentFolderId"), {"Id": event.folder_id})
     if event.old_item_id:
         ET.SubElement(node, t("OldItemId"), {"Id": event.old_item_id})

@@ -112,11 +112,11 @@ def test_it_ends_quietly_when_exchange_closes_the_stream_at_its_timeout(listener
     assert 0.4 < time.monotonic() - started < 3
 
 
-def test_it_stops_a_blocked_stream_from_another_thread(listener: Account, app: Any) -> None:
+def test_it_stops_a_blocked_stream_from_another_thread(listener: Account, app: Any, smtp: str) -> None:
     subscriptions = subscribe(listener, {"events": ["calendar"]})
     stop = Stopper()
     heard = notices(listener, subscriptions, stop)
-    wait_until(lambda: app.streaming.open_streams() == 1)
+    wait_until(lambda: app.streaming.open_streams(smtp) == 1)
     started = time.monotonic()
     stop.stop()
     heard.finish(timeout=2)
@@ -129,7 +129,7 @@ def test_it_reports_a_broken_stream_as_transient_and_reads_on_after_it(
 ) -> None:
     subscriptions = subscribe(listener, {"emails": ["inbox"]})
     heard = notices(listener, subscriptions)
-    wait_until(lambda: app.streaming.open_streams() == 1)
+    wait_until(lambda: app.streaming.open_streams(smtp) == 1)
     app.drop_streams()
     heard.finish()
     assert isinstance(heard.error, ConnectorError)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import Any
 
@@ -13,7 +14,14 @@ from exchangelib.errors import (
     ErrorSubscriptionAccessDenied,
     ErrorSubscriptionNotFound,
 )
-from exchangelib.properties import CreatedEvent, DeletedEvent, ModifiedEvent, MovedEvent, NewMailEvent
+from exchangelib.properties import (
+    CreatedEvent,
+    DeletedEvent,
+    FolderId,
+    ModifiedEvent,
+    MovedEvent,
+    NewMailEvent,
+)
 
 from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
@@ -87,6 +95,7 @@ def test_it_delivers_calendar_create_modify_and_delete_made_through_ews(
     created = stream.take(is_event(CreatedEvent, item.id))
     assert created[1].parent_folder_id.id == account.calendar.id
     assert created[1].watermark
+    assert created[1].item_id.changekey == item.changekey
     item.subject = "Kickoff (moved)"
     item.save(update_fields=["subject"], send_meeting_invitations="SendToNone")
     stream.take(is_event(ModifiedEvent, item.id))
@@ -291,10 +300,19 @@ def test_it_hands_a_subscription_to_the_newer_stream(
 ) -> None:
     subscription = account.inbox.subscribe_to_streaming(event_types=EVENTS)
     older = events_of(listener, subscription)
-    wait_until(lambda: ews_server.app.streaming.open_streams() == 1)  # type: ignore[attr-defined]
+    wait_until(lambda: ews_server.app.streaming.open_streams(smtp) == 1)  # type: ignore[attr-defined]
     newer = events_of(ews_account(ews_server, sandbox_ca, smtp), subscription)
     older.finish()  # Closed: its one subscription is read elsewhere now
     assert older.error is None
     message = Message(account=account, folder=account.inbox, subject="To the newer")
     message.save()
     newer.take(is_event(CreatedEvent, message.id))
+
+
+def test_it_refuses_to_subscribe_a_folder_that_is_not_there(account: Account) -> None:
+    from exchangelib.errors import ErrorFolderNotFound
+    from exchangelib.services import SubscribeToStreaming
+
+    missing = FolderId(id=base64.b64encode(b"no such folder").decode())
+    with pytest.raises(ErrorFolderNotFound):
+        SubscribeToStreaming(account=account).get(folders=[missing], event_types=EVENTS)
