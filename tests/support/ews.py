@@ -6,6 +6,7 @@ import itertools
 import queue
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,7 +21,7 @@ _numbers = itertools.count(1)
 
 
 def new_mailbox(server: SandboxServer, prefix: str = "streamer") -> str:
-    smtp = f"{prefix}{next(_numbers)}@contoso.example"
+    smtp = f"{prefix}{next(_numbers)}-{uuid.uuid4().hex[:6]}@streaming.example"  # no other test's address
     server.app.create_mailbox(smtp, prefix.title(), password=PASSWORD)  # type: ignore[attr-defined]
     return smtp
 
