@@ -28,6 +28,8 @@ Errors are ``ConnectorError``s a caller can act on:
   code STREAM_LOST (transient): the connection broke mid-stream: read again (the subscriptions live
       on and queue what happens meanwhile);
   code MAIL_AUTH_REVOKED (permanent): the sign-in was refused; other codes as ``connectors.ews.errors``.
+Events Exchange wrote on a connection that then broke (or was stopped) may never arrive: after any
+error, and on starting, sync each stream once rather than trust the notices alone.
 
 ``unsubscribe(account, ids)``: ids Exchange no longer knows are skipped (they are gone anyway).
 """
@@ -155,15 +157,19 @@ def engine_folders(connector: EwsConnector) -> dict[str, list[str]]:
 
 
 def subscribe(account: Account, folders: Mapping[str, Sequence[str]]) -> list[Subscription]:
-    """One streaming subscription per stream, watching its folders for item changes."""
-    made = []
+    """One streaming subscription per stream, watching its folders for item changes; all or none
+    (those made before one is refused are unsubscribed again)."""
+    unknown = set(folders) - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown streams {sorted(unknown)}: each one of {KINDS}")
+    made: list[Subscription] = []
     for kind, names in folders.items():
-        if kind not in KINDS:
-            raise ValueError(f"unknown stream {kind!r}: one of {KINDS}")
         refs = [_folder_ref(account, name) for name in names]
         try:
             subscription_id = SubscribeToStreaming(account=account).get(folders=refs, event_types=EVENT_TYPES)
         except Exception as error:
+            with contextlib.suppress(ConnectorError):
+                unsubscribe(account, [s.id for s in made])
             raise from_exception(error) from error
         made.append(Subscription(str(subscription_id), kind))
     return made

@@ -179,7 +179,7 @@ class Streaming:
     ) -> ET.Element | Iterator[bytes]:
         """The whole answer (an error) or the open stream's envelopes, to be written as they come."""
         self._sweep()
-        ids = [(e.text or "").strip() for e in body.find(m("SubscriptionIds")) or []]
+        ids = list(dict.fromkeys((e.text or "").strip() for e in body.find(m("SubscriptionIds")) or []))
         try:
             minutes = int(body.findtext(m("ConnectionTimeout")) or "")
         except ValueError:

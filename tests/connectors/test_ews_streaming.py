@@ -186,3 +186,12 @@ def test_it_unsubscribes_and_skips_ids_already_gone(listener: Account, app: Any,
     unsubscribe(listener, [subscriptions[0].id])
     unsubscribe(listener, [s.id for s in subscriptions])  # the first is gone already: no error
     assert [s for s in app.streaming.subscriptions.values() if s.owner == smtp] == []
+
+
+def test_it_leaves_no_subscription_behind_when_one_folder_is_refused(
+    listener: Account, app: Any, smtp: str
+) -> None:
+    with pytest.raises(ConnectorError) as refused:
+        subscribe(listener, {"events": ["calendar"], "tasks": ["AAMkAGNvbnRvc28tbm8tc3VjaC1mb2xkZXI="]})
+    assert (refused.value.code, refused.value.permanent) == ("ErrorFolderNotFound", True)
+    assert [s for s in app.streaming.subscriptions.values() if s.owner == smtp] == []
