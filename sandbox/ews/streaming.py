@@ -111,7 +111,8 @@ class Streaming:
         """Every subscription not being read is ``minutes`` older (30: it has expired)."""
         with self.changed:
             for subscription in self.subscriptions.values():
-                subscription.last_read -= minutes * 60 * self.idle_expiry / (30 * 60)
+                if not subscription.reader:  # one being read is read now: it does not age
+                    subscription.last_read -= minutes * 60 * self.idle_expiry / (30 * 60)
 
     def open_streams(self, smtp: str = "") -> int:
         """How many GetStreamingEvents connections are reading (the mailbox's, or everyone's)."""
