@@ -7,11 +7,13 @@ endpoints live under ``/_sandbox/`` and are never logged or faulted, so counting
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -53,6 +55,12 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # An answer written as it is made (chunked), e.g. EWS streaming notifications; ``body`` is unused.
+    stream: Iterator[bytes] | None = None
+
+
+class StreamAbortedError(Exception):
+    """Raised by a ``Response.stream`` to cut the connection mid-answer, as a lost network would."""
 
 
 class HttpError(Exception):
@@ -260,12 +268,35 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
+        if response.stream is not None:
+            self._write_stream(response.stream)
+            return
         self.send_header("Content-Length", str(len(response.body)))
         if response.body and self.command != "HEAD":
             self._headers_buffer.append(b"\r\n" + response.body)  # type: ignore[attr-defined]
             self.flush_headers()
         else:
             self.end_headers()
+
+    def _write_stream(self, stream: Iterator[bytes]) -> None:
+        """Each piece as one HTTP chunk, flushed at once; a StreamAbortedError cuts the connection."""
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for piece in stream:
+                if piece:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (StreamAbortedError, OSError):
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()  # a generator's cleanup runs now, not when it is collected
 
     do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _serve  # noqa: N815 - stdlib names
 

@@ -68,6 +68,11 @@ class EwsItems(ItemStreams):
             )
         return self._containers[spec.name]
 
+    def folder_id(self, stream: str) -> str:
+        """The id of the stream's dedicated folder (made when missing); "" for the default calendar.
+        What a streaming subscription watches (``connectors.ews.streaming``)."""
+        return self._container(_spec(stream))
+
     # -- reads ------------------------------------------------------------------------------------
     def read_changes(self, *, stream: str, cursor: str, window: Window | None = None) -> ChangeSet:
         """Changed items since ``cursor`` (a stored sync state), inside ``window`` for events.

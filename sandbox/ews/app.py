@@ -1,9 +1,12 @@
 """``EwsSandbox``: Exchange Server's EWS endpoint, with Basic or bearer-token sign-in.
 
 SOAP at ``POST /EWS/Exchange.asmx``: GetFolder, FindFolder, CreateFolder, SyncFolderItems, GetItem,
-FindItem (incl. CalendarView), CreateItem, UpdateItem, DeleteItem, MoveItem, GetAttachment and
-Get/Create/UpdateUserConfiguration. A mailbox's user signs in with Basic (username or address, and
-password) or a bearer token; anything else answers 401.
+FindItem (incl. CalendarView), CreateItem, UpdateItem, DeleteItem, MoveItem, GetAttachment,
+Get/Create/UpdateUserConfiguration, and streaming notifications (Subscribe with a
+StreamingSubscriptionRequest, GetStreamingEvents on a chunked answer kept open, Unsubscribe: see
+``sandbox.ews.streaming``). A mailbox's user signs in with Basic (username or address, and password)
+or a bearer token; anything else answers 401. There is no ExchangeImpersonation: a credential is one
+mailbox's.
 
 Control (never logged, never faulted), also callable in-process as the methods below:
   POST   /_sandbox/mailboxes                          {"smtp", "display_name"?, "username"?, "password"?}
@@ -33,10 +36,11 @@ from typing import Any
 from urllib.parse import unquote
 
 from sandbox.base import Fault, HttpError, Request, Response, SandboxApp, json_response, text_response
-from sandbox.ews.operations import Operations
+from sandbox.ews.operations import Operations, resolve_folder
 from sandbox.ews.persona import to_json, to_props
 from sandbox.ews.soap import XML, ItemError, SoapFaultError, envelope, fault_envelope, parse_envelope, t
 from sandbox.ews.store import DISTINGUISHED, Folder, Item, Mailbox, SyncStates, finish, set_property
+from sandbox.ews.streaming import Streaming
 
 EWS_PATH = "/EWS/Exchange.asmx"
 
@@ -51,6 +55,7 @@ class EwsSandbox(SandboxApp):
         self.states = SyncStates()
         self.operations = Operations(self.states)
         self._busy: list[int] = []  # pending ErrorServerBusy faults, BackOffMilliseconds each
+        self.streaming = Streaming(self.lock)
         self.route("POST", EWS_PATH, self._soap)
         self._routes_control()
 
@@ -63,6 +68,7 @@ class EwsSandbox(SandboxApp):
             if key in self.mailboxes:
                 raise ValueError(f"mailbox {smtp} already exists")
             box = Mailbox(smtp, display_name or smtp.split("@")[0], username or smtp, password)
+            box.on_event = lambda event: self.streaming.record(key, event)
             self.mailboxes[key] = box
             return {"smtp": box.smtp, "username": box.username, "password": box.password}
 
@@ -90,6 +96,25 @@ class EwsSandbox(SandboxApp):
         """The next ``count`` SOAP calls answer an ErrorServerBusy fault with BackOffMilliseconds."""
         with self.lock:
             self._busy.extend([back_off_ms] * count)
+
+    def drop_streams(self) -> None:
+        """Every open GetStreamingEvents connection is cut mid-answer (a lost network); subscriptions stay."""
+        self.streaming.drop_streams()
+
+    def age_subscriptions(self, minutes: float) -> None:
+        """Subscriptions not being read are ``minutes`` older: at 30 they have expired, as in Exchange."""
+        self.streaming.age(minutes)
+
+    def stream_timing(
+        self, *, minute: float | None = None, keepalive: float | None = None, idle_expiry: float | None = None
+    ) -> None:
+        """Seconds a ConnectionTimeout minute lasts, between keepalives, and before an unread
+        subscription expires (Exchange: 60, a keepalive now and then, 30 minutes); reset by ``clear``."""
+        with self.lock:
+            streaming = self.streaming
+            streaming.minute = streaming.minute if minute is None else minute
+            streaming.keepalive = streaming.keepalive if keepalive is None else keepalive
+            streaming.idle_expiry = streaming.idle_expiry if idle_expiry is None else idle_expiry
 
     def items(self, smtp: str, folder: str) -> list[dict[str, Any]]:
         """Items of a folder (a distinguished name such as calendar, tasks, inbox; or a folder id)."""
@@ -219,6 +244,7 @@ class EwsSandbox(SandboxApp):
         super().clear()
         with self.lock:
             self._busy.clear()
+        self.streaming.reset()
 
     def fault_response(self, request: Request, fault: Fault) -> Response:
         status = fault.status or 500
@@ -247,7 +273,17 @@ class EwsSandbox(SandboxApp):
                         "The server cannot service this request right now. Try again later.",
                         back_off_ms=self._busy.pop(0),
                     )
-                content = self.operations.run(soap.operation, mailbox, soap.body)
+                if soap.operation == "GetStreamingEvents":
+                    answer = self.streaming.get_streaming_events(mailbox, soap.body, soap.api_version)
+                    if not isinstance(answer, ET.Element):  # written as it comes, outside the lock
+                        return Response(200, b"", {"Content-Type": XML}, stream=answer)
+                    content = answer
+                elif soap.operation == "Subscribe":
+                    content = self.streaming.subscribe(mailbox, soap.body, resolve_folder)
+                elif soap.operation == "Unsubscribe":
+                    content = self.streaming.unsubscribe(mailbox, soap.body)
+                else:
+                    content = self.operations.run(soap.operation, mailbox, soap.body)
             except SoapFaultError as fault:
                 return Response(500, fault_envelope(fault), {"Content-Type": XML})
             return Response(200, envelope(content, soap.api_version), {"Content-Type": XML})

@@ -12,6 +12,7 @@ import copy
 import secrets
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -106,6 +107,20 @@ class SyncPoint:
     known: frozenset[str]
 
 
+@dataclass(frozen=True)
+class StoreEvent:
+    """One change of a mailbox's store, as streaming subscriptions see it (an EWS event element)."""
+
+    kind: str  # CreatedEvent, ModifiedEvent, DeletedEvent, MovedEvent, NewMailEvent
+    seq: int  # the mailbox's change counter when it happened: its watermark
+    item_id: str
+    folder_id: str
+    old_item_id: str = ""  # MovedEvent: where the item was before
+    old_folder_id: str = ""
+    change_key: str = ""  # the item's, after the change ("" once it is deleted)
+    timestamp: str = field(default_factory=lambda: now_stamp())
+
+
 @dataclass
 class Mailbox:
     smtp: str
@@ -119,6 +134,8 @@ class Mailbox:
     sent_invitations: list[dict[str, object]] = field(default_factory=list)
     # (folder id, name) -> {"XmlData"/"BinaryData": base64 text}: Outlook's settings, e.g. "CategoryList"
     configurations: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    # Told of every change to the store (the app's streaming subscriptions); called under the app's lock.
+    on_event: Callable[[StoreEvent], None] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # root (the hidden top) > msgfolderroot ("Top of Information Store") > the folders users see
@@ -147,10 +164,29 @@ class Mailbox:
         return self.items[item_id]
 
     def touch(self, item: Item) -> None:
+        """An item was changed: a new change key and a ModifiedEvent."""
+        self._stamp(item)
+        self._emit("ModifiedEvent", item.id, item.folder_id, change_key=item.change_key)
+
+    def _stamp(self, item: Item) -> None:
         self.seq += 1
         item.seq = self.seq
         item.change_key = new_change_key()
         item.props["LastModifiedTime"] = leaf(t("LastModifiedTime"), now_stamp())
+
+    def _emit(
+        self,
+        kind: str,
+        item_id: str,
+        folder_id: str,
+        old_item_id: str = "",
+        old_folder_id: str = "",
+        change_key: str = "",
+    ) -> None:
+        if self.on_event is not None:
+            self.on_event(
+                StoreEvent(kind, self.seq, item_id, folder_id, old_item_id, old_folder_id, change_key)
+            )
 
     def add(self, folder: Folder, kind: str, props: dict[str, ET.Element]) -> Item:
         allowed = KINDS_BY_FOLDER_CLASS.get(folder.folder_class, set())
@@ -165,7 +201,10 @@ class Mailbox:
         item.props.update(props)
         finish(item, self, created=True)
         self.items[item.id] = item
-        self.touch(item)
+        self._stamp(item)
+        self._emit("CreatedEvent", item.id, folder.id, change_key=item.change_key)
+        if kind == "Message" and folder.distinguished == "inbox":
+            self._emit("NewMailEvent", item.id, folder.id, change_key=item.change_key)
         return item
 
     def add_folder(self, parent: Folder, tag: str, name: str, folder_class: str) -> Folder:
@@ -197,10 +236,11 @@ class Mailbox:
             raise ItemError(
                 "ErrorMoveCopyFailed", f"A {item.kind} cannot be moved to '{target.display_name}'."
             )
-        self.remove(item)
+        self._drop(item)
         moved = Item(new_id(), item.kind, target.id, item.props)
         self.items[moved.id] = moved
-        self.touch(moved)
+        self._stamp(moved)
+        self._emit("MovedEvent", moved.id, target.id, item.id, item.folder_id, moved.change_key)
         return moved
 
     def attachment(self, attachment_id: str) -> ET.Element | None:
@@ -212,6 +252,10 @@ class Mailbox:
         return None
 
     def remove(self, item: Item) -> None:
+        self._drop(item)
+        self._emit("DeletedEvent", item.id, item.folder_id)
+
+    def _drop(self, item: Item) -> None:
         del self.items[item.id]
         self.seq += 1
         self.tombstones.append((self.seq, item.folder_id, item.id))
