@@ -14,6 +14,7 @@ import httplib2
 from google.oauth2 import service_account
 from googleapiclient.discovery import build
 
+from connectors.google.gmail_watch import PubSubConfig, PubSubPuller
 from sandbox.base import SandboxServer
 from sandbox.fixtures_google import GoogleAccount
 from sandbox.tls import SandboxCA
@@ -81,3 +82,16 @@ def until(check: Callable[[], Any], seconds: float = 5.0) -> Any:
         if answer or time.monotonic() > give_up:
             return answer
         time.sleep(0.05)
+
+
+def puller(operator: Operator, **overrides: Any) -> PubSubPuller:
+    """The engine's puller for the operator's subscription, as settings would configure it."""
+    values: dict[str, Any] = {
+        "service_account_info": operator.key,
+        "subscription": operator.subscription,
+        "api_url": operator.server.url,
+        "ca_bundle": operator.ca_path,
+        "timeout": 10,
+        **overrides,
+    }
+    return PubSubPuller(PubSubConfig(**values))
