@@ -117,7 +117,8 @@ class GmailNotice:
 
 class PubSubPuller:
     """Pulls Gmail's notifications from the operator's subscription. ``calls`` / ``token_calls`` count
-    the HTTP requests made (API / sign-in)."""
+    the HTTP requests made (API / sign-in). One per thread: its httplib2 connection is not shared.
+    Nothing is retried here: a transient ``ConnectorError`` (network, 5xx) is the caller's to wait on."""
 
     def __init__(self, config: PubSubConfig) -> None:
         self.config = config
@@ -155,6 +156,12 @@ class PubSubPuller:
             self.token_calls += 1
         else:
             self.calls += 1
+
+    def ack_deadline_seconds(self) -> int:
+        """The subscription's ack deadline (it must exist and be ours): what a notice not acked in time
+        waits before it is delivered again, so a slow caller knows when to ``extend``."""
+        found = self._call(lambda: self._subscriptions.get(subscription=self.config.subscription))
+        return int(found.get("ackDeadlineSeconds") or 10)
 
     def pull(self, max_messages: int = 100) -> list[GmailNotice]:
         """What waits (up to ``max_messages``); when nothing does, the server holds the call a few

@@ -359,6 +359,13 @@ class GoogleSandbox(SandboxApp):
             )
             return {"topic": made.name, "subscription": sub.name}
 
+    def expire_gmail_watch(self, user: str) -> None:
+        """As if the user's Gmail watch had reached its expiration: nothing is published any more."""
+        with self.lock:
+            watch = self.gmail_push.watches.get(self._user(user).id)
+            if watch is not None:
+                watch.expiration = 0
+
     def drop_pubsub_messages(self, subscription: str) -> int:
         """Lose what the subscription holds, acked or not (a window of notifications never heard)."""
         with self.lock:
@@ -506,6 +513,11 @@ class GoogleSandbox(SandboxApp):
             ctl(lambda r: self.create_service_account(token_uri=f"{r.base_url}/token", **body(r)), 201),
         )
         self.route("POST", ps + r"/gmail_push", ctl(lambda r: self.create_gmail_push(**body(r)), 201))
+        self.route(
+            "POST",
+            USER + r"/gmail_watch/expire",
+            ctl(lambda r: self.expire_gmail_watch(u(r)) or {"ok": True}),
+        )
         self.route(
             "POST",
             ps + r"/drop",

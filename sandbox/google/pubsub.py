@@ -309,6 +309,8 @@ class PubSub:
         sub = self._subscription(request, member)
         body = json_body(request)
         wanted = body.get("maxMessages")
+        if isinstance(wanted, str) and wanted.isdigit():  # proto3 JSON takes an int32 as a string too
+            wanted = int(wanted)
         if not isinstance(wanted, int) or wanted <= 0:
             raise invalid("Invalid max_messages: must be greater than 0.")
         give_up = time.time() + (0.0 if body.get("returnImmediately") else sub.pull_wait)

@@ -205,6 +205,7 @@ def test_it_maps_pubsub_refusals_to_connector_errors(
 
 def test_it_waits_on_an_empty_subscription_then_answers_none(operator: Operator):
     source = puller(operator)
+    assert source.ack_deadline_seconds() == 1  # what the sandbox hook set (Google's least is 10)
     started = time.monotonic()
     assert source.pull(5) == []
     assert time.monotonic() - started >= 0.4  # the server held the pull (its wait here: 0.5 s)

@@ -168,6 +168,19 @@ def test_it_stops_publishing_once_the_watch_is_stopped(google_account: GoogleAcc
     assert pull(operator) == []
 
 
+def test_it_stops_publishing_once_the_watch_expires_until_it_is_renewed(
+    google_account: GoogleAccount, operator: Operator
+):
+    watch(google_account, operator.topic)
+    google_account.app.expire_gmail_watch(google_account.user_id)
+    google_account.app.deliver_mail(google_account.user_id, "lee@client.example", "Too late", "x")
+    assert pull(operator) == []
+    renewed = watch(google_account, operator.topic)
+    assert int(renewed["expiration"]) > time.time() * 1000
+    google_account.app.deliver_mail(google_account.user_id, "lee@client.example", "Heard", "x")
+    assert len(pull(operator)) == 1
+
+
 def test_it_refuses_a_watch_on_a_topic_that_is_missing_or_gmail_may_not_publish_to(
     google_account: GoogleAccount, google_server: SandboxServer, sandbox_ca: SandboxCA
 ):
@@ -191,6 +204,28 @@ def test_it_refuses_a_watch_on_a_topic_that_is_missing_or_gmail_may_not_publish_
     # Nothing of it was kept: a change publishes nowhere.
     google_account.app.deliver_mail(google_account.user_id, "lee@client.example", "Hi", "x")
     assert pull(ungranted) == []
+
+
+def test_it_refuses_a_watch_without_a_gmail_scope_or_a_valid_token(
+    google_account: GoogleAccount, operator: Operator
+):
+    calendar_only = google_account.app.issue_refresh_token(
+        google_account.user_id, google_account.client_id, ["https://www.googleapis.com/auth/calendar"]
+    )
+    users = gmail(google_account, authed_http(google_account, calendar_only)).users()
+    with pytest.raises(HttpError) as scoped:
+        users.watch(userId="me", body={"topicName": operator.topic}).execute()
+    assert (
+        scoped.value.resp.status == 403
+        and error_of(scoped)["errors"][0]["reason"] == "insufficientPermissions"
+    )
+    response, _ = httplib2.Http(ca_certs=operator.ca_path).request(
+        f"{operator.server.url}/gmail/v1/users/me/watch",
+        "POST",
+        body=json.dumps({"topicName": operator.topic}),
+        headers={"Authorization": "Bearer ya29.forged", "Content-Type": "application/json"},
+    )
+    assert response.status == 401
 
 
 def test_it_sets_up_the_topic_grant_and_subscription_through_the_real_api(
