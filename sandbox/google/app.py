@@ -366,6 +366,12 @@ class GoogleSandbox(SandboxApp):
             if watch is not None:
                 watch.expiration = 0
 
+    def age_pubsub_messages(self, subscription: str, days: float) -> None:
+        """As if ``days`` had passed for what the subscription holds (kept 7 days, then gone)."""
+        with self.lock:
+            for message in self.pubsub.subscriptions[subscription].messages:
+                message.published -= days * 86400
+
     def drop_pubsub_messages(self, subscription: str) -> int:
         """Lose what the subscription holds, acked or not (a window of notifications never heard)."""
         with self.lock:
@@ -400,6 +406,8 @@ class GoogleSandbox(SandboxApp):
             user = self.accounts.users.get(access.user_id) if access else None
             if user is not None:
                 request.tenant, request.user = user.id, user.email
+            elif access is not None and access.service_account:
+                request.tenant = request.user = access.service_account
         return super()._dispatch(request, control)
 
     def _authed(self, api: str, handler: UserHandler) -> Callable[[Request], Response]:

@@ -337,6 +337,16 @@ def test_it_refuses_a_service_account_jwt_not_signed_by_its_key(
     )
 
 
+def test_it_keeps_unacked_messages_seven_days(google_account: GoogleAccount, operator: Operator):
+    watch(google_account, operator.topic)
+    app, user = google_account.app, google_account.user_id
+    app.deliver_mail(user, "lee@client.example", "Old", "x")
+    app.age_pubsub_messages(operator.subscription, 6.9)
+    kept = app.deliver_mail(user, "lee@client.example", "Older still", "x")
+    app.age_pubsub_messages(operator.subscription, 0.2)  # the first is now past 7 days, the second not
+    assert [data(r)["historyId"] for r in pull(operator)] == [int(kept["historyId"])]
+
+
 def test_it_drops_waiting_messages_on_request_as_if_the_window_was_lost(
     google_account: GoogleAccount, operator: Operator
 ):
