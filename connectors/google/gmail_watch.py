@@ -88,6 +88,26 @@ def mailbox_stop(connector: GoogleConnector) -> None:
 
 
 # -- Pub/Sub: the operator's subscription -------------------------------------------------------------
+def service_account_key(path: str) -> dict[str, Any]:
+    """The service account's JSON key file as ``PubSubConfig`` takes it; unreadable is permanent."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            key = json.load(file)
+    except (OSError, ValueError) as error:
+        raise ConnectorError(
+            f"The Pub/Sub service account key file cannot be read: {type(error).__name__}",
+            permanent=True,
+            code="PUBSUB_KEY_INVALID",
+        ) from error
+    if not isinstance(key, dict) or key.get("type") != "service_account":
+        raise ConnectorError(
+            "The Pub/Sub key file is not a service account's JSON key.",
+            permanent=True,
+            code="PUBSUB_KEY_INVALID",
+        )
+    return key
+
+
 @dataclass(frozen=True)
 class PubSubConfig:
     service_account_info: Mapping[str, Any]  # the service account's JSON key, as read from its file

@@ -8,6 +8,7 @@ import json
 import socket
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from connectors.google.gmail_watch import (
     mailbox_stop,
     mailbox_watch,
     read_notice,
+    service_account_key,
 )
 from sandbox.base import SandboxServer
 from sandbox.fixtures_google import GoogleAccount
@@ -209,3 +211,17 @@ def test_it_waits_on_an_empty_subscription_then_answers_none(operator: Operator)
     started = time.monotonic()
     assert source.pull(5) == []
     assert time.monotonic() - started >= 0.4  # the server held the pull (its wait here: 0.5 s)
+
+
+def test_it_reads_the_service_account_key_file_and_refuses_what_is_not_one(
+    operator: Operator, tmp_path: Path
+):
+    key_file = tmp_path / "key.json"
+    key_file.write_text(json.dumps(operator.key))
+    source = puller(operator, service_account_info=service_account_key(str(key_file)))
+    assert source.ack_deadline_seconds() == 1
+    (tmp_path / "oauth.json").write_text(json.dumps({"web": {"client_id": "x"}}))
+    for wrong in (tmp_path / "missing.json", tmp_path / "oauth.json"):
+        with pytest.raises(ConnectorError) as refused:
+            service_account_key(str(wrong))
+        assert (refused.value.code, refused.value.permanent) == ("PUBSUB_KEY_INVALID", True)
