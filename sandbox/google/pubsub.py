@@ -240,9 +240,11 @@ class PubSub:
             raise invalid("The request contains no messages.")
         decoded: list[tuple[bytes, dict[str, str]]] = []
         for n, message in enumerate(messages):
+            if not isinstance(message, dict) or not isinstance(message.get("attributes") or {}, dict):
+                raise invalid(f"Invalid value at 'messages[{n}]': expected a PubsubMessage.")
             try:
                 data = base64.b64decode(str(message.get("data") or ""), validate=True)
-            except (binascii.Error, AttributeError):
+            except binascii.Error:
                 raise invalid(
                     f"Invalid value at 'messages[{n}].data' (TYPE_BYTES), Base64 decoding failed."
                 ) from None

@@ -276,6 +276,17 @@ def test_it_sets_up_the_topic_grant_and_subscription_through_the_real_api(
     answer = projects.subscriptions().pull(subscription=sub, body={"maxMessages": 5}).execute()
     assert data(answer["receivedMessages"][0])["emailAddress"] == google_account.email
 
+    # The owner publishes too (data must be base64); another project's account may not.
+    published = projects.topics().publish(topic=topic, body={"messages": [{"data": "aGk="}]}).execute()
+    assert len(published["messageIds"]) == 1
+    with pytest.raises(HttpError) as garbled:
+        projects.topics().publish(topic=topic, body={"messages": [{"data": "%%%"}]}).execute()
+    assert garbled.value.resp.status == 400
+    stranger = make_operator(google_server, sandbox_ca).pubsub().projects().topics()
+    with pytest.raises(HttpError) as foreign:
+        stranger.publish(topic=topic, body={"messages": [{"data": "aGk="}]}).execute()
+    assert foreign.value.resp.status == 403
+
 
 def test_it_refuses_pubsub_callers_other_than_the_projects_service_account(
     google_account: GoogleAccount, operator: Operator, google_server: SandboxServer, sandbox_ca: SandboxCA
