@@ -1,9 +1,9 @@
 """Run the sandboxes as a process: ``python -m sandbox.run --dir var/sandbox``.
 
-Serves Salesforce, Microsoft Graph (+ login), Google (Calendar, Gmail, Tasks, People + OAuth) and
-Exchange Server (EWS) over https with a CA made at start, Salesforce's Pub/Sub API (gRPC over TLS, the
-same org data), and writes ``endpoints.json`` (URLs, the Pub/Sub target and the CA file) into ``--dir``
-once all listen, for clients to read.
+Serves Salesforce, Microsoft Graph (+ login), Google (Calendar, Gmail + push, Tasks, People, Cloud
+Pub/Sub + OAuth) and Exchange Server (EWS) over https with a CA made at start, Salesforce's Pub/Sub
+API (gRPC over TLS, the same org data), and writes ``endpoints.json`` (URLs, the Pub/Sub target and
+the CA file) into ``--dir`` once all listen, for clients to read.
 """
 
 from __future__ import annotations

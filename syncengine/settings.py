@@ -335,6 +335,15 @@ LISTENER_UNAVAILABLE_RETRY_SECONDS = env.int("LISTENER_UNAVAILABLE_RETRY_SECONDS
 # is taken to be dead and another process takes its listeners over.
 LISTENER_PASS_SECONDS = env.float("LISTENER_PASS_SECONDS", default=10.0)
 LISTENER_LEASE_SECONDS = env.int("LISTENER_LEASE_SECONDS", default=30)
+# Gmail instant sync needs no inbound address: Gmail's users.watch publishes each mailbox change to
+# the operator's Cloud Pub/Sub topic (which must grant gmail-api-push@system.gserviceaccount.com the
+# Pub/Sub Publisher role), and the engine pulls the subscription as the operator's service account
+# (its JSON key file; the pubsub scope). Any of these empty: Gmail stays on the schedule. Pub/Sub is
+# reached at GOOGLE_API_URL when that is set (the sandbox serves it), else at Google's own host.
+GMAIL_PUBSUB_PROJECT = env.str("GMAIL_PUBSUB_PROJECT", default="")
+GMAIL_PUBSUB_TOPIC = env.str("GMAIL_PUBSUB_TOPIC", default="")  # the topic's id in that project
+GMAIL_PUBSUB_SUBSCRIPTION = env.str("GMAIL_PUBSUB_SUBSCRIPTION", default="")  # its pull subscription's id
+GMAIL_PUBSUB_KEY_FILE = env.str("GMAIL_PUBSUB_KEY_FILE", default="")
 
 # Notifications (notify/) go by Django's email backend: SMTP from the environment in production,
 # files under var/mail in the demo (EMAIL_BACKEND=...filebased.EmailBackend), memory in tests.

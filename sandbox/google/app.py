@@ -1,9 +1,11 @@
-"""``GoogleSandbox``: Google OAuth 2.0, Calendar v3, Tasks v1, People v1 and Gmail v1 (+ batch) on one host.
+"""``GoogleSandbox``: Google OAuth 2.0, Calendar v3, Tasks v1, People v1, Gmail v1 (+ batch, + push) and
+Cloud Pub/Sub v1 on one host.
 
 Paths are those google-api-python-client builds once ``api_endpoint`` points here:
 ``/calendar/v3/...`` (endpoint ``{url}/calendar/v3/``), ``/tasks/v1/...``, ``/v1/people...`` and
 ``/gmail/v1/...`` (endpoint ``{url}/``), batches at ``/batch/calendar/v3``, ``/batch/tasks/v1``,
-``/batch/people/v1``, ``/batch/gmail/v1``; OAuth at
+``/batch/people/v1``, ``/batch/gmail/v1``; Pub/Sub at ``/v1/projects/...`` (endpoint ``{url}/``, as
+``https://pubsub.googleapis.com/``), its callers service accounts signing in by JWT; OAuth at
 ``/o/oauth2/v2/auth`` and ``/token``; control under ``/_sandbox/``. The Python API below does what
 the control endpoints do, in-process; "persona" calls act as the user in Google's own apps.
 """
@@ -21,8 +23,10 @@ from sandbox.google.calendar import CalendarStore
 from sandbox.google.calendar_api import CalendarApi
 from sandbox.google.errors import fault as fault_body
 from sandbox.google.gmail import GmailApi, GmailStore, b64url, compose
+from sandbox.google.gmail_push import GmailPush
 from sandbox.google.oauth import OAuth
 from sandbox.google.people import PERSON_FIELDS, PeopleApi, PeopleStore
+from sandbox.google.pubsub import GMAIL_PUSH, MemberHandler, PubSub
 from sandbox.google.sync import Tokens
 from sandbox.google.tasks import StoredTask, TasksApi, TaskStore
 from sandbox.google.watch import CalendarWatch
@@ -54,6 +58,8 @@ class GoogleSandbox(SandboxApp):
         self._routes_api()
         self._routes_control()
         self.watch = CalendarWatch.install(self, self._authed)  # push notifications
+        self.pubsub = PubSub.install(self, self._member_authed)
+        self.gmail_push = GmailPush.install(self, self._authed)  # Gmail watch -> Pub/Sub
 
     # == Python API =================================================================================
     def create_user(self, email: str, name: str = "", time_zone: str = "UTC") -> dict[str, Any]:
@@ -318,6 +324,59 @@ class GoogleSandbox(SandboxApp):
         with self.lock:
             return b64url(self.gmail_store.require(self._user(user), message_id).raw)
 
+    # -- Cloud Pub/Sub: the operator's project (what the Cloud console sets up) ----------------------
+    def create_service_account(
+        self, project: str, token_uri: str, name: str = "sync-engine"
+    ) -> dict[str, Any]:
+        """A service account owning ``project`` (made if new); its JSON key, ``token_uri`` in it."""
+        with self.lock:
+            key = self.accounts.create_service_account(project, name, token_uri)
+            self.pubsub.add_owner(project, "serviceAccount:" + key["client_email"])
+            return key
+
+    def create_gmail_push(
+        self,
+        project: str,
+        topic: str = "gmail-push",
+        subscription: str = "gmail-push",
+        *,
+        grant_gmail: bool = True,
+        ack_deadline_seconds: float = 10,
+        pull_wait_seconds: float | None = None,
+    ) -> dict[str, str]:
+        """A topic and its pull subscription in one go, Gmail allowed to publish (unless not
+        ``grant_gmail``). Sandbox-only: ``ack_deadline_seconds`` may be under Google's 10 s minimum,
+        ``pull_wait_seconds`` is how long an empty pull waits."""
+        with self.lock:
+            made = self.pubsub.create_topic(f"projects/{project}/topics/{topic}")
+            if grant_gmail:
+                self.pubsub.grant(made.name, GMAIL_PUSH)
+            sub = self.pubsub.create_subscription(
+                f"projects/{project}/subscriptions/{subscription}",
+                made.name,
+                float(ack_deadline_seconds),
+                pull_wait_seconds,
+            )
+            return {"topic": made.name, "subscription": sub.name}
+
+    def expire_gmail_watch(self, user: str) -> None:
+        """As if the user's Gmail watch had reached its expiration: nothing is published any more."""
+        with self.lock:
+            watch = self.gmail_push.watches.get(self._user(user).id)
+            if watch is not None:
+                watch.expiration = 0
+
+    def age_pubsub_messages(self, subscription: str, days: float) -> None:
+        """As if ``days`` had passed for what the subscription holds (kept 7 days, then gone)."""
+        with self.lock:
+            for message in self.pubsub.subscriptions[subscription].messages:
+                message.published -= days * 86400
+
+    def drop_pubsub_messages(self, subscription: str) -> int:
+        """Lose what the subscription holds, acked or not (a window of notifications never heard)."""
+        with self.lock:
+            return self.pubsub.drop(subscription)
+
     # == plumbing ===================================================================================
     def _user(self, user: str) -> User:
         return self.accounts.require_user(user)
@@ -347,6 +406,8 @@ class GoogleSandbox(SandboxApp):
             user = self.accounts.users.get(access.user_id) if access else None
             if user is not None:
                 request.tenant, request.user = user.id, user.email
+            elif access is not None and access.service_account:
+                request.tenant = request.user = access.service_account
         return super()._dispatch(request, control)
 
     def _authed(self, api: str, handler: UserHandler) -> Callable[[Request], Response]:
@@ -355,6 +416,17 @@ class GoogleSandbox(SandboxApp):
                 user = self.accounts.authenticate(request.header("authorization"), API_SCOPES[api])
                 request.tenant, request.user = user.id, user.email
                 return handler(request, user)
+
+        return run
+
+    def _member_authed(self, handler: MemberHandler) -> Callable[[Request], Response]:
+        """Cloud APIs know callers as IAM members (a service account, a user), pubsub-scoped."""
+
+        def run(request: Request) -> Response:
+            with self.lock:
+                member = self.accounts.principal(request.header("authorization"), API_SCOPES["pubsub"])
+                request.tenant = request.user = member.partition(":")[2]
+                return handler(request, member)
 
         return run
 
@@ -442,6 +514,23 @@ class GoogleSandbox(SandboxApp):
             return request.json() or {}
 
         u = lambda r: r.params["user"]  # noqa: E731 - a short accessor
+        ps = r"/_sandbox/pubsub"
+        self.route(
+            "POST",
+            ps + r"/service_accounts",
+            ctl(lambda r: self.create_service_account(token_uri=f"{r.base_url}/token", **body(r)), 201),
+        )
+        self.route("POST", ps + r"/gmail_push", ctl(lambda r: self.create_gmail_push(**body(r)), 201))
+        self.route(
+            "POST",
+            USER + r"/gmail_watch/expire",
+            ctl(lambda r: self.expire_gmail_watch(u(r)) or {"ok": True}),
+        )
+        self.route(
+            "POST",
+            ps + r"/drop",
+            ctl(lambda r: {"dropped": self.drop_pubsub_messages(body(r)["subscription"])}),
+        )
         self.route("POST", r"/_sandbox/users", ctl(lambda r: self.create_user(**body(r)), 201))
         self.route(
             "POST", r"/_sandbox/clients", ctl(lambda r: self.register_client(**body(r)) or {"ok": True}, 201)

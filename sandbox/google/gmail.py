@@ -104,6 +104,8 @@ class GmailStore:
     def __init__(self, tokens: Tokens) -> None:
         self.tokens = tokens
         self.boxes: dict[str, Mailbox] = {}
+        # Told of every history record as it is written (user id, record): Gmail's push (gmail_push.py).
+        self.on_record: Callable[[str, dict[str, Any]], None] | None = None
 
     def box(self, user: User) -> Mailbox:
         return self.boxes.setdefault(user.id, Mailbox(user.id))
@@ -126,6 +128,8 @@ class GmailStore:
             item["labelIds"] = labels
         record[kind] = [item]
         box.history.append(record)
+        if self.on_record is not None:
+            self.on_record(box.user_id, record)
 
     def add(self, user: User, raw: bytes, labels: list[str], thread_id: str = "") -> StoredMessage:
         box = self.box(user)

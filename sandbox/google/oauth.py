@@ -98,4 +98,6 @@ class OAuth:
         if scheme.lower() == "basic":
             client_id, _, secret = base64.b64decode(value).decode("utf-8").partition(":")
             basic = (client_id, secret)
-        return json_response(200, self.accounts.grant(request.form(), basic), {"Cache-Control": "no-store"})
+        # A service account's JWT names this endpoint as its audience.
+        answer = self.accounts.grant(request.form(), basic, audience=f"{request.base_url}/token")
+        return json_response(200, answer, {"Cache-Control": "no-store"})
