@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Types of connectors/, mapping/ and syncengine/ (mypy.ini); django-stubs loads the settings, which want a key.
 MYPY   := SECRET_KEY=type-checking-only-not-secret $(BIN)/mypy
 
-.PHONY: demo test test-postgres lint bench sandboxes clean
+.PHONY: demo test test-postgres lint bench bench-instant sandboxes clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ lint: $(STAMP)
 bench: $(STAMP)
 	mkdir -p var
 	DEBUG=1 DATABASE_URL=sqlite:///var/bench.sqlite3 $(BIN)/python manage.py bench
+
+# Instant sync latency, each provider and direction (the whole engine in processes, the schedule off).
+bench-instant: $(STAMP)
+	mkdir -p var
+	rm -f var/bench-instant.sqlite3
+	DEBUG=1 DATABASE_URL=sqlite:///var/bench-instant.sqlite3 DEMO_PORT=9100 DEMO_SALESFORCE_PORT=9543 \
+	DEMO_GRAPH_PORT=9544 DEMO_GOOGLE_PORT=9545 DEMO_EWS_PORT=9546 DEMO_SALESFORCE_PUBSUB_PORT=9547 \
+	$(BIN)/python manage.py bench_instant
 
 sandboxes: $(STAMP)
 	$(BIN)/python -m sandbox.run --dir var/sandbox

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-import requests
 from django.conf import settings
 from exchangelib import CalendarItem, EWSDateTime
 
@@ -68,7 +67,10 @@ class OutlookSide:
         body = {
             "subject": subject,
             "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
-            "end": {"dateTime": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"},
+            "end": {
+                "dateTime": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"),
+                "timeZone": "UTC",
+            },
         }
         response = self.http.post(f"{self.me}/events", json=body, headers=self.headers, timeout=30)
         response.raise_for_status()
@@ -101,7 +103,11 @@ class GoogleSide:
             "POST", f"/users/{person.graph_user_id}/refresh_tokens", {"client_id": settings.GOOGLE_CLIENT_ID}
         )["refresh_token"]
         token = _token(
-            control, f"{control.google_url}/token", refresh, settings.GOOGLE_CLIENT_ID, settings.GOOGLE_CLIENT_SECRET
+            control,
+            f"{control.google_url}/token",
+            refresh,
+            settings.GOOGLE_CLIENT_ID,
+            settings.GOOGLE_CLIENT_SECRET,
         )
         self.events = f"{control.google_url}/calendar/v3/calendars/primary/events"
         self.headers = {"Authorization": f"Bearer {token}"}
@@ -130,7 +136,9 @@ class GoogleSide:
         while token is not None:
             params: dict[str, Any] = {"maxResults": 250, **({"pageToken": token} if token else {})}
             page = self.http.get(self.events, params=params, headers=self.headers, timeout=30).json()
-            if any(e.get("summary") == subject and e.get("status") != "cancelled" for e in page.get("items", [])):
+            if any(
+                e.get("summary") == subject and e.get("status") != "cancelled" for e in page.get("items", [])
+            ):
                 return True
             token = page.get("nextPageToken")
         return False
@@ -155,7 +163,11 @@ class ExchangeSide:
     def create(self, subject: str) -> str:
         start = EWSDateTime.from_datetime(_when())
         item = CalendarItem(
-            account=self.account, folder=self.account.calendar, subject=subject, start=start, end=start + timedelta(hours=1)
+            account=self.account,
+            folder=self.account.calendar,
+            subject=subject,
+            start=start,
+            end=start + timedelta(hours=1),
         )
         item.save()
         self.items[str(item.id)] = item
@@ -203,11 +215,16 @@ class SalesforceSide:
 
     def rename(self, item_id: str, subject: str) -> None:
         self.http.patch(
-            f"{self.api}/sobjects/Event/{item_id}", json={"Subject": subject}, headers=self.headers, timeout=30
+            f"{self.api}/sobjects/Event/{item_id}",
+            json={"Subject": subject},
+            headers=self.headers,
+            timeout=30,
         ).raise_for_status()
 
     def delete(self, item_id: str) -> None:
-        self.http.delete(f"{self.api}/sobjects/Event/{item_id}", headers=self.headers, timeout=30).raise_for_status()
+        self.http.delete(
+            f"{self.api}/sobjects/Event/{item_id}", headers=self.headers, timeout=30
+        ).raise_for_status()
 
     def has(self, subject: str) -> bool:
         quoted = subject.replace("\\", "\\\\").replace("'", "\\'")
@@ -224,7 +241,3 @@ def mailbox_side(control: SandboxControl, org: DemoOrg, person: DemoPerson) -> S
     if provider == "ews":
         return ExchangeSide(control, person)
     return OutlookSide(control, org, person)
-
-
-def _unused(*_: Any) -> requests.Session:  # keeps requests imported for the type of control.http
-    raise NotImplementedError

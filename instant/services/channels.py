@@ -13,7 +13,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -127,13 +127,26 @@ def _open(
         "secret_hash": secret_hash(secret),
     }
     old = None
+    channel: NotificationChannel | None
     with transaction.atomic():
         if replacing is not None:
             old = (replacing.channel_id, replacing.resource_id)
             NotificationChannel.objects.filter(pk=replacing.pk).update(renewed_at=timezone.now(), **values)
             channel = NotificationChannel.objects.get(pk=replacing.pk)
         else:
-            channel = NotificationChannel.objects.create(mailbox=mailbox, stream=stream, **values)
+            try:
+                with transaction.atomic():
+                    channel = NotificationChannel.objects.create(mailbox=mailbox, stream=stream, **values)
+            except IntegrityError:
+                channel = None
+    if channel is None:  # another maintenance pass opened this stream's channel meanwhile: keep one
+        try:
+            _stop(connector, channel_id, resource_id)
+        except ConnectorError as error:
+            log.info(
+                "mailbox %s: spare channel %s not stopped (%s); it will expire", mailbox.pk, channel_id, error
+            )
+        return NotificationChannel.objects.get(mailbox=mailbox, stream=stream)
     if old is not None and old[0] != channel_id:
         try:  # the new channel is live before the old one stops: no change falls in between
             _stop(connector, *old)

@@ -38,3 +38,20 @@ def test_it_opens_nothing_while_instant_sync_is_off(
 
 def test_it_waits_for_the_first_sync_before_opening(instant: str, person: Person):
     assert instant_maintain()["opened"] == 0  # never synced: the mailbox may not even work yet
+
+
+def test_it_keeps_one_channel_when_two_passes_open_the_same_stream(
+    instant: str, synced: Person, graph_server: Any
+):
+    from instant.services.channels import _open
+    from syncengine.services.connectors import mail_connector_for
+
+    connector = mail_connector_for(synced.mailbox)
+    first = _open(synced.mailbox, connector, "events", replacing=None)
+    # A second maintenance pass that read "no channel yet" before the first one saved it:
+    second = _open(synced.mailbox, connector, "events", replacing=None)
+
+    assert second.pk == first.pk
+    assert NotificationChannel.objects.filter(mailbox=synced.mailbox, stream="events").count() == 1
+    live = [s["id"] for s in graph_server.app.subscriptions.list(synced.tenant_id)]
+    assert live == [first.channel_id]  # the spare subscription was deleted at Graph
