@@ -13,6 +13,7 @@ KIND_LABELS = {
     "salesforce-cdc": "Salesforce change events",
     "ews-streams": "Exchange streaming notifications",
     "gmail-pubsub": "Gmail notifications (Pub/Sub)",
+    "wake-flush": "Sessions owed after a busy moment",
 }
 
 
