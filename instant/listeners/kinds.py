@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from instant.listeners import salesforce_cdc
+from instant.listeners import ews_streams, salesforce_cdc
 from instant.listeners.supervisor import Wanted
 
-KINDS: tuple[Wanted, ...] = (salesforce_cdc.wanted,)
+KINDS: tuple[Wanted, ...] = (salesforce_cdc.wanted, ews_streams.wanted)
