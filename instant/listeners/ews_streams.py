@@ -198,7 +198,8 @@ def listen(mailbox_id: int, running: Running, timeout_minutes: int | None = None
             try:
                 if connector is None:
                     made = mail_connector_for(mailbox)
-                    assert isinstance(made, EwsConnector)
+                    if not isinstance(made, EwsConnector):
+                        raise TypeError(f"mailbox {mailbox_id} has no Exchange connector")
                     connector = made
                 if position is None and not synced_streams(mailbox):
                     running.state(

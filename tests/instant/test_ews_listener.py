@@ -5,20 +5,26 @@ resumes the subscriptions Exchange kept, a lost stream or lost subscriptions los
 from __future__ import annotations
 
 import json
+import signal
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
+from connectors.ews.streaming import unsubscribe
 from instant.listeners.ews_streams import Group, listener_name, reader_of
-from instant.models import InstantSettings, ListenerLease, ListenerState
+from instant.models import InstantSettings, ListenerLease, ListenerState, MailboxWake
+from instant.services.wake import wakes_flush
 from sandbox.base import SandboxServer
+from sandbox.tls import SandboxCA
 from syncengine.models import Mailbox, Trigger
+from tests.support.ews import ews_account
 from tests.support.instant import queued_sessions, wait_for
 from tests.support.listeners import listening, wait_for_events, wait_until_listening
 from tests.support.people import Person
-from tests.support.providers import move_to_ews
+from tests.support.providers import EXCHANGE_PASSWORD, move_to_ews
+from tests.support.sessions import start_manage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -160,6 +166,23 @@ def test_it_replaces_subscriptions_exchange_let_expire_and_wakes_the_mailbox_onc
     assert _woken(rep) == [Trigger.NOTIFICATION]
 
 
+def test_it_replaces_subscriptions_exchange_forgot_while_it_listened_and_wakes_the_mailbox_once(
+    rep: Person, app: Any, ews_server: SandboxServer, sandbox_ca: SandboxCA
+) -> None:
+    name = _name(rep)
+    with listening():
+        wait_until_listening(name)
+        old = _stored_ids(name)
+        # Exchange lets them go (a server restart, the mailbox moved to another database).
+        unsubscribe(ews_account(ews_server, sandbox_ca, rep.mailbox.address, EXCHANGE_PASSWORD), old)
+        fresh = wait_for(lambda: (ids := _stored_ids(name)) != old and ids)
+        wait_for(lambda: _woken(rep))  # what happened since they went was never queued
+        assert set(fresh).isdisjoint(old) and _subscriptions_of(app, rep) == fresh
+        _meeting(app, rep, "On the new subscriptions")
+        lease = wait_for_events(name, 1)
+    assert _woken(rep) == [Trigger.NOTIFICATION] and lease.wakes == 1
+
+
 @pytest.mark.parametrize(
     ("off", "change"),
     [("trigger_on_add", "created"), ("trigger_on_update", "updated"), ("trigger_on_delete", "deleted")],
@@ -232,3 +255,64 @@ def test_it_says_so_when_exchange_refuses_the_sign_in(rep: Person, app: Any) -> 
         )
     assert "refused the mailbox's sign-in" in lease.message
     assert _woken(rep) == []
+
+
+def test_it_folds_notices_during_the_mailboxs_own_session_into_one_session_after_it(
+    rep: Person, app: Any
+) -> None:
+    name = _name(rep)
+    with listening():
+        wait_until_listening(name)
+        # The mailbox's session holds its lease and writes to the mailbox: Exchange notifies that too.
+        Mailbox.objects.filter(pk=rep.mailbox.pk).update(
+            lease_expires_at=timezone.now() + timedelta(minutes=5)
+        )
+        _meeting(app, rep, "Written by the engine's session")
+        _meeting(app, rep, "And another")
+        wait_for_events(name, 2)
+        assert _woken(rep) == []  # deferred: the running session may not have read it
+        assert MailboxWake.objects.get(mailbox_id=rep.mailbox.pk).pending
+    Mailbox.objects.filter(pk=rep.mailbox.pk).update(lease_expires_at=None)  # the session ended
+    assert wakes_flush() == 1
+    assert _woken(rep) == [Trigger.NOTIFICATION]  # one session after it, for both notices
+
+
+def test_it_is_taken_over_when_its_holder_dies_and_resumes_the_subscriptions(
+    rep: Person, app: Any, settings: Any
+) -> None:
+    env = {
+        "EWS_SERVICE_ENDPOINT": settings.EWS_SERVICE_ENDPOINT,
+        "EWS_STREAM_TIMEOUT_MINUTES": "1",
+        "SALESFORCE_PUBSUB_TARGET": "",
+        "LISTENER_LEASE_SECONDS": "3",
+        "LISTENER_PASS_SECONDS": "0.3",
+    }
+    name = _name(rep)
+    first = start_manage("listen", env=env)
+    second = None
+    try:
+        held = wait_until_listening(name, timeout=60)
+        assert f":{first.pid}:" in held.holder
+        kept, subscribes = _stored_ids(name), len(_calls(app, "Subscribe"))
+        first.send_signal(signal.SIGKILL)  # dies holding the lease and the subscriptions
+        first.wait(timeout=10)
+        wait_for(lambda: app.streaming.open_streams(rep.mailbox.address) == 0)
+        _meeting(app, rep, "While its holder was dead")
+        second = start_manage("listen", env=env)
+        taken = wait_for(
+            lambda: ListenerLease.objects.filter(
+                name=name, holder__contains=f":{second.pid}:", events__gte=1
+            ).first(),
+            timeout=60,
+        )
+        assert taken.takeovers == 1
+        assert _stored_ids(name) == kept and len(_calls(app, "Subscribe")) == subscribes
+        assert _woken(rep) == [Trigger.NOTIFICATION]
+        second.send_signal(signal.SIGTERM)  # a clean stop gives the lease up and keeps the subscriptions
+        second.wait(timeout=20)
+        assert ListenerLease.objects.get(name=name).holder == ""
+        assert _subscriptions_of(app, rep) == kept
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.kill()
