@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -183,7 +184,7 @@ class _Position:
 
 
 def listen(mailbox_id: int, running: Running, timeout_minutes: int | None = None) -> None:
-    minutes = timeout_minutes or int(settings.EWS_STREAM_TIMEOUT_MINUTES)
+    minutes = max(1, min(30, timeout_minutes or int(settings.EWS_STREAM_TIMEOUT_MINUTES)))  # Exchange's range
     connector: EwsConnector | None = None
     position: _Position | None = None
     gone: list[Subscription] = []  # subscriptions Exchange no longer knows: replace them
@@ -211,16 +212,21 @@ def listen(mailbox_id: int, running: Running, timeout_minutes: int | None = None
                     position = _subscriptions(running, mailbox, connector, replacing=gone)
                     if position is None:
                         return  # the lease is no longer ours
-                    gone = []
                 running.listening()
+                started = time.monotonic()
                 if not _follow(running, mailbox, connector, position, minutes):
                     return
-                pause, lost = RECONNECT_FIRST_SECONDS, False
+                pause, lost, gone = RECONNECT_FIRST_SECONDS, False, []
+                if time.monotonic() - started < 1:  # Exchange closed it at once: do not spin on it
+                    running.wait(RECONNECT_FIRST_SECONDS)
             except SubscriptionGoneError as error:
                 log.info("listener %s: %s; subscribing again", running.name, error)
                 running.state(
                     ListenerState.RECONNECTING, "Exchange no longer knew the subscriptions: subscribing again"
                 )
+                if gone:  # the ones just made are gone too: do not spin on subscribing
+                    running.wait(pause)
+                    pause = min(RECONNECT_MOST_SECONDS, pause * 2)
                 gone, position = (position.subscriptions if position else []) or gone, None
             except ConnectorError as error:
                 if error.code in UNAVAILABLE_CODES:
@@ -237,7 +243,7 @@ def listen(mailbox_id: int, running: Running, timeout_minutes: int | None = None
                     raise
                 log.info("listener %s: %s (%s)", running.name, error, error.code)
                 running.state(ListenerState.RECONNECTING, str(error))
-                if not lost:
+                if not lost and position is not None:  # a stream was read: its notices may be lost
                     lost = True
                     if not running.received(wakes=_wake(mailbox_id)):
                         return
