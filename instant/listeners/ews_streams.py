@@ -21,6 +21,10 @@ and whose organization has instant sync from mailboxes on.
   Exchange, deleted) the listener unsubscribes and forgets the position. When it stops for any other
   reason (the process shuts down, the lease was lost to another process) the subscriptions are left
   for whoever resumes them; left unread, Exchange drops them after 30 minutes by itself.
+- **What is watched**: one subscription per stream the mailbox syncs (the calendar; the "Salesforce
+  Tasks" and "Salesforce Contacts" folders; Inbox, Sent Items and the Salesforce folder when its
+  organization saves emails). A change of what the organization syncs is seen when the current
+  stream ends (``EWS_STREAM_TIMEOUT_MINUTES``, 30 by default): the subscriptions are then replaced.
 - **Lost connections**: a stream cut mid-answer (STREAM_LOST) or a transient error is read again after
   a short, growing pause (state "reconnecting"), and the mailbox is woken once per outage, for events
   may have been lost with the connection. A refused sign-in leaves the listener "unavailable" (the
@@ -202,7 +206,10 @@ def listen(mailbox_id: int, running: Running, timeout_minutes: int | None = None
                     if not isinstance(made, EwsConnector):
                         raise TypeError(f"mailbox {mailbox_id} has no Exchange connector")
                     connector = made
-                if position is None and not synced_streams(mailbox):
+                kinds = synced_streams(mailbox)
+                if position is not None and [s.kind for s in position.subscriptions] != kinds:
+                    position = None  # the organization changed what it syncs: watch that instead
+                if position is None and not kinds:
                     running.state(
                         ListenerState.UNAVAILABLE, "The mailbox syncs no folder Exchange can stream."
                     )

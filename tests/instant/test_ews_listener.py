@@ -11,14 +11,16 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from django_q.brokers import get_broker
 
 from connectors.ews.streaming import unsubscribe
+from emails.models import EmailSettings
 from instant.listeners.ews_streams import Group, listener_name, reader_of
 from instant.models import InstantSettings, ListenerLease, ListenerState, MailboxWake
 from instant.services.wake import wakes_flush
 from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
-from syncengine.models import Mailbox, Trigger
+from syncengine.models import Mailbox, SyncSettings, Trigger
 from tests.support.ews import ews_account
 from tests.support.instant import queued_sessions, wait_for
 from tests.support.listeners import listening, wait_for_events, wait_until_listening
@@ -181,6 +183,33 @@ def test_it_replaces_subscriptions_exchange_forgot_while_it_listened_and_wakes_t
         _meeting(app, rep, "On the new subscriptions")
         lease = wait_for_events(name, 1)
     assert _woken(rep) == [Trigger.NOTIFICATION] and lease.wakes == 1
+
+
+def _kinds(name: str) -> list[str]:
+    return [s["kind"] for s in json.loads(ListenerLease.objects.get(name=name).position)["subscriptions"]]
+
+
+def test_it_watches_the_streams_the_organization_syncs_and_follows_their_change(
+    rep: Person, app: Any
+) -> None:
+    SyncSettings.objects.update_or_create(organization=rep.organization, defaults={"sync_tasks": False})
+    name = _name(rep)
+    smtp = rep.mailbox.address
+    with listening():
+        wait_until_listening(name)
+        assert _kinds(name) == ["events", "contacts"]
+        made = {f["display_name"] for f in app.folders(smtp)}
+        assert "Salesforce Contacts" in made and "Salesforce Tasks" not in made  # not made for nothing
+        EmailSettings.objects.create(organization=rep.organization, enabled=True)  # saves emails now
+        wait_for(lambda: _kinds(name) == ["events", "contacts", "emails"])  # when the stream ends
+        assert len(_subscriptions_of(app, rep)) == 3  # the old ones were ended
+        wait_until_listening(name)
+        wait_for(lambda: _woken(rep))  # replaced subscriptions: read once
+        get_broker().purge_queue()
+        MailboxWake.objects.all().delete()
+        app.create_item(smtp, "inbox", {"Subject": "Order", "From": "buyer@client.example"})
+        wait_for(lambda: _woken(rep))
+    assert _woken(rep) == [Trigger.NOTIFICATION]
 
 
 @pytest.mark.parametrize(
