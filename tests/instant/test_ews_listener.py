@@ -275,15 +275,22 @@ def test_it_runs_no_listener_for_an_organization_with_instant_sync_off(rep: Pers
     assert _subscriptions_of(app, rep) == []
 
 
-def test_it_says_so_when_exchange_refuses_the_sign_in(rep: Person, app: Any) -> None:
+def test_it_says_so_when_exchange_refuses_the_sign_in_and_listens_once_it_is_mended(
+    rep: Person, app: Any, settings: Any
+) -> None:
+    settings.LISTENER_UNAVAILABLE_RETRY_SECONDS = 1
     app.set_password(rep.mailbox.address, "Changed-Passw0rd")
     name = _name(rep)
     with listening():
         lease = wait_for(
             lambda: ListenerLease.objects.filter(name=name, state=ListenerState.UNAVAILABLE).first()
         )
-    assert "refused the mailbox's sign-in" in lease.message
-    assert _woken(rep) == []
+        assert "refused the mailbox's sign-in" in lease.message
+        app.set_password(rep.mailbox.address, EXCHANGE_PASSWORD)  # the person types the password again
+        wait_until_listening(name)
+        _meeting(app, rep, "Once signed in again")
+        wait_for(lambda: _woken(rep))
+    assert _woken(rep) == [Trigger.NOTIFICATION]
 
 
 def test_it_folds_notices_during_the_mailboxs_own_session_into_one_session_after_it(
