@@ -33,8 +33,10 @@ and whose organization has instant sync from mailboxes on.
 - **Echoes**: the engine's own writes to the mailbox are notified like anyone's (Exchange cannot tell
   who wrote). They arrive while the mailbox's session holds its lease (``Mailbox.lease_expires_at``
   ahead), so ``mailbox_wake`` defers them: one more session follows the one that wrote, after the
-  organization's ``min_seconds_between``; it finds its own writes already in step and writes nothing,
-  so there is no second echo. At most one extra session per session that writes to the mailbox.
+  organization's ``min_seconds_between`` (a notice that lands just after the session let its lease go
+  queues that one session at once instead). That session reads the engine's own writes back, finds
+  them in step and writes nothing, so there is no second echo: at most one extra session per session
+  that writes to the mailbox. Telling them apart (by the change keys the session wrote) is not done.
 """
 
 from __future__ import annotations
