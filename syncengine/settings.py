@@ -328,6 +328,9 @@ INSTANT_RENEW_BEFORE_MINUTES = env.int("INSTANT_RENEW_BEFORE_MINUTES", default=1
 # Listeners (manage.py listen) hold streams open to the providers, so they need no inbound address:
 # Salesforce change events over the Pub/Sub API (gRPC). Empty: Salesforce changes wait for the schedule.
 SALESFORCE_PUBSUB_TARGET = env.str("SALESFORCE_PUBSUB_TARGET", default="api.pubsub.salesforce.com:7443")
+# Exchange on-premises streaming notifications: how long one GetStreamingEvents answer stays open (1 to
+# 30 minutes, Exchange's ConnectionTimeout) before the listener reads the subscriptions again.
+EWS_STREAM_TIMEOUT_MINUTES = env.int("EWS_STREAM_TIMEOUT_MINUTES", default=30)
 # How long a listener that cannot run (Change Data Capture not on for the org, nobody connected) waits
 # before it looks again; the schedule syncs meanwhile.
 LISTENER_UNAVAILABLE_RETRY_SECONDS = env.int("LISTENER_UNAVAILABLE_RETRY_SECONDS", default=900)

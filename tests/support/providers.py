@@ -26,3 +26,19 @@ def move_to_google(
     person.mailbox.credentials = {"refresh_token": app.issue_refresh_token(user["id"], client[0])}
     person.mailbox.save()
     return person
+
+
+EXCHANGE_PASSWORD = "Exch-Passw0rd!"
+
+
+def move_to_ews(
+    settings: Any, person: Person, ews_server: SandboxServer, password: str = EXCHANGE_PASSWORD
+) -> Person:
+    """Make a person's mailbox an Exchange Server one (in the EWS sandbox), signing in with a password."""
+    settings.EWS_SERVICE_ENDPOINT = f"{ews_server.url}/EWS/Exchange.asmx"
+    ews_server.app.create_mailbox(person.mailbox.address, "Ed", password=password)  # type: ignore[attr-defined]
+    person.mailbox.provider = Provider.EWS
+    person.mailbox.provider_account = {"primary_smtp_address": person.mailbox.address}
+    person.mailbox.credentials = {"username": person.mailbox.address, "password": password}
+    person.mailbox.save()
+    return person
