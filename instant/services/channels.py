@@ -37,7 +37,10 @@ GOOGLE_STREAMS = ("events",)
 
 def watched_streams(mailbox: Mailbox) -> list[str]:
     """The mailbox's synced streams its provider can push for (emails when its org saves emails)."""
-    pushable = {Provider.GRAPH: GRAPH_STREAMS, Provider.GOOGLE: GOOGLE_STREAMS}.get(mailbox.provider, ())
+    pushable: tuple[str, ...] = {
+        str(Provider.GRAPH): GRAPH_STREAMS,
+        str(Provider.GOOGLE): GOOGLE_STREAMS,
+    }.get(mailbox.provider, ())
     synced = {spec.mail_side_stream for spec in stream_specs(mailbox.organization, mailbox)}
     if EmailSettings.objects.filter(organization_id=mailbox.organization_id, enabled=True).exists():
         synced.add("emails")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -85,7 +86,7 @@ def wakes_flush(*, now: datetime | None = None) -> int:
             taken = MailboxWake.objects.filter(pk=wake_id, pending=True).update(pending=False, queued_at=now)
             if taken:
                 transaction.on_commit(
-                    lambda m=mailbox_id: enqueue_session(mailbox_id=m, trigger=Trigger.NOTIFICATION)
+                    partial(enqueue_session, mailbox_id=mailbox_id, trigger=Trigger.NOTIFICATION)
                 )
                 queued += 1
     MailboxWake.objects.filter(pending=True, mailbox__suspended=True).update(pending=False)

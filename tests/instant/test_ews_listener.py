@@ -257,10 +257,10 @@ def test_it_runs_no_listener_for_a_suspended_mailbox_or_one_not_synced_yet(rep: 
     Mailbox.objects.filter(pk=rep.mailbox.pk).update(suspended=True)
     with listening() as supervisor:
         supervisor.tick()
-        assert supervisor.slots == {}
+        assert not any(name.startswith("ews-streams") for name in supervisor.slots)
         Mailbox.objects.filter(pk=rep.mailbox.pk).update(suspended=False, last_synced_at=None)
         supervisor.tick()
-        assert supervisor.slots == {}
+        assert not any(name.startswith("ews-streams") for name in supervisor.slots)
         _meeting(app, rep, "Nobody listens")
     assert not ListenerLease.objects.filter(name=_name(rep)).exists()
     assert _subscriptions_of(app, rep) == [] and _woken(rep) == []
@@ -270,7 +270,7 @@ def test_it_runs_no_listener_for_an_organization_with_instant_sync_off(rep: Pers
     InstantSettings.objects.create(organization=rep.organization, enabled=False)
     with listening() as supervisor:
         supervisor.tick()
-        assert supervisor.slots == {}
+        assert not any(name.startswith("ews-streams") for name in supervisor.slots)
     assert not ListenerLease.objects.filter(name=_name(rep)).exists()
     assert _subscriptions_of(app, rep) == []
 
