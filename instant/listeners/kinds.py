@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from instant.listeners import salesforce_cdc
+from instant.listeners import gmail_pubsub, salesforce_cdc
 from instant.listeners.supervisor import Wanted
 
-KINDS: tuple[Wanted, ...] = (salesforce_cdc.wanted,)
+KINDS: tuple[Wanted, ...] = (
+    salesforce_cdc.wanted,
+    gmail_pubsub.wanted,
+)
