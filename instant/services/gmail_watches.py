@@ -7,8 +7,9 @@ organization has instant sync on. Each watch is a ``NotificationChannel`` (strea
 ``secret_hash`` is of a random value nobody keeps, as a Pub/Sub notice carries no secret (the
 subscription is pulled with the operator's own credentials, so nothing needs to be checked).
 
-Watches are kept by the listener (on start and every ``GMAIL_WATCH_CHECK_SECONDS``), not by instant
-maintenance: maintenance only runs with ``INSTANT_SYNC_ENABLED`` (inbound webhooks), which Gmail's
+Watches are kept by the listener (on start and every ``GMAIL_WATCH_CHECK_SECONDS``, 5 minutes by
+default: database reads, and a Gmail call only for a mailbox that needs one), not by instant
+maintenance: maintenance only works with ``INSTANT_SYNC_ENABLED`` (inbound webhooks), which Gmail's
 pull needs none of; the listener's lease makes one process the keeper; and a watch without anyone
 pulling would only fill the subscription. Gmail ends a watch after 7 days: it is renewed (a watch
 again replaces the last) once it ends within ``RENEW_BEFORE``, or when the operator's topic changed.
