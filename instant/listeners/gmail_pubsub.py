@@ -115,10 +115,11 @@ class _Listener:
             pause = RECONNECT_FIRST_SECONDS
 
     def _unavailable(self, error: ConnectorError) -> str:
+        # Every organization's listener page shows it: the settings' names, not the server's paths.
         where = {
-            "PUBSUB_KEY_INVALID": f"GMAIL_PUBSUB_KEY_FILE ({settings.GMAIL_PUBSUB_KEY_FILE}): ",
-            "NOT_FOUND": f"The Pub/Sub subscription {self.subscription} does not exist: ",
-            "PERMISSION_DENIED": f"The service account may not pull {self.subscription}: ",
+            "PUBSUB_KEY_INVALID": "GMAIL_PUBSUB_KEY_FILE: ",
+            "NOT_FOUND": "The Pub/Sub subscription (GMAIL_PUBSUB_SUBSCRIPTION) does not exist: ",
+            "PERMISSION_DENIED": "The service account may not pull GMAIL_PUBSUB_SUBSCRIPTION: ",
         }.get(error.code, "")
         minutes = max(1, round(settings.LISTENER_UNAVAILABLE_RETRY_SECONDS / 60))
         return (

@@ -20,6 +20,7 @@ from django_q.brokers import get_broker
 from instant.listeners import gmail_pubsub
 from instant.listeners.gmail_pubsub import listener_name
 from instant.models import InstantSettings, ListenerLease, ListenerState, MailboxWake, NotificationChannel
+from instant.services.listener_health import listener_health
 from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
 from syncengine.models import Mailbox, Trigger
@@ -290,7 +291,10 @@ def test_it_is_unavailable_while_the_key_file_cannot_be_read(
         lease = wait_for(
             lambda: ListenerLease.objects.filter(name=name, state=ListenerState.UNAVAILABLE).first()
         )
-    assert lease.message.startswith(f"GMAIL_PUBSUB_KEY_FILE ({tmp_path / 'nowhere.json'})")
+    assert lease.message.startswith(
+        "GMAIL_PUBSUB_KEY_FILE: The Pub/Sub service account key file cannot be read"
+    )
+    assert str(tmp_path) not in lease.message  # every organization's page shows it: no server paths
     assert not NotificationChannel.objects.exists()
 
 
@@ -305,3 +309,59 @@ def test_it_reconnects_after_pubsub_fails_for_a_moment(
         wait_until_listening(name)
         _mail(operator, gina, "After the outage")
         wait_for(lambda: _woken(gina))
+
+
+def test_it_wakes_every_organizations_mailbox_of_one_gmail_account_and_keeps_the_watch_they_share(
+    settings: Any, gina: Person, operator: Operator, make_person: Any
+) -> None:
+    """Two organizations each connected the same Gmail account: Gmail holds one watch for it."""
+    settings.GMAIL_WATCH_CHECK_SECONDS = 0.3
+    other = make_person("olaf")
+    user = operator.app.accounts.require_user(gina.mailbox.address)
+    Mailbox.objects.filter(pk=other.mailbox.pk).update(
+        provider="google",
+        address=gina.mailbox.address.upper(),  # as that organization typed it
+        provider_account={"email": gina.mailbox.address},
+        credentials={"refresh_token": operator.app.issue_refresh_token(user.id, settings.GOOGLE_CLIENT_ID)},
+        last_synced_at=timezone.now(),
+    )
+    name = listener_name()
+    with listening():
+        wait_until_listening(name)
+        assert NotificationChannel.objects.filter(mailbox__in=[gina.mailbox, other.mailbox]).count() == 2
+        _mail(operator, gina, "For both organizations")
+        wait_for(lambda: _woken(gina) and queued_sessions(other.mailbox.pk))
+        Mailbox.objects.filter(pk=gina.mailbox.pk).update(suspended=True)
+        wait_for(lambda: not NotificationChannel.objects.filter(mailbox=gina.mailbox).exists())
+        assert _gmail_watch(operator, gina.mailbox.address) is not None  # the other org's is still on
+        get_broker().purge_queue()
+        MailboxWake.objects.all().delete()
+        _mail(operator, gina, "Only for the other organization")
+        wait_for(lambda: queued_sessions(other.mailbox.pk))
+    assert _woken(gina) == []
+
+
+def test_it_shows_the_gmail_listener_on_every_organizations_listener_page(
+    gina: Person, operator: Operator, make_person: Any
+) -> None:
+    other = make_person("otto")
+    with listening():
+        wait_until_listening(listener_name())
+        pages = [listener_health(p.organization.pk) for p in (gina, other)]
+    for rows in pages:
+        gmail = [r for r in rows if r.name == listener_name()]
+        assert len(gmail) == 1 and gmail[0].shared
+        assert gmail[0].kind == "Gmail notifications (Pub/Sub)"
+
+
+def test_it_is_unavailable_while_the_subscription_is_missing(
+    settings: Any, gina: Person, operator: Operator
+) -> None:
+    settings.GMAIL_PUBSUB_SUBSCRIPTION = "nobody-made-this"
+    name = listener_name()
+    with listening():
+        lease = wait_for(
+            lambda: ListenerLease.objects.filter(name=name, state=ListenerState.UNAVAILABLE).first()
+        )
+    assert lease.message.startswith("The Pub/Sub subscription (GMAIL_PUBSUB_SUBSCRIPTION) does not exist")
+    assert not NotificationChannel.objects.exists()  # no watch publishes where nobody pulls
