@@ -91,13 +91,14 @@ class _Listener:
         self.watch_due = 0.0  # monotonic: when the watches are next looked over
         self.position = running.stored_position()
         self.unreadable = 0  # notices that could not be read, since this listener started
+        self.note = ""  # what the listener's row says while listening
+        self.pause = RECONNECT_FIRST_SECONDS  # before the next try after a transient failure
 
     def run(self) -> None:
-        pause = RECONNECT_FIRST_SECONDS
         while not self.running.stop.is_set():
             try:
-                if not self._follow():
-                    return  # stopped, or the lease went to another process
+                self._follow()
+                return  # stopped, or the lease went to another process
             except ConnectorError as error:
                 if error.permanent:
                     log.warning("listener %s: unavailable: %s", self.running.name, error)
@@ -105,14 +106,11 @@ class _Listener:
                     self.watch_due = 0.0
                     self.running.state(ListenerState.UNAVAILABLE, self._unavailable(error))
                     self.running.wait(settings.LISTENER_UNAVAILABLE_RETRY_SECONDS)
-                    pause = RECONNECT_FIRST_SECONDS
                     continue
                 log.info("listener %s: %s", self.running.name, error)
                 self.running.state(ListenerState.RECONNECTING, f"Cloud Pub/Sub: {error}")
-                self.running.wait(error.retry_after or pause)
-                pause = min(RECONNECT_MOST_SECONDS, pause * 2)
-                continue
-            pause = RECONNECT_FIRST_SECONDS
+                self.running.wait(error.retry_after or self.pause)
+                self.pause = min(RECONNECT_MOST_SECONDS, self.pause * 2)
 
     def _unavailable(self, error: ConnectorError) -> str:
         # Every organization's listener page shows it: the settings' names, not the server's paths.
@@ -152,32 +150,31 @@ class _Listener:
                 done.failed,
             )
 
-    def _follow(self) -> bool:
-        """Pull until stopped (False) or a ConnectorError. Listening once the subscription answered
-        and the watches are open."""
+    def _follow(self) -> None:
+        """Pull until stopped, the lease is lost, or a ConnectorError. Listening once the subscription
+        answered and the watches are open."""
         running = self.running
         puller = self._connect()
         puller.ack_deadline_seconds()  # the subscription exists and the service account may pull it
         if time.monotonic() >= self.watch_due:
             self._keep_watches()
-        running.listening()
+        running.state(ListenerState.LISTENING, self.note)
+        self.pause = RECONNECT_FIRST_SECONDS
         self.position = self.position or _stamp(timezone.now())
         if not running.received(position=self.position):
-            return False
+            return
         while not running.stop.is_set():
             if time.monotonic() >= self.watch_due:
                 self._keep_watches()
             notices = puller.pull(PULL_MAX)
             if notices and not self._handle(puller, notices):
-                return False
-        return False
+                return
 
     def _handle(self, puller: PubSubPuller, notices: Sequence[GmailNotice]) -> bool:
         """Wake the mailboxes the notices name, then ack them all; False when the lease was lost."""
         good = [n for n in notices if not n.bad]
         for notice in notices:
-            if notice.bad:
-                self.unreadable += 1
+            if notice.bad:  # its id and why, never its data
                 log.warning(
                     "listener %s: unreadable Pub/Sub message %s acked and dropped: %s",
                     self.running.name,
@@ -189,12 +186,14 @@ class _Listener:
         published = [n.published_at for n in notices if n.published_at is not None]
         if published:
             self.position = max(self.position, _stamp(max(published)))
-        if self.unreadable:
-            self.running.state(
-                ListenerState.LISTENING,
+        if len(good) < len(notices):
+            self.unreadable += len(notices) - len(good)
+            last = next(n.problem for n in reversed(notices) if n.bad)
+            self.note = (
                 f"{self.unreadable} unreadable Pub/Sub message(s) acked and dropped since it started "
-                f"(the last: {next((n.problem for n in reversed(notices) if n.bad), 'earlier')}).",
+                f"(the last: {last})."
             )
+            self.running.state(ListenerState.LISTENING, self.note)
         return self.running.received(events=len(notices), wakes=wakes, position=self.position)
 
     def _wake(self, notices: Sequence[GmailNotice]) -> int:
