@@ -21,6 +21,7 @@ from instant.listeners import gmail_pubsub
 from instant.listeners.gmail_pubsub import listener_name
 from instant.models import InstantSettings, ListenerLease, ListenerState, MailboxWake, NotificationChannel
 from instant.services.listener_health import listener_health
+from instant.services.maintenance import instant_maintain
 from sandbox.base import SandboxServer
 from sandbox.tls import SandboxCA
 from syncengine.models import Mailbox, Trigger
@@ -242,16 +243,22 @@ def test_it_watches_no_mailbox_before_its_first_session(gina: Person, operator: 
     assert _gmail_watch(operator, gina.mailbox.address) is None
 
 
-def test_it_leaves_the_webhook_channels_to_maintenance_and_the_watches_to_the_listener(
-    settings: Any, gina: Person, operator: Operator
+def test_it_leaves_the_gmail_watch_alone_when_maintenance_keeps_the_calendar_channels(
+    instant: str, gina: Person, operator: Operator
 ) -> None:
-    from instant.services.maintenance import mailboxes_lacking_channels
-
     with listening():
         wait_until_listening(listener_name())
-    settings.INSTANT_SYNC_ENABLED = True
-    # The Gmail watch is not the Calendar channel the mailbox still lacks.
-    assert [m.pk for m in mailboxes_lacking_channels()] == [gina.mailbox.pk]
+    watch = NotificationChannel.objects.get(mailbox=gina.mailbox)
+    NotificationChannel.objects.filter(pk=watch.pk).update(expires_at=timezone.now() + timedelta(minutes=5))
+    report = instant_maintain()  # the Gmail watch ends soon: it is the listener's to renew, not this
+    assert report["opened"] == 1 and report["renewed"] == 0 and report["failed"] == 0
+    calendar = NotificationChannel.objects.get(mailbox=gina.mailbox, stream="events")
+    assert calendar.resource == "primary"  # the Calendar channel the Gmail watch did not stand in for
+    kept = NotificationChannel.objects.get(pk=watch.pk)
+    assert kept.resource == watch.resource and kept.channel_id == watch.channel_id and kept.renewed_at is None
+    Mailbox.objects.filter(pk=gina.mailbox.pk).update(suspended=True)
+    assert instant_maintain()["closed"] == 1  # the Calendar channel; the listener stops the watch
+    assert list(NotificationChannel.objects.values_list("pk", flat=True)) == [watch.pk]
 
 
 @pytest.mark.parametrize("empty", SETTINGS)
