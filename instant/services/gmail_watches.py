@@ -40,6 +40,7 @@ RESOURCE_PREFIX = "gmail:"  # NotificationChannel.resource of a Gmail watch: "gm
 STREAM = "emails"
 RENEW_BEFORE = timedelta(days=1)
 TOPIC_REFUSED = "GMAIL_TOPIC_REFUSED"  # the operator's topic, not one mailbox: no watch can be made
+REFUSALS_BEFORE_GIVING_UP = 3
 
 
 def gmail_pubsub_configured() -> bool:
@@ -105,8 +106,10 @@ class WatchPass:
 
 def watches_keep(now: datetime | None = None) -> WatchPass:
     """Stop the watches of mailboxes no longer watched, open the missing ones, renew those ending
-    within a day. One mailbox's trouble (a revoked sign-in) never stops the others; a topic Gmail may
-    not publish to raises (``TOPIC_REFUSED``): the operator must mend it."""
+    within a day. One mailbox's trouble (a revoked sign-in) never stops the others. A topic Gmail may
+    not publish to raises (``TOPIC_REFUSED``): the operator must mend it. Gmail says so per mailbox,
+    so that is when the first ``REFUSALS_BEFORE_GIVING_UP`` watches of a pass are all refused (one
+    odd mailbox refused after others were watched is that mailbox's trouble)."""
     now = now or timezone.now()
     done = WatchPass()
     topic = operator_topic()
@@ -115,19 +118,20 @@ def watches_keep(now: datetime | None = None) -> WatchPass:
         watch_end(channel)
         done.stopped += 1
     have = {c.mailbox_id: c for c in gmail_watches()}
-    for mailbox in wanted.values():
-        channel = have.get(mailbox.pk)
-        if (
-            channel is not None
-            and channel.resource == RESOURCE_PREFIX + topic
-            and channel.expires_at > now + RENEW_BEFORE
-        ):
-            continue
+    due = [
+        (mailbox, have.get(mailbox.pk))
+        for mailbox in wanted.values()
+        if not _fresh(have.get(mailbox.pk), topic, now)
+    ]
+    refused = 0
+    for mailbox, channel in due:
         try:
             watch_open(mailbox, topic)
         except ConnectorError as error:
             if error.code == TOPIC_REFUSED:
-                raise
+                refused += 1
+                if not (done.opened or done.renewed) and refused >= min(REFUSALS_BEFORE_GIVING_UP, len(due)):
+                    raise
             done.failed += 1
             log.warning("mailbox %s: Gmail watch not opened: %s", mailbox.pk, error)
             continue
@@ -136,6 +140,15 @@ def watches_keep(now: datetime | None = None) -> WatchPass:
         else:
             done.renewed += 1
     return done
+
+
+def _fresh(channel: NotificationChannel | None, topic: str, now: datetime) -> bool:
+    """A watch on the operator's topic that does not end within a day."""
+    return (
+        channel is not None
+        and channel.resource == RESOURCE_PREFIX + topic
+        and channel.expires_at > now + RENEW_BEFORE
+    )
 
 
 def watch_open(mailbox: Mailbox, topic: str) -> NotificationChannel:
