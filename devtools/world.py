@@ -6,10 +6,13 @@ they run in this process (benchmark) or in another one (demo).
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -262,6 +265,26 @@ def provision_google_person(
         credentials={"refresh_token": refresh},
     )
     return DemoPerson(user, mailbox, connection, google_user["id"], sf_user_id)
+
+
+GMAIL_PUBSUB_PROJECT = "mailsync-demo"  # the operator's Google Cloud project, in the Google sandbox
+
+
+def provision_gmail_pubsub(control: SandboxControl, key_file: Path) -> dict[str, str]:
+    """The operator's Cloud Pub/Sub for Gmail push, as they would set it up in the Cloud console: a
+    service account owning the project (its JSON key written to ``key_file``, readable by this user
+    only), and a topic Gmail may publish to with its pull subscription. The four settings naming them."""
+    key = control.google("POST", "/pubsub/service_accounts", {"project": GMAIL_PUBSUB_PROJECT})
+    made = control.google("POST", "/pubsub/gmail_push", {"project": GMAIL_PUBSUB_PROJECT})
+    key_file.unlink(missing_ok=True)
+    with os.fdopen(os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        json.dump(key, out)
+    return {
+        "GMAIL_PUBSUB_PROJECT": GMAIL_PUBSUB_PROJECT,
+        "GMAIL_PUBSUB_TOPIC": str(made["topic"]).rpartition("/")[2],
+        "GMAIL_PUBSUB_SUBSCRIPTION": str(made["subscription"]).rpartition("/")[2],
+        "GMAIL_PUBSUB_KEY_FILE": str(key_file),
+    }
 
 
 def provision_ews_person(

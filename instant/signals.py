@@ -11,6 +11,7 @@ from django.dispatch import receiver
 from django_q.tasks import async_task
 
 from instant.models import NotificationChannel
+from instant.services.gmail_watches import webhook_channels
 from instant.services.org_settings import instant_settings_for
 from syncengine.models import Outcome, Provider, SyncSession
 
@@ -26,5 +27,5 @@ def open_after_session(sender: type[SyncSession], instance: SyncSession, **kwarg
         return
     if not instant_settings_for(mailbox.organization_id).enabled:
         return
-    if not NotificationChannel.objects.filter(mailbox_id=instance.mailbox_id).exists():
+    if not NotificationChannel.objects.filter(webhook_channels(), mailbox_id=instance.mailbox_id).exists():
         async_task("instant.tasks.open_channels", instance.mailbox_id, group="instant")

@@ -347,6 +347,10 @@ GMAIL_PUBSUB_PROJECT = env.str("GMAIL_PUBSUB_PROJECT", default="")
 GMAIL_PUBSUB_TOPIC = env.str("GMAIL_PUBSUB_TOPIC", default="")  # the topic's id in that project
 GMAIL_PUBSUB_SUBSCRIPTION = env.str("GMAIL_PUBSUB_SUBSCRIPTION", default="")  # its pull subscription's id
 GMAIL_PUBSUB_KEY_FILE = env.str("GMAIL_PUBSUB_KEY_FILE", default="")
+# How often the Gmail listener looks its mailboxes' watches over (opens those of newly synced mailboxes,
+# renews those ending within a day, stops those of suspended ones): database reads, and a Gmail call
+# only for a mailbox that needs one. Gmail ends a watch after 7 days.
+GMAIL_WATCH_CHECK_SECONDS = env.float("GMAIL_WATCH_CHECK_SECONDS", default=300.0)
 
 # Notifications (notify/) go by Django's email backend: SMTP from the environment in production,
 # files under var/mail in the demo (EMAIL_BACKEND=...filebased.EmailBackend), memory in tests.

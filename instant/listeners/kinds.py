@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from instant.listeners import ews_streams, salesforce_cdc, wake_flush
+from instant.listeners import ews_streams, gmail_pubsub, salesforce_cdc, wake_flush
 from instant.listeners.supervisor import Wanted
 
-KINDS: tuple[Wanted, ...] = (salesforce_cdc.wanted, ews_streams.wanted, wake_flush.wanted)
+KINDS: tuple[Wanted, ...] = (
+    salesforce_cdc.wanted,
+    ews_streams.wanted,
+    gmail_pubsub.wanted,
+    wake_flush.wanted,
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 
 from instant.models import ListenerLease, ListenerState
@@ -31,12 +32,14 @@ class ListenerHealth:
     wakes: int
     takeovers: int
     message: str
+    shared: bool = False  # the server's, for every organization (Gmail's Pub/Sub): its counts are everyone's
 
 
 def listener_health(organization_id: int, now: datetime | None = None) -> list[ListenerHealth]:
     now = now or timezone.now()
     rows = []
-    for lease in ListenerLease.objects.filter(organization_id=organization_id):
+    leases = ListenerLease.objects.filter(Q(organization_id=organization_id) | Q(organization__isnull=True))
+    for lease in leases:
         silent = bool(lease.holder) and (lease.expires_at is None or lease.expires_at <= now)
         held = bool(lease.holder) and not silent
         rows.append(
@@ -53,6 +56,7 @@ def listener_health(organization_id: int, now: datetime | None = None) -> list[L
                 wakes=lease.wakes,
                 takeovers=lease.takeovers,
                 message=lease.message,
+                shared=lease.organization_id is None,
             )
         )
     return rows

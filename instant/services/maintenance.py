@@ -13,6 +13,8 @@ from django.utils import timezone
 from connectors.base import ConnectorError
 from instant.models import NotificationChannel
 from instant.services.channels import channel_close, channel_renew, channels_open_missing, watched_streams
+from instant.services.gmail_watches import RESOURCE_PREFIX as GMAIL_RESOURCE_PREFIX
+from instant.services.gmail_watches import webhook_channels
 from instant.services.org_settings import organizations_without_instant_sync
 from instant.services.wake import wakes_flush
 from syncengine.models import Mailbox, Provider
@@ -25,15 +27,17 @@ def instant_maintain() -> dict[str, int]:
     if not settings.INSTANT_SYNC_ENABLED:
         return report
     # Suspended mailboxes, and organizations that turned instant sync off: their channels close.
+    # (Gmail watches are kept by the Gmail listener, not here.)
     off = organizations_without_instant_sync()
-    closing = NotificationChannel.objects.filter(
+    webhooks = NotificationChannel.objects.filter(webhook_channels())
+    closing = webhooks.filter(
         Q(mailbox__suspended=True) | Q(mailbox__organization_id__in=off)
     ).select_related("mailbox")
     for channel in closing:
         channel_close(channel=channel)
         report["closed"] += 1
     soon = timezone.now() + timedelta(minutes=settings.INSTANT_RENEW_BEFORE_MINUTES)
-    due = NotificationChannel.objects.filter(expires_at__lte=soon, mailbox__suspended=False)
+    due = webhooks.filter(expires_at__lte=soon, mailbox__suspended=False)
     for channel in due.select_related("mailbox"):
         try:
             channel_renew(channel=channel)
@@ -59,7 +63,12 @@ def mailboxes_lacking_channels() -> list[Mailbox]:
             suspended=False, last_synced_at__isnull=False, provider__in=(Provider.GRAPH, Provider.GOOGLE)
         )
         .exclude(organization_id__in=organizations_without_instant_sync())
-        .annotate(channels=Count("notification_channels"))
+        .annotate(
+            channels=Count(
+                "notification_channels",
+                filter=~Q(notification_channels__resource__startswith=GMAIL_RESOURCE_PREFIX),
+            )
+        )
         .select_related("organization", "owner")
     )
     return [m for m in candidates if m.channels < len(watched_streams(m))]

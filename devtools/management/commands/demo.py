@@ -43,6 +43,7 @@ from devtools.world import (
     crm_task,
     event_payload,
     provision_ews_person,
+    provision_gmail_pubsub,
     provision_google_person,
     provision_org,
     provision_person,
@@ -223,6 +224,12 @@ class Command(BaseCommand):
                 "GRAPH_AUTHORITY_TENANT": DEMO_DOMAIN,
             }
         )
+        # Gmail push: the operator's Pub/Sub in the Google sandbox, pulled by the Gmail listener.
+        google_control = SandboxControl(
+            salesforce_url="", graph_url="", ca_bundle=endpoints["ca_bundle"], google_url=google
+        )
+        env.update(provision_gmail_pubsub(google_control, settings.VAR_DIR / "gmail-pubsub-key.json"))
+        env.setdefault("GMAIL_WATCH_CHECK_SECONDS", "30")  # a mailbox's watch soon after its first session
         # Notifications and invitations land as files to read (var/mail), not on an SMTP server.
         env.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
         env.setdefault("GRAPH_CLIENT_ID", settings.GRAPH_CLIENT_ID)
