@@ -114,8 +114,8 @@ def watches_keep(now: datetime | None = None) -> WatchPass:
     done = WatchPass()
     topic = operator_topic()
     wanted = {m.pk: m for m in watched_mailboxes()}
-    for channel in gmail_watches().exclude(mailbox_id__in=wanted).select_related("mailbox"):
-        watch_end(channel)
+    for unwanted in gmail_watches().exclude(mailbox_id__in=wanted).select_related("mailbox"):
+        watch_end(unwanted)
         done.stopped += 1
     have = {c.mailbox_id: c for c in gmail_watches()}
     due = [
@@ -124,7 +124,7 @@ def watches_keep(now: datetime | None = None) -> WatchPass:
         if not _fresh(have.get(mailbox.pk), topic, now)
     ]
     refused = 0
-    for mailbox, channel in due:
+    for mailbox, existing in due:
         try:
             watch_open(mailbox, topic)
         except ConnectorError as error:
@@ -135,7 +135,7 @@ def watches_keep(now: datetime | None = None) -> WatchPass:
             done.failed += 1
             log.warning("mailbox %s: Gmail watch not opened: %s", mailbox.pk, error)
             continue
-        if channel is None:
+        if existing is None:
             done.opened += 1
         else:
             done.renewed += 1
