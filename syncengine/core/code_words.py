@@ -112,6 +112,43 @@ CODE_WORDS: dict[str, Words] = {
         "An org admin adds the person again, or removes the mailbox.",
     ),
     # -- outages and limits ---------------------------------------------------------------------
+    # -- instant sync's listeners (what their rows on the console say) --------------------------------
+    "STREAM_LOST": Words(
+        "The open connection that brings Exchange's changes at once broke.",
+        "Nothing to do: it reconnects by itself, and the mailbox syncs once to catch up.",
+        retry=True,
+    ),
+    "SUBSCRIPTION_GONE": Words(
+        "Exchange forgot the mailbox's change subscriptions (unread for 30 minutes, or the server restarted).",
+        "Nothing to do: new ones are made at once and the mailbox syncs once to catch up.",
+    ),
+    "GMAIL_TOPIC_REFUSED": Words(
+        "Gmail may not tell this server about new mail: its Pub/Sub topic is missing or does not let Gmail "
+        "publish to it.",
+        "The server's operator grants gmail-api-push@system.gserviceaccount.com the Pub/Sub Publisher role on "
+        "the topic. Meanwhile Gmail syncs on the schedule.",
+    ),
+    "PUBSUB_AUTH_FAILED": Words(
+        "Google refused this server's own sign-in to Cloud Pub/Sub (its service account).",
+        "The server's operator checks the service account and its key. Meanwhile Gmail syncs on the schedule.",
+    ),
+    "PUBSUB_KEY_INVALID": Words(
+        "The server's Google service account key cannot be read.",
+        "The server's operator puts a valid JSON key file in place. Meanwhile Gmail syncs on the schedule.",
+    ),
+    "PUBSUB_SCOPE_MISSING": Words(
+        "The server's Google service account may not use Cloud Pub/Sub.",
+        "The server's operator gives it the Pub/Sub scope. Meanwhile Gmail syncs on the schedule.",
+    ),
+    "NOT_GOOGLE": Words("This mailbox is not a Google mailbox, so Gmail cannot watch it.", ""),
+    "forbidden": Words(
+        "Google refused the request: the account may not do this.",
+        "Check the account's permissions with your Google admin, then press Retry now.",
+    ),
+    "invalidArgument": Words(
+        "Google found the request malformed.",
+        "Nothing to do for you: support can see the details; the engine tries again at the next session.",
+    ),
     "NETWORK": Words(
         "The provider could not be reached (usually an outage on their side).", _WAIT, retry=True
     ),
