@@ -76,6 +76,7 @@ class Running:
             fields.update(position=position, position_at=now)
         return bool(self._mine().update(**fields))
 
-    def forget_position(self, why: str) -> None:
-        """The stored resume point cannot be used (older than the provider keeps): start afresh."""
-        self._mine().update(position="", position_at=timezone.now(), message=why[:500])
+    def forget_position(self, why: str) -> bool:
+        """The stored resume point cannot be used (older than the provider keeps): start afresh.
+        False when the lease is no longer ours (nothing was forgotten)."""
+        return bool(self._mine().update(position="", position_at=timezone.now(), message=why[:500]))

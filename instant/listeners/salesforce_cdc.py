@@ -22,6 +22,8 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.db import close_old_connections
+from django.db import connection as database
 
 from connectors.base import ConnectorError
 from connectors.salesforce.connector import SalesforceConnector
@@ -37,7 +39,7 @@ from syncengine.services.connectors import salesforce_for
 
 log = logging.getLogger(__name__)
 KIND = "salesforce-cdc"
-RECONNECT_FIRST_SECONDS = 1.0
+RECONNECT_FIRST_SECONDS = 1.0  # the pause before subscribing again after a break, doubling
 RECONNECT_MOST_SECONDS = 60.0
 
 
@@ -89,10 +91,11 @@ def listen(organization_id: int, running: Running) -> None:
     client = PubSubClient(
         PubSubConfig(target=settings.SALESFORCE_PUBSUB_TARGET, ca_bundle=settings.OUTBOUND_CA_BUNDLE)
     )
-    pause = RECONNECT_FIRST_SECONDS
+    pause = _Pause()
     refused: set[int] = set()  # connections whose sign-in failed in this run
     try:
         while not running.stop.is_set():
+            close_old_connections()
             connection = _connection(organization_id, refused)
             if connection is None:
                 refused.clear()
@@ -103,20 +106,34 @@ def listen(organization_id: int, running: Running) -> None:
                 continue
             connector = salesforce_for(connection)
             try:
-                _follow(organization_id, running, client, connector, connection.salesforce_org_id)
-                pause = RECONNECT_FIRST_SECONDS
-            except PubSubError as error:
-                pause = _answer(organization_id, running, connector, connection, error, pause, refused)
-            except ConnectorError as error:  # the sign-in could not be renewed
+                try:
+                    _follow(organization_id, running, client, connector, connection.salesforce_org_id, pause)
+                except PubSubError as error:
+                    _answer(organization_id, running, connector, connection, error, pause, refused)
+            except ConnectorError as error:  # the sign-in could not be renewed: try another member's
                 log.warning("listener %s: %s", running.name, error)
                 refused.add(connection.pk)
                 running.state(
                     ListenerState.RECONNECTING, f"Salesforce sign-in of {connection.username}: {error}"
                 )
-                running.wait(pause)
-                pause = min(RECONNECT_MOST_SECONDS, pause * 2)
+                pause.wait(running)
     finally:
         client.close()
+
+
+class _Pause:
+    """The wait before subscribing again: 1 s, doubling to a minute, afresh once events flow."""
+
+    def __init__(self) -> None:
+        self.seconds = RECONNECT_FIRST_SECONDS
+        self.sign_in_refusals = 0
+
+    def wait(self, running: Running) -> None:
+        running.wait(self.seconds)
+        self.seconds = min(RECONNECT_MOST_SECONDS, self.seconds * 2)
+
+    def reset(self) -> None:
+        self.seconds, self.sign_in_refusals = RECONNECT_FIRST_SECONDS, 0
 
 
 def _answer(
@@ -125,25 +142,32 @@ def _answer(
     connector: SalesforceConnector,
     connection: SalesforceConnection,
     error: PubSubError,
-    pause: float,
+    pause: _Pause,
     refused: set[int],
-) -> float:
-    """What a failed subscription does next; returns the pause before the next transient retry."""
+) -> None:
+    """What a failed subscription does next (a ConnectorError out of here tries another member)."""
     log.info("listener %s: %s (%s)", running.name, error, error.failure)
     if error.failure is Failure.SIGN_IN:
-        connector.refresh()  # a ConnectorError here tries another member's sign-in
-        return pause
+        # A fresh token, once; refused again with it, the trouble is this sign-in (no Pub/Sub access,
+        # a wrong org id): another member's is tried.
+        pause.sign_in_refusals += 1
+        if pause.sign_in_refusals > 1:
+            refused.add(connection.pk)
+            pause.sign_in_refusals = 0
+        running.state(ListenerState.RECONNECTING, f"Salesforce refused the sign-in of {connection.username}.")
+        pause.wait(running)
+        connector.refresh()
+        return
     if error.failure is Failure.REPLAY_EXPIRED:
         # Older than Salesforce keeps: what happened meanwhile is read by each mailbox's cursor.
-        running.forget_position(
+        if not running.forget_position(
             "The stored replay id was outside Salesforce's 72 hours: every mailbox reconciles."
-        )
-        running.received(
-            wakes=wake_all(
-                Mailbox.objects.filter(organization_id=organization_id).values_list("pk", flat=True)
-            )
-        )
-        return pause
+        ):
+            running.request_stop()  # the lease went to another process
+            return
+        everyone = Mailbox.objects.filter(organization_id=organization_id).values_list("pk", flat=True)
+        running.received(wakes=wake_all(everyone))
+        return
     if error.failure is Failure.NOT_ENABLED:
         running.state(
             ListenerState.UNAVAILABLE,
@@ -151,10 +175,10 @@ def _answer(
             "(Setup > Change Data Capture): Salesforce changes reach mailboxes on the schedule.",
         )
         running.wait(settings.LISTENER_UNAVAILABLE_RETRY_SECONDS)
-        return RECONNECT_FIRST_SECONDS
+        pause.reset()
+        return
     running.state(ListenerState.RECONNECTING, str(error))
-    running.wait(pause)
-    return min(RECONNECT_MOST_SECONDS, pause * 2)
+    pause.wait(running)
 
 
 def _follow(
@@ -163,6 +187,7 @@ def _follow(
     client: PubSubClient,
     connector: SalesforceConnector,
     salesforce_org_id: str,
+    pause: _Pause,
 ) -> None:
     if not connector.credentials.get("access_token"):
         connector.refresh()
@@ -197,11 +222,14 @@ def _follow(
                     look_up=look_up,
                 )
                 wakes = wake_all(routed.mailbox_ids)
+            pause.reset()  # the stream works: a later break starts its pauses afresh
             replay = delivery.latest_replay_id.hex() or last
             if not delivery.events and replay == last:
                 continue
             if not running.received(events=len(delivery.events), wakes=wakes, position=replay):
-                return  # the lease went to another process: it resumes from the stored position
+                running.request_stop()  # the lease went to another process: it resumes from there
+                return
             last = replay
+            database.close()  # blocked on the stream next, maybe for long: hold no database connection
     finally:
         forget()

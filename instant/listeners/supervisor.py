@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -47,7 +48,11 @@ class _Slot:
     running: Running
     thread: threading.Thread
     errors: list[str]  # what ended it, when it failed (written by its thread)
+    source: int  # which kind named it (its index in ``kinds``)
     failures: int = 0
+    started: float = field(default_factory=time.monotonic)
+    lost: bool = False  # its lease went to another process: nothing of it is ours to give up
+    why: str = ""  # why it was asked to stop
 
     @property
     def error(self) -> str:
@@ -56,7 +61,7 @@ class _Slot:
 
 @dataclass
 class Supervisor:
-    kinds: Iterable[Wanted]
+    kinds: Sequence[Wanted]
     holder: str = field(default_factory=holder_name)
     lease_seconds: int = field(default_factory=lambda: int(settings.LISTENER_LEASE_SECONDS))
     slots: dict[str, _Slot] = field(default_factory=dict)
@@ -65,19 +70,23 @@ class Supervisor:
     def tick(self, now: datetime | None = None) -> None:
         now = now or timezone.now()
         close_old_connections()
-        wanted = {spec.name: spec for kind in self.kinds for spec in kind()}
+        # Renewals first: nothing below (a slow kind, a listener slow to stop) may let leases run out.
+        for name, slot in self.slots.items():
+            alive = slot.thread.is_alive() and not slot.running.stop.is_set()
+            if alive and not lease_renew(name=name, holder=self.holder, now=now, seconds=self.lease_seconds):
+                log.warning("listener %s: lease lost to another process; stopping it here", name)
+                slot.lost, slot.why = True, "lease lost"
+                slot.running.request_stop()
+        wanted, unsure = self._wanted()
         for name, slot in list(self.slots.items()):
             if not slot.thread.is_alive():
                 self._ended(slot, now)
-            elif name not in wanted:
-                self._stop(slot, "not wanted any more")
-            elif not lease_renew(name=name, holder=self.holder, now=now, seconds=self.lease_seconds):
-                log.warning("listener %s: lease lost to another process; stopping it here", name)
-                slot.running.request_stop()
-                slot.thread.join(timeout=5)
-                self.slots.pop(name, None)
-        for name, spec in wanted.items():
-            if name in self.slots:
+            elif not slot.running.stop.is_set() and name not in wanted and slot.source not in unsure:
+                log.info("listener %s: stopping (not wanted any more)", name)
+                slot.why = "not wanted any more"
+                slot.running.request_stop()  # not joined: its lease is given up once its thread ends
+        for name, (spec, source) in wanted.items():
+            if name in self.slots:  # running, or still stopping: never two runs of one listener
                 continue
             due = self.retry_at.get(name)
             if due and due[0] > now:
@@ -90,15 +99,28 @@ class Supervisor:
                 now=now,
                 seconds=self.lease_seconds,
             ):
-                self._start(spec, failures=due[1] if due else 0)
+                self._start(spec, source, failures=due[1] if due else 0)
 
-    def _start(self, spec: ListenerSpec, failures: int) -> None:
+    def _wanted(self) -> tuple[dict[str, tuple[ListenerSpec, int]], set[int]]:
+        """Each wanted listener with the kind that named it, and the kinds that could not say (their
+        running listeners are kept as they are)."""
+        wanted: dict[str, tuple[ListenerSpec, int]] = {}
+        unsure: set[int] = set()
+        for source, kind in enumerate(self.kinds):
+            try:
+                wanted.update({spec.name: (spec, source) for spec in kind()})
+            except Exception:  # one kind's trouble must not stop the others, nor their renewals
+                log.exception("listener kind %s could not say which listeners it wants", kind)
+                unsure.add(source)
+        return wanted, unsure
+
+    def _start(self, spec: ListenerSpec, source: int, failures: int) -> None:
         running = Running(name=spec.name, holder=self.holder, organization_id=spec.organization_id)
         errors: list[str] = []
         thread = threading.Thread(
             target=self._body, args=(spec, running, errors), name=f"listener {spec.name}", daemon=True
         )
-        self.slots[spec.name] = _Slot(spec, running, thread, errors, failures)
+        self.slots[spec.name] = _Slot(spec, running, thread, errors, source, failures)
         log.info("listener %s: started by %s", spec.name, self.holder)
         thread.start()
 
@@ -114,21 +136,18 @@ class Supervisor:
 
     def _ended(self, slot: _Slot, now: datetime) -> None:
         self.slots.pop(slot.spec.name, None)
-        if slot.running.stop.is_set() and not slot.error:
-            lease_release(name=slot.spec.name, holder=self.holder)
+        if slot.lost:
             return
-        failures = slot.failures + 1
+        if slot.running.stop.is_set() and not slot.error:
+            lease_release(name=slot.spec.name, holder=self.holder, message=slot.why)
+            return
+        # A listener that ran well for a while before failing starts its pauses afresh.
+        ran_well = time.monotonic() - slot.started > RETRY_MOST_SECONDS
+        failures = 1 if ran_well else slot.failures + 1
         pause = min(RETRY_MOST_SECONDS, RETRY_FIRST_SECONDS * 2 ** (failures - 1))
         self.retry_at[slot.spec.name] = (now + timedelta(seconds=pause), failures)
         message = f"{slot.error or 'ended by itself'}; trying again in {pause} s"
         lease_release(name=slot.spec.name, holder=self.holder, state=ListenerState.FAILED, message=message)
-
-    def _stop(self, slot: _Slot, why: str) -> None:
-        log.info("listener %s: stopping (%s)", slot.spec.name, why)
-        slot.running.request_stop()
-        slot.thread.join(timeout=10)
-        self.slots.pop(slot.spec.name, None)
-        lease_release(name=slot.spec.name, holder=self.holder, message=why)
 
     def run(self, stop: threading.Event, interval: float | None = None) -> None:
         """Pass after pass until ``stop``; then stop every listener and give their leases up."""
@@ -147,6 +166,7 @@ class Supervisor:
             slot.running.request_stop()
         for slot in list(self.slots.values()):
             slot.thread.join(timeout=10)
-            lease_release(name=slot.spec.name, holder=self.holder)
+            if not slot.lost:
+                lease_release(name=slot.spec.name, holder=self.holder)
         self.slots.clear()
         connections.close_all()

@@ -42,6 +42,7 @@ class Routed:
     mailbox_ids: set[int] = field(default_factory=set)
     echoes: int = 0  # the engine's own writes, not sent back
     not_triggering: int = 0  # kinds of change the org's settings leave to the schedule
+    not_synced: int = 0  # changes of objects the engine does not sync
     everyone: bool = False  # an overflow: every mailbox of the organization
 
 
@@ -59,13 +60,18 @@ def route(
     owned: set[str] = set()  # records whose event named their owner
     relation_events: dict[str, str] = {}  # EventRelation id -> its Event, when the event said
     for event in events:
+        if event.entity not in _PEOPLE_FIELDS:  # the org's other integrations' objects: not ours
+            routed.not_synced += 1
+            continue
         if not event.is_gap and event.made_by(client_name):
             routed.echoes += 1
             continue
         if not event.is_gap and not chosen.triggers(_TRIGGER.get(event.change_type, "")):
             routed.not_triggering += 1
             continue
-        if event.change_type == "GAP_OVERFLOW" or (event.is_gap and not event.record_ids):
+        # An overflow names no record; a field type conversion names them all (a "00U*" wildcard).
+        wildcard = any(i.endswith("*") for i in event.record_ids)
+        if event.change_type == "GAP_OVERFLOW" or (event.is_gap and not event.record_ids) or wildcard:
             routed.everyone = True
             continue
         records[event.entity].update(event.record_ids)

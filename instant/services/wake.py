@@ -76,7 +76,8 @@ def wakes_flush(*, now: datetime | None = None) -> int:
     chosen = instant_settings_of(organization_id for *_, organization_id in rows)
     queued = 0
     for wake_id, mailbox_id, last_queued, organization_id in rows:
-        if not chosen[organization_id].enabled:  # turned off since: the schedule syncs it
+        options = chosen[organization_id]
+        if not (options.enabled or options.from_salesforce):  # turned off since: the schedule syncs it
             MailboxWake.objects.filter(pk=wake_id).update(pending=False)
             continue
         least = timedelta(seconds=chosen[organization_id].min_seconds_between)

@@ -119,18 +119,20 @@ CODE_WORDS: dict[str, Words] = {
         retry=True,
     ),
     "SUBSCRIPTION_GONE": Words(
-        "Exchange forgot the mailbox's change subscriptions (unread for 30 minutes, or the server restarted).",
+        "Exchange forgot the mailbox's change subscriptions (unread for 30 minutes, or the server "
+        "restarted).",
         "Nothing to do: new ones are made at once and the mailbox syncs once to catch up.",
     ),
     "GMAIL_TOPIC_REFUSED": Words(
         "Gmail may not tell this server about new mail: its Pub/Sub topic is missing or does not let Gmail "
         "publish to it.",
-        "The server's operator grants gmail-api-push@system.gserviceaccount.com the Pub/Sub Publisher role on "
-        "the topic. Meanwhile Gmail syncs on the schedule.",
+        "The server's operator grants gmail-api-push@system.gserviceaccount.com the Pub/Sub Publisher "
+        "role on the topic. Meanwhile Gmail syncs on the schedule.",
     ),
     "PUBSUB_AUTH_FAILED": Words(
         "Google refused this server's own sign-in to Cloud Pub/Sub (its service account).",
-        "The server's operator checks the service account and its key. Meanwhile Gmail syncs on the schedule.",
+        "The server's operator checks the service account and its key. Meanwhile Gmail syncs on the "
+        "schedule.",
     ),
     "PUBSUB_KEY_INVALID": Words(
         "The server's Google service account key cannot be read.",

@@ -46,6 +46,11 @@ def _event(person: Person, subject: str, **extra: Any) -> str:
     return str(made["id"])
 
 
+def _event_id_of(person: Person, subject: str) -> str:
+    found = person.salesforce.query(f"SELECT Id FROM Event WHERE Subject = '{subject}'")["records"]
+    return str(found[0]["Id"])
+
+
 def _woken(person: Person) -> list[str]:
     return queued_sessions(person.mailbox.pk)
 
@@ -86,6 +91,8 @@ def test_it_does_not_echo_the_engines_own_writes(cdc: Person) -> None:
         lease = wait_for_events(name, 1)
     assert lease.wakes == 0
     assert _woken(cdc) == []
+    # Not even a session owed for later: the echo reached no mailbox at all.
+    assert not MailboxWake.objects.filter(mailbox=cdc.mailbox).exists()
 
 
 def test_it_resumes_after_a_restart_from_the_stored_replay_id(cdc: Person) -> None:
@@ -153,6 +160,8 @@ def test_it_never_wakes_a_suspended_mailbox(cdc: Person) -> None:
         _event(cdc, "For a suspended mailbox")
         wait_for_events(name, 1)
     assert _woken(cdc) == []
+    # The change did reach the mailbox, which stayed asleep.
+    assert MailboxWake.objects.get(mailbox=cdc.mailbox).last_notified_at is not None
 
 
 def test_it_leaves_salesforce_changes_to_the_schedule_when_change_data_capture_is_off(
@@ -182,7 +191,15 @@ def test_it_honours_the_organizations_trigger_settings(cdc: Person) -> None:
         wait_until_listening(name)
         _event(cdc, "A new Event: left to the schedule")
         wait_for_events(name, 1)
-    assert _woken(cdc) == []
+        assert _woken(cdc) == []
+        assert not MailboxWake.objects.filter(mailbox=cdc.mailbox).exists()
+        # Changes of the kinds still on do wake it: the listener works, only creates are left out.
+        made = ListenerLease.objects.get(name=name).events
+        cdc.salesforce.Event.update(
+            _event_id_of(cdc, "A new Event: left to the schedule"), {"Location": "Moved"}
+        )
+        wait_for_events(name, made + 1)
+        wait_for(lambda: _woken(cdc))
 
 
 def test_it_is_held_by_one_listen_process_at_a_time_and_taken_over_when_its_holder_dies(

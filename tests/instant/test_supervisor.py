@@ -70,7 +70,10 @@ def test_it_takes_over_a_listener_whose_holder_stopped_renewing() -> None:
         assert lease.holder == "alive" and lease.takeovers == 1
         # The old holder, back from a long pause, finds its lease gone and stops its listener.
         dead.tick(now=later)
+        _settle(dead)
+        dead.tick(now=later)
         assert dead.slots == {}
+        assert ListenerLease.objects.get(name="a").holder == "alive"  # not given up by the old holder
     finally:
         dead.shutdown()
         alive.shutdown()
@@ -103,7 +106,30 @@ def test_it_stops_a_listener_no_longer_wanted_and_gives_its_lease_up() -> None:
         kind.names = []
         supervisor.tick()
         assert kind.stopped.wait(5)
+        _settle(supervisor)
+        supervisor.tick()
         assert supervisor.slots == {} and lease_held_by("a") == ""
+    finally:
+        supervisor.shutdown()
+
+
+def test_it_keeps_renewing_when_a_kind_cannot_say_what_it_wants() -> None:
+    kind = Kind("a")
+    broken = {"now": False}
+
+    def flaky() -> Iterable[ListenerSpec]:
+        if broken["now"]:
+            raise RuntimeError("database hiccup")
+        return kind()
+
+    supervisor = Supervisor(kinds=[flaky, Kind("b")], holder="one")
+    try:
+        supervisor.tick()
+        broken["now"] = True
+        later = timezone.now() + timedelta(seconds=supervisor.lease_seconds - 1)
+        supervisor.tick(now=later)  # "a" is kept and renewed though its kind failed
+        assert set(supervisor.slots) == {"a", "b"}
+        assert ListenerLease.objects.get(name="a").expires_at > later
     finally:
         supervisor.shutdown()
 

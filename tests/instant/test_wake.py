@@ -54,3 +54,26 @@ def test_it_never_wakes_a_suspended_mailbox(person: Person):
     assert mailbox_wake(mailbox_id=person.mailbox.pk) == Wake.ASLEEP
     assert wakes_flush() == 0
     assert queued_sessions(person.mailbox.pk) == []
+
+
+def test_it_keeps_a_session_owed_for_a_salesforce_change_when_only_mailbox_instant_sync_is_off(
+    person: Person,
+):
+    from instant.models import InstantSettings
+
+    InstantSettings.objects.create(organization=person.organization, enabled=False, from_salesforce=True)
+    a_minute_ago = timezone.now() - timedelta(seconds=61)
+    MailboxWake.objects.create(mailbox=person.mailbox, queued_at=a_minute_ago, pending=True)
+
+    assert wakes_flush() == 1
+    assert queued_sessions(person.mailbox.pk) == [Trigger.NOTIFICATION]
+
+
+def test_it_drops_an_owed_session_once_the_organization_turned_instant_sync_off_both_ways(person: Person):
+    from instant.models import InstantSettings
+
+    InstantSettings.objects.create(organization=person.organization, enabled=False, from_salesforce=False)
+    MailboxWake.objects.create(mailbox=person.mailbox, queued_at=None, pending=True)
+
+    assert wakes_flush() == 0
+    assert not MailboxWake.objects.get(mailbox=person.mailbox).pending  # the schedule syncs it
