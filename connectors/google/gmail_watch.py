@@ -18,7 +18,7 @@ import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -110,7 +110,8 @@ def service_account_key(path: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class PubSubConfig:
-    service_account_info: Mapping[str, Any]  # the service account's JSON key, as read from its file
+    # The service account's JSON key, as read from its file (never in a repr: it holds the private key).
+    service_account_info: Mapping[str, Any] = field(repr=False)
     subscription: str  # projects/{p}/subscriptions/{s}
     api_url: str = ""  # "" = https://pubsub.googleapis.com/; else one host serving Google's APIs (sandbox)
     token_uri: str = ""  # "" = the key's own

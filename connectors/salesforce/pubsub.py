@@ -58,7 +58,7 @@ class PubSubConfig:
 class Access:
     """Who subscribes: Salesforce authenticates a Pub/Sub call with these three metadata values."""
 
-    access_token: str
+    access_token: str = field(repr=False)
     instance_url: str
     tenant_id: str  # the org id
 
@@ -106,9 +106,12 @@ class PubSubClient:
     def __init__(self, config: PubSubConfig) -> None:
         self.config = config
         roots = open(config.ca_bundle, "rb").read() if config.ca_bundle else None  # noqa: SIM115
-        self.channel = grpc.secure_channel(
-            config.target, grpc.ssl_channel_credentials(root_certificates=roots)
-        )
+        # Keepalive pings find a half-open connection within minutes (a quiet stream sends nothing for
+        # long: without them a dead one looks like a quiet one). Five minutes is the least interval
+        # gRPC servers accept by default; pinging more often gets the connection closed.
+        options = [("grpc.keepalive_time_ms", 300_000), ("grpc.keepalive_timeout_ms", 20_000)]
+        credentials = grpc.ssl_channel_credentials(root_certificates=roots)
+        self.channel = grpc.secure_channel(config.target, credentials, options=options)
         self.stub = pb_grpc.PubSubStub(self.channel)
         self._schemas: dict[str, Any] = {}
         self.calls = 0
@@ -120,7 +123,9 @@ class PubSubClient:
         if schema_id not in self._schemas:
             self.calls += 1
             try:
-                info = self.stub.GetSchema(pb.SchemaRequest(schema_id=schema_id), metadata=access.metadata())
+                info = self.stub.GetSchema(
+                    pb.SchemaRequest(schema_id=schema_id), metadata=access.metadata(), timeout=30
+                )
             except grpc.RpcError as error:
                 raise _translate(error) from error
             self._schemas[schema_id] = fastavro.parse_schema(json.loads(info.schema_json))

@@ -51,6 +51,8 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.db import close_old_connections
+from django.db import connection as database
 from django.db.models import QuerySet
 
 from connectors.base import ConnectorError
@@ -198,6 +200,7 @@ def listen(mailbox_id: int, running: Running, timeout_minutes: int | None = None
     lost = False  # a connection was lost and the mailbox woken for it: once per outage
     try:
         while not running.stop.is_set():
+            close_old_connections()
             mailbox = Mailbox.objects.filter(pk=mailbox_id, provider=Provider.EWS).first()
             if mailbox is None:  # deleted, or moved off Exchange: the supervisor stops this listener
                 running.stop.wait()
@@ -303,6 +306,7 @@ def _follow(
     lease is no longer ours."""
     stopper = Stopper()
     forget = running.on_stop(stopper.stop)
+    database.close()  # the stream may stay quiet for half an hour: hold no database connection
     try:
         for notice in stream(connector.client.account, position.subscriptions, minutes, stop=stopper):
             wakes = 0
@@ -312,6 +316,7 @@ def _follow(
                 position.watermarks[notice.subscription_id] = notice.watermark
             if not running.received(events=1, wakes=wakes, position=position.dumps()):
                 return False
+            database.close()  # back to waiting on the stream
         return True
     finally:
         forget()

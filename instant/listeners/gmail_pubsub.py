@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.db import close_old_connections
+from django.db import connection as database
 from django.utils import timezone
 
 from connectors.base import ConnectorError
@@ -59,6 +61,7 @@ KIND = "gmail-pubsub"
 RECONNECT_FIRST_SECONDS = 1.0
 RECONNECT_MOST_SECONDS = 60.0
 PULL_MAX = 100
+MIN_EMPTY_PULL_SECONDS = 1.0  # the least time between two pulls that brought nothing
 
 
 def listener_name() -> str:
@@ -164,11 +167,16 @@ class _Listener:
         if not running.received(position=self.position):
             return
         while not running.stop.is_set():
+            close_old_connections()
             if time.monotonic() >= self.watch_due:
                 self._keep_watches()
+            database.close()  # the pull may wait: hold no database connection meanwhile
+            asked = time.monotonic()
             notices = puller.pull(PULL_MAX)
             if notices and not self._handle(puller, notices):
                 return
+            if not notices and time.monotonic() - asked < MIN_EMPTY_PULL_SECONDS:
+                running.wait(MIN_EMPTY_PULL_SECONDS)  # a server that answers empty at once: no hot loop
 
     def _handle(self, puller: PubSubPuller, notices: Sequence[GmailNotice]) -> bool:
         """Wake the mailboxes the notices name, then ack them all; False when the lease was lost."""

@@ -31,7 +31,9 @@ class Command(BaseCommand):
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
         if exit_after:
-            threading.Timer(exit_after, stop.set).start()
+            timer = threading.Timer(exit_after, stop.set)
+            timer.daemon = True  # a stop by signal must not wait for it
+            timer.start()
         supervisor = Supervisor(kinds=KINDS)
         self.stdout.write(f"listening as {supervisor.holder}")
         self.stdout.flush()
