@@ -29,6 +29,7 @@ from django.utils import timezone
 from connectors.base import ConnectorError
 from connectors.google.connector import GoogleConnector
 from connectors.google.gmail_watch import mailbox_stop, mailbox_watch, topic_path
+from emails.models import EmailSettings
 from instant.models import NotificationChannel
 from instant.services.org_settings import organizations_without_instant_sync
 from instant.shared_secret import secret_hash, secret_new
@@ -74,8 +75,11 @@ def webhook_channels() -> Q:
 
 def watched_mailboxes() -> QuerySet[Mailbox]:
     """The mailboxes that should have a Gmail watch."""
+    # Only where emails are saved: Google Calendar's own channels cover events, and a watch of a
+    # mailbox whose mail the engine does not read would wake it for every email for nothing.
+    saving = EmailSettings.objects.filter(enabled=True).values_list("organization_id", flat=True)
     return Mailbox.objects.filter(
-        provider=Provider.GOOGLE, suspended=False, last_synced_at__isnull=False
+        provider=Provider.GOOGLE, suspended=False, last_synced_at__isnull=False, organization_id__in=saving
     ).exclude(organization_id__in=organizations_without_instant_sync())
 
 
@@ -130,7 +134,10 @@ def watches_keep(now: datetime | None = None) -> WatchPass:
         except ConnectorError as error:
             if error.code == TOPIC_REFUSED:
                 refused += 1
-                if not (done.opened or done.renewed) and refused >= min(REFUSALS_BEFORE_GIVING_UP, len(due)):
+                # The topic is at fault only when no watch works at all: one mailbox refused (a
+                # Workspace policy, say) while others hold live watches is that mailbox's trouble.
+                nothing_works = not (done.opened or done.renewed) and not _any_live(have.values(), topic, now)
+                if nothing_works and refused >= min(REFUSALS_BEFORE_GIVING_UP, len(due)):
                     raise
             done.failed += 1
             log.warning("mailbox %s: Gmail watch not opened: %s", mailbox.pk, error)
@@ -140,6 +147,10 @@ def watches_keep(now: datetime | None = None) -> WatchPass:
         else:
             done.renewed += 1
     return done
+
+
+def _any_live(channels: Iterable[NotificationChannel], topic: str, now: datetime) -> bool:
+    return any(c.resource == RESOURCE_PREFIX + topic and c.expires_at > now for c in channels)
 
 
 def _fresh(channel: NotificationChannel | None, topic: str, now: datetime) -> bool:

@@ -19,6 +19,7 @@ from django_q.brokers import get_broker
 
 from instant.listeners import gmail_pubsub
 from instant.listeners.gmail_pubsub import listener_name
+from emails.models import EmailSettings
 from instant.models import InstantSettings, ListenerLease, ListenerState, MailboxWake, NotificationChannel
 from instant.services.listener_health import listener_health
 from instant.services.maintenance import instant_maintain
@@ -57,6 +58,18 @@ def operator(settings: Any, google_server: SandboxServer, sandbox_ca: SandboxCA,
     made = make_operator(google_server, sandbox_ca)
     _point_at(settings, made, tmp_path / "gmail-pubsub-key.json")
     return made
+
+
+def saving_emails(person: Person) -> Person:
+    """Gmail is watched where the engine saves emails: turn that on for the person's organization."""
+    EmailSettings.objects.update_or_create(organization=person.organization, defaults={"enabled": True})
+    return person
+
+
+@pytest.fixture
+def on_google(on_google: Person) -> Person:
+    """The instant tests' Google mailbox, in an organization that saves emails."""
+    return saving_emails(on_google)
 
 
 @pytest.fixture
@@ -323,7 +336,7 @@ def test_it_wakes_every_organizations_mailbox_of_one_gmail_account_and_keeps_the
 ) -> None:
     """Two organizations each connected the same Gmail account: Gmail holds one watch for it."""
     settings.GMAIL_WATCH_CHECK_SECONDS = 0.3
-    other = make_person("olaf")
+    other = saving_emails(make_person("olaf"))
     user = operator.app.accounts.require_user(gina.mailbox.address)
     Mailbox.objects.filter(pk=other.mailbox.pk).update(
         provider="google",
@@ -372,3 +385,10 @@ def test_it_is_unavailable_while_the_subscription_is_missing(
         )
     assert lease.message.startswith("The Pub/Sub subscription (GMAIL_PUBSUB_SUBSCRIPTION) does not exist")
     assert not NotificationChannel.objects.exists()  # no watch publishes where nobody pulls
+
+
+def test_it_watches_no_gmail_mailbox_of_an_organization_that_does_not_save_emails(gina: Person) -> None:
+    EmailSettings.objects.filter(organization=gina.organization).update(enabled=False)
+    with listening():
+        wait_until_listening(listener_name())
+    assert not NotificationChannel.objects.filter(mailbox=gina.mailbox, stream="emails").exists()
