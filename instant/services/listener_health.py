@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,6 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from instant.models import ListenerLease, ListenerState
+from syncengine.models import Mailbox
+
+_MAILBOX = re.compile(r":mailbox:\d+$")  # a per-mailbox listener's name ends with its mailbox's id
 
 KIND_LABELS = {
     "salesforce-cdc": "Salesforce change events",
@@ -33,12 +37,19 @@ class ListenerHealth:
     takeovers: int
     message: str
     shared: bool = False  # the server's, for every organization (Gmail's Pub/Sub): its counts are everyone's
+    about: str = ""  # the mailbox a per-mailbox listener (Exchange's streams) listens for
 
 
 def listener_health(organization_id: int, now: datetime | None = None) -> list[ListenerHealth]:
     now = now or timezone.now()
     rows = []
-    leases = ListenerLease.objects.filter(Q(organization_id=organization_id) | Q(organization__isnull=True))
+    leases = list(
+        ListenerLease.objects.filter(Q(organization_id=organization_id) | Q(organization__isnull=True))
+    )
+    mailbox_of = {
+        lease.name: int(lease.name.rsplit(":", 1)[1]) for lease in leases if _MAILBOX.search(lease.name)
+    }
+    addresses = dict(Mailbox.objects.filter(pk__in=mailbox_of.values()).values_list("pk", "address"))
     for lease in leases:
         silent = bool(lease.holder) and (lease.expires_at is None or lease.expires_at <= now)
         held = bool(lease.holder) and not silent
@@ -57,6 +68,7 @@ def listener_health(organization_id: int, now: datetime | None = None) -> list[L
                 takeovers=lease.takeovers,
                 message=lease.message,
                 shared=lease.organization_id is None,
+                about=addresses.get(mailbox_of.get(lease.name, 0), ""),
             )
         )
     return rows

@@ -64,3 +64,20 @@ def test_it_shows_the_listeners_on_the_org_admins_instant_sync_page(
     page = text_of(org_admin.get(reverse("instant_pages:org_settings", args=[person.organization.pk])))
     assert "Instant sync from Salesforce" in page
     assert "Change Data Capture is not on for Events" in page
+
+
+def test_it_names_the_mailbox_of_an_exchange_listener_and_keeps_the_servers_machines_off_the_org_page(
+    person: Person, org_admin: Client, support: Client
+) -> None:
+    ListenerLease.objects.create(
+        name=f"ews-streams:mailbox:{person.mailbox.pk}",
+        kind="ews-streams",
+        organization=person.organization,
+        holder="box-7:99:beef",
+        expires_at=timezone.now() + timedelta(seconds=20),
+        state=ListenerState.LISTENING,
+    )
+    org_page = text_of(org_admin.get(reverse("instant_pages:org_settings", args=[person.organization.pk])))
+    console = text_of(support.get(reverse("console:listeners", args=[person.organization.pk])))
+    assert person.mailbox.address in org_page and person.mailbox.address in console
+    assert "box-7:99:beef" not in org_page and "box-7:99:beef" in console
