@@ -119,8 +119,6 @@ class Command(DemoCommand):
         env = self._child_env(endpoints, options["port"])
         web = f"http://127.0.0.1:{options['port']}"
         env.update(
-            INSTANT_SYNC_ENABLED="1",
-            WEBHOOK_BASE_URL=web,
             SYNC_INTERVAL_MINUTES="60",  # nothing may arrive by the schedule
             SYNC_JITTER_SECONDS="0",
         )

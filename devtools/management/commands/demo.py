@@ -218,6 +218,9 @@ class Command(BaseCommand):
                 "GOOGLE_CLIENT_SECRET": env.get("GOOGLE_CLIENT_SECRET") or secrets.token_urlsafe(24),
                 "EWS_SERVICE_ENDPOINT": f"{endpoints['ews']}/EWS/Exchange.asmx",
                 "SALESFORCE_PUBSUB_TARGET": endpoints["salesforce_pubsub"],
+                # Instant sync from mailboxes: the sandboxes call this demo's own web server.
+                "INSTANT_SYNC_ENABLED": "1",
+                "WEBHOOK_BASE_URL": f"http://127.0.0.1:{web_port}",
                 "OUTBOUND_CA_BUNDLE": endpoints["ca_bundle"],
                 # The connect pages: redirect URIs come back here; the demo tenant signs users in.
                 "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
