@@ -111,33 +111,10 @@ class Command(DemoCommand):
 
     def _bench(self, options: dict[str, Any]) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        ports = {
-            name: options[f"{name}_port"]
-            for name in ("salesforce", "graph", "google", "ews", "salesforce_pubsub")
-        }
-        endpoints = self._start_sandboxes(settings.VAR_DIR / "bench-sandbox", ports)
-        env = self._child_env(endpoints, options["port"])
-        web = f"http://127.0.0.1:{options['port']}"
-        env.update(
-            SYNC_INTERVAL_MINUTES="60",  # nothing may arrive by the schedule
-            SYNC_JITTER_SECONDS="0",
-        )
-        for key in (
-            "GRAPH_AUTHORITY_HOST",
-            "GRAPH_API_URL",
-            "SALESFORCE_LOGIN_URL",
-            "OUTBOUND_CA_BUNDLE",
-            "GRAPH_CLIENT_SECRET",
-            "SALESFORCE_CLIENT_SECRET",
-            "GOOGLE_API_URL",
-            "GOOGLE_TOKEN_URL",
-            "GOOGLE_CLIENT_ID",
-            "GOOGLE_CLIENT_SECRET",
-            "EWS_SERVICE_ENDPOINT",
-            "SALESFORCE_PUBSUB_TARGET",
-        ):
-            setattr(settings, key, env[key])
-        settings.INSTANT_SYNC_ENABLED, settings.WEBHOOK_BASE_URL = True, web
+        endpoints, env = self._sandboxes_and_env(settings.VAR_DIR / "bench-sandbox", options)
+        web = env["WEBHOOK_BASE_URL"]
+        settings.INSTANT_SYNC_ENABLED = True  # this process opens the channels (instant_maintain)
+        env.update(SYNC_INTERVAL_MINUTES="60", SYNC_JITTER_SECONDS="0")  # nothing may come by the schedule
         control = SandboxControl(
             salesforce_url=endpoints["salesforce"],
             graph_url=endpoints["graph"],

@@ -67,6 +67,25 @@ OTHER_PROVIDERS = [
 ]
 
 
+SANDBOX_PORTS = ("salesforce", "graph", "google", "ews", "salesforce_pubsub")
+# The children's settings this process uses as well.
+PARENT_SETTINGS = (
+    "GRAPH_AUTHORITY_HOST",
+    "GRAPH_API_URL",
+    "SALESFORCE_LOGIN_URL",
+    "OUTBOUND_CA_BUNDLE",
+    "GRAPH_CLIENT_SECRET",
+    "SALESFORCE_CLIENT_SECRET",
+    "GOOGLE_API_URL",
+    "GOOGLE_TOKEN_URL",
+    "GOOGLE_CLIENT_ID",
+    "GOOGLE_CLIENT_SECRET",
+    "EWS_SERVICE_ENDPOINT",
+    "SALESFORCE_PUBSUB_TARGET",
+    "WEBHOOK_BASE_URL",
+)
+
+
 class Command(BaseCommand):
     help = "Run the demo: sandboxes with seeded data, workers and the web server, syncing live."
 
@@ -110,26 +129,7 @@ class Command(BaseCommand):
 
     def _run(self, options: dict[str, Any]) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        directory = settings.VAR_DIR / "sandbox"
-        ports = {
-            name: options[f"{name}_port"]
-            for name in ("salesforce", "graph", "google", "ews", "salesforce_pubsub")
-        }
-        endpoints = self._start_sandboxes(directory, ports)
-        env = self._child_env(endpoints, options["port"])
-        for key in (
-            "GRAPH_AUTHORITY_HOST",
-            "GRAPH_API_URL",
-            "SALESFORCE_LOGIN_URL",
-            "OUTBOUND_CA_BUNDLE",
-            "GRAPH_CLIENT_SECRET",
-            "SALESFORCE_CLIENT_SECRET",
-            "GOOGLE_API_URL",
-            "GOOGLE_TOKEN_URL",
-            "GOOGLE_CLIENT_ID",
-            "GOOGLE_CLIENT_SECRET",
-        ):
-            setattr(settings, key, env[key])
+        endpoints, env = self._sandboxes_and_env(settings.VAR_DIR / "sandbox", options)
         control = SandboxControl(
             salesforce_url=endpoints["salesforce"],
             graph_url=endpoints["graph"],
@@ -185,6 +185,18 @@ class Command(BaseCommand):
         self._live(control, org, people, options["activity_seconds"], options["exit_after"])
 
     # -- processes --------------------------------------------------------------------------------
+    def _sandboxes_and_env(
+        self, directory: Path, options: dict[str, Any]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Start the sandboxes; the environment the children get, whose settings this process takes too
+        (it seeds the world through the same connectors)."""
+        ports = {name: options[f"{name}_port"] for name in SANDBOX_PORTS}
+        endpoints = self._start_sandboxes(directory, ports)
+        env = self._child_env(endpoints, options["port"])
+        for key in PARENT_SETTINGS:
+            setattr(settings, key, env[key])
+        return endpoints, env
+
     def _start_sandboxes(self, directory: Path, ports: dict[str, int]) -> dict[str, str]:
         directory.mkdir(parents=True, exist_ok=True)
         marker = directory / "endpoints.json"
