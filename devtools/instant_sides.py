@@ -5,7 +5,10 @@ rename and delete an event, and say whether an event of a subject is there."""
 
 from __future__ import annotations
 
+import base64
+import secrets
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -144,6 +147,49 @@ class GoogleSide:
         return False
 
 
+class GmailSide:
+    """The rep's Gmail: a customer's email arrives in the Inbox (``messages.insert``, as mail delivery
+    puts it there). Emails are saved once and never edited, so only arrivals are measured."""
+
+    name = "Gmail"
+
+    def __init__(self, control: SandboxControl, person: DemoPerson) -> None:
+        self.http = control.http
+        self.address = person.mailbox.address
+        refresh = control.google(
+            "POST", f"/users/{person.graph_user_id}/refresh_tokens", {"client_id": settings.GOOGLE_CLIENT_ID}
+        )["refresh_token"]
+        token = _token(
+            control,
+            f"{control.google_url}/token",
+            refresh,
+            settings.GOOGLE_CLIENT_ID,
+            settings.GOOGLE_CLIENT_SECRET,
+        )
+        self.messages = f"{control.google_url}/gmail/v1/users/me/messages"
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def create(self, subject: str) -> str:
+        raw = (
+            f"From: Pat Customer <pat@customer-bench.example>\r\nTo: {self.address}\r\n"
+            f"Subject: {subject}\r\nMessage-ID: <{secrets.token_hex(8)}@customer-bench.example>\r\n"
+            f"Date: {format_datetime(datetime.now(UTC))}\r\n\r\nShall we meet next week?\r\n"
+        )
+        body = {"raw": base64.urlsafe_b64encode(raw.encode()).decode(), "labelIds": ["INBOX", "UNREAD"]}
+        response = self.http.post(self.messages, json=body, headers=self.headers, timeout=30)
+        response.raise_for_status()
+        return str(response.json()["id"])
+
+    def rename(self, item_id: str, subject: str) -> None:
+        raise NotImplementedError("an email is saved once; it is not edited")
+
+    def delete(self, item_id: str) -> None:
+        raise NotImplementedError("an email is saved once; deleting it in Gmail leaves Salesforce's copy")
+
+    def has(self, subject: str) -> bool:
+        raise NotImplementedError("the engine saves emails one way, into Salesforce")
+
+
 class ExchangeSide:
     name = "Exchange"
 
@@ -226,9 +272,9 @@ class SalesforceSide:
             f"{self.api}/sobjects/Event/{item_id}", headers=self.headers, timeout=30
         ).raise_for_status()
 
-    def has(self, subject: str) -> bool:
+    def has(self, subject: str, sobject: str = "Event") -> bool:
         quoted = subject.replace("\\", "\\\\").replace("'", "\\'")
-        soql = f"SELECT Id FROM Event WHERE Subject = '{quoted}'"  # noqa: S608 - the bench's own subjects
+        soql = f"SELECT Id FROM {sobject} WHERE Subject = '{quoted}'"  # noqa: S608 - the bench's own subjects
         response = self.http.get(f"{self.api}/query", params={"q": soql}, headers=self.headers, timeout=30)
         response.raise_for_status()
         return bool(response.json().get("records"))

@@ -33,7 +33,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from devtools.instant_sides import SalesforceSide, mailbox_side
+from devtools.instant_sides import GmailSide, SalesforceSide, Side, mailbox_side
 from devtools.management.commands.demo import Command as DemoCommand
 from devtools.processes import Children
 from devtools.world import (
@@ -45,18 +45,21 @@ from devtools.world import (
     provision_org,
     provision_person,
 )
+from emails.models import AutoSave, AutoTrack, EmailSettings, MailboxEmailSettings
 from instant.models import InstantSettings, MailboxWake, NotificationChannel
 from instant.services.maintenance import instant_maintain
 from syncengine.models import Mailbox, Organization, SyncSession, Trigger
 from syncengine.services.queue import enqueue_session
 
 TARGET_P95_SECONDS = 10.0
+DIRECTIONS = ["mailbox -> Salesforce", "Salesforce -> mailbox"]
 SLUG = "bench-instant"
 MIN_SECONDS_BETWEEN = 15  # the smallest the org setting allows
 PROVISION: dict[str, Callable[..., DemoPerson]] = {
     "graph": provision_person,
     "google": provision_google_person,
     "ews": provision_ews_person,
+    "gmail": provision_google_person,  # Gmail's own row: emails saved into Salesforce
 }
 
 
@@ -97,7 +100,7 @@ class Command(DemoCommand):
         parser.add_argument(
             "--reps", type=int, default=8, help="reps per provider the changes are spread over"
         )
-        parser.add_argument("--providers", default="graph,google,ews")
+        parser.add_argument("--providers", default="graph,google,ews,gmail")
         parser.add_argument(
             "--give-up", type=float, default=90.0, help="seconds before a change counts as missed"
         )
@@ -114,7 +117,8 @@ class Command(DemoCommand):
         endpoints, env = self._sandboxes_and_env(settings.VAR_DIR / "bench-sandbox", options)
         web = env["WEBHOOK_BASE_URL"]
         settings.INSTANT_SYNC_ENABLED = True  # this process opens the channels (instant_maintain)
-        env.update(SYNC_INTERVAL_MINUTES="60", SYNC_JITTER_SECONDS="0")  # nothing may come by the schedule
+        # Nothing may come by the schedule; a Gmail watch opens soon after the mailbox's first session.
+        env.update(SYNC_INTERVAL_MINUTES="60", SYNC_JITTER_SECONDS="0", GMAIL_WATCH_CHECK_SECONDS="5")
         control = SandboxControl(
             salesforce_url=endpoints["salesforce"],
             graph_url=endpoints["graph"],
@@ -139,8 +143,9 @@ class Command(DemoCommand):
         time.sleep(3)  # the listeners take their leases and subscribe
         rows = []
         for provider in providers:
-            reps = [p for p in people if p.mailbox.provider == provider]
-            for direction in ("mailbox -> Salesforce", "Salesforce -> mailbox"):
+            reps = [p for p in people if p.user.username.startswith(f"bench-{provider}-")]
+            directions = ["mailbox -> Salesforce"] if provider == "gmail" else DIRECTIONS
+            for direction in directions:
                 row = self._row(
                     control, org, reps, provider, direction, options["changes"], options["give_up"]
                 )
@@ -160,6 +165,10 @@ class Command(DemoCommand):
         InstantSettings.objects.update_or_create(
             organization=org.organization, defaults={"min_seconds_between": MIN_SECONDS_BETWEEN}
         )
+        if "gmail" in providers:  # emails are saved: every email with an outsider, as it arrives
+            EmailSettings.objects.update_or_create(
+                organization=org.organization, defaults={"enabled": True, "auto_track": AutoTrack.ALL}
+            )
         people = []
         for provider in providers:
             for n in range(reps):
@@ -171,6 +180,12 @@ class Command(DemoCommand):
                         display_name=f"Bench {provider.title()} {n}",
                         password=secrets.token_urlsafe(9),
                     )
+                )
+        for person in people:
+            if person.user.username.startswith("bench-gmail-"):
+                MailboxEmailSettings.objects.update_or_create(
+                    mailbox=person.mailbox,
+                    defaults={"auto_save": AutoSave.INBOUND, "activated_at": timezone.now()},
                 )
         return org, people
 
@@ -204,9 +219,11 @@ class Command(DemoCommand):
         give_up: float,
     ) -> Row:
         to_salesforce = direction.startswith("mailbox")
-        sides = []
+        emails = provider == "gmail"
+        sides: list[tuple[DemoPerson, Side, Side]] = []
         for person in reps:
-            mailbox, crm = mailbox_side(control, org, person), SalesforceSide(control, org, person)
+            mailbox = GmailSide(control, person) if emails else mailbox_side(control, org, person)
+            crm = SalesforceSide(control, org, person)
             sides.append((person, mailbox, crm) if to_salesforce else (person, crm, mailbox))
         row = Row(provider, direction)
         started = timezone.now()
@@ -215,7 +232,7 @@ class Command(DemoCommand):
             index = i % len(sides)
             person, writer, reader = sides[index]
             _idle(person.mailbox.pk, give_up)  # each change meets a mailbox at rest (see the docstring)
-            kind = ("create", "rename", "delete")[(i // len(sides)) % 3]
+            kind = "create" if emails else ("create", "rename", "delete")[(i // len(sides)) % 3]
             subject = f"Bench {provider} {i} {secrets.token_hex(3)}"
             t0 = time.monotonic()
             if kind == "create" or index not in made:
@@ -231,7 +248,11 @@ class Command(DemoCommand):
                 writer.delete(item_id)
                 expect, present = old, False
             row.changes += 1
-            seen = _wait(lambda r=reader, s=expect, p=present: r.has(s) is p, give_up)
+            if emails:  # a saved email is an EmailMessage in Salesforce
+                crm = crm_of(reader)
+                seen = _wait(lambda c=crm, s=expect: c.has(s, "EmailMessage"), give_up)
+            else:
+                seen = _wait(lambda r=reader, s=expect, p=present: r.has(s) is p, give_up)
             if seen is None:
                 row.missed += 1
                 row.seconds.append(give_up)
@@ -245,6 +266,11 @@ class Command(DemoCommand):
                 if isinstance(n, int):
                     row.calls[side] = row.calls.get(side, 0) + n
         return row
+
+
+def crm_of(side: Side) -> SalesforceSide:
+    assert isinstance(side, SalesforceSide)
+    return side
 
 
 def _idle(mailbox_id: int, give_up: float) -> None:
