@@ -16,7 +16,7 @@ CONSOLE_TABS = (
     ("issues", "Issues", "console:issues"),
     ("trace", "Item trace", "console:trace"),
     ("statistics", "Statistics", "console:statistics"),
-    ("listeners", "Listeners", "console:listeners"),
+    ("listeners", "Listeners", "instant_pages:console_listeners"),  # the instant app's page
     ("notifications", "Notifications", "console:notifications"),
 )
 

@@ -21,7 +21,6 @@ urlpatterns = [
     path("<int:organization_id>/sessions/<int:session_id>/", views.session_detail, name="session"),
     path("<int:organization_id>/issues/", views.issues, name="issues"),
     path("<int:organization_id>/statistics/", views.statistics, name="statistics"),
-    path("<int:organization_id>/listeners/", views.listeners, name="listeners"),
     path("<int:organization_id>/trace/", views.trace, name="trace"),
     path("<int:organization_id>/trace/resync/", views.resync, name="resync"),
     path("<int:organization_id>/previews/", views.preview, name="preview"),

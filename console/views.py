@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -28,7 +27,6 @@ from console.resync import ResyncTarget, resync_request
 from console.sources import error_source
 from console.stats import OUTCOME_COLORS, organization_stats, stacked_bars
 from console.trace import people_made_matching, trace_find, what_happened
-from instant.services.listener_health import listener_health
 from syncengine.models import (
     ConnectionStatus,
     JournalEntry,
@@ -367,19 +365,6 @@ def resync(request: HttpRequest, organization_id: int) -> HttpResponse:
     back = reverse("console:trace", args=[organization.pk])
     query = request.POST.get("q", "")
     return HttpResponseRedirect(f"{back}?{urlencode({'q': query})}" if query else back)
-
-
-@login_required
-def listeners(request: HttpRequest, organization_id: int) -> HttpResponse:
-    organization = console_organization_or_404(request, organization_id)
-    context = console_context(
-        request,
-        organization,
-        "listeners",
-        listeners=listener_health(organization.pk),
-        lease_seconds=settings.LISTENER_LEASE_SECONDS,
-    )
-    return render(request, "console/listeners.html", context)
 
 
 @login_required

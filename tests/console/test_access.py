@@ -109,13 +109,14 @@ def _console_routes(patterns: list[Any], namespace: str = "") -> Iterator[tuple[
         elif (
             isinstance(pattern, URLPattern)
             and "organization_id" in pattern.pattern.converters
-            and namespace in ("console", "api")
-        ):
+            and (namespace in ("console", "api") or str(pattern.name).startswith("console_"))
+        ):  # a feature app's console tab is named console_<page> (instant's Listeners)
             yield f"{namespace}:{pattern.name}", tuple(pattern.pattern.converters)
 
 
 # Every console and API route of an organization, read from the resolver: a new one is held here.
 CONSOLE_ROUTES = dict(_console_routes(get_resolver().url_patterns))
+assert "instant_pages:console_listeners" in CONSOLE_ROUTES
 
 
 @pytest.mark.django_db

@@ -26,7 +26,7 @@ def test_it_shows_each_listener_its_holder_and_what_it_brought(person: Person, s
         wakes=5,
         last_event_at=now,
     )
-    page = text_of(support.get(reverse("console:listeners", args=[person.organization.pk])))
+    page = text_of(support.get(reverse("instant_pages:console_listeners", args=[person.organization.pk])))
     assert "Salesforce change events" in page and "Listening" in page
     assert "box-1:4242:abcd" in page and "<td>12</td><td>5</td>" in page
 
@@ -41,13 +41,13 @@ def test_it_says_when_a_listeners_process_stopped_answering(person: Person, org_
         beat_at=timezone.now() - timedelta(minutes=2),
         state=ListenerState.LISTENING,
     )
-    page = text_of(org_admin.get(reverse("console:listeners", args=[person.organization.pk])))
+    page = text_of(org_admin.get(reverse("instant_pages:console_listeners", args=[person.organization.pk])))
     assert "Not running: no listen process holds it" in page
     assert "its process stopped answering" in page and "box-1:4242:abcd" not in page
 
 
 def test_it_says_how_to_start_listeners_when_none_ran(person: Person, org_admin: Client) -> None:
-    page = text_of(org_admin.get(reverse("console:listeners", args=[person.organization.pk])))
+    page = text_of(org_admin.get(reverse("instant_pages:console_listeners", args=[person.organization.pk])))
     assert "No listener has run for this organization yet" in page
 
 
@@ -78,6 +78,6 @@ def test_it_names_the_mailbox_of_an_exchange_listener_and_keeps_the_servers_mach
         state=ListenerState.LISTENING,
     )
     org_page = text_of(org_admin.get(reverse("instant_pages:org_settings", args=[person.organization.pk])))
-    console = text_of(support.get(reverse("console:listeners", args=[person.organization.pk])))
+    console = text_of(support.get(reverse("instant_pages:console_listeners", args=[person.organization.pk])))
     assert person.mailbox.address in org_page and person.mailbox.address in console
     assert "box-7:99:beef" not in org_page and "box-7:99:beef" in console

@@ -17,9 +17,9 @@ import pytest
 from django.utils import timezone
 from django_q.brokers import get_broker
 
+from emails.models import EmailSettings
 from instant.listeners import gmail_pubsub
 from instant.listeners.gmail_pubsub import listener_name
-from emails.models import EmailSettings
 from instant.models import InstantSettings, ListenerLease, ListenerState, MailboxWake, NotificationChannel
 from instant.services.listener_health import listener_health
 from instant.services.maintenance import instant_maintain
