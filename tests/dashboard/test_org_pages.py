@@ -46,7 +46,12 @@ def _organization_pages(patterns: list[Any], namespace: str = "") -> Iterator[tu
 ORGANIZATION_PAGES = dict(_organization_pages(get_resolver().url_patterns))
 # The console and the API let support and operators in too: their guard is console/access.py, held
 # by tests/console/test_access.py and tests/api/test_api.py the same way.
-CONSOLE_PAGES = {name for name in ORGANIZATION_PAGES if name.split(":")[0] in ("console", "api")}
+# A feature app's console tab is named console_<page> (instant's Listeners).
+CONSOLE_PAGES = {
+    name
+    for name in ORGANIZATION_PAGES
+    if name.split(":")[0] in ("console", "api") or name.split(":")[1].startswith("console_")
+}
 ORG_ADMIN_PAGES = sorted(set(ORGANIZATION_PAGES) - MEMBER_PAGES - CONSOLE_PAGES)
 
 

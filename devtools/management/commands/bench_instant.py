@@ -40,6 +40,7 @@ from devtools.world import (
     DemoOrg,
     DemoPerson,
     SandboxControl,
+    add_sync_key_fields,
     provision_ews_person,
     provision_google_person,
     provision_org,
@@ -166,6 +167,7 @@ class Command(DemoCommand):
             organization=org.organization, defaults={"min_seconds_between": MIN_SECONDS_BETWEEN}
         )
         if "gmail" in providers:  # emails are saved: every email with an outsider, as it arrives
+            add_sync_key_fields(control, org.sf_org_id, ("EmailMessage",))
             EmailSettings.objects.update_or_create(
                 organization=org.organization, defaults={"enabled": True, "auto_track": AutoTrack.ALL}
             )
