@@ -15,7 +15,7 @@ from django.conf import settings
 from exchangelib import CalendarItem, EWSDateTime
 
 from connectors.ews.transport import open_account
-from devtools.world import DemoOrg, DemoPerson, SandboxControl
+from devtools.world import DemoOrg, DemoPerson, SandboxControl, refreshed
 
 SALESFORCE_API = "/services/data/v62.0"
 
@@ -30,19 +30,7 @@ class Side(Protocol):
 
 
 def _token(control: SandboxControl, url: str, refresh: str, client_id: str, secret: str, **extra: str) -> str:
-    response = control.http.post(
-        url,
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": refresh,
-            "client_id": client_id,
-            "client_secret": secret,
-            **extra,
-        },
-        timeout=30,
-    )
-    response.raise_for_status()
-    return str(response.json()["access_token"])
+    return str(refreshed(control, url, refresh, client_id, secret, **extra)["access_token"])
 
 
 def _when(offset_hours: int = 50) -> datetime:
@@ -97,23 +85,28 @@ class OutlookSide:
         return False
 
 
+def _google_headers(control: SandboxControl, person: DemoPerson) -> dict[str, str]:
+    """The Google rep's own access token, as their consent would give our app."""
+    refresh = control.google(
+        "POST", f"/users/{person.graph_user_id}/refresh_tokens", {"client_id": settings.GOOGLE_CLIENT_ID}
+    )["refresh_token"]
+    token = _token(
+        control,
+        f"{control.google_url}/token",
+        refresh,
+        settings.GOOGLE_CLIENT_ID,
+        settings.GOOGLE_CLIENT_SECRET,
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
 class GoogleSide:
     name = "Google"
 
     def __init__(self, control: SandboxControl, person: DemoPerson) -> None:
         self.http = control.http
-        refresh = control.google(
-            "POST", f"/users/{person.graph_user_id}/refresh_tokens", {"client_id": settings.GOOGLE_CLIENT_ID}
-        )["refresh_token"]
-        token = _token(
-            control,
-            f"{control.google_url}/token",
-            refresh,
-            settings.GOOGLE_CLIENT_ID,
-            settings.GOOGLE_CLIENT_SECRET,
-        )
         self.events = f"{control.google_url}/calendar/v3/calendars/primary/events"
-        self.headers = {"Authorization": f"Bearer {token}"}
+        self.headers = _google_headers(control, person)
 
     def create(self, subject: str) -> str:
         start = _when()
@@ -156,18 +149,8 @@ class GmailSide:
     def __init__(self, control: SandboxControl, person: DemoPerson) -> None:
         self.http = control.http
         self.address = person.mailbox.address
-        refresh = control.google(
-            "POST", f"/users/{person.graph_user_id}/refresh_tokens", {"client_id": settings.GOOGLE_CLIENT_ID}
-        )["refresh_token"]
-        token = _token(
-            control,
-            f"{control.google_url}/token",
-            refresh,
-            settings.GOOGLE_CLIENT_ID,
-            settings.GOOGLE_CLIENT_SECRET,
-        )
         self.messages = f"{control.google_url}/gmail/v1/users/me/messages"
-        self.headers = {"Authorization": f"Bearer {token}"}
+        self.headers = _google_headers(control, person)
 
     def create(self, subject: str) -> str:
         raw = (

@@ -497,3 +497,22 @@ def crm_contact(rng: random.Random, index: int, **extra: Any) -> dict[str, Any]:
         "Title": rng.choice(JOBS),
         **extra,
     }
+
+
+def refreshed(
+    control: SandboxControl, token_url: str, refresh: str, client_id: str, client_secret: str, **extra: str
+) -> dict[str, Any]:
+    """The token endpoint's answer to a refresh-token grant (``extra``: more form fields, e.g. scope)."""
+    response = control.http.post(
+        token_url,
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            **extra,
+        },
+        timeout=30,
+    )
+    response.raise_for_status()
+    return dict(response.json())

@@ -143,17 +143,24 @@ class Stopper:
             self._service = service
 
 
-def engine_folders(connector: EwsConnector) -> dict[str, list[str]]:
-    """The folders the engine syncs, by stream: the calendar, the "Salesforce Tasks" and "Salesforce
-    Contacts" folders (found or made, as a sync would) and the mail folders (Inbox, Sent Items, the
-    Salesforce folder). Costs the lookups a first sync makes."""
+def engine_folders(
+    connector: EwsConnector, kinds: Sequence[str] = KINDS, salesforce_folder: str = ""
+) -> dict[str, list[str]]:
+    """The folders the engine syncs, for the streams ``kinds`` (a stream left out gets no folder
+    made): the calendar, the "Salesforce Tasks" and "Salesforce Contacts" folders (found or made, as
+    a sync would) and the mail folders (Inbox, Sent Items, the Salesforce folder, named by the org's
+    email settings when given). Costs the lookups a first sync makes."""
     items: Any = connector.streams  # EwsItems: knows the dedicated folders
-    return {
-        "events": ["calendar"],
-        "tasks": [items.folder_id("tasks")],
-        "contacts": [items.folder_id("contacts")],
-        "emails": list(connector.mail.mail_folder_ids().values()),
-    }
+    named = {"salesforce_folder": salesforce_folder} if salesforce_folder else {}
+    folders: dict[str, list[str]] = {}
+    for kind in kinds:
+        if kind == "events":
+            folders[kind] = ["calendar"]
+        elif kind == "emails":
+            folders[kind] = list(connector.mail.mail_folder_ids(**named).values())
+        else:
+            folders[kind] = [items.folder_id(kind)]
+    return folders
 
 
 def subscribe(account: Account, folders: Mapping[str, Sequence[str]]) -> list[Subscription]:

@@ -48,7 +48,6 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -61,6 +60,7 @@ from connectors.ews.streaming import (
     Stopper,
     Subscription,
     SubscriptionGoneError,
+    engine_folders,
     stream,
     subscribe,
     unsubscribe,
@@ -147,20 +147,9 @@ def synced_streams(mailbox: Mailbox) -> list[str]:
 
 
 def _folders(mailbox: Mailbox, connector: EwsConnector, kinds: Sequence[str]) -> dict[str, list[str]]:
-    """The folders of each stream, as ``connectors.ews.streaming.engine_folders`` finds them, for
-    the streams synced only (a stream not synced does not get its folder made)."""
-    items: Any = connector.streams  # EwsItems: knows the dedicated folders
-    folders: dict[str, list[str]] = {}
-    for kind in kinds:
-        if kind == "events":
-            folders[kind] = ["calendar"]
-        elif kind == "emails":
-            chosen = EmailSettings.objects.filter(organization_id=mailbox.organization_id).first()
-            named = {"salesforce_folder": chosen.salesforce_folder} if chosen else {}
-            folders[kind] = list(connector.mail.mail_folder_ids(**named).values())
-        else:
-            folders[kind] = [items.folder_id(kind)]
-    return folders
+    """The folders of the streams synced only (a stream not synced does not get its folder made)."""
+    chosen = EmailSettings.objects.filter(organization_id=mailbox.organization_id).first()
+    return engine_folders(connector, kinds, salesforce_folder=chosen.salesforce_folder if chosen else "")
 
 
 @dataclass

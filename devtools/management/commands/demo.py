@@ -47,6 +47,7 @@ from devtools.world import (
     provision_google_person,
     provision_org,
     provision_person,
+    refreshed,
     seed_crm,
     seed_events,
     seed_provider_events,
@@ -449,7 +450,7 @@ class Command(BaseCommand):
         self, control: SandboxControl, org: DemoOrg, person: DemoPerson
     ) -> tuple[str, dict[str, str]]:
         """A fresh access token: a refresh token from the sandbox, traded at the OAuth endpoint."""
-        body = _refreshed(
+        body = refreshed(
             control,
             f"{control.salesforce_url}/services/oauth2/token",
             control.sf_refresh_token(org.sf_org_id, person.sf_user_id),
@@ -512,7 +513,7 @@ class Command(BaseCommand):
         return f"completed the task '{task.get('Subject')}' in Salesforce"
 
     def _outlook_token(self, control: SandboxControl, org: DemoOrg, person: DemoPerson) -> str:
-        body = _refreshed(
+        body = refreshed(
             control,
             f"{control.graph_url}/{org.tenant_id}/oauth2/v2.0/token",
             control.graph_refresh_token(org.tenant_id, person.graph_user_id),
@@ -525,25 +526,6 @@ class Command(BaseCommand):
 
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
-
-
-def _refreshed(
-    control: SandboxControl, token_url: str, refresh: str, client_id: str, client_secret: str, **extra: str
-) -> dict[str, Any]:
-    """The token endpoint's answer to a refresh-token grant (``extra``: more form fields, e.g. scope)."""
-    response = control.http.post(
-        token_url,
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": refresh,
-            "client_id": client_id,
-            "client_secret": client_secret,
-            **extra,
-        },
-        timeout=30,
-    )
-    response.raise_for_status()
-    return dict(response.json())
 
 
 def _values(control: SandboxControl, url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
